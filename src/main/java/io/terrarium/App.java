@@ -1,0 +1,132 @@
+package io.terrarium;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.PropertyNamingStrategies;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
+import io.terrarium.config.ConfigCodec;
+import io.terrarium.config.LxdConfigStore;
+import io.terrarium.config.TerrariumConfig;
+import io.terrarium.config.TerrariumPaths;
+import io.terrarium.host.exec.CamelExecCommandRunner;
+import io.terrarium.host.exec.CommandRunner;
+import io.terrarium.host.facts.HostFactsJob;
+import io.terrarium.host.facts.HostFactsProbe;
+import io.terrarium.host.lxd.LxdClient;
+import io.terrarium.host.zfs.ZfsAdapter;
+import io.terrarium.jobs.Job;
+import io.terrarium.jobs.JobResultStore;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+
+/**
+ * Wiring: builds the adapters, the store and the jobs from paths and a command runner. The CLI
+ * and the daemon share it, so they run the same code against the same host. Tests pass a
+ * recording runner or temporary paths.
+ */
+public final class App {
+    private final TerrariumPaths paths;
+    private final java.util.function.Supplier<CommandRunner> runnerFactory;
+    private CommandRunner runner;
+    private ObjectMapper json;
+    private ConfigCodec codec;
+    private LxdClient lxd;
+    private ZfsAdapter zfs;
+
+    /**
+     * @param paths  host paths
+     * @param runner command seam
+     */
+    public App(TerrariumPaths paths, CommandRunner runner) {
+        this.paths = paths;
+        this.runnerFactory = () -> runner;
+    }
+
+    private App(TerrariumPaths paths, java.util.function.Supplier<CommandRunner> runnerFactory) {
+        this.paths = paths;
+        this.runnerFactory = runnerFactory;
+    }
+
+    /**
+     * The production wiring: real commands, paths from the environment. Everything is built on
+     * first use, so {@code --help} and {@code --version} load neither Camel nor Jackson.
+     */
+    public static App production() {
+        return new App(TerrariumPaths.fromEnvironment(), (java.util.function.Supplier<CommandRunner>) CamelExecCommandRunner::new);
+    }
+
+    /** The JSON mapper used for results, facts, LXD bodies: snake_case, ISO-8601 UTC timestamps. */
+    public static ObjectMapper jsonMapper() {
+        return new ObjectMapper()
+                .registerModule(new JavaTimeModule())
+                .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS)
+                .setPropertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE);
+    }
+
+    public TerrariumPaths paths() {
+        return paths;
+    }
+
+    /** The command seam. */
+    public synchronized CommandRunner runner() {
+        if (runner == null) {
+            runner = runnerFactory.get();
+        }
+        return runner;
+    }
+
+    /** Shared JSON mapper (see {@link #jsonMapper()}). */
+    public synchronized ObjectMapper json() {
+        if (json == null) {
+            json = jsonMapper();
+        }
+        return json;
+    }
+
+    /** The configuration YAML codec. */
+    public synchronized ConfigCodec codec() {
+        if (codec == null) {
+            codec = new ConfigCodec();
+        }
+        return codec;
+    }
+
+    /** The local LXD client (plain mapper: LXD's own field names pass through unchanged). */
+    public synchronized LxdClient lxd() {
+        if (lxd == null) {
+            lxd = new LxdClient(runner(), new ObjectMapper(), null, Duration.ofSeconds(60));
+        }
+        return lxd;
+    }
+
+    /** The zfs adapter (capabilities probed once per process). */
+    public synchronized ZfsAdapter zfs() {
+        if (zfs == null) {
+            zfs = new ZfsAdapter(runner());
+        }
+        return zfs;
+    }
+
+    /** The canonical configuration store in LXD's database. */
+    public LxdConfigStore configStore() {
+        return new LxdConfigStore(lxd(), codec(), paths.configLock());
+    }
+
+    /** Where job results are kept. */
+    public JobResultStore results() {
+        return new JobResultStore(paths.stateDir(), json());
+    }
+
+    /** Path of the host facts file. */
+    public java.nio.file.Path factsFile() {
+        return paths.stateDir().resolve("host-facts.json");
+    }
+
+    /** Every job the daemon runs, for a given configuration. */
+    public List<Job> jobs(TerrariumConfig config) {
+        return List.of(new HostFactsJob(new HostFactsProbe(runner(), zfs(), lxd(), config.zfs().pool(), Clock.systemUTC()),
+                factsFile(), json(), config.zfs().pool()));
+    }
+}

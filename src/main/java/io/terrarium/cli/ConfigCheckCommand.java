@@ -1,0 +1,46 @@
+package io.terrarium.cli;
+
+import io.terrarium.App;
+import io.terrarium.config.ConfigException;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+
+/** {@code terrariumctl config check [FILE]}: validates a configuration file without storing it. */
+@Command(name = "check", description = {"Validate a configuration file without storing it.",
+        "Prints every problem with its line or key; exit 1 when there is one."},
+        footerHeading = "%nExamples:%n",
+        footer = {"  terrariumctl config check", "  terrariumctl config check config/samples/minimal.yaml"})
+public final class ConfigCheckCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Mixin
+    VerbosityOption verbosity;
+
+    @Parameters(arity = "0..1", paramLabel = "FILE", description = "File to check (default: /etc/terrarium/config.yaml).")
+    Path file;
+
+    @Override
+    public Integer call() throws Exception {
+        App app = TerrariumCommand.app(spec);
+        Path source = file != null ? file : app.paths().configFile();
+        if (!Files.isRegularFile(source)) {
+            throw new java.io.IOException(source + " does not exist");
+        }
+        try {
+            app.codec().parse(Files.readString(source), source.toString());
+        } catch (ConfigException e) {
+            e.problems().forEach(p -> spec.commandLine().getErr().println("ERROR: " + p));
+            return ExitCodes.FAILURE;
+        }
+        spec.commandLine().getOut().println(source + ": valid");
+        return ExitCodes.OK;
+    }
+}

@@ -1,0 +1,49 @@
+package io.terrarium.cli;
+
+import io.terrarium.App;
+import io.terrarium.config.ConfigException;
+import io.terrarium.config.TerrariumConfig;
+import io.terrarium.daemon.TerrariumDaemon;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+import java.util.concurrent.Callable;
+
+/** {@code terrariumctl daemon}: runs the host helper jobs as Camel routes until stopped. */
+@Command(name = "daemon", description = {
+        "Run the host helpers as Camel routes on their schedules (systemd runs this).",
+        "Serves /observe/health, /observe/metrics and /observe/jolokia on 127.0.0.1 (Hawtio can attach to Jolokia).",
+        "Refuses to start when the stored configuration is invalid."},
+        footerHeading = "%nExamples:%n",
+        footer = {"  terrariumctl daemon", "  terrariumctl daemon --port 9876",
+                "  curl -s http://127.0.0.1:8765/observe/health"})
+public final class DaemonCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Mixin
+    VerbosityOption verbosity;
+
+    @Option(names = "--port", paramLabel = "PORT", description = "Management port (overrides daemon.management_port).")
+    Integer port;
+
+    @Override
+    public Integer call() throws Exception {
+        App app = TerrariumCommand.app(spec);
+        TerrariumConfig config;
+        try {
+            config = app.configStore().load().config();
+        } catch (ConfigException e) {
+            spec.commandLine().getErr().println("ERROR: refusing to start: the stored configuration is invalid");
+            throw e;
+        }
+        if (port != null && (port < 1 || port > 65535)) {
+            throw new IllegalArgumentException("--port " + port + " is outside 1–65535");
+        }
+        new TerrariumDaemon(app, config, port).run();
+        return ExitCodes.OK;
+    }
+}

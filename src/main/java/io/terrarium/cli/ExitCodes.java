@@ -1,0 +1,57 @@
+package io.terrarium.cli;
+
+import io.terrarium.config.ConfigException;
+import io.terrarium.host.exec.CommandFailedException;
+import io.terrarium.host.lxd.LxdException;
+import picocli.CommandLine;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.UncheckedIOException;
+
+/**
+ * Exit codes, mapped in this one place (picocli's convention): 0 ok, 1 failure, 2 bad usage.
+ * Exceptions become one {@code ERROR:} line per problem on stderr (no stack trace unless
+ * {@code -vv}); their messages never carry secrets.
+ */
+public final class ExitCodes implements CommandLine.IExecutionExceptionHandler {
+    /** Success. */
+    public static final int OK = 0;
+    /** The command ran and failed (or a job reported FAILED/REJECTED). */
+    public static final int FAILURE = 1;
+    /** Bad usage: unknown option, missing argument, invalid value. */
+    public static final int USAGE = 2;
+
+    @Override
+    public int handleExecutionException(Exception ex, CommandLine cmd, CommandLine.ParseResult parseResult) {
+        PrintWriter err = cmd.getErr();
+        if (ex instanceof ConfigException ce) {
+            ce.problems().forEach(p -> err.println("ERROR: " + p));
+        } else if (ex instanceof LxdException le) {
+            err.println("ERROR: " + le.getMessage());
+            if (le.unreachable()) {
+                err.println("hint: is LXD running? (`lxc info`; on the development host: scripts/devhost.sh up)");
+            }
+        } else if (ex instanceof CommandFailedException
+                || ex instanceof IOException || ex instanceof UncheckedIOException) {
+            err.println("ERROR: " + ex.getMessage());
+        } else if (ex instanceof IllegalArgumentException) {
+            err.println("ERROR: " + ex.getMessage());
+            err.flush();
+            return USAGE;
+        } else {
+            err.println("ERROR: " + ex);
+        }
+        if (Boolean.getBoolean("terrarium.debug")) {
+            ex.printStackTrace(err);
+        }
+        err.flush();
+        return FAILURE;
+    }
+
+    /** Builds the exit code mapper and handlers for a command line. */
+    public static CommandLine configure(CommandLine cl) {
+        return cl.setExecutionExceptionHandler(new ExitCodes())
+                .setExitCodeExceptionMapper(t -> t instanceof CommandLine.ParameterException ? USAGE : FAILURE);
+    }
+}

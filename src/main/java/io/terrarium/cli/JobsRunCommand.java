@@ -1,0 +1,54 @@
+package io.terrarium.cli;
+
+import io.terrarium.App;
+import io.terrarium.daemon.JobTrigger;
+import io.terrarium.jobs.JobResult;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+import java.time.Duration;
+import java.util.concurrent.Callable;
+
+/** {@code terrariumctl jobs run ID}: runs a job now and prints its result. */
+@Command(name = "run", description = {"Run a job now and print its result.",
+        "When the daemon runs, the job runs inside it (same route, same guard: a job never runs twice at once);",
+        "otherwise it runs in this process. Exit 1 when the job FAILED or was REJECTED because it was already running."},
+        footerHeading = "%nExamples:%n",
+        footer = {"  terrariumctl jobs run host-facts", "  terrariumctl jobs run host-facts --format json"})
+public final class JobsRunCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Mixin
+    VerbosityOption verbosity;
+
+    @Mixin
+    FormatOption format;
+
+    @Parameters(index = "0", paramLabel = "JOB", description = "Job id, e.g. host-facts (see `jobs list`).")
+    String job;
+
+    @Option(names = "--timeout", paramLabel = "SECONDS", defaultValue = "3600",
+            description = "How long to wait for the result (default ${DEFAULT-VALUE} s).")
+    long timeoutSeconds;
+
+    @Override
+    public Integer call() throws Exception {
+        App app = TerrariumCommand.app(spec);
+        JobResult r = new JobTrigger(app).trigger(job, app.configStore().load().config(), Duration.ofSeconds(timeoutSeconds));
+        var out = spec.commandLine().getOut();
+        if (format.format() == Format.table) {
+            out.println(r.job() + ": " + r.status() + " in " + r.durationMs() + " ms (" + r.ranIn() + ", trigger "
+                    + r.trigger() + ")");
+            out.println(r.summary());
+            out.flush();
+        } else {
+            Output.value(out, format.format(), r);
+        }
+        return r.failed() ? ExitCodes.FAILURE : ExitCodes.OK;
+    }
+}

@@ -1,0 +1,126 @@
+package io.terrarium.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.terrarium.App;
+import io.terrarium.config.ConfigException;
+import io.terrarium.config.ConfigStore;
+import io.terrarium.config.TerrariumConfig;
+import io.terrarium.daemon.DaemonInfo;
+import io.terrarium.daemon.JobTrigger;
+import io.terrarium.host.exec.CommandFailedException;
+import io.terrarium.host.facts.HostFacts;
+import io.terrarium.host.facts.HostFactsJob;
+import io.terrarium.host.lxd.LxdException;
+import io.terrarium.host.zfs.PoolStatus;
+import io.terrarium.jobs.Job;
+import io.terrarium.jobs.JobResult;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Spec;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+
+/**
+ * {@code terrariumctl status}: one row per component with a state (ok, warn, error) and detail.
+ * Exit 1 when any row is {@code error}.
+ */
+@Command(name = "status", description = {"Show the state of the host: daemon, configuration, LXD, ZFS pool, host facts, jobs.",
+        "Exit 1 when a component is in error."},
+        footerHeading = "%nExamples:%n", footer = {"  terrariumctl status", "  terrariumctl status --format json"})
+public final class StatusCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Mixin
+    VerbosityOption verbosity;
+
+    @Mixin
+    FormatOption format;
+
+    @Override
+    public Integer call() {
+        App app = TerrariumCommand.app(spec);
+        List<Map<String, Object>> rows = new ArrayList<>();
+        DaemonInfo d = new JobTrigger(app).runningDaemon();
+        if (d == null) {
+            rows.add(Output.row("component", "daemon", "state", "warn", "detail", "not running (jobs triggered from the CLI run in-process)"));
+        } else {
+            String health = health(d);
+            rows.add(Output.row("component", "daemon", "state", "UP".equals(health) ? "ok" : "error",
+                    "detail", "pid " + d.pid() + ", " + d.baseUrl() + "/observe/health: " + health + ", version " + d.version()));
+        }
+        TerrariumConfig config = TerrariumConfig.defaults();
+        boolean lxdUp = true;
+        try {
+            ConfigStore.Loaded loaded = app.configStore().load();
+            config = loaded.config();
+            rows.add(Output.row("component", "config", "state", loaded.stored() ? "ok" : "warn", "detail", loaded.source()));
+        } catch (ConfigException e) {
+            rows.add(Output.row("component", "config", "state", "error", "detail", e.getMessage()));
+        } catch (LxdException e) {
+            rows.add(Output.row("component", "config", "state", "error", "detail", "cannot read: " + e.getMessage()));
+        }
+        try {
+            JsonNode server = app.lxd().get("/1.0");
+            rows.add(Output.row("component", "lxd", "state", "ok", "detail",
+                    "reachable, server " + server.path("environment").path("server_version").asText("?")));
+        } catch (LxdException | CommandFailedException e) {
+            lxdUp = false;
+            rows.add(Output.row("component", "lxd", "state", "error", "detail", e.getMessage()));
+        }
+        String pool = config.zfs().pool();
+        try {
+            PoolStatus p = app.zfs().pools().stream().filter(x -> x.name().equals(pool)).findFirst().orElse(null);
+            rows.add(p == null
+                    ? Output.row("component", "zfs pool", "state", "error", "detail", "pool " + pool + " is not imported")
+                    : Output.row("component", "zfs pool", "state", p.healthy() ? "ok" : "error", "detail",
+                    pool + " " + p.health() + ", size " + p.size() + ", free " + p.free()));
+        } catch (CommandFailedException e) {
+            rows.add(Output.row("component", "zfs pool", "state", "error", "detail", e.getMessage()));
+        }
+        HostFacts facts = HostFactsJob.read(app.factsFile(), app.json());
+        rows.add(facts == null
+                ? Output.row("component", "host facts", "state", "warn", "detail", "not collected yet: terrariumctl jobs run host-facts")
+                : Output.row("component", "host facts", "state", "ok", "detail", "collected " + ago(facts.collectedAt())
+                + (facts.zfs() == null ? "" : ", zfs " + facts.zfs().implementation()
+                + ", holds " + (facts.holdsWork() == null ? "not probed" : facts.holdsWork() ? "work" : "unsupported"))));
+        for (Job j : app.jobs(config)) {
+            JobResult r = app.results().last(j.id());
+            rows.add(Output.row("component", "job " + j.id(), "state",
+                    r == null ? "warn" : r.failed() ? "error" : r.status() == JobResult.Status.WARNING ? "warn" : "ok",
+                    "detail", r == null ? "never ran" : r.status() + " " + ago(r.startedAt()) + ": " + r.summary()));
+        }
+        Output.rows(spec.commandLine().getOut(), format.format(), rows);
+        boolean error = rows.stream().anyMatch(r -> "error".equals(r.get("state")));
+        return error || !lxdUp ? ExitCodes.FAILURE : ExitCodes.OK;
+    }
+
+    private static String health(DaemonInfo d) {
+        try {
+            HttpResponse<String> r = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build()
+                    .send(HttpRequest.newBuilder(URI.create(d.baseUrl() + "/observe/health")).timeout(Duration.ofSeconds(5)).build(),
+                            HttpResponse.BodyHandlers.ofString());
+            return r.body().contains("\"UP\"") ? "UP" : "DOWN (HTTP " + r.statusCode() + ")";
+        } catch (Exception e) {
+            return "unreachable (" + e.getClass().getSimpleName() + ")";
+        }
+    }
+
+    private static String ago(Instant t) {
+        if (t == null) {
+            return "?";
+        }
+        long s = Duration.between(t, Instant.now()).getSeconds();
+        return s < 120 ? s + " s ago" : s < 7200 ? (s / 60) + " min ago" : (s / 3600) + " h ago";
+    }
+}

@@ -1,0 +1,76 @@
+package io.terrarium.cli;
+
+import io.terrarium.App;
+import io.terrarium.Version;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Spec;
+
+/**
+ * The root command {@code terrariumctl} (alias {@code trm}). Every subcommand is registered here,
+ * in this one visible place.
+ */
+@Command(name = "terrariumctl", mixinStandardHelpOptions = true, versionProvider = TerrariumCommand.VersionProvider.class,
+        description = "Terrarium: a hardened control plane for unprivileged LXD containers on ZFS.",
+        subcommands = {
+                StatusCommand.class,
+                ConfigCommand.class,
+                SetCommand.class,
+                JobsCommand.class,
+                DaemonCommand.class,
+                CommandLine.HelpCommand.class,
+        },
+        footerHeading = "%nExamples:%n",
+        footer = {
+                "  terrariumctl status",
+                "  terrariumctl set domains example.com",
+                "  terrariumctl jobs run host-facts",
+                "  terrariumctl daemon",
+                "%nExit codes: 0 ok, 1 failure, 2 bad usage. `trm` is the same program."})
+public final class TerrariumCommand implements Runnable {
+    private final App app;
+
+    @Spec
+    CommandSpec spec;
+
+    @Mixin
+    VerbosityOption verbosity;
+
+    /** @param app the wiring every subcommand uses */
+    public TerrariumCommand(App app) {
+        this.app = app;
+    }
+
+    /** The wiring shared by the subcommands. */
+    public App app() {
+        return app;
+    }
+
+    /** The App of the root command of {@code spec}. */
+    static App app(CommandSpec spec) {
+        return ((TerrariumCommand) spec.root().userObject()).app;
+    }
+
+    @Override
+    public void run() {
+        spec.commandLine().usage(spec.commandLine().getOut());
+    }
+
+    /** Builds the command line for an App (used by main and by tests). */
+    public static CommandLine commandLine(App app) {
+        CommandLine cl = new CommandLine(new TerrariumCommand(app));
+        cl.setCaseInsensitiveEnumValuesAllowed(true);
+        return ExitCodes.configure(cl);
+    }
+
+    /** Prints {@code terrariumctl <version>} and the Java runtime. */
+    public static final class VersionProvider implements CommandLine.IVersionProvider {
+        @Override
+        public String[] getVersion() {
+            return new String[]{"terrariumctl " + Version.get(),
+                    "Java " + System.getProperty("java.version") + " (" + System.getProperty("java.vm.name") + ")"};
+        }
+    }
+}

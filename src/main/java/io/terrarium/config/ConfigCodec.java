@@ -1,0 +1,121 @@
+package io.terrarium.config;
+
+import com.fasterxml.jackson.core.JsonLocation;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonMappingException;
+import com.fasterxml.jackson.databind.PropertyNamingStrategies;
+import com.fasterxml.jackson.databind.exc.MismatchedInputException;
+import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import com.fasterxml.jackson.dataformat.yaml.YAMLGenerator;
+import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
+
+import java.util.List;
+import java.util.Objects;
+import java.util.TreeSet;
+import java.util.stream.Collectors;
+
+/**
+ * Reads and writes the configuration YAML. Reading is strict: unknown keys, duplicate keys, wrong
+ * types and trailing documents are errors that name the key and the line; after parsing,
+ * {@link ConfigValidator} checks the values. Writing is deterministic (fixed key order, no nulls).
+ */
+public final class ConfigCodec {
+    private final YAMLMapper mapper;
+
+    public ConfigCodec() {
+        YAMLFactory factory = YAMLFactory.builder()
+                .disable(YAMLGenerator.Feature.WRITE_DOC_START_MARKER)
+                .enable(YAMLGenerator.Feature.MINIMIZE_QUOTES)
+                .enable(YAMLGenerator.Feature.INDENT_ARRAYS_WITH_INDICATOR)
+                .build();
+        factory.enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
+        this.mapper = YAMLMapper.builder(factory)
+                .propertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
+                .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+                .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
+                .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+                .disable(DeserializationFeature.ACCEPT_FLOAT_AS_INT)
+                .build();
+    }
+
+    /**
+     * Parses and validates a document.
+     *
+     * @param yaml   the YAML text
+     * @param source name used in messages (a file path, or "LXD project terrarium-system")
+     * @return the configuration with defaults filled in
+     * @throws ConfigException naming the line and key of every problem
+     */
+    public TerrariumConfig parse(String yaml, String source) {
+        Objects.requireNonNull(yaml, "yaml");
+        if (yaml.isBlank()) {
+            throw new ConfigException(source + ": the document is empty (expected at least `version: "
+                    + TerrariumConfig.CURRENT_VERSION + "`)");
+        }
+        TerrariumConfig cfg;
+        try {
+            cfg = mapper.readValue(yaml, TerrariumConfig.class);
+        } catch (UnrecognizedPropertyException e) {
+            String allowed = e.getKnownPropertyIds() == null ? "" : e.getKnownPropertyIds().stream()
+                    .map(Object::toString).collect(Collectors.toCollection(TreeSet::new)).toString();
+            String parent = path(e);
+            throw new ConfigException(source + ": " + where(e.getLocation()) + "unknown key \""
+                    + e.getPropertyName() + "\"" + (parent.isEmpty() ? " at the top level" : " in \"" + parent + "\"")
+                    + (allowed.isEmpty() ? "" : " (allowed: " + allowed.substring(1, allowed.length() - 1) + ")"));
+        } catch (MismatchedInputException e) {
+            throw new ConfigException(source + ": " + where(e.getLocation()) + "key \"" + fullPath(e)
+                    + "\" has the wrong type: " + firstLine(e.getOriginalMessage()));
+        } catch (JsonProcessingException e) {
+            throw new ConfigException(source + ": " + where(e.getLocation()) + "not valid YAML: "
+                    + firstLine(e.getOriginalMessage()));
+        }
+        if (cfg == null) {
+            throw new ConfigException(source + ": the document is empty");
+        }
+        List<String> problems = ConfigValidator.validate(cfg);
+        if (!problems.isEmpty()) {
+            throw new ConfigException(problems.stream().map(p -> source + ": " + p).toList());
+        }
+        return cfg;
+    }
+
+    /** Serialises a configuration as YAML (snake_case keys, fixed order). */
+    public String write(TerrariumConfig config) {
+        try {
+            return mapper.writeValueAsString(config);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("cannot serialise config", e);
+        }
+    }
+
+    private static String where(JsonLocation loc) {
+        if (loc == null || loc.getLineNr() < 1) {
+            return "";
+        }
+        return "line " + loc.getLineNr() + ", column " + loc.getColumnNr() + ": ";
+    }
+
+    private static String path(JsonMappingException e) {
+        List<JsonMappingException.Reference> refs = e.getPath();
+        return refs.subList(0, Math.max(0, refs.size() - 1)).stream()
+                .map(r -> r.getFieldName() != null ? r.getFieldName() : "[" + r.getIndex() + "]")
+                .collect(Collectors.joining("."));
+    }
+
+    private static String fullPath(JsonMappingException e) {
+        return e.getPath().stream()
+                .map(r -> r.getFieldName() != null ? r.getFieldName() : "[" + r.getIndex() + "]")
+                .collect(Collectors.joining("."));
+    }
+
+    private static String firstLine(String s) {
+        if (s == null) {
+            return "";
+        }
+        int nl = s.indexOf('\n');
+        return nl < 0 ? s : s.substring(0, nl);
+    }
+}

@@ -1,0 +1,188 @@
+package io.terrarium.config;
+
+import org.quartz.CronExpression;
+
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+import java.util.regex.Pattern;
+
+/**
+ * Value checks for a parsed configuration. Every message names the dotted key and what is allowed.
+ * Pure: no I/O.
+ */
+public final class ConfigValidator {
+    /** Stable job (route) ids that {@code daemon.schedules} may name (DESIGN.md §1). */
+    public static final Set<String> KNOWN_JOBS = Set.of("host-facts", "proxy-sync", "snapshot", "replicate",
+            "s3-export", "s3-janitor", "s3-verify");
+    /** S3 provider profiles. */
+    public static final Set<String> PROVIDERS = Set.of("aws", "r2", "minio", "generic");
+
+    private static final Pattern DNS_LABEL = Pattern.compile("[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?");
+    private static final Pattern EMAIL_LOCAL = Pattern.compile("[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]{1,64}");
+    private static final Pattern LXD_NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.-]{0,62}");
+    private static final Pattern ZFS_POOL = Pattern.compile("[A-Za-z][A-Za-z0-9_.:-]{0,254}");
+    private static final Pattern ZFS_DATASET = Pattern.compile("[A-Za-z][A-Za-z0-9_.:/-]{0,254}");
+    private static final Pattern BUCKET = Pattern.compile("[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]");
+    private static final Pattern INSTALL_ID = Pattern.compile("[a-z0-9][a-z0-9-]{7,63}");
+
+    private ConfigValidator() {
+    }
+
+    /** @return one message per problem; empty when the configuration is valid */
+    public static List<String> validate(TerrariumConfig c) {
+        List<String> p = new ArrayList<>();
+        if (c.version() != TerrariumConfig.CURRENT_VERSION) {
+            p.add("version: " + c.version() + " is not supported by this terrariumctl (it reads version "
+                    + TerrariumConfig.CURRENT_VERSION + "); update terrariumctl or migrate the file");
+        }
+        if (c.installationId() != null && !INSTALL_ID.matcher(c.installationId()).matches()) {
+            p.add("installation_id: \"" + c.installationId() + "\" must be 8–64 lowercase letters, digits or '-'");
+        }
+        var d = c.domains();
+        hostname(p, "domains.base", d.base());
+        hostname(p, "domains.manage", d.manage());
+        hostname(p, "domains.proxy", d.proxy());
+        hostname(p, "domains.lxd", d.lxd());
+        hostname(p, "domains.auth", d.auth());
+        email(p, "emails.admin", c.emails().admin());
+        email(p, "emails.acme", c.emails().acme());
+        var l = c.lxd();
+        lxdName(p, "lxd.project", l.project());
+        lxdName(p, "lxd.network", l.network());
+        lxdName(p, "lxd.storage_pool", l.storagePool());
+        if (!l.remote().isEmpty() && !LXD_NAME.matcher(l.remote()).matches()) {
+            p.add("lxd.remote: \"" + l.remote() + "\" is not a valid LXD remote name");
+        }
+        var z = c.zfs();
+        if (!ZFS_POOL.matcher(z.pool()).matches()) {
+            p.add("zfs.pool: \"" + z.pool() + "\" is not a valid pool name (starts with a letter; letters, digits, '_', '-', '.', ':')");
+        }
+        if (!ZFS_DATASET.matcher(z.containersDataset()).matches() || z.containersDataset().contains("//")
+                || z.containersDataset().endsWith("/")) {
+            p.add("zfs.containers_dataset: \"" + z.containersDataset() + "\" is not a valid dataset name");
+        } else if (!z.containersDataset().startsWith(z.pool() + "/")) {
+            p.add("zfs.containers_dataset: \"" + z.containersDataset() + "\" must be inside pool \"" + z.pool() + "\"");
+        }
+        var dm = c.daemon();
+        if (!isLoopback(dm.managementHost())) {
+            p.add("daemon.management_host: \"" + dm.managementHost()
+                    + "\" must be a loopback address (127.0.0.1, ::1 or localhost): the management endpoint is never exposed");
+        }
+        port(p, "daemon.management_port", dm.managementPort());
+        dm.schedules().forEach((job, cron) -> {
+            if (!KNOWN_JOBS.contains(job)) {
+                p.add("daemon.schedules: unknown job \"" + job + "\" (known: " + String.join(", ", new java.util.TreeSet<>(KNOWN_JOBS)) + ")");
+            } else if (cron == null || !CronExpression.isValidExpression(cron)) {
+                p.add("daemon.schedules." + job + ": \"" + cron
+                        + "\" is not a Quartz cron expression (six or seven fields, seconds first, e.g. \"0 */15 * * * ?\")");
+            }
+        });
+        s3(p, c.s3());
+        return p;
+    }
+
+    private static void s3(List<String> p, TerrariumConfig.S3 s) {
+        if (!PROVIDERS.contains(s.provider())) {
+            p.add("s3.provider: \"" + s.provider() + "\" is not one of aws, r2, minio, generic");
+        }
+        if (s.enabled()) {
+            for (var req : new String[][]{{"endpoint", s.endpoint()}, {"bucket", s.bucket()},
+                    {"access_key", s.accessKey()}, {"secret_key_file", s.secretKeyFile()}}) {
+                if (req[1] == null || req[1].isBlank()) {
+                    p.add("s3." + req[0] + ": required when s3.enabled is true");
+                }
+            }
+        }
+        if (s.endpoint() != null) {
+            try {
+                URI u = new URI(s.endpoint());
+                String scheme = u.getScheme() == null ? "" : u.getScheme().toLowerCase(Locale.ROOT);
+                if (u.getHost() == null || !(scheme.equals("https") || scheme.equals("http"))) {
+                    p.add("s3.endpoint: \"" + s.endpoint() + "\" must be an http(s) URL with a host, e.g. https://s3.eu-west-1.amazonaws.com");
+                } else if (scheme.equals("http") && !isLoopback(u.getHost())) {
+                    p.add("s3.endpoint: \"" + s.endpoint() + "\" uses plain http to a non-loopback host; use https");
+                } else if (u.getUserInfo() != null || u.getQuery() != null) {
+                    p.add("s3.endpoint: must not contain credentials or a query string");
+                }
+            } catch (URISyntaxException e) {
+                p.add("s3.endpoint: \"" + s.endpoint() + "\" is not a URL: " + e.getReason());
+            }
+        }
+        if (s.bucket() != null && (!BUCKET.matcher(s.bucket()).matches() || s.bucket().contains(".."))) {
+            p.add("s3.bucket: \"" + s.bucket() + "\" is not a valid bucket name (3–63 lowercase letters, digits, '.', '-')");
+        }
+        if (s.prefix().startsWith("/") || s.prefix().contains("..") || s.prefix().contains("//")
+                || (!s.prefix().isEmpty() && !s.prefix().endsWith("/"))) {
+            p.add("s3.prefix: \"" + s.prefix() + "\" must be relative, end with '/', and contain no '..' or '//'");
+        }
+        if (s.secretKeyFile() != null && !s.secretKeyFile().startsWith("/")) {
+            p.add("s3.secret_key_file: \"" + s.secretKeyFile() + "\" must be an absolute path (the secret itself never goes in the config)");
+        }
+    }
+
+    /**
+     * Checks a DNS host name: lowercase labels of letters, digits and '-', 1–63 characters each,
+     * at least two labels, 253 characters at most (RFC 1035 / RFC 1123).
+     */
+    public static boolean isHostname(String h) {
+        if (h == null || h.isEmpty() || h.length() > 253 || h.endsWith(".")) {
+            return false;
+        }
+        String[] labels = h.split("\\.", -1);
+        if (labels.length < 2) {
+            return false;
+        }
+        for (String label : labels) {
+            if (!DNS_LABEL.matcher(label).matches()) {
+                return false;
+            }
+        }
+        return !labels[labels.length - 1].matches("[0-9]+");
+    }
+
+    /** Checks an e-mail address: {@code local@host} with a valid host name. */
+    public static boolean isEmail(String e) {
+        if (e == null) {
+            return false;
+        }
+        int at = e.lastIndexOf('@');
+        return at > 0 && EMAIL_LOCAL.matcher(e.substring(0, at)).matches() && isHostname(e.substring(at + 1).toLowerCase(Locale.ROOT));
+    }
+
+    /** True for 127.0.0.0/8, ::1 and localhost. */
+    public static boolean isLoopback(String host) {
+        if (host == null) {
+            return false;
+        }
+        String h = host.startsWith("[") && host.endsWith("]") ? host.substring(1, host.length() - 1) : host;
+        return h.equals("localhost") || h.equals("::1") || h.matches("127\\.\\d{1,3}\\.\\d{1,3}\\.\\d{1,3}");
+    }
+
+    private static void hostname(List<String> p, String key, String value) {
+        if (value != null && !isHostname(value)) {
+            p.add(key + ": \"" + value + "\" is not a valid host name (lowercase letters, digits, '-' and '.', e.g. example.com)");
+        }
+    }
+
+    private static void email(List<String> p, String key, String value) {
+        if (value != null && !isEmail(value)) {
+            p.add(key + ": \"" + value + "\" is not a valid e-mail address (e.g. ops@example.com)");
+        }
+    }
+
+    private static void lxdName(List<String> p, String key, String value) {
+        if (!LXD_NAME.matcher(value).matches()) {
+            p.add(key + ": \"" + value + "\" is not a valid LXD name (letters, digits, '_', '-', '.'; at most 63)");
+        }
+    }
+
+    private static void port(List<String> p, String key, int value) {
+        if (value < 1 || value > 65535) {
+            p.add(key + ": " + value + " is outside 1–65535");
+        }
+    }
+}

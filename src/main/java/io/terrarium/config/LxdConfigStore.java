@@ -1,0 +1,156 @@
+package io.terrarium.config;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.terrarium.host.lxd.LxdClient;
+import io.terrarium.host.lxd.LxdException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Base64;
+import java.util.Map;
+import java.util.UUID;
+import java.util.function.UnaryOperator;
+import java.util.regex.Pattern;
+
+/**
+ * Stores the configuration in LXD's dqlite database (DESIGN.md §3): project
+ * {@value #PROJECT}, config key {@value #KEY}, value = base64 of the YAML document. The project is
+ * created when missing. Updates hold a host lock and PATCH only this key, so other keys of the
+ * project are never touched. The base64 value is not secret (secrets live in files).
+ */
+public final class LxdConfigStore implements ConfigStore {
+    /** The LXD project holding Terrarium's own state. */
+    public static final String PROJECT = "terrarium-system";
+    /** The project config key holding base64(YAML). */
+    public static final String KEY = "user.terrarium.config_b64";
+    /** Largest YAML document accepted, in bytes (keeps the PATCH body well inside argv limits). */
+    public static final int MAX_DOCUMENT_BYTES = 64 * 1024;
+    private static final Pattern USER_KEY = Pattern.compile("user\\.[A-Za-z0-9_.-]+");
+    private static final Logger LOG = LoggerFactory.getLogger(LxdConfigStore.class);
+
+    private final LxdClient lxd;
+    private final ConfigCodec codec;
+    private final Path lockFile;
+
+    /**
+     * @param lxd      LXD API client
+     * @param codec    YAML codec
+     * @param lockFile host lock file (e.g. {@code /run/terrarium/config.lock})
+     */
+    public LxdConfigStore(LxdClient lxd, ConfigCodec codec, Path lockFile) {
+        this.lxd = lxd;
+        this.codec = codec;
+        this.lockFile = lockFile;
+    }
+
+    @Override
+    public String describe() {
+        return "LXD project " + PROJECT + " (key " + KEY + ")";
+    }
+
+    @Override
+    public Loaded load() {
+        String yaml = readDocument();
+        if (yaml == null) {
+            return new Loaded(TerrariumConfig.defaults(), describe() + ", nothing stored yet: defaults", false);
+        }
+        return new Loaded(codec.parse(yaml, describe()), describe(), true);
+    }
+
+    /** The stored YAML document, or {@code null} when the project or the key does not exist. */
+    public String readDocument() {
+        JsonNode project;
+        try {
+            project = lxd.get("/1.0/projects/" + PROJECT);
+        } catch (LxdException e) {
+            if (e.notFound()) {
+                return null;
+            }
+            throw e;
+        }
+        JsonNode v = project.path("config").path(KEY);
+        if (v.isMissingNode() || v.asText().isEmpty()) {
+            return null;
+        }
+        try {
+            return new String(Base64.getDecoder().decode(v.asText()), StandardCharsets.UTF_8);
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException(describe() + ": the stored value is not valid base64; "
+                    + "restore it with `terrariumctl config import /etc/terrarium/config.yaml`");
+        }
+    }
+
+    @Override
+    public TerrariumConfig update(UnaryOperator<TerrariumConfig> change) {
+        try (HostLock ignored = HostLock.acquire(lockFile, Duration.ofSeconds(30))) {
+            TerrariumConfig current = load().config();
+            TerrariumConfig next = change.apply(current);
+            if (next.installationId() == null) {
+                next = next.withInstallationId(UUID.randomUUID().toString());
+            }
+            String yaml = codec.write(next);
+            codec.parse(yaml, "new configuration"); // validate the exact document that will be stored
+            writeDocument(yaml);
+            return next;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /**
+     * Replaces the stored document with an already validated one (used by {@code config import}),
+     * under the host lock.
+     *
+     * @throws ConfigException when the document is invalid (nothing is written)
+     */
+    public TerrariumConfig replace(String yaml, String source) {
+        TerrariumConfig cfg = codec.parse(yaml, source);
+        return update(current -> cfg.installationId() != null ? cfg : cfg.withInstallationId(current.installationId()));
+    }
+
+    private void writeDocument(String yaml) {
+        byte[] bytes = yaml.getBytes(StandardCharsets.UTF_8);
+        if (bytes.length > MAX_DOCUMENT_BYTES) {
+            throw new ConfigException("configuration is " + bytes.length + " bytes; the limit is " + MAX_DOCUMENT_BYTES);
+        }
+        String value = Base64.getEncoder().encodeToString(bytes);
+        checkUserKey(KEY, value);
+        ensureProject();
+        lxd.patch("/1.0/projects/" + PROJECT, Map.of("config", Map.of(KEY, value)));
+        LOG.info("stored configuration ({} bytes) in {}", bytes.length, describe());
+    }
+
+    /**
+     * Checks a project config key and value the way LXD would, so a bad one is caught before the
+     * API call: {@code user.} keys of letters, digits, '.', '_', '-'; values without NUL.
+     *
+     * @throws ConfigException naming the key
+     */
+    public static void checkUserKey(String key, String value) {
+        if (!USER_KEY.matcher(key).matches()) {
+            throw new ConfigException("LXD config key \"" + key + "\" is not allowed: project keys Terrarium writes must match user.[A-Za-z0-9_.-]+");
+        }
+        if (value.indexOf('\0') >= 0) {
+            throw new ConfigException("LXD config value for \"" + key + "\" contains a NUL byte");
+        }
+    }
+
+    private void ensureProject() {
+        try {
+            lxd.get("/1.0/projects/" + PROJECT);
+        } catch (LxdException e) {
+            if (!e.notFound()) {
+                throw e;
+            }
+            LOG.info("creating LXD project {}", PROJECT);
+            lxd.post("/1.0/projects", Map.of("name", PROJECT,
+                    "description", "Terrarium system state (configuration); managed by terrariumctl",
+                    "config", Map.of("features.images", "false", "features.profiles", "false")));
+        }
+    }
+}

@@ -1,0 +1,203 @@
+package io.terrarium.config;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonPropertyOrder;
+
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * The whole Terrarium configuration, stored as YAML (snake_case keys) in LXD's database
+ * (project {@code terrarium-system}, key {@code user.terrarium.config_b64}, DESIGN.md §3).
+ *
+ * <p>Missing sections and keys take the defaults documented in {@code docs/configuration.md};
+ * unknown keys are rejected by {@link ConfigCodec}. Secrets are never values here: sections refer
+ * to files under the secrets directory ({@code *_file} keys).
+ *
+ * @param version        schema version; this build reads and writes {@value #CURRENT_VERSION}
+ * @param installationId random id of this installation (names S3 prefixes, manifests); generated
+ *                       on first store
+ * @param domains        public host names
+ * @param emails         operator and ACME e-mail addresses
+ * @param lxd            where the instances live
+ * @param zfs            the pool and the containers' parent dataset
+ * @param daemon         management endpoint and job schedules
+ * @param s3             S3 export destination (used by the S3 export jobs)
+ */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+@JsonPropertyOrder({"version", "installation_id", "domains", "emails", "lxd", "zfs", "daemon", "s3"})
+public record TerrariumConfig(Integer version, String installationId, Domains domains, Emails emails,
+                              Lxd lxd, Zfs zfs, Daemon daemon, S3 s3) {
+
+    /** The schema version this build reads and writes. */
+    public static final int CURRENT_VERSION = 1;
+
+    public TerrariumConfig {
+        version = version == null ? CURRENT_VERSION : version;
+        domains = domains == null ? new Domains(null, null, null, null, null) : domains;
+        emails = emails == null ? new Emails(null, null) : emails;
+        lxd = lxd == null ? new Lxd(null, null, null, null) : lxd;
+        zfs = zfs == null ? new Zfs(null, null) : zfs;
+        daemon = daemon == null ? new Daemon(null, null, null) : daemon;
+        s3 = s3 == null ? S3.disabled() : s3;
+    }
+
+    /** A configuration with every default and no installation id yet. */
+    public static TerrariumConfig defaults() {
+        return new TerrariumConfig(null, null, null, null, null, null, null, null);
+    }
+
+    /** Copy with another installation id. */
+    public TerrariumConfig withInstallationId(String id) {
+        return new TerrariumConfig(version, id, domains, emails, lxd, zfs, daemon, s3);
+    }
+
+    /** Copy with other domains. */
+    public TerrariumConfig withDomains(Domains d) {
+        return new TerrariumConfig(version, installationId, d, emails, lxd, zfs, daemon, s3);
+    }
+
+    /** Copy with other e-mail addresses. */
+    public TerrariumConfig withEmails(Emails e) {
+        return new TerrariumConfig(version, installationId, domains, e, lxd, zfs, daemon, s3);
+    }
+
+    /**
+     * Public host names. {@code base} is the operator's domain; the service hosts default to
+     * {@code manage.<base>}, {@code proxy.<base>}, {@code lxd.<base>}, {@code auth.<base>}.
+     *
+     * @param base   base domain, e.g. {@code example.com}; {@code null} until set
+     * @param manage host of the management UI
+     * @param proxy  host of the Traefik dashboard
+     * @param lxd    host of the LXD UI
+     * @param auth   host of the identity gate
+     */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    @JsonPropertyOrder({"base", "manage", "proxy", "lxd", "auth"})
+    public record Domains(String base, String manage, String proxy, String lxd, String auth) {
+        /** The manage host: explicit, else {@code manage.<base>}, else {@code null}. */
+        public String manageHost() {
+            return manage != null ? manage : derive("manage");
+        }
+
+        /** The proxy (Traefik dashboard) host. */
+        public String proxyHost() {
+            return proxy != null ? proxy : derive("proxy");
+        }
+
+        /** The LXD UI host. */
+        public String lxdHost() {
+            return lxd != null ? lxd : derive("lxd");
+        }
+
+        /** The identity gate host. */
+        public String authHost() {
+            return auth != null ? auth : derive("auth");
+        }
+
+        private String derive(String label) {
+            return base == null ? null : label + "." + base;
+        }
+    }
+
+    /**
+     * E-mail addresses.
+     *
+     * @param admin operator contact
+     * @param acme  address registered with Let's Encrypt; defaults to {@code admin}
+     */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    @JsonPropertyOrder({"admin", "acme"})
+    public record Emails(String admin, String acme) {
+        /** The ACME address: explicit, else the admin address. */
+        public String acmeAddress() {
+            return acme != null ? acme : admin;
+        }
+    }
+
+    /**
+     * Where instances live in LXD.
+     *
+     * @param project     LXD project of the instances (default {@code default})
+     * @param network     managed network the instances attach to (default {@code terrarium-ovn})
+     * @param storagePool LXD storage pool of the instances (default {@code default})
+     * @param remote      LXD remote name for {@code lxc query}, empty for the local daemon
+     */
+    @JsonInclude(JsonInclude.Include.NON_EMPTY)
+    @JsonPropertyOrder({"project", "network", "storage_pool", "remote"})
+    public record Lxd(String project, String network, String storagePool, String remote) {
+        public Lxd {
+            project = project == null ? "default" : project;
+            network = network == null ? "terrarium-ovn" : network;
+            storagePool = storagePool == null ? "default" : storagePool;
+            remote = remote == null ? "" : remote;
+        }
+    }
+
+    /**
+     * ZFS layout.
+     *
+     * @param pool               pool name (default {@code terrarium})
+     * @param containersDataset  parent dataset of the instances' datasets (default {@code <pool>/containers})
+     */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    @JsonPropertyOrder({"pool", "containers_dataset"})
+    public record Zfs(String pool, String containersDataset) {
+        public Zfs {
+            pool = pool == null ? "terrarium" : pool;
+            containersDataset = containersDataset == null ? pool + "/containers" : containersDataset;
+        }
+    }
+
+    /**
+     * The daemon's management endpoint and job schedules.
+     *
+     * @param managementHost bind address of {@code /observe/*} (health, metrics, Jolokia); loopback
+     *                       only (default {@code 127.0.0.1})
+     * @param managementPort TCP port (default {@value Daemon#DEFAULT_PORT})
+     * @param schedules      job id → Quartz cron expression (seconds first, UTC), overriding
+     *                       the job's default schedule
+     */
+    @JsonInclude(JsonInclude.Include.NON_EMPTY)
+    @JsonPropertyOrder({"management_host", "management_port", "schedules"})
+    public record Daemon(String managementHost, Integer managementPort, Map<String, String> schedules) {
+        /** Default management port. */
+        public static final int DEFAULT_PORT = 8765;
+
+        public Daemon {
+            managementHost = managementHost == null ? "127.0.0.1" : managementHost;
+            managementPort = managementPort == null ? DEFAULT_PORT : managementPort;
+            schedules = schedules == null ? Map.of() : java.util.Collections.unmodifiableMap(new TreeMap<>(schedules));
+        }
+    }
+
+    /**
+     * S3 destination for exports. The secret key is never stored here: {@code secret_key_file}
+     * names a root-only file (0600) under the secrets directory.
+     *
+     * @param enabled       whether exports run
+     * @param provider      {@code aws}, {@code r2}, {@code minio} or {@code generic}
+     * @param endpoint      endpoint URL ({@code https://…}; {@code http://} only for loopback)
+     * @param region        region name (default {@code us-east-1})
+     * @param bucket        bucket name (S3 naming rules: 3–63 chars, lowercase, digits, '.', '-')
+     * @param prefix        key prefix under which Terrarium writes (default {@code terrarium/})
+     * @param accessKey     access key id (not a secret by itself)
+     * @param secretKeyFile absolute path of the file holding the secret key
+     */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    @JsonPropertyOrder({"enabled", "provider", "endpoint", "region", "bucket", "prefix", "access_key", "secret_key_file"})
+    public record S3(Boolean enabled, String provider, String endpoint, String region, String bucket,
+                     String prefix, String accessKey, String secretKeyFile) {
+        public S3 {
+            enabled = enabled != null && enabled;
+            provider = provider == null ? "generic" : provider;
+            region = region == null ? "us-east-1" : region;
+            prefix = prefix == null ? "terrarium/" : prefix;
+        }
+
+        /** An S3 section with exports off. */
+        public static S3 disabled() {
+            return new S3(false, null, null, null, null, null, null, null);
+        }
+    }
+}

@@ -1,0 +1,49 @@
+package io.terrarium.daemon;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.terrarium.config.AtomicFiles;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+
+/**
+ * The running daemon's runtime file ({@code /run/terrarium/daemon.json}): how the CLI finds the
+ * daemon's management endpoint. Written after the routes started, removed on shutdown. Holds no
+ * secret.
+ *
+ * @param pid       daemon process id
+ * @param host      management bind address (loopback)
+ * @param port      management port
+ * @param startedAt start time, UTC
+ * @param version   terrariumctl version of the daemon
+ */
+public record DaemonInfo(long pid, String host, int port, Instant startedAt, String version) {
+
+    /** Base URL of the management endpoint, e.g. {@code http://127.0.0.1:8765}. */
+    public String baseUrl() {
+        String h = host.contains(":") ? "[" + host + "]" : host;
+        return "http://" + h + ":" + port;
+    }
+
+    /** True when the recorded process is alive. */
+    public boolean alive() {
+        return ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false);
+    }
+
+    /** Writes the runtime file atomically (0644). */
+    public void write(Path file, ObjectMapper json) throws IOException {
+        Files.createDirectories(file.getParent());
+        AtomicFiles.write(file, json.writeValueAsBytes(this), AtomicFiles.WORLD_READABLE);
+    }
+
+    /** Reads the runtime file, or {@code null} when it is missing or unreadable. */
+    public static DaemonInfo read(Path file, ObjectMapper json) {
+        try {
+            return Files.exists(file) ? json.readValue(file.toFile(), DaemonInfo.class) : null;
+        } catch (IOException e) {
+            return null;
+        }
+    }
+}

@@ -1,0 +1,84 @@
+package io.terrarium.daemon;
+
+import io.terrarium.App;
+import io.terrarium.config.TerrariumConfig;
+import io.terrarium.jobs.Job;
+import io.terrarium.jobs.JobResult;
+import io.terrarium.routes.JobRoutes;
+import org.apache.camel.CamelContext;
+import org.apache.camel.ProducerTemplate;
+import org.apache.camel.impl.DefaultCamelContext;
+
+import java.io.IOException;
+import java.time.Duration;
+import java.util.Map;
+
+/**
+ * Runs a job from the CLI on the same code path as the timer: in the running daemon through
+ * Jolokia when there is one (the run shows in the daemon's log and route statistics, and shares
+ * its no-overlap guard), otherwise in-process on a short-lived CamelContext with the same routes
+ * minus the schedulers.
+ */
+public final class JobTrigger {
+    private final App app;
+
+    /** @param app wiring */
+    public JobTrigger(App app) {
+        this.app = app;
+    }
+
+    /**
+     * The running daemon, or {@code null} when there is none (no runtime file, or its process is
+     * gone).
+     */
+    public DaemonInfo runningDaemon() {
+        DaemonInfo d = DaemonInfo.read(app.paths().daemonFile(), app.json());
+        return d != null && d.alive() ? d : null;
+    }
+
+    /**
+     * Triggers a job and waits for its result.
+     *
+     * @param jobId   job id
+     * @param config  configuration (used for an in-process run)
+     * @param timeout how long to wait for the daemon's answer
+     * @return the job's result (status REJECTED when a run was already in progress)
+     * @throws IOException when a daemon is running but cannot be reached
+     * @throws IllegalArgumentException for an unknown job id
+     */
+    public JobResult trigger(String jobId, TerrariumConfig config, Duration timeout) throws Exception {
+        if (app.jobs(config).stream().noneMatch(j -> j.id().equals(jobId))) {
+            throw new IllegalArgumentException("unknown job \"" + jobId + "\" (known: "
+                    + String.join(", ", app.jobs(config).stream().map(Job::id).toList()) + ")");
+        }
+        DaemonInfo d = runningDaemon();
+        String body;
+        if (d != null) {
+            try {
+                ManagementCredentials creds = ManagementCredentials.read(app.paths().managementAuthFile());
+                body = new JolokiaClient(d.baseUrl(), creds).requestBody("direct:" + jobId, "cli", timeout);
+            } catch (IOException e) {
+                throw new IOException("the daemon (pid " + d.pid() + ") is running but its management endpoint "
+                        + d.baseUrl() + " did not answer: " + e.getMessage()
+                        + "; check `journalctl -u terrarium` or stop it and retry", e);
+            }
+        } else {
+            body = runInProcess(jobId, config);
+        }
+        return app.json().readValue(body, JobResult.class);
+    }
+
+    private String runInProcess(String jobId, TerrariumConfig config) throws Exception {
+        try (CamelContext ctx = new DefaultCamelContext()) {
+            ctx.getCamelContextExtension().setName("terrarium-cli");
+            ctx.disableJMX();
+            JobRoutes routes = new JobRoutes(app.jobs(config), Map.of(), false, app.json(), app.results(),
+                    "in-process pid " + ProcessHandle.current().pid());
+            ctx.addRoutes(routes.errorPolicy());
+            ctx.addRoutes(routes);
+            ctx.start();
+            ProducerTemplate t = ctx.createProducerTemplate();
+            return t.requestBody("direct:" + jobId, "cli-in-process", String.class);
+        }
+    }
+}

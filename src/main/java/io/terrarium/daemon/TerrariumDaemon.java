@@ -1,0 +1,119 @@
+package io.terrarium.daemon;
+
+import io.terrarium.App;
+import io.terrarium.Version;
+import io.terrarium.config.TerrariumConfig;
+import io.terrarium.routes.JobRoutes;
+import org.apache.camel.main.BaseMainSupport;
+import org.apache.camel.main.Main;
+import org.apache.camel.main.MainListenerSupport;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.time.Instant;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * {@code terrariumctl daemon}: Camel Main with the job routes, JMX on, and the management endpoint
+ * on loopback: {@code /observe/health}, {@code /observe/metrics} (Prometheus) and
+ * {@code /observe/jolokia} (Jolokia 2, restricted by the shipped {@code jolokia-access.xml}) for
+ * Hawtio and for CLI triggers. Stops gracefully on SIGTERM/SIGINT (in-flight jobs get up to
+ * {@value #SHUTDOWN_TIMEOUT_SECONDS} s).
+ */
+public final class TerrariumDaemon {
+    /** CamelContext name; part of every MBean name ({@code org.apache.camel:context=terrarium,…}). */
+    public static final String CONTEXT_NAME = "terrarium";
+    /** Graceful shutdown timeout in seconds. */
+    public static final int SHUTDOWN_TIMEOUT_SECONDS = 30;
+    private static final Logger LOG = LoggerFactory.getLogger(TerrariumDaemon.class);
+
+    private final App app;
+    private final TerrariumConfig config;
+    private final Integer portOverride;
+
+    /**
+     * @param app          wiring
+     * @param config       validated configuration
+     * @param portOverride management port overriding the config, or {@code null}
+     */
+    public TerrariumDaemon(App app, TerrariumConfig config, Integer portOverride) {
+        this.app = app;
+        this.config = config;
+        this.portOverride = portOverride;
+    }
+
+    /** The Camel Main properties this daemon runs with (pure; shown in docs and tested). */
+    public Map<String, String> properties() {
+        int port = portOverride != null ? portOverride : config.daemon().managementPort();
+        Map<String, String> p = new TreeMap<>();
+        p.put("camel.main.name", CONTEXT_NAME);
+        p.put("camel.main.jmxEnabled", "true");
+        p.put("camel.main.shutdownTimeout", String.valueOf(SHUTDOWN_TIMEOUT_SECONDS));
+        p.put("camel.main.routesCollectorEnabled", "false");
+        p.put("camel.main.routesReloadEnabled", "false");
+        p.put("camel.main.useBreadcrumb", "false");
+        p.put("camel.management.enabled", "true");
+        p.put("camel.management.host", config.daemon().managementHost());
+        p.put("camel.management.port", String.valueOf(port));
+        p.put("camel.management.healthCheckEnabled", "true");
+        p.put("camel.management.jolokiaEnabled", "true");
+        p.put("camel.management.metricsEnabled", "true");
+        p.put("camel.management.infoEnabled", "true");
+        p.put("camel.metrics.enabled", "true");
+        p.put("camel.metrics.enableRoutePolicy", "true");
+        p.put("camel.health.enabled", "true");
+        // Jolokia requires the root-only credentials (ManagementCredentials); health and metrics stay open on loopback
+        p.put("camel.management.authenticationEnabled", "true");
+        p.put("camel.management.authenticationPath", "/observe/jolokia/*");
+        p.put("camel.management.basicPropertiesFile", app.paths().managementAuthFile().toString());
+        return p;
+    }
+
+    /**
+     * Runs until the JVM is asked to stop.
+     *
+     * @throws Exception when Camel cannot start (e.g. the port is taken)
+     */
+    public void run() throws Exception {
+        ManagementCredentials.ensure(app.paths().managementAuthFile());
+        Main main = new Main();
+        properties().forEach(main::addInitialProperty);
+        long pid = ProcessHandle.current().pid();
+        JobRoutes routes = new JobRoutes(app.jobs(config), config.daemon().schedules(), true,
+                app.json(), app.results(), "daemon pid " + pid);
+        main.configure().addRoutesBuilder(routes.errorPolicy());
+        main.configure().addRoutesBuilder(routes);
+        int port = portOverride != null ? portOverride : config.daemon().managementPort();
+        main.addMainListener(new MainListenerSupport() {
+            @Override
+            public void afterStart(BaseMainSupport m) {
+                try {
+                    new DaemonInfo(pid, config.daemon().managementHost(), port, Instant.now(), Version.get())
+                            .write(app.paths().daemonFile(), app.json());
+                } catch (IOException e) {
+                    LOG.warn("cannot write runtime file {}: {} (CLI triggers will run in-process)",
+                            app.paths().daemonFile(), e.getMessage());
+                }
+                LOG.info("terrarium daemon {} up: pid {}, management http://{}:{}/observe/health", Version.get(), pid,
+                        config.daemon().managementHost(), port);
+            }
+
+            @Override
+            public void beforeStop(BaseMainSupport m) {
+                try {
+                    DaemonInfo current = DaemonInfo.read(app.paths().daemonFile(), app.json());
+                    if (current != null && current.pid() == pid) {
+                        Files.deleteIfExists(app.paths().daemonFile());
+                    }
+                } catch (IOException e) {
+                    LOG.debug("cannot remove runtime file: {}", e.getMessage());
+                }
+                LOG.info("terrarium daemon stopping (graceful, up to {} s for running jobs)", SHUTDOWN_TIMEOUT_SECONDS);
+            }
+        });
+        main.run();
+    }
+}

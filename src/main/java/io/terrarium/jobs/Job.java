@@ -1,0 +1,22 @@
+package io.terrarium.jobs;
+
+/**
+ * One host helper job. The daemon runs it as the route {@code direct:<id>} behind a guard that
+ * never lets two runs overlap, fed by a scheduler route; the CLI triggers the same route.
+ */
+public interface Job {
+    /** Stable kebab-case id; also the work route id and the {@code direct:} endpoint name. */
+    String id();
+
+    /** One line for {@code jobs list} and docs. */
+    String description();
+
+    /** Default schedule, a Quartz cron expression (seconds first), evaluated in UTC. */
+    String defaultSchedule();
+
+    /**
+     * Does the work. Expected failures are reported in the result (status FAILED) rather than
+     * thrown; an unexpected exception is turned into a FAILED result by the route's error policy.
+     */
+    JobResult run();
+}
