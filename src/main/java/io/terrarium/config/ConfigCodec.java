@@ -62,13 +62,17 @@ public final class ConfigCodec {
             String allowed = e.getKnownPropertyIds() == null ? "" : e.getKnownPropertyIds().stream()
                     .map(Object::toString).collect(Collectors.toCollection(TreeSet::new)).toString();
             String parent = path(e);
-            throw new ConfigException(source + ": " + where(e.getLocation()) + "unknown key \""
+            throw new ConfigException(source + ": " + where(keyLocation(yaml, names(e), e.getLocation())) + "unknown key \""
                     + e.getPropertyName() + "\"" + (parent.isEmpty() ? " at the top level" : " in \"" + parent + "\"")
                     + (allowed.isEmpty() ? "" : " (allowed: " + allowed.substring(1, allowed.length() - 1) + ")"));
         } catch (MismatchedInputException e) {
-            throw new ConfigException(source + ": " + where(e.getLocation()) + "key \"" + fullPath(e)
+            throw new ConfigException(source + ": " + where(keyLocation(yaml, names(e), e.getLocation())) + "key \"" + fullPath(e)
                     + "\" has the wrong type: " + firstLine(e.getOriginalMessage()));
         } catch (JsonProcessingException e) {
+            if (e.getCause() instanceof org.yaml.snakeyaml.error.MarkedYAMLException m && m.getProblemMark() != null) {
+                throw new ConfigException(source + ": line " + (m.getProblemMark().getLine() + 1) + ", column "
+                        + (m.getProblemMark().getColumn() + 1) + ": not valid YAML: " + m.getProblem());
+            }
             throw new ConfigException(source + ": " + where(e.getLocation()) + "not valid YAML: "
                     + firstLine(e.getOriginalMessage()));
         }
@@ -89,6 +93,54 @@ public final class ConfigCodec {
         } catch (JsonProcessingException e) {
             throw new IllegalStateException("cannot serialise config", e);
         }
+    }
+
+    private static List<String> names(JsonMappingException e) {
+        return e.getPath().stream().map(r -> r.getFieldName() == null ? "" : r.getFieldName()).toList();
+    }
+
+    /**
+     * Where a key (given by its path of names) stands in the document. Jackson reports the end of
+     * a buffered record instead, so re-read the tokens and find the key itself.
+     */
+    private JsonLocation keyLocation(String yaml, List<String> path, JsonLocation fallback) {
+        if (path.isEmpty()) {
+            return fallback;
+        }
+        try (JsonParser p = mapper.getFactory().createParser(yaml)) {
+            List<String> names = new java.util.ArrayList<>();
+            java.util.ArrayDeque<Boolean> named = new java.util.ArrayDeque<>();
+            String pendingName = null;
+            com.fasterxml.jackson.core.JsonToken t;
+            while ((t = p.nextToken()) != null) {
+                switch (t) {
+                    case FIELD_NAME -> {
+                        pendingName = p.currentName();
+                        List<String> here = new java.util.ArrayList<>(names);
+                        here.add(pendingName);
+                        if (here.equals(path)) {
+                            return p.currentTokenLocation();
+                        }
+                    }
+                    case START_OBJECT, START_ARRAY -> {
+                        named.push(pendingName != null);
+                        if (pendingName != null) {
+                            names.add(pendingName);
+                        }
+                        pendingName = null;
+                    }
+                    case END_OBJECT, END_ARRAY -> {
+                        if (!named.isEmpty() && named.pop()) {
+                            names.remove(names.size() - 1);
+                        }
+                    }
+                    default -> pendingName = null;
+                }
+            }
+        } catch (java.io.IOException e) {
+            return fallback;
+        }
+        return fallback;
     }
 
     private static String where(JsonLocation loc) {

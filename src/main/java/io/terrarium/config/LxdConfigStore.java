@@ -20,8 +20,9 @@ import java.util.regex.Pattern;
 /**
  * Stores the configuration in LXD's dqlite database (DESIGN.md §3): project
  * {@value #PROJECT}, config key {@value #KEY}, value = base64 of the YAML document. The project is
- * created when missing. Updates hold a host lock and PATCH only this key, so other keys of the
- * project are never touched. The base64 value is not secret (secrets live in files).
+ * created when missing. Updates hold a host lock, read the project's whole config and PUT it back
+ * with only this key changed (LXD 5.0 replaces the entire config map on PATCH too), so other keys of
+ * the project are kept. The base64 value is not secret (secrets live in files).
  */
 public final class LxdConfigStore implements ConfigStore {
     /** The LXD project holding Terrarium's own state. */
@@ -120,8 +121,13 @@ public final class LxdConfigStore implements ConfigStore {
         }
         String value = Base64.getEncoder().encodeToString(bytes);
         checkUserKey(KEY, value);
-        ensureProject();
-        lxd.patch("/1.0/projects/" + PROJECT, Map.of("config", Map.of(KEY, value)));
+        JsonNode project = ensureProject();
+        // LXD 5.0 replaces the whole config map on PATCH as on PUT: send every existing key
+        Map<String, String> config = new java.util.TreeMap<>();
+        project.path("config").fields().forEachRemaining(e -> config.put(e.getKey(), e.getValue().asText()));
+        config.put(KEY, value);
+        lxd.put("/1.0/projects/" + PROJECT, Map.of("config", config,
+                "description", project.path("description").asText("")));
         LOG.info("stored configuration ({} bytes) in {}", bytes.length, describe());
     }
 
@@ -140,9 +146,9 @@ public final class LxdConfigStore implements ConfigStore {
         }
     }
 
-    private void ensureProject() {
+    private JsonNode ensureProject() {
         try {
-            lxd.get("/1.0/projects/" + PROJECT);
+            return lxd.get("/1.0/projects/" + PROJECT);
         } catch (LxdException e) {
             if (!e.notFound()) {
                 throw e;
@@ -151,6 +157,7 @@ public final class LxdConfigStore implements ConfigStore {
             lxd.post("/1.0/projects", Map.of("name", PROJECT,
                     "description", "Terrarium system state (configuration); managed by terrariumctl",
                     "config", Map.of("features.images", "false", "features.profiles", "false")));
+            return lxd.get("/1.0/projects/" + PROJECT);
         }
     }
 }

@@ -70,7 +70,9 @@ public final class ZfsAdapter {
      * Derives capabilities from {@code zfs} usage text (pure; used by the probe and by tests with
      * recorded usage texts of both implementations).
      */
-    public static ZfsCapabilities parseUsage(String impl, String version, String usage) {
+    public static ZfsCapabilities parseUsage(String impl, String version, String rawUsage) {
+        // join continuation lines ("\t     [-R [-X …]] <snapshot>") onto the command line they continue
+        String usage = rawUsage.replaceAll("\n[ \t]+(?=[\\[<-])", " ");
         Set<String> sendFlags = new TreeSet<>();
         Matcher send = SEND_USAGE.matcher(usage);
         while (send.find()) {

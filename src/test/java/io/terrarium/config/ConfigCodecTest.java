@@ -1,0 +1,101 @@
+package io.terrarium.config;
+
+import org.junit.jupiter.api.Test;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+class ConfigCodecTest {
+    private final ConfigCodec codec = new ConfigCodec();
+
+    @Test
+    void fillsDefaultsForMissingSections() {
+        TerrariumConfig c = codec.parse("version: 1\n", "t");
+        assertThat(c.lxd().project()).isEqualTo("default");
+        assertThat(c.lxd().network()).isEqualTo("terrarium-ovn");
+        assertThat(c.zfs().containersDataset()).isEqualTo("terrarium/containers");
+        assertThat(c.daemon().managementHost()).isEqualTo("127.0.0.1");
+        assertThat(c.daemon().managementPort()).isEqualTo(8765);
+        assertThat(c.s3().enabled()).isFalse();
+        assertThat(c.domains().manageHost()).isNull();
+    }
+
+    @Test
+    void derivesServiceHostsFromTheBaseDomain() {
+        TerrariumConfig c = codec.parse("domains:\n  base: example.com\n  auth: sso.example.org\n", "t");
+        assertThat(c.domains().manageHost()).isEqualTo("manage.example.com");
+        assertThat(c.domains().lxdHost()).isEqualTo("lxd.example.com");
+        assertThat(c.domains().authHost()).isEqualTo("sso.example.org");
+    }
+
+    @Test
+    void namesTheLineAndAllowedKeysOfAnUnknownTopLevelKey() {
+        assertThatThrownBy(() -> codec.parse("version: 1\ndomian:\n  base: example.com\n", "c.yaml"))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageStartingWith("c.yaml: line 2, column 1: unknown key \"domian\" at the top level (allowed: ")
+                .hasMessageContaining("domains");
+    }
+
+    @Test
+    void rejectsDuplicateKeys() {
+        assertThatThrownBy(() -> codec.parse("version: 1\nversion: 1\n", "c.yaml"))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("line 2").hasMessageContaining("version");
+    }
+
+    @Test
+    void rejectsWrongTypesNamingTheKey() {
+        assertThatThrownBy(() -> codec.parse("daemon:\n  management_port: lots\n", "c.yaml"))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("line 2")
+                .hasMessageContaining("daemon.management_port");
+    }
+
+    @Test
+    void rejectsANewerSchemaVersion() {
+        assertThatThrownBy(() -> codec.parse("version: 2\n", "c.yaml"))
+                .hasMessageContaining("version: 2 is not supported");
+    }
+
+    @Test
+    void listsEveryValueProblem() {
+        var e = org.junit.jupiter.api.Assertions.assertThrows(ConfigException.class, () -> codec.parse(
+                "domains:\n  base: -bad-.com\nemails:\n  admin: nobody\nzfs:\n  pool: tank\n  containers_dataset: other/containers\n", "c.yaml"));
+        assertThat(e.problems()).containsExactly(
+                "c.yaml: domains.base: \"-bad-.com\" is not a valid host name (lowercase letters, digits, '-' and '.', e.g. example.com)",
+                "c.yaml: emails.admin: \"nobody\" is not a valid e-mail address (e.g. ops@example.com)",
+                "c.yaml: zfs.containers_dataset: \"other/containers\" must be inside pool \"tank\"");
+    }
+
+    @Test
+    void enabledS3NeedsItsRequiredKeys() {
+        var e = org.junit.jupiter.api.Assertions.assertThrows(ConfigException.class,
+                () -> codec.parse("s3:\n  enabled: true\n  bucket: ok-bucket\n", "c.yaml"));
+        assertThat(e.problems()).containsExactly("c.yaml: s3.endpoint: required when s3.enabled is true",
+                "c.yaml: s3.access_key: required when s3.enabled is true",
+                "c.yaml: s3.secret_key_file: required when s3.enabled is true");
+    }
+
+    @Test
+    void loopbackHttpEndpointsAreAllowedForLocalS3() {
+        TerrariumConfig c = codec.parse("s3:\n  endpoint: http://127.0.0.1:19000\n", "t");
+        assertThat(c.s3().endpoint()).isEqualTo("http://127.0.0.1:19000");
+    }
+
+    @Test
+    void writesADeterministicDocumentWithoutNulls() {
+        TerrariumConfig c = TerrariumConfig.defaults().withDomains(new TerrariumConfig.Domains("example.com", null, null, null, null));
+        String yaml = codec.write(c);
+        assertThat(yaml).startsWith("version: 1\ndomains:\n  base: example.com\n").doesNotContain("null").doesNotContain("remote");
+        assertThat(codec.write(codec.parse(yaml, "t"))).isEqualTo(yaml);
+    }
+
+    @Test
+    void hostnameRules() {
+        assertThat(ConfigValidator.isHostname("a.example.com")).isTrue();
+        assertThat(ConfigValidator.isHostname("localhost")).isFalse();
+        assertThat(ConfigValidator.isHostname("Example.com")).isFalse();
+        assertThat(ConfigValidator.isHostname("a_b.example.com")).isFalse();
+        assertThat(ConfigValidator.isHostname("x".repeat(64) + ".com")).isFalse();
+        assertThat(ConfigValidator.isHostname("1.2.3.4")).isFalse();
+    }
+}

@@ -1,0 +1,88 @@
+package io.terrarium.host.zfs;
+
+import io.terrarium.testing.RecordingCommandRunner;
+import io.terrarium.testing.RecordingCommandRunner.Reply;
+import org.junit.jupiter.api.Test;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Objects;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+class ZfsAdapterTest {
+
+    private static String resource(String name) throws IOException {
+        try (var in = Objects.requireNonNull(ZfsAdapterTest.class.getResourceAsStream("/zfs/" + name), name)) {
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        }
+    }
+
+    @Test
+    void openZfsUsageShowsEstimatesCompressedRawResumableAndParsableList() throws IOException {
+        ZfsCapabilities c = ZfsAdapter.parseUsage("openzfs", "zfs-2.2.2-0ubuntu9", resource("usage-openzfs-2.2.txt"));
+        assertThat(c.sendFlags()).contains("L", "c", "w", "n", "P", "R", "D", "p");
+        assertThat(c.sizeEstimate()).isTrue();
+        assertThat(c.compressedSend()).isTrue();
+        assertThat(c.rawSend()).isTrue();
+        assertThat(c.bookmarks()).isTrue();
+        assertThat(c.resumable()).isTrue();
+        assertThat(c.parsableList()).isTrue();
+        assertThat(c.holds()).isTrue();
+    }
+
+    @Test
+    void zfsFuseUsageHasOnlyTheOldSendFlags() throws IOException {
+        ZfsCapabilities c = ZfsAdapter.parseUsage("zfs-fuse", "", resource("usage-zfs-fuse.txt"));
+        assertThat(c.sendFlags()).containsExactlyInAnyOrder("R", "D", "p");
+        assertThat(c.sizeEstimate()).isFalse();
+        assertThat(c.compressedSend()).isFalse();
+        assertThat(c.rawSend()).isFalse();
+        assertThat(c.bookmarks()).isFalse();
+        assertThat(c.resumable()).isFalse();
+        assertThat(c.parsableList()).isFalse();
+    }
+
+    @Test
+    void probeTellsZfsFuseFromOpenZfsByTheVersionSubcommand() throws IOException {
+        String fuse = resource("usage-zfs-fuse.txt");
+        var runner = new RecordingCommandRunner(cmd -> switch (String.join(" ", cmd.argv())) {
+            case "zfs version" -> Reply.fail(2, "unrecognized command 'version'\n" + fuse);
+            case "zfs" -> new Reply(2, "", fuse);
+            default -> null;
+        });
+        ZfsAdapter zfs = new ZfsAdapter(runner);
+        assertThat(zfs.capabilities().implementation()).isEqualTo("zfs-fuse");
+        zfs.capabilities();
+        assertThat(runner.calls()).containsExactly(List.of("zfs", "version"), List.of("zfs"));
+    }
+
+    @Test
+    void parsesPoolsFromTabSeparatedOutput() {
+        var runner = new RecordingCommandRunner(cmd -> Reply.ok("terrarium\tONLINE\t7.94G\t3.14M\t7.93G\nbackup\tDEGRADED\t1T\t1G\t999G\n"));
+        List<PoolStatus> pools = new ZfsAdapter(runner).pools();
+        assertThat(pools).containsExactly(new PoolStatus("terrarium", "ONLINE", "7.94G", "3.14M", "7.93G"),
+                new PoolStatus("backup", "DEGRADED", "1T", "1G", "999G"));
+        assertThat(pools.get(1).healthy()).isFalse();
+        assertThat(runner.calls().get(0)).containsExactly("zpool", "list", "-H", "-o", "name,health,size,alloc,free");
+    }
+
+    @Test
+    void holdProbeAlwaysDestroysItsSnapshotEvenWhenHoldFails() {
+        var runner = new RecordingCommandRunner(cmd -> cmd.args().get(0).equals("hold") ? Reply.fail(1, "pool must be upgraded") : Reply.ok(""));
+        assertThat(new ZfsAdapter(runner).probeHolds("terrarium")).isFalse();
+        List<List<String>> calls = runner.calls();
+        assertThat(calls.get(0)).startsWith("zfs", "snapshot");
+        assertThat(calls.get(calls.size() - 1)).startsWith("zfs", "destroy");
+        assertThat(calls.get(calls.size() - 1).get(2)).isEqualTo(calls.get(0).get(2)).startsWith("terrarium@terrarium-probe-");
+    }
+
+    @Test
+    void findsTheDatasetMountedAtAnInstancePath() {
+        var runner = new RecordingCommandRunner(cmd -> Reply.ok("terrarium\tnone\nterrarium/containers/web\t/var/lib/lxd/storage-pools/default/containers/web\n"));
+        ZfsAdapter zfs = new ZfsAdapter(runner);
+        assertThat(zfs.datasetMountedAt("/var/lib/lxd/storage-pools/default/containers/web")).isEqualTo("terrarium/containers/web");
+        assertThat(zfs.datasetMountedAt("/var/lib/lxd/storage-pools/default/containers/db")).isNull();
+    }
+}

@@ -1,0 +1,116 @@
+package io.terrarium.routes;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.terrarium.App;
+import io.terrarium.jobs.Job;
+import io.terrarium.jobs.JobResult;
+import io.terrarium.jobs.JobResultStore;
+import org.apache.camel.CamelContext;
+import org.apache.camel.ProducerTemplate;
+import org.apache.camel.impl.DefaultCamelContext;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+class JobRoutesTest {
+    private final ObjectMapper json = App.jsonMapper();
+    private CamelContext ctx;
+
+    @TempDir
+    Path state;
+
+    private static final class BlockingJob implements Job {
+        final CountDownLatch entered = new CountDownLatch(1);
+        final CountDownLatch release = new CountDownLatch(1);
+        final AtomicInteger runs = new AtomicInteger();
+
+        @Override public String id() { return "slow"; }
+        @Override public String description() { return "blocks until released"; }
+        @Override public String defaultSchedule() { return "0 0 * * * ?"; }
+
+        @Override
+        public JobResult run() {
+            runs.incrementAndGet();
+            entered.countDown();
+            try {
+                release.await(30, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            return new JobResult("slow", JobResult.Status.OK, "done", null, null, 0, null, Map.of("n", 1));
+        }
+    }
+
+    private static final class FailingJob implements Job {
+        @Override public String id() { return "broken"; }
+        @Override public String description() { return "throws"; }
+        @Override public String defaultSchedule() { return "0 0 * * * ?"; }
+        @Override public JobResult run() { throw new IllegalStateException("disk full on /var/lib/terrarium"); }
+    }
+
+    private ProducerTemplate start(Job... jobs) throws Exception {
+        ctx = new DefaultCamelContext();
+        JobRoutes routes = new JobRoutes(List.of(jobs), Map.of(), false, json, new JobResultStore(state, json), "test");
+        ctx.addRoutes(routes.errorPolicy());
+        ctx.addRoutes(routes);
+        ctx.start();
+        return ctx.createProducerTemplate();
+    }
+
+    @AfterEach
+    void stop() {
+        if (ctx != null) {
+            ctx.stop();
+        }
+    }
+
+    private JobResult result(String body) throws Exception {
+        return json.readValue(body, JobResult.class);
+    }
+
+    @Test
+    void aSecondTriggerWhileTheJobRunsIsRejectedNotQueued() throws Exception {
+        BlockingJob job = new BlockingJob();
+        ProducerTemplate t = start(job);
+        CompletableFuture<String> first = CompletableFuture.supplyAsync(() -> t.requestBody("direct:slow", "schedule", String.class));
+        assertThat(job.entered.await(10, TimeUnit.SECONDS)).isTrue();
+        JobResult second = result(t.requestBody("direct:slow", "cli", String.class));
+        assertThat(second.status()).isEqualTo(JobResult.Status.REJECTED);
+        assertThat(second.summary()).contains("already running");
+        job.release.countDown();
+        JobResult r1 = result(first.get(10, TimeUnit.SECONDS));
+        assertThat(r1.status()).isEqualTo(JobResult.Status.OK);
+        assertThat(r1.trigger()).isEqualTo("schedule");
+        assertThat(job.runs.get()).isEqualTo(1);
+        // the guard is released: the next trigger runs
+        JobResult third = result(t.requestBody("direct:slow", "cli", String.class));
+        assertThat(third.status()).isEqualTo(JobResult.Status.OK);
+        assertThat(job.runs.get()).isEqualTo(2);
+    }
+
+    @Test
+    void anExceptionBecomesAFailedResultAndIsKeptForStatus() throws Exception {
+        ProducerTemplate t = start(new FailingJob());
+        JobResult r = result(t.requestBody("direct:broken", "cli", String.class));
+        assertThat(r.status()).isEqualTo(JobResult.Status.FAILED);
+        assertThat(r.summary()).isEqualTo("IllegalStateException: disk full on /var/lib/terrarium");
+        assertThat(r.failed()).isTrue();
+        assertThat(new JobResultStore(state, json).last("broken").status()).isEqualTo(JobResult.Status.FAILED);
+    }
+
+    @Test
+    void routeIdsAreTheJobIds() throws Exception {
+        start(new FailingJob());
+        assertThat(ctx.getRoutes()).extracting(r -> r.getRouteId()).containsExactly("broken");
+    }
+}
