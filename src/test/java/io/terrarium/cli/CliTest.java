@@ -1,0 +1,126 @@
+package io.terrarium.cli;
+
+import io.terrarium.App;
+import io.terrarium.config.TerrariumPaths;
+import io.terrarium.testing.FakeLxdProjects;
+import io.terrarium.testing.RecordingCommandRunner;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+class CliTest {
+    @TempDir
+    Path dir;
+
+    private final FakeLxdProjects lxd = new FakeLxdProjects();
+
+    private record Run(int exit, String out, String err) {
+    }
+
+    private Run run(String... args) {
+        App app = new App(TerrariumPaths.from(Map.of("TERRARIUM_ETC_DIR", dir.resolve("etc").toString(),
+                "TERRARIUM_RUN_DIR", dir.resolve("run").toString(), "TERRARIUM_STATE_DIR", dir.resolve("state").toString())),
+                new RecordingCommandRunner(lxd));
+        CommandLine cl = io.terrarium.cli.TerrariumCommand.commandLine(app);
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        cl.setOut(new PrintWriter(out));
+        cl.setErr(new PrintWriter(err));
+        int code = cl.execute(args);
+        return new Run(code, out.toString(), err.toString());
+    }
+
+    @Test
+    void everyCommandsHelpShowsExamples() {
+        CommandLine root = TerrariumCommand.commandLine(new App(TerrariumPaths.from(Map.of()), new RecordingCommandRunner(c -> null)));
+        List<CommandLine> all = new ArrayList<>();
+        collect(root, all);
+        assertThat(all).hasSizeGreaterThanOrEqualTo(12);
+        for (CommandLine c : all) {
+            if (c.getCommandName().equals("help")) {
+                continue;
+            }
+            assertThat(c.getUsageMessage()).as("help of %s", c.getCommandSpec().qualifiedName())
+                    .contains("Examples:").contains("  terrariumctl ");
+        }
+    }
+
+    private static void collect(CommandLine c, List<CommandLine> all) {
+        all.add(c);
+        c.getSubcommands().values().forEach(s -> collect(s, all));
+    }
+
+    @Test
+    void badUsageExitsTwo() {
+        assertThat(run("no-such-command").exit()).isEqualTo(2);
+        assertThat(run("set", "domains").exit()).isEqualTo(2);
+        assertThat(run("status", "--format", "xml").exit()).isEqualTo(2);
+    }
+
+    @Test
+    void setDomainsStoresAndConfigShowPrintsIt() {
+        Run set = run("set", "domains", "Example.COM");
+        assertThat(set.exit()).isZero();
+        assertThat(set.out()).contains("base example.com, manage manage.example.com");
+        Run show = run("config", "show");
+        assertThat(show.out()).contains("domains:\n  base: example.com\n");
+    }
+
+    @Test
+    void anInvalidValueExitsOneAndStoresNothing() {
+        Run r = run("set", "emails", "not-an-address");
+        assertThat(r.exit()).isEqualTo(1);
+        assertThat(r.err()).contains("ERROR: new configuration: emails.admin: \"not-an-address\" is not a valid e-mail address");
+        assertThat(lxd.projects).isEmpty();
+    }
+
+    @Test
+    void exportWritesAnOwnerOnlyFileThatCheckAccepts() throws Exception {
+        run("set", "domains", "example.com");
+        Path f = dir.resolve("out/config.yaml");
+        Run r = run("config", "export", "--file", f.toString());
+        assertThat(r.exit()).isZero();
+        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(f))).isEqualTo("rw-------");
+        Run check = run("config", "check", f.toString());
+        assertThat(check.exit()).isZero();
+        assertThat(check.out()).isEqualTo(f + ": valid\n");
+    }
+
+    @Test
+    void importOfABrokenFileKeepsTheStoredConfiguration() throws Exception {
+        run("set", "domains", "example.com");
+        String before = lxd.projects.get("terrarium-system").get("user.terrarium.config_b64");
+        Path bad = dir.resolve("bad.yaml");
+        Files.writeString(bad, "version: 1\ndomains:\n  base: example.com\n  extra: nope\n");
+        Run r = run("config", "import", "--file", bad.toString());
+        assertThat(r.exit()).isEqualTo(1);
+        assertThat(r.err()).contains("line 4, column 3: unknown key \"extra\" in \"domains\"");
+        assertThat(lxd.projects.get("terrarium-system").get("user.terrarium.config_b64")).isEqualTo(before);
+    }
+
+    @Test
+    void tableOutputIsAligned() {
+        String t = Output.table(List.of(Output.row("component", "lxd", "state", "ok"), Output.row("component", "zfs pool", "state", "error")));
+        assertThat(t).isEqualTo("COMPONENT  STATE\nlxd        ok\nzfs pool   error\n");
+    }
+
+    @Test
+    void verbosityFlagsSetTheLogLevel() {
+        System.clearProperty("org.slf4j.simpleLogger.defaultLogLevel");
+        io.terrarium.TerrariumTestAccess.configureLogging(new String[]{"-vv", "status"});
+        assertThat(System.getProperty("org.slf4j.simpleLogger.defaultLogLevel")).isEqualTo("debug");
+        System.clearProperty("org.slf4j.simpleLogger.defaultLogLevel");
+        System.clearProperty("terrarium.debug");
+    }
+}
