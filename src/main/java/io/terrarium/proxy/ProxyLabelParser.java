@@ -180,11 +180,11 @@ public final class ProxyLabelParser {
         String authority = slash >= 0 ? main.substring(0, slash) : main;
         String rawPath = slash >= 0 ? main.substring(slash) : "/";
         String hostText = authority;
-        int port = 80;
+        String portText = null;
         int colon = authority.lastIndexOf(':');
         if (colon >= 0) {
             hostText = authority.substring(0, colon);
-            port = parsePort("container port", authority.substring(colon + 1));
+            portText = authority.substring(colon + 1);
         }
         if (hostText.isEmpty()) {
             throw new RouteException("missing host (expected " + form + ")");
@@ -199,6 +199,7 @@ public final class ProxyLabelParser {
         } else {
             host = dnsName(hostText, hostText, "host");
         }
+        int port = portText == null ? 80 : parsePort("container port", portText);
         String path = normalisePath(rawPath);
         AuthSpec auth = suffix == null ? null : parseAuth(suffix);
 
