@@ -13,7 +13,9 @@ final class SortedYaml {
 
     private static final ObjectMapper MAPPER = new ObjectMapper(YAMLFactory.builder()
             .disable(YAMLGenerator.Feature.WRITE_DOC_START_MARKER)
-            .enable(YAMLGenerator.Feature.MINIMIZE_QUOTES)
+            // Every string value double-quoted: Traefik's Go YAML parser then never mistakes
+            // ":80", "*.example.com" or a backtick rule for anything but a string.
+            .disable(YAMLGenerator.Feature.MINIMIZE_QUOTES)
             .enable(YAMLGenerator.Feature.ALWAYS_QUOTE_NUMBERS_AS_STRINGS)
             .enable(YAMLGenerator.Feature.INDENT_ARRAYS_WITH_INDICATOR)
             .build())

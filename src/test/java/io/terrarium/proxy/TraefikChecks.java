@@ -73,6 +73,11 @@ final class TraefikChecks {
         return doc;
     }
 
+    /** Schema messages for {@code yaml} (dynamic or static schema); empty when valid. */
+    static Set<ValidationMessage> schemaErrors(String yaml, boolean dynamic) {
+        return (dynamic ? dynamicSchema() : staticSchema()).validate(parse(yaml));
+    }
+
     static JsonNode parse(String yaml) {
         try {
             return YAML.readTree(yaml);
