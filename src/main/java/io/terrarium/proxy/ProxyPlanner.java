@@ -1,0 +1,201 @@
+package io.terrarium.proxy;
+
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
+
+/**
+ * Decides, for a snapshot of all instances, which routes are published, which internal bridges
+ * exist and which public TCP/UDP ports are open. Pure and deterministic: the result does not
+ * depend on the order of the input list.
+ *
+ * <h2>Who publishes</h2>
+ * An instance publishes nothing when it is opted out ({@link #isOptedOut}), not running, has no
+ * label, or its label has any invalid item (all-or-nothing per label, so a typo never publishes
+ * a route without its intended {@code @auth}). A bad label only affects its own instance.
+ *
+ * <h2>Conflict rule</h2>
+ * A claim is a host+path ({@code http} and {@code https} on one host/path are the same claim;
+ * {@code /api} and {@code /api/} too; {@code *.apps.example.com} is its own claim, distinct from
+ * {@code app.apps.example.com}) or a public port+protocol ({@code 5432/tcp}). Among publishing
+ * instances, the one created earliest ({@code created_at}; unknown sorts last; ties by name)
+ * keeps a claim; each later claimant loses only that route and gets an error naming both
+ * instances, e.g. {@code instance "pg2": route "tcp://5432:5432": public port 5432/tcp already
+ * published by pg1} (case C13). Stopped instances claim nothing, so when an older instance
+ * starts again it takes its claims back.
+ *
+ * <h2>Bridge ports</h2>
+ * Each published (instance, protocol, container port) gets a host loopback port from the range
+ * in {@link ProxySettings}: a backend keeps its previous port when that is still in range, not
+ * busy and not taken; then the remaining backends, in key order, get the lowest free port. When
+ * the range is full, the routes of that backend are dropped with an error.
+ */
+public final class ProxyPlanner {
+
+    /** LXD config key an instance uses to opt out of proxy publishing. */
+    public static final String ROLE_KEY = "user.terrarium.role";
+
+    /** Role values that opt out (compared trimmed, case-insensitive). */
+    public static final Set<String> OPT_OUT_ROLES = Set.of("system", "no-proxy");
+
+    private static final Comparator<ProxyInstance> SENIORITY = Comparator
+            .comparing((ProxyInstance i) -> i.createdAt() == null ? Instant.MAX : i.createdAt())
+            .thenComparing(ProxyInstance::name);
+
+    private ProxyPlanner() {
+    }
+
+    /**
+     * True when {@code user.terrarium.role} opts the instance out of publishing: {@code system}
+     * (Terrarium's own infrastructure containers) or {@code no-proxy}. Other values publish normally.
+     */
+    public static boolean isOptedOut(String role) {
+        return role != null && OPT_OUT_ROLES.contains(role.strip().toLowerCase(Locale.ROOT));
+    }
+
+    /** {@link #plan(List, ProxySettings, Map, Set)} with no busy host ports. */
+    public static ProxyPlan plan(List<ProxyInstance> instances, ProxySettings settings,
+                                 Map<BackendKey, Integer> previousBridgePorts) {
+        return plan(instances, settings, previousBridgePorts, Set.of());
+    }
+
+    /**
+     * Plans a sync.
+     *
+     * @param instances           all instances (any order); names must be unique
+     * @param settings            host settings
+     * @param previousBridgePorts the previous plan's {@link ProxyPlan#bridgePorts()} (may be empty)
+     * @param busyHostPorts       loopback ports held by something other than Terrarium's bridges
+     *                            (never assigned)
+     * @return the plan
+     * @throws IllegalArgumentException if two instances have the same name
+     */
+    public static ProxyPlan plan(List<ProxyInstance> instances, ProxySettings settings,
+                                 Map<BackendKey, Integer> previousBridgePorts, Set<Integer> busyHostPorts) {
+        List<ProxyInstance> ordered = new ArrayList<>(instances);
+        ordered.sort(SENIORITY);
+        Map<String, InstanceStatus> status = new HashMap<>();
+        Map<String, List<String>> errors = new HashMap<>();
+        Map<String, List<ProxyRoute>> published = new LinkedHashMap<>();
+        Map<String, String> hostClaims = new HashMap<>();
+        Map<String, String> portClaims = new HashMap<>();
+
+        for (ProxyInstance inst : ordered) {
+            if (status.containsKey(inst.name())) {
+                throw new IllegalArgumentException("duplicate instance name " + inst.name());
+            }
+            List<String> errs = new ArrayList<>();
+            errors.put(inst.name(), errs);
+            if (isOptedOut(inst.role())) {
+                status.put(inst.name(), InstanceStatus.OPTED_OUT);
+                continue;
+            }
+            if (!inst.running()) {
+                status.put(inst.name(), InstanceStatus.STOPPED);
+                continue;
+            }
+            ParseResult parsed = ProxyLabelParser.parse(inst.name(), inst.label(), settings);
+            if (!parsed.ok()) {
+                errs.addAll(parsed.errors());
+                status.put(inst.name(), InstanceStatus.ERROR);
+                continue;
+            }
+            if (parsed.routes().isEmpty()) {
+                status.put(inst.name(), InstanceStatus.NO_LABEL);
+                continue;
+            }
+            List<ProxyRoute> mine = new ArrayList<>();
+            for (ProxyRoute route : parsed.routes()) {
+                String owner;
+                String what;
+                if (route instanceof HttpRoute http) {
+                    owner = hostClaims.putIfAbsent(http.claimKey(), inst.name());
+                    what = http.claimDisplay();
+                } else {
+                    L4Route l4 = (L4Route) route;
+                    owner = portClaims.putIfAbsent(l4.claimDisplay(), inst.name());
+                    what = "public port " + l4.claimDisplay();
+                }
+                if (owner == null) {
+                    mine.add(route);
+                } else {
+                    errs.add(prefix(inst.name(), route) + what + " already published by " + owner
+                            + " (created earlier; the earliest-created instance keeps a claim)");
+                }
+            }
+            published.put(inst.name(), mine);
+            status.put(inst.name(), errs.isEmpty() ? InstanceStatus.OK : InstanceStatus.CONFLICT);
+        }
+
+        TreeMap<BackendKey, Integer> bridges = assignBridgePorts(published, settings, previousBridgePorts,
+                busyHostPorts);
+
+        List<InstanceReport> reports = new ArrayList<>();
+        TreeSet<PublicPort> publicPorts = new TreeSet<>();
+        List<ProxyInstance> byName = new ArrayList<>(instances);
+        byName.sort(Comparator.comparing(ProxyInstance::name));
+        for (ProxyInstance inst : byName) {
+            String name = inst.name();
+            List<ProxyRoute> kept = new ArrayList<>();
+            List<String> errs = errors.get(name);
+            InstanceStatus st = status.get(name);
+            for (ProxyRoute route : published.getOrDefault(name, List.of())) {
+                if (bridges.containsKey(new BackendKey(name, route.bridgeProtocol(), route.containerPort()))) {
+                    kept.add(route);
+                    if (route instanceof L4Route l4) {
+                        publicPorts.add(new PublicPort(l4.protocol(), l4.publicPort(), name));
+                    }
+                } else {
+                    errs.add(prefix(name, route) + "no free internal bridge port in " + settings.bridgePortFirst()
+                            + "-" + settings.bridgePortLast() + " (widen the bridge port range)");
+                    st = InstanceStatus.ERROR;
+                }
+            }
+            reports.add(new InstanceReport(name, st, kept, errs));
+        }
+        return new ProxyPlan(reports, bridges, publicPorts);
+    }
+
+    private static TreeMap<BackendKey, Integer> assignBridgePorts(Map<String, List<ProxyRoute>> published,
+            ProxySettings settings, Map<BackendKey, Integer> previous, Set<Integer> busy) {
+        TreeSet<BackendKey> wanted = new TreeSet<>();
+        published.forEach((name, routes) -> routes.forEach(
+                r -> wanted.add(new BackendKey(name, r.bridgeProtocol(), r.containerPort()))));
+        TreeMap<BackendKey, Integer> assigned = new TreeMap<>();
+        Set<Integer> taken = new TreeSet<>(busy);
+        for (BackendKey key : wanted) {
+            Integer port = previous == null ? null : previous.get(key);
+            if (port != null && port >= settings.bridgePortFirst() && port <= settings.bridgePortLast()
+                    && taken.add(port)) {
+                assigned.put(key, port);
+            }
+        }
+        int next = settings.bridgePortFirst();
+        for (BackendKey key : wanted) {
+            if (assigned.containsKey(key)) {
+                continue;
+            }
+            while (next <= settings.bridgePortLast() && taken.contains(next)) {
+                next++;
+            }
+            if (next > settings.bridgePortLast()) {
+                break;
+            }
+            taken.add(next);
+            assigned.put(key, next);
+        }
+        return assigned;
+    }
+
+    private static String prefix(String instance, ProxyRoute route) {
+        return "instance \"" + instance + "\": route \"" + route.source() + "\": ";
+    }
+}

@@ -1,0 +1,143 @@
+package io.terrarium.proxy;
+
+import java.util.Collections;
+import java.util.Objects;
+import java.util.Set;
+import java.util.SortedSet;
+import java.util.TreeSet;
+
+/**
+ * Everything the pure proxy logic needs to know about the host's configuration.
+ *
+ * <p>Immutable. Start from {@link #defaults()} and derive variants with the {@code with…}
+ * methods; the config layer builds one from the stored Terrarium config.
+ *
+ * @param reservedPublicPorts   public ports no {@code tcp://}/{@code udp://} label may claim (for
+ *                              both protocols): always contains 22, 80 and 443; the caller adds
+ *                              Terrarium's own ports (Jolokia, oauth2-proxy, …)
+ * @param dnsProvider           the lego DNS-01 provider name Traefik uses for wildcard certificates
+ *                              (e.g. {@code cloudflare}), or {@code null} when none is configured
+ * @param httpResolver          name of the HTTP-01 certificate resolver ({@code letsencrypt})
+ * @param dnsResolver           name of the DNS-01 certificate resolver ({@code letsencrypt-dns})
+ * @param webEntrypoint         plain HTTP entrypoint name, port 80 ({@code web})
+ * @param websecureEntrypoint   HTTPS entrypoint name, port 443 ({@code websecure})
+ * @param oauth2ProxyUrl        base URL of the oauth2-proxy gate as Traefik reaches it, without
+ *                              trailing slash (e.g. {@code http://127.0.0.1:4180}), or {@code null}
+ *                              when no gate is configured ({@code @auth} labels are then rejected)
+ * @param bridgePortFirst       first host loopback port of the internal bridge range (inclusive)
+ * @param bridgePortLast        last host loopback port of the internal bridge range (inclusive)
+ * @param acmeEmail             ACME account e-mail, or {@code null}
+ * @param acmeStorage           path of Traefik's ACME storage file
+ * @param dynamicDirectory      directory Traefik's file provider watches
+ * @param logLevel              Traefik log level ({@code INFO}, {@code DEBUG}, …)
+ */
+public record ProxySettings(
+        SortedSet<Integer> reservedPublicPorts,
+        String dnsProvider,
+        String httpResolver,
+        String dnsResolver,
+        String webEntrypoint,
+        String websecureEntrypoint,
+        String oauth2ProxyUrl,
+        int bridgePortFirst,
+        int bridgePortLast,
+        String acmeEmail,
+        String acmeStorage,
+        String dynamicDirectory,
+        String logLevel) {
+
+    /** Ports that can never be published by a label: SSH and Traefik's own web/websecure. */
+    public static final Set<Integer> ALWAYS_RESERVED = Set.of(22, 80, 443);
+
+    /**
+     * Validates and normalises: the reserved set always includes {@link #ALWAYS_RESERVED}, a
+     * trailing slash is stripped from the oauth2-proxy URL, blank optional strings become null.
+     *
+     * @throws IllegalArgumentException if the bridge range is empty or outside 1024–65535
+     */
+    public ProxySettings {
+        TreeSet<Integer> reserved = new TreeSet<>(ALWAYS_RESERVED);
+        if (reservedPublicPorts != null) {
+            reserved.addAll(reservedPublicPorts);
+        }
+        reservedPublicPorts = Collections.unmodifiableSortedSet(reserved);
+        dnsProvider = blankToNull(dnsProvider);
+        oauth2ProxyUrl = blankToNull(oauth2ProxyUrl);
+        while (oauth2ProxyUrl != null && oauth2ProxyUrl.endsWith("/")) {
+            oauth2ProxyUrl = oauth2ProxyUrl.substring(0, oauth2ProxyUrl.length() - 1);
+        }
+        acmeEmail = blankToNull(acmeEmail);
+        Objects.requireNonNull(httpResolver, "httpResolver");
+        Objects.requireNonNull(dnsResolver, "dnsResolver");
+        Objects.requireNonNull(webEntrypoint, "webEntrypoint");
+        Objects.requireNonNull(websecureEntrypoint, "websecureEntrypoint");
+        Objects.requireNonNull(acmeStorage, "acmeStorage");
+        Objects.requireNonNull(dynamicDirectory, "dynamicDirectory");
+        Objects.requireNonNull(logLevel, "logLevel");
+        if (bridgePortFirst < 1024 || bridgePortLast > 65535 || bridgePortFirst > bridgePortLast) {
+            throw new IllegalArgumentException("bridge port range " + bridgePortFirst + "-" + bridgePortLast
+                    + " must be a non-empty range within 1024-65535");
+        }
+    }
+
+    /**
+     * The defaults of DESIGN.md §5 / issue 3: resolvers {@code letsencrypt} and
+     * {@code letsencrypt-dns}, entrypoints {@code web}/{@code websecure}, bridge range 18081–18999,
+     * no DNS-01 provider, no oauth2-proxy, storage {@code /etc/traefik/acme.json}, dynamic
+     * directory {@code /etc/traefik/dynamic}, log level {@code INFO}.
+     */
+    public static ProxySettings defaults() {
+        return new ProxySettings(new TreeSet<>(ALWAYS_RESERVED), null, "letsencrypt", "letsencrypt-dns",
+                "web", "websecure", null, 18081, 18999, null, "/etc/traefik/acme.json",
+                "/etc/traefik/dynamic", "INFO");
+    }
+
+    /** True when a DNS-01 provider is configured, so HTTPS wildcard hosts can get certificates. */
+    public boolean dnsProviderConfigured() {
+        return dnsProvider != null;
+    }
+
+    /** True when an oauth2-proxy gate is configured, so {@code @auth} routes can be published. */
+    public boolean authConfigured() {
+        return oauth2ProxyUrl != null;
+    }
+
+    /** A copy with this DNS-01 provider ({@code null}: none). */
+    public ProxySettings withDnsProvider(String provider) {
+        return new ProxySettings(reservedPublicPorts, provider, httpResolver, dnsResolver, webEntrypoint,
+                websecureEntrypoint, oauth2ProxyUrl, bridgePortFirst, bridgePortLast, acmeEmail, acmeStorage,
+                dynamicDirectory, logLevel);
+    }
+
+    /** A copy with this oauth2-proxy base URL ({@code null}: no gate). */
+    public ProxySettings withOauth2ProxyUrl(String url) {
+        return new ProxySettings(reservedPublicPorts, dnsProvider, httpResolver, dnsResolver, webEntrypoint,
+                websecureEntrypoint, url, bridgePortFirst, bridgePortLast, acmeEmail, acmeStorage,
+                dynamicDirectory, logLevel);
+    }
+
+    /** A copy whose reserved public ports are {@link #ALWAYS_RESERVED} plus {@code extra}. */
+    public ProxySettings withReservedPorts(Set<Integer> extra) {
+        return new ProxySettings(new TreeSet<>(extra), dnsProvider, httpResolver, dnsResolver, webEntrypoint,
+                websecureEntrypoint, oauth2ProxyUrl, bridgePortFirst, bridgePortLast, acmeEmail, acmeStorage,
+                dynamicDirectory, logLevel);
+    }
+
+    /** A copy with this bridge port range (inclusive). */
+    public ProxySettings withBridgeRange(int first, int last) {
+        return new ProxySettings(reservedPublicPorts, dnsProvider, httpResolver, dnsResolver, webEntrypoint,
+                websecureEntrypoint, oauth2ProxyUrl, first, last, acmeEmail, acmeStorage, dynamicDirectory,
+                logLevel);
+    }
+
+    /** A copy with this ACME account e-mail. */
+    public ProxySettings withAcmeEmail(String email) {
+        return new ProxySettings(reservedPublicPorts, dnsProvider, httpResolver, dnsResolver, webEntrypoint,
+                websecureEntrypoint, oauth2ProxyUrl, bridgePortFirst, bridgePortLast, email, acmeStorage,
+                dynamicDirectory, logLevel);
+    }
+
+    private static String blankToNull(String s) {
+        return s == null || s.isBlank() ? null : s.trim();
+    }
+}
