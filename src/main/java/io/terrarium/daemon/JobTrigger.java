@@ -56,7 +56,7 @@ public final class JobTrigger {
         if (d != null) {
             try {
                 ManagementCredentials creds = ManagementCredentials.read(app.paths().managementAuthFile());
-                body = new JolokiaClient(d.baseUrl(), creds).requestBody("direct:" + jobId, "cli", timeout);
+                body = submitAndWait(new JolokiaClient(d.baseUrl(), creds), jobId, timeout);
             } catch (IOException e) {
                 throw new IOException("the daemon (pid " + d.pid() + ") is running but its management endpoint "
                         + d.baseUrl() + " did not answer: " + e.getMessage()
@@ -66,6 +66,26 @@ public final class JobTrigger {
             body = runInProcess(jobId, config);
         }
         return app.json().readValue(body, JobResult.class);
+    }
+
+    /**
+     * Submits the run ({@link JobRoutes#SUBMIT}, answers at once) and polls its result every 200 ms:
+     * no HTTP request stays open for the length of the job.
+     */
+    private static String submitAndWait(JolokiaClient jolokia, String jobId, Duration timeout) throws IOException, InterruptedException {
+        String runId = jolokia.requestBody(JobRoutes.SUBMIT, jobId, Duration.ofSeconds(30));
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (true) {
+            String r = jolokia.requestBody(JobRoutes.RESULT, runId, Duration.ofSeconds(30));
+            if (!JobRoutes.PENDING.equals(r)) {
+                return r;
+            }
+            if (System.nanoTime() > deadline) {
+                throw new IOException("job " + jobId + " still running after " + timeout.toSeconds()
+                        + " s; it goes on in the daemon (see `terrariumctl jobs list` for its result)");
+            }
+            Thread.sleep(200);
+        }
     }
 
     private String runInProcess(String jobId, TerrariumConfig config) throws Exception {

@@ -45,6 +45,19 @@ public final class JobRoutes extends RouteBuilder {
     private final ObjectMapper json;
     private final JobResultStore results;
     private final String ranIn;
+    private final java.util.Map<String, Submitted> runs = new java.util.concurrent.ConcurrentHashMap<>();
+    private volatile org.apache.camel.ProducerTemplate template;
+
+    /** Endpoint that starts a job asynchronously: body in = job id, body out = run id (or an error JSON). */
+    public static final String SUBMIT = "direct:job-submit";
+    /** Endpoint that answers a run's result: body in = run id, body out = result JSON or {@value #PENDING}. */
+    public static final String RESULT = "direct:job-result";
+    /** Reply of {@link #RESULT} while the run is still going. */
+    public static final String PENDING = "PENDING";
+    private static final Duration KEEP_RESULTS = Duration.ofHours(1);
+
+    private record Submitted(String job, Instant at, java.util.concurrent.CompletableFuture<String> result) {
+    }
 
     /**
      * @param jobs      the jobs to expose
@@ -66,6 +79,12 @@ public final class JobRoutes extends RouteBuilder {
 
     @Override
     public void configure() {
+        // CLI triggers through Jolokia: long exec calls would be serialised by the management HTTP
+        // server (a second trigger would queue, then run again), so the CLI submits and polls instead.
+        from(SUBMIT).routeId("job-submit").routeDescription("start a job asynchronously for the CLI")
+                .process(this::submit);
+        from(RESULT).routeId("job-result").routeDescription("result of a submitted job run")
+                .process(this::result);
         for (Job job : jobs) {
             String id = job.id();
             if (scheduled) {
@@ -114,6 +133,35 @@ public final class JobRoutes extends RouteBuilder {
 
             }
         };
+    }
+
+    private void submit(Exchange e) {
+        String jobId = e.getMessage().getBody(String.class);
+        if (jobs.stream().noneMatch(j -> j.id().equals(jobId))) {
+            throw new IllegalArgumentException("unknown job \"" + jobId + "\"");
+        }
+        Instant now = Instant.now();
+        runs.values().removeIf(r -> r.result().isDone() && r.at().isBefore(now.minus(KEEP_RESULTS)));
+        if (template == null) {
+            template = e.getContext().createProducerTemplate();
+        }
+        String runId = java.util.UUID.randomUUID().toString();
+        runs.put(runId, new Submitted(jobId, now, template.asyncRequestBody("direct:" + jobId, "cli", String.class)));
+        e.getMessage().setBody(runId);
+    }
+
+    private void result(Exchange e) throws Exception {
+        String runId = e.getMessage().getBody(String.class);
+        Submitted s = runId == null ? null : runs.get(runId);
+        if (s == null) {
+            throw new IllegalArgumentException("unknown run \"" + runId + "\" (results are kept for " + KEEP_RESULTS.toHours() + " h)");
+        }
+        if (!s.result().isDone()) {
+            e.getMessage().setBody(PENDING);
+            return;
+        }
+        runs.remove(runId);
+        e.getMessage().setBody(s.result().get());
     }
 
     private static String job(Exchange e) {

@@ -109,8 +109,35 @@ class JobRoutesTest {
     }
 
     @Test
-    void routeIdsAreTheJobIds() throws Exception {
+    void routeIdsAreTheJobIdsPlusTheSubmitAndResultRoutes() throws Exception {
         start(new FailingJob());
-        assertThat(ctx.getRoutes()).extracting(r -> r.getRouteId()).containsExactly("broken");
+        assertThat(ctx.getRoutes()).extracting(r -> r.getRouteId()).containsExactlyInAnyOrder("job-submit", "job-result", "broken");
+    }
+
+    @Test
+    void submittedRunsAnswerAtOnceAndAreRejectedWhileAScheduledRunIsInProgress() throws Exception {
+        BlockingJob job = new BlockingJob();
+        ProducerTemplate t = start(job);
+        CompletableFuture<String> scheduled = CompletableFuture.supplyAsync(() -> t.requestBody("direct:slow", "schedule", String.class));
+        assertThat(job.entered.await(10, TimeUnit.SECONDS)).isTrue();
+        String runId = t.requestBody(JobRoutes.SUBMIT, "slow", String.class);
+        String reply = JobRoutes.PENDING;
+        for (int i = 0; i < 100 && JobRoutes.PENDING.equals(reply); i++) {
+            reply = t.requestBody(JobRoutes.RESULT, runId, String.class);
+            Thread.sleep(20);
+        }
+        assertThat(result(reply).status()).isEqualTo(JobResult.Status.REJECTED);
+        job.release.countDown();
+        scheduled.get(10, TimeUnit.SECONDS);
+
+        String second = t.requestBody(JobRoutes.SUBMIT, "slow", String.class);
+        String r2 = JobRoutes.PENDING;
+        for (int i = 0; i < 200 && JobRoutes.PENDING.equals(r2); i++) {
+            r2 = t.requestBody(JobRoutes.RESULT, second, String.class);
+            Thread.sleep(20);
+        }
+        assertThat(result(r2).status()).isEqualTo(JobResult.Status.OK);
+        assertThat(result(r2).trigger()).isEqualTo("cli");
+        assertThat(job.runs.get()).isEqualTo(2);
     }
 }

@@ -1,0 +1,138 @@
+package io.terrarium.it;
+
+import io.terrarium.daemon.JolokiaClient;
+import io.terrarium.daemon.ManagementCredentials;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The daemon for real: started by the packaged launcher, health UP on loopback, a CLI trigger that
+ * runs inside it (visible in its log and in the route's JMX counters), a second trigger while the
+ * job runs rejected, Jolokia closed without the login, graceful stop on SIGTERM.
+ */
+class DaemonIT {
+    @TempDir
+    Path dir;
+
+    private Terrariumctl trm;
+    private Process daemon;
+    private Path log;
+    private int port;
+
+    @BeforeEach
+    void start() throws Exception {
+        trm = new Terrariumctl(dir);
+        // a slow sanoid (first on PATH) makes host-facts take seconds, so a second trigger lands during the run
+        Path bin = Files.createDirectories(dir.resolve("bin"));
+        Path slow = bin.resolve("sanoid");
+        Files.writeString(slow, "#!/bin/sh\nsleep 10\nexec /usr/sbin/sanoid \"$@\"\n");
+        Files.setPosixFilePermissions(slow, PosixFilePermissions.fromString("rwxr-xr-x"));
+        trm.env.put("PATH", bin + ":" + System.getenv("PATH"));
+        port = Terrariumctl.freePort();
+        log = dir.resolve("daemon.log");
+        daemon = trm.builder("daemon", "--port", String.valueOf(port)).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        while (!health().contains("UP")) {
+            assertThat(daemon.isAlive()).as("daemon died: %s", Files.readString(log)).isTrue();
+            assertThat(System.nanoTime()).as("health UP within 60 s").isLessThan(deadline);
+            Thread.sleep(100);
+        }
+    }
+
+    @AfterEach
+    void stop() throws Exception {
+        if (daemon != null && daemon.isAlive()) {
+            daemon.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+        }
+    }
+
+    private String health() {
+        try {
+            return HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/observe/health"))
+                    .timeout(Duration.ofSeconds(2)).build(), HttpResponse.BodyHandlers.ofString()).body();
+        } catch (Exception e) {
+            return "";
+        }
+    }
+
+    @Test
+    void cliTriggerRunsInsideTheDaemonAndASecondTriggerIsRejected() throws Exception {
+        var first = CompletableFuture.supplyAsync(() -> call("jobs", "run", "host-facts"));
+        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        while (!Files.readString(log).contains("job host-facts started (trigger: cli)")) {
+            assertThat(System.nanoTime()).as("first trigger reached the daemon").isLessThan(deadline);
+            Thread.sleep(50);
+        }
+        var second = trm.run("jobs", "run", "host-facts");
+        assertThat(second.exit()).as(second.all()).isEqualTo(1);
+        assertThat(second.out()).contains("host-facts: REJECTED").contains("already running");
+
+        var r = first.get(60, TimeUnit.SECONDS);
+        assertThat(r.exit()).as(r.all()).isZero();
+        assertThat(r.out()).contains("host-facts: OK").contains("(daemon pid " + daemon.pid() + ", trigger cli)")
+                .contains("sanoid 2.1.0").contains("lxd 5.0");
+        String daemonLog = Files.readString(log);
+        assertThat(daemonLog).contains("job host-facts finished OK").contains("job host-facts rejected: already running");
+
+        var creds = ManagementCredentials.read(dir.resolve("etc/secrets/management.properties"));
+        var jolokia = new JolokiaClient("http://127.0.0.1:" + port, creds);
+        assertThat(jolokia.read(JolokiaClient.routeMBean("host-facts"), "ExchangesCompleted").asLong()).isGreaterThanOrEqualTo(2);
+        assertThat(jolokia.read(JolokiaClient.routeMBean("host-facts"), "RouteId").asText()).isEqualTo("host-facts");
+
+        var status = trm.run("status", "--format", "json");
+        assertThat(status.out()).contains("\"component\" : \"daemon\"").contains("UP").contains("\"component\" : \"job host-facts\"");
+    }
+
+    @Test
+    void jolokiaIsClosedWithoutTheLoginAndDeniesJvmDiagnostics() throws Exception {
+        String body = "{\"type\":\"exec\",\"mbean\":\"org.apache.camel:context=terrarium,type=context,name=\\\"terrarium\\\"\","
+                + "\"operation\":\"requestBody(java.lang.String,java.lang.Object)\",\"arguments\":[\"exec:id\",\"\"]}";
+        var resp = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/observe/jolokia"))
+                .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(resp.statusCode()).isEqualTo(401);
+
+        Path secrets = dir.resolve("etc/secrets/management.properties");
+        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(secrets))).isEqualTo("rw-------");
+        var jolokia = new JolokiaClient("http://127.0.0.1:" + port, ManagementCredentials.read(secrets));
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> jolokia.read("com.sun.management:type=DiagnosticCommand", "MBeanInfo"))
+                .hasMessageContaining("403");
+        assertThat(Files.readString(log)).doesNotContain(ManagementCredentials.read(secrets).password());
+    }
+
+    @Test
+    void stopsGracefullyOnSigtermAndRemovesItsRuntimeFile() throws Exception {
+        Path runtime = dir.resolve("run/daemon.json");
+        assertThat(runtime).exists();
+        Terrariumctl.sh("kill", "-TERM", String.valueOf(daemon.pid()));
+        assertThat(daemon.waitFor(40, TimeUnit.SECONDS)).isTrue();
+        assertThat(daemon.exitValue()).isIn(0, 143);
+        assertThat(runtime).doesNotExist();
+        assertThat(Files.readString(log)).contains("terrarium daemon stopping");
+        // with no daemon, the CLI runs the same route in-process
+        var r = trm.run("jobs", "run", "host-facts");
+        assertThat(r.out()).contains("(in-process pid ");
+    }
+
+    private Terrariumctl.Result call(String... args) {
+        try {
+            return trm.run(args);
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}

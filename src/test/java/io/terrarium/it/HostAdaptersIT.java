@@ -1,0 +1,53 @@
+package io.terrarium.it;
+
+import io.terrarium.host.exec.CamelExecCommandRunner;
+import io.terrarium.host.zfs.PoolStatus;
+import io.terrarium.host.zfs.ZfsAdapter;
+import io.terrarium.host.zfs.ZfsCapabilities;
+import io.terrarium.host.lxd.LxdClient;
+import io.terrarium.host.lxd.LxdException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import org.junit.jupiter.api.Test;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/** The zfs and lxc adapters against the development host's real zfs-fuse pool and LXD. */
+class HostAdaptersIT {
+    private final CamelExecCommandRunner runner = new CamelExecCommandRunner();
+    private final String pool = System.getenv().getOrDefault("TERRARIUM_DEV_POOL", "terrarium");
+
+    @Test
+    void probesZfsFuseCapabilities() {
+        ZfsCapabilities c = new ZfsAdapter(runner).capabilities();
+        assertThat(c.implementation()).isEqualTo("zfs-fuse");
+        assertThat(c.sendFlags()).contains("R", "D", "p").doesNotContain("L", "c", "w");
+        assertThat(c.sizeEstimate()).isFalse();
+        assertThat(c.resumable()).isFalse();
+    }
+
+    @Test
+    void holdsReallyWorkOnTheDevelopmentPool() {
+        assertThat(new ZfsAdapter(runner).probeHolds(pool)).isTrue();
+    }
+
+    @Test
+    void findsTheHealthyPoolAndTheDemoContainersDataset() throws Exception {
+        ZfsAdapter zfs = new ZfsAdapter(runner);
+        assertThat(zfs.pools()).extracting(PoolStatus::name).contains(pool);
+        assertThat(zfs.pools().stream().filter(p -> p.name().equals(pool)).findFirst().orElseThrow().healthy()).isTrue();
+        assertThat(zfs.datasetMountedAt("/var/lib/lxd/storage-pools/default/containers/demo-web"))
+                .isEqualTo(pool + "/containers/demo-web");
+        assertThat(zfs.filesystems(pool + "/containers")).contains(pool + "/containers/demo-web", pool + "/containers/demo-api");
+    }
+
+    @Test
+    void lxcQueryReadsInstancesAndReportsMissingObjects() {
+        LxdClient lxd = LxdClient.local(runner, new ObjectMapper());
+        var instances = lxd.get("/1.0/instances?recursion=2&project=default");
+        assertThat(instances.isArray()).isTrue();
+        assertThat(instances.findValuesAsText("name")).contains("demo-web", "demo-api");
+        assertThatThrownBy(() -> lxd.get("/1.0/instances/it-no-such-instance"))
+                .isInstanceOf(LxdException.class).satisfies(e -> assertThat(((LxdException) e).notFound()).isTrue());
+    }
+}

@@ -1,0 +1,84 @@
+package io.terrarium.it;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Runs the packaged launcher (target/dist/bin/terrariumctl, built by `mvn package` before the
+ * integration tests) as a separate process, with its own runtime/state/secrets directories so tests
+ * never touch a real daemon's files.
+ */
+final class Terrariumctl {
+    static final Path LAUNCHER = Path.of("target/dist/bin/terrariumctl").toAbsolutePath();
+
+    record Result(int exit, String out, String err) {
+        String all() {
+            return out + err;
+        }
+    }
+
+    final Map<String, String> env = new HashMap<>();
+
+    Terrariumctl(Path dir) throws IOException {
+        if (!Files.isExecutable(LAUNCHER)) {
+            throw new IllegalStateException(LAUNCHER + " missing: integration tests run after `mvn package`");
+        }
+        env.put("TERRARIUM_RUN_DIR", dir.resolve("run").toString());
+        env.put("TERRARIUM_STATE_DIR", dir.resolve("state").toString());
+        env.put("TERRARIUM_ETC_DIR", dir.resolve("etc").toString());
+        env.put("TERRARIUM_SECRETS_DIR", dir.resolve("etc/secrets").toString());
+    }
+
+    ProcessBuilder builder(String... args) {
+        List<String> argv = new ArrayList<>();
+        argv.add(LAUNCHER.toString());
+        argv.addAll(List.of(args));
+        ProcessBuilder pb = new ProcessBuilder(argv);
+        pb.environment().putAll(env);
+        return pb;
+    }
+
+    Result run(String... args) throws IOException, InterruptedException {
+        return run(Duration.ofMinutes(2), args);
+    }
+
+    Result run(Duration timeout, String... args) throws IOException, InterruptedException {
+        Path out = Files.createTempFile("trm-out", ".txt");
+        Path err = Files.createTempFile("trm-err", ".txt");
+        try {
+            Process p = builder(args).redirectOutput(out.toFile()).redirectError(err.toFile()).start();
+            if (!p.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+                p.destroyForcibly();
+                throw new IllegalStateException("terrariumctl " + String.join(" ", args) + " timed out");
+            }
+            return new Result(p.exitValue(), Files.readString(out, StandardCharsets.UTF_8), Files.readString(err, StandardCharsets.UTF_8));
+        } finally {
+            Files.deleteIfExists(out);
+            Files.deleteIfExists(err);
+        }
+    }
+
+    /** Runs a plain host command (lxc, zfs) and returns stdout; fails on a non-zero exit. */
+    static String sh(String... argv) throws IOException, InterruptedException {
+        Process p = new ProcessBuilder(argv).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        if (p.waitFor() != 0) {
+            throw new IllegalStateException(String.join(" ", argv) + " failed: " + out);
+        }
+        return out;
+    }
+
+    static int freePort() throws IOException {
+        try (var s = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            return s.getLocalPort();
+        }
+    }
+}
