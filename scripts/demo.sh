@@ -1,0 +1,81 @@
+#!/usr/bin/env bash
+# The main job on the development host: build, bring up the dev host (real LXD, zfs-fuse, sanoid,
+# s3proxy, demo containers), start the Terrarium daemon, and run its jobs on that host through the
+# CLI trigger (inside the daemon). `scripts/demo.sh stop` stops the daemon again.
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "$0")/.." && pwd -P)
+TRM="$ROOT/target/dist/bin/terrariumctl"
+LOG=/var/log/terrarium-demo.log
+
+daemon_pid() {
+    local f=${TERRARIUM_RUN_DIR:-/run/terrarium}/daemon.json
+    [[ -f $f ]] && sed -n 's/.*"pid":\([0-9]*\).*/\1/p' "$f"
+}
+
+daemon_port() {
+    local f=${TERRARIUM_RUN_DIR:-/run/terrarium}/daemon.json
+    [[ -f $f ]] && sed -n 's/.*"port":\([0-9]*\).*/\1/p' "$f"
+}
+
+stop_daemon() {
+    local pid
+    pid=$(daemon_pid || true)
+    if [[ -n ${pid:-} ]] && kill -0 "$pid" 2>/dev/null; then
+        echo "stopping daemon pid $pid"
+        kill -TERM "$pid"
+        for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || return 0; sleep 0.2; done
+        echo "ERROR: daemon pid $pid did not stop within 20 s" >&2
+        return 1
+    fi
+}
+
+start_daemon() {
+    local pid port
+    pid=$(daemon_pid || true)
+    if [[ -n ${pid:-} ]] && kill -0 "$pid" 2>/dev/null; then
+        echo "daemon already running (pid $pid)"
+        return 0
+    fi
+    echo "starting the daemon (log: $LOG)"
+    setsid nohup "$TRM" daemon >>"$LOG" 2>&1 < /dev/null &
+    for _ in $(seq 1 300); do
+        port=$(daemon_port || true)
+        if [[ -n ${port:-} ]] && curl -sf "http://127.0.0.1:$port/observe/health" >/dev/null; then
+            echo "health: $(curl -s "http://127.0.0.1:$port/observe/health")"
+            return 0
+        fi
+        sleep 0.1
+    done
+    echo "ERROR: the daemon did not report health UP within 30 s; see $LOG" >&2
+    tail -n 30 "$LOG" >&2
+    return 1
+}
+
+main() {
+    if [[ ${1:-} == stop ]]; then
+        stop_daemon
+        return
+    fi
+    cd "$ROOT"
+    bash scripts/devhost.sh up
+    if ! command -v mvn >/dev/null 2>&1 || ! command -v javac >/dev/null 2>&1; then
+        apt-get update -qq
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq maven openjdk-17-jdk-headless
+    fi
+    echo "building (mvn package)"
+    mvn -q -B -ntp package -DskipTests
+    stop_daemon
+    start_daemon
+    local job
+    for job in $("$TRM" jobs list --format json | sed -n 's/.*"job" : "\([^"]*\)".*/\1/p'); do
+        echo "== terrariumctl jobs run $job"
+        "$TRM" jobs run "$job" || echo "(job $job reported a failure; see above)"
+    done
+    echo "== terrariumctl status"
+    "$TRM" status || true
+    echo
+    echo "The daemon keeps running (pid $(daemon_pid)); stop it with: scripts/demo.sh stop"
+}
+
+main "$@"
