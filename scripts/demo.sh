@@ -64,7 +64,7 @@ main() {
         DEBIAN_FRONTEND=noninteractive apt-get install -y -qq maven openjdk-17-jdk-headless
     fi
     echo "building (mvn package)"
-    mvn -q -B -ntp package -DskipTests
+    mvn -q -B -ntp -Dstyle.color=never package -DskipTests
     stop_daemon
     start_daemon
     local job
