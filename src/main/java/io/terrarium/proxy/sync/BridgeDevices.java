@@ -29,12 +29,12 @@ public final class BridgeDevices {
     private BridgeDevices() {
     }
 
-    /** The device config of a bridge. */
+    /** The device config of a bridge, keys sorted (so the request body is deterministic). */
     public static Map<String, String> device(BackendKey key, int hostPort) {
-        return Map.of("type", "proxy",
+        return java.util.Collections.unmodifiableSortedMap(new TreeMap<>(Map.of("type", "proxy",
                 "listen", key.protocol() + ":127.0.0.1:" + hostPort,
                 "connect", key.protocol() + ":127.0.0.1:" + key.containerPort(),
-                "bind", "host");
+                "bind", "host")));
     }
 
     /** True for a device name Terrarium owns. */
