@@ -13,6 +13,11 @@ import io.terrarium.host.exec.CommandRunner;
 import io.terrarium.host.facts.HostFactsJob;
 import io.terrarium.host.facts.HostFactsProbe;
 import io.terrarium.host.lxd.LxdClient;
+import io.terrarium.host.lxd.LxdInstances;
+import io.terrarium.host.net.LoopbackPorts;
+import io.terrarium.host.ufw.Ufw;
+import io.terrarium.proxy.sync.ProxyStateStore;
+import io.terrarium.proxy.sync.ProxySyncJob;
 import io.terrarium.host.zfs.ZfsAdapter;
 import io.terrarium.jobs.Job;
 import io.terrarium.jobs.JobResultStore;
@@ -127,6 +132,35 @@ public final class App {
     /** Every job the daemon runs, for a given configuration. */
     public List<Job> jobs(TerrariumConfig config) {
         return List.of(new HostFactsJob(new HostFactsProbe(runner(), zfs(), lxd(), config.zfs().pool(), Clock.systemUTC()),
-                factsFile(), json(), config.zfs().pool()));
+                factsFile(), json(), config.zfs().pool()),
+                proxySync(config));
+    }
+
+    /**
+     * The {@code proxy-sync} job for a configuration: instances of {@code lxd.project} through
+     * {@code lxd.remote}, UFW when {@code proxy.ufw} says so (default: when {@code ufw} is on the
+     * PATH), busy ports by bind probe.
+     */
+    public ProxySyncJob proxySync(TerrariumConfig config) {
+        LxdClient client = config.lxd().remote().isEmpty() ? lxd()
+                : new LxdClient(runner(), new ObjectMapper(), config.lxd().remote(), Duration.ofSeconds(60));
+        boolean ufw = config.proxy().ufw() != null ? config.proxy().ufw() : onPath("ufw");
+        return new ProxySyncJob(new LxdInstances(client, config.lxd().project()), runner(), ufw ? new Ufw(runner()) : null,
+                config, paths.stateDir(), json(), LoopbackPorts::busy);
+    }
+
+    /** Path of the proxy sync state ({@code proxy list}). */
+    public ProxyStateStore proxyState() {
+        return new ProxyStateStore(paths.stateDir(), json());
+    }
+
+    private static boolean onPath(String exe) {
+        String path = System.getenv().getOrDefault("PATH", "/usr/sbin:/usr/bin:/sbin:/bin");
+        for (String d : path.split(":")) {
+            if (!d.isEmpty() && java.nio.file.Files.isExecutable(java.nio.file.Path.of(d, exe))) {
+                return true;
+            }
+        }
+        return false;
     }
 }

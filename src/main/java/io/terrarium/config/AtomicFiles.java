@@ -18,7 +18,7 @@ import java.util.concurrent.ThreadLocalRandom;
 /**
  * Atomic file replacement (DESIGN.md §3): the bytes go to a temp file in the same directory whose
  * name starts with '.' and ends with {@code .tmp} (ignored by readers such as Traefik's file
- * provider, which only reads {@code *.yml}/{@code *.toml}), created with its final mode before the
+ * provider, which only reads {@code *.yml}, {@code *.yaml} and {@code *.toml}), created with its final mode before the
  * first byte is written, fsynced, then renamed over the target and the directory fsynced. A reader
  * sees either the old or the new file, never a partial one.
  */

@@ -82,7 +82,55 @@ public final class ConfigValidator {
             }
         });
         s3(p, c.s3());
+        proxy(p, c.proxy(), dm.managementPort());
         return p;
+    }
+
+    private static final Pattern DNS_PROVIDER = Pattern.compile("[a-z0-9][a-z0-9._-]{0,62}");
+
+    private static void proxy(List<String> p, TerrariumConfig.Proxy x, int managementPort) {
+        for (var f : new String[][]{{"dynamic_file", x.dynamicFile()}, {"static_file", x.staticFile()}}) {
+            if (!f[1].startsWith("/") || f[1].endsWith("/") || f[1].contains("/../")) {
+                p.add("proxy." + f[0] + ": \"" + f[1] + "\" must be an absolute file path");
+            } else if (!f[1].endsWith(".yml") && !f[1].endsWith(".yaml")) {
+                p.add("proxy." + f[0] + ": \"" + f[1] + "\" must end with .yml or .yaml (Traefik's file provider reads only *.yml, *.yaml, *.toml)");
+            }
+        }
+        if (x.dynamicFile().equals(x.staticFile())) {
+            p.add("proxy.static_file: must differ from proxy.dynamic_file");
+        }
+        int first = x.bridgePortFirst();
+        int last = x.bridgePortLast();
+        if (first < 1024 || last > 65535 || first > last) {
+            p.add("proxy.bridge_port_first/bridge_port_last: " + first + "-" + last
+                    + " must be a non-empty range within 1024–65535");
+        } else if (managementPort >= first && managementPort <= last) {
+            p.add("proxy.bridge_port_first/bridge_port_last: " + first + "-" + last
+                    + " contains daemon.management_port " + managementPort);
+        }
+        if (!x.oauth2ProxyUrl().isEmpty()) {
+            try {
+                URI u = new URI(x.oauth2ProxyUrl());
+                if (u.getHost() == null || !("http".equals(u.getScheme()) || "https".equals(u.getScheme()))
+                        || u.getUserInfo() != null || u.getQuery() != null) {
+                    p.add("proxy.oauth2_proxy_url: \"" + x.oauth2ProxyUrl()
+                            + "\" must be an http(s) URL with a host and no credentials or query, e.g. http://127.0.0.1:4180 (\"\" disables @auth)");
+                }
+            } catch (URISyntaxException e) {
+                p.add("proxy.oauth2_proxy_url: \"" + x.oauth2ProxyUrl() + "\" is not a URL: " + e.getReason());
+            }
+        }
+        if (x.dnsProvider() != null && !DNS_PROVIDER.matcher(x.dnsProvider()).matches()) {
+            p.add("proxy.dns_provider: \"" + x.dnsProvider()
+                    + "\" is not a lego provider name (lowercase letters, digits, '.', '_', '-'; e.g. cloudflare)");
+        }
+        if (x.intervalSeconds() < 10 || x.intervalSeconds() > 86400) {
+            p.add("proxy.interval_seconds: " + x.intervalSeconds() + " is outside 10–86400");
+        }
+        if (x.reloadCommand().stream().anyMatch(a -> a == null || a.isEmpty())
+                || (!x.reloadCommand().isEmpty() && x.reloadCommand().get(0).isBlank())) {
+            p.add("proxy.reload_command: every element must be a non-empty string (argv; [] disables the reload)");
+        }
     }
 
     private static void s3(List<String> p, TerrariumConfig.S3 s) {

@@ -23,11 +23,12 @@ import java.util.TreeMap;
  * @param zfs            the pool and the containers' parent dataset
  * @param daemon         management endpoint and job schedules
  * @param s3             S3 export destination (used by the S3 export jobs)
+ * @param proxy          proxy sync: Traefik files, bridge range, reload command, UFW (docs/proxy.md)
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
-@JsonPropertyOrder({"version", "installation_id", "domains", "emails", "lxd", "zfs", "daemon", "s3"})
+@JsonPropertyOrder({"version", "installation_id", "domains", "emails", "lxd", "zfs", "daemon", "s3", "proxy"})
 public record TerrariumConfig(Integer version, String installationId, Domains domains, Emails emails,
-                              Lxd lxd, Zfs zfs, Daemon daemon, S3 s3) {
+                              Lxd lxd, Zfs zfs, Daemon daemon, S3 s3, Proxy proxy) {
 
     /** The schema version this build reads and writes. */
     public static final int CURRENT_VERSION = 1;
@@ -40,26 +41,27 @@ public record TerrariumConfig(Integer version, String installationId, Domains do
         zfs = zfs == null ? new Zfs(null, null) : zfs;
         daemon = daemon == null ? new Daemon(null, null, null) : daemon;
         s3 = s3 == null ? S3.disabled() : s3;
+        proxy = proxy == null ? new Proxy(null, null, null, null, null, null, null, null, null) : proxy;
     }
 
     /** A configuration with every default and no installation id yet. */
     public static TerrariumConfig defaults() {
-        return new TerrariumConfig(null, null, null, null, null, null, null, null);
+        return new TerrariumConfig(null, null, null, null, null, null, null, null, null);
     }
 
     /** Copy with another installation id. */
     public TerrariumConfig withInstallationId(String id) {
-        return new TerrariumConfig(version, id, domains, emails, lxd, zfs, daemon, s3);
+        return new TerrariumConfig(version, id, domains, emails, lxd, zfs, daemon, s3, proxy);
     }
 
     /** Copy with other domains. */
     public TerrariumConfig withDomains(Domains d) {
-        return new TerrariumConfig(version, installationId, d, emails, lxd, zfs, daemon, s3);
+        return new TerrariumConfig(version, installationId, d, emails, lxd, zfs, daemon, s3, proxy);
     }
 
     /** Copy with other e-mail addresses. */
     public TerrariumConfig withEmails(Emails e) {
-        return new TerrariumConfig(version, installationId, domains, e, lxd, zfs, daemon, s3);
+        return new TerrariumConfig(version, installationId, domains, e, lxd, zfs, daemon, s3, proxy);
     }
 
     /**
@@ -198,6 +200,56 @@ public record TerrariumConfig(Integer version, String installationId, Domains do
         /** An S3 section with exports off. */
         public static S3 disabled() {
             return new S3(false, null, null, null, null, null, null, null);
+        }
+    }
+
+    /** Copy with another proxy section. */
+    public TerrariumConfig withProxy(Proxy p) {
+        return new TerrariumConfig(version, installationId, domains, emails, lxd, zfs, daemon, s3, p);
+    }
+
+    /**
+     * Proxy sync (issue 3, docs/proxy.md "Configuration"): where the Traefik files go, the sticky
+     * range of host loopback ports for the internal bridges, the gate and DNS-01 provider, how
+     * often the {@code proxy-sync} job runs and how Traefik is reloaded.
+     *
+     * @param dynamicFile     Traefik dynamic file (default {@value #DEFAULT_DYNAMIC_FILE}); its
+     *                        directory is what the file provider watches
+     * @param staticFile      Traefik static file (default {@value #DEFAULT_STATIC_FILE})
+     * @param bridgePortFirst first host loopback port of the bridge range (default 18081)
+     * @param bridgePortLast  last host loopback port of the bridge range, inclusive (default 18999)
+     * @param oauth2ProxyUrl  oauth2-proxy base URL as Traefik reaches it (default
+     *                        {@value #DEFAULT_OAUTH2_PROXY_URL}); {@code ""} disables {@code @auth}
+     * @param dnsProvider     lego DNS-01 provider for wildcard certificates (e.g. {@code cloudflare}),
+     *                        or {@code null} for none (HTTPS wildcard labels are then rejected)
+     * @param intervalSeconds seconds between scheduled syncs (default 60, 10–86400)
+     * @param reloadCommand   argv run after the static file changed (default
+     *                        {@code systemctl reload-or-restart traefik}); empty: no reload
+     * @param ufw             manage UFW rules for published TCP/UDP ports; {@code null} (default):
+     *                        when the {@code ufw} command exists
+     */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    @JsonPropertyOrder({"dynamic_file", "static_file", "bridge_port_first", "bridge_port_last", "oauth2_proxy_url",
+            "dns_provider", "interval_seconds", "reload_command", "ufw"})
+    public record Proxy(String dynamicFile, String staticFile, Integer bridgePortFirst, Integer bridgePortLast,
+                        String oauth2ProxyUrl, String dnsProvider, Integer intervalSeconds,
+                        java.util.List<String> reloadCommand, Boolean ufw) {
+        /** Default dynamic file. */
+        public static final String DEFAULT_DYNAMIC_FILE = "/etc/traefik/dynamic/terrarium-lxc.yml";
+        /** Default static file. */
+        public static final String DEFAULT_STATIC_FILE = "/etc/traefik/traefik.yml";
+        /** Default oauth2-proxy address. */
+        public static final String DEFAULT_OAUTH2_PROXY_URL = "http://127.0.0.1:4180";
+
+        public Proxy {
+            dynamicFile = dynamicFile == null ? DEFAULT_DYNAMIC_FILE : dynamicFile;
+            staticFile = staticFile == null ? DEFAULT_STATIC_FILE : staticFile;
+            bridgePortFirst = bridgePortFirst == null ? 18081 : bridgePortFirst;
+            bridgePortLast = bridgePortLast == null ? 18999 : bridgePortLast;
+            oauth2ProxyUrl = oauth2ProxyUrl == null ? DEFAULT_OAUTH2_PROXY_URL : oauth2ProxyUrl;
+            intervalSeconds = intervalSeconds == null ? 60 : intervalSeconds;
+            reloadCommand = reloadCommand == null ? java.util.List.of("systemctl", "reload-or-restart", "traefik")
+                    : java.util.List.copyOf(reloadCommand);
         }
     }
 }

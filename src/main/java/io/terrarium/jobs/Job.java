@@ -15,6 +15,14 @@ public interface Job {
     String defaultSchedule();
 
     /**
+     * A fixed period between runs instead of the cron schedule, or {@code null} (default) to use
+     * {@link #defaultSchedule()}. A cron in {@code daemon.schedules} still wins over it.
+     */
+    default java.time.Duration interval() {
+        return null;
+    }
+
+    /**
      * Does the work. Expected failures are reported in the result (status FAILED) rather than
      * thrown; an unexpected exception is turned into a FAILED result by the route's error policy.
      */

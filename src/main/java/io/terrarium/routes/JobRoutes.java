@@ -21,6 +21,7 @@ import java.util.Map;
  *
  * <pre>
  *   quartz:terrarium/&lt;id&gt;?cron=…&amp;stateful=true   (route "&lt;id&gt;-schedule", daemon only)
+ *   or timer:terrarium-&lt;id&gt;?period=…              (jobs with an {@link Job#interval()}, e.g. proxy-sync)
  *        └─▶ direct:&lt;id&gt;                            (route "&lt;id&gt;": the work)
  *   CLI (Jolokia requestBody / in-process) ─▶ direct:&lt;id&gt;
  * </pre>
@@ -87,7 +88,14 @@ public final class JobRoutes extends RouteBuilder {
                 .process(this::result);
         for (Job job : jobs) {
             String id = job.id();
-            if (scheduled) {
+            if (scheduled && !schedules.containsKey(id) && job.interval() != null) {
+                // the timer runs on one thread and waits for the previous run; the guard below still applies
+                from("timer:terrarium-" + id + "?delay=5000&fixedRate=false&period=" + job.interval().toMillis())
+                        .routeId(id + "-schedule")
+                        .routeDescription("schedule of " + id + " (every " + job.interval().toSeconds() + " s)")
+                        .setBody(constant("schedule"))
+                        .to("direct:" + id);
+            } else if (scheduled) {
                 String cron = schedules.getOrDefault(id, job.defaultSchedule()).replace(' ', '+');
                 from("quartz:terrarium/" + id + "?stateful=true&trigger.timeZone=UTC&cron=" + cron)
                         .routeId(id + "-schedule")

@@ -123,4 +123,21 @@ class CliTest {
         System.clearProperty("org.slf4j.simpleLogger.defaultLogLevel");
         System.clearProperty("terrarium.debug");
     }
+
+    @Test
+    void proxyValidateAcceptsAGoodLabelAndNamesEveryProblem() {
+        Run ok = run("proxy", "validate", "https://app.example.com:8080@auth:admins,devops");
+        assertThat(ok.exit()).as(ok.err()).isZero();
+        assertThat(ok.out()).isEqualTo("ok: https://app.example.com:8080@auth:admins,devops\n");
+        Run bad = run("proxy", "validate", "tcp://8765:80", "--instance", "pg1");
+        assertThat(bad.exit()).isEqualTo(1);
+        assertThat(bad.err()).startsWith("ERROR: instance \"pg1\": route \"tcp://8765:80\": public port 8765/tcp is reserved");
+    }
+
+    @Test
+    void proxyListWithoutASyncSaysSo() {
+        Run r = run("proxy", "list");
+        assertThat(r.exit()).isZero();
+        assertThat(r.err()).contains("no proxy sync has run yet: terrariumctl proxy sync");
+    }
 }

@@ -16,8 +16,12 @@ import java.util.Locale;
 
 /**
  * LXD's REST API through {@code lxc query} (DESIGN.md §2): JSON in and out, works for the local
- * socket and for remotes ({@code remote:} prefix), and waits for background operations (lxc's
- * default {@code --wait}), returning the operation's metadata.
+ * socket and for remotes ({@code remote:} prefix). PUT, POST and DELETE pass {@code --wait}:
+ * {@code lxc query} does not wait by default, and LXD 5.0 answers e.g. {@code PUT /1.0/instances/X}
+ * with a background operation whose failure (a proxy device that cannot listen) would otherwise
+ * be lost; with {@code --wait} the failure is the command's exit status. PATCH is left as it is:
+ * LXD answers instance and project PATCHes synchronously (verified on 5.0.2: a busy proxy listen
+ * address fails the PATCH itself).
  *
  * <p>Paths are API paths such as {@code /1.0/instances?recursion=2&project=default}. Request bodies
  * are serialised with Jackson and passed with {@code --data}; they must never carry a secret
@@ -85,6 +89,9 @@ public final class LxdClient {
         if (!"GET".equals(method)) {
             args.add("--request");
             args.add(method);
+            if (!"PATCH".equals(method)) {
+                args.add("--wait");
+            }
         }
         if (body != null) {
             String data;

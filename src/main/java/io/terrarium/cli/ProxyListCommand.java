@@ -1,0 +1,57 @@
+package io.terrarium.cli;
+
+import io.terrarium.App;
+import io.terrarium.jobs.JobResult;
+import io.terrarium.proxy.sync.ProxyStateStore;
+import io.terrarium.proxy.sync.ProxySyncJob;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Spec;
+
+import java.util.concurrent.Callable;
+
+/**
+ * {@code terrariumctl proxy list}: the routes of the last sync from
+ * {@code <stateDir>/proxy-state.json}: instance, route, public URL/port, bridge, auth groups,
+ * status (ok / error / conflict / stopped / opted-out) and reason. Reads no LXD.
+ */
+@Command(name = "list", description = {"List every route of the last sync with its status and reason.",
+        "Columns: instance, route (as labelled), public URL or port, bridge (host loopback), auth groups,",
+        "status (ok, error, conflict, stopped, opted-out), reason. Run `proxy sync` first to refresh."},
+        footerHeading = "%nExamples:%n",
+        footer = {"  terrariumctl proxy list", "  terrariumctl proxy list --format json"})
+public final class ProxyListCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Mixin
+    VerbosityOption verbosity;
+
+    @Mixin
+    FormatOption format;
+
+    @Override
+    public Integer call() {
+        App app = TerrariumCommand.app(spec);
+        ProxyStateStore.State state = app.proxyState().state();
+        if (state == null) {
+            spec.commandLine().getErr().println("no proxy sync has run yet: terrariumctl proxy sync");
+            spec.commandLine().getErr().flush();
+            return ExitCodes.OK;
+        }
+        Output.rows(spec.commandLine().getOut(), format.format(), state.routes());
+        if (format.format() == Format.table) {
+            JobResult last = app.results().last(ProxySyncJob.ID);
+            var err = spec.commandLine().getErr();
+            if (last != null) {
+                err.println("last sync: " + last.startedAt() + " " + last.status());
+            }
+            if (state.reloadPending()) {
+                err.println("warning: the Traefik static file changed and its reload has not succeeded yet");
+            }
+            err.flush();
+        }
+        return ExitCodes.OK;
+    }
+}

@@ -1,0 +1,47 @@
+package io.terrarium.proxy.sync;
+
+import io.terrarium.config.TerrariumConfig;
+import io.terrarium.proxy.ProxySettings;
+
+import java.net.URI;
+import java.nio.file.Path;
+import java.util.Set;
+import java.util.TreeSet;
+
+/** Builds the pure core's {@link ProxySettings} from the stored configuration. */
+public final class ProxySettingsMapper {
+    private ProxySettingsMapper() {
+    }
+
+    /**
+     * Maps {@code proxy.*}, {@code emails.acme} and the reserved ports.
+     *
+     * <p>Reserved public ports: 22, 80, 443 (always), {@code daemon.management_port}, and the port
+     * of {@code proxy.oauth2_proxy_url} (4180 by default) — a label may not publish Terrarium's
+     * own listeners. {@code oauth2_proxy_url: ""} means no gate ({@code @auth} labels are then
+     * rejected). The watched directory is the dynamic file's directory.
+     *
+     * @throws IllegalArgumentException when the bridge range is invalid (the config validator
+     *                                  reports that first)
+     */
+    public static ProxySettings settings(TerrariumConfig c) {
+        TerrariumConfig.Proxy p = c.proxy();
+        Set<Integer> reserved = new TreeSet<>(ProxySettings.ALWAYS_RESERVED);
+        reserved.add(c.daemon().managementPort());
+        String gate = p.oauth2ProxyUrl().isBlank() ? null : p.oauth2ProxyUrl();
+        if (gate != null) {
+            try {
+                URI u = URI.create(gate);
+                reserved.add(u.getPort() > 0 ? u.getPort() : "https".equals(u.getScheme()) ? 443 : 80);
+            } catch (IllegalArgumentException ignored) {
+                // invalid URLs are reported by ConfigValidator
+            }
+        }
+        Path dyn = Path.of(p.dynamicFile());
+        ProxySettings d = ProxySettings.defaults();
+        return new ProxySettings(new TreeSet<>(reserved), p.dnsProvider(), d.httpResolver(), d.dnsResolver(),
+                d.webEntrypoint(), d.websecureEntrypoint(), gate, p.bridgePortFirst(), p.bridgePortLast(),
+                c.emails().acmeAddress(), d.acmeStorage(),
+                dyn.getParent() == null ? d.dynamicDirectory() : dyn.getParent().toString(), d.logLevel());
+    }
+}

@@ -1,0 +1,103 @@
+package io.terrarium.proxy.sync;
+
+import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.terrarium.config.AtomicFiles;
+import io.terrarium.proxy.BackendKey;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.SortedMap;
+import java.util.TreeMap;
+
+/**
+ * What the proxy sync keeps between runs, under the state directory:
+ * <ul>
+ *   <li>{@value #BRIDGES}: the sticky bridge port of every backend (the plan's
+ *       {@code bridgePorts}); also recoverable from the devices' listen addresses, so losing it
+ *       changes nothing.</li>
+ *   <li>{@value #STATE}: the last sync's rows for {@code proxy list}, and whether a Traefik reload
+ *       is still owed (a failed reload is retried by the next sync).</li>
+ * </ul>
+ * Both are written atomically; unreadable files count as absent.
+ */
+public final class ProxyStateStore {
+    /** Bridge port file name. */
+    public static final String BRIDGES = "proxy-bridges.json";
+    /** Last sync state file name. */
+    public static final String STATE = "proxy-state.json";
+
+    private final Path dir;
+    private final ObjectMapper json;
+
+    /** @param stateDir e.g. {@code /var/lib/terrarium}; @param json snake_case mapper */
+    public ProxyStateStore(Path stateDir, ObjectMapper json) {
+        this.dir = stateDir;
+        this.json = json;
+    }
+
+    /** One persisted bridge. */
+    public record Bridge(String instance, String protocol, int containerPort, int hostPort) {
+    }
+
+    /**
+     * The last sync, as {@code proxy list} shows it. No timestamp: an unchanged sync leaves the
+     * file untouched (the run time is in the job result).
+     *
+     * @param reloadPending true when the static file changed and the reload command has not
+     *                      succeeded yet
+     * @param routes        one row per route or per problem (see {@link ProxySyncJob})
+     */
+    public record State(boolean reloadPending, List<Map<String, Object>> routes) {
+    }
+
+    /** The persisted bridge ports (empty when none or unreadable). */
+    public SortedMap<BackendKey, Integer> bridges() {
+        SortedMap<BackendKey, Integer> m = new TreeMap<>();
+        Path f = dir.resolve(BRIDGES);
+        try {
+            if (Files.exists(f)) {
+                for (Bridge b : json.readValue(f.toFile(), new TypeReference<List<Bridge>>() { })) {
+                    m.put(new BackendKey(b.instance(), b.protocol(), b.containerPort()), b.hostPort());
+                }
+            }
+        } catch (IOException e) {
+            // unreadable: the devices' listen addresses still carry the ports
+        }
+        return m;
+    }
+
+    /** Saves the bridge ports, only when they differ from what is stored. */
+    public void saveBridges(Map<BackendKey, Integer> ports) throws IOException {
+        List<Bridge> list = new ArrayList<>();
+        new TreeMap<>(ports).forEach((k, p) -> list.add(new Bridge(k.instance(), k.protocol(), k.containerPort(), p)));
+        write(BRIDGES, json.writerWithDefaultPrettyPrinter().writeValueAsBytes(list));
+    }
+
+    /** The last state, or {@code null}. */
+    public State state() {
+        Path f = dir.resolve(STATE);
+        try {
+            return Files.exists(f) ? json.readValue(f.toFile(), State.class) : null;
+        } catch (IOException e) {
+            return null;
+        }
+    }
+
+    /** Saves the state. */
+    public void saveState(State s) throws IOException {
+        write(STATE, json.writerWithDefaultPrettyPrinter().writeValueAsBytes(s));
+    }
+
+    private void write(String name, byte[] data) throws IOException {
+        Files.createDirectories(dir);
+        Path f = dir.resolve(name);
+        if (!AtomicFiles.sameContent(f, data)) {
+            AtomicFiles.write(f, data, AtomicFiles.WORLD_READABLE);
+        }
+    }
+}

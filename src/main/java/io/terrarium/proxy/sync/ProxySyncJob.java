@@ -1,0 +1,419 @@
+package io.terrarium.proxy.sync;
+
+import io.terrarium.config.AtomicFiles;
+import io.terrarium.config.TerrariumConfig;
+import io.terrarium.host.exec.Command;
+import io.terrarium.host.exec.CommandFailedException;
+import io.terrarium.host.exec.CommandRunner;
+import io.terrarium.host.lxd.LxdException;
+import io.terrarium.host.lxd.LxdInstance;
+import io.terrarium.host.lxd.LxdInstances;
+import io.terrarium.host.ufw.Ufw;
+import io.terrarium.jobs.Job;
+import io.terrarium.jobs.JobResult;
+import io.terrarium.proxy.BackendKey;
+import io.terrarium.proxy.HttpRoute;
+import io.terrarium.proxy.InstanceReport;
+import io.terrarium.proxy.InstanceStatus;
+import io.terrarium.proxy.L4Route;
+import io.terrarium.proxy.ProxyInstance;
+import io.terrarium.proxy.ProxyPlan;
+import io.terrarium.proxy.ProxyPlanner;
+import io.terrarium.proxy.ProxyRoute;
+import io.terrarium.proxy.ProxySettings;
+import io.terrarium.proxy.PublicPort;
+import io.terrarium.proxy.TraefikDynamicRenderer;
+import io.terrarium.proxy.TraefikStaticRenderer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.SortedMap;
+import java.util.SortedSet;
+import java.util.TreeMap;
+import java.util.TreeSet;
+
+/**
+ * Job {@code proxy-sync} (DESIGN.md §5, issue 3): {@code user.proxy} labels → internal bridges →
+ * Traefik files, every {@code proxy.interval_seconds} and on {@code terrariumctl proxy sync}.
+ *
+ * <ol>
+ *   <li>Read every instance of {@code lxd.project} in one LXD call. If LXD cannot be read:
+ *       nothing is written, the last good files stay, the result is FAILED.</li>
+ *   <li>Plan ({@link ProxyPlanner}) with sticky bridge ports: {@code proxy-bridges.json} merged
+ *       with the ports existing {@code terrarium-proxy-*} devices listen on (the devices win), and
+ *       the loopback ports of the range that something else holds (bind probe) as busy.</li>
+ *   <li>Reconcile devices: first remove stale {@code terrarium-proxy-*} devices (GET + PUT of that
+ *       instance), then add/replace missing or different ones (one PATCH per instance). Instances
+ *       whose devices already match get no call, so a steady-state sync is exactly one LXD
+ *       call. An instance whose device change fails loses its routes for this run (an error for
+ *       it), never the others'.</li>
+ *   <li>Render the dynamic and static files and replace each atomically only when its bytes
+ *       differ. After the static file changed (the set of public TCP/UDP ports, or settings), run
+ *       {@code proxy.reload_command}; a failed reload is retried by the next sync.</li>
+ *   <li>UFW (when enabled and active): {@code allow}/{@code delete allow} with the comment
+ *       {@code terrarium-proxy} until the rules listed by {@code ufw status} equal the published
+ *       ports. Failures are errors of this run; the next run reconciles again.</li>
+ * </ol>
+ * Result: OK, or FAILED with one summary line per error (bad label, conflict, device, file,
+ * reload, UFW); details hold per-instance status, the counts of LXD calls, device changes, file
+ * writes and reloads.
+ */
+public final class ProxySyncJob implements Job {
+    /** Job and route id. */
+    public static final String ID = "proxy-sync";
+    private static final Logger LOG = LoggerFactory.getLogger(ProxySyncJob.class);
+
+    /** Finds busy loopback ports in a range; production: {@link io.terrarium.host.net.LoopbackPorts#busy}. */
+    @FunctionalInterface
+    public interface PortProbe {
+        /** Ports in {@code first..last} held by something, skipping {@code skip}. */
+        SortedSet<Integer> busy(int first, int last, Set<Integer> skip);
+    }
+
+    private final LxdInstances lxd;
+    private final CommandRunner runner;
+    private final Ufw ufw;
+    private final TerrariumConfig.Proxy config;
+    private final ProxySettings settings;
+    private final ProxyStateStore store;
+    private final PortProbe probe;
+
+    /**
+     * @param lxd      instances of the configured project
+     * @param runner   command seam (reload command)
+     * @param ufw      UFW adapter, or {@code null} when UFW is not managed
+     * @param config   the whole configuration
+     * @param stateDir state directory ({@code proxy-bridges.json}, {@code proxy-state.json})
+     * @param json     snake_case mapper
+     * @param probe    busy-port probe
+     */
+    public ProxySyncJob(LxdInstances lxd, CommandRunner runner, Ufw ufw, TerrariumConfig config, Path stateDir,
+                        com.fasterxml.jackson.databind.ObjectMapper json, PortProbe probe) {
+        this.lxd = lxd;
+        this.runner = runner;
+        this.ufw = ufw;
+        this.config = config.proxy();
+        this.settings = ProxySettingsMapper.settings(config);
+        this.store = new ProxyStateStore(stateDir, json);
+        this.probe = probe;
+    }
+
+    @Override
+    public String id() {
+        return ID;
+    }
+
+    @Override
+    public String description() {
+        return "publish labelled LXD instances: user.proxy labels -> bridges -> Traefik files (docs/proxy.md)";
+    }
+
+    /** Every minute at second 0 (used only when {@link #interval()} is overridden by a cron). */
+    @Override
+    public String defaultSchedule() {
+        return "0 * * * * ?";
+    }
+
+    /** Runs every {@code proxy.interval_seconds} (a timer, unless {@code daemon.schedules} sets a cron). */
+    @Override
+    public Duration interval() {
+        return Duration.ofSeconds(config.intervalSeconds());
+    }
+
+    /** The settings the planner and renderers use. */
+    public ProxySettings settings() {
+        return settings;
+    }
+
+    @Override
+    public JobResult run() {
+        int callsBefore = lxd.calls();
+        List<LxdInstance> instances;
+        try {
+            instances = lxd.list();
+        } catch (LxdException | CommandFailedException e) {
+            String msg = "cannot read LXD instances of project " + lxd.project() + ": " + e.getMessage()
+                    + "; nothing written, the last good Traefik files stay";
+            return new JobResult(ID, JobResult.Status.FAILED, msg, null, null, 0, null,
+                    Map.of("errors", List.of(msg), "lxd_calls", lxd.calls() - callsBefore));
+        }
+        List<String> errors = new ArrayList<>();
+
+        // 1. plan with sticky ports
+        Map<String, Map<String, Map<String, String>>> devices = new TreeMap<>();
+        List<ProxyInstance> inputs = new ArrayList<>();
+        for (LxdInstance i : instances) {
+            devices.put(i.name(), i.devices());
+            inputs.add(new ProxyInstance(i.name(), i.running(), i.createdAt(),
+                    i.expandedConfig().get(ProxyPlanner.ROLE_KEY), i.expandedConfig().get("user.proxy")));
+        }
+        SortedMap<BackendKey, Integer> recovered = BridgeDevices.recover(devices);
+        Map<BackendKey, Integer> previous = new TreeMap<>(store.bridges());
+        previous.values().removeIf(p -> recovered.containsValue(p));
+        previous.keySet().removeIf(recovered::containsKey);
+        previous.putAll(recovered);
+        Set<Integer> ours = new TreeSet<>(recovered.values());
+        SortedSet<Integer> busy = probe.busy(settings.bridgePortFirst(), settings.bridgePortLast(), ours);
+        ProxyPlan plan = ProxyPlanner.plan(inputs, settings, previous, busy);
+
+        // 2. devices: removals everywhere first (frees ports), then additions
+        Map<String, BridgeDevices.Change> changes = new TreeMap<>();
+        devices.forEach((name, devs) -> {
+            BridgeDevices.Change c = BridgeDevices.diff(name, devs, plan.bridgePorts());
+            if (!c.empty()) {
+                changes.put(name, c);
+            }
+        });
+        Map<String, String> failed = new TreeMap<>();
+        int deviceChanges = 0;
+        for (var e : changes.entrySet()) {
+            if (e.getValue().remove().isEmpty()) {
+                continue;
+            }
+            try {
+                lxd.removeDevices(e.getKey(), e.getValue().remove());
+                deviceChanges += e.getValue().remove().size();
+                LOG.info("proxy-sync: removed {} from {}", e.getValue().remove(), e.getKey());
+            } catch (LxdException | CommandFailedException ex) {
+                failed.put(e.getKey(), "cannot remove bridge devices " + e.getValue().remove() + ": " + ex.getMessage());
+            }
+        }
+        for (var e : changes.entrySet()) {
+            if (e.getValue().put().isEmpty() || failed.containsKey(e.getKey())) {
+                continue;
+            }
+            try {
+                lxd.putDevices(e.getKey(), e.getValue().put());
+                deviceChanges += e.getValue().put().size();
+                LOG.info("proxy-sync: set {} on {}", e.getValue().put().keySet(), e.getKey());
+            } catch (LxdException | CommandFailedException ex) {
+                failed.put(e.getKey(), "cannot create bridge devices " + e.getValue().put().keySet() + ": " + ex.getMessage());
+            }
+        }
+        ProxyPlan effective = withdraw(plan, failed);
+        errors.addAll(effective.errors());
+
+        // 3. files
+        List<String> written = new ArrayList<>();
+        String dynamic = TraefikDynamicRenderer.render(effective, settings);
+        String staticYaml = TraefikStaticRenderer.render(settings, effective.publicPorts());
+        boolean dynamicOk = writeIfChanged(Path.of(config.dynamicFile()), dynamic, written, errors);
+        boolean staticChanged = false;
+        if (dynamicOk) {
+            int before = written.size();
+            writeIfChanged(Path.of(config.staticFile()), staticYaml, written, errors);
+            staticChanged = written.size() > before;
+        }
+
+        // 4. reload (retried while pending)
+        ProxyStateStore.State last = store.state();
+        boolean reloadPending = staticChanged || (last != null && last.reloadPending());
+        int reloads = 0;
+        if (reloadPending && !config.reloadCommand().isEmpty()) {
+            List<String> argv = config.reloadCommand();
+            try {
+                runner.run(new Command(argv.get(0), argv.subList(1, argv.size()), Duration.ofSeconds(120), null, null));
+                reloads++;
+                reloadPending = false;
+            } catch (CommandFailedException ex) {
+                errors.add("reload of Traefik failed (retried next sync): " + ex.getMessage());
+            }
+        } else if (config.reloadCommand().isEmpty()) {
+            reloadPending = false;
+        }
+
+        // 5. UFW
+        Map<String, Object> ufwReport = ufw(effective.publicPorts(), errors);
+
+        // 6. state
+        try {
+            store.saveBridges(plan.bridgePorts());
+            store.saveState(new ProxyStateStore.State(reloadPending, rows(effective, instances)));
+        } catch (IOException ex) {
+            errors.add("cannot save proxy state in " + ex.getMessage());
+        }
+
+        int lxdCalls = lxd.calls() - callsBefore;
+        Map<String, Object> details = new LinkedHashMap<>();
+        details.put("instances", effective.instances().stream().map(r -> Map.of("name", r.name(),
+                "status", r.status().name().toLowerCase(java.util.Locale.ROOT),
+                "routes", r.published().stream().map(ProxyRoute::source).toList(), "errors", r.errors())).toList());
+        details.put("errors", errors);
+        details.put("lxd_calls", lxdCalls);
+        details.put("device_changes", deviceChanges);
+        details.put("files_written", written);
+        details.put("reloads", reloads);
+        details.put("reload_pending", reloadPending);
+        if (ufwReport != null) {
+            details.put("ufw", ufwReport);
+        }
+        long routes = effective.instances().stream().mapToLong(r -> r.published().size()).sum();
+        String head = routes + " route(s) of " + effective.instances().stream().filter(r -> !r.published().isEmpty()).count()
+                + " instance(s) published, " + instances.size() + " instance(s) read; " + lxdCalls + " LXD call(s), "
+                + deviceChanges + " device change(s), " + written.size() + " file(s) written, " + reloads + " reload(s)";
+        errors.forEach(e -> LOG.warn("proxy-sync: {}", e));
+        if (errors.isEmpty()) {
+            return new JobResult(ID, JobResult.Status.OK, head, null, null, 0, null, details);
+        }
+        return new JobResult(ID, JobResult.Status.FAILED, head + "; " + errors.size() + " error(s):\n" + String.join("\n", errors),
+                null, null, 0, null, details);
+    }
+
+    private boolean writeIfChanged(Path file, String content, List<String> written, List<String> errors) {
+        byte[] data = content.getBytes(StandardCharsets.UTF_8);
+        try {
+            if (AtomicFiles.sameContent(file, data)) {
+                return true;
+            }
+            Path dir = file.toAbsolutePath().getParent();
+            Files.createDirectories(dir);
+            AtomicFiles.write(file, data, AtomicFiles.WORLD_READABLE);
+            written.add(file.toString());
+            return true;
+        } catch (IOException e) {
+            errors.add("cannot write " + file + ": " + e.getMessage() + " (the previous file stays)");
+            return false;
+        }
+    }
+
+    private Map<String, Object> ufw(SortedSet<PublicPort> ports, List<String> errors) {
+        if (ufw == null) {
+            return null;
+        }
+        Ufw.Status st;
+        try {
+            st = ufw.status();
+        } catch (CommandFailedException e) {
+            errors.add("ufw status failed (rules reconciled next sync): " + e.getMessage());
+            return Map.of("active", "unknown");
+        }
+        if (!st.active()) {
+            return Map.of("active", false, "note", "ufw is inactive: rules are reconciled once it is enabled");
+        }
+        SortedSet<String> want = new TreeSet<>();
+        ports.forEach(p -> want.add(p.port() + "/" + p.protocol()));
+        List<String> allowed = new ArrayList<>();
+        List<String> deleted = new ArrayList<>();
+        for (String r : want) {
+            if (!st.terrariumRules().contains(r)) {
+                try {
+                    ufw.allow(r);
+                    allowed.add(r);
+                } catch (CommandFailedException e) {
+                    errors.add("ufw allow " + r + " failed (retried next sync): " + e.getMessage());
+                }
+            }
+        }
+        for (String r : st.terrariumRules()) {
+            if (!want.contains(r)) {
+                try {
+                    ufw.delete(r);
+                    deleted.add(r);
+                } catch (CommandFailedException e) {
+                    errors.add("ufw delete allow " + r + " failed (retried next sync): " + e.getMessage());
+                }
+            }
+        }
+        return Map.of("active", true, "allowed", allowed, "deleted", deleted);
+    }
+
+    /** The plan minus the routes of instances whose devices could not be set (each gets an error). */
+    static ProxyPlan withdraw(ProxyPlan plan, Map<String, String> failed) {
+        if (failed.isEmpty()) {
+            return plan;
+        }
+        List<InstanceReport> reports = new ArrayList<>();
+        for (InstanceReport r : plan.instances()) {
+            String why = failed.get(r.name());
+            if (why == null) {
+                reports.add(r);
+            } else {
+                List<String> errs = new ArrayList<>(r.errors());
+                errs.add("instance \"" + r.name() + "\": " + why);
+                reports.add(new InstanceReport(r.name(), InstanceStatus.ERROR, List.of(), errs));
+            }
+        }
+        Map<BackendKey, Integer> bridges = new HashMap<>(plan.bridgePorts());
+        bridges.keySet().removeIf(k -> failed.containsKey(k.instance()));
+        SortedSet<PublicPort> ports = new TreeSet<>(plan.publicPorts());
+        ports.removeIf(p -> failed.containsKey(p.instance()));
+        return new ProxyPlan(reports, new TreeMap<>(bridges), ports);
+    }
+
+    /**
+     * Rows for {@code proxy list}: one per published route (status {@code ok}), one per error line
+     * (status {@code error} or {@code conflict}), one per stopped or opted-out labelled instance.
+     * Keys: instance, route, public, bridge, auth, status, reason.
+     */
+    static List<Map<String, Object>> rows(ProxyPlan plan, List<LxdInstance> instances) {
+        Map<String, String> labels = new HashMap<>();
+        instances.forEach(i -> {
+            String l = i.expandedConfig().get("user.proxy");
+            if (l != null && !l.isBlank()) {
+                labels.put(i.name(), l.strip());
+            }
+        });
+        List<Map<String, Object>> rows = new ArrayList<>();
+        for (InstanceReport r : plan.instances()) {
+            for (ProxyRoute route : r.published()) {
+                int port = plan.bridgePort(r.name(), route);
+                rows.add(row(r.name(), route.source(), publicOf(route),
+                        route.bridgeProtocol() + ":127.0.0.1:" + port, authOf(route), "ok", null));
+            }
+            String st = switch (r.status()) {
+                case CONFLICT -> "conflict";
+                case STOPPED -> "stopped";
+                case OPTED_OUT -> "opted-out";
+                default -> "error";
+            };
+            for (String e : r.errors()) {
+                rows.add(row(r.name(), null, null, null, null, st, e));
+            }
+            if ((r.status() == InstanceStatus.STOPPED || r.status() == InstanceStatus.OPTED_OUT) && labels.containsKey(r.name())) {
+                rows.add(row(r.name(), labels.get(r.name()), null, null, null, st,
+                        r.status() == InstanceStatus.STOPPED ? "instance is not running: routes withdrawn"
+                                : "user.terrarium.role opts the instance out"));
+            }
+        }
+        return rows;
+    }
+
+    private static Map<String, Object> row(String instance, String route, String pub, String bridge, String auth,
+                                           String status, String reason) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("instance", instance);
+        m.put("route", route);
+        m.put("public", pub);
+        m.put("bridge", bridge);
+        m.put("auth", auth);
+        m.put("status", status);
+        m.put("reason", reason);
+        return m;
+    }
+
+    private static String publicOf(ProxyRoute r) {
+        if (r instanceof HttpRoute h) {
+            return h.scheme() + "://" + h.host() + ("/".equals(h.pathPrefix()) ? "/" : h.pathPrefix());
+        }
+        L4Route l = (L4Route) r;
+        return l.protocol() + "/" + l.publicPort();
+    }
+
+    private static String authOf(ProxyRoute r) {
+        if (r instanceof HttpRoute h && h.auth() != null) {
+            return h.auth().groups().isEmpty() ? "(any signed-in user)" : String.join(",", h.auth().groups());
+        }
+        return null;
+    }
+}

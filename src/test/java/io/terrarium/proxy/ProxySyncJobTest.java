@@ -1,0 +1,312 @@
+package io.terrarium.proxy;
+
+import io.terrarium.App;
+import io.terrarium.config.TerrariumConfig;
+import io.terrarium.host.lxd.LxdClient;
+import io.terrarium.host.lxd.LxdInstances;
+import io.terrarium.host.ufw.Ufw;
+import io.terrarium.jobs.JobResult;
+import io.terrarium.proxy.sync.ProxyStateStore;
+import io.terrarium.proxy.sync.ProxySyncJob;
+import io.terrarium.testing.FakeLxdInstances;
+import io.terrarium.testing.RecordingCommandRunner;
+import io.terrarium.testing.RecordingCommandRunner.Reply;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeSet;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** The proxy-sync job against a recording command runner and an in-memory LXD (argv asserted). */
+class ProxySyncJobTest {
+    @TempDir
+    Path dir;
+
+    private final FakeLxdInstances lxd = new FakeLxdInstances();
+    private final RecordingCommandRunner runner = new RecordingCommandRunner(lxd);
+    private final TreeSet<Integer> busy = new TreeSet<>();
+    private Boolean ufw = false;
+
+    private Path dynamicFile() {
+        return dir.resolve("traefik/dynamic/terrarium-lxc.yml");
+    }
+
+    private Path staticFile() {
+        return dir.resolve("traefik/traefik.yml");
+    }
+
+    private ProxySyncJob job() {
+        TerrariumConfig c = TerrariumConfig.defaults().withProxy(new TerrariumConfig.Proxy(dynamicFile().toString(),
+                staticFile().toString(), null, null, null, null, null, List.of("systemctl", "reload-or-restart", "traefik"), ufw));
+        return new ProxySyncJob(new LxdInstances(LxdClient.local(runner, new com.fasterxml.jackson.databind.ObjectMapper()), "default"),
+                runner, ufw ? new Ufw(runner) : null, c, dir.resolve("state"), App.jsonMapper(),
+                (first, last, skip) -> new TreeSet<>(busy.stream().filter(p -> !skip.contains(p)).toList()));
+    }
+
+    private List<List<String>> callsSince(int n) {
+        return runner.calls().subList(n, runner.calls().size());
+    }
+
+    @Test
+    void firstSyncAddsOneBridgePerBackendWritesBothFilesAndReloads() throws Exception {
+        lxd.add("web", true, "2026-01-01T00:00:00Z", "https://web.example.com:8080,https://web.example.com:8080/api@auth:ops")
+                .add("pg1", true, "2026-01-02T00:00:00Z", "tcp://5432:5432");
+        JobResult r = job().run();
+        assertThat(r.status()).isEqualTo(JobResult.Status.OK);
+        assertThat(runner.calls()).containsExactly(
+                List.of("lxc", "query", "/1.0/instances?recursion=2&project=default"),
+                List.of("lxc", "query", "--request", "PATCH", "--data",
+                        "{\"devices\":{\"terrarium-proxy-tcp-5432\":{\"bind\":\"host\",\"connect\":\"tcp:127.0.0.1:5432\","
+                                + "\"listen\":\"tcp:127.0.0.1:18081\",\"type\":\"proxy\"}}}",
+                        "/1.0/instances/pg1?project=default"),
+                List.of("lxc", "query", "--request", "PATCH", "--data",
+                        "{\"devices\":{\"terrarium-proxy-tcp-8080\":{\"bind\":\"host\",\"connect\":\"tcp:127.0.0.1:8080\","
+                                + "\"listen\":\"tcp:127.0.0.1:18082\",\"type\":\"proxy\"}}}",
+                        "/1.0/instances/web?project=default"),
+                List.of("systemctl", "reload-or-restart", "traefik"));
+        String dyn = Files.readString(dynamicFile());
+        TraefikChecks.assertValidDynamic(dyn);
+        TraefikChecks.assertValidStatic(Files.readString(staticFile()));
+        assertThat(dyn).contains("url: \"http://127.0.0.1:18082\"").contains("address: \"127.0.0.1:18081\"");
+        assertThat(Files.readString(staticFile())).contains("\":5432/tcp\"");
+        assertThat(lxd.devices("web")).containsKey("root");
+        assertThat(r.details()).containsEntry("lxd_calls", 3).containsEntry("reloads", 1).containsEntry("device_changes", 2);
+    }
+
+    @Test
+    void steadyStateSyncIsExactlyOneLxdCallAndNoWriteNoReload() throws Exception {
+        lxd.add("web", true, "2026-01-01T00:00:00Z", "https://web.example.com:8080")
+                .add("pg1", true, "2026-01-02T00:00:00Z", "tcp://5432:5432");
+        job().run();
+        BasicFileAttributes before = Files.readAttributes(dynamicFile(), BasicFileAttributes.class);
+        BasicFileAttributes beforeStatic = Files.readAttributes(staticFile(), BasicFileAttributes.class);
+        Thread.sleep(20);
+        int n = runner.calls().size();
+        JobResult r = job().run();
+        assertThat(r.status()).isEqualTo(JobResult.Status.OK);
+        assertThat(callsSince(n)).containsExactly(List.of("lxc", "query", "/1.0/instances?recursion=2&project=default"));
+        assertThat(r.details()).containsEntry("lxd_calls", 1).containsEntry("reloads", 0)
+                .containsEntry("files_written", List.of()).containsEntry("device_changes", 0);
+        BasicFileAttributes after = Files.readAttributes(dynamicFile(), BasicFileAttributes.class);
+        assertThat(after.fileKey()).isEqualTo(before.fileKey());
+        assertThat(after.lastModifiedTime()).isEqualTo(before.lastModifiedTime());
+        assertThat(Files.readAttributes(staticFile(), BasicFileAttributes.class).fileKey()).isEqualTo(beforeStatic.fileKey());
+    }
+
+    @Test
+    void lostStateFileKeepsPortsFromTheDevicesListenAddresses() throws Exception {
+        lxd.add("a", true, "2026-01-01T00:00:00Z", "https://a.example.com")
+                .add("b", true, "2026-01-02T00:00:00Z", "https://b.example.com");
+        job().run();
+        // a takes 18081, b 18082; a's label goes away, then the state file is lost
+        lxd.config("a").remove("user.proxy");
+        job().run();
+        Files.delete(dir.resolve("state").resolve(ProxyStateStore.BRIDGES));
+        lxd.config("a").put("user.proxy", "https://a.example.com");
+        int n = runner.calls().size();
+        JobResult r = job().run();
+        assertThat(lxd.devices("b").get("terrarium-proxy-tcp-80")).containsEntry("listen", "tcp:127.0.0.1:18082");
+        assertThat(lxd.devices("a").get("terrarium-proxy-tcp-80")).containsEntry("listen", "tcp:127.0.0.1:18081");
+        assertThat(callsSince(n)).hasSize(2); // list + one PATCH on a; b untouched
+        assertThat(r.status()).isEqualTo(JobResult.Status.OK);
+    }
+
+    @Test
+    void staleDevicesAreRemovedByGetAndPutAndForeignDevicesAreKept() {
+        lxd.add("web", true, "2026-01-01T00:00:00Z", "https://web.example.com:8080");
+        lxd.devices("web").put("terrarium-proxy-tcp-9000", new java.util.TreeMap<>(Map.of("type", "proxy",
+                "listen", "tcp:127.0.0.1:18090", "connect", "tcp:127.0.0.1:9000", "bind", "host")));
+        lxd.devices("web").put("my-proxy", new java.util.TreeMap<>(Map.of("type", "proxy",
+                "listen", "tcp:0.0.0.0:2222", "connect", "tcp:127.0.0.1:22")));
+        JobResult r = job().run();
+        assertThat(r.status()).isEqualTo(JobResult.Status.OK);
+        List<List<String>> calls = runner.calls();
+        assertThat(calls.get(1)).containsExactly("lxc", "query", "/1.0/instances/web?project=default");
+        assertThat(calls.get(2)).startsWith("lxc", "query", "--request", "PUT", "--wait", "--data");
+        assertThat(calls.get(2).get(6)).doesNotContain("terrarium-proxy-tcp-9000").contains("my-proxy");
+        assertThat(calls.get(3)).contains("PATCH");
+        assertThat(lxd.devices("web")).containsOnlyKeys("root", "my-proxy", "terrarium-proxy-tcp-8080");
+    }
+
+    @Test
+    void stoppedInstanceLosesRouteAndDeviceAndBusyPortsAreSkipped() throws Exception {
+        busy.add(18081);
+        lxd.add("web", true, "2026-01-01T00:00:00Z", "https://web.example.com");
+        job().run();
+        assertThat(lxd.devices("web").get("terrarium-proxy-tcp-80")).containsEntry("listen", "tcp:127.0.0.1:18082");
+        lxd.instances.get("web").put("status", "Stopped");
+        JobResult r = job().run();
+        assertThat(r.status()).isEqualTo(JobResult.Status.OK);
+        assertThat(lxd.devices("web")).containsOnlyKeys("root");
+        assertThat(Files.readString(dynamicFile())).doesNotContain("web.example.com");
+        var state = new ProxyStateStore(dir.resolve("state"), App.jsonMapper()).state();
+        assertThat(state.routes()).singleElement().satisfies(row -> assertThat(row).containsEntry("status", "stopped"));
+    }
+
+    @Test
+    void lxdUnreachableWritesNothingAndFails() throws Exception {
+        lxd.add("web", true, "2026-01-01T00:00:00Z", "https://web.example.com");
+        job().run();
+        byte[] good = Files.readAllBytes(dynamicFile());
+        var key = Files.readAttributes(dynamicFile(), BasicFileAttributes.class).fileKey();
+        lxd.down = true;
+        JobResult r = job().run();
+        assertThat(r.status()).isEqualTo(JobResult.Status.FAILED);
+        assertThat(r.summary()).contains("cannot read LXD instances of project default").contains("last good Traefik files stay");
+        assertThat(Files.readAllBytes(dynamicFile())).isEqualTo(good);
+        assertThat(Files.readAttributes(dynamicFile(), BasicFileAttributes.class).fileKey()).isEqualTo(key);
+    }
+
+    @Test
+    void c11BrokenLabelIsReportedReaderNeverSeesPartialFileAndSecondRunDoesNotRewrite() throws Exception {
+        lxd.add("web", true, "2026-01-01T00:00:00Z", "https://web.example.com:8080")
+                .add("broken", true, "2026-01-01T00:00:00Z", "https://bad host:80@nosuch")
+                .add("noproxy", true, "2026-01-01T00:00:00Z", null);
+        Files.createDirectories(dynamicFile().getParent());
+        AtomicBoolean stop = new AtomicBoolean();
+        List<String> bad = new ArrayList<>();
+        AtomicReference<Integer> reads = new AtomicReference<>(0);
+        Thread reader = new Thread(() -> {
+            while (!stop.get()) {
+                try (var s = Files.list(dynamicFile().getParent())) {
+                    for (Path p : s.toList()) {
+                        String n = p.getFileName().toString();
+                        if (n.endsWith(".yml") || n.endsWith(".yaml") || n.endsWith(".toml")) {
+                            String text = Files.readString(p, StandardCharsets.UTF_8);
+                            reads.set(reads.get() + 1);
+                            if (!text.startsWith(TraefikDynamicRenderer.HEADER) || !text.endsWith("\n")
+                                    || !text.contains("terrarium-redirect-https")) {
+                                bad.add(n + ": " + text.length() + " bytes");
+                            }
+                        }
+                    }
+                } catch (java.nio.file.NoSuchFileException e) {
+                    // a temp file vanished between list and read: not a watched name anyway
+                } catch (Exception e) {
+                    bad.add(e.toString());
+                }
+                try {
+                    Thread.sleep(1);
+                } catch (InterruptedException e) {
+                    return;
+                }
+            }
+        });
+        reader.start();
+        JobResult first = job().run();
+        for (int i = 0; i < 20; i++) { // more label changes → more rewrites under the reader
+            lxd.config("web").put("user.proxy", "https://web.example.com:8080/v" + i);
+            job().run();
+        }
+        lxd.config("web").put("user.proxy", "https://web.example.com:8080");
+        job().run();
+        var key = Files.readAttributes(dynamicFile(), BasicFileAttributes.class).fileKey();
+        var mtime = Files.getLastModifiedTime(dynamicFile());
+        JobResult again = job().run();
+        stop.set(true);
+        reader.join();
+        assertThat(bad).isEmpty();
+        assertThat(reads.get()).isPositive();
+        assertThat(first.status()).isEqualTo(JobResult.Status.FAILED);
+        assertThat(first.summary()).contains("instance \"broken\": route \"https://bad host:80@nosuch\"");
+        assertThat(again.details()).containsEntry("files_written", List.of());
+        assertThat(Files.readAttributes(dynamicFile(), BasicFileAttributes.class).fileKey()).isEqualTo(key);
+        assertThat(Files.getLastModifiedTime(dynamicFile())).isEqualTo(mtime);
+        String dyn = Files.readString(dynamicFile());
+        TraefikChecks.assertValidDynamic(dyn);
+        assertThat(dyn).contains("web.example.com").doesNotContain("bad").doesNotContain("noproxy");
+        assertThat(lxd.devices("broken")).containsOnlyKeys("root");
+        assertThat(lxd.devices("noproxy")).containsOnlyKeys("root");
+        try (var s = Files.list(dynamicFile().getParent())) {
+            assertThat(s.map(p -> p.getFileName().toString()).toList()).containsExactly("terrarium-lxc.yml");
+        }
+    }
+
+    @Test
+    void ufwOpensExactlyThePublishedPortsAndRetriesAFailedCall() {
+        ufw = true;
+        List<List<String>> ufwCalls = new ArrayList<>();
+        AtomicBoolean failAllow = new AtomicBoolean(true);
+        java.util.Set<String> rules = new java.util.TreeSet<>(List.of("6000/tcp"));
+        lxd.other = c -> {
+            ufwCalls.add(c.argv());
+            List<String> a = c.args();
+            if (a.equals(List.of("status"))) {
+                StringBuilder sb = new StringBuilder("Status: active\n\nTo                         Action      From\n"
+                        + "--                         ------      ----\n22/tcp                     ALLOW       Anywhere\n");
+                rules.forEach(r -> sb.append(String.format("%-27sALLOW       Anywhere                   # terrarium-proxy%n", r))
+                        .append(String.format("%-27sALLOW       Anywhere (v6)              # terrarium-proxy%n", r + " (v6)")));
+                return Reply.ok(sb.toString());
+            }
+            if (a.get(0).equals("allow")) {
+                if (failAllow.get()) {
+                    return Reply.fail(1, "ERROR: Could not update running firewall");
+                }
+                rules.add(a.get(1));
+            } else if (a.get(0).equals("delete")) {
+                rules.remove(a.get(2));
+            }
+            return Reply.ok("Rule added");
+        };
+        lxd.add("pg1", true, "2026-01-01T00:00:00Z", "tcp://5432:5432,udp://5353:53");
+        JobResult r = job().run();
+        assertThat(r.status()).isEqualTo(JobResult.Status.FAILED);
+        assertThat(ProxySyncJobTestSupport.errors(r)).anyMatch(e -> e.startsWith("ufw allow 5353/udp failed (retried next sync)"));
+        assertThat(ufwCalls).contains(List.of("ufw", "allow", "5432/tcp", "comment", "terrarium-proxy"),
+                List.of("ufw", "delete", "allow", "6000/tcp"));
+        failAllow.set(false);
+        ufwCalls.clear();
+        JobResult r2 = job().run();
+        assertThat(r2.status()).isEqualTo(JobResult.Status.OK);
+        assertThat(ufwCalls).containsExactly(List.of("ufw", "status"),
+                List.of("ufw", "allow", "5353/udp", "comment", "terrarium-proxy"),
+                List.of("ufw", "allow", "5432/tcp", "comment", "terrarium-proxy"));
+        ufwCalls.clear();
+        job().run();
+        assertThat(ufwCalls).containsExactly(List.of("ufw", "status"));
+        assertThat(rules).containsExactly("5353/udp", "5432/tcp");
+    }
+
+    @Test
+    void failedReloadIsRetriedByTheNextSync() {
+        AtomicBoolean failReload = new AtomicBoolean(true);
+        List<List<String>> reloads = new ArrayList<>();
+        lxd.other = c -> {
+            reloads.add(c.argv());
+            return failReload.get() ? Reply.fail(1, "Job for traefik.service failed") : Reply.ok("");
+        };
+        lxd.add("pg1", true, "2026-01-01T00:00:00Z", "tcp://5432:5432");
+        JobResult r = job().run();
+        assertThat(r.status()).isEqualTo(JobResult.Status.FAILED);
+        assertThat(ProxySyncJobTestSupport.errors(r)).singleElement().asString().startsWith("reload of Traefik failed (retried next sync)");
+        failReload.set(false);
+        assertThat(job().run().status()).isEqualTo(JobResult.Status.OK);
+        assertThat(reloads).hasSize(2);
+        job().run();
+        assertThat(reloads).hasSize(2);
+    }
+
+    @Test
+    void ufwStatusParsesOnlyTerrariumRules() {
+        Ufw.Status s = Ufw.parseStatus("Status: active\n\nTo                         Action      From\n"
+                + "--                         ------      ----\n"
+                + "22/tcp                     ALLOW       Anywhere\n"
+                + "5432/tcp                   ALLOW       Anywhere                   # terrarium-proxy\n"
+                + "53/udp                     ALLOW IN    Anywhere                   # terrarium-proxy\n"
+                + "8080/tcp                   ALLOW       Anywhere                   # mine\n"
+                + "5432/tcp (v6)              ALLOW       Anywhere (v6)              # terrarium-proxy\n");
+        assertThat(s.active()).isTrue();
+        assertThat(s.terrariumRules()).containsExactlyInAnyOrder("5432/tcp", "53/udp");
+        assertThat(Ufw.parseStatus("Status: inactive\n").active()).isFalse();
+    }
+}
