@@ -39,7 +39,7 @@ public final class JobsRunCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         App app = TerrariumCommand.app(spec);
-        JobResult r = new JobTrigger(app).trigger(job, app.configStore().load().config(), Duration.ofSeconds(timeoutSeconds));
+        JobResult r = new JobTrigger(app).trigger(job, () -> app.configStore().load().config(), Duration.ofSeconds(timeoutSeconds));
         var out = spec.commandLine().getOut();
         if (format.format() == Format.table) {
             out.println(r.job() + ": " + r.status() + " in " + r.durationMs() + " ms (" + r.ranIn() + ", trigger "

@@ -42,7 +42,7 @@ public final class ProxySyncCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         App app = TerrariumCommand.app(spec);
-        JobResult r = new JobTrigger(app).trigger(ProxySyncJob.ID, app.configStore().load().config(),
+        JobResult r = new JobTrigger(app).trigger(ProxySyncJob.ID, () -> app.configStore().load().config(),
                 Duration.ofSeconds(timeoutSeconds));
         PrintWriter out = spec.commandLine().getOut();
         if (format.format() == Format.table) {

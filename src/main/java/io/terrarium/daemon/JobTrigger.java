@@ -40,17 +40,14 @@ public final class JobTrigger {
      * Triggers a job and waits for its result.
      *
      * @param jobId   job id
-     * @param config  configuration (used for an in-process run)
+     * @param config  supplies the configuration; read only for an in-process run (a running daemon
+     *                has its own), so a trigger through the daemon costs no LXD call
      * @param timeout how long to wait for the daemon's answer
      * @return the job's result (status REJECTED when a run was already in progress)
      * @throws IOException when a daemon is running but cannot be reached
      * @throws IllegalArgumentException for an unknown job id
      */
-    public JobResult trigger(String jobId, TerrariumConfig config, Duration timeout) throws Exception {
-        if (app.jobs(config).stream().noneMatch(j -> j.id().equals(jobId))) {
-            throw new IllegalArgumentException("unknown job \"" + jobId + "\" (known: "
-                    + String.join(", ", app.jobs(config).stream().map(Job::id).toList()) + ")");
-        }
+    public JobResult trigger(String jobId, java.util.function.Supplier<TerrariumConfig> config, Duration timeout) throws Exception {
         DaemonInfo d = runningDaemon();
         String body;
         if (d != null) {
@@ -58,12 +55,20 @@ public final class JobTrigger {
                 ManagementCredentials creds = ManagementCredentials.read(app.paths().managementAuthFile());
                 body = submitAndWait(new JolokiaClient(d.baseUrl(), creds), jobId, timeout);
             } catch (IOException e) {
+                if (e.getMessage() != null && e.getMessage().contains("unknown job")) {
+                    throw new IllegalArgumentException("unknown job \"" + jobId + "\" (see `terrariumctl jobs list`)");
+                }
                 throw new IOException("the daemon (pid " + d.pid() + ") is running but its management endpoint "
                         + d.baseUrl() + " did not answer: " + e.getMessage()
                         + "; check `journalctl -u terrarium` or stop it and retry", e);
             }
         } else {
-            body = runInProcess(jobId, config);
+            TerrariumConfig cfg = config.get();
+            if (app.jobs(cfg).stream().noneMatch(j -> j.id().equals(jobId))) {
+                throw new IllegalArgumentException("unknown job \"" + jobId + "\" (known: "
+                        + String.join(", ", app.jobs(cfg).stream().map(Job::id).toList()) + ")");
+            }
+            body = runInProcess(jobId, cfg);
         }
         return app.json().readValue(body, JobResult.class);
     }
