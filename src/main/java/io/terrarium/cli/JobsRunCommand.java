@@ -1,8 +1,5 @@
 package io.terrarium.cli;
 
-import io.terrarium.App;
-import io.terrarium.daemon.JobTrigger;
-import io.terrarium.jobs.JobResult;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -10,7 +7,6 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
-import java.time.Duration;
 import java.util.concurrent.Callable;
 
 /** {@code terrariumctl jobs run ID}: runs a job now and prints its result. */
@@ -38,17 +34,6 @@ public final class JobsRunCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        App app = TerrariumCommand.app(spec);
-        JobResult r = new JobTrigger(app).trigger(job, () -> app.configStore().load().config(), Duration.ofSeconds(timeoutSeconds));
-        var out = spec.commandLine().getOut();
-        if (format.format() == Format.table) {
-            out.println(r.job() + ": " + r.status() + " in " + r.durationMs() + " ms (" + r.ranIn() + ", trigger "
-                    + r.trigger() + ")");
-            out.println(r.summary());
-            out.flush();
-        } else {
-            Output.value(out, format.format(), r);
-        }
-        return r.failed() ? ExitCodes.FAILURE : ExitCodes.OK;
+        return JobRun.triggerAndPrint(spec, job, format.format(), timeoutSeconds);
     }
 }

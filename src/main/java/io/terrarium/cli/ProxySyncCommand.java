@@ -1,8 +1,5 @@
 package io.terrarium.cli;
 
-import io.terrarium.App;
-import io.terrarium.daemon.JobTrigger;
-import io.terrarium.jobs.JobResult;
 import io.terrarium.proxy.sync.ProxySyncJob;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -10,9 +7,6 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
-import java.io.PrintWriter;
-import java.time.Duration;
-import java.util.List;
 import java.util.concurrent.Callable;
 
 /**
@@ -41,31 +35,6 @@ public final class ProxySyncCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        App app = TerrariumCommand.app(spec);
-        JobResult r = new JobTrigger(app).trigger(ProxySyncJob.ID, () -> app.configStore().load().config(),
-                Duration.ofSeconds(timeoutSeconds));
-        PrintWriter out = spec.commandLine().getOut();
-        if (format.format() == Format.table) {
-            String summary = r.summary() == null ? "" : r.summary();
-            out.println(r.job() + ": " + r.status() + " in " + r.durationMs() + " ms: " + summary.lines().findFirst().orElse(""));
-            out.flush();
-            PrintWriter err = spec.commandLine().getErr();
-            for (String e : errors(r)) {
-                err.println("ERROR: " + e);
-            }
-            err.flush();
-        } else {
-            Output.value(out, format.format(), r);
-        }
-        return r.failed() ? ExitCodes.FAILURE : ExitCodes.OK;
-    }
-
-    /** The error lines of a proxy-sync result (details.errors; the summary for REJECTED runs). */
-    static List<String> errors(JobResult r) {
-        Object e = r.details() == null ? null : r.details().get("errors");
-        if (e instanceof List<?> l && !l.isEmpty()) {
-            return l.stream().map(String::valueOf).toList();
-        }
-        return r.failed() && r.summary() != null ? List.of(r.summary()) : List.of();
+        return JobRun.triggerAndPrint(spec, ProxySyncJob.ID, format.format(), timeoutSeconds);
     }
 }

@@ -1,0 +1,53 @@
+package io.terrarium.cli;
+
+import io.terrarium.App;
+import io.terrarium.daemon.JobTrigger;
+import io.terrarium.jobs.JobResult;
+import picocli.CommandLine.Model.CommandSpec;
+
+import java.io.PrintWriter;
+import java.time.Duration;
+import java.util.List;
+
+/**
+ * What every command that runs a job does ({@code jobs run}, {@code proxy sync}, …): trigger it
+ * (in the daemon when it runs, else in-process), print the result, and map it to the exit code.
+ * Table format: {@code <job>: <STATUS> in <ms> ms (<where>, trigger <t>)}, the summary, then one
+ * {@code ERROR:} line on stderr per entry of {@code details.errors}.
+ */
+final class JobRun {
+    private JobRun() {
+    }
+
+    /**
+     * @return {@link ExitCodes#FAILURE} when the job FAILED or was REJECTED, else {@link ExitCodes#OK}
+     * @throws Exception when the daemon cannot be reached or the job id is unknown
+     */
+    static int triggerAndPrint(CommandSpec spec, String jobId, Format format, long timeoutSeconds) throws Exception {
+        App app = TerrariumCommand.app(spec);
+        JobResult r = new JobTrigger(app).trigger(jobId, () -> app.configStore().load().config(), Duration.ofSeconds(timeoutSeconds));
+        PrintWriter out = spec.commandLine().getOut();
+        if (format == Format.table) {
+            out.println(r.job() + ": " + r.status() + " in " + r.durationMs() + " ms (" + r.ranIn() + ", trigger " + r.trigger() + ")");
+            if (r.summary() != null && !r.summary().isBlank()) {
+                out.println(r.summary());
+            }
+            out.flush();
+            PrintWriter err = spec.commandLine().getErr();
+            errors(r).forEach(e -> err.println("ERROR: " + e));
+            err.flush();
+        } else {
+            Output.value(out, format, r);
+        }
+        return r.failed() ? ExitCodes.FAILURE : ExitCodes.OK;
+    }
+
+    /** The error lines of a result: {@code details.errors} when present. */
+    static List<String> errors(JobResult r) {
+        Object e = r.details() == null ? null : r.details().get("errors");
+        if (e instanceof List<?> l && !l.isEmpty()) {
+            return l.stream().map(String::valueOf).toList();
+        }
+        return List.of();
+    }
+}
