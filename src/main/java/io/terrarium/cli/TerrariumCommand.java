@@ -19,6 +19,7 @@ import picocli.CommandLine.Spec;
                 ConfigCommand.class,
                 SetCommand.class,
                 JobsCommand.class,
+                BackupCommand.class,
                 DaemonCommand.class,
                 CommandLine.HelpCommand.class,
         },
@@ -27,6 +28,7 @@ import picocli.CommandLine.Spec;
                 "  terrariumctl status",
                 "  terrariumctl set domains example.com",
                 "  terrariumctl jobs run host-facts",
+                "  terrariumctl backup list",
                 "  terrariumctl daemon",
                 "%nExit codes: 0 ok, 1 failure, 2 bad usage. `trm` is the same program."})
 public final class TerrariumCommand implements Runnable {

@@ -23,11 +23,12 @@ import java.util.TreeMap;
  * @param zfs            the pool and the containers' parent dataset
  * @param daemon         management endpoint and job schedules
  * @param s3             S3 export destination (used by the S3 export jobs)
+ * @param backups        local snapshot policy (sanoid) and replication (syncoid)
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
-@JsonPropertyOrder({"version", "installation_id", "domains", "emails", "lxd", "zfs", "daemon", "s3"})
+@JsonPropertyOrder({"version", "installation_id", "domains", "emails", "lxd", "zfs", "daemon", "s3", "backups"})
 public record TerrariumConfig(Integer version, String installationId, Domains domains, Emails emails,
-                              Lxd lxd, Zfs zfs, Daemon daemon, S3 s3) {
+                              Lxd lxd, Zfs zfs, Daemon daemon, S3 s3, Backups backups) {
 
     /** The schema version this build reads and writes. */
     public static final int CURRENT_VERSION = 1;
@@ -40,26 +41,32 @@ public record TerrariumConfig(Integer version, String installationId, Domains do
         zfs = zfs == null ? new Zfs(null, null) : zfs;
         daemon = daemon == null ? new Daemon(null, null, null) : daemon;
         s3 = s3 == null ? S3.disabled() : s3;
+        backups = backups == null ? new Backups(null, null, null) : backups;
     }
 
     /** A configuration with every default and no installation id yet. */
     public static TerrariumConfig defaults() {
-        return new TerrariumConfig(null, null, null, null, null, null, null, null);
+        return new TerrariumConfig(null, null, null, null, null, null, null, null, null);
     }
 
     /** Copy with another installation id. */
     public TerrariumConfig withInstallationId(String id) {
-        return new TerrariumConfig(version, id, domains, emails, lxd, zfs, daemon, s3);
+        return new TerrariumConfig(version, id, domains, emails, lxd, zfs, daemon, s3, backups);
     }
 
     /** Copy with other domains. */
     public TerrariumConfig withDomains(Domains d) {
-        return new TerrariumConfig(version, installationId, d, emails, lxd, zfs, daemon, s3);
+        return new TerrariumConfig(version, installationId, d, emails, lxd, zfs, daemon, s3, backups);
     }
 
     /** Copy with other e-mail addresses. */
     public TerrariumConfig withEmails(Emails e) {
-        return new TerrariumConfig(version, installationId, domains, e, lxd, zfs, daemon, s3);
+        return new TerrariumConfig(version, installationId, domains, e, lxd, zfs, daemon, s3, backups);
+    }
+
+    /** Copy with other backup settings. */
+    public TerrariumConfig withBackups(Backups b) {
+        return new TerrariumConfig(version, installationId, domains, emails, lxd, zfs, daemon, s3, b);
     }
 
     /**
@@ -198,6 +205,84 @@ public record TerrariumConfig(Integer version, String installationId, Domains do
         /** An S3 section with exports off. */
         public static S3 disabled() {
             return new S3(false, null, null, null, null, null, null, null);
+        }
+    }
+
+    /**
+     * The local time machine (sanoid) and replication to a second server (syncoid), DESIGN.md §4.
+     *
+     * @param sanoidConf absolute path of the sanoid.conf Terrarium renders (default
+     *                   {@code /etc/sanoid/sanoid.conf}); sanoid runs with {@code --configdir} = its directory
+     * @param policy     how many snapshots of each period sanoid keeps
+     * @param syncoid    replication target
+     */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    @JsonPropertyOrder({"sanoid_conf", "policy", "syncoid"})
+    public record Backups(String sanoidConf, Policy policy, Syncoid syncoid) {
+        /** Default path of the rendered sanoid configuration. */
+        public static final String DEFAULT_SANOID_CONF = "/etc/sanoid/sanoid.conf";
+
+        public Backups {
+            sanoidConf = sanoidConf == null ? DEFAULT_SANOID_CONF : sanoidConf;
+            policy = policy == null ? new Policy(null, null, null, null, null, null) : policy;
+            syncoid = syncoid == null ? Syncoid.disabled() : syncoid;
+        }
+
+        /** Copy with other syncoid settings. */
+        public Backups withSyncoid(Syncoid s) {
+            return new Backups(sanoidConf, policy, s);
+        }
+    }
+
+    /**
+     * sanoid retention counts (template {@code terrarium}). A snapshot of a period is pruned when
+     * more than the count exist <em>and</em> it is older than count × period (sanoid's rule).
+     *
+     * @param frequently     snapshots every {@code frequent_period} minutes to keep (default 4)
+     * @param hourly         hourly snapshots to keep (default 24)
+     * @param daily          daily snapshots to keep (default 14)
+     * @param monthly        monthly snapshots to keep (default 3)
+     * @param yearly         yearly snapshots to keep (default 0: none taken)
+     * @param frequentPeriod minutes between "frequently" snapshots (default 15; sanoid's default too)
+     */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    @JsonPropertyOrder({"frequently", "hourly", "daily", "monthly", "yearly", "frequent_period"})
+    public record Policy(Integer frequently, Integer hourly, Integer daily, Integer monthly, Integer yearly,
+                         Integer frequentPeriod) {
+        public Policy {
+            frequently = frequently == null ? 4 : frequently;
+            hourly = hourly == null ? 24 : hourly;
+            daily = daily == null ? 14 : daily;
+            monthly = monthly == null ? 3 : monthly;
+            yearly = yearly == null ? 0 : yearly;
+            frequentPeriod = frequentPeriod == null ? 15 : frequentPeriod;
+        }
+    }
+
+    /**
+     * Replication with syncoid over SSH. Only the key's path is stored; the key never enters the
+     * configuration, argv or logs.
+     *
+     * @param enabled       whether the {@code replicate} job sends anything
+     * @param target        {@code user@host} of the receiving server
+     * @param targetDataset parent dataset on the target; each container goes to {@code <target_dataset>/<name>}
+     * @param sshKey        absolute path of the private key (root-only, not group/world readable)
+     * @param sshPort       SSH port (default 22)
+     * @param knownHosts    optional known_hosts file pinning the target's host key (passed as
+     *                      {@code UserKnownHostsFile}); default: ssh's own (~/.ssh/known_hosts)
+     */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    @JsonPropertyOrder({"enabled", "target", "target_dataset", "ssh_key", "ssh_port", "known_hosts"})
+    public record Syncoid(Boolean enabled, String target, String targetDataset, String sshKey, Integer sshPort,
+                          String knownHosts) {
+        public Syncoid {
+            enabled = enabled != null && enabled;
+            sshPort = sshPort == null ? 22 : sshPort;
+        }
+
+        /** Replication off. */
+        public static Syncoid disabled() {
+            return new Syncoid(false, null, null, null, null, null);
         }
     }
 }

@@ -16,8 +16,9 @@ import java.util.Locale;
 
 /**
  * LXD's REST API through {@code lxc query} (DESIGN.md §2): JSON in and out, works for the local
- * socket and for remotes ({@code remote:} prefix), and waits for background operations (lxc's
- * default {@code --wait}), returning the operation's metadata.
+ * socket and for remotes ({@code remote:} prefix). Every non-GET request carries {@code --wait}
+ * (without it {@code lxc query} returns the still-running background operation, verified on LXD
+ * 5.0.2), so a call returns after LXD finished and a failed operation is an error.
  *
  * <p>Paths are API paths such as {@code /1.0/instances?recursion=2&project=default}. Request bodies
  * are serialised with Jackson and passed with {@code --data}; they must never carry a secret
@@ -85,6 +86,7 @@ public final class LxdClient {
         if (!"GET".equals(method)) {
             args.add("--request");
             args.add(method);
+            args.add("--wait");
         }
         if (body != null) {
             String data;

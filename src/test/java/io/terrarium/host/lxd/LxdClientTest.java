@@ -27,7 +27,7 @@ class LxdClientTest {
         var runner = new RecordingCommandRunner(c -> Reply.ok(""));
         var lxd = LxdClient.local(runner, new ObjectMapper());
         lxd.patch("/1.0/projects/terrarium-system", Map.of("config", Map.of("user.k", "a b")));
-        assertThat(runner.calls()).containsExactly(List.of("lxc", "query", "--request", "PATCH", "--data",
+        assertThat(runner.calls()).containsExactly(List.of("lxc", "query", "--request", "PATCH", "--wait", "--data",
                 "{\"config\":{\"user.k\":\"a b\"}}", "/1.0/projects/terrarium-system"));
     }
 
