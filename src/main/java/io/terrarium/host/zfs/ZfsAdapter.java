@@ -200,7 +200,8 @@ public final class ZfsAdapter {
 
     /**
      * Snapshots of a dataset (and, with {@code recursive}, of its descendants), oldest first per
-     * dataset. Uses {@code zfs get -H -p [-r] -o name,property,value creation,used}, which both
+     * dataset. Uses {@code zfs get -H -p -r|-d 1 -o name,property,value creation,used} (a plain
+     * {@code zfs get} of a filesystem does not list its snapshots), which both
      * OpenZFS and zfs-fuse support ({@code zfs list -p} and {@code zfs get -t} are missing on
      * zfs-fuse), and keeps the lines whose name contains '@'.
      *
@@ -210,12 +211,11 @@ public final class ZfsAdapter {
      */
     public List<ZfsSnapshot> snapshots(String root, boolean recursive) {
         List<String> args = new ArrayList<>(List.of("get", "-H", "-p"));
-        if (recursive) {
-            args.add("-r");
-        }
+        args.addAll(recursive ? List.of("-r") : List.of("-d", "1"));
         args.addAll(List.of("-o", "name,property,value", "creation,used", root));
         CommandResult r = runner.run(Command.of("zfs", args));
-        return parseSnapshots(r.stdout());
+        List<ZfsSnapshot> all = parseSnapshots(r.stdout());
+        return recursive ? all : all.stream().filter(s -> s.dataset().equals(root)).toList();
     }
 
     /** Parses {@code zfs get -Hp -o name,property,value creation,used} output (pure). */
