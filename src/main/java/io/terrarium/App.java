@@ -4,6 +4,9 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
+import io.terrarium.backup.DatasetResolver;
+import io.terrarium.backup.ReplicateJob;
+import io.terrarium.backup.SnapshotJob;
 import io.terrarium.config.ConfigCodec;
 import io.terrarium.config.LxdConfigStore;
 import io.terrarium.config.TerrariumConfig;
@@ -39,6 +42,8 @@ public final class App {
     private ConfigCodec codec;
     private LxdClient lxd;
     private ZfsAdapter zfs;
+    private String sanoid = System.getProperty("terrarium.sanoid", "sanoid");
+    private String syncoid = System.getProperty("terrarium.syncoid", "syncoid");
 
     /**
      * @param paths  host paths
@@ -129,11 +134,30 @@ public final class App {
         return paths.stateDir().resolve("host-facts.json");
     }
 
+    /**
+     * Overrides the sanoid and syncoid executables (default {@code sanoid}/{@code syncoid} on PATH,
+     * or the system properties {@code terrarium.sanoid}/{@code terrarium.syncoid}). Tests on the
+     * development host use wrappers that put the zfs-fuse compatibility shim on PATH.
+     */
+    public synchronized App withBackupTools(String sanoidExecutable, String syncoidExecutable) {
+        this.sanoid = sanoidExecutable;
+        this.syncoid = syncoidExecutable;
+        return this;
+    }
+
+    /** Instance → dataset resolution for the configured LXD project. */
+    public DatasetResolver datasets(TerrariumConfig config) {
+        return new DatasetResolver(lxd(), zfs(), config.lxd().project());
+    }
+
     /** Every job the daemon runs, for a given configuration. */
     public List<Job> jobs(TerrariumConfig config) {
         return List.of(new HostFactsJob(new HostFactsProbe(runner(), zfs(), lxd(), config.zfs().pool(), Clock.systemUTC()),
                 factsFile(), json(), config.zfs().pool()),
-                proxySync(config));
+                proxySync(config),
+                new SnapshotJob(config, runner(), zfs(), () -> datasets(config).resolveAll(), sanoid,
+                        paths.stateDir().resolve("sanoid")),
+                new ReplicateJob(config.backups().syncoid(), runner(), () -> datasets(config).resolveAll(), syncoid));
     }
 
     /**

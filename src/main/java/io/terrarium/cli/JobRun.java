@@ -24,20 +24,21 @@ final class JobRun {
      * @throws Exception when the daemon cannot be reached or the job id is unknown
      */
     static int triggerAndPrint(CommandSpec spec, String jobId, Format format, long timeoutSeconds) throws Exception {
+        return triggerAndPrint(spec, jobId, format, timeoutSeconds, null);
+    }
+
+    /**
+     * @param rowsKey key in the result's details holding per-item rows to print as a table (e.g.
+     *                {@code instances}), or {@code null}
+     */
+    static int triggerAndPrint(CommandSpec spec, String jobId, Format format, long timeoutSeconds, String rowsKey) throws Exception {
         App app = TerrariumCommand.app(spec);
         JobResult r = new JobTrigger(app).trigger(jobId, () -> app.configStore().load().config(), Duration.ofSeconds(timeoutSeconds));
-        PrintWriter out = spec.commandLine().getOut();
+        JobOutput.print(spec.commandLine().getOut(), format, r, rowsKey);
         if (format == Format.table) {
-            out.println(r.job() + ": " + r.status() + " in " + r.durationMs() + " ms (" + r.ranIn() + ", trigger " + r.trigger() + ")");
-            if (r.summary() != null && !r.summary().isBlank()) {
-                out.println(r.summary());
-            }
-            out.flush();
             PrintWriter err = spec.commandLine().getErr();
             errors(r).forEach(e -> err.println("ERROR: " + e));
             err.flush();
-        } else {
-            Output.value(out, format, r);
         }
         return r.failed() ? ExitCodes.FAILURE : ExitCodes.OK;
     }

@@ -20,6 +20,7 @@ import picocli.CommandLine.Spec;
                 SetCommand.class,
                 JobsCommand.class,
                 ProxyCommand.class,
+                BackupCommand.class,
                 DaemonCommand.class,
                 CommandLine.HelpCommand.class,
         },
@@ -29,6 +30,7 @@ import picocli.CommandLine.Spec;
                 "  terrariumctl set domains example.com",
                 "  terrariumctl jobs run host-facts",
                 "  terrariumctl proxy sync",
+                "  terrariumctl backup list",
                 "  terrariumctl daemon",
                 "%nExit codes: 0 ok, 1 failure, 2 bad usage. `trm` is the same program."})
 public final class TerrariumCommand implements Runnable {

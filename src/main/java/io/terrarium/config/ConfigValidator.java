@@ -83,6 +83,7 @@ public final class ConfigValidator {
         });
         s3(p, c.s3());
         proxy(p, c.proxy(), dm.managementPort());
+        backups(p, c.backups());
         return p;
     }
 
@@ -169,6 +170,50 @@ public final class ConfigValidator {
         }
         if (s.secretKeyFile() != null && !s.secretKeyFile().startsWith("/")) {
             p.add("s3.secret_key_file: \"" + s.secretKeyFile() + "\" must be an absolute path (the secret itself never goes in the config)");
+        }
+    }
+
+    private static final Pattern SSH_TARGET = Pattern.compile("[a-z_][a-z0-9_.-]{0,31}@[A-Za-z0-9.:\\[\\]-]{1,253}");
+
+    private static void backups(List<String> p, TerrariumConfig.Backups b) {
+        if (!b.sanoidConf().startsWith("/") || !b.sanoidConf().endsWith(".conf") || b.sanoidConf().contains("..")) {
+            p.add("backups.sanoid_conf: \"" + b.sanoidConf() + "\" must be an absolute path ending in sanoid.conf");
+        } else if (!b.sanoidConf().endsWith("/sanoid.conf")) {
+            p.add("backups.sanoid_conf: \"" + b.sanoidConf() + "\" must be named sanoid.conf (sanoid reads <configdir>/sanoid.conf)");
+        }
+        var pol = b.policy();
+        int[] counts = {pol.frequently(), pol.hourly(), pol.daily(), pol.monthly(), pol.yearly()};
+        String[] names = {"frequently", "hourly", "daily", "monthly", "yearly"};
+        for (int i = 0; i < counts.length; i++) {
+            if (counts[i] < 0 || counts[i] > 10_000) {
+                p.add("backups.policy." + names[i] + ": " + counts[i] + " is outside 0–10000");
+            }
+        }
+        if (pol.frequentPeriod() < 1 || pol.frequentPeriod() > 60 || 60 % pol.frequentPeriod() != 0) {
+            p.add("backups.policy.frequent_period: " + pol.frequentPeriod()
+                    + " must be a whole number of minutes that divides 60 (1, 2, 3, 4, 5, 6, 10, 12, 15, 20, 30, 60)");
+        }
+        var s = b.syncoid();
+        if (s.target() != null && !SSH_TARGET.matcher(s.target()).matches()) {
+            p.add("backups.syncoid.target: \"" + s.target() + "\" must be user@host (e.g. backup@mirror.example.com)");
+        }
+        if (s.targetDataset() != null && (!ZFS_DATASET.matcher(s.targetDataset()).matches()
+                || s.targetDataset().contains("//") || s.targetDataset().endsWith("/"))) {
+            p.add("backups.syncoid.target_dataset: \"" + s.targetDataset() + "\" is not a valid dataset name");
+        }
+        if (s.sshKey() != null && !s.sshKey().startsWith("/")) {
+            p.add("backups.syncoid.ssh_key: \"" + s.sshKey() + "\" must be an absolute path (the key itself never goes in the config)");
+        }
+        if (s.knownHosts() != null && !s.knownHosts().startsWith("/")) {
+            p.add("backups.syncoid.known_hosts: \"" + s.knownHosts() + "\" must be an absolute path");
+        }
+        port(p, "backups.syncoid.ssh_port", s.sshPort());
+        if (s.enabled()) {
+            for (var req : new String[][]{{"target", s.target()}, {"target_dataset", s.targetDataset()}, {"ssh_key", s.sshKey()}}) {
+                if (req[1] == null || req[1].isBlank()) {
+                    p.add("backups.syncoid." + req[0] + ": required when backups.syncoid.enabled is true");
+                }
+            }
         }
     }
 

@@ -24,11 +24,12 @@ import java.util.TreeMap;
  * @param daemon         management endpoint and job schedules
  * @param s3             S3 export destination (used by the S3 export jobs)
  * @param proxy          proxy sync: Traefik files, bridge range, reload command, UFW (docs/proxy.md)
+ * @param backups        local snapshot policy (sanoid) and replication (syncoid)
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
-@JsonPropertyOrder({"version", "installation_id", "domains", "emails", "lxd", "zfs", "daemon", "s3", "proxy"})
+@JsonPropertyOrder({"version", "installation_id", "domains", "emails", "lxd", "zfs", "daemon", "s3", "proxy", "backups"})
 public record TerrariumConfig(Integer version, String installationId, Domains domains, Emails emails,
-                              Lxd lxd, Zfs zfs, Daemon daemon, S3 s3, Proxy proxy) {
+                              Lxd lxd, Zfs zfs, Daemon daemon, S3 s3, Proxy proxy, Backups backups) {
 
     /** The schema version this build reads and writes. */
     public static final int CURRENT_VERSION = 1;
@@ -42,26 +43,32 @@ public record TerrariumConfig(Integer version, String installationId, Domains do
         daemon = daemon == null ? new Daemon(null, null, null) : daemon;
         s3 = s3 == null ? S3.disabled() : s3;
         proxy = proxy == null ? new Proxy(null, null, null, null, null, null, null, null, null) : proxy;
+        backups = backups == null ? new Backups(null, null, null) : backups;
     }
 
     /** A configuration with every default and no installation id yet. */
     public static TerrariumConfig defaults() {
-        return new TerrariumConfig(null, null, null, null, null, null, null, null, null);
+        return new TerrariumConfig(null, null, null, null, null, null, null, null, null, null);
     }
 
     /** Copy with another installation id. */
     public TerrariumConfig withInstallationId(String id) {
-        return new TerrariumConfig(version, id, domains, emails, lxd, zfs, daemon, s3, proxy);
+        return new TerrariumConfig(version, id, domains, emails, lxd, zfs, daemon, s3, proxy, backups);
     }
 
     /** Copy with other domains. */
     public TerrariumConfig withDomains(Domains d) {
-        return new TerrariumConfig(version, installationId, d, emails, lxd, zfs, daemon, s3, proxy);
+        return new TerrariumConfig(version, installationId, d, emails, lxd, zfs, daemon, s3, proxy, backups);
     }
 
     /** Copy with other e-mail addresses. */
     public TerrariumConfig withEmails(Emails e) {
-        return new TerrariumConfig(version, installationId, domains, e, lxd, zfs, daemon, s3, proxy);
+        return new TerrariumConfig(version, installationId, domains, e, lxd, zfs, daemon, s3, proxy, backups);
+    }
+
+    /** Copy with other backup settings. */
+    public TerrariumConfig withBackups(Backups b) {
+        return new TerrariumConfig(version, installationId, domains, emails, lxd, zfs, daemon, s3, proxy, b);
     }
 
     /**
@@ -205,7 +212,7 @@ public record TerrariumConfig(Integer version, String installationId, Domains do
 
     /** Copy with another proxy section. */
     public TerrariumConfig withProxy(Proxy p) {
-        return new TerrariumConfig(version, installationId, domains, emails, lxd, zfs, daemon, s3, p);
+        return new TerrariumConfig(version, installationId, domains, emails, lxd, zfs, daemon, s3, p, backups);
     }
 
     /**
@@ -250,6 +257,84 @@ public record TerrariumConfig(Integer version, String installationId, Domains do
             intervalSeconds = intervalSeconds == null ? 60 : intervalSeconds;
             reloadCommand = reloadCommand == null ? java.util.List.of("systemctl", "reload-or-restart", "traefik")
                     : java.util.List.copyOf(reloadCommand);
+        }
+    }
+
+    /**
+     * The local time machine (sanoid) and replication to a second server (syncoid), DESIGN.md §4.
+     *
+     * @param sanoidConf absolute path of the sanoid.conf Terrarium renders (default
+     *                   {@code /etc/sanoid/sanoid.conf}); sanoid runs with {@code --configdir} = its directory
+     * @param policy     how many snapshots of each period sanoid keeps
+     * @param syncoid    replication target
+     */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    @JsonPropertyOrder({"sanoid_conf", "policy", "syncoid"})
+    public record Backups(String sanoidConf, Policy policy, Syncoid syncoid) {
+        /** Default path of the rendered sanoid configuration. */
+        public static final String DEFAULT_SANOID_CONF = "/etc/sanoid/sanoid.conf";
+
+        public Backups {
+            sanoidConf = sanoidConf == null ? DEFAULT_SANOID_CONF : sanoidConf;
+            policy = policy == null ? new Policy(null, null, null, null, null, null) : policy;
+            syncoid = syncoid == null ? Syncoid.disabled() : syncoid;
+        }
+
+        /** Copy with other syncoid settings. */
+        public Backups withSyncoid(Syncoid s) {
+            return new Backups(sanoidConf, policy, s);
+        }
+    }
+
+    /**
+     * sanoid retention counts (template {@code terrarium}). A snapshot of a period is pruned when
+     * more than the count exist <em>and</em> it is older than count × period (sanoid's rule).
+     *
+     * @param frequently     snapshots every {@code frequent_period} minutes to keep (default 4)
+     * @param hourly         hourly snapshots to keep (default 24)
+     * @param daily          daily snapshots to keep (default 14)
+     * @param monthly        monthly snapshots to keep (default 3)
+     * @param yearly         yearly snapshots to keep (default 0: none taken)
+     * @param frequentPeriod minutes between "frequently" snapshots (default 15; sanoid's default too)
+     */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    @JsonPropertyOrder({"frequently", "hourly", "daily", "monthly", "yearly", "frequent_period"})
+    public record Policy(Integer frequently, Integer hourly, Integer daily, Integer monthly, Integer yearly,
+                         Integer frequentPeriod) {
+        public Policy {
+            frequently = frequently == null ? 4 : frequently;
+            hourly = hourly == null ? 24 : hourly;
+            daily = daily == null ? 14 : daily;
+            monthly = monthly == null ? 3 : monthly;
+            yearly = yearly == null ? 0 : yearly;
+            frequentPeriod = frequentPeriod == null ? 15 : frequentPeriod;
+        }
+    }
+
+    /**
+     * Replication with syncoid over SSH. Only the key's path is stored; the key never enters the
+     * configuration, argv or logs.
+     *
+     * @param enabled       whether the {@code replicate} job sends anything
+     * @param target        {@code user@host} of the receiving server
+     * @param targetDataset parent dataset on the target; each container goes to {@code <target_dataset>/<name>}
+     * @param sshKey        absolute path of the private key (root-only, not group/world readable)
+     * @param sshPort       SSH port (default 22)
+     * @param knownHosts    optional known_hosts file pinning the target's host key (passed as
+     *                      {@code UserKnownHostsFile}); default: ssh's own (~/.ssh/known_hosts)
+     */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    @JsonPropertyOrder({"enabled", "target", "target_dataset", "ssh_key", "ssh_port", "known_hosts"})
+    public record Syncoid(Boolean enabled, String target, String targetDataset, String sshKey, Integer sshPort,
+                          String knownHosts) {
+        public Syncoid {
+            enabled = enabled != null && enabled;
+            sshPort = sshPort == null ? 22 : sshPort;
+        }
+
+        /** Replication off. */
+        public static Syncoid disabled() {
+            return new Syncoid(false, null, null, null, null, null);
         }
     }
 }

@@ -43,7 +43,7 @@ public final class ProxySyncBenchmark {
             TerrariumConfig.Proxy proxy = new TerrariumConfig.Proxy(dir.resolve("dynamic/terrarium-lxc.yml").toString(),
                     dir.resolve("traefik.yml").toString(), null, null, null, null, null, List.of("true"), false);
             TerrariumConfig c = new TerrariumConfig(null, null, null, null, new TerrariumConfig.Lxd(project, null, null, null),
-                    null, null, null, proxy);
+                    null, null, null, proxy, null);
             var job = app.proxySync(c);
             JobResult cold = job.run();
             System.out.printf("cold sync: %s, %s%n", cold.status(), cold.details().entrySet().stream()

@@ -82,7 +82,7 @@ class ProxySyncIT {
                 dir.resolve("traefik/traefik.yml").toString(), null, null, null, null, null,
                 List.of("sh", "-c", "echo reload >> " + dir.resolve("reloads")), false);
         return new TerrariumConfig(null, null, null, null, new TerrariumConfig.Lxd(PROJECT, null, null, remote),
-                null, null, null, proxy);
+                null, null, null, proxy, null);
     }
 
     static JobResult sync() throws Exception {
@@ -90,7 +90,7 @@ class ProxySyncIT {
     }
 
     static JobResult sync(TerrariumConfig c) throws Exception {
-        return new JobTrigger(app).trigger(ProxySyncJob.ID, c, Duration.ofSeconds(120));
+        return new JobTrigger(app).trigger(ProxySyncJob.ID, () -> c, Duration.ofSeconds(120));
     }
 
     static Path dynamicFile() {

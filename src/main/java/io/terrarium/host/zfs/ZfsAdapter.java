@@ -5,8 +5,17 @@ import io.terrarium.host.exec.CommandFailedException;
 import io.terrarium.host.exec.CommandResult;
 import io.terrarium.host.exec.CommandRunner;
 
+import io.terrarium.host.exec.StreamingProcess;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Locale;
 import java.util.Set;
 import java.util.TreeSet;
@@ -145,6 +154,23 @@ public final class ZfsAdapter {
     }
 
     /**
+     * Every mounted-or-not filesystem's mountpoint (only absolute paths), mountpoint → dataset.
+     *
+     * @throws CommandFailedException when zfs fails
+     */
+    public Map<String, String> mountpoints() {
+        CommandResult r = runner.run(Command.of("zfs", "list", "-H", "-t", "filesystem", "-o", "name,mountpoint"));
+        Map<String, String> m = new LinkedHashMap<>();
+        for (String line : r.stdout().split("\n")) {
+            String[] f = line.split("\t");
+            if (f.length == 2 && f[1].startsWith("/")) {
+                m.putIfAbsent(f[1], f[0]);
+            }
+        }
+        return m;
+    }
+
+    /**
      * Tests whether holds really work (zfs-fuse lists {@code hold} in its usage but its pool
      * version refuses it): snapshots {@code dataset@terrarium-probe-<epoch>}, holds and releases it,
      * and always destroys the probe snapshot again.
@@ -170,5 +196,148 @@ public final class ZfsAdapter {
             }
             runner.run(Command.of("zfs", "destroy", snap));
         }
+    }
+
+    /**
+     * Snapshots of a dataset (and, with {@code recursive}, of its descendants), oldest first per
+     * dataset. Uses {@code zfs get -H -p -r|-d 1 -o name,property,value creation,used} (a plain
+     * {@code zfs get} of a filesystem does not list its snapshots), which both
+     * OpenZFS and zfs-fuse support ({@code zfs list -p} and {@code zfs get -t} are missing on
+     * zfs-fuse), and keeps the lines whose name contains '@'.
+     *
+     * @param root      dataset name
+     * @param recursive include descendants
+     * @throws CommandFailedException when the dataset does not exist or zfs fails
+     */
+    public List<ZfsSnapshot> snapshots(String root, boolean recursive) {
+        List<String> args = new ArrayList<>(List.of("get", "-H", "-p"));
+        args.addAll(recursive ? List.of("-r") : List.of("-d", "1"));
+        args.addAll(List.of("-o", "name,property,value", "creation,used", root));
+        CommandResult r = runner.run(Command.of("zfs", args));
+        List<ZfsSnapshot> all = parseSnapshots(r.stdout());
+        return recursive ? all : all.stream().filter(s -> s.dataset().equals(root)).toList();
+    }
+
+    /** Parses {@code zfs get -Hp -o name,property,value creation,used} output (pure). */
+    public static List<ZfsSnapshot> parseSnapshots(String out) {
+        Map<String, long[]> byName = new LinkedHashMap<>();
+        for (String line : out.split("\n")) {
+            String[] f = line.split("\t");
+            if (f.length < 3 || !f[0].contains("@")) {
+                continue;
+            }
+            long[] v = byName.computeIfAbsent(f[0], k -> new long[]{Long.MIN_VALUE, -1});
+            try {
+                if (f[1].equals("creation")) {
+                    v[0] = Long.parseLong(f[2].strip());
+                } else if (f[1].equals("used")) {
+                    v[1] = Long.parseLong(f[2].strip());
+                }
+            } catch (NumberFormatException e) {
+                // a non-numeric value (tool without -p): leave unknown
+            }
+        }
+        List<ZfsSnapshot> snaps = new ArrayList<>();
+        byName.forEach((full, v) -> {
+            int at = full.indexOf('@');
+            snaps.add(new ZfsSnapshot(full.substring(0, at), full.substring(at + 1),
+                    v[0] == Long.MIN_VALUE ? Instant.EPOCH : Instant.ofEpochSecond(v[0]), v[1]));
+        });
+        snaps.sort(java.util.Comparator.comparing(ZfsSnapshot::dataset).thenComparing(ZfsSnapshot::created));
+        return snaps;
+    }
+
+    /**
+     * Whether a dataset (or snapshot) exists.
+     *
+     * @throws CommandFailedException when zfs cannot run
+     */
+    public boolean exists(String name) {
+        return runner.run(Command.of("zfs", "list", "-H", "-t", "all", "-o", "name", name).withOkExitCodes(0, 1)).exitCode() == 0;
+    }
+
+    /** Takes one snapshot ({@code zfs snapshot dataset@name}). @throws CommandFailedException */
+    public void snapshot(String fullName) {
+        runner.run(Command.of("zfs", "snapshot", fullName));
+    }
+
+    /**
+     * {@code zfs rollback -r snapshot}: destroys the snapshots newer than it and returns the
+     * dataset to it. Retries for up to {@code busyWait} while zfs answers "dataset is busy" (right
+     * after {@code lxc stop}, LXD still touches the instance directory).
+     *
+     * @throws CommandFailedException when the rollback fails for another reason or stays busy
+     */
+    public void rollback(String snapshot, Duration busyWait) {
+        retryBusy(Command.of("zfs", "rollback", "-r", snapshot), busyWait);
+    }
+
+    /**
+     * {@code zfs destroy [-r] name}, retried while busy (see {@link #rollback}).
+     *
+     * @throws CommandFailedException on another failure
+     */
+    public void destroy(String name, boolean recursive, Duration busyWait) {
+        retryBusy(recursive ? Command.of("zfs", "destroy", "-r", name) : Command.of("zfs", "destroy", name), busyWait);
+    }
+
+    /** {@code zfs set mountpoint=PATH dataset}. @throws CommandFailedException */
+    public void setMountpoint(String dataset, String mountpoint) {
+        runner.run(Command.of("zfs", "set", "mountpoint=" + mountpoint, dataset));
+    }
+
+    private void retryBusy(Command c, Duration busyWait) {
+        long deadline = System.nanoTime() + busyWait.toNanos();
+        while (true) {
+            try {
+                runner.run(c);
+                return;
+            } catch (CommandFailedException e) {
+                if (!e.stderrTail().toLowerCase(Locale.ROOT).contains("busy") || System.nanoTime() > deadline) {
+                    throw e;
+                }
+                try {
+                    Thread.sleep(500);
+                } catch (InterruptedException ie) {
+                    Thread.currentThread().interrupt();
+                    throw e;
+                }
+            }
+        }
+    }
+
+    /**
+     * Copies one snapshot into a new dataset: {@code zfs send SNAPSHOT | zfs receive TARGET}
+     * through {@link StreamingProcess} (bytes piped in 1 MiB chunks, stderr tails kept, both exit
+     * codes checked). No clone, so the source snapshot stays prunable. On failure a partly
+     * received target is left for the caller to destroy.
+     *
+     * @param snapshot full snapshot name
+     * @param target   dataset to create (must not exist)
+     * @param timeout  limit for each side
+     * @return bytes streamed
+     * @throws CommandFailedException when send or receive fails
+     */
+    public long copySnapshot(String snapshot, String target, Duration timeout) {
+        Command send = Command.of("zfs", "send", snapshot).withTimeout(timeout);
+        Command recv = Command.of("zfs", "receive", target).withTimeout(timeout);
+        long n = 0;
+        try (StreamingProcess s = runner.stream(send); StreamingProcess r = StreamingProcess.startWithStdin(recv)) {
+            try (InputStream in = s.stdout(); OutputStream out = r.stdin()) {
+                byte[] buf = new byte[1 << 20];
+                int k;
+                while ((k = in.read(buf)) >= 0) {
+                    out.write(buf, 0, k);
+                    n += k;
+                }
+            } catch (StreamingProcess.ProcessFailedIOException e) {
+                throw e.failure();
+            } catch (IOException e) {
+                r.waitForSuccess(); // a receive that died first explains the broken pipe
+                throw new CommandFailedException(recv, -1, e.getMessage(), false, e);
+            }
+            r.waitForSuccess();
+        }
+        return n;
     }
 }

@@ -32,6 +32,16 @@ class LxdClientTest {
     }
 
     @Test
+    void putPostAndDeleteWaitForTheBackgroundOperation() {
+        var runner = new RecordingCommandRunner(c -> Reply.ok(""));
+        var lxd = LxdClient.local(runner, new ObjectMapper());
+        lxd.put("/1.0/instances/web", Map.of("config", Map.of()));
+        lxd.post("/1.0/instances/web/state", Map.of("action", "stop"));
+        lxd.delete("/1.0/instances/old");
+        assertThat(runner.calls()).allSatisfy(argv -> assertThat(argv).contains("--wait"));
+    }
+
+    @Test
     void remotesArePrefixed() {
         var lxd = new LxdClient(new RecordingCommandRunner(c -> Reply.ok("{}")), new ObjectMapper(), "backup", Duration.ofSeconds(5));
         assertThat(lxd.argv("GET", "/1.0/instances", null)).containsExactly("query", "backup:/1.0/instances");

@@ -1,0 +1,182 @@
+package io.terrarium.backup;
+
+import io.terrarium.config.AtomicFiles;
+import io.terrarium.config.TerrariumConfig;
+import io.terrarium.host.exec.CommandFailedException;
+import io.terrarium.host.exec.CommandResult;
+import io.terrarium.host.exec.CommandRunner;
+import io.terrarium.host.lxd.LxdException;
+import io.terrarium.host.sanoid.Sanoid;
+import io.terrarium.host.zfs.ZfsAdapter;
+import io.terrarium.host.zfs.ZfsSnapshot;
+import io.terrarium.jobs.Job;
+import io.terrarium.jobs.JobResult;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Supplier;
+
+/**
+ * Job {@code snapshot} (every 15 minutes, UTC): renders sanoid.conf (atomic, only when changed),
+ * runs {@code sanoid --cron} with {@code TZ=UTC}, and reports per instance the snapshots taken and
+ * pruned, found by listing the containers' snapshots before and after. Instances without a dataset
+ * (or outside the containers dataset) make the result WARNING; a failed sanoid makes it FAILED.
+ */
+public final class SnapshotJob implements Job {
+    /** Job and route id. */
+    public static final String ID = "snapshot";
+    private static final Logger LOG = LoggerFactory.getLogger(SnapshotJob.class);
+
+    private final TerrariumConfig config;
+    private final CommandRunner runner;
+    private final ZfsAdapter zfs;
+    private final Supplier<List<InstanceDataset>> instances;
+    private final String sanoid;
+    private final Path sanoidState;
+
+    /**
+     * @param config      configuration (containers dataset, policy, sanoid.conf path)
+     * @param runner      command seam
+     * @param zfs         zfs adapter
+     * @param instances   instance → dataset resolution (may throw {@link LxdException})
+     * @param sanoid      sanoid executable
+     * @param sanoidState directory for sanoid's cache and lock dirs (e.g. /var/lib/terrarium/sanoid)
+     */
+    public SnapshotJob(TerrariumConfig config, CommandRunner runner, ZfsAdapter zfs,
+                       Supplier<List<InstanceDataset>> instances, String sanoid, Path sanoidState) {
+        this.config = config;
+        this.runner = runner;
+        this.zfs = zfs;
+        this.instances = instances;
+        this.sanoid = sanoid;
+        this.sanoidState = sanoidState;
+    }
+
+    @Override
+    public String id() {
+        return ID;
+    }
+
+    @Override
+    public String description() {
+        return "sanoid snapshots of every container dataset (taken and pruned by policy), names in UTC";
+    }
+
+    @Override
+    public String defaultSchedule() {
+        return "0 */15 * * * ?";
+    }
+
+    /**
+     * Writes sanoid.conf when its content differs (0644; no secrets in it).
+     *
+     * @return true when the file was (re)written
+     * @throws IOException when it cannot be written
+     */
+    public boolean writeConf() throws IOException {
+        Path conf = Path.of(config.backups().sanoidConf());
+        byte[] text = SanoidConfRenderer.render(config.zfs().containersDataset(), config.backups().policy())
+                .getBytes(StandardCharsets.UTF_8);
+        if (Files.exists(conf) && AtomicFiles.sameContent(conf, text)) {
+            return false;
+        }
+        Files.createDirectories(conf.getParent());
+        AtomicFiles.write(conf, text, AtomicFiles.WORLD_READABLE);
+        return true;
+    }
+
+    @Override
+    public JobResult run() {
+        String parent = config.zfs().containersDataset();
+        Map<String, Object> details = new LinkedHashMap<>();
+        boolean changed;
+        try {
+            changed = writeConf();
+        } catch (IOException e) {
+            return result(JobResult.Status.FAILED, "cannot write " + config.backups().sanoidConf() + ": " + e.getMessage(), details);
+        }
+        details.put("sanoid_conf", Map.of("path", config.backups().sanoidConf(), "changed", changed));
+        List<ZfsSnapshot> before = zfs.snapshots(parent, true);
+        Path cache = sanoidState.resolve("cache");
+        Path run = sanoidState.resolve("run");
+        CommandResult r;
+        try {
+            Files.createDirectories(cache);
+            Files.createDirectories(run);
+            Files.deleteIfExists(cache.resolve("snapshots.txt"));
+            r = runner.run(Sanoid.cron(sanoid, Path.of(config.backups().sanoidConf()).getParent(), cache, run, Duration.ofMinutes(30)));
+        } catch (IOException e) {
+            return result(JobResult.Status.FAILED, "cannot prepare " + sanoidState + ": " + e.getMessage(), details);
+        } catch (CommandFailedException e) {
+            details.put("changes", changes(before, zfs.snapshots(parent, true)));
+            return result(JobResult.Status.FAILED, "sanoid failed: " + e.getMessage(), details);
+        }
+        List<ZfsSnapshot> after = zfs.snapshots(parent, true);
+        Map<String, SnapshotDiff.Change> diff = SnapshotDiff.between(before, after);
+        List<String> warnings = new ArrayList<>();
+        String listing = Sanoid.listingProblem(r.stderrTail());
+        if (listing != null) {
+            warnings.add(listing);
+        }
+        List<Map<String, Object>> rows = new ArrayList<>();
+        List<InstanceDataset> inst;
+        try {
+            inst = instances.get();
+        } catch (LxdException e) {
+            inst = List.of();
+            warnings.add("cannot map datasets to instances: " + e.getMessage());
+        }
+        java.util.Set<String> mapped = new java.util.HashSet<>();
+        for (InstanceDataset i : inst) {
+            Map<String, Object> row = new LinkedHashMap<>();
+            row.put("instance", i.instance());
+            row.put("dataset", i.dataset());
+            SnapshotDiff.Change c = i.resolved() ? diff.get(i.dataset()) : null;
+            if (!i.resolved()) {
+                row.put("problem", i.problem());
+                warnings.add(i.instance() + ": " + i.problem());
+            } else if (!i.dataset().startsWith(parent + "/")) {
+                row.put("problem", "dataset is outside " + parent + ": not covered by the snapshot policy");
+                warnings.add(i.instance() + ": dataset " + i.dataset() + " is outside " + parent);
+            } else {
+                mapped.add(i.dataset());
+            }
+            row.put("taken", c == null ? List.of() : c.taken());
+            row.put("pruned", c == null ? List.of() : c.pruned());
+            row.put("snapshots", c == null ? 0 : c.count());
+            rows.add(row);
+            if (c != null) {
+                LOG.info("snapshot {}: {} taken, {} pruned, {} kept", i.instance(), c.taken().size(), c.pruned().size(), c.count());
+            }
+        }
+        details.put("instances", rows);
+        Map<String, SnapshotDiff.Change> other = new java.util.TreeMap<>(diff);
+        other.keySet().removeAll(mapped);
+        if (!other.isEmpty()) {
+            details.put("other_datasets", other);
+        }
+        int taken = diff.values().stream().mapToInt(c -> c.taken().size()).sum();
+        int pruned = diff.values().stream().mapToInt(c -> c.pruned().size()).sum();
+        details.put("warnings", warnings);
+        String summary = taken + " snapshot(s) taken, " + pruned + " pruned on " + diff.size() + " dataset(s) under " + parent
+                + (warnings.isEmpty() ? "" : "; " + String.join("; ", warnings));
+        return result(warnings.isEmpty() ? JobResult.Status.OK : JobResult.Status.WARNING, summary, details);
+    }
+
+    private static Map<String, SnapshotDiff.Change> changes(List<ZfsSnapshot> before, List<ZfsSnapshot> after) {
+        return SnapshotDiff.between(before, after);
+    }
+
+    private static JobResult result(JobResult.Status s, String summary, Map<String, Object> details) {
+        return new JobResult(ID, s, summary, null, null, 0, null, details);
+    }
+}

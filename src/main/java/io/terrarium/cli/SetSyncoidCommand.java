@@ -1,0 +1,115 @@
+package io.terrarium.cli;
+
+import io.terrarium.App;
+import io.terrarium.config.TerrariumConfig;
+import picocli.CommandLine.ArgGroup;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermission;
+import java.util.Set;
+import java.util.concurrent.Callable;
+
+/**
+ * {@code terrariumctl set syncoid --enable|--disable [--target U@H] [--target-dataset DS] [--ssh-key PATH]
+ * [--ssh-port N] [--known-hosts PATH]}. Options not given keep their stored value. The key file must
+ * exist, be a regular file and not be readable by group or others (the ssh client refuses such
+ * keys too); its content is never read into the configuration.
+ */
+@Command(name = "syncoid", description = {"Configure replication with syncoid to a second server over SSH.",
+        "Only the key's path is stored. The key must exist and must not be group- or world-readable (chmod 600).",
+        "Options not given keep their stored value."},
+        footerHeading = "%nExamples:%n",
+        footer = {"  terrariumctl set syncoid --enable --target backup@mirror.example.com --target-dataset tank/terrarium --ssh-key /root/.ssh/terrarium-syncoid",
+                "  terrariumctl set syncoid --enable --ssh-port 2222 --known-hosts /etc/terrarium/mirror.known_hosts",
+                "  terrariumctl set syncoid --disable"})
+public final class SetSyncoidCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Mixin
+    VerbosityOption verbosity;
+
+    static final class Toggle {
+        @Option(names = "--enable", required = true, description = "Turn replication on.")
+        boolean enable;
+        @Option(names = "--disable", required = true, description = "Turn replication off (settings are kept).")
+        boolean disable;
+    }
+
+    @ArgGroup(exclusive = true, multiplicity = "1")
+    Toggle toggle;
+
+    @Option(names = "--target", paramLabel = "USER@HOST", description = "Receiving server.")
+    String target;
+
+    @Option(names = "--target-dataset", paramLabel = "DATASET", description = "Parent dataset on the target; containers go to DATASET/<name>.")
+    String targetDataset;
+
+    @Option(names = "--ssh-key", paramLabel = "PATH", description = "Private key file (absolute path, mode 0600 or stricter).")
+    String sshKey;
+
+    @Option(names = "--ssh-port", paramLabel = "PORT", description = "SSH port (default 22).")
+    Integer sshPort;
+
+    @Option(names = "--known-hosts", paramLabel = "PATH", description = "known_hosts file pinning the target's host key.")
+    String knownHosts;
+
+    @Override
+    public Integer call() throws IOException {
+        App app = TerrariumCommand.app(spec);
+        if (sshKey != null) {
+            checkKey(Path.of(sshKey));
+        }
+        TerrariumConfig stored = app.configStore().update(c -> {
+            TerrariumConfig.Syncoid old = c.backups().syncoid();
+            TerrariumConfig.Syncoid s = new TerrariumConfig.Syncoid(toggle.enable,
+                    target != null ? target : old.target(),
+                    targetDataset != null ? targetDataset : old.targetDataset(),
+                    sshKey != null ? sshKey : old.sshKey(),
+                    sshPort != null ? sshPort : old.sshPort(),
+                    knownHosts != null ? knownHosts : old.knownHosts());
+            if (s.enabled() && s.sshKey() != null && sshKey == null) {
+                try {
+                    checkKey(Path.of(s.sshKey()));
+                } catch (IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+            }
+            return c.withBackups(c.backups().withSyncoid(s));
+        });
+        var s = stored.backups().syncoid();
+        spec.commandLine().getOut().println("stored syncoid settings in " + app.configStore().describe() + ": "
+                + (s.enabled() ? "enabled" : "disabled") + ", target " + s.target() + ":" + s.targetDataset()
+                + ", key " + s.sshKey() + ", port " + s.sshPort()
+                + (s.knownHosts() == null ? "" : ", known hosts " + s.knownHosts()));
+        spec.commandLine().getOut().flush();
+        return ExitCodes.OK;
+    }
+
+    /**
+     * @throws IllegalArgumentException (exit 2) when the key is missing, not a regular file, or
+     *                                  readable by group or others
+     */
+    static void checkKey(Path key) throws IOException {
+        if (!key.isAbsolute()) {
+            throw new IllegalArgumentException("--ssh-key " + key + ": must be an absolute path");
+        }
+        if (!Files.isRegularFile(key, LinkOption.NOFOLLOW_LINKS) && !Files.isRegularFile(key)) {
+            throw new IllegalArgumentException("--ssh-key " + key + ": no such file");
+        }
+        Set<PosixFilePermission> perms = Files.getPosixFilePermissions(key);
+        if (perms.contains(PosixFilePermission.GROUP_READ) || perms.contains(PosixFilePermission.OTHERS_READ)
+                || perms.contains(PosixFilePermission.GROUP_WRITE) || perms.contains(PosixFilePermission.OTHERS_WRITE)) {
+            throw new IllegalArgumentException("--ssh-key " + key + ": is readable or writable by group or others (mode "
+                    + java.nio.file.attribute.PosixFilePermissions.toString(perms) + "); run `chmod 600 " + key + "`");
+        }
+    }
+}

@@ -1,0 +1,85 @@
+package io.terrarium.backup;
+
+import io.terrarium.host.zfs.ZfsSnapshot;
+import org.junit.jupiter.api.Test;
+
+import java.time.Instant;
+import java.util.List;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+class RestorePlannerTest {
+    private static ZfsSnapshot s(String time, String period) {
+        return new ZfsSnapshot("t/containers/web", "autosnap_" + time.replace('T', '_').replace("Z", "") + "_" + period,
+                Instant.parse(time), 0);
+    }
+
+    private final ZfsSnapshot a = s("2026-01-31T11:45:00Z", "frequently");
+    private final ZfsSnapshot b = s("2026-01-31T12:00:00Z", "hourly");
+    private final ZfsSnapshot c = s("2026-01-31T12:15:00Z", "frequently");
+    private final ZfsSnapshot d = s("2026-01-31T12:30:00Z", "frequently");
+    private final List<ZfsSnapshot> all = List.of(d, b, a, c);
+
+    @Test
+    void withoutSelectorTheNewestIsChosen() {
+        assertThat(RestorePlanner.choose("web", all, null, null)).isEqualTo(d);
+    }
+
+    @Test
+    void atPicksTheNewestSnapshotWhoseNameOrUtcTimeContainsTheFragment() {
+        assertThat(RestorePlanner.choose("web", all, "2026-01-31_12:15", null)).isEqualTo(c);
+        assertThat(RestorePlanner.choose("web", all, "2026-01-31T12:00", null)).isEqualTo(b);
+        assertThat(RestorePlanner.choose("web", all, "hourly", null)).isEqualTo(b);
+        assertThat(RestorePlanner.choose("web", all, "2026-01-31", null)).isEqualTo(d);
+    }
+
+    @Test
+    void snapshotMatchesExactlyWithOrWithoutDataset() {
+        assertThat(RestorePlanner.choose("web", all, null, c.name())).isEqualTo(c);
+        assertThat(RestorePlanner.choose("web", all, null, c.fullName())).isEqualTo(c);
+    }
+
+    @Test
+    void noMatchListsTheNearestByTime() {
+        assertThatThrownBy(() -> RestorePlanner.choose("web", all, "2026-01-31_12:20", null))
+                .isInstanceOf(RestoreException.class)
+                .hasMessageContaining("no snapshot of web matches --at 2026-01-31_12:20")
+                .hasMessageContaining(c.name()).hasMessageContaining(d.name());
+    }
+
+    @Test
+    void noSnapshotsAtAllSaysHowToTakeOne() {
+        assertThatThrownBy(() -> RestorePlanner.choose("web", List.of(), null, null))
+                .hasMessageContaining("has no snapshots yet").hasMessageContaining("backup snapshot");
+    }
+
+    @Test
+    void newerAreTheSnapshotsRollbackDestroys() {
+        assertThat(RestorePlanner.newer(all, b)).containsExactly(c, d);
+        assertThat(RestorePlanner.newer(all, d)).isEmpty();
+    }
+
+    @Test
+    void planDescribesDestroyedSnapshotsAndTheSteps() {
+        var plan = new RestorePlan("web", "t/containers/web", b, List.of(c, d), true, null, null);
+        assertThat(String.join("\n", plan.describe())).contains("newer snapshots destroyed (2):")
+                .contains("1. stop web gracefully").contains("2. zfs rollback -r t/containers/web@" + b.name())
+                .contains("3. start web again");
+    }
+
+    @Test
+    @SuppressWarnings("unchecked")
+    void createBodyDropsProxyLabelProxyDevicesAndRuntimeVolatileKeys() throws Exception {
+        var src = new com.fasterxml.jackson.databind.ObjectMapper().readTree("""
+                {"type":"container","architecture":"x86_64","profiles":["default"],
+                 "config":{"user.proxy":"https://web.example.com:80","limits.cpu":"2","volatile.eth0.hwaddr":"00:16",
+                           "volatile.last_state.idmap":"[x]","volatile.idmap.base":"0"},
+                 "devices":{"terrarium-proxy-web-80":{"type":"proxy"},"data":{"type":"disk","path":"/data","source":"/srv"}}}""");
+        var body = RestoreService.createBody(src, "web-restored", "web@snap");
+        assertThat(body.get("name")).isEqualTo("web-restored");
+        assertThat(((java.util.Map<String, Object>) body.get("config")).keySet()).containsExactlyInAnyOrder("limits.cpu", "volatile.last_state.idmap", "volatile.idmap.base");
+        assertThat(((java.util.Map<String, Object>) body.get("devices")).keySet()).containsExactlyInAnyOrder("data");
+        assertThat(body.get("source")).isEqualTo(java.util.Map.of("type", "none"));
+    }
+}
