@@ -47,7 +47,8 @@ class DaemonIT {
         log = dir.resolve("daemon.log");
         daemon = trm.builder("daemon", "--port", String.valueOf(port)).redirectErrorStream(true).redirectOutput(log.toFile()).start();
         long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-        while (!health().contains("UP")) {
+        // ready = health UP and the runtime file written (the CLI finds the daemon through it)
+        while (!health().contains("UP") || !Files.exists(dir.resolve("run/daemon.json"))) {
             assertThat(daemon.isAlive()).as("daemon died: %s", Files.readString(log)).isTrue();
             assertThat(System.nanoTime()).as("health UP within 60 s").isLessThan(deadline);
             Thread.sleep(100);
