@@ -90,7 +90,7 @@ class ProxySyncIT {
     }
 
     static JobResult sync(TerrariumConfig c) throws Exception {
-        return new JobTrigger(app).trigger(ProxySyncJob.ID, c, Duration.ofSeconds(120));
+        return new JobTrigger(app).trigger(ProxySyncJob.ID, () -> c, Duration.ofSeconds(120));
     }
 
     static Path dynamicFile() {
