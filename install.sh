@@ -1,18 +1,39 @@
 #!/bin/sh
-# Terrarium installer (local release). Run from an unpacked release:
+# Terrarium installer.
+#
+#   curl -fsSL <release-url>/install.sh | sh -s -- [install.sh flags] [terrariumctl install flags]
 #   tar xzf terrarium-<version>-linux-<arch>.tar.gz && sudo terrarium-<version>/install.sh
-# Installs the release under /opt/terrarium/releases/<version>, points /opt/terrarium/current at it,
-# links /usr/local/bin/terrariumctl and trm, and installs a Java runtime if none is present.
-# Downloading a release by URL with SHA256SUMS verification and `terrariumctl install` come with
-# host provisioning (see docs/install.md).
+#
+# Download mode (the default when not run from an unpacked release, or with --base-url/--ref):
+# fetches SHA256SUMS and terrarium-<version>-linux-<arch>.tar.gz from <base-url>/<ref>/, verifies
+# the tarball's SHA-256 and refuses on a mismatch (nothing is installed). Local mode: installs the
+# release this script is part of. Both install under <prefix>/releases/<version>, point
+# <prefix>/current at it, link terrariumctl and trm into the bin dir, install a Java runtime and
+# Ansible from the distribution's packages when missing, then run `terrariumctl install` with
+# every flag this script did not consume. See docs/install.md.
+#
+# All logic is in functions; `main "$@"` is the last line, so a half-downloaded script does nothing.
 set -eu
+
+DEFAULT_BASE_URL=https://github.com/terrarium-project/terrarium/releases/download
 
 PREFIX=/opt/terrarium
 BIN_DIR=/usr/local/bin
+BASE_URL=${TERRARIUM_RELEASE_URL:-}
+REF=latest
 DRY_RUN=0
+UPDATE=0
+ASSUME_YES=0
+LOCAL_SRC=
+FORWARD=
+WORK_DIR=
+# Test seams (docs/install.md, "Testing the installer"): another os-release file, another
+# machine name, another program instead of the installed terrariumctl.
+OS_RELEASE=${TERRARIUM_OS_RELEASE:-/etc/os-release}
 
 log() { printf '%s\n' "$*"; }
 err() { printf 'ERROR: %s\n' "$*" >&2; }
+die() { err "$*"; exit 1; }
 
 run() {
     if [ "$DRY_RUN" = 1 ]; then
@@ -24,52 +45,185 @@ run() {
 
 usage() {
     cat <<USAGE
-Usage: install.sh [--prefix DIR] [--bin-dir DIR] [--dry-run]
-  --prefix DIR   install root (default /opt/terrarium)
-  --bin-dir DIR  where terrariumctl and trm are linked (default /usr/local/bin)
-  --dry-run      print what would be done, change nothing
+Usage: install.sh [options] [terrariumctl install flags...]
+
+Installs (or updates) Terrarium, then runs 'terrariumctl install' with every flag below that
+install.sh does not know (e.g. --non-interactive --yes --email you@example.com).
+
+Options:
+  --base-url URL  release server (default \$TERRARIUM_RELEASE_URL, else $DEFAULT_BASE_URL);
+                  files are fetched from URL/REF/SHA256SUMS and URL/REF/terrarium-<v>-linux-<arch>.tar.gz
+  --ref TAG       release to install (default: latest)
+  --update        replace an installed release by the fetched one without asking, then re-apply
+                  (terrariumctl reconfigure)
+  --prefix DIR    install root (default /opt/terrarium)
+  --bin-dir DIR   where terrariumctl and trm are linked (default /usr/local/bin)
+  --dry-run       print what would be done, change nothing
+  -h, --help      this help
 USAGE
+}
+
+# Appends one argument, shell-quoted, to FORWARD (POSIX sh has no arrays).
+forward() {
+    FORWARD="$FORWARD '$(printf '%s' "$1" | sed "s/'/'\\\\''/g")'"
+}
+
+need_value() {
+    [ $# -ge 2 ] || { err "$1 needs a value"; usage >&2; exit 2; }
+}
+
+parse_args() {
+    while [ $# -gt 0 ]; do
+        case $1 in
+            --prefix) need_value "$@"; PREFIX=$2; shift 2 ;;
+            --prefix=*) PREFIX=${1#*=}; shift ;;
+            --bin-dir) need_value "$@"; BIN_DIR=$2; shift 2 ;;
+            --bin-dir=*) BIN_DIR=${1#*=}; shift ;;
+            --base-url) need_value "$@"; BASE_URL=$2; shift 2 ;;
+            --base-url=*) BASE_URL=${1#*=}; shift ;;
+            --ref) need_value "$@"; REF=$2; shift 2 ;;
+            --ref=*) REF=${1#*=}; shift ;;
+            --update) UPDATE=1; shift ;;
+            --dry-run) DRY_RUN=1; shift ;;
+            -h|--help) usage; exit 0 ;;
+            --yes|-y) ASSUME_YES=1; forward "$1"; shift ;;
+            *) forward "$1"; shift ;;
+        esac
+    done
+    case $REF in
+        ''|*/*|*..*) die "invalid --ref '$REF'" ;;
+    esac
 }
 
 check_system() {
     if [ "$(id -u)" != 0 ] && [ "$DRY_RUN" = 0 ]; then
-        err "run as root (sudo $0)"; exit 1
+        die "run as root (sudo sh install.sh ...)"
     fi
-    if [ ! -r /etc/os-release ]; then
-        err "cannot identify the operating system (/etc/os-release missing)"; exit 1
+    if [ ! -r "$OS_RELEASE" ]; then
+        die "cannot identify the operating system ($OS_RELEASE missing)"
     fi
-    # shellcheck disable=SC1091
-    . /etc/os-release
-    case "${ID:-}:${VERSION_ID:-}" in
+    os_id=$(os_field ID)
+    os_version=$(os_field VERSION_ID)
+    os_name=$(os_field PRETTY_NAME)
+    case "$os_id:$os_version" in
         ubuntu:24.04|debian:12) ;;
-        *) err "unsupported system ${PRETTY_NAME:-unknown}: Terrarium supports Ubuntu 24.04 (Debian 12 for development)"; exit 1 ;;
+        *) die "unsupported system '${os_name:-$os_id $os_version}': Terrarium supports Ubuntu 24.04 (and Debian 12 for development)" ;;
     esac
-    case "$(uname -m)" in
-        x86_64|aarch64) ;;
-        *) err "unsupported architecture $(uname -m): x86_64 or aarch64 required"; exit 1 ;;
+    machine=${TERRARIUM_UNAME_M:-$(uname -m)}
+    case $machine in
+        x86_64|amd64) ARCH=amd64 ;;
+        aarch64|arm64) ARCH=arm64 ;;
+        *) die "unsupported architecture '$machine': Terrarium supports x86_64 and aarch64" ;;
     esac
 }
 
-release_dir() {
-    dir=$(CDPATH='' cd -- "$(dirname -- "$0")" && pwd -P)
-    if [ ! -f "$dir/lib/terrarium.jar" ]; then
-        err "$dir is not an unpacked Terrarium release (lib/terrarium.jar missing)"; exit 1
-    fi
-    printf '%s' "$dir"
+# One field of os-release, read without sourcing the file.
+os_field() {
+    sed -n "s/^$1=//p" "$OS_RELEASE" | head -n 1 | sed 's/^"\(.*\)"$/\1/; s/^'"'"'\(.*\)'"'"'$/\1/'
 }
 
-ensure_java() {
-    if command -v java >/dev/null 2>&1; then
+# Local mode when this script sits in an unpacked release and no download was asked for.
+detect_mode() {
+    if [ -n "$BASE_URL" ] || [ "$REF" != latest ]; then
         return 0
     fi
-    log "installing a Java runtime (openjdk-17-jre-headless)"
+    case $(basename -- "$0") in
+        install.sh) ;;
+        *) return 0 ;;
+    esac
+    dir=$(CDPATH='' cd -- "$(dirname -- "$0")" && pwd -P)
+    if [ -f "$dir/lib/terrarium.jar" ] && [ -x "$dir/bin/terrariumctl" ]; then
+        LOCAL_SRC=$dir
+    fi
+}
+
+fetch() {
+    if command -v curl >/dev/null 2>&1; then
+        curl -fsSL --proto '=https,http' --retry 2 -o "$2" "$1"
+    elif command -v wget >/dev/null 2>&1; then
+        wget -q -O "$2" "$1"
+    else
+        die "neither curl nor wget is installed (apt-get install curl)"
+    fi
+}
+
+cleanup() {
+    if [ -n "$WORK_DIR" ] && [ -d "$WORK_DIR" ]; then
+        rm -rf "$WORK_DIR"
+    fi
+}
+
+# Fetches SHA256SUMS and sets VERSION and TARBALL from its line for this architecture.
+resolve_release() {
+    base=${BASE_URL:-$DEFAULT_BASE_URL}
+    URL="${base%/}/$REF"
+    WORK_DIR=$(mktemp -d "${TMPDIR:-/tmp}/terrarium-install.XXXXXX")
+    trap cleanup EXIT
+    trap 'exit 130' INT TERM
+    log "fetching $URL/SHA256SUMS"
+    fetch "$URL/SHA256SUMS" "$WORK_DIR/SHA256SUMS" || die "cannot download $URL/SHA256SUMS"
+    TARBALL=$(awk -v arch="$ARCH" '$2 ~ "^\\*?terrarium-[A-Za-z0-9._+-]+-linux-" arch "\\.tar\\.gz$" { sub(/^\*/, "", $2); print $2; exit }' \
+        "$WORK_DIR/SHA256SUMS")
+    [ -n "$TARBALL" ] || die "$URL/SHA256SUMS lists no terrarium-<version>-linux-$ARCH.tar.gz"
+    VERSION=$(printf '%s' "$TARBALL" | sed "s/^terrarium-\(.*\)-linux-$ARCH\.tar\.gz$/\1/")
+}
+
+# Downloads the tarball, verifies it against SHA256SUMS and unpacks it in WORK_DIR; sets LOCAL_SRC.
+download_release() {
+    log "fetching $URL/$TARBALL"
+    fetch "$URL/$TARBALL" "$WORK_DIR/$TARBALL" || die "cannot download $URL/$TARBALL"
+    awk -v f="$TARBALL" '{ n = $2; sub(/^\*/, "", n) } n == f && $1 ~ /^[0-9a-fA-F]+$/ && length($1) == 64 { print $1 "  " n; exit }' \
+        "$WORK_DIR/SHA256SUMS" > "$WORK_DIR/SHA256SUMS.mine"
+    [ -s "$WORK_DIR/SHA256SUMS.mine" ] || die "SHA256SUMS has no valid SHA-256 line for $TARBALL"
+    if ! (cd "$WORK_DIR" && sha256sum -c --status SHA256SUMS.mine); then
+        die "checksum mismatch for $TARBALL (expected $(cut -d' ' -f1 "$WORK_DIR/SHA256SUMS.mine")): refusing to install; nothing was changed"
+    fi
+    log "verified $TARBALL (SHA-256 matches SHA256SUMS)"
+    mkdir "$WORK_DIR/unpack"
+    tar -xzf "$WORK_DIR/$TARBALL" -C "$WORK_DIR/unpack" || die "cannot unpack $TARBALL"
+    LOCAL_SRC="$WORK_DIR/unpack/terrarium-$VERSION"
+    [ -f "$LOCAL_SRC/lib/terrarium.jar" ] || die "$TARBALL does not hold terrarium-$VERSION/lib/terrarium.jar"
+}
+
+installed_version() {
+    if [ -L "$PREFIX/current" ]; then
+        basename "$(readlink "$PREFIX/current")"
+    fi
+}
+
+# Asks on the terminal (also when stdin is the piped script); false without one.
+confirm() {
+    if [ "$ASSUME_YES" = 1 ]; then
+        return 0
+    fi
+    if ! (: </dev/tty) 2>/dev/null; then
+        return 1
+    fi
+    printf '%s [y/N] ' "$1" >/dev/tty
+    read -r answer </dev/tty || return 1
+    case $answer in
+        y|Y|yes|YES) return 0 ;;
+        *) return 1 ;;
+    esac
+}
+
+ensure_packages() {
+    missing=
+    command -v java >/dev/null 2>&1 || missing="$missing openjdk-17-jre-headless"
+    command -v ansible-playbook >/dev/null 2>&1 || missing="$missing ansible-core"
+    command -v sha256sum >/dev/null 2>&1 || missing="$missing coreutils"
+    if [ -z "$missing" ]; then
+        return 0
+    fi
+    log "installing from the distribution's packages:$missing"
     run apt-get update -qq
-    run env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq openjdk-17-jre-headless
+    # shellcheck disable=SC2086 # a list of package names
+    run env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $missing
 }
 
 install_release() {
     src=$1
-    version=$(basename "$src" | sed 's/^terrarium-//')
+    version=$2
     target="$PREFIX/releases/$version"
     log "installing Terrarium $version into $target"
     run mkdir -p "$PREFIX/releases"
@@ -79,28 +233,75 @@ install_release() {
         run rm -rf "$target"
         run mv "$target.new" "$target"
     fi
-    run ln -sfn "$target" "$PREFIX/current.new"
+    run ln -sfn "releases/$version" "$PREFIX/current.new"
     run mv -T "$PREFIX/current.new" "$PREFIX/current"
     run mkdir -p "$BIN_DIR"
     run ln -sfn "$PREFIX/current/bin/terrariumctl" "$BIN_DIR/terrariumctl"
     run ln -sfn "$PREFIX/current/bin/trm" "$BIN_DIR/trm"
 }
 
+# Runs `terrariumctl <subcommand>` with the forwarded flags (replaces this shell).
+hand_over() {
+    sub=$1
+    program=${TERRARIUM_EXEC:-$BIN_DIR/terrariumctl}
+    eval "set -- $FORWARD"
+    if [ "$DRY_RUN" = 1 ]; then
+        log "would run: $program $sub $*"
+        return 0
+    fi
+    if [ -z "${TERRARIUM_EXEC:-}" ] && ! "$program" help "$sub" >/dev/null 2>&1; then
+        if [ $# -gt 0 ]; then
+            die "this release's terrariumctl has no '$sub' command; not applied: $*"
+        fi
+        log "installed; this release has no 'terrariumctl $sub' yet: configure with 'terrariumctl set ...'"
+        return 0
+    fi
+    log "running: terrariumctl $sub $*"
+    cleanup
+    exec "$program" "$sub" "$@"
+}
+
 main() {
-    while [ $# -gt 0 ]; do
-        case $1 in
-            --prefix) PREFIX=$2; shift 2 ;;
-            --bin-dir) BIN_DIR=$2; shift 2 ;;
-            --dry-run) DRY_RUN=1; shift ;;
-            -h|--help) usage; exit 0 ;;
-            *) err "unknown option $1"; usage >&2; exit 2 ;;
-        esac
-    done
+    parse_args "$@"
     check_system
-    src=$(release_dir)
-    ensure_java
-    install_release "$src"
-    log "done: run 'terrariumctl --help'"
+    detect_mode
+    current=$(installed_version)
+    if [ -n "$LOCAL_SRC" ]; then
+        version=$(basename "$LOCAL_SRC" | sed 's/^terrarium-//')
+        log "local release $version ($LOCAL_SRC)"
+    else
+        resolve_release
+        version=$VERSION
+        log "release $version for linux-$ARCH at $URL"
+    fi
+    step=install
+    if [ -n "$current" ] && [ "$current" = "$version" ] && [ "$UPDATE" = 0 ]; then
+        log "Terrarium $version is already installed in $PREFIX"
+    else
+        if [ -n "$current" ] && [ "$current" != "$version" ]; then
+            if [ "$UPDATE" = 1 ] || [ "$DRY_RUN" = 1 ] || confirm "Terrarium $current is installed. Update to $version?"; then
+                UPDATE=1
+            else
+                log "Terrarium $current is installed; $version is available: re-run with --update to update"
+                exit 0
+            fi
+        fi
+        if [ -z "$LOCAL_SRC" ]; then
+            if [ "$DRY_RUN" = 1 ]; then
+                log "would download $URL/$TARBALL, verify it against SHA256SUMS and unpack it"
+                LOCAL_SRC="$URL/$TARBALL"
+            else
+                download_release
+            fi
+        fi
+        ensure_packages
+        install_release "$LOCAL_SRC" "$version"
+        if [ "$UPDATE" = 1 ] && [ -n "$current" ]; then
+            log "updated $current -> $version (previous release kept in $PREFIX/releases/$current)"
+            step=reconfigure
+        fi
+    fi
+    hand_over "$step"
 }
 
 main "$@"

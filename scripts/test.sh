@@ -25,6 +25,9 @@ ensure_build_tools() {
     local missing=()
     command -v javac >/dev/null 2>&1 || missing+=(openjdk-17-jdk-headless)
     command -v mvn >/dev/null 2>&1 || missing+=(maven)
+    command -v shellcheck >/dev/null 2>&1 || missing+=(shellcheck)
+    command -v ansible-playbook >/dev/null 2>&1 || missing+=(ansible-core)
+    command -v ansible-lint >/dev/null 2>&1 || missing+=(ansible-lint)
     if ((${#missing[@]})); then
         apt-get update -qq
         DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}"

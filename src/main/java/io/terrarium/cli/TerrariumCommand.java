@@ -18,6 +18,7 @@ import picocli.CommandLine.Spec;
                 StatusCommand.class,
                 ConfigCommand.class,
                 SetCommand.class,
+                ReconfigureCommand.class,
                 JobsCommand.class,
                 ProxyCommand.class,
                 BackupCommand.class,
@@ -28,6 +29,7 @@ import picocli.CommandLine.Spec;
         footer = {
                 "  terrariumctl status",
                 "  terrariumctl set domains example.com",
+                "  terrariumctl reconfigure",
                 "  terrariumctl jobs run host-facts",
                 "  terrariumctl proxy sync",
                 "  terrariumctl backup list",

@@ -64,6 +64,28 @@ public final class TraefikStaticRenderer {
                 "log", map("level", settings.logLevel()));
     }
 
+    /**
+     * The published TCP/UDP ports recorded in a static file this renderer wrote: its
+     * {@code tcp-<port>}/{@code udp-<port>} entrypoints (instance unknown: {@code ""}). Lets the
+     * static file be re-rendered for new settings without reading LXD; the next proxy sync
+     * reconciles the port set anyway.
+     *
+     * @param entryPointNames the keys of {@code entryPoints} in the existing file
+     */
+    public static java.util.SortedSet<PublicPort> publishedPorts(Collection<String> entryPointNames) {
+        java.util.SortedSet<PublicPort> ports = new java.util.TreeSet<>();
+        for (String name : entryPointNames) {
+            java.util.regex.Matcher m = java.util.regex.Pattern.compile("(tcp|udp)-([0-9]{1,5})").matcher(name);
+            if (m.matches()) {
+                int port = Integer.parseInt(m.group(2));
+                if (port >= 1 && port <= 65535) {
+                    ports.add(new PublicPort(m.group(1), port, ""));
+                }
+            }
+        }
+        return ports;
+    }
+
     private static Map<String, Object> acme(ProxySettings s) {
         Map<String, Object> acme = new TreeMap<>();
         if (s.acmeEmail() != null) {

@@ -28,7 +28,7 @@ import java.util.regex.PatternSyntaxException;
  * copies in {@code ../shared/schemas/} (never skipped: a missing schema fails the test), a Traefik
  * v3 rule-syntax checker, and golden-file comparison.
  */
-final class TraefikChecks {
+public final class TraefikChecks {
 
     static final Path SCHEMAS = Path.of("..", "shared", "schemas").toAbsolutePath().normalize();
     private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
@@ -66,7 +66,7 @@ final class TraefikChecks {
     }
 
     /** Validates a static file against traefik-v3-static.schema.json. */
-    static JsonNode assertValidStatic(String yaml) {
+    public static JsonNode assertValidStatic(String yaml) {
         JsonNode doc = parse(yaml);
         assertSchema(staticSchema(), doc, "traefik-v3-static.schema.json", yaml);
         assertNoEmptyContainers(doc, "");

@@ -1,0 +1,100 @@
+package io.terrarium.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import io.terrarium.App;
+import io.terrarium.config.AtomicFiles;
+import io.terrarium.config.TerrariumConfig;
+import io.terrarium.proxy.PublicPort;
+import io.terrarium.proxy.TraefikStaticRenderer;
+import io.terrarium.proxy.sync.ProxySettingsMapper;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SortedSet;
+import java.util.TreeSet;
+import java.util.concurrent.Callable;
+
+/**
+ * {@code terrariumctl proxy static}: renders Traefik's static configuration ({@code proxy.static_file},
+ * {@code /etc/traefik/traefik.yml}) with {@link TraefikStaticRenderer} from the stored configuration
+ * and the TCP/UDP ports the existing file already publishes, and replaces it atomically only when
+ * the bytes differ. terrariumctl is the file's only writer (DESIGN.md §5): the Ansible role
+ * {@code traefik} runs this command and restarts Traefik when it prints {@code written}. It does not
+ * reload Traefik itself.
+ */
+@Command(name = "static", description = {"Render Traefik's static configuration (traefik.yml) from the stored settings.",
+        "Keeps the TCP/UDP entrypoints the current file publishes (proxy sync maintains them);",
+        "writes atomically and only on change. Prints 'written: FILE' or 'unchanged: FILE';",
+        "with --print, prints the file instead and writes nothing."},
+        footerHeading = "%nExamples:%n",
+        footer = {"  terrariumctl proxy static", "  terrariumctl proxy static --print",
+                "  terrariumctl proxy static --config-file /etc/terrarium/config.yaml --file /tmp/traefik.yml"})
+public final class ProxyStaticCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Mixin
+    VerbosityOption verbosity;
+
+    @Option(names = "--print", description = "Print the rendered file on stdout; write nothing.")
+    boolean print;
+
+    @Option(names = "--file", paramLabel = "PATH", description = "File to write (default: proxy.static_file).")
+    Path file;
+
+    @Option(names = "--config-file", paramLabel = "PATH",
+            description = "Render from this configuration file instead of the one stored in LXD.")
+    Path configFile;
+
+    @Override
+    public Integer call() throws Exception {
+        App app = TerrariumCommand.app(spec);
+        TerrariumConfig config = configFile != null
+                ? app.codec().parse(Files.readString(configFile), configFile.toString())
+                : app.configStore().load().config();
+        Path target = file != null ? file : Path.of(config.proxy().staticFile());
+        String yaml = TraefikStaticRenderer.render(ProxySettingsMapper.settings(config), currentPorts(target));
+        var out = spec.commandLine().getOut();
+        if (print) {
+            out.print(yaml);
+            out.flush();
+            return ExitCodes.OK;
+        }
+        byte[] data = yaml.getBytes(StandardCharsets.UTF_8);
+        if (AtomicFiles.sameContent(target, data)) {
+            out.println("unchanged: " + target);
+        } else {
+            Files.createDirectories(target.toAbsolutePath().getParent());
+            AtomicFiles.write(target, data, AtomicFiles.WORLD_READABLE);
+            out.println("written: " + target);
+        }
+        out.flush();
+        return ExitCodes.OK;
+    }
+
+    /** The published ports of the existing file; none when it is missing or unreadable. */
+    static SortedSet<PublicPort> currentPorts(Path staticFile) {
+        if (!Files.isRegularFile(staticFile)) {
+            return new TreeSet<>();
+        }
+        try {
+            JsonNode doc = new ObjectMapper(new YAMLFactory()).readTree(staticFile.toFile());
+            List<String> names = new ArrayList<>();
+            doc.path("entryPoints").fieldNames().forEachRemaining(names::add);
+            return TraefikStaticRenderer.publishedPorts(names);
+        } catch (IOException e) {
+            return new TreeSet<>();
+        }
+    }
+}

@@ -1,0 +1,68 @@
+package io.terrarium.provision;
+
+import io.terrarium.config.TerrariumConfig;
+import io.terrarium.proxy.ProxySettings;
+
+import java.net.URI;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * The state (vars) file Ansible applies: {@code ansible-playbook … -e @state.json}. A pure function
+ * of the stored configuration and the secrets directory. Keys are the roles' own variables
+ * (role-prefixed, documented in each role's {@code meta/argument_specs.yml}); what the
+ * configuration does not set is left out so the role defaults apply. Secrets appear only as file
+ * paths, never as values (DESIGN.md §3).
+ */
+public final class StateFile {
+    /** Version of the state file layout. */
+    public static final int VERSION = 1;
+
+    private StateFile() {
+    }
+
+    /**
+     * The variables, sorted by name.
+     *
+     * @param c          the stored configuration
+     * @param secretsDir root-only secrets directory (e.g. {@code /etc/terrarium/secrets})
+     */
+    public static Map<String, Object> vars(TerrariumConfig c, Path secretsDir) {
+        Map<String, Object> v = new TreeMap<>();
+        v.put("terrarium_state_version", VERSION);
+        v.put("zfs_pool", c.zfs().pool());
+        v.put("lxd_zfs_pool", c.zfs().pool());
+        v.put("lxd_network", c.lxd().network());
+        v.put("lxd_storage_pool", c.lxd().storagePool());
+        TerrariumConfig.Proxy p = c.proxy();
+        v.put("traefik_config_dir", parent(p.staticFile()));
+        v.put("traefik_dynamic_dir", parent(p.dynamicFile()));
+        v.put("traefik_acme_storage", ProxySettings.defaults().acmeStorage());
+        if (!p.oauth2ProxyUrl().isBlank()) {
+            URI u = URI.create(p.oauth2ProxyUrl());
+            v.put("oauth2_proxy_listen", u.getHost() + ":" + (u.getPort() > 0 ? u.getPort() : 80));
+        }
+        put(v, "oauth2_proxy_cookie_domain", c.domains().base());
+        put(v, "oauth2_proxy_auth_host", c.domains().authHost());
+        put(v, "idp_auth_host", c.domains().authHost());
+        // secrets: paths only
+        v.put("oauth2_proxy_cookie_secret_file", secretsDir.resolve("oauth2-proxy.env").toString());
+        v.put("oauth2_proxy_client_secret_file", secretsDir.resolve("oidc-client-secret").toString());
+        v.put("idp_oidc_client_secret_file", secretsDir.resolve("oidc-client-secret").toString());
+        v.put("idp_zitadel_masterkey_file", secretsDir.resolve("zitadel-masterkey").toString());
+        v.put("backups_syncoid_key", secretsDir.resolve("syncoid_ed25519").toString());
+        return v;
+    }
+
+    private static String parent(String file) {
+        Path parent = Path.of(file).getParent();
+        return parent == null ? "/" : parent.toString();
+    }
+
+    private static void put(Map<String, Object> v, String key, String value) {
+        if (value != null && !value.isBlank()) {
+            v.put(key, value);
+        }
+    }
+}

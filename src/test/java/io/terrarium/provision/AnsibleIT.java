@@ -1,0 +1,136 @@
+package io.terrarium.provision;
+
+import com.sun.net.httpserver.HttpServer;
+import io.terrarium.proxy.TraefikChecks;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The Ansible playbook with the real tools: {@code ansible-playbook --syntax-check},
+ * {@code ansible-lint} (production profile), a check-mode run of every role against this
+ * development host (downloads served from loopback), and the {@code traefik.yml} the traefik
+ * role has terrariumctl render, validated against the Traefik v3 static schema.
+ */
+class AnsibleIT {
+    static final Path ANSIBLE = Path.of("ansible").toAbsolutePath();
+    static final Path LAUNCHER = Path.of("target/dist/bin/terrariumctl").toAbsolutePath();
+
+    @TempDir
+    Path tmp;
+
+    record Run(int exit, String out) {
+    }
+
+    static Run run(Path cwd, List<String> argv) throws Exception {
+        ProcessBuilder pb = new ProcessBuilder(argv).directory(cwd.toFile()).redirectErrorStream(true);
+        pb.environment().put("ANSIBLE_NOCOLOR", "1");
+        pb.environment().put("NO_COLOR", "1");
+        pb.environment().put("ANSIBLE_LOCAL_TEMP", cwd.resolve(".ansible-tmp").toString());
+        Process p = pb.start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(p.waitFor(10, TimeUnit.MINUTES)).isTrue();
+        return new Run(p.exitValue(), out);
+    }
+
+    @Test
+    void playbookPassesSyntaxCheck() throws Exception {
+        Run r = run(ANSIBLE, List.of("ansible-playbook", "--syntax-check", "-i", "localhost,", "site.yml"));
+        assertThat(r.exit()).as(r.out()).isZero();
+    }
+
+    @Test
+    void rolesAreAnsibleLintCleanOnTheProductionProfile() throws Exception {
+        Run r = run(ANSIBLE, List.of("ansible-lint", "--nocolor", "--profile", "production"));
+        assertThat(r.exit()).as(r.out()).isZero();
+        assertThat(r.out()).contains("0 failure(s), 0 warning(s)");
+    }
+
+    @Test
+    void everyRoleDocumentsItsDefaultsInArgumentSpecs() throws Exception {
+        List<String> undocumented = new ArrayList<>();
+        try (var roles = Files.list(ANSIBLE.resolve("roles"))) {
+            for (Path role : roles.sorted().toList()) {
+                String name = role.getFileName().toString();
+                String spec = Files.readString(role.resolve("meta/argument_specs.yml"));
+                for (String line : Files.readAllLines(role.resolve("defaults/main.yml"))) {
+                    if (line.matches("^[a-z_0-9]+:.*")) {
+                        String var = line.substring(0, line.indexOf(':'));
+                        assertThat(var).as("role-prefixed default in " + name).startsWith(name + "_");
+                        if (!spec.contains("      " + var + ":")) {
+                            undocumented.add(name + ": " + var);
+                        }
+                    }
+                }
+            }
+        }
+        assertThat(undocumented).as("defaults missing from meta/argument_specs.yml").isEmpty();
+    }
+
+    @Test
+    void checkModeOfEveryRoleSucceedsOnThisHost() throws Exception {
+        HttpServer server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+        server.createContext("/", ex -> {
+            byte[] body = "not a real archive".getBytes(StandardCharsets.UTF_8);
+            ex.sendResponseHeaders(200, body.length);
+            try (OutputStream os = ex.getResponseBody()) {
+                os.write(body);
+            }
+        });
+        server.start();
+        try {
+            String base = "http://127.0.0.1:" + server.getAddress().getPort();
+            String zero = "sha256:" + "0".repeat(64);
+            Path vars = tmp.resolve("state.json");
+            Files.writeString(vars, """
+                    {"hardening_allow_without_keys": true, "zfs_packages": ["zfs-fuse"], "lxd_storage_driver": "dir",
+                     "traefik_release_url": "%1$s/traefik", "traefik_checksum": "%2$s",
+                     "oauth2_proxy_release_url": "%1$s/oauth2-proxy", "oauth2_proxy_checksum": "%2$s",
+                     "idp_zitadel_release_url": "%1$s/zitadel", "idp_zitadel_checksum": "%2$s",
+                     "idp_auth_host": "auth.example.test"}
+                    """.formatted(base, zero));
+            Run r = run(ANSIBLE, List.of("ansible-playbook", "-i", "localhost,", "-c", "local", "--check", "site.yml",
+                    "-e", "@" + vars));
+            assertThat(r.exit()).as(r.out()).isZero();
+            assertThat(r.out()).containsPattern("localhost\\s+: ok=\\d+\\s+changed=\\d+\\s+unreachable=0\\s+failed=0");
+            for (String role : List.of("base", "zfs", "lxd", "hardening", "traefik", "idp", "oauth2_proxy", "backups", "terrarium")) {
+                assertThat(r.out()).contains("TASK [" + role + " : ");
+            }
+        } finally {
+            server.stop(0);
+        }
+    }
+
+    @Test
+    void traefikStaticFileTheRoleInstallsIsValidAndRenderedOnlyOnChange() throws Exception {
+        assertThat(LAUNCHER).as("ITs run after mvn package").isExecutable();
+        // the command line the traefik role runs, with the file and configuration moved for the test
+        Path file = tmp.resolve("etc/traefik/traefik.yml");
+        List<String> argv = List.of(LAUNCHER.toString(), "proxy", "static", "--config-file",
+                Path.of("config/samples/full.yaml").toAbsolutePath().toString(), "--file", file.toString());
+        Run first = run(tmp, argv);
+        assertThat(first.exit()).as(first.out()).isZero();
+        assertThat(first.out()).contains("written: " + file);
+        Run second = run(tmp, argv);
+        assertThat(second.out()).contains("unchanged: " + file);
+        String yaml = Files.readString(file);
+        TraefikChecks.assertValidStatic(yaml);
+        assertThat(yaml).contains("directory: \"/etc/traefik/dynamic\"").contains("storage: \"/etc/traefik/acme.json\"");
+        String role = Files.readString(ANSIBLE.resolve("roles/traefik/tasks/main.yml"));
+        assertThat(role).contains("argv: [\"{{ traefik_terrariumctl }}\", proxy, static]");
+        assertThat(role).doesNotContain("traefik.yml.j2");
+        String defaults = Files.readString(ANSIBLE.resolve("roles/traefik/defaults/main.yml"));
+        assertThat(defaults).contains("traefik_acme_storage: /etc/traefik/acme.json").contains("traefik_dynamic_dir: /etc/traefik/dynamic");
+    }
+}

@@ -1,0 +1,67 @@
+package io.terrarium.provision;
+
+import io.terrarium.App;
+import io.terrarium.config.ConfigCodec;
+import io.terrarium.config.TerrariumConfig;
+import org.junit.jupiter.api.Test;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+class StateFileTest {
+    static final Path SECRETS = Path.of("/etc/terrarium/secrets");
+
+    @Test
+    void fullSampleMapsToTheRolesVariablesWithSecretsByPathOnly() throws Exception {
+        TerrariumConfig c = new ConfigCodec().parse(Files.readString(Path.of("config/samples/full.yaml")), "full.yaml");
+        Map<String, Object> expected = new TreeMap<>();
+        expected.put("terrarium_state_version", 1);
+        expected.put("zfs_pool", "terrarium");
+        expected.put("lxd_zfs_pool", "terrarium");
+        expected.put("lxd_network", "terrarium-ovn");
+        expected.put("lxd_storage_pool", "default");
+        expected.put("traefik_config_dir", "/etc/traefik");
+        expected.put("traefik_dynamic_dir", "/etc/traefik/dynamic");
+        expected.put("traefik_acme_storage", "/etc/traefik/acme.json");
+        expected.put("oauth2_proxy_listen", "127.0.0.1:4180");
+        expected.put("oauth2_proxy_cookie_domain", "example.com");
+        expected.put("oauth2_proxy_auth_host", "auth.example.com");
+        expected.put("idp_auth_host", "auth.example.com");
+        expected.put("oauth2_proxy_cookie_secret_file", "/etc/terrarium/secrets/oauth2-proxy.env");
+        expected.put("oauth2_proxy_client_secret_file", "/etc/terrarium/secrets/oidc-client-secret");
+        expected.put("idp_oidc_client_secret_file", "/etc/terrarium/secrets/oidc-client-secret");
+        expected.put("idp_zitadel_masterkey_file", "/etc/terrarium/secrets/zitadel-masterkey");
+        expected.put("backups_syncoid_key", "/etc/terrarium/secrets/syncoid_ed25519");
+        Map<String, Object> vars = StateFile.vars(c, SECRETS);
+        assertThat(vars).containsExactlyEntriesOf(expected);
+        String json = App.jsonMapper().writeValueAsString(vars);
+        assertThat(json).doesNotContain("AKIAEXAMPLEKEY").doesNotContain("s3-secret-key");
+    }
+
+    @Test
+    void unsetDomainsAndNoGateLeaveTheRoleDefaults() {
+        TerrariumConfig c = TerrariumConfig.defaults()
+                .withProxy(new TerrariumConfig.Proxy(null, null, null, null, "", null, null, null, null));
+        Map<String, Object> vars = StateFile.vars(c, SECRETS);
+        assertThat(vars).doesNotContainKeys("oauth2_proxy_cookie_domain", "oauth2_proxy_auth_host", "idp_auth_host", "oauth2_proxy_listen");
+        assertThat(vars.keySet()).allMatch(k -> List.of("terrarium", "zfs", "lxd", "traefik", "oauth2_proxy", "idp", "backups")
+                .stream().anyMatch(role -> k.startsWith(role + "_")));
+    }
+
+    @Test
+    void playbookArgvRunsLocallyWithTheStateFileAndSkipsHardeningUnlessAsked() {
+        AnsiblePlaybook a = new AnsiblePlaybook("ansible-playbook");
+        Path site = Path.of("/opt/terrarium/current/ansible/site.yml");
+        Path state = Path.of("/var/lib/terrarium/state.json");
+        assertThat(a.command(site, state, false, false).argv()).containsExactly("ansible-playbook", "-i", "localhost,", "-c", "local",
+                "/opt/terrarium/current/ansible/site.yml", "-e", "@/var/lib/terrarium/state.json", "--skip-tags", "hardening");
+        assertThat(a.command(site, state, true, true).argv()).containsExactly("ansible-playbook", "-i", "localhost,", "-c", "local",
+                "/opt/terrarium/current/ansible/site.yml", "-e", "@/var/lib/terrarium/state.json", "--check", "--diff");
+        assertThat(a.command(site, state, false, false).timeout()).isEqualTo(AnsiblePlaybook.TIMEOUT);
+    }
+}
