@@ -48,6 +48,7 @@ public final class JobRoutes extends RouteBuilder {
     private final String ranIn;
     private final java.util.Map<String, Submitted> runs = new java.util.concurrent.ConcurrentHashMap<>();
     private volatile org.apache.camel.ProducerTemplate template;
+    private volatile JobMetrics metrics;
 
     /** Endpoint that starts a job asynchronously: body in = job id, body out = run id (or an error JSON). */
     public static final String SUBMIT = "direct:job-submit";
@@ -172,6 +173,18 @@ public final class JobRoutes extends RouteBuilder {
         e.getMessage().setBody(s.result().get());
     }
 
+    /** The job gauges, when the context has a Micrometer registry (the daemon); else {@code null}. */
+    private JobMetrics metrics(Exchange e) {
+        if (metrics == null) {
+            io.micrometer.core.instrument.MeterRegistry reg =
+                    e.getContext().getRegistry().findSingleByType(io.micrometer.core.instrument.MeterRegistry.class);
+            if (reg != null) {
+                metrics = new JobMetrics(reg);
+            }
+        }
+        return metrics;
+    }
+
     private static String job(Exchange e) {
         return e.getProperty(JOB_PROPERTY, "unknown", String.class);
     }
@@ -200,6 +213,10 @@ public final class JobRoutes extends RouteBuilder {
             LOG.warn("job {} rejected: already running (trigger: {})", stamped.job(), stamped.trigger());
         } else {
             LOG.info("job {} finished {} in {} ms: {}", stamped.job(), stamped.status(), stamped.durationMs(), stamped.summary());
+        }
+        JobMetrics m = metrics(e);
+        if (m != null && (record || stamped.status() == JobResult.Status.REJECTED)) {
+            m.record(stamped);
         }
         if (record && results != null) {
             String err = results.save(stamped);

@@ -95,6 +95,10 @@ class DaemonIT {
         assertThat(jolokia.read(JolokiaClient.routeMBean("host-facts"), "ExchangesCompleted").asLong()).isGreaterThanOrEqualTo(2);
         assertThat(jolokia.read(JolokiaClient.routeMBean("host-facts"), "RouteId").asText()).isEqualTo("host-facts");
 
+        String metrics = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/observe/metrics"))
+                .build(), HttpResponse.BodyHandlers.ofString()).body();
+        assertThat(metrics).contains("terrarium_job_status{job=\"host-facts\"} 0.0").contains("terrarium_job_rejected{job=\"host-facts\"} 1.0");
+
         var status = trm.run("status", "--format", "json");
         assertThat(status.out()).contains("\"component\" : \"daemon\"").contains("UP").contains("\"component\" : \"job host-facts\"");
     }

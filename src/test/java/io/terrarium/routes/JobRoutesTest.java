@@ -108,6 +108,37 @@ class JobRoutesTest {
         assertThat(new JobResultStore(state, json).last("broken").status()).isEqualTo(JobResult.Status.FAILED);
     }
 
+    private static final class ItemsJob implements Job {
+        @Override public String id() { return "replicate"; }
+        @Override public String description() { return "per-dataset outcomes"; }
+        @Override public String defaultSchedule() { return "0 0 * * * ?"; }
+
+        @Override
+        public JobResult run() {
+            return new JobResult("replicate", JobResult.Status.FAILED, "1 of 2 failed", null, null, 0, null, Map.of(
+                    "datasets", List.of(Map.of("instance", "web", "outcome", "INCREMENTAL"),
+                            Map.of("instance", "cache", "outcome", "FAILED")),
+                    "errors", List.of("cache: no common snapshot")));
+        }
+    }
+
+    @Test
+    void c09_everyRunIsPublishedAsGaugesPerJobAndPerItem() throws Exception {
+        var registry = new io.micrometer.core.instrument.simple.SimpleMeterRegistry();
+        ctx = new DefaultCamelContext();
+        ctx.getRegistry().bind("metricsRegistry", registry);
+        JobRoutes routes = new JobRoutes(List.of(new ItemsJob()), Map.of(), false, json, null, "test");
+        ctx.addRoutes(routes.errorPolicy());
+        ctx.addRoutes(routes);
+        ctx.start();
+        ctx.createProducerTemplate().requestBody("direct:replicate", "cli", String.class);
+        assertThat(registry.get("terrarium.job.status").tag("job", "replicate").gauge().value()).isEqualTo(2.0);
+        assertThat(registry.get("terrarium.job.errors").tag("job", "replicate").gauge().value()).isEqualTo(1.0);
+        assertThat(registry.get("terrarium.job.item.failed").tag("item", "cache").gauge().value()).isEqualTo(1.0);
+        assertThat(registry.get("terrarium.job.item.failed").tag("item", "web").gauge().value()).isEqualTo(0.0);
+        assertThat(registry.get("terrarium.job.last.run.seconds").tag("job", "replicate").gauge().value()).isPositive();
+    }
+
     @Test
     void routeIdsAreTheJobIdsPlusTheSubmitAndResultRoutes() throws Exception {
         start(new FailingJob());
