@@ -127,8 +127,8 @@ public final class S3Exporter {
     /** Writes the manifest (the commit point); on failure deletes the volumes, which nothing names then. */
     private void commit(Manifest m) throws IOException {
         String key = keys.manifest(m.instance(), m.id());
-        byte[] body = codec.write(m, settings.prefix());
         try {
+            byte[] body = codec.write(m, settings.prefix());
             s3.putObject(r -> r.bucket(settings.bucket()).key(key).contentType("application/json")
                     .contentLength((long) body.length), RequestBody.fromBytes(body));
             long size = s3.headObject(r -> r.bucket(settings.bucket()).key(key)).contentLength();
@@ -136,7 +136,7 @@ public final class S3Exporter {
                 throw new UploadFailedException("manifest " + key + " has " + size + " bytes after PUT, expected "
                         + body.length, null);
             }
-        } catch (SdkException | UploadFailedException e) {
+        } catch (SdkException | UploadFailedException | IllegalArgumentException e) {
             for (Manifest.Volume v : m.volumes()) {
                 try {
                     s3.deleteObject(r -> r.bucket(settings.bucket()).key(v.key()));
@@ -148,6 +148,9 @@ public final class S3Exporter {
                 s3.deleteObject(r -> r.bucket(settings.bucket()).key(key));
             } catch (SdkException d) {
                 e.addSuppressed(d);
+            }
+            if (e instanceof IllegalArgumentException) {
+                throw e;
             }
             throw e instanceof UploadFailedException u ? u
                     : new UploadFailedException("writing manifest " + key + " failed: " + e.getMessage(), e);
