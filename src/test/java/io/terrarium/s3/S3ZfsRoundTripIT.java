@@ -51,17 +51,41 @@ class S3ZfsRoundTripIT {
 
     @AfterEach
     void cleanUp() throws Exception {
+        List<String> left = new java.util.ArrayList<>();
         for (String ds : List.of(dstRoot, src)) {
-            try {
-                run("zfs", "destroy", "-r", ds);
-            } catch (IOException ignored) {
-                // not created
+            if (!destroy(ds)) {
+                left.add(ds);
             }
+        }
+        for (Path p : List.of(mnt, dstMnt)) {
+            Files.deleteIfExists(p);
         }
         if (s3 != null) {
             DevS3.cleanUp(s3, settings);
             s3.close();
         }
+        assertThat(left).as("datasets left behind").isEmpty();
+    }
+
+    /** zfs-fuse reports "dataset is busy" for a moment after writes: retry, then force the unmount. */
+    static boolean destroy(String ds) throws InterruptedException {
+        for (int attempt = 0; attempt < 6; attempt++) {
+            try {
+                run("zfs", "list", "-H", "-o", "name", ds);
+            } catch (IOException notThere) {
+                return true;
+            }
+            try {
+                if (attempt >= 3) {
+                    run("zfs", "unmount", "-f", ds);
+                }
+                run("zfs", "destroy", "-r", ds);
+                return true;
+            } catch (IOException busy) {
+                Thread.sleep(1000);
+            }
+        }
+        return false;
     }
 
     static Map<String, String> tree(Path root) throws IOException {
