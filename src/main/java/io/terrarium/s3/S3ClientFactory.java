@@ -29,7 +29,8 @@ import java.time.Duration;
  *   <li>standard retries with exponential backoff and jitter (5xx, throttling, connection resets,
  *       timeouts), {@link S3Settings#maxAttempts()} attempts, no circuit breaker (a long export must
  *       not give up because earlier parts needed retries);</li>
- *   <li>timeouts: connect 10 s, socket read 2 min, one attempt {@link S3Settings#attemptTimeout()}.</li>
+ *   <li>timeouts: connect 10 s, socket read 2 min, one attempt {@link S3Settings#attemptTimeout()};</li>
+ *   <li>on a plain-http loopback endpoint, {@code UNSIGNED-PAYLOAD} as over https ({@link LoopbackSigner}).</li>
  * </ul>
  */
 public final class S3ClientFactory {
@@ -59,6 +60,8 @@ public final class S3ClientFactory {
                         .retryStrategy(retryStrategy(settings.maxAttempts())));
         if (settings.endpoint() != null) {
             b.endpointOverride(settings.endpoint());
+            // plain http is for loopback only; there, skip the SDK's payload hash (see LoopbackSigner)
+            b.putAuthScheme(LoopbackSigner.scheme());
         }
         ProviderProfile p = settings.profile();
         b.forcePathStyle(p.pathStyle());

@@ -134,6 +134,9 @@ class S3ExportIT {
             assertThat(r.headers().keySet()).as(r.method() + " " + r.target())
                     .noneMatch(h -> h.startsWith("x-amz-checksum") || h.startsWith("x-amz-sdk-checksum") || h.equals("x-amz-trailer"));
         }
+        // loopback http: parts go as UNSIGNED-PAYLOAD, like over https (LoopbackSigner)
+        assertThat(proxy.seen).filteredOn(FaultProxy.Seen::isUploadPart).isNotEmpty()
+                .allSatisfy(r -> assertThat(r.headers()).containsEntry("x-amz-content-sha256", "UNSIGNED-PAYLOAD"));
         // the capture works: the same requests from an AWS-profile client carry them
         proxy.seen.clear();
         S3Settings aws = s.withProfile(new ProviderProfile("aws-path", 10_000, 5 * MIB, 5 * ProviderProfile.GIB,
