@@ -57,6 +57,7 @@ final class ChunkPipe {
 
         @Override
         public void write(byte[] b, int off, int len) throws IOException {
+            refuseAfterFailure();
             while (len > 0) {
                 int k = Math.min(len, buf.length - n);
                 System.arraycopy(b, off, buf, n, k);
@@ -92,8 +93,15 @@ final class ChunkPipe {
             }
         }
 
+        private void refuseAfterFailure() throws IOException {
+            if (failure != null) {
+                throw new IOException("pipe failed: " + failure.getMessage());
+            }
+        }
+
         @Override
         public void close() throws IOException {
+            refuseAfterFailure();
             flushChunk();
             put(EOF);
         }

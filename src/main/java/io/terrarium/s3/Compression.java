@@ -53,7 +53,9 @@ public final class Compression {
     private static InputStream jni(InputStream source, int threads) {
         ChunkPipe pipe = new ChunkPipe(4, 1 << 20);
         Thread pump = new Thread(() -> {
-            try (ZstdOutputStream z = new ZstdOutputStream(pipe.out(), LEVEL)) {
+            ZstdOutputStream z = null;
+            try {
+                z = new ZstdOutputStream(pipe.out(), LEVEL);
                 if (threads > 1) {
                     z.setWorkers(threads);
                 }
@@ -63,15 +65,43 @@ public final class Compression {
                 while ((n = source.readNBytes(buf, 0, buf.length)) > 0) {
                     z.write(buf, 0, n);
                 }
-            } catch (IOException e) {
-                pipe.fail(e);
-            } catch (RuntimeException e) {
-                pipe.fail(new IOException("compression failed: " + e, e));
+                z.close(); // only on success: ends the frame, then EOF for the reader
+            } catch (IOException | RuntimeException e) {
+                // fail the pipe BEFORE anything could close it: a closed pipe would read as a clean EOF
+                pipe.fail(e instanceof IOException io ? io : new IOException("compression failed: " + e, e));
+                if (z != null) {
+                    try {
+                        z.close();
+                    } catch (IOException ignored) {
+                        // the pipe refuses writes after a failure
+                    }
+                }
             }
         }, "zstd-pump");
         pump.setDaemon(true);
         pump.start();
         return new FilterInputStream(pipe.in()) {
+            @Override
+            public int read(byte[] b, int off, int len) throws IOException {
+                int n = super.read(b, off, len);
+                if (n < 0) {
+                    try {
+                        pump.join(); // EOF counts only once the pump has finished without failing
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                        throw new java.io.InterruptedIOException();
+                    }
+                    return super.read(b, off, len);
+                }
+                return n;
+            }
+
+            @Override
+            public int read() throws IOException {
+                byte[] b = new byte[1];
+                return read(b, 0, 1) < 0 ? -1 : b[0] & 0xff;
+            }
+
             @Override
             public void close() throws IOException {
                 super.close();
