@@ -1,0 +1,100 @@
+#!/usr/bin/env bash
+# S3 export benchmark on the development host (issue 5): a >= 2 GiB `zfs send` stream exported by
+# Terrarium's streaming uploader vs `zfs send | zstd -T0 | rclone rcat` into the same s3proxy, with the
+# physical limits (zfs send alone, zstd alone, S3 ingest alone) and the export's peak RSS at 1 vs 4 GiB.
+#
+# Usage: scripts/bench-s3.sh [GiB of dataset data, default 2]
+# Needs: scripts/devhost.sh up (zfs-fuse pool, s3proxy), rclone, zstd, GNU time. Cleans up after itself.
+set -euo pipefail
+
+GIB=${1:-2}
+N=$$
+DS="terrarium/bench-s3-$N"
+MNT="/var/tmp/bench-s3-$N"
+SPOOL="/var/tmp/bench-s3-$N.stream"
+PREFIX="bench-s3-$N/"
+RESULTS=()
+
+log() { echo "[bench-s3] $*" >&2; }
+now() { date +%s.%N; }
+secs() { echo "$2 - $1" | bc; }
+mibs() { echo "scale=1; $1 / 1048576 / $2" | bc; }
+
+cleanup() {
+  log "cleaning up"
+  rclone purge ":s3:$TERRARIUM_DEV_S3_BUCKET/$PREFIX" >/dev/null 2>&1 || true
+  rm -f "$SPOOL" "$SPOOL.zst"
+  for i in 1 2 3 4 5; do zfs destroy -r "$DS" 2>/dev/null && break; sleep 1; done
+  rmdir "$MNT" 2>/dev/null || true
+}
+
+row() { RESULTS+=("| $1 | $2 | $3 | $4 |"); log "$1: $2 s, $3 MiB/s, $4"; }
+
+# time_rss CMD... → sets T (seconds) and RSS (MiB, max RSS of the measured command via GNU time)
+time_rss() {
+  local f; f=$(mktemp); local s e
+  s=$(now); /usr/bin/time -f %M -o "$f" "$@"; e=$(now)
+  T=$(secs "$s" "$e"); RSS=$(( $(tail -1 "$f") / 1024 )); rm -f "$f"
+}
+
+# java_export producer part_mib in_flight mode tag (the JVM itself under GNU time, so RSS is the JVM's)
+java_export() {
+  time_rss java -Xmx256m -cp "$CP" io.terrarium.s3.ExportMemoryMain "$1" "$2" "$3" "$4" "$PREFIX$5/"
+}
+
+main() {
+  cd "$(dirname "$0")/.."
+  set -a; . /var/lib/terrarium-dev/devhost.env; set +a
+  # rclone's AWS SDK fails on a custom CA bundle with its own transport; the endpoint is plain http on loopback
+  unset AWS_CA_BUNDLE
+  export RCLONE_S3_PROVIDER=Other RCLONE_S3_ENDPOINT="$TERRARIUM_DEV_S3_ENDPOINT" \
+    RCLONE_S3_ACCESS_KEY_ID="$TERRARIUM_DEV_S3_ACCESS_KEY" RCLONE_S3_REGION="$TERRARIUM_DEV_S3_REGION" \
+    RCLONE_S3_FORCE_PATH_STYLE=true RCLONE_S3_CHUNK_SIZE=16M RCLONE_S3_UPLOAD_CONCURRENCY=4
+  # the secret reaches rclone through its environment, never argv
+  RCLONE_S3_SECRET_ACCESS_KEY=$(cat "$TERRARIUM_DEV_S3_SECRET_FILE"); export RCLONE_S3_SECRET_ACCESS_KEY
+  trap cleanup EXIT
+
+  mvn -q -o test-compile
+  mvn -q -o dependency:build-classpath -Dmdep.outputFile=target/cp.txt >/dev/null
+  CP="target/test-classes:target/classes:$(cat target/cp.txt)"
+
+  log "filling $DS with $GIB GiB (1 MiB of /dev/urandom, 1 MiB of zeros, alternating)"
+  zfs create -o mountpoint="$MNT" "$DS"
+  for _ in $(seq 1 $((GIB * 512))); do head -c 1048576 /dev/urandom; head -c 1048576 /dev/zero; done > "$MNT/data.bin"
+  sync; zfs snapshot "$DS@b1"
+  zfs send "$DS@b1" > "$SPOOL"   # warms the cache; the spool is only for the "alone" references
+  local bytes; bytes=$(stat -c %s "$SPOOL")
+  zstd -q -T0 -3 -c "$SPOOL" > "$SPOOL.zst"
+  local zbytes; zbytes=$(stat -c %s "$SPOOL.zst")
+  log "send stream $bytes bytes, zstd -3 $zbytes bytes"
+
+  time_rss sh -c "zfs send $DS@b1 > /dev/null"
+  row "zfs send alone (→ /dev/null)" "$T" "$(mibs "$bytes" "$T")" "-"
+  time_rss sh -c "zstd -q -T0 -3 -c < $SPOOL > /dev/null"
+  row "zstd -T0 -3 alone (page-cached stream → /dev/null)" "$T" "$(mibs "$bytes" "$T")" "-"
+  time_rss rclone rcat ":s3:$TERRARIUM_DEV_S3_BUCKET/${PREFIX}ingest-rclone.zst" < "$SPOOL.zst"
+  row "S3 ingest alone, rclone rcat of the .zst" "$T" "$(mibs "$zbytes" "$T") (compressed)" "rclone RSS $RSS MiB"
+  java_export "cat $SPOOL.zst" 16 4 raw ingest
+  row "S3 ingest alone, Terrarium uploader raw of the .zst" "$T" "$(mibs "$zbytes" "$T") (compressed)" "JVM RSS $RSS MiB"
+
+  time_rss sh -c "zfs send $DS@b1 | zstd -q -T0 -3 -c | rclone rcat :s3:$TERRARIUM_DEV_S3_BUCKET/${PREFIX}rclone.zst"
+  local trc=$T
+  row "baseline: zfs send \\| zstd -T0 \\| rclone rcat" "$T" "$(mibs "$bytes" "$T")" "pipeline max RSS $RSS MiB"
+  java_export "zfs send $DS@b1" 16 4 jni export-jni
+  row "Terrarium: zfs send → zstd-jni → uploader (16 MiB × 4)" "$T" "$(mibs "$bytes" "$T")" "JVM RSS $RSS MiB; $(echo "scale=2; $trc / $T" | bc)× rclone"
+  java_export "zfs send $DS@b1" 16 4 cli export-cli
+  row "Terrarium: zfs send → zstd CLI -T0 → uploader (16 MiB × 4)" "$T" "$(mibs "$bytes" "$T")" "JVM RSS $RSS MiB; $(echo "scale=2; $trc / $T" | bc)× rclone"
+
+  local gen='b=$(mktemp); head -c 1048576 /dev/urandom > $b; i=0; while [ $i -lt COUNT ]; do cat $b; i=$((i+1)); done; rm -f $b'
+  java_export "${gen/COUNT/1024}" 16 4 raw rss-1g
+  row "RSS check: 1 GiB generated stream, raw, 16 MiB × 4, -Xmx256m" "$T" "$(mibs 1073741824 "$T")" "JVM RSS $RSS MiB"
+  java_export "${gen/COUNT/4096}" 16 4 raw rss-4g
+  row "RSS check: 4 GiB generated stream, raw, 16 MiB × 4, -Xmx256m" "$T" "$(mibs 4294967296 "$T")" "JVM RSS $RSS MiB"
+
+  echo
+  echo "| run | seconds | MiB/s (of the send stream unless noted) | notes |"
+  echo "| --- | --- | --- | --- |"
+  printf '%s\n' "${RESULTS[@]}"
+}
+
+main "$@"

@@ -1,0 +1,160 @@
+package io.terrarium.s3;
+
+import io.terrarium.backup.ExportKeys;
+import io.terrarium.backup.Manifest;
+import io.terrarium.backup.ManifestCodec;
+import io.terrarium.host.exec.Command;
+import io.terrarium.host.exec.StreamingProcess;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import software.amazon.awssdk.core.exception.SdkException;
+import software.amazon.awssdk.core.sync.RequestBody;
+import software.amazon.awssdk.services.s3.S3Client;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.OptionalLong;
+import java.util.function.LongConsumer;
+
+/**
+ * The streaming export pipeline (DESIGN.md §4):
+ *
+ * <pre>
+ *   zfs send … (StreamingProcess) ─▶ zstd ─▶ StreamingUploader (volumes) ─▶ manifest PUT (commit)
+ * </pre>
+ *
+ * Nothing is written to disk. The manifest is written only after every volume is completed and its
+ * size confirmed by HEAD; when anything before that fails — {@code zfs send} exits non-zero, zstd
+ * fails, a part fails after its retries, the store answers an error — the multipart upload is
+ * aborted, the volumes of this run are deleted, no manifest exists, and the exception propagates.
+ */
+public final class S3Exporter {
+    private static final Logger LOG = LoggerFactory.getLogger(S3Exporter.class);
+
+    private final S3Client s3;
+    private final S3Settings settings;
+    private final ExportKeys keys;
+    private final ManifestCodec codec = new ManifestCodec();
+    private final Clock clock;
+
+    /**
+     * @param s3       client (see {@link S3ClientFactory})
+     * @param settings destination
+     * @param installationId names the installation's folder under the prefix
+     * @param clock    time for {@code created_at} and the manifest id
+     */
+    public S3Exporter(S3Client s3, S3Settings settings, String installationId, Clock clock) {
+        this.s3 = s3;
+        this.settings = settings;
+        this.keys = new ExportKeys(settings.prefix(), installationId);
+        this.clock = clock;
+    }
+
+    /** The key layout this exporter writes. */
+    public ExportKeys keys() {
+        return keys;
+    }
+
+    /**
+     * What to export.
+     *
+     * @param instance       LXD instance name
+     * @param dataset        dataset to send
+     * @param snapshot       snapshot to send
+     * @param snapshotGuid   its GUID (decimal)
+     * @param parent         the base's manifest, or {@code null} for a full stream
+     * @param sendFlags      extra {@code zfs send} flags (see {@link ZfsStreamCommands#send})
+     * @param estimate       size estimate of the compressed stream, bytes (empty: unknown)
+     * @param partFloor      smallest part size wanted, bytes
+     * @param inFlight       parts uploading at once
+     * @param engine         zstd engine
+     * @param toolVersions   recorded in the manifest (terrarium, zfs)
+     */
+    public record Request(String instance, String dataset, String snapshot, String snapshotGuid, Manifest parent,
+                          List<String> sendFlags, OptionalLong estimate, long partFloor, int inFlight,
+                          Compression.Engine engine, Map<String, String> toolVersions) {
+    }
+
+    /**
+     * Runs {@code zfs send} for the request and exports its stream.
+     *
+     * @return the committed manifest
+     * @throws IOException when anything failed (nothing committed, see class doc)
+     */
+    public Manifest export(Request req, LongConsumer progress) throws IOException {
+        Command send = ZfsStreamCommands.send(req.dataset(), req.snapshot(),
+                req.parent() == null ? null : req.parent().snapshot(), req.sendFlags());
+        try (StreamingProcess zfs = StreamingProcess.start(send)) {
+            return exportStream(req, zfs.stdout(), progress);
+        }
+    }
+
+    /**
+     * Exports an already running stream (the uncompressed {@code zfs send} output); public for
+     * tests and benchmarks that feed a generated stream.
+     */
+    public Manifest exportStream(Request req, InputStream sendStream, LongConsumer progress) throws IOException {
+        Instant now = clock.instant();
+        String id = ExportKeys.newId(now, req.snapshotGuid());
+        int threads = Math.max(1, Runtime.getRuntime().availableProcessors());
+        long partSize = PartSizing.choose(req.estimate(), PartSizing.DEFAULT_SAFETY, req.partFloor(), settings.profile());
+        StreamingUploader uploader = new StreamingUploader(s3, settings, partSize, req.inFlight()).onProgress(progress);
+        List<io.terrarium.s3.VolumeResult> volumes;
+        try (InputStream compressed = Compression.compress(sendStream, req.engine(), threads)) {
+            volumes = uploader.upload(compressed, i -> keys.volume(req.instance(), id, i));
+        }
+        List<Manifest.Volume> mv = new ArrayList<>();
+        long total = 0;
+        for (VolumeResult v : volumes) {
+            mv.add(new Manifest.Volume(v.key(), v.bytes(), v.sha256(), v.partSize(), v.parts(), v.partSha256()));
+            total += v.bytes();
+        }
+        Map<String, String> tools = new LinkedHashMap<>(req.toolVersions());
+        tools.put("zstd", Compression.version(req.engine()));
+        Manifest m = new Manifest(Manifest.FORMAT_VERSION, id, keys.installationId(), req.instance(), req.dataset(),
+                req.snapshot(), req.snapshotGuid(), req.parent() == null ? null : req.parent().id(),
+                req.parent() == null ? null : req.parent().snapshot(), "zstd", req.sendFlags(), tools, now, total, mv);
+        commit(m);
+        return m;
+    }
+
+    /** Writes the manifest (the commit point); on failure deletes the volumes, which nothing names then. */
+    private void commit(Manifest m) throws IOException {
+        String key = keys.manifest(m.instance(), m.id());
+        try {
+            byte[] body = codec.write(m, settings.prefix());
+            s3.putObject(r -> r.bucket(settings.bucket()).key(key).contentType("application/json")
+                    .contentLength((long) body.length), RequestBody.fromBytes(body));
+            long size = s3.headObject(r -> r.bucket(settings.bucket()).key(key)).contentLength();
+            if (size != body.length) {
+                throw new UploadFailedException("manifest " + key + " has " + size + " bytes after PUT, expected "
+                        + body.length, null);
+            }
+        } catch (SdkException | UploadFailedException | IllegalArgumentException e) {
+            for (Manifest.Volume v : m.volumes()) {
+                try {
+                    s3.deleteObject(r -> r.bucket(settings.bucket()).key(v.key()));
+                } catch (SdkException d) {
+                    e.addSuppressed(d);
+                }
+            }
+            try {
+                s3.deleteObject(r -> r.bucket(settings.bucket()).key(key));
+            } catch (SdkException d) {
+                e.addSuppressed(d);
+            }
+            if (e instanceof IllegalArgumentException) {
+                throw e;
+            }
+            throw e instanceof UploadFailedException u ? u
+                    : new UploadFailedException("writing manifest " + key + " failed: " + e.getMessage(), e);
+        }
+        LOG.info("committed manifest {} ({} volume(s), {} bytes)", key, m.volumes().size(), m.streamBytes());
+    }
+}

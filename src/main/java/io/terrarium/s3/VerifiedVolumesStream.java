@@ -1,0 +1,163 @@
+package io.terrarium.s3;
+
+import io.terrarium.backup.Manifest;
+import software.amazon.awssdk.core.ResponseInputStream;
+import software.amazon.awssdk.core.exception.SdkException;
+import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.s3.model.GetObjectResponse;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+import java.util.List;
+
+/**
+ * The stored stream of one manifest: its volumes fetched with GetObject one after the other and
+ * concatenated, each part checked against its SHA-256 <em>before</em> any of its bytes are handed
+ * on, and each volume against its size and SHA-256. So a corrupted or truncated object never reaches
+ * {@code zfs receive}: the read throws {@link IntegrityException} instead. Memory: one part buffer
+ * (the manifest's part size). Without per-part checksums only the volume checksum is checked, at
+ * the volume's end.
+ */
+public final class VerifiedVolumesStream extends InputStream {
+    private final S3Client s3;
+    private final String bucket;
+    private final List<Manifest.Volume> volumes;
+    private int vol = -1;
+    private ResponseInputStream<GetObjectResponse> object;
+    private MessageDigest volumeDigest;
+    private long volumeRead;
+    private int part;
+    private byte[] buf;
+    private int bufLen;
+    private int pos;
+    private boolean done;
+
+    /** Thrown when a part or volume does not match its manifest. */
+    public static final class IntegrityException extends IOException {
+        /** @param message which object, part and what differs */
+        public IntegrityException(String message) {
+            super(message);
+        }
+    }
+
+    /** @param s3 client @param bucket bucket @param manifest the stream to read */
+    public VerifiedVolumesStream(S3Client s3, String bucket, Manifest manifest) {
+        this.s3 = s3;
+        this.bucket = bucket;
+        this.volumes = manifest.volumes();
+    }
+
+    @Override
+    public int read() throws IOException {
+        byte[] b = new byte[1];
+        return read(b, 0, 1) < 0 ? -1 : b[0] & 0xff;
+    }
+
+    @Override
+    public int read(byte[] b, int off, int len) throws IOException {
+        if (len == 0) {
+            return 0;
+        }
+        while (pos == bufLen) {
+            if (done) {
+                return -1;
+            }
+            fill();
+        }
+        int k = Math.min(len, bufLen - pos);
+        System.arraycopy(buf, pos, b, off, k);
+        pos += k;
+        return k;
+    }
+
+    /** Loads and verifies the next part (opening the next volume when needed). */
+    private void fill() throws IOException {
+        if (object == null) {
+            if (vol + 1 >= volumes.size()) {
+                done = true;
+                bufLen = pos = 0;
+                return;
+            }
+            open(++vol);
+        }
+        Manifest.Volume v = volumes.get(vol);
+        long remaining = v.bytes() - volumeRead;
+        if (remaining == 0) {
+            finishVolume(v);
+            bufLen = pos = 0;
+            return;
+        }
+        int want = (int) Math.min(v.partSize(), remaining);
+        if (buf == null || buf.length < want) {
+            buf = new byte[(int) Math.min(v.partSize(), StreamingUploader.MAX_BUFFER)];
+        }
+        int n = object.readNBytes(buf, 0, want);
+        if (n < want) {
+            throw new IntegrityException(v.key() + " ended after " + (volumeRead + n) + " bytes, manifest says " + v.bytes());
+        }
+        volumeDigest.update(buf, 0, n);
+        if (!v.partSha256().isEmpty()) {
+            MessageDigest md = sha256();
+            md.update(buf, 0, n);
+            String got = HexFormat.of().formatHex(md.digest());
+            if (!got.equals(v.partSha256().get(part))) {
+                throw new IntegrityException("part " + (part + 1) + " of " + v.key() + " has SHA-256 " + got
+                        + ", manifest says " + v.partSha256().get(part));
+            }
+        }
+        part++;
+        volumeRead += n;
+        if (volumeRead == v.bytes() && v.partSha256().isEmpty()) {
+            finishVolume(v); // only a volume checksum: check it before handing on the last bytes
+        }
+        bufLen = n;
+        pos = 0;
+    }
+
+    private void open(int i) throws IOException {
+        Manifest.Volume v = volumes.get(i);
+        try {
+            object = s3.getObject(r -> r.bucket(bucket).key(v.key()));
+        } catch (SdkException e) {
+            throw new IOException("GetObject " + v.key() + " failed: " + e.getMessage(), e);
+        }
+        volumeDigest = sha256();
+        volumeRead = 0;
+        part = 0;
+    }
+
+    private void finishVolume(Manifest.Volume v) throws IOException {
+        if (object == null) {
+            return;
+        }
+        if (object.read() >= 0) {
+            throw new IntegrityException(v.key() + " is longer than the " + v.bytes() + " bytes the manifest says");
+        }
+        String got = HexFormat.of().formatHex(volumeDigest.digest());
+        object.close();
+        object = null;
+        if (!got.equals(v.sha256())) {
+            throw new IntegrityException(v.key() + " has SHA-256 " + got + ", manifest says " + v.sha256());
+        }
+    }
+
+    @Override
+    public void close() throws IOException {
+        if (object != null) {
+            object.abort();
+            object.close();
+            object = null;
+        }
+    }
+
+    private static MessageDigest sha256() {
+        try {
+            return MessageDigest.getInstance("SHA-256");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}

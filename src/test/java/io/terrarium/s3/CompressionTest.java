@@ -1,0 +1,53 @@
+package io.terrarium.s3;
+
+import org.junit.jupiter.api.Test;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+class CompressionTest {
+    @Test
+    void c04_aFailingSourceNeverReadsAsACleanEndOfStream() {
+        // the failure comes right at the source's end: the race between "frame closed" and "failure
+        // reported" must always end in the failure (it once let a truncated stream through)
+        for (int i = 0; i < 200; i++) {
+            final int size = 1000 + i * 37;
+            final long seed = i;
+            for (Compression.Engine e : new Compression.Engine[]{Compression.Engine.JNI}) {
+                assertThatThrownBy(() -> {
+                    try (InputStream in = Compression.compress(new GeneratedStream(10_000_000, seed, size), e, 2)) {
+                        in.transferTo(OutputStreamSink.INSTANCE);
+                    }
+                }).as("%s run %d", e, i).isInstanceOf(IOException.class).hasMessageContaining("injected");
+            }
+        }
+    }
+
+    @Test
+    void roundTripsThroughBothEngines() throws Exception {
+        byte[] expected = StreamingUploaderTest.all(3_000_000, 4);
+        for (Compression.Engine e : Compression.Engine.values()) {
+            ByteArrayOutputStream out = new ByteArrayOutputStream();
+            try (InputStream in = Compression.decompress(Compression.compress(new GeneratedStream(3_000_000, 4), e, 2))) {
+                in.transferTo(out);
+            }
+            assertThat(out.toByteArray()).as(e.name()).isEqualTo(expected);
+        }
+    }
+
+    private static final class OutputStreamSink extends java.io.OutputStream {
+        static final OutputStreamSink INSTANCE = new OutputStreamSink();
+
+        @Override
+        public void write(int b) {
+        }
+
+        @Override
+        public void write(byte[] b, int off, int len) {
+        }
+    }
+}

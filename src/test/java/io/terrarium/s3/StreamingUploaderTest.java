@@ -1,0 +1,147 @@
+package io.terrarium.s3;
+
+import org.junit.jupiter.api.Test;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.OptionalLong;
+
+import static io.terrarium.s3.ProviderProfile.MIB;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/** The uploader's part and volume logic against an in-memory S3 (the same cases run against s3proxy in S3ExportIT). */
+class StreamingUploaderTest {
+    static final ProviderProfile SMALL = ProviderProfile.generic().scaled(20, MIB, 1024 * MIB);
+
+    static S3Settings settings(ProviderProfile p) {
+        return new S3Settings(null, "us-east-1", "b", "terrarium/", "AK", Path.of("/nonexistent"), p, 1, null, null);
+    }
+
+    static byte[] all(long size, long seed) throws IOException {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        new GeneratedStream(size, seed).transferTo(out);
+        return out.toByteArray();
+    }
+
+    static String sha(byte[] b) throws Exception {
+        return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(b));
+    }
+
+    @Test
+    void c01_partLimitClosesVolumeAtPartBoundaryAndNeverSendsPart21() throws Exception {
+        FakeS3 s3 = new FakeS3();
+        long part = PartSizing.choose(OptionalLong.of(10 * MIB), 1.5, MIB, SMALL);
+        assertThat(part).isEqualTo(MIB); // estimate 10 MiB × 1.5 / 20 parts → rounded up to 1 MiB
+        var up = new StreamingUploader(s3, settings(SMALL), part, 3);
+        List<VolumeResult> vols = up.upload(new GeneratedStream(30 * MIB, 1), i -> "terrarium/x/v" + i);
+
+        assertThat(s3.maxPartNumber.get()).isEqualTo(20);
+        assertThat(vols).extracting(VolumeResult::bytes).containsExactly(20 * MIB, 10 * MIB);
+        assertThat(vols).extracting(VolumeResult::parts).containsExactly(20, 10);
+        byte[] expected = all(30 * MIB, 1);
+        ByteArrayOutputStream joined = new ByteArrayOutputStream();
+        joined.writeBytes(s3.objects.get("terrarium/x/v0"));
+        joined.writeBytes(s3.objects.get("terrarium/x/v1"));
+        assertThat(joined.toByteArray()).isEqualTo(expected);
+        assertThat(vols.get(0).sha256()).isEqualTo(sha(s3.objects.get("terrarium/x/v0")));
+        assertThat(s3.uploads).isEmpty();
+    }
+
+    @Test
+    void c02_maxObjectSizeSplitsIntoVolumesOfOneOneAndAHalf() throws Exception {
+        // scaled: "1 GiB" max object = 10 MiB, stream "2.5 GiB" = 25 MiB, parts of 1 MiB
+        ProviderProfile p = ProviderProfile.generic().scaled(1000, MIB, 10 * MIB);
+        FakeS3 s3 = new FakeS3();
+        List<VolumeResult> vols = new StreamingUploader(s3, settings(p), MIB, 2)
+                .upload(new GeneratedStream(25 * MIB, 2), i -> "k" + i);
+        assertThat(vols).extracting(VolumeResult::bytes).containsExactly(10 * MIB, 10 * MIB, 5 * MIB);
+        for (VolumeResult v : vols) {
+            assertThat(v.sha256()).isEqualTo(sha(s3.objects.get(v.key())));
+            assertThat(v.partSize()).isEqualTo(MIB);
+        }
+    }
+
+    @Test
+    void c02_streamWithinOnePartIsASinglePut() throws Exception {
+        FakeS3 s3 = new FakeS3();
+        List<VolumeResult> vols = new StreamingUploader(s3, settings(SMALL), MIB, 2)
+                .upload(new GeneratedStream(MIB / 2, 3), i -> "k" + i);
+        assertThat(s3.calls).containsExactly("put k0");
+        assertThat(vols).singleElement().satisfies(v -> {
+            assertThat(v.bytes()).isEqualTo(MIB / 2);
+            assertThat(v.parts()).isEqualTo(1);
+        });
+    }
+
+    @Test
+    void c02_anythingAboveOnePartGoesMultipart() throws Exception {
+        FakeS3 s3 = new FakeS3();
+        List<VolumeResult> vols = new StreamingUploader(s3, settings(SMALL), MIB, 2)
+                .upload(new GeneratedStream(MIB + 1, 3), i -> "k" + i);
+        assertThat(s3.calls).containsExactly("create k0", "complete k0");
+        assertThat(vols.get(0).parts()).isEqualTo(2);
+    }
+
+    @Test
+    void streamOfExactlyAVolumeEndsWithoutAnEmptyVolume() throws Exception {
+        FakeS3 s3 = new FakeS3();
+        List<VolumeResult> vols = new StreamingUploader(s3, settings(SMALL), MIB, 2)
+                .upload(new GeneratedStream(20 * MIB, 4), i -> "k" + i);
+        assertThat(vols).hasSize(1);
+        assertThat(s3.objects).containsOnlyKeys("k0");
+    }
+
+    @Test
+    void emptyStreamGivesOneEmptyObject() throws Exception {
+        FakeS3 s3 = new FakeS3();
+        List<VolumeResult> vols = new StreamingUploader(s3, settings(SMALL), MIB, 2)
+                .upload(new GeneratedStream(0, 4), i -> "k" + i);
+        assertThat(vols).singleElement().extracting(VolumeResult::bytes).isEqualTo(0L);
+        assertThat(vols.get(0).sha256()).isEqualTo("e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+    }
+
+    @Test
+    void c03_neverMoreThanInFlightPartsAndBuffersBounded() throws Exception {
+        FakeS3 s3 = new FakeS3();
+        var up = new StreamingUploader(s3, settings(SMALL), MIB, 3);
+        assertThat(up.bufferBytes()).isEqualTo(4 * MIB);
+        up.upload(new GeneratedStream(15 * MIB, 5), i -> "k" + i);
+        assertThat(s3.peakInFlight.get()).isBetween(1, 3);
+    }
+
+    @Test
+    void c04_producerFailingMidStreamAbortsAndLeavesNothing() {
+        FakeS3 s3 = new FakeS3();
+        // the first volume (20 MiB) completes, then the source fails in the second one
+        assertThatThrownBy(() -> new StreamingUploader(s3, settings(SMALL), MIB, 2)
+                .upload(new GeneratedStream(40 * MIB, 6, 25 * MIB + 17), i -> "k" + i))
+                .isInstanceOf(IOException.class)
+                .hasMessageContaining("injected");
+        assertThat(s3.objects).isEmpty();
+        assertThat(s3.uploads).isEmpty();
+        assertThat(s3.aborted.get()).isEqualTo(1);
+    }
+
+    @Test
+    void c06_partThreeFailingPermanentlyAbortsTheUpload() {
+        FakeS3 s3 = new FakeS3();
+        s3.failPart = (k, n) -> n == 3;
+        assertThatThrownBy(() -> new StreamingUploader(s3, settings(SMALL), MIB, 2)
+                .upload(new GeneratedStream(5 * MIB, 7), i -> "k" + i))
+                .isInstanceOf(UploadFailedException.class)
+                .hasMessageContaining("UploadPart 3 of k0");
+        assertThat(s3.objects).isEmpty();
+        assertThat(s3.uploads).isEmpty();
+    }
+
+    @Test
+    void rejectsPartSizeOutsideProfile() {
+        assertThatThrownBy(() -> new StreamingUploader(new FakeS3(), settings(ProviderProfile.aws()), MIB, 2))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("outside");
+    }
+}
