@@ -150,6 +150,12 @@ public final class App {
         return new DatasetResolver(lxd(), zfs(), config.lxd().project());
     }
 
+    /**
+     * Age after which the {@code s3-janitor} aborts an unfinished multipart upload under our prefix:
+     * longer than any export is expected to take (case C06: 25 h old is aborted, 1 h old is kept).
+     */
+    public static final Duration JANITOR_THRESHOLD = Duration.ofHours(24);
+
     /** Every job the daemon runs, for a given configuration. */
     public List<Job> jobs(TerrariumConfig config) {
         return List.of(new HostFactsJob(new HostFactsProbe(runner(), zfs(), lxd(), config.zfs().pool(), Clock.systemUTC()),
@@ -157,7 +163,8 @@ public final class App {
                 proxySync(config),
                 new SnapshotJob(config, runner(), zfs(), () -> datasets(config).resolveAll(), sanoid,
                         paths.stateDir().resolve("sanoid")),
-                new ReplicateJob(config.backups().syncoid(), runner(), () -> datasets(config).resolveAll(), syncoid));
+                new ReplicateJob(config.backups().syncoid(), runner(), () -> datasets(config).resolveAll(), syncoid),
+                new io.terrarium.s3.S3JanitorJob(config::s3, JANITOR_THRESHOLD, Clock.systemUTC()));
     }
 
     /**
