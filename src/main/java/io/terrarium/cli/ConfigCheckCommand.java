@@ -31,11 +31,9 @@ public final class ConfigCheckCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         App app = TerrariumCommand.app(spec);
         Path source = file != null ? file : app.paths().configFile();
-        if (!Files.isRegularFile(source)) {
-            throw new java.io.IOException(source + " does not exist");
-        }
+        String text = ConfigFiles.read(source);
         try {
-            app.codec().parse(Files.readString(source), source.toString());
+            app.codec().parse(text, source.toString());
         } catch (ConfigException e) {
             e.problems().forEach(p -> spec.commandLine().getErr().println("ERROR: " + p));
             return ExitCodes.FAILURE;

@@ -38,7 +38,13 @@ public final class ConfigExportCommand implements Callable<Integer> {
             spec.commandLine().getErr().println("note: nothing is stored yet; exporting the defaults");
         }
         Path dir = target.toAbsolutePath().getParent();
-        Files.createDirectories(dir);
+        if (Files.isDirectory(target)) {
+            throw new java.io.IOException(target + " is a directory; give a file path, e.g. " + target.resolve("config.yaml"));
+        }
+        if (!Files.isDirectory(dir)) {
+            Files.createDirectories(dir);
+            spec.commandLine().getErr().println("note: created directory " + dir);
+        }
         String doc = "# Terrarium configuration exported from " + loaded.source() + "\n" + app.codec().write(loaded.config());
         AtomicFiles.write(target, doc.getBytes(StandardCharsets.UTF_8), AtomicFiles.OWNER_ONLY);
         spec.commandLine().getOut().println("wrote " + target + " (mode 0600)");

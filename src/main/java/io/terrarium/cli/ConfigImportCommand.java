@@ -30,10 +30,10 @@ public final class ConfigImportCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         App app = TerrariumCommand.app(spec);
         Path source = file != null ? file : app.paths().configFile();
-        if (!Files.isRegularFile(source)) {
+        if (!Files.exists(source)) {
             throw new java.io.IOException(source + " does not exist; export one with `terrariumctl config export`");
         }
-        app.configStore().replace(Files.readString(source), source.toString());
+        app.configStore().replace(ConfigFiles.read(source), source.toString());
         spec.commandLine().getOut().println("imported " + source + " into " + app.configStore().describe());
         return ExitCodes.OK;
     }

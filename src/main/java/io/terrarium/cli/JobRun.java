@@ -32,6 +32,10 @@ final class JobRun {
      *                {@code instances}), or {@code null}
      */
     static int triggerAndPrint(CommandSpec spec, String jobId, Format format, long timeoutSeconds, String rowsKey) throws Exception {
+        if (timeoutSeconds < 1) {
+            throw new picocli.CommandLine.ParameterException(spec.commandLine(),
+                    "--timeout must be at least 1 second (got " + timeoutSeconds + ")");
+        }
         App app = TerrariumCommand.app(spec);
         JobResult r = new JobTrigger(app).trigger(jobId, () -> app.configStore().load().config(), Duration.ofSeconds(timeoutSeconds));
         JobOutput.print(spec.commandLine().getOut(), format, r, rowsKey);

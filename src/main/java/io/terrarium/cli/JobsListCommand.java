@@ -37,7 +37,8 @@ public final class JobsListCommand implements Callable<Integer> {
             rows.add(Output.row("job", j.id(),
                     "schedule", config.daemon().schedules().getOrDefault(j.id(), j.defaultSchedule()),
                     "last_status", last == null ? null : last.status(),
-                    "last_run", last == null ? null : last.startedAt(),
+                    "last_run", last == null || last.startedAt() == null ? null
+                            : last.startedAt().truncatedTo(java.time.temporal.ChronoUnit.SECONDS),
                     "description", j.description()));
         }
         Output.rows(spec.commandLine().getOut(), format.format(), rows);

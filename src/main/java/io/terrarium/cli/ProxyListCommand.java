@@ -36,6 +36,9 @@ public final class ProxyListCommand implements Callable<Integer> {
         App app = TerrariumCommand.app(spec);
         ProxyStateStore.State state = app.proxyState().state();
         if (state == null) {
+            if (format.format() != Format.table) {
+                Output.rows(spec.commandLine().getOut(), format.format(), java.util.List.of());
+            }
             spec.commandLine().getErr().println("no proxy sync has run yet: terrariumctl proxy sync");
             spec.commandLine().getErr().flush();
             return ExitCodes.OK;

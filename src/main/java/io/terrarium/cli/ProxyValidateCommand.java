@@ -44,7 +44,15 @@ public final class ProxyValidateCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         App app = TerrariumCommand.app(spec);
-        ProxySettings settings = ProxySettingsMapper.settings(app.configStore().load().config());
+        ProxySettings settings;
+        try {
+            settings = ProxySettingsMapper.settings(app.configStore().load().config());
+        } catch (RuntimeException e) {
+            // checking a label's syntax must not depend on LXD or on the stored configuration
+            spec.commandLine().getErr().println("note: the stored configuration cannot be read (" + e.getMessage()
+                    + "); checking against the default proxy settings");
+            settings = ProxySettingsMapper.settings(io.terrarium.config.TerrariumConfig.defaults());
+        }
         List<String> problems = ProxyLabelParser.validate(instance, label, settings);
         if (!problems.isEmpty()) {
             var err = spec.commandLine().getErr();
@@ -58,9 +66,24 @@ public final class ProxyValidateCommand implements Callable<Integer> {
             out.println("valid: empty label (publishes nothing)");
         }
         for (ProxyRoute r : parsed.routes()) {
-            out.println("ok: " + r.source());
+            out.println("ok: " + r.source() + "  →  " + describe(r));
         }
         out.flush();
         return ExitCodes.OK;
+    }
+
+    /** What a parsed route means, normalised (lower-cased host, sorted groups, default port). */
+    static String describe(ProxyRoute r) {
+        if (r instanceof io.terrarium.proxy.HttpRoute h) {
+            String auth = h.auth() == null ? "" : ", behind the sign-in gate" + (h.auth().groups().isEmpty() ? ""
+                    : " for groups " + String.join(",", h.auth().groups()))
+                    + (h.auth().callbackHost() == null ? "" : " (callback " + h.auth().callbackHost() + ")");
+            return h.scheme() + "://" + h.host() + (h.pathPrefix() == null || h.pathPrefix().equals("/") ? "" : h.pathPrefix())
+                    + " to container port " + h.containerPort() + auth;
+        }
+        if (r instanceof io.terrarium.proxy.L4Route l) {
+            return "public port " + l.publicPort() + "/" + l.protocol() + " to container port " + l.containerPort();
+        }
+        return r.source();
     }
 }

@@ -68,7 +68,24 @@ public final class TerrariumCommand implements Runnable {
     public static CommandLine commandLine(App app) {
         CommandLine cl = new CommandLine(new TerrariumCommand(app));
         cl.setCaseInsensitiveEnumValuesAllowed(true);
+        standardHelpEverywhere(cl);
+        // wide enough that no example in a footer is cut in the middle of an argument
+        cl.setUsageHelpWidth(120);
         return ExitCodes.configure(cl);
+    }
+
+    /**
+     * Gives every subcommand {@code -h/--help} and {@code -V/--version} (help wins over missing
+     * required arguments, as at the top level).
+     */
+    private static void standardHelpEverywhere(CommandLine cl) {
+        for (CommandLine sub : cl.getSubcommands().values()) {
+            if (!sub.getCommandSpec().mixinStandardHelpOptions() && !(sub.getCommand() instanceof CommandLine.HelpCommand)) {
+                sub.getCommandSpec().mixinStandardHelpOptions(true);
+                sub.getCommandSpec().versionProvider(new VersionProvider());
+            }
+            standardHelpEverywhere(sub);
+        }
     }
 
     /** Prints {@code terrariumctl <version>} and the Java runtime. */

@@ -66,9 +66,24 @@ public final class ConfigCodec {
                     + e.getPropertyName() + "\"" + (parent.isEmpty() ? " at the top level" : " in \"" + parent + "\"")
                     + (allowed.isEmpty() ? "" : " (allowed: " + allowed.substring(1, allowed.length() - 1) + ")"));
         } catch (MismatchedInputException e) {
-            throw new ConfigException(source + ": " + where(keyLocation(yaml, names(e), e.getLocation())) + "key \"" + fullPath(e)
-                    + "\" has the wrong type: " + firstLine(e.getOriginalMessage()));
+            if (String.valueOf(e.getOriginalMessage()).startsWith("Trailing token")) {
+                throw new ConfigException(source + ": " + where(e.getLocation())
+                        + "the file holds more than one YAML document (a second '---'); keep exactly one");
+            }
+            String key = fullPath(e);
+            if (key.isEmpty()) {
+                throw new ConfigException(source + ": " + where(e.getLocation())
+                        + "the document must be a mapping of sections (version, domains, emails, …)");
+            }
+            String got = e instanceof com.fasterxml.jackson.databind.exc.InvalidFormatException f && f.getValue() != null
+                    ? ", not \"" + f.getValue() + "\"" : "";
+            throw new ConfigException(source + ": " + where(keyLocation(yaml, names(e), e.getLocation())) + "key \"" + key
+                    + "\" must be " + describe(e.getTargetType()) + got);
         } catch (JsonProcessingException e) {
+            if (String.valueOf(e.getOriginalMessage()).startsWith("Trailing token")) {
+                throw new ConfigException(source + ": " + where(e.getLocation())
+                        + "the file holds more than one YAML document (a second '---'); keep exactly one");
+            }
             if (e.getCause() instanceof org.yaml.snakeyaml.error.MarkedYAMLException m && m.getProblemMark() != null) {
                 throw new ConfigException(source + ": line " + (m.getProblemMark().getLine() + 1) + ", column "
                         + (m.getProblemMark().getColumn() + 1) + ": not valid YAML: " + m.getProblem());
@@ -93,6 +108,29 @@ public final class ConfigCodec {
         } catch (JsonProcessingException e) {
             throw new IllegalStateException("cannot serialise config", e);
         }
+    }
+
+    /** The expected shape of a value, in an operator's words. */
+    private static String describe(Class<?> type) {
+        if (type == null) {
+            return "of another type";
+        }
+        if (type == Integer.class || type == int.class || type == Long.class || type == long.class) {
+            return "a whole number";
+        }
+        if (type == Boolean.class || type == boolean.class) {
+            return "true or false";
+        }
+        if (type == String.class) {
+            return "text";
+        }
+        if (java.util.Collection.class.isAssignableFrom(type)) {
+            return "a list, e.g. [systemctl, reload, traefik]";
+        }
+        if (java.util.Map.class.isAssignableFrom(type) || type.isRecord()) {
+            return "a section (indented keys below it)";
+        }
+        return "a " + type.getSimpleName();
     }
 
     private static List<String> names(JsonMappingException e) {

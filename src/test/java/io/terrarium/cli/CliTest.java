@@ -62,6 +62,63 @@ class CliTest {
     }
 
     @Test
+    void helpWorksOnEverySubcommandEvenWithRequiredArgumentsMissing() {
+        for (String[] args : new String[][]{{"status", "--help"}, {"backup", "restore", "--help"}, {"set", "domains", "-h"},
+                {"proxy", "validate", "--help"}, {"jobs", "run", "--help"}}) {
+            Run r = run(args);
+            assertThat(r.exit()).as(String.join(" ", args)).isZero();
+            assertThat(r.out()).as(String.join(" ", args)).startsWith("Usage: terrariumctl ").contains("Examples:");
+            assertThat(r.err()).isEmpty();
+        }
+        assertThat(run("status", "--version").out()).startsWith("terrariumctl ");
+    }
+
+    @Test
+    void aTimeoutBelowOneSecondIsBadUsage() {
+        Run r = run("jobs", "run", "host-facts", "--timeout", "-5");
+        assertThat(r.exit()).isEqualTo(2);
+        assertThat(r.err()).contains("--timeout must be at least 1 second (got -5)");
+    }
+
+    @Test
+    void configCheckNamesFilesThatAreNotUtf8OrAreDirectories() throws Exception {
+        Path latin1 = dir.resolve("latin1.yaml");
+        Files.write(latin1, "# caf\u00e9\nversion: 1\n".getBytes(java.nio.charset.StandardCharsets.ISO_8859_1));
+        Run r = run("config", "check", latin1.toString());
+        assertThat(r.exit()).isEqualTo(1);
+        assertThat(r.err()).contains(latin1 + " is not UTF-8 text");
+        Run d = run("config", "check", dir.toString());
+        assertThat(d.exit()).isEqualTo(1);
+        assertThat(d.err()).contains(dir + " is a directory");
+    }
+
+    @Test
+    void exportSaysWhenItCreatesADirectoryAndRefusesADirectoryTarget() {
+        run("set", "domains", "example.com");
+        Run missing = run("config", "export", "--file", dir.resolve("nonexistent/dir/x.yaml").toString());
+        assertThat(missing.exit()).isZero();
+        assertThat(missing.err()).contains("note: created directory " + dir.resolve("nonexistent/dir"));
+        Run isDir = run("config", "export", "--file", dir.toString());
+        assertThat(isDir.exit()).isEqualTo(1);
+        assertThat(isDir.err()).contains("is a directory");
+    }
+
+    @Test
+    void proxyListInJsonBeforeTheFirstSyncIsAnEmptyList() {
+        Run r = run("proxy", "list", "--format", "json");
+        assertThat(r.exit()).isZero();
+        assertThat(r.out().strip()).isEqualTo("[ ]");
+    }
+
+    @Test
+    void configShowTakesTheFormatOption() {
+        run("set", "domains", "example.com");
+        Run r = run("config", "show", "--format", "json");
+        assertThat(r.exit()).isZero();
+        assertThat(r.out()).contains("\"base\" : \"example.com\"");
+    }
+
+    @Test
     void badUsageExitsTwo() {
         assertThat(run("no-such-command").exit()).isEqualTo(2);
         assertThat(run("set", "domains").exit()).isEqualTo(2);
@@ -128,7 +185,7 @@ class CliTest {
     void proxyValidateAcceptsAGoodLabelAndNamesEveryProblem() {
         Run ok = run("proxy", "validate", "https://app.example.com:8080@auth:admins,devops");
         assertThat(ok.exit()).as(ok.err()).isZero();
-        assertThat(ok.out()).isEqualTo("ok: https://app.example.com:8080@auth:admins,devops\n");
+        assertThat(ok.out()).isEqualTo("ok: https://app.example.com:8080@auth:admins,devops  →  https://app.example.com to container port 8080, behind the sign-in gate for groups admins,devops\n");
         Run bad = run("proxy", "validate", "tcp://8765:80", "--instance", "pg1");
         assertThat(bad.exit()).isEqualTo(1);
         assertThat(bad.err()).startsWith("ERROR: instance \"pg1\": route \"tcp://8765:80\": public port 8765/tcp is reserved");

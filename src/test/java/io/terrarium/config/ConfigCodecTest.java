@@ -51,6 +51,18 @@ class ConfigCodecTest {
     }
 
     @Test
+    void typeErrorsSayWhatIsExpectedInAnOperatorsWords() {
+        assertThatThrownBy(() -> codec.parse("daemon:\n  management_port: \"abc\"\n", "c.yaml"))
+                .hasMessage("c.yaml: line 2, column 3: key \"daemon.management_port\" must be a whole number, not \"abc\"");
+        assertThatThrownBy(() -> codec.parse("proxy:\n  reload_command: systemctl reload traefik\n", "c.yaml"))
+                .hasMessageContaining("key \"proxy.reload_command\" must be a list");
+        assertThatThrownBy(() -> codec.parse("- version: 1\n", "c.yaml"))
+                .hasMessageContaining("the document must be a mapping of sections");
+        assertThatThrownBy(() -> codec.parse("version: 1\n---\nversion: 1\n", "c.yaml"))
+                .hasMessageContaining("more than one YAML document");
+    }
+
+    @Test
     void rejectsANewerSchemaVersion() {
         assertThatThrownBy(() -> codec.parse("version: 2\n", "c.yaml"))
                 .hasMessageContaining("version: 2 is not supported");
