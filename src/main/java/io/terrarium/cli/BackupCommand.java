@@ -6,10 +6,11 @@ import picocli.CommandLine.Command;
 /** {@code terrariumctl backup …}: the ZFS time machine (docs/backups.md). */
 @Command(name = "backup", description = {"Snapshots (sanoid), replication (syncoid), listing and local restore of container datasets.",
         "See docs/backups.md for the policy, the schedule and a restore walk-through."},
-        subcommands = {BackupListCommand.class, BackupSnapshotCommand.class, BackupReplicateCommand.class,
+        subcommands = {BackupListCommand.class, BackupSnapshotCommand.class, BackupReplicateCommand.class, BackupExportCommand.class,
                 BackupRestoreCommand.class, CommandLine.HelpCommand.class},
         footerHeading = "%nExamples:%n",
         footer = {"  terrariumctl backup list --instance web", "  terrariumctl backup snapshot",
+                "  terrariumctl backup export",
                 "  terrariumctl backup restore --instance web --at 2026-01-31_12:15 --yes"})
 public final class BackupCommand implements Runnable {
     @CommandLine.Spec

@@ -1,0 +1,341 @@
+package io.terrarium.s3;
+
+import io.terrarium.backup.ExportKeys;
+import io.terrarium.backup.InstanceDataset;
+import io.terrarium.backup.Manifest;
+import io.terrarium.backup.ManifestCodec;
+import io.terrarium.backup.ManifestException;
+import io.terrarium.config.TerrariumConfig;
+import io.terrarium.host.exec.Command;
+import io.terrarium.host.exec.CommandRunner;
+import io.terrarium.host.zfs.ZfsAdapter;
+import io.terrarium.host.zfs.ZfsSnapshot;
+import io.terrarium.jobs.Job;
+import io.terrarium.jobs.JobResult;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import software.amazon.awssdk.core.exception.SdkException;
+import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.s3.model.S3Object;
+
+import java.io.Closeable;
+import java.io.IOException;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.OptionalLong;
+import java.util.Set;
+import java.util.function.Supplier;
+
+/**
+ * Job {@code s3-export} (issue 5, hourly): exports every instance dataset to S3 as a chain of
+ * {@code zfs send} streams.
+ *
+ * <p>Per dataset: take a new export base {@code <dataset>@terrarium-export-<UTC stamp>} (sanoid
+ * only prunes {@code autosnap_*}); send it incrementally from the previous base when that base
+ * still exists locally, the newest committed manifest in S3 names it and the chain holds fewer
+ * than {@code maxIncrementals} incrementals; otherwise send a full stream. Only after the manifest
+ * is committed are the older {@code terrarium-export-*} snapshots destroyed (case C07: exactly one
+ * base remains, leftovers of a crashed run are cleaned, other snapshots are never touched). When
+ * the export fails only the new base is destroyed, so the previous base and the chain stay intact.
+ *
+ * <p>OK when S3 exports are disabled. FAILED when any instance failed or has no dataset.
+ */
+public final class S3ExportJob implements Job {
+    /** Job and route id. */
+    public static final String ID = "s3-export";
+    /** Name prefix of the export base snapshots. */
+    public static final String BASE_PREFIX = "terrarium-export-";
+    /** Longest chain of incrementals before the next export is a full again. */
+    public static final int DEFAULT_MAX_INCREMENTALS = 24;
+
+    private static final Logger LOG = LoggerFactory.getLogger(S3ExportJob.class);
+    private static final DateTimeFormatter STAMP = DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss'Z'")
+            .withZone(ZoneOffset.UTC);
+    private static final Duration BUSY_WAIT = Duration.ofSeconds(30);
+
+    /** The S3 side of one run (a seam for tests). */
+    public interface Target extends Closeable {
+        /** Ids of the committed manifests of {@code instance}, in any order. */
+        List<String> manifestIds(String instance) throws IOException;
+
+        /** Reads one manifest. */
+        Manifest manifest(String instance, String id) throws IOException, ManifestException;
+
+        /** Exports (see {@link S3Exporter#export}); returns the committed manifest. */
+        Manifest export(S3Exporter.Request req) throws IOException;
+
+        @Override
+        void close();
+    }
+
+    /** Opens the S3 side for the configured destination. */
+    @FunctionalInterface
+    public interface TargetFactory {
+        /** @throws IOException or IllegalArgumentException when the destination is unusable */
+        Target open(TerrariumConfig.S3 s3, String installationId, Clock clock) throws IOException;
+    }
+
+    private final Supplier<TerrariumConfig.S3> config;
+    private final Supplier<String> installationId;
+    private final CommandRunner runner;
+    private final ZfsAdapter zfs;
+    private final Supplier<List<InstanceDataset>> instances;
+    private final TargetFactory targets;
+    private final Clock clock;
+    private final int maxIncrementals;
+
+    /**
+     * @param config          the current {@code s3} section (read at each run)
+     * @param installationId  the installation id (names the folder under the prefix)
+     * @param runner          command seam (for {@code zfs get guid})
+     * @param zfs             zfs adapter
+     * @param instances       instance → dataset resolution
+     * @param targets         opens the S3 side ({@link #s3Target} in production)
+     * @param clock           time source (snapshot names, manifest ids)
+     * @param maxIncrementals incrementals after which the next export is a full
+     */
+    public S3ExportJob(Supplier<TerrariumConfig.S3> config, Supplier<String> installationId, CommandRunner runner,
+                       ZfsAdapter zfs, Supplier<List<InstanceDataset>> instances, TargetFactory targets, Clock clock,
+                       int maxIncrementals) {
+        this.config = config;
+        this.installationId = installationId;
+        this.runner = runner;
+        this.zfs = zfs;
+        this.instances = instances;
+        this.targets = targets;
+        this.clock = clock;
+        this.maxIncrementals = maxIncrementals;
+    }
+
+    @Override
+    public String id() {
+        return ID;
+    }
+
+    @Override
+    public String description() {
+        return "export every instance dataset to S3 (full or incremental zfs send, zstd, multipart)";
+    }
+
+    @Override
+    public String defaultSchedule() {
+        return "0 30 * * * ?";
+    }
+
+    @Override
+    public JobResult run() {
+        TerrariumConfig.S3 s3c = config.get();
+        if (s3c == null || !s3c.enabled()) {
+            return result(JobResult.Status.OK, "S3 exports are disabled", Map.of());
+        }
+        Map<String, Object> details = new LinkedHashMap<>();
+        List<Map<String, Object>> rows = new ArrayList<>();
+        List<String> errors = new ArrayList<>();
+        details.put("datasets", rows);
+        details.put("errors", errors);
+        List<InstanceDataset> list;
+        try {
+            list = instances.get();
+        } catch (RuntimeException e) {
+            errors.add("cannot list instances: " + e.getMessage());
+            return result(JobResult.Status.FAILED, "cannot list instances: " + e.getMessage(), details);
+        }
+        int ok = 0;
+        boolean warn = false;
+        try (Target target = targets.open(s3c, installationId.get(), clock)) {
+            for (InstanceDataset i : list) {
+                Map<String, Object> row = new LinkedHashMap<>();
+                row.put("instance", i.instance());
+                row.put("dataset", i.dataset());
+                rows.add(row);
+                if (!i.resolved()) {
+                    row.put("status", "failed");
+                    errors.add(i.instance() + ": " + i.problem());
+                    continue;
+                }
+                if (exportOne(target, i, row, errors)) {
+                    ok++;
+                    warn |= row.containsKey("cleanup_error");
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            errors.add("cannot open S3 destination: " + e.getMessage());
+            return result(JobResult.Status.FAILED, "cannot open S3 destination: " + e.getMessage(), details);
+        }
+        int failed = rows.size() - ok;
+        String summary = ok + " dataset(s) exported" + (failed == 0 ? "" : ", " + failed + " failed")
+                + (errors.isEmpty() ? "" : "; " + String.join("; ", errors));
+        JobResult.Status status = failed > 0 ? JobResult.Status.FAILED : warn ? JobResult.Status.WARNING : JobResult.Status.OK;
+        return result(status, summary, details);
+    }
+
+    /** Exports one dataset; fills {@code row}; returns whether the export was committed. */
+    private boolean exportOne(Target target, InstanceDataset i, Map<String, Object> row, List<String> errors) {
+        String ds = i.dataset();
+        String newBase = BASE_PREFIX + STAMP.format(clock.instant());
+        try {
+            zfs.snapshot(ds + "@" + newBase);
+        } catch (RuntimeException e) {
+            row.put("status", "failed");
+            errors.add(i.instance() + ": cannot snapshot " + ds + "@" + newBase + ": " + e.getMessage());
+            return false;
+        }
+        Manifest committed;
+        try {
+            String prev = previousBase(ds, newBase);
+            Manifest parent = chooseParent(target, i.instance(), ds, prev);
+            row.put("kind", parent == null ? "full" : "incremental");
+            String guid = runner.run(Command.of("zfs", "get", "-H", "-p", "-o", "value", "guid", ds + "@" + newBase))
+                    .stdout().strip();
+            S3Exporter.Request req = new S3Exporter.Request(i.instance(), ds, newBase, guid, parent, List.of(),
+                    OptionalLong.empty(), PartSizing.DEFAULT_FLOOR, 4, Compression.Engine.JNI,
+                    Map.of("terrarium", version()));
+            committed = target.export(req);
+        } catch (Exception e) {
+            row.put("status", "failed");
+            String msg = i.instance() + ": export of " + ds + "@" + newBase + " failed: " + e.getMessage();
+            try {
+                zfs.destroy(ds + "@" + newBase, false, BUSY_WAIT);
+            } catch (RuntimeException d) {
+                msg += "; destroying the new base failed too: " + d.getMessage();
+            }
+            errors.add(msg);
+            LOG.warn("{}", msg);
+            return false;
+        }
+        row.put("status", "ok");
+        row.put("bytes", committed.streamBytes());
+        row.put("manifest", committed.id());
+        // the manifest is committed: only now may the older bases go (C07)
+        try {
+            for (ZfsSnapshot s : zfs.snapshots(ds, false)) {
+                if (s.name().startsWith(BASE_PREFIX) && !s.name().equals(newBase)) {
+                    zfs.destroy(ds + "@" + s.name(), false, BUSY_WAIT);
+                }
+            }
+        } catch (RuntimeException e) {
+            row.put("cleanup_error", e.getMessage());
+            errors.add(i.instance() + ": exported, but removing older export bases failed: " + e.getMessage());
+        }
+        LOG.info("s3-export {}: {} {} bytes, manifest {}", i.instance(), row.get("kind"), committed.streamBytes(), committed.id());
+        return true;
+    }
+
+    /** The newest {@code terrarium-export-*} snapshot other than {@code newBase}, or {@code null}. */
+    private String previousBase(String ds, String newBase) {
+        return zfs.snapshots(ds, false).stream().map(ZfsSnapshot::name)
+                .filter(n -> n.startsWith(BASE_PREFIX) && !n.equals(newBase))
+                .max(Comparator.naturalOrder()).orElse(null);
+    }
+
+    /**
+     * The manifest to send incrementally from, or {@code null} for a full: the newest committed
+     * manifest of this dataset must name {@code prevBase} and its chain must be shorter than the limit.
+     */
+    Manifest chooseParent(Target target, String instance, String ds, String prevBase) throws IOException {
+        if (prevBase == null) {
+            return null;
+        }
+        List<String> ids = new ArrayList<>(target.manifestIds(instance));
+        ids.sort(Comparator.reverseOrder());
+        Manifest newest = null;
+        for (String id : ids) {
+            try {
+                Manifest m = target.manifest(instance, id);
+                if (ds.equals(m.dataset())) {
+                    newest = m;
+                    break;
+                }
+            } catch (ManifestException e) {
+                LOG.warn("s3-export {}: unreadable manifest {}: {}", instance, id, e.getMessage());
+                return null;
+            }
+        }
+        if (newest == null || !prevBase.equals(newest.snapshot())) {
+            return null;
+        }
+        int incrementals = 0;
+        Set<String> seen = new HashSet<>();
+        Manifest m = newest;
+        while (!m.full()) {
+            incrementals++;
+            if (incrementals >= maxIncrementals || !seen.add(m.id())) {
+                return null;
+            }
+            try {
+                m = target.manifest(instance, m.parentId());
+            } catch (IOException e) {
+                return null; // a broken chain: start a new one
+            }
+            if (m == null) {
+                return null;
+            }
+        }
+        return newest;
+    }
+
+    private static String version() {
+        String v = S3ExportJob.class.getPackage().getImplementationVersion();
+        return v == null ? "dev" : v;
+    }
+
+    /** The production {@link TargetFactory}: S3 through {@link S3ClientFactory}, manifests via {@link ExportKeys}. */
+    public static Target s3Target(TerrariumConfig.S3 s3c, String installationId, Clock clock) throws IOException {
+        if (installationId == null) {
+            throw new IllegalArgumentException("the configuration has no installation_id yet");
+        }
+        S3Settings settings = S3Settings.fromConfig(s3c);
+        S3Client s3 = S3ClientFactory.create(settings, 6);
+        S3Exporter exporter = new S3Exporter(s3, settings, installationId, clock);
+        ManifestCodec codec = new ManifestCodec();
+        return new Target() {
+            @Override
+            public List<String> manifestIds(String instance) throws IOException {
+                String dir = exporter.keys().instanceDir(instance) + "manifests/";
+                try {
+                    return s3.listObjectsV2Paginator(b -> b.bucket(settings.bucket()).prefix(dir)).contents().stream()
+                            .map(S3Object::key).filter(k -> k.endsWith(".json") && k.indexOf('/', dir.length()) < 0)
+                            .map(k -> k.substring(dir.length(), k.length() - ".json".length())).toList();
+                } catch (SdkException e) {
+                    throw new IOException("cannot list " + dir + ": " + e.getMessage(), e);
+                }
+            }
+
+            @Override
+            public Manifest manifest(String instance, String id) throws IOException, ManifestException {
+                String key = exporter.keys().manifest(instance, id);
+                byte[] body;
+                try {
+                    body = s3.getObjectAsBytes(b -> b.bucket(settings.bucket()).key(key)).asByteArray();
+                } catch (software.amazon.awssdk.services.s3.model.NoSuchKeyException e) {
+                    return null;
+                } catch (SdkException e) {
+                    throw new IOException("cannot read " + key + ": " + e.getMessage(), e);
+                }
+                return codec.read(body, settings.prefix());
+            }
+
+            @Override
+            public Manifest export(S3Exporter.Request req) throws IOException {
+                return exporter.export(req, x -> { });
+            }
+
+            @Override
+            public void close() {
+                s3.close();
+            }
+        };
+    }
+
+    private static JobResult result(JobResult.Status status, String summary, Map<String, Object> details) {
+        return new JobResult(ID, status, summary, null, null, 0, null, details);
+    }
+}
