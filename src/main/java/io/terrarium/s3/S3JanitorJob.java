@@ -17,7 +17,6 @@ import java.util.function.Supplier;
  * Job {@code s3-janitor}: aborts unfinished multipart uploads under the configured prefix older than
  * the threshold ({@link MultipartJanitor}, case C06). Daily by default. OK when S3 exports are
  * disabled (nothing to do); FAILED when the bucket cannot be listed or an abort failed.
- * (Not registered yet: wiring into App.jobs() comes with the s3-export route.)
  */
 public final class S3JanitorJob implements Job {
     /** Job and route id. */
