@@ -38,7 +38,9 @@ start_daemon() {
         return 0
     fi
     echo "starting the daemon (log: $LOG)"
-    setsid nohup "$TRM" daemon >>"$LOG" 2>&1 < /dev/null &
+    # dev host only: zfs-fuse lacks `zfs get -t`, which sanoid needs to list (and prune) snapshots;
+    # the shim fills the gap for sanoid and passes every other call through (docs/backups.md)
+    PATH="$ROOT/scripts/devhost/zfs-fuse-compat:$PATH" setsid nohup "$TRM" daemon >>"$LOG" 2>&1 < /dev/null &
     for _ in $(seq 1 300); do
         port=$(daemon_port || true)
         if [[ -n ${port:-} ]] && curl -sf "http://127.0.0.1:$port/observe/health" >/dev/null; then
