@@ -13,7 +13,6 @@ import software.amazon.awssdk.identity.spi.AwsCredentialsIdentity;
 import software.amazon.awssdk.identity.spi.IdentityProvider;
 import software.amazon.awssdk.identity.spi.IdentityProviders;
 
-import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 
 /**
@@ -31,7 +30,6 @@ import java.util.concurrent.CompletableFuture;
  * request; host, port, path, query and headers are unchanged), then sent over http.
  */
 final class LoopbackSigner implements HttpSigner<AwsCredentialsIdentity> {
-    private static final Set<String> LOOPBACK = Set.of("127.0.0.1", "localhost", "::1", "[::1]");
     private final HttpSigner<AwsCredentialsIdentity> delegate = AwsV4HttpSigner.create();
 
     /** The SigV4 auth scheme with this signer, for {@code S3ClientBuilder.putAuthScheme}. */
@@ -56,7 +54,8 @@ final class LoopbackSigner implements HttpSigner<AwsCredentialsIdentity> {
     }
 
     static boolean isLoopbackHttp(SdkHttpRequest r) {
-        return "http".equals(r.protocol()) && LOOPBACK.contains(r.host());
+        // the same rule that lets the configuration use plain http:// for an S3 endpoint at all
+        return "http".equals(r.protocol()) && io.terrarium.config.ConfigValidator.isLoopback(r.host());
     }
 
     @Override
