@@ -83,6 +83,12 @@ public record S3Settings(URI endpoint, String region, String bucket, String pref
                 storageClass, attemptTimeout);
     }
 
+    /** Same settings with another limit for one HTTP attempt. */
+    public S3Settings withAttemptTimeout(Duration t) {
+        return new S3Settings(endpoint, region, bucket, prefix, accessKey, secretKeyFile, profile, maxAttempts,
+                storageClass, t);
+    }
+
     /**
      * A prefix as stored: no leading {@code /}, no {@code ..} segment, ends with {@code /} (empty
      * stays empty, meaning the whole bucket).
