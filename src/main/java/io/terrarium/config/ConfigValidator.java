@@ -171,6 +171,14 @@ public final class ConfigValidator {
         if (s.secretKeyFile() != null && !s.secretKeyFile().startsWith("/")) {
             p.add("s3.secret_key_file: \"" + s.secretKeyFile() + "\" must be an absolute path (the secret itself never goes in the config)");
         }
+        var r = s.retention();
+        if (r.keepChains() < 1 || r.keepChains() > 1000) {
+            p.add("s3.retention.keep_chains: " + r.keepChains() + " is outside 1–1000 (the newest chain is always kept; "
+                    + "use a large number to keep more)");
+        }
+        if (r.keepPoints() < 0 || r.keepPoints() > 100_000) {
+            p.add("s3.retention.keep_points: " + r.keepPoints() + " is outside 0–100000");
+        }
     }
 
     private static final Pattern SSH_TARGET = Pattern.compile("[a-z_][a-z0-9_.-]{0,31}@[A-Za-z0-9.:\\[\\]-]{1,253}");

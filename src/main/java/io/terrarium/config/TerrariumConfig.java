@@ -192,21 +192,58 @@ public record TerrariumConfig(Integer version, String installationId, Domains do
      * @param prefix        key prefix under which Terrarium writes (default {@code terrarium/})
      * @param accessKey     access key id (not a secret by itself)
      * @param secretKeyFile absolute path of the file holding the secret key
+     * @param retention     how many chains / restore points per instance the exporter keeps in S3
      */
     @JsonInclude(JsonInclude.Include.NON_NULL)
-    @JsonPropertyOrder({"enabled", "provider", "endpoint", "region", "bucket", "prefix", "access_key", "secret_key_file"})
+    @JsonPropertyOrder({"enabled", "provider", "endpoint", "region", "bucket", "prefix", "access_key", "secret_key_file",
+            "retention"})
     public record S3(Boolean enabled, String provider, String endpoint, String region, String bucket,
-                     String prefix, String accessKey, String secretKeyFile) {
+                     String prefix, String accessKey, String secretKeyFile, Retention retention) {
         public S3 {
             enabled = enabled != null && enabled;
             provider = provider == null ? "generic" : provider;
             region = region == null ? "us-east-1" : region;
             prefix = prefix == null ? "terrarium/" : prefix;
+            retention = retention == null ? new Retention(null, null) : retention;
+        }
+
+        /** The section without a retention block (retention defaults). */
+        public S3(Boolean enabled, String provider, String endpoint, String region, String bucket,
+                  String prefix, String accessKey, String secretKeyFile) {
+            this(enabled, provider, endpoint, region, bucket, prefix, accessKey, secretKeyFile, null);
         }
 
         /** An S3 section with exports off. */
         public static S3 disabled() {
-            return new S3(false, null, null, null, null, null, null, null);
+            return new S3(false, null, null, null, null, null, null, null, null);
+        }
+
+        /** Copy with another retention block. */
+        public S3 withRetention(Retention r) {
+            return new S3(enabled, provider, endpoint, region, bucket, prefix, accessKey, secretKeyFile, r);
+        }
+    }
+
+    /**
+     * Chain-aware retention of S3 restore points (docs/s3.md "Retention"). The unit of deletion is
+     * a whole chain ({@code full → incremental …}): an incremental needs every manifest back to its
+     * full, so a chain is kept whole or removed whole. A chain is kept when it is one of the newest
+     * {@code keep_chains} complete chains of the instance, or when it holds one of the newest
+     * {@code keep_points} restore points. The newest complete chain is therefore always kept.
+     *
+     * @param keepChains complete chains to keep per instance (default {@value #DEFAULT_KEEP_CHAINS}, 1–1000)
+     * @param keepPoints newest restore points to keep per instance, with their whole chains
+     *                   (default 0: only {@code keep_chains} decides; 0–100000)
+     */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    @JsonPropertyOrder({"keep_chains", "keep_points"})
+    public record Retention(Integer keepChains, Integer keepPoints) {
+        /** Default {@code keep_chains}: the current chain and the one before it. */
+        public static final int DEFAULT_KEEP_CHAINS = 2;
+
+        public Retention {
+            keepChains = keepChains == null ? DEFAULT_KEEP_CHAINS : keepChains;
+            keepPoints = keepPoints == null ? 0 : keepPoints;
         }
     }
 

@@ -88,6 +88,33 @@ class ConfigCodecTest {
     }
 
     @Test
+    void s3RetentionDefaultsToTwoChainsAndNoPointCount() {
+        TerrariumConfig c = codec.parse("version: 1\n", "t");
+        assertThat(c.s3().retention().keepChains()).isEqualTo(2);
+        assertThat(c.s3().retention().keepPoints()).isZero();
+        TerrariumConfig set = codec.parse("s3:\n  retention:\n    keep_chains: 5\n    keep_points: 48\n", "t");
+        assertThat(set.s3().retention()).isEqualTo(new TerrariumConfig.Retention(5, 48));
+        assertThat(codec.write(set)).contains("  retention:\n    keep_chains: 5\n    keep_points: 48\n");
+    }
+
+    @Test
+    void rejectsS3RetentionOutOfRange() {
+        var e = org.junit.jupiter.api.Assertions.assertThrows(ConfigException.class,
+                () -> codec.parse("s3:\n  retention:\n    keep_chains: 0\n    keep_points: -1\n", "c.yaml"));
+        assertThat(e.problems()).containsExactly(
+                "c.yaml: s3.retention.keep_chains: 0 is outside 1–1000 (the newest chain is always kept; use a large number to keep more)",
+                "c.yaml: s3.retention.keep_points: -1 is outside 0–100000");
+    }
+
+    @Test
+    void rejectsUnknownS3RetentionKey() {
+        assertThatThrownBy(() -> codec.parse("s3:\n  retention:\n    keep_last: 3\n", "c.yaml"))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("unknown key \"keep_last\" in \"s3.retention\"")
+                .hasMessageContaining("keep_chains, keep_points");
+    }
+
+    @Test
     void loopbackHttpEndpointsAreAllowedForLocalS3() {
         TerrariumConfig c = codec.parse("s3:\n  endpoint: http://127.0.0.1:19000\n", "t");
         assertThat(c.s3().endpoint()).isEqualTo("http://127.0.0.1:19000");
