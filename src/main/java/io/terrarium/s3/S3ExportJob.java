@@ -5,6 +5,7 @@ import io.terrarium.backup.InstanceDataset;
 import io.terrarium.backup.Manifest;
 import io.terrarium.backup.ManifestCodec;
 import io.terrarium.backup.ManifestException;
+import io.terrarium.backup.RetentionPlanner;
 import io.terrarium.config.TerrariumConfig;
 import io.terrarium.host.exec.Command;
 import io.terrarium.host.exec.CommandRunner;
@@ -46,6 +47,11 @@ import java.util.function.Supplier;
  * base remains, leftovers of a crashed run are cleaned, other snapshots are never touched). When
  * the export fails only the new base is destroyed, so the previous base and the chain stay intact.
  *
+ * <p>After a committed export, retention runs for that instance ({@link RetentionPlanner}, config
+ * {@code s3.retention}): manifests of chains no longer kept are deleted newest first, then their
+ * volumes. A retention failure does not undo the export: the row gets {@code retention_error} and
+ * the run is WARNING.
+ *
  * <p>OK when S3 exports are disabled. FAILED when any instance failed or has no dataset.
  */
 public final class S3ExportJob implements Job {
@@ -71,6 +77,18 @@ public final class S3ExportJob implements Job {
 
         /** Exports (see {@link S3Exporter#export}); returns the committed manifest. */
         Manifest export(S3Exporter.Request req) throws IOException;
+
+        /** The key layout of this destination (prefix, installation id). */
+        ExportKeys keys();
+
+        /** Every object key under {@link ExportKeys#instanceDir} of {@code instance}. */
+        List<String> listKeys(String instance) throws IOException;
+
+        /**
+         * Deletes one object. One DeleteObject per key: s3proxy and some stores answer the batch
+         * DeleteObjects with 501, and DELETE requests are not billed on AWS.
+         */
+        void delete(String key) throws IOException;
 
         @Override
         void close();
@@ -163,7 +181,7 @@ public final class S3ExportJob implements Job {
                 }
                 if (exportOne(target, i, row, errors)) {
                     ok++;
-                    warn |= row.containsKey("cleanup_error");
+                    warn |= row.containsKey("cleanup_error") || row.containsKey("retention_error");
                 }
             }
         } catch (IOException | RuntimeException e) {
@@ -226,7 +244,83 @@ public final class S3ExportJob implements Job {
             errors.add(i.instance() + ": exported, but removing older export bases failed: " + e.getMessage());
         }
         LOG.info("s3-export {}: {} {} bytes, manifest {}", i.instance(), row.get("kind"), committed.streamBytes(), committed.id());
+        String retentionError = applyRetention(target, i.instance(), row);
+        if (retentionError != null) {
+            row.put("retention_error", retentionError);
+            errors.add(i.instance() + ": exported, but retention failed: " + retentionError);
+        }
         return true;
+    }
+
+    /**
+     * Runs retention for one instance (after its export committed). Manifests are deleted first,
+     * newest first; the first failed manifest delete stops the run before any volume is deleted, so
+     * no remaining manifest names a missing object. Volume delete failures leave orphans, which the
+     * next run removes.
+     *
+     * @return {@code null} when retention completed, else what failed
+     */
+    String applyRetention(Target target, String instance, Map<String, Object> row) {
+        TerrariumConfig.Retention policy = config.get().retention();
+        List<String> keys;
+        Map<String, Manifest> manifests = new java.util.HashMap<>();
+        try {
+            keys = target.listKeys(instance);
+            String dir = target.keys().instanceDir(instance) + "manifests/";
+            for (String k : keys) {
+                if (k.startsWith(dir) && k.endsWith(".json") && k.indexOf('/', dir.length()) < 0) {
+                    String id = k.substring(dir.length(), k.length() - ".json".length());
+                    try {
+                        Manifest m = target.manifest(instance, id);
+                        if (m != null) {
+                            manifests.put(id, m);
+                        }
+                    } catch (ManifestException | IllegalArgumentException e) {
+                        LOG.warn("s3-export {}: retention: unreadable manifest {}: {}", instance, id, e.getMessage());
+                    }
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            return "cannot list or read " + instance + "'s restore points: " + e.getMessage();
+        }
+        RetentionPlanner.Plan plan = RetentionPlanner.plan(target.keys(), instance, keys, manifests, policy);
+        Map<String, Object> r = new LinkedHashMap<>();
+        r.put("kept_points", plan.keptIds().size());
+        r.put("deleted_points", plan.deletedIds());
+        r.put("orphans", plan.orphanIds());
+        if (!plan.warnings().isEmpty()) {
+            r.put("warnings", plan.warnings());
+            plan.warnings().forEach(w -> LOG.warn("s3-export {}: retention: {}", instance, w));
+        }
+        row.put("retention", r);
+        int deleted = 0;
+        for (String k : plan.deleteManifests()) {
+            try {
+                target.delete(k);
+                deleted++;
+            } catch (IOException | RuntimeException e) {
+                r.put("deleted_objects", deleted);
+                return "deleting manifest " + k + " failed (" + e.getMessage() + "); its volumes and older manifests are kept";
+            }
+        }
+        List<String> failed = new ArrayList<>();
+        for (String k : plan.deleteVolumes()) {
+            try {
+                target.delete(k);
+                deleted++;
+            } catch (IOException | RuntimeException e) {
+                failed.add(k + ": " + e.getMessage());
+            }
+        }
+        r.put("deleted_objects", deleted);
+        if (!plan.empty()) {
+            LOG.info("s3-export {}: retention kept {} restore point(s), deleted {} ({} object(s))", instance,
+                    plan.keptIds().size(), plan.deletedIds(), deleted);
+        }
+        if (!failed.isEmpty()) {
+            return "deleting " + failed.size() + " volume object(s) failed (the next run retries): " + failed.get(0);
+        }
+        return null;
     }
 
     /** The newest {@code terrarium-export-*} snapshot other than {@code newBase}, or {@code null}. */
@@ -326,6 +420,31 @@ public final class S3ExportJob implements Job {
             @Override
             public Manifest export(S3Exporter.Request req) throws IOException {
                 return exporter.export(req, x -> { });
+            }
+
+            @Override
+            public ExportKeys keys() {
+                return exporter.keys();
+            }
+
+            @Override
+            public List<String> listKeys(String instance) throws IOException {
+                String dir = exporter.keys().instanceDir(instance);
+                try {
+                    return s3.listObjectsV2Paginator(b -> b.bucket(settings.bucket()).prefix(dir)).contents().stream()
+                            .map(S3Object::key).toList();
+                } catch (SdkException e) {
+                    throw new IOException("cannot list " + dir + ": " + e.getMessage(), e);
+                }
+            }
+
+            @Override
+            public void delete(String key) throws IOException {
+                try {
+                    s3.deleteObject(b -> b.bucket(settings.bucket()).key(key));
+                } catch (SdkException e) {
+                    throw new IOException("cannot delete " + key + ": " + e.getMessage(), e);
+                }
             }
 
             @Override

@@ -64,8 +64,14 @@ class S3ExportJobTest {
     }
 
     final class FakeTarget implements S3ExportJob.Target {
+        final io.terrarium.backup.ExportKeys keys = new io.terrarium.backup.ExportKeys("terrarium/", "inst");
         final Map<String, Manifest> manifests = new LinkedHashMap<>();
+        /** Volume keys stored. */
+        final TreeSet<String> volumes = new TreeSet<>();
         boolean fail;
+        int exports;
+        /** Key whose delete fails. */
+        String failDelete;
         final List<S3Exporter.Request> requests = new ArrayList<>();
 
         @Override
@@ -85,11 +91,41 @@ class S3ExportJobTest {
                 log.add("export failed");
                 throw new UploadFailedException("store said no", null);
             }
-            String id = "2026" + String.format("%04d", manifests.size()) + "-" + req.snapshotGuid();
+            String id = "2026" + String.format("%04d", exports++) + "-" + req.snapshotGuid();
             Manifest m = mf(id, req.snapshot(), req.parent());
             manifests.put(id, m);
+            volumes.add(keys.volume("web", id, 0));
             log.add("commit " + req.snapshot());
             return m;
+        }
+
+        @Override
+        public io.terrarium.backup.ExportKeys keys() {
+            return keys;
+        }
+
+        @Override
+        public List<String> listKeys(String instance) {
+            List<String> all = new ArrayList<>();
+            manifests.keySet().forEach(id -> all.add(keys.manifest(instance, id)));
+            all.addAll(volumes);
+            return all;
+        }
+
+        @Override
+        public void delete(String key) throws IOException {
+            if (key.equals(failDelete)) {
+                throw new IOException("503 Slow Down");
+            }
+            String dir = keys.instanceDir("web") + "manifests/";
+            if (key.startsWith(dir)) {
+                String id = key.substring(dir.length(), key.length() - ".json".length());
+                manifests.remove(id);
+                log.add("delete manifest " + id);
+            } else {
+                volumes.remove(key);
+                log.add("delete " + key.substring(keys.instanceDir("web").length()));
+            }
         }
 
         @Override
@@ -103,8 +139,10 @@ class S3ExportJobTest {
                 Map.of(), Instant.EPOCH, 10, List.of());
     }
 
+    TerrariumConfig.S3 cfg = ON;
+
     S3ExportJob job(int max) {
-        return new S3ExportJob(() -> ON, () -> "inst", runner, new ZfsAdapter(runner),
+        return new S3ExportJob(() -> cfg, () -> "inst", runner, new ZfsAdapter(runner),
                 () -> List.of(new InstanceDataset("web", "Running", DS, null)),
                 (s3, id, clock) -> target, Clock.fixed(now, ZoneOffset.UTC), max);
     }
@@ -224,5 +262,60 @@ class S3ExportJobTest {
         assertThat(row(r)).containsEntry("instance", "db").containsEntry("status", "failed");
         assertThat((List<?>) r.details().get("errors")).singleElement().asString().contains("no root disk");
         assertThat(runner.calls()).isEmpty();
+    }
+
+    @Test
+    void retentionRemovesTheOldestChainAfterTheCommitManifestsNewestFirstThenVolumes() {
+        cfg = ON.withRetention(new TerrariumConfig.Retention(1, 0));
+        for (int k = 0; k < 3; k++) {
+            run(2); // full 0000, incremental 0001, incremental 0002
+        }
+        log.clear();
+        JobResult r = run(2); // full 0003: a second chain → the first goes
+        assertThat(r.status()).isEqualTo(JobResult.Status.OK);
+        assertThat(row(r)).containsEntry("kind", "full");
+        assertThat(log).containsExactly("snapshot " + DS + "@terrarium-export-20261130T133000Z",
+                "commit terrarium-export-20261130T133000Z",
+                "destroy " + DS + "@terrarium-export-20261130T123000Z",
+                "delete manifest 20260002-1234", "delete manifest 20260001-1234", "delete manifest 20260000-1234",
+                "delete data/20260002-1234/stream.zst.0000", "delete data/20260001-1234/stream.zst.0000",
+                "delete data/20260000-1234/stream.zst.0000");
+        assertThat(target.manifests).containsOnlyKeys("20260003-1234");
+        @SuppressWarnings("unchecked")
+        Map<String, Object> ret = (Map<String, Object>) row(r).get("retention");
+        assertThat(ret).containsEntry("kept_points", 1).containsEntry("deleted_objects", 6)
+                .containsEntry("deleted_points", List.of("20260002-1234", "20260001-1234", "20260000-1234"));
+    }
+
+    @Test
+    void defaultRetentionKeepsTwoChains() {
+        for (int k = 0; k < 5; k++) {
+            run(1); // chains: [0,1] [2,3] [4]
+        }
+        assertThat(target.manifests).containsOnlyKeys("20260002-1234", "20260003-1234", "20260004-1234");
+    }
+
+    @Test
+    void aFailedManifestDeleteStopsRetentionBeforeAnyVolumeAndTheRunIsAWarning() {
+        cfg = ON.withRetention(new TerrariumConfig.Retention(1, 0));
+        run(1);
+        run(1);
+        target.failDelete = target.keys.manifest("web", "20260000-1234");
+        log.clear();
+        JobResult r = run(1); // chain [0,1] goes; deleting 0000 fails
+        assertThat(r.status()).isEqualTo(JobResult.Status.WARNING);
+        assertThat(row(r)).containsEntry("status", "ok");
+        assertThat((String) row(r).get("retention_error")).contains("20260000-1234").contains("503 Slow Down");
+        assertThat(log).containsSubsequence("delete manifest 20260001-1234").noneMatch(l -> l.startsWith("delete data/"));
+        // what is left is still a complete chain: the full 0000 (its volume too) and the new full
+        assertThat(target.manifests).containsOnlyKeys("20260000-1234", "20260002-1234");
+        assertThat(target.volumes).contains(target.keys.volume("web", "20260000-1234", 0));
+        // the next run finishes the job
+        target.failDelete = null;
+        JobResult r2 = run(1);
+        assertThat(r2.status()).isEqualTo(JobResult.Status.OK);
+        assertThat(target.manifests).containsOnlyKeys("20260002-1234", "20260003-1234");
+        assertThat(target.volumes).containsExactly(target.keys.volume("web", "20260002-1234", 0),
+                target.keys.volume("web", "20260003-1234", 0));
     }
 }
