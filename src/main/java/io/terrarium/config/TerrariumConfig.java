@@ -66,6 +66,11 @@ public record TerrariumConfig(Integer version, String installationId, Domains do
         return new TerrariumConfig(version, installationId, domains, e, lxd, zfs, daemon, s3, proxy, backups);
     }
 
+    /** Copy with another S3 section. */
+    public TerrariumConfig withS3(S3 s) {
+        return new TerrariumConfig(version, installationId, domains, emails, lxd, zfs, daemon, s, proxy, backups);
+    }
+
     /** Copy with other backup settings. */
     public TerrariumConfig withBackups(Backups b) {
         return new TerrariumConfig(version, installationId, domains, emails, lxd, zfs, daemon, s3, proxy, b);
