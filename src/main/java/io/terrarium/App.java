@@ -156,6 +156,17 @@ public final class App {
      */
     public static final Duration JANITOR_THRESHOLD = Duration.ofHours(24);
 
+    private volatile io.terrarium.s3.ExportProgress exportProgress = io.terrarium.s3.ExportProgress.NONE;
+
+    /**
+     * Sets the listener that in-process {@code s3-export} runs tell their progress (the CLI's
+     * progress bar); the daemon keeps {@link io.terrarium.s3.ExportProgress#NONE}.
+     */
+    public App withExportProgress(io.terrarium.s3.ExportProgress listener) {
+        this.exportProgress = listener == null ? io.terrarium.s3.ExportProgress.NONE : listener;
+        return this;
+    }
+
     /** Every job the daemon runs, for a given configuration. */
     public List<Job> jobs(TerrariumConfig config) {
         return List.of(new HostFactsJob(new HostFactsProbe(runner(), zfs(), lxd(), config.zfs().pool(), Clock.systemUTC()),
@@ -167,7 +178,7 @@ public final class App {
                 new io.terrarium.s3.S3JanitorJob(config::s3, JANITOR_THRESHOLD, Clock.systemUTC()),
                 new io.terrarium.s3.S3ExportJob(config::s3, config::installationId, runner(), zfs(),
                         () -> datasets(config).resolveAll(), io.terrarium.s3.S3ExportJob::s3Target, Clock.systemUTC(),
-                        io.terrarium.s3.S3ExportJob.DEFAULT_MAX_INCREMENTALS));
+                        io.terrarium.s3.S3ExportJob.DEFAULT_MAX_INCREMENTALS).progress(exportProgress));
     }
 
     /**

@@ -1,11 +1,14 @@
 package io.terrarium.cli;
 
+import io.terrarium.App;
+import io.terrarium.daemon.JobTrigger;
 import io.terrarium.s3.S3ExportJob;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Spec;
 
+import java.time.Clock;
 import java.util.concurrent.Callable;
 
 /** {@code terrariumctl backup export}: triggers the {@code s3-export} job now. */
@@ -14,7 +17,10 @@ import java.util.concurrent.Callable;
         "after the manifest is committed remove the older export bases (docs/s3.md \"Scheduled exports\").",
         "Exports every instance (no --instance filter: the job trigger takes no arguments).",
         "Runs inside the daemon when it is up (a run in progress makes this trigger REJECTED),",
-        "otherwise in this process. Exit 1 on FAILED or REJECTED."},
+        "otherwise in this process. Exit 1 on FAILED or REJECTED.",
+        "In this process on a terminal, a progress bar shows the bytes of the zfs send stream, the rate and,",
+        "where zfs send -n -P can estimate the size (OpenZFS), the ETA; on a pipe, plain progress lines go to stderr.",
+        "After each committed export, retention removes chains beyond s3.retention (docs/s3.md \"Retention\")."},
         footerHeading = "%nExamples:%n",
         footer = {"  terrariumctl backup export", "  terrariumctl backup export --format json"})
 public final class BackupExportCommand implements Callable<Integer> {
@@ -29,6 +35,12 @@ public final class BackupExportCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        App app = TerrariumCommand.app(spec);
+        if (format.format() == Format.table && new JobTrigger(app).runningDaemon() == null) {
+            // in-process: a bar on a terminal, plain lines on a pipe or in a log (stderr; stdout keeps the result)
+            app.withExportProgress(System.console() != null ? new ExportProgressDisplay.Bar(System.err)
+                    : new ExportProgressDisplay.Lines(spec.commandLine().getErr(), Clock.systemUTC()));
+        }
         return JobRun.triggerAndPrint(spec, S3ExportJob.ID, format.format(), 43200, "datasets");
     }
 }

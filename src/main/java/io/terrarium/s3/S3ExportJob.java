@@ -75,8 +75,8 @@ public final class S3ExportJob implements Job {
         /** Reads one manifest. */
         Manifest manifest(String instance, String id) throws IOException, ManifestException;
 
-        /** Exports (see {@link S3Exporter#export}); returns the committed manifest. */
-        Manifest export(S3Exporter.Request req) throws IOException;
+        /** Exports (see {@link S3Exporter#export}), telling {@code progress}; returns the committed manifest. */
+        Manifest export(S3Exporter.Request req, ExportProgress progress) throws IOException;
 
         /** The key layout of this destination (prefix, installation id). */
         ExportKeys keys();
@@ -109,6 +109,7 @@ public final class S3ExportJob implements Job {
     private final TargetFactory targets;
     private final Clock clock;
     private final int maxIncrementals;
+    private ExportProgress progress = ExportProgress.NONE;
 
     /**
      * @param config          the current {@code s3} section (read at each run)
@@ -216,7 +217,15 @@ public final class S3ExportJob implements Job {
             S3Exporter.Request req = new S3Exporter.Request(i.instance(), ds, newBase, guid, parent, List.of(),
                     OptionalLong.empty(), PartSizing.DEFAULT_FLOOR, 4, Compression.Engine.JNI,
                     Map.of("terrarium", version()));
-            committed = target.export(req);
+            progress.start(i.instance(), parent == null ? "full" : "incremental",
+                    estimate(ds, newBase, parent == null ? null : parent.snapshot()));
+            boolean done = false;
+            try {
+                committed = target.export(req, progress);
+                done = true;
+            } finally {
+                progress.finish(done);
+            }
         } catch (Exception e) {
             row.put("status", "failed");
             String msg = i.instance() + ": export of " + ds + "@" + newBase + " failed: " + e.getMessage();
@@ -323,6 +332,25 @@ public final class S3ExportJob implements Job {
         return null;
     }
 
+    /** Sets the listener told about each dataset's progress (the CLI's progress bar); default none. */
+    public S3ExportJob progress(ExportProgress listener) {
+        this.progress = listener == null ? ExportProgress.NONE : listener;
+        return this;
+    }
+
+    /** {@code zfs send -n -P} size of the stream, where the host's ZFS can estimate; else empty. */
+    private OptionalLong estimate(String ds, String snap, String base) {
+        try {
+            if (progress == ExportProgress.NONE || !zfs.capabilities().sizeEstimate()) {
+                return OptionalLong.empty();
+            }
+            return ZfsStreamCommands.parseEstimate(runner.run(ZfsStreamCommands.estimate(ds, snap, base)).stdout());
+        } catch (RuntimeException e) {
+            LOG.debug("no size estimate for {}@{}: {}", ds, snap, e.getMessage());
+            return OptionalLong.empty();
+        }
+    }
+
     /** The newest {@code terrarium-export-*} snapshot other than {@code newBase}, or {@code null}. */
     private String previousBase(String ds, String newBase) {
         return zfs.snapshots(ds, false).stream().map(ZfsSnapshot::name)
@@ -418,8 +446,8 @@ public final class S3ExportJob implements Job {
             }
 
             @Override
-            public Manifest export(S3Exporter.Request req) throws IOException {
-                return exporter.export(req, x -> { });
+            public Manifest export(S3Exporter.Request req, ExportProgress progress) throws IOException {
+                return exporter.export(req, progress::uploaded, progress::sent);
             }
 
             @Override

@@ -88,10 +88,59 @@ public final class S3Exporter {
      * @throws IOException when anything failed (nothing committed, see class doc)
      */
     public Manifest export(Request req, LongConsumer progress) throws IOException {
+        return export(req, progress, n -> { });
+    }
+
+    /**
+     * Same as {@link #export(Request, LongConsumer)}, also telling {@code sent} how many bytes of
+     * the uncompressed {@code zfs send} stream were read (what a {@code zfs send -n -P} estimate
+     * counts, so a progress bar can show an ETA).
+     *
+     * @param uploaded told the compressed bytes of each part as it is cut
+     * @param sent     told each chunk of uncompressed bytes read from {@code zfs send}
+     */
+    public Manifest export(Request req, LongConsumer uploaded, LongConsumer sent) throws IOException {
         Command send = ZfsStreamCommands.send(req.dataset(), req.snapshot(),
                 req.parent() == null ? null : req.parent().snapshot(), req.sendFlags());
         try (StreamingProcess zfs = StreamingProcess.start(send)) {
-            return exportStream(req, zfs.stdout(), progress);
+            return exportStream(req, new CountingInputStream(zfs.stdout(), sent), uploaded);
+        }
+    }
+
+    /** Tells a listener the bytes read through it. */
+    static final class CountingInputStream extends java.io.FilterInputStream {
+        private final LongConsumer listener;
+
+        CountingInputStream(InputStream in, LongConsumer listener) {
+            super(in);
+            this.listener = listener;
+        }
+
+        @Override
+        public int read() throws IOException {
+            int b = super.read();
+            if (b >= 0) {
+                listener.accept(1);
+            }
+            return b;
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) throws IOException {
+            int n = super.read(b, off, len);
+            if (n > 0) {
+                listener.accept(n);
+            }
+            return n;
+        }
+
+        @Override
+        public long skip(long n) throws IOException {
+            long k = super.skip(n);
+            if (k > 0) {
+                listener.accept(k);
+            }
+            return k;
         }
     }
 

@@ -47,6 +47,33 @@ public final class ZfsStreamCommands {
         return new Command("zfs", args, STREAM_TIMEOUT, null, null);
     }
 
+    /**
+     * {@code zfs send -n -P [-i @base] dataset@snapshot}: a dry run that prints the stream's size
+     * (OpenZFS; see {@link #parseEstimate}). Only where {@code ZfsCapabilities.sizeEstimate()}.
+     */
+    public static Command estimate(String dataset, String snapshot, String base) {
+        Command send = send(dataset, snapshot, base, List.of());
+        List<String> args = new ArrayList<>(send.argv().subList(1, send.argv().size()));
+        args.add(1, "-n");
+        args.add(2, "-P");
+        return new Command("zfs", args, Duration.ofMinutes(5), null, null);
+    }
+
+    /**
+     * The byte count of {@code zfs send -n -P} output: the tab-separated line {@code size <bytes>}.
+     *
+     * @return the size, or empty when no such line is present
+     */
+    public static java.util.OptionalLong parseEstimate(String out) {
+        for (String line : out.split("\n")) {
+            String[] f = line.strip().split("\\s+");
+            if (f.length == 2 && f[0].equals("size") && f[1].matches("[0-9]{1,19}")) {
+                return java.util.OptionalLong.of(Long.parseLong(f[1]));
+            }
+        }
+        return java.util.OptionalLong.empty();
+    }
+
     /** {@code zfs receive [-F] [-u] target}: the snapshot name comes from the stream. */
     public static Command receive(String target, boolean force, boolean noMount) {
         checkDataset(target);

@@ -85,7 +85,7 @@ class S3ExportJobTest {
         }
 
         @Override
-        public Manifest export(S3Exporter.Request req) throws IOException {
+        public Manifest export(S3Exporter.Request req, ExportProgress progress) throws IOException {
             requests.add(req);
             if (fail) {
                 log.add("export failed");

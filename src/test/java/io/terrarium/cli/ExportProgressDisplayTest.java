@@ -1,0 +1,107 @@
+package io.terrarium.cli;
+
+import me.tongfei.progressbar.DelegatingProgressBarConsumer;
+import org.junit.jupiter.api.Test;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.time.ZoneOffset;
+import java.util.List;
+import java.util.OptionalLong;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** The pieces of the export progress display: units, rate, ETA, plain lines, and the TTY bar. */
+class ExportProgressDisplayTest {
+    static final long MIB = 1L << 20;
+
+    @Test
+    void bytesInBinaryUnits() {
+        assertThat(ExportProgressDisplay.bytes(0)).isEqualTo("0 B");
+        assertThat(ExportProgressDisplay.bytes(1023)).isEqualTo("1023 B");
+        assertThat(ExportProgressDisplay.bytes(1536)).isEqualTo("1.5 KiB");
+        assertThat(ExportProgressDisplay.bytes(2L << 30)).isEqualTo("2.0 GiB");
+        assertThat(ExportProgressDisplay.bytes(5L << 40)).isEqualTo("5.0 TiB");
+    }
+
+    @Test
+    void rateAndEta() {
+        assertThat(ExportProgressDisplay.rate(100 * MIB, Duration.ofSeconds(4))).isEqualTo("25.0 MiB/s");
+        assertThat(ExportProgressDisplay.rate(1, Duration.ZERO)).isEqualTo("-");
+        // 1 GiB of 4 GiB in 10 s → 30 s left
+        assertThat(ExportProgressDisplay.eta(1L << 30, OptionalLong.of(4L << 30), Duration.ofSeconds(10))).isEqualTo("0:00:30");
+        assertThat(ExportProgressDisplay.eta(1, OptionalLong.of(7200), Duration.ofSeconds(1))).isEqualTo("1:59:59");
+        assertThat(ExportProgressDisplay.eta(10, OptionalLong.empty(), Duration.ofSeconds(1))).isEmpty();
+        assertThat(ExportProgressDisplay.eta(0, OptionalLong.of(10), Duration.ofSeconds(1))).isEmpty();
+        assertThat(ExportProgressDisplay.eta(20, OptionalLong.of(10), Duration.ofSeconds(1))).isEmpty();
+    }
+
+    static final class StepClock extends Clock {
+        Instant now = Instant.parse("2026-11-30T12:00:00Z");
+
+        @Override
+        public ZoneId getZone() {
+            return ZoneOffset.UTC;
+        }
+
+        @Override
+        public Clock withZone(ZoneId zone) {
+            return this;
+        }
+
+        @Override
+        public Instant instant() {
+            return now;
+        }
+    }
+
+    @Test
+    void plainLinesAtStartAtMostEveryThirtySecondsAndAtTheEnd() {
+        StringWriter sw = new StringWriter();
+        StepClock clock = new StepClock();
+        var lines = new ExportProgressDisplay.Lines(new PrintWriter(sw), clock);
+        lines.start("web", "full", OptionalLong.of(400 * MIB));
+        clock.now = clock.now.plusSeconds(10);
+        lines.sent(50 * MIB); // 10 s: no line yet
+        clock.now = clock.now.plusSeconds(20);
+        lines.sent(50 * MIB); // 30 s: a line
+        lines.uploaded(40 * MIB);
+        clock.now = clock.now.plusSeconds(5);
+        lines.sent(10 * MIB); // 35 s: too soon
+        lines.finish(true);
+        assertThat(sw.toString().lines().toList()).containsExactly(
+                "web: full export started, zfs send estimates 400.0 MiB",
+                "web: 100.0 MiB of ~400.0 MiB sent, 0 B compressed, 3.3 MiB/s, ETA 0:01:30",
+                "web: done, 110.0 MiB sent, 40.0 MiB compressed in 35 s (3.1 MiB/s)");
+    }
+
+    @Test
+    void plainLinesWithoutAnEstimateHaveNoEta() {
+        StringWriter sw = new StringWriter();
+        StepClock clock = new StepClock();
+        var lines = new ExportProgressDisplay.Lines(new PrintWriter(sw), clock);
+        lines.start("db", "incremental", OptionalLong.empty());
+        clock.now = clock.now.plusSeconds(30);
+        lines.sent(3 * MIB);
+        lines.finish(false);
+        assertThat(sw.toString().lines().toList()).containsExactly("db: incremental export started",
+                "db: 3.0 MiB sent, 0 B compressed, 102.4 KiB/s", "db: failed, 3.0 MiB sent, 0 B compressed in 30 s (102.4 KiB/s)");
+    }
+
+    @Test
+    void theBarShowsTaskBytesAndTheCompressedSize() {
+        List<String> frames = new CopyOnWriteArrayList<>();
+        var bar = new ExportProgressDisplay.Bar(new DelegatingProgressBarConsumer(frames::add, 120));
+        bar.start("web", "full", OptionalLong.of(8 * MIB));
+        bar.sent(4 * MIB);
+        bar.uploaded(MIB);
+        bar.finish(true);
+        String last = frames.get(frames.size() - 1);
+        assertThat(last).startsWith("web full 100%").contains("8/8 MiB").contains("done, zstd 1.0 MiB");
+    }
+}
