@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # S3 export benchmark on the development host (issue 5): a >= 2 GiB `zfs send` stream exported by
 # Terrarium's streaming uploader vs `zfs send | zstd -T0 | rclone rcat` into the same s3proxy, with the
-# physical limits (zfs send alone, zstd alone, S3 ingest alone) and the export's peak RSS at 1 vs 4 GiB.
+# physical limits (zfs send alone, zstd alone, S3 ingest alone), the export's peak RSS at 1 vs 4 GiB,
+# the restore of that stream into `zfs receive` vs `rclone cat | zstd -d | zfs receive`, and an
+# incremental export of a 1 MiB change on a 1 GiB dataset vs its full export.
 #
 # Usage: scripts/bench-s3.sh [GiB of dataset data, default 2]
 # Needs: scripts/devhost.sh up (zfs-fuse pool, s3proxy), rclone, zstd, GNU time. Cleans up after itself.
@@ -14,6 +16,7 @@ MNT="/var/tmp/bench-s3-$N"
 SPOOL="/var/tmp/bench-s3-$N.stream"
 PREFIX="bench-s3-$N/"
 RESULTS=()
+OUTF="/var/tmp/bench-s3-$N.out"
 
 log() { echo "[bench-s3] $*" >&2; }
 now() { date +%s.%N; }
@@ -23,9 +26,11 @@ mibs() { echo "scale=1; $1 / 1048576 / $2" | bc; }
 cleanup() {
   log "cleaning up"
   rclone purge ":s3:$TERRARIUM_DEV_S3_BUCKET/$PREFIX" >/dev/null 2>&1 || true
-  rm -f "$SPOOL" "$SPOOL.zst"
-  for i in 1 2 3 4 5; do zfs destroy -r "$DS" 2>/dev/null && break; sleep 1; done
-  rmdir "$MNT" 2>/dev/null || true
+  rm -f "$SPOOL" "$SPOOL.zst" "$OUTF"
+  for d in "$DS-rt" "$DS-rc" "$DS-inc" "$DS"; do
+    for i in 1 2 3 4 5; do zfs list "$d" >/dev/null 2>&1 || break; zfs destroy -r "$d" 2>/dev/null && break; sleep 1; done
+  done
+  rmdir "$MNT" "$MNT-inc" 2>/dev/null || true
 }
 
 row() { RESULTS+=("| $1 | $2 | $3 | $4 |"); log "$1: $2 s, $3 MiB/s, $4"; }
@@ -41,6 +46,22 @@ time_rss() {
 java_export() {
   time_rss java -Xmx256m -cp "$CP" io.terrarium.s3.ExportMemoryMain "$1" "$2" "$3" "$4" "$PREFIX$5/"
 }
+
+# bench_main export|restore ARGS… (BenchS3Main: S3Exporter / S3Restorer as the jobs use them) → T, RSS,
+# RBYTES (stored bytes) and RMANIFEST from its RESULT line
+bench_main() {
+  time_rss java -Xmx256m -cp "$CP" io.terrarium.s3.BenchS3Main "$@" > "$OUTF"
+  RBYTES=$(sed -n 's/^RESULT .*bytes=\([0-9]*\).*/\1/p' "$OUTF")
+  RMANIFEST=$(sed -n 's/^RESULT .*manifest=\([^ ]*\).*/\1/p' "$OUTF")
+}
+
+# fill DIR GIB: 1 MiB of /dev/urandom, 1 MiB of zeros, alternating (zstd halves it)
+fill() {
+  for _ in $(seq 1 $(($2 * 512))); do head -c 1048576 /dev/urandom; head -c 1048576 /dev/zero; done > "$1/data.bin"
+  sync
+}
+
+guid() { zfs get -H -o value guid "$1"; }
 
 main() {
   cd "$(dirname "$0")/.."
@@ -60,8 +81,8 @@ main() {
 
   log "filling $DS with $GIB GiB (1 MiB of /dev/urandom, 1 MiB of zeros, alternating)"
   zfs create -o mountpoint="$MNT" "$DS"
-  for _ in $(seq 1 $((GIB * 512))); do head -c 1048576 /dev/urandom; head -c 1048576 /dev/zero; done > "$MNT/data.bin"
-  sync; zfs snapshot "$DS@b1"
+  fill "$MNT" "$GIB"
+  zfs snapshot "$DS@b1"
   zfs send "$DS@b1" > "$SPOOL"   # warms the cache; the spool is only for the "alone" references
   local bytes; bytes=$(stat -c %s "$SPOOL")
   zstd -q -T0 -3 -c "$SPOOL" > "$SPOOL.zst"
@@ -84,6 +105,30 @@ main() {
   row "Terrarium: zfs send → zstd-jni → uploader (16 MiB × 4)" "$T" "$(mibs "$bytes" "$T")" "JVM RSS $RSS MiB; $(echo "scale=2; $trc / $T" | bc)× rclone"
   java_export "zfs send $DS@b1" 16 4 cli export-cli
   row "Terrarium: zfs send → zstd CLI -T0 → uploader (16 MiB × 4)" "$T" "$(mibs "$bytes" "$T")" "JVM RSS $RSS MiB; $(echo "scale=2; $trc / $T" | bc)× rclone"
+
+  log "restore: the same send stream from s3proxy into zfs receive"
+  bench_main export "$DS" b1 - "${PREFIX}tr/"
+  local m1=$RMANIFEST sbytes=$RBYTES
+  row "Terrarium export with manifest (S3Exporter as s3-export runs it)" "$T" "$(mibs "$bytes" "$T")" "JVM RSS $RSS MiB; $sbytes bytes stored"
+  time_rss sh -c "rclone cat :s3:$TERRARIUM_DEV_S3_BUCKET/${PREFIX}rclone.zst | zstd -q -d -c | zfs receive -F $DS-rc"
+  local trr=$T
+  row "baseline: rclone cat \| zstd -d \| zfs receive" "$T" "$(mibs "$bytes" "$T")" "pipeline max RSS $RSS MiB; guid $( [ "$(guid "$DS-rc@b1")" = "$(guid "$DS@b1")" ] && echo matches || echo DIFFERS)"
+  zfs destroy -r "$DS-rc"
+  bench_main restore "${PREFIX}tr/" "$DS-rt" "$m1"
+  row "Terrarium restore: plan (HEAD) → GetObject → SHA-256 per part → zstd-jni -d → zfs receive" "$T" "$(mibs "$bytes" "$T")" "JVM RSS $RSS MiB; $(echo "scale=2; $trr / $T" | bc)× rclone; guid $( [ "$(guid "$DS-rt@b1")" = "$(guid "$DS@b1")" ] && echo matches || echo DIFFERS)"
+  zfs destroy -r "$DS-rt"
+
+  log "incremental: 1 MiB changed on a 1 GiB dataset"
+  zfs create -o mountpoint="$MNT-inc" "$DS-inc"
+  fill "$MNT-inc" 1
+  zfs snapshot "$DS-inc@i1"
+  bench_main export "$DS-inc" i1 - "${PREFIX}inc/"
+  local mi=$RMANIFEST fullbytes=$RBYTES tfull=$T
+  row "full export of the 1 GiB dataset" "$T" "$(mibs 1073741824 "$T") (of the data)" "$RBYTES bytes uploaded, JVM RSS $RSS MiB"
+  dd if=/dev/urandom of="$MNT-inc/data.bin" bs=1M count=1 seek=300 conv=notrunc status=none
+  sync; zfs snapshot "$DS-inc@i2"
+  bench_main export "$DS-inc" i2 "$mi" "${PREFIX}inc/"
+  row "incremental export after a 1 MiB change" "$T" "-" "$RBYTES bytes uploaded ($(echo "scale=2; 100 * $RBYTES / $fullbytes" | bc) % of the full), $(echo "scale=1; $tfull / $T" | bc)× faster"
 
   local gen='b=$(mktemp); head -c 1048576 /dev/urandom > $b; i=0; while [ $i -lt COUNT ]; do cat $b; i=$((i+1)); done; rm -f $b'
   java_export "${gen/COUNT/1024}" 16 4 raw rss-1g

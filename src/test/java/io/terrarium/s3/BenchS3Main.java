@@ -1,0 +1,63 @@
+package io.terrarium.s3;
+
+import io.terrarium.backup.ExportKeys;
+import io.terrarium.backup.Manifest;
+import io.terrarium.backup.ManifestCodec;
+import software.amazon.awssdk.services.s3.S3Client;
+
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.OptionalLong;
+
+/**
+ * The export and restore paths of scripts/bench-s3.sh in a JVM of their own ({@code -Xmx256m}),
+ * against the dev host's s3proxy, through the production classes ({@link S3Exporter},
+ * {@link S3Restorer}). Prints one {@code RESULT …} line.
+ *
+ * <pre>
+ *   export  &lt;dataset&gt; &lt;snapshot&gt; &lt;parent manifest id | -&gt; &lt;prefix&gt;
+ *           → RESULT bytes=&lt;stored bytes&gt; seconds=… manifest=&lt;id&gt;
+ *   restore &lt;prefix&gt; &lt;target dataset&gt; &lt;manifest id&gt;…   (full first)
+ *           → RESULT bytes=&lt;stored bytes read&gt; seconds=…
+ * </pre>
+ */
+public final class BenchS3Main {
+    static final String INSTALLATION = "bench-0001";
+    static final String INSTANCE = "bench";
+
+    private BenchS3Main() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        S3Settings s = DevS3.settings("bench").withPrefix(args[args[0].equals("export") ? 4 : 1]);
+        ExportKeys keys = new ExportKeys(s.prefix(), INSTALLATION);
+        ManifestCodec codec = new ManifestCodec();
+        try (S3Client s3 = S3ClientFactory.create(s, 6)) {
+            long t0 = System.nanoTime();
+            if (args[0].equals("export")) {
+                Manifest parent = args[3].equals("-") ? null : codec.read(s3.getObjectAsBytes(b -> b.bucket(s.bucket())
+                        .key(keys.manifest(INSTANCE, args[3]))).asByteArray(), s.prefix());
+                String guid = new io.terrarium.host.exec.CamelExecCommandRunner().run(io.terrarium.host.exec.Command.of(
+                        "zfs", "get", "-H", "-o", "value", "guid", args[1] + "@" + args[2])).stdout().strip();
+                var req = new S3Exporter.Request(INSTANCE, args[1], args[2], guid, parent, List.of(), OptionalLong.empty(),
+                        PartSizing.DEFAULT_FLOOR, 4, Compression.Engine.JNI, Map.of("terrarium", "bench"));
+                Manifest m = new S3Exporter(s3, s, INSTALLATION, Clock.systemUTC()).export(req, n -> { });
+                System.out.printf("RESULT bytes=%d seconds=%.2f manifest=%s%n", m.streamBytes(),
+                        (System.nanoTime() - t0) / 1e9, m.id());
+            } else {
+                List<Manifest> chain = new ArrayList<>();
+                for (int i = 3; i < args.length; i++) {
+                    String id = args[i];
+                    chain.add(codec.read(s3.getObjectAsBytes(b -> b.bucket(s.bucket()).key(keys.manifest(INSTANCE, id)))
+                            .asByteArray(), s.prefix()));
+                }
+                S3Restorer r = new S3Restorer(s3, s.bucket());
+                r.restore(r.plan(chain), m -> ZfsStreamCommands.receive(args[2], true, false));
+                System.out.printf("RESULT bytes=%d seconds=%.2f%n", chain.stream().mapToLong(Manifest::streamBytes).sum(),
+                        (System.nanoTime() - t0) / 1e9);
+            }
+        }
+    }
+}
