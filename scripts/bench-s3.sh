@@ -61,7 +61,7 @@ fill() {
   sync
 }
 
-guid() { zfs get -H -o value guid "$1"; }
+guid() { zfs get -H -p -o value guid "$1"; }
 
 main() {
   cd "$(dirname "$0")/.."

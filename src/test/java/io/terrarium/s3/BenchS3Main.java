@@ -40,7 +40,7 @@ public final class BenchS3Main {
                 Manifest parent = args[3].equals("-") ? null : codec.read(s3.getObjectAsBytes(b -> b.bucket(s.bucket())
                         .key(keys.manifest(INSTANCE, args[3]))).asByteArray(), s.prefix());
                 String guid = new io.terrarium.host.exec.CamelExecCommandRunner().run(io.terrarium.host.exec.Command.of(
-                        "zfs", "get", "-H", "-o", "value", "guid", args[1] + "@" + args[2])).stdout().strip();
+                        "zfs", "get", "-H", "-p", "-o", "value", "guid", args[1] + "@" + args[2])).stdout().strip();
                 var req = new S3Exporter.Request(INSTANCE, args[1], args[2], guid, parent, List.of(), OptionalLong.empty(),
                         PartSizing.DEFAULT_FLOOR, 4, Compression.Engine.JNI, Map.of("terrarium", "bench"));
                 Manifest m = new S3Exporter(s3, s, INSTALLATION, Clock.systemUTC()).export(req, n -> { });
