@@ -146,12 +146,7 @@ public final class SetS3Command implements Callable<Integer> {
                 + ", bucket " + s.bucket() + ", prefix " + s.prefix() + ", access key " + s.accessKey()
                 + ", secret key in " + s.secretKeyFile() + ", retention keep_chains " + s.retention().keepChains()
                 + " keep_points " + s.retention().keepPoints());
-        var daemon = new io.terrarium.daemon.JobTrigger(app).runningDaemon();
-        if (daemon != null) {
-            // the daemon builds its jobs from the configuration it started with
-            out.println("note: the running daemon (pid " + daemon.pid() + ") exports with the settings it started with; "
-                    + "restart it to use these (systemctl restart terrarium)");
-        }
+        out.println("a running daemon uses these from its next s3-export run (jobs read the stored configuration on every run)");
         out.flush();
         if (noApply) {
             return ExitCodes.OK;

@@ -82,7 +82,9 @@ public final class TerrariumDaemon {
         Main main = new Main();
         properties().forEach(main::addInitialProperty);
         long pid = ProcessHandle.current().pid();
-        JobRoutes routes = new JobRoutes(app.jobs(config), config.daemon().schedules(), true,
+        // jobs read the stored configuration on every run: `set …` takes effect without a restart
+        JobRoutes routes = new JobRoutes(CurrentConfigJob.wrapAll(config, () -> app.configStore().load().config(), app::jobs),
+                config.daemon().schedules(), true,
                 app.json(), app.results(), "daemon pid " + pid);
         main.configure().addRoutesBuilder(routes.errorPolicy());
         main.configure().addRoutesBuilder(routes);
