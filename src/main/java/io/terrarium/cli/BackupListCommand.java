@@ -72,19 +72,24 @@ public final class BackupListCommand implements Callable<Integer> {
             nested.put("local", local(app, all, table));
         }
         boolean s3Configured = config.s3() != null && config.s3().bucket() != null;
+        String s3Error = null;
         if (source == Source.s3 || (source == Source.all && s3Configured)) {
             List<Map<String, Object>> s3Points;
             try {
                 s3Points = s3(config, table);
             } catch (IllegalArgumentException | java.io.IOException | software.amazon.awssdk.core.exception.SdkException e) {
-                err.println("ERROR: cannot list S3 restore points: " + e.getMessage());
-                err.flush();
-                return ExitCodes.FAILURE;
+                s3Error = "cannot list S3 restore points: " + e.getMessage();
+                s3Points = List.of();
             }
             known |= !s3Points.isEmpty();
             nested.put("s3", s3Points);
         }
-        if (instance != null && !known) {
+        if (s3Error != null && source == Source.s3) {
+            err.println("ERROR: " + s3Error);
+            err.flush();
+            return ExitCodes.FAILURE;
+        }
+        if (instance != null && !known && s3Error == null) {
             err.println("ERROR: instance \"" + instance + "\" does not exist in LXD project " + config.lxd().project()
                     + (source == Source.local ? "" : " and has no S3 restore point"));
             err.flush();
@@ -95,6 +100,11 @@ public final class BackupListCommand implements Callable<Integer> {
         } else {
             Output.value(spec.commandLine().getOut(), format.format(), source == Source.local ? nested.get("local")
                     : source == Source.s3 ? nested.get("s3") : nested);
+        }
+        if (s3Error != null) { // the local snapshots were printed; the exit code says S3 could not be read
+            err.println("ERROR: " + s3Error);
+            err.flush();
+            return ExitCodes.FAILURE;
         }
         return ExitCodes.OK;
     }
@@ -144,7 +154,9 @@ public final class BackupListCommand implements Callable<Integer> {
                     String source = inst.equals(own) ? "s3" : "s3 (" + inst + ")";
                     for (Map<String, Object> r : points) {
                         String chain = (String) r.get("chain");
-                        table.add(row(name, source, (String) r.get("id"), (String) r.get("created_at"), (String) r.get("kind"),
+                        String created = java.time.Instant.parse((String) r.get("created_at"))
+                                .truncatedTo(java.time.temporal.ChronoUnit.SECONDS).toString();
+                        table.add(row(name, source, (String) r.get("id"), created, (String) r.get("kind"),
                                 chain.equals(r.get("id")) ? "(this)" : chain, human((Long) r.get("bytes"))));
                     }
                     p.unreadable().forEach(u -> table.add(row(name, source, "(unreadable manifest " + u.key() + ": " + u.reason() + ")",
