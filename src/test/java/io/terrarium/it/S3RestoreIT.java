@@ -243,6 +243,7 @@ class S3RestoreIT {
         assertThat(trees.get(2)).containsKey("rootfs/root/data-v3.bin");
 
         Terrariumctl.Result list = ok("backup", "list", "--instance", NAME, "--source", "s3");
+        System.out.println(ok("backup", "list", "--instance", NAME).out());
         assertThat(list.out()).contains(points.get(0)).contains(points.get(2)).contains("full").contains("incremental");
         Terrariumctl.Result listJson = ok("backup", "list", "--instance", NAME, "--format", "json");
         assertThat(listJson.out()).contains("\"local\"").contains("\"s3\"").contains("\"kind\" : \"incremental\"")
