@@ -318,7 +318,8 @@ class S3RestoreIT {
 
     @Test
     @Order(4)
-    @DisplayName("backup verify: a healthy chain passes; a volume overwritten with same-size different bytes → exit 1 naming the object")
+    @DisplayName("backup verify: a healthy chain passes; a volume overwritten with same-size different bytes → exit 1 naming the object;"
+            + " a restore from it fails in the receive, removes the staging dataset and leaves the live instance untouched")
     void verify() throws Exception {
         Terrariumctl.Result good = ok("backup", "verify", "--instance", NAME);
         assertThat(good.out()).contains("3 restore point(s)");
@@ -335,6 +336,16 @@ class S3RestoreIT {
             Terrariumctl.Result all = trm.run(Duration.ofMinutes(5), "backup", "verify");
             assertThat(all.exit()).as(all.all()).isEqualTo(1);
             assertThat(all.all()).contains(key);
+
+            // the sizes match, so the plan passes; the receive then hits the bad part: the staging dataset goes, the live one stays
+            exec(NAME, "echo v6 > /root/v.txt");
+            String before = sh("zfs list -H -o name -r " + NEWHOST);
+            Terrariumctl.Result restore = trm.run(Duration.ofMinutes(5), "backup", "restore", "--source", "s3", "--instance", NAME, "--yes");
+            assertThat(restore.exit()).as(restore.all()).isEqualTo(1);
+            assertThat(restore.err()).contains("part 1 of " + key).contains("was removed").contains(NAME + " was not touched");
+            assertThat(sh("zfs list -H -o name -r " + NEWHOST)).isEqualTo(before);
+            assertThat(exec(NAME, "cat /root/v.txt")).isEqualTo("v6");
+            assertThat(sh("lxc list --project " + PROJECT + " ^" + NAME + "$ -c s --format csv")).isEqualTo("RUNNING");
         } finally {
             s3.putObject(b -> b.bucket(settings.bucket()).key(key), RequestBody.fromBytes(original));
         }
