@@ -36,7 +36,8 @@ import java.util.regex.Pattern;
  */
 public final class RestoreService {
     private static final Logger LOG = LoggerFactory.getLogger(RestoreService.class);
-    private static final Pattern INSTANCE_NAME = Pattern.compile("[a-zA-Z][a-zA-Z0-9-]{0,62}");
+    /** LXD instance names: a letter, then letters, digits, '-'; at most 63. */
+    public static final Pattern INSTANCE_NAME = Pattern.compile("[a-zA-Z][a-zA-Z0-9-]{0,62}");
     private static final Set<String> KEPT_VOLATILE = Set.of("volatile.idmap.base", "volatile.idmap.next",
             "volatile.last_state.idmap", "volatile.base_image");
     private static final Duration BUSY_WAIT = Duration.ofSeconds(30);
@@ -218,11 +219,22 @@ public final class RestoreService {
      * {@code terrarium-proxy-*} devices; {@code source: none} (the dataset is put in place after).
      */
     public static Map<String, Object> createBody(JsonNode src, String name, String provenance) {
+        return createBody(src, name, provenance, false);
+    }
+
+    /**
+     * As {@link #createBody(JsonNode, String, String)}; with {@code keepProxyLabel} the
+     * {@code user.proxy} label stays (a disaster-recovery import under the instance's own name keeps
+     * its routes; proxy sync recreates the {@code terrarium-proxy-*} devices, which are always dropped).
+     * {@code src} may be an instance from the LXD API or the {@code container} section of an
+     * instance's {@code backup.yaml} (same field names).
+     */
+    public static Map<String, Object> createBody(JsonNode src, String name, String provenance, boolean keepProxyLabel) {
         Map<String, Object> config = new LinkedHashMap<>();
         for (Iterator<Map.Entry<String, JsonNode>> it = src.path("config").fields(); it.hasNext(); ) {
             Map.Entry<String, JsonNode> e = it.next();
             String k = e.getKey();
-            if (k.equals("user.proxy") || (k.startsWith("volatile.") && !KEPT_VOLATILE.contains(k))) {
+            if ((k.equals("user.proxy") && !keepProxyLabel) || (k.startsWith("volatile.") && !KEPT_VOLATILE.contains(k))) {
                 continue;
             }
             config.put(k, e.getValue().asText());
@@ -252,7 +264,11 @@ public final class RestoreService {
         return body;
     }
 
-    private static void clearDirectory(Path dir) {
+    /**
+     * Deletes the files LXD put into a new instance's directory (it is then a mount point for the
+     * received dataset). @throws RestoreException when it holds a directory or cannot be listed
+     */
+    public static void clearDirectory(Path dir) {
         try (var s = Files.list(dir)) {
             for (Path p : s.toList()) {
                 if (Files.isDirectory(p)) {
@@ -265,7 +281,8 @@ public final class RestoreService {
         }
     }
 
-    private static String rootPool(JsonNode devices) {
+    /** Name of the storage pool of the root disk device in {@code devices}. @throws RestoreException when there is none */
+    public static String rootPool(JsonNode devices) {
         for (JsonNode d : devices) {
             if ("disk".equals(d.path("type").asText()) && "/".equals(d.path("path").asText())) {
                 return d.path("pool").asText();

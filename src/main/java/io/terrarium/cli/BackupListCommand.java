@@ -4,6 +4,10 @@ import io.terrarium.App;
 import io.terrarium.backup.InstanceDataset;
 import io.terrarium.config.TerrariumConfig;
 import io.terrarium.host.zfs.ZfsSnapshot;
+import io.terrarium.s3.S3Catalog;
+import io.terrarium.s3.S3ClientFactory;
+import io.terrarium.s3.S3Settings;
+import software.amazon.awssdk.services.s3.S3Client;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -17,15 +21,20 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 
 /**
- * {@code terrariumctl backup list [--instance X]}: per instance its local snapshots (name, UTC
- * creation time, space used by the snapshot alone, in bytes in JSON/YAML and human units in the
- * table). Exit 1 for an unknown instance.
+ * {@code terrariumctl backup list [--instance X] [--source local|s3|all]}: per instance its local
+ * snapshots (name, UTC creation time, space used by the snapshot alone) and its S3 restore points
+ * (id, UTC creation time, full/incremental, chain, stored bytes), in bytes in JSON/YAML and human
+ * units in the table. S3 points are listed for every installation under the prefix, so a new host
+ * sees the old host's points. Exit 1 for an unknown instance, or when S3 is asked for and cannot be read.
  */
-@Command(name = "list", description = {"List each instance's local snapshots: name, creation time (UTC), size (space used by the snapshot alone).",
-        "An instance without a ZFS dataset is listed with the reason. S3 restore points come with the S3 export."},
+@Command(name = "list", description = {"List restore points: each instance's local snapshots (name, creation time UTC, size = space used",
+        "by the snapshot alone) and its S3 restore points (id, creation time UTC, full or incremental, chain = id of the",
+        "chain's full, size = stored compressed bytes). An instance without a ZFS dataset is listed with the reason.",
+        "S3 points of every installation under the prefix are shown (a new host sees the old host's points).",
+        "--source all (default) shows S3 points when S3 is configured; --source s3 fails when it is not."},
         footerHeading = "%nExamples:%n",
         footer = {"  terrariumctl backup list", "  terrariumctl backup list --instance web",
-                "  terrariumctl backup list --instance web --format json"})
+                "  terrariumctl backup list --source s3", "  terrariumctl backup list --instance web --format json"})
 public final class BackupListCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
@@ -39,33 +48,79 @@ public final class BackupListCommand implements Callable<Integer> {
     @Option(names = "--instance", paramLabel = "NAME", description = "Only this instance.")
     String instance;
 
+    /** Which restore points to list. */
+    enum Source { local, s3, all }
+
+    @Option(names = "--source", paramLabel = "local|s3|all", defaultValue = "all",
+            description = "local snapshots, S3 restore points, or both (default all; S3 only when configured).")
+    Source source;
+
     @Override
     public Integer call() {
         App app = TerrariumCommand.app(spec);
         TerrariumConfig config = app.configStore().load().config();
-        List<InstanceDataset> all = app.datasets(config).resolveAll();
-        if (instance != null) {
-            all = all.stream().filter(i -> i.instance().equals(instance)).toList();
-            if (all.isEmpty()) {
-                spec.commandLine().getErr().println("ERROR: instance \"" + instance + "\" does not exist in LXD project "
-                        + config.lxd().project());
-                spec.commandLine().getErr().flush();
-                return ExitCodes.FAILURE;
-            }
-        }
+        java.io.PrintWriter err = spec.commandLine().getErr();
         List<Map<String, Object>> table = new ArrayList<>();
+        Map<String, Object> nested = new LinkedHashMap<>();
+        boolean known = false;
+        if (source != Source.s3) {
+            List<InstanceDataset> all = app.datasets(config).resolveAll();
+            if (instance != null) {
+                all = all.stream().filter(i -> i.instance().equals(instance)).toList();
+            }
+            known = !all.isEmpty();
+            nested.put("local", local(app, all, table));
+        }
+        boolean s3Configured = config.s3() != null && config.s3().bucket() != null;
+        String s3Error = null;
+        if (source == Source.s3 || (source == Source.all && s3Configured)) {
+            List<Map<String, Object>> s3Points;
+            try {
+                s3Points = s3(config, table);
+            } catch (IllegalArgumentException | java.io.IOException | software.amazon.awssdk.core.exception.SdkException e) {
+                s3Error = "cannot list S3 restore points: " + e.getMessage();
+                s3Points = List.of();
+            }
+            known |= !s3Points.isEmpty();
+            nested.put("s3", s3Points);
+        }
+        if (s3Error != null && source == Source.s3) {
+            err.println("ERROR: " + s3Error);
+            err.flush();
+            return ExitCodes.FAILURE;
+        }
+        if (instance != null && !known && s3Error == null) {
+            err.println("ERROR: instance \"" + instance + "\" does not exist in LXD project " + config.lxd().project()
+                    + (source == Source.local ? "" : " and has no S3 restore point"));
+            err.flush();
+            return ExitCodes.FAILURE;
+        }
+        if (format.format() == Format.table) {
+            Output.rows(spec.commandLine().getOut(), Format.table, table);
+        } else {
+            Output.value(spec.commandLine().getOut(), format.format(), source == Source.local ? nested.get("local")
+                    : source == Source.s3 ? nested.get("s3") : nested);
+        }
+        if (s3Error != null) { // the local snapshots were printed; the exit code says S3 could not be read
+            err.println("ERROR: " + s3Error);
+            err.flush();
+            return ExitCodes.FAILURE;
+        }
+        return ExitCodes.OK;
+    }
+
+    private List<Map<String, Object>> local(App app, List<InstanceDataset> all, List<Map<String, Object>> table) {
         List<Map<String, Object>> nested = new ArrayList<>();
         for (InstanceDataset i : all) {
             List<ZfsSnapshot> snaps = i.resolved() ? app.zfs().snapshots(i.dataset(), false) : List.of();
             List<Map<String, Object>> list = new ArrayList<>();
             for (ZfsSnapshot s : snaps) {
                 list.add(Output.row("name", s.name(), "created", s.created().toString(), "used_bytes", s.usedBytes()));
-                table.add(Output.row("instance", i.instance(), "snapshot", s.name(), "created (UTC)", s.created().toString(),
-                        "size", human(s.usedBytes())));
+                table.add(row(i.instance(), "local", s.name(), s.created().toString(), "snapshot", null, human(s.usedBytes())));
             }
             if (snaps.isEmpty()) {
-                table.add(Output.row("instance", i.instance(), "snapshot", i.resolved() ? "(none yet)" : "(no ZFS dataset: " + i.problem() + ")",
-                        "created (UTC)", null, "size", null));
+                table.add(row(i.instance(), "local", i.resolved() ? "(none yet)" : "(no ZFS dataset: " + i.problem() + ")",
+                        null, null, null, null));
             }
             Map<String, Object> m = new LinkedHashMap<>();
             m.put("instance", i.instance());
@@ -76,12 +131,51 @@ public final class BackupListCommand implements Callable<Integer> {
             m.put("snapshots", list);
             nested.add(m);
         }
-        if (format.format() == Format.table) {
-            Output.rows(spec.commandLine().getOut(), Format.table, table);
-        } else {
-            Output.value(spec.commandLine().getOut(), format.format(), nested);
+        return nested;
+    }
+
+    /** S3 points of every installation (own first), filtered by --instance. */
+    private List<Map<String, Object>> s3(TerrariumConfig config, List<Map<String, Object>> table) throws java.io.IOException {
+        S3Settings settings = S3Lists.settings(config);
+        List<Map<String, Object>> nested = new ArrayList<>();
+        try (S3Client s3 = S3ClientFactory.create(settings, 2)) {
+            S3Catalog catalog = new S3Catalog(s3, settings.bucket(), settings.prefix());
+            List<String> installations = new ArrayList<>(catalog.installations());
+            String own = config.installationId();
+            if (own != null && installations.remove(own)) {
+                installations.add(0, own);
+            }
+            for (String inst : installations) {
+                List<String> names = instance != null ? (catalog.instances(inst).contains(instance) ? List.of(instance) : List.of())
+                        : catalog.instances(inst);
+                for (String name : names) {
+                    S3Catalog.Points p = catalog.points(inst, name);
+                    List<Map<String, Object>> points = S3Lists.points(p);
+                    String source = inst.equals(own) ? "s3" : "s3 (" + inst + ")";
+                    for (Map<String, Object> r : points) {
+                        String chain = (String) r.get("chain");
+                        String created = java.time.Instant.parse((String) r.get("created_at"))
+                                .truncatedTo(java.time.temporal.ChronoUnit.SECONDS).toString();
+                        table.add(row(name, source, (String) r.get("id"), created, (String) r.get("kind"),
+                                chain.equals(r.get("id")) ? "(this)" : chain, human((Long) r.get("bytes"))));
+                    }
+                    p.unreadable().forEach(u -> table.add(row(name, source, "(unreadable manifest " + u.key() + ": " + u.reason() + ")",
+                            null, null, null, null)));
+                    Map<String, Object> m = new LinkedHashMap<>();
+                    m.put("installation_id", inst);
+                    m.put("instance", name);
+                    m.put("restore_points", points);
+                    m.put("unreadable", p.unreadable().stream().map(u -> Map.of("key", u.key(), "reason", u.reason())).toList());
+                    nested.add(m);
+                }
+            }
         }
-        return ExitCodes.OK;
+        return nested;
+    }
+
+    private static Map<String, Object> row(String instance, String source, String point, String created, String kind, String chain, String size) {
+        return Output.row("instance", instance, "source", source, "restore point", point, "created (UTC)", created, "kind", kind,
+                "chain", chain, "size", size);
     }
 
     /** Bytes in binary units with one decimal (e.g. 1.5M); "-" when unknown. */

@@ -24,15 +24,27 @@ import java.util.concurrent.Callable;
  * {@code --yes} it refuses (exit 2) and prints the exact command to run. Exit 1 when the restore
  * cannot be planned or fails.
  */
-@Command(name = "restore", description = {"Restore an instance from a local snapshot, in place or as a new instance.",
+@Command(name = "restore", description = {"Restore an instance from a local snapshot (--source local, the default) or from S3 (--source s3),",
+        "in place or as a new instance.",
         "In place: stop gracefully, `zfs rollback -r` (newer snapshots are destroyed), start again if it ran.",
         "As new (--as-new NEW): `zfs send | zfs receive` into a new dataset and a new, stopped instance NEW",
         "without user.proxy and terrarium-proxy-* devices; the original is untouched.",
+        "From S3: the chain from the full to the chosen point (--at: newest restore point whose id or UTC time",
+        "contains FRAGMENT; default the newest) is checked first (every manifest, every volume's size); a broken",
+        "chain fails before anything is received, naming the missing piece and the newest restorable point. The",
+        "chain is received into a staging dataset (SHA-256 checked per part), then swapped in: in place the",
+        "instance is stopped, the live dataset is kept as <name>.pre-restore-<UTC> (printed, remove it when done),",
+        "the instance is started again if it ran. An instance that does not exist here (a new host after a",
+        "disaster) is created from the backup.yaml in the restored dataset, stopped; --as-new NEW likewise, without",
+        "user.proxy. A failed restore removes the staging dataset and leaves the live instance untouched.",
         "The plan is printed first. Without a terminal, --yes is required (otherwise exit 2 and the exact command is printed)."},
         footerHeading = "%nExamples:%n",
         footer = {"  terrariumctl backup restore --instance web",
                 "  terrariumctl backup restore --instance web --at 2026-01-31_12:15 --yes",
-                "  terrariumctl backup restore --instance web --snapshot autosnap_2026-01-31_12:15:00_frequently --as-new web-restored --yes"})
+                "  terrariumctl backup restore --instance web --snapshot autosnap_2026-01-31_12:15:00_frequently --as-new web-restored --yes",
+                "  terrariumctl backup restore --source s3 --instance web --yes",
+                "  terrariumctl backup restore --source s3 --instance web --at 2026-01-31_12 --as-new web-old --yes",
+                "  terrariumctl backup restore --source s3 --instance web --parent-dataset tank/containers --yes   # new host"})
 public final class BackupRestoreCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
@@ -44,9 +56,9 @@ public final class BackupRestoreCommand implements Callable<Integer> {
     String instance;
 
     static final class Which {
-        @Option(names = "--at", paramLabel = "FRAGMENT", description = "Newest snapshot whose name or UTC time contains FRAGMENT (e.g. 2026-01-31_12:15).")
+        @Option(names = "--at", paramLabel = "FRAGMENT", description = "Newest snapshot (or S3 restore point id) whose name or UTC time contains FRAGMENT (e.g. 2026-01-31_12:15).")
         String at;
-        @Option(names = "--snapshot", paramLabel = "NAME", description = "Exactly this snapshot (see `backup list`).")
+        @Option(names = "--snapshot", paramLabel = "NAME", description = "Exactly this local snapshot (see `backup list`); --source local only.")
         String snapshot;
     }
 
@@ -59,8 +71,30 @@ public final class BackupRestoreCommand implements Callable<Integer> {
     @Option(names = {"-y", "--yes"}, description = "Do not ask for confirmation.")
     boolean yes;
 
+    /** Where restore points come from. */
+    enum Source { local, s3 }
+
+    @Option(names = "--source", paramLabel = "local|s3", defaultValue = "local",
+            description = "local: a ZFS snapshot on this host (default); s3: an exported restore point.")
+    Source source;
+
+    @Option(names = "--installation", paramLabel = "ID",
+            description = "S3 only: the installation folder to read (default: this host's, else the only one holding the instance).")
+    String installation;
+
+    @Option(names = "--parent-dataset", paramLabel = "DATASET",
+            description = "S3 only, new instance: parent dataset for its dataset (default: beside the instance's dataset here, else the exporting host's parent when it exists here).")
+    String parentDataset;
+
     @Override
     public Integer call() {
+        if (source == Source.s3) {
+            return new S3Restore(this).call();
+        }
+        if (installation != null || parentDataset != null) {
+            throw new picocli.CommandLine.ParameterException(spec.commandLine(),
+                    "--installation and --parent-dataset apply only to --source s3");
+        }
         App app = TerrariumCommand.app(spec);
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
@@ -77,20 +111,9 @@ public final class BackupRestoreCommand implements Callable<Integer> {
         }
         plan.describe().forEach(out::println);
         out.flush();
-        if (!yes) {
-            Console console = System.console();
-            if (console == null) {
-                err.println("ERROR: refusing to restore without confirmation: no terminal to ask on and --yes not given. To run it:");
-                err.println("  " + exactCommand(plan));
-                err.flush();
-                return ExitCodes.USAGE;
-            }
-            String answer = console.readLine("Proceed? [y/N] ");
-            if (answer == null || !answer.strip().toLowerCase(java.util.Locale.ROOT).matches("y|yes")) {
-                out.println("aborted; nothing changed");
-                out.flush();
-                return ExitCodes.FAILURE;
-            }
+        Integer refused = confirm(exactCommand(plan));
+        if (refused != null) {
+            return refused;
         }
         long t0 = System.nanoTime();
         try {
@@ -113,6 +136,32 @@ public final class BackupRestoreCommand implements Callable<Integer> {
         }
         out.flush();
         return ExitCodes.OK;
+    }
+
+    /**
+     * Asks on the terminal unless --yes. @return {@code null} to go on, else the exit code (2: no terminal
+     * and no --yes, the exact command is printed; 1: the operator said no)
+     */
+    Integer confirm(String exactCommand) {
+        if (yes) {
+            return null;
+        }
+        PrintWriter out = spec.commandLine().getOut();
+        PrintWriter err = spec.commandLine().getErr();
+        Console console = System.console();
+        if (console == null) {
+            err.println("ERROR: refusing to restore without confirmation: no terminal to ask on and --yes not given. To run it:");
+            err.println("  " + exactCommand);
+            err.flush();
+            return ExitCodes.USAGE;
+        }
+        String answer = console.readLine("Proceed? [y/N] ");
+        if (answer == null || !answer.strip().toLowerCase(java.util.Locale.ROOT).matches("y|yes")) {
+            out.println("aborted; nothing changed");
+            out.flush();
+            return ExitCodes.FAILURE;
+        }
+        return null;
     }
 
     /** The command that carries out exactly this plan (the chosen snapshot by name) with --yes. */

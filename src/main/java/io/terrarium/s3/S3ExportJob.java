@@ -209,8 +209,7 @@ public final class S3ExportJob implements Job {
         }
         Manifest committed;
         try {
-            String prev = previousBase(ds, newBase);
-            Manifest parent = chooseParent(target, i.instance(), ds, prev);
+            Manifest parent = chooseParent(target, i.instance(), ds, previousBases(ds, newBase));
             row.put("kind", parent == null ? "full" : "incremental");
             String guid = runner.run(Command.of("zfs", "get", "-H", "-p", "-o", "value", "guid", ds + "@" + newBase))
                     .stdout().strip();
@@ -351,19 +350,23 @@ public final class S3ExportJob implements Job {
         }
     }
 
-    /** The newest {@code terrarium-export-*} snapshot other than {@code newBase}, or {@code null}. */
-    private String previousBase(String ds, String newBase) {
-        return zfs.snapshots(ds, false).stream().map(ZfsSnapshot::name)
-                .filter(n -> n.startsWith(BASE_PREFIX) && !n.equals(newBase))
-                .max(Comparator.naturalOrder()).orElse(null);
+    /** The {@code terrarium-export-*} snapshots of {@code ds} other than {@code newBase}. */
+    private Set<String> previousBases(String ds, String newBase) {
+        Set<String> out = new HashSet<>();
+        zfs.snapshots(ds, false).stream().map(ZfsSnapshot::name)
+                .filter(n -> n.startsWith(BASE_PREFIX) && !n.equals(newBase)).forEach(out::add);
+        return out;
     }
 
     /**
      * The manifest to send incrementally from, or {@code null} for a full: the newest committed
-     * manifest of this dataset must name {@code prevBase} and its chain must be shorter than the limit.
+     * manifest of this dataset must name one of the local export bases {@code bases} and its chain
+     * must be shorter than the limit. (Any base, not only the newest: a run killed before its
+     * manifest was committed leaves a newer base that no manifest names, and the chain must go on
+     * from the committed one — case C08.)
      */
-    Manifest chooseParent(Target target, String instance, String ds, String prevBase) throws IOException {
-        if (prevBase == null) {
+    Manifest chooseParent(Target target, String instance, String ds, Set<String> bases) throws IOException {
+        if (bases.isEmpty()) {
             return null;
         }
         List<String> ids = new ArrayList<>(target.manifestIds(instance));
@@ -381,7 +384,7 @@ public final class S3ExportJob implements Job {
                 return null;
             }
         }
-        if (newest == null || !prevBase.equals(newest.snapshot())) {
+        if (newest == null || !bases.contains(newest.snapshot())) {
             return null;
         }
         int incrementals = 0;

@@ -187,6 +187,28 @@ final class FakeS3 implements S3Client {
         return getObject(r, ResponseTransformer.toInputStream());
     }
 
+    /** One page with every match; {@code delimiter} folds deeper keys into common prefixes. */
+    @Override
+    public ListObjectsV2Response listObjectsV2(ListObjectsV2Request r) {
+        String prefix = r.prefix() == null ? "" : r.prefix();
+        java.util.TreeSet<String> common = new java.util.TreeSet<>();
+        List<S3Object> contents = new ArrayList<>();
+        new TreeMap<>(objects).forEach((k, v) -> {
+            if (!k.startsWith(prefix)) {
+                return;
+            }
+            int d = r.delimiter() == null ? -1 : k.indexOf(r.delimiter(), prefix.length());
+            if (d >= 0) {
+                common.add(k.substring(0, d + 1));
+            } else {
+                contents.add(S3Object.builder().key(k).size((long) v.length).build());
+            }
+        });
+        return ListObjectsV2Response.builder().contents(contents)
+                .commonPrefixes(common.stream().map(c -> CommonPrefix.builder().prefix(c).build()).toList())
+                .isTruncated(false).build();
+    }
+
     @Override
     public ListMultipartUploadsResponse listMultipartUploads(ListMultipartUploadsRequest r) {
         String prefix = r.prefix() == null ? "" : r.prefix();

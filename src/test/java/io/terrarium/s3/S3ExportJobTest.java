@@ -235,6 +235,16 @@ class S3ExportJobTest {
     }
 
     @Test
+    void c08BaseOfAKilledRunDoesNotBreakTheChain() {
+        run(24); // full from terrarium-export-20261130T103000Z, committed
+        snaps.add("terrarium-export-20261130T110000Z"); // a run killed before its manifest commit
+        JobResult r = run(24);
+        assertThat(row(r)).containsEntry("kind", "incremental");
+        assertThat(target.requests.get(1).parent().snapshot()).isEqualTo("terrarium-export-20261130T103000Z");
+        assertThat(snaps).containsExactly("terrarium-export-20261130T113000Z");
+    }
+
+    @Test
     void failureDestroysOnlyTheNewBaseAndKeepsTheChain() {
         run(24);
         target.fail = true;

@@ -286,6 +286,46 @@ public final class ZfsAdapter {
         runner.run(Command.of("zfs", "set", "mountpoint=" + mountpoint, dataset));
     }
 
+    /**
+     * {@code zfs set mountpoint=PATH dataset}, retried while zfs answers "dataset is busy" (an
+     * unmount right after {@code lxc stop}).
+     *
+     * @param mountpoint absolute path, {@code none} or {@code legacy}
+     * @throws CommandFailedException on another failure
+     */
+    public void setMountpoint(String dataset, String mountpoint, Duration busyWait) {
+        retryBusy(Command.of("zfs", "set", "mountpoint=" + mountpoint, dataset), busyWait);
+    }
+
+    /** {@code zfs inherit mountpoint dataset}. @throws CommandFailedException */
+    public void inheritMountpoint(String dataset) {
+        runner.run(Command.of("zfs", "inherit", "mountpoint", dataset));
+    }
+
+    /** {@code zfs rename from to} (same parent pool), retried while busy. @throws CommandFailedException */
+    public void rename(String from, String to, Duration busyWait) {
+        retryBusy(Command.of("zfs", "rename", from, to), busyWait);
+    }
+
+    /**
+     * One property: {@code zfs get -H -o value,source PROPERTY dataset}.
+     *
+     * @return {@code [value, source]} (source e.g. {@code local}, {@code default}, {@code inherited from X})
+     * @throws CommandFailedException when the dataset does not exist
+     */
+    public String[] property(String dataset, String property) {
+        String out = runner.run(Command.of("zfs", "get", "-H", "-o", "value,source", property, dataset)).stdout().strip();
+        String[] f = out.split("\t", 2);
+        return new String[]{f[0], f.length > 1 ? f[1] : ""};
+    }
+
+    /** Mounts a dataset unless {@code zfs get mounted} says it is mounted. @throws CommandFailedException */
+    public void ensureMounted(String dataset) {
+        if (!"yes".equals(property(dataset, "mounted")[0])) {
+            runner.run(Command.of("zfs", "mount", dataset));
+        }
+    }
+
     private void retryBusy(Command c, Duration busyWait) {
         long deadline = System.nanoTime() + busyWait.toNanos();
         while (true) {

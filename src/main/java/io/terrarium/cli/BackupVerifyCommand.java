@@ -1,0 +1,57 @@
+package io.terrarium.cli;
+
+import io.terrarium.App;
+import io.terrarium.config.TerrariumConfig;
+import io.terrarium.jobs.JobResult;
+import io.terrarium.s3.S3VerifyJob;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+import java.io.PrintWriter;
+import java.util.concurrent.Callable;
+
+/**
+ * {@code terrariumctl backup verify [--instance X]}: the {@code s3-verify} job now. Without
+ * {@code --instance} it triggers the job (in the daemon when it runs, else in this process); with
+ * it, it verifies that instance's restore points in this process. Exit 1 when any object does not
+ * match its manifest (each bad object is named) or S3 cannot be read.
+ */
+@Command(name = "verify", description = {"Re-read every S3 restore point of this installation (or of one instance) and check",
+        "each stored object's size and SHA-256 (per part and per volume) against its manifest, and that every",
+        "incremental's parent manifest exists. Nothing is restored; every stored byte is downloaded once.",
+        "Exit 1 naming each bad object. The daemon runs the same check weekly as job s3-verify."},
+        footerHeading = "%nExamples:%n",
+        footer = {"  terrariumctl backup verify", "  terrariumctl backup verify --instance web --format json"})
+public final class BackupVerifyCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Mixin
+    VerbosityOption verbosity;
+
+    @Mixin
+    FormatOption format;
+
+    @Option(names = "--instance", paramLabel = "NAME", description = "Only this instance's restore points (runs in this process).")
+    String instance;
+
+    @Override
+    public Integer call() throws Exception {
+        if (instance == null) {
+            return JobRun.triggerAndPrint(spec, S3VerifyJob.ID, format.format(), 43200, "instances");
+        }
+        App app = TerrariumCommand.app(spec);
+        TerrariumConfig config = app.configStore().load().config();
+        JobResult r = new S3VerifyJob(config::s3, config::installationId).run(instance);
+        JobOutput.print(spec.commandLine().getOut(), format.format(), r, "instances");
+        if (format.format() == Format.table) {
+            PrintWriter err = spec.commandLine().getErr();
+            JobRun.errors(r).forEach(e -> err.println("ERROR: " + e));
+            err.flush();
+        }
+        return r.failed() ? ExitCodes.FAILURE : ExitCodes.OK;
+    }
+}

@@ -1,0 +1,112 @@
+package io.terrarium.cli;
+
+import io.terrarium.App;
+import io.terrarium.backup.RestoreException;
+import io.terrarium.config.TerrariumConfig;
+import io.terrarium.s3.RestorePlanException;
+import io.terrarium.s3.S3Catalog;
+import io.terrarium.s3.S3ClientFactory;
+import io.terrarium.s3.S3RestoreService;
+import io.terrarium.s3.S3Restorer;
+import io.terrarium.s3.S3Settings;
+import software.amazon.awssdk.core.exception.SdkException;
+import software.amazon.awssdk.services.s3.S3Client;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+
+/** The {@code --source s3} branch of {@link BackupRestoreCommand}: plan, confirm, execute ({@link S3RestoreService}). */
+final class S3Restore {
+    private final BackupRestoreCommand cmd;
+
+    S3Restore(BackupRestoreCommand cmd) {
+        this.cmd = cmd;
+    }
+
+    int call() {
+        if (cmd.which != null && cmd.which.snapshot != null) {
+            throw new picocli.CommandLine.ParameterException(cmd.spec.commandLine(),
+                    "--snapshot names a local snapshot; with --source s3 choose the restore point with --at (see `backup list --source s3`)");
+        }
+        App app = TerrariumCommand.app(cmd.spec);
+        PrintWriter out = cmd.spec.commandLine().getOut();
+        PrintWriter err = cmd.spec.commandLine().getErr();
+        TerrariumConfig config = app.configStore().load().config();
+        S3Settings settings;
+        try {
+            settings = S3Lists.settings(config);
+        } catch (IllegalArgumentException e) {
+            err.println("ERROR: " + e.getMessage());
+            err.flush();
+            return ExitCodes.FAILURE;
+        }
+        try (S3Client s3 = S3ClientFactory.create(settings, 4)) {
+            S3RestoreService service = new S3RestoreService(app.lxd(), app.zfs(), app.datasets(config), config.lxd().project(),
+                    app.paths().runDir(), new S3Catalog(s3, settings.bucket(), settings.prefix()), new S3Restorer(s3, settings.bucket()),
+                    config.installationId(), "s3://" + settings.bucket() + "/" + settings.prefix(), Clock.systemUTC());
+            S3RestoreService.Plan plan;
+            try {
+                plan = service.plan(cmd.instance, cmd.which == null ? null : cmd.which.at, cmd.asNew, cmd.installation, cmd.parentDataset);
+            } catch (RestorePlanException e) {
+                err.println("ERROR: the chain of this restore point is incomplete, nothing was received:");
+                e.problems().forEach(p -> err.println("  - " + p));
+                err.println(e.newestRestorable() == null ? "  no restore point of " + cmd.instance + " can be restored"
+                        : "  newest restorable point: " + e.newestRestorable() + " (restore it with --at " + e.newestRestorable() + ")");
+                err.flush();
+                return ExitCodes.FAILURE;
+            } catch (RestoreException | IOException e) {
+                err.println("ERROR: " + e.getMessage());
+                err.flush();
+                return ExitCodes.FAILURE;
+            }
+            plan.describe().forEach(out::println);
+            out.flush();
+            Integer refused = cmd.confirm(exactCommand(plan, cmd.parentDataset));
+            if (refused != null) {
+                return refused;
+            }
+            long t0 = System.nanoTime();
+            List<String> notes;
+            try {
+                notes = service.execute(plan, line -> {
+                    out.println(line);
+                    out.flush();
+                });
+            } catch (RestoreException e) {
+                err.println("ERROR: " + e.getMessage());
+                err.flush();
+                return ExitCodes.FAILURE;
+            }
+            long ms = (System.nanoTime() - t0) / 1_000_000;
+            out.println("restored " + plan.instance() + " from S3 restore point " + plan.point().id()
+                    + (plan.inPlace() ? " in place" : " as instance " + plan.target()) + " in " + ms + " ms"
+                    + (plan.inPlace() ? (plan.running() ? "; running again" : "; left stopped") : ""));
+            notes.forEach(out::println);
+            out.flush();
+            return ExitCodes.OK;
+        } catch (SdkException | IOException e) {
+            err.println("ERROR: S3 failed: " + e.getMessage());
+            err.flush();
+            return ExitCodes.FAILURE;
+        }
+    }
+
+    /** The command that carries out exactly this plan (the point by id, the installation by id) with --yes. */
+    static String exactCommand(S3RestoreService.Plan plan, String parentDataset) {
+        List<String> a = new ArrayList<>(List.of("terrariumctl", "backup", "restore", "--source", "s3", "--instance", plan.instance(),
+                "--at", plan.point().id(), "--installation", plan.installationId()));
+        if (plan.asNew()) {
+            a.add("--as-new");
+            a.add(plan.target());
+        }
+        if (parentDataset != null) {
+            a.add("--parent-dataset");
+            a.add(parentDataset);
+        }
+        a.add("--yes");
+        return String.join(" ", a);
+    }
+}
