@@ -199,6 +199,56 @@ public final class ZfsAdapter {
     }
 
     /**
+     * {@code zfs hold TAG SNAPSHOT}: a held snapshot cannot be destroyed until every tag is released.
+     *
+     * @param tag      hold tag, e.g. {@code terrarium-export}
+     * @param snapshot full snapshot name
+     * @throws CommandFailedException when the hold fails (e.g. the snapshot has this tag already, or
+     *                                the pool version has no holds)
+     */
+    public void hold(String tag, String snapshot) {
+        runner.run(Command.of("zfs", "hold", tag, snapshot));
+    }
+
+    /**
+     * {@code zfs release TAG SNAPSHOT} when the snapshot carries that tag; nothing when it does not
+     * (checked with {@link #holds}), so releasing is safe before any destroy.
+     *
+     * @return true when a hold was released
+     * @throws CommandFailedException when listing or releasing fails
+     */
+    public boolean release(String tag, String snapshot) {
+        if (!holds(snapshot).contains(tag)) {
+            return false;
+        }
+        runner.run(Command.of("zfs", "release", tag, snapshot));
+        return true;
+    }
+
+    /**
+     * Tags held on a snapshot: {@code zfs holds -H SNAPSHOT}, one line per hold
+     * ({@code name<TAB>tag<TAB>timestamp}).
+     *
+     * @return tags, in the tool's order; empty when none
+     * @throws CommandFailedException when the snapshot does not exist or zfs fails
+     */
+    public List<String> holds(String snapshot) {
+        return parseHolds(runner.run(Command.of("zfs", "holds", "-H", snapshot)).stdout());
+    }
+
+    /** Parses {@code zfs holds -H} output into the tags (pure). */
+    public static List<String> parseHolds(String out) {
+        List<String> tags = new ArrayList<>();
+        for (String line : out.split("\n")) {
+            String[] f = line.split("\t");
+            if (f.length >= 2 && !f[1].isBlank()) {
+                tags.add(f[1].strip());
+            }
+        }
+        return tags;
+    }
+
+    /**
      * Snapshots of a dataset (and, with {@code recursive}, of its descendants), oldest first per
      * dataset. Uses {@code zfs get -H -p -r|-d 1 -o name,property,value creation,used} (a plain
      * {@code zfs get} of a filesystem does not list its snapshots), which both

@@ -85,4 +85,11 @@ class ZfsAdapterTest {
         assertThat(zfs.datasetMountedAt("/var/lib/lxd/storage-pools/default/containers/web")).isEqualTo("terrarium/containers/web");
         assertThat(zfs.datasetMountedAt("/var/lib/lxd/storage-pools/default/containers/db")).isNull();
     }
+
+    @Test
+    void parsesHoldTagsFromZfsHoldsOutput() {
+        assertThat(ZfsAdapter.parseHolds("tank/a@s1\tterrarium-export\tMon Nov 30 10:30 2026\n"
+                + "tank/a@s1\tkeep\tMon Nov 30 10:31 2026\n")).containsExactly("terrarium-export", "keep");
+        assertThat(ZfsAdapter.parseHolds("")).isEmpty();
+    }
 }
