@@ -94,7 +94,9 @@ class S3ExportJobTest {
             return Reply.ok(held.contains(snap) ? snap + "\t" + S3ExportJob.HOLD_TAG + "\tMon Nov 30 10:30 2026\n" : "");
         }
         if (a.get(1).equals("release")) {
-            held.remove(a.get(3));
+            if (!held.remove(a.get(3))) {
+                return Reply.fail(1, "cannot release: no such tag on this dataset");
+            }
             log.add("release " + a.get(2) + " " + a.get(3));
             return Reply.ok("");
         }
