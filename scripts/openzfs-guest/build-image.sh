@@ -18,10 +18,9 @@ main() {
     local out=${1:?usage: build-image.sh OUT_DIR}
     [[ $EUID -eq 0 ]] || die "must run as root (debootstrap, chroot)"
     mkdir -p "$out"
-    local work
-    work=$(mktemp -d /var/tmp/terrarium-oz-build.XXXXXX)
-    ROOTFS=$work/rootfs
-    trap 'cleanup "$work"' EXIT
+    WORK=$(mktemp -d /var/tmp/terrarium-oz-build.XXXXXX)
+    ROOTFS=$WORK/rootfs
+    trap 'cleanup "$WORK"' EXIT
     step "debootstrap bookworm (minbase) into $ROOTFS"
     debootstrap --variant=minbase --components=main,contrib \
         --include=systemd-sysv,openssh-server,ca-certificates,iproute2,kmod,udev,procps,zstd \
