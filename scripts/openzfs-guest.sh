@@ -127,8 +127,9 @@ cmd_up() {
     qemu-system-x86_64 -name terrarium-openzfs \
         -accel tcg,thread=multi -cpu max -smp 2 -m 2048 \
         -kernel "$dir/vmlinuz" -initrd "$dir/initrd.img" \
-        -append 'root=/dev/vda rw console=ttyS0 net.ifnames=0 quiet' \
-        -drive "file=$RUN_DIR/root.qcow2,if=virtio,format=qcow2" \
+        -append 'root=LABEL=terrarium-root rw console=ttyS0 net.ifnames=0' \
+        -drive "file=$RUN_DIR/root.qcow2,if=none,id=root,format=qcow2" \
+        -device virtio-blk-pci,drive=root,serial=trm-root \
         -drive "file=$RUN_DIR/pool1.img,if=none,id=pool1,format=raw" \
         -device virtio-blk-pci,drive=pool1,serial=trm-pool1 \
         -drive "file=$RUN_DIR/pool2.img,if=none,id=pool2,format=raw" \
@@ -142,6 +143,9 @@ cmd_up() {
     local deadline=$((SECONDS + BOOT_TIMEOUT))
     until ssh "${opts[@]}" -o ConnectTimeout=5 -n root@127.0.0.1 true 2>/dev/null; do
         guest_pid >/dev/null || fail_boot "QEMU exited during boot"
+        if grep -q 'Dropping to a shell' "$RUN_DIR/serial.log" 2>/dev/null; then
+            fail_boot "the guest's initramfs found no root file system"
+        fi
         ((SECONDS < deadline)) || fail_boot "no ssh after ${BOOT_TIMEOUT} s"
         sleep 3
     done

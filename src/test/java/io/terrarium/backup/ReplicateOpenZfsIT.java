@@ -37,8 +37,8 @@ class ReplicateOpenZfsIT {
         dst = T.secondPool() + "/it-oz-repl";
         T.destroy(src);
         T.destroy(dst);
-        T.ok("zfs create " + src + " && zfs create " + src + "/web && zfs create " + src + "/db"
-                + " && zfs create " + dst
+        T.ok("zfs create " + ZfsTarget.mountOption(src) + " " + src + " && zfs create " + src + "/web && zfs create " + src + "/db"
+                + " && zfs create " + ZfsTarget.mountOption(dst) + " " + dst
                 + " && for d in web db; do seq 1 100000 > \"$(zfs get -H -o value mountpoint " + src + "/$d)/data.txt\"; done && sync");
     }
 

@@ -69,7 +69,7 @@ class S3ExportOpenZfsIT {
 
     /** Creates {@code ds} (extra zfs create options allowed) with 3 MiB random data and a compressible file. */
     void fill(String ds, String options) {
-        T.ok("zfs create " + options + " " + ds + " && m=$(zfs get -H -o value mountpoint " + ds + ")"
+        T.ok("zfs create " + ZfsTarget.mountOption(ds) + " " + options + " " + ds + " && m=$(zfs get -H -o value mountpoint " + ds + ")"
                 + " && head -c 3145728 /dev/urandom > $m/random.bin && seq 1 200000 > $m/numbers.txt && sync");
     }
 
@@ -105,7 +105,7 @@ class S3ExportOpenZfsIT {
         Manifest inc = exporter.export(req(src, "s2", full, flags, e2), x -> { });
         assertThat(inc.parentId()).isEqualTo(full.id());
 
-        T.ok("zfs create " + dstRoot);
+        T.ok("zfs create " + ZfsTarget.mountOption(dstRoot) + " " + dstRoot);
         String target = dstRoot + "/web";
         var restorer = new S3Restorer(s3, settings.bucket());
         restorer.restore(restorer.plan(List.of(full, inc)), m -> ZfsStreamCommands.receive(target, !m.full(), false));
@@ -126,7 +126,7 @@ class S3ExportOpenZfsIT {
                 .export(req(src, "s1", null, List.of("-w"), estimate(src, "s1", null, List.of("-w"))), x -> { });
         assertThat(full.sendFlags()).containsExactly("-w");
 
-        T.ok("zfs create " + dstRoot);
+        T.ok("zfs create " + ZfsTarget.mountOption(dstRoot) + " " + dstRoot);
         String target = dstRoot + "/vault";
         var restorer = new S3Restorer(s3, settings.bucket());
         restorer.restore(restorer.plan(List.of(full)), m -> ZfsStreamCommands.receive(target, false, true));
@@ -182,7 +182,7 @@ class S3ExportOpenZfsIT {
         T.requires(caps().resumable(), "zfs receive -s (resume tokens)");
         open("oz-resume");
         fill(src, "");
-        T.ok("zfs snapshot " + src + "@s1 && zfs create " + dstRoot);
+        T.ok("zfs snapshot " + src + "@s1 && zfs create " + ZfsTarget.mountOption(dstRoot) + " " + dstRoot);
         Manifest full = new S3Exporter(s3, settings, "inst-oz", Clock.systemUTC())
                 .export(req(src, "s1", null, List.of(), OptionalLong.empty()), x -> { });
         String target = dstRoot + "/web";

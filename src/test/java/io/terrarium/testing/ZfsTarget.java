@@ -149,6 +149,14 @@ public final class ZfsTarget {
                 .exit() == 0;
     }
 
+    /**
+     * {@code -o mountpoint=/var/tmp/terrarium-it/<dataset with / as ->}: a mountpoint for a test's top
+     * dataset that works on both (zfs-fuse's pool root has {@code mountpoint=none}; children inherit).
+     */
+    public static String mountOption(String dataset) {
+        return "-o mountpoint=/var/tmp/terrarium-it/" + dataset.replace('/', '-');
+    }
+
     /** SHA-256 of every file under a mounted dataset: "sum  ./path" lines, sorted. */
     public String checksums(String dataset) {
         String mnt = ok("zfs get -H -o value mountpoint '" + dataset + "'").strip();

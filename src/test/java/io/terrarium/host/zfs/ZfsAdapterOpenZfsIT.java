@@ -30,7 +30,7 @@ class ZfsAdapterOpenZfsIT {
     @BeforeAll
     static void tree() {
         T.destroy(DS);
-        T.ok("zfs create '" + DS + "' && head -c 2097152 /dev/urandom > \"$(zfs get -H -o value mountpoint '" + DS
+        T.ok("zfs create " + ZfsTarget.mountOption(DS) + " '" + DS + "' && head -c 2097152 /dev/urandom > \"$(zfs get -H -o value mountpoint '" + DS
                 + "')/random.bin\" && sync && zfs snapshot '" + DS + "@s1'");
     }
 
