@@ -223,6 +223,27 @@ public final class ZfsAdapter {
     }
 
     /**
+     * Releases {@code tag} on the snapshots of {@code target}'s dataset that are newer than it and
+     * whose name starts with {@code namePrefix}: {@code zfs rollback -r target} destroys every newer
+     * snapshot and fails on a held one (e.g. the S3 export base, held with {@code terrarium-export}).
+     * "Newer" is the order of {@link #snapshots} (creation time, then the tool's creation order).
+     *
+     * @return full names of the snapshots whose hold was released
+     * @throws CommandFailedException when zfs fails
+     */
+    public List<String> releaseNewer(ZfsSnapshot target, String tag, String namePrefix) {
+        List<String> released = new ArrayList<>();
+        boolean after = false;
+        for (ZfsSnapshot s : snapshots(target.dataset(), false)) {
+            if (after && s.name().startsWith(namePrefix) && release(tag, s.fullName())) {
+                released.add(s.fullName());
+            }
+            after |= s.name().equals(target.name());
+        }
+        return released;
+    }
+
+    /**
      * Tags held on a snapshot: {@code zfs holds -H SNAPSHOT}, one line per hold
      * ({@code name<TAB>tag<TAB>timestamp}). OpenZFS only: zfs-fuse's {@code zfs holds} fails.
      *
