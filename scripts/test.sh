@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # The whole test suite, as CI runs it: brings up the development host (installs and starts LXD,
-# zfs-fuse, sanoid/syncoid, s3proxy — idempotent), then runs unit tests and the integration tests
-# (*IT) against those real components.
+# zfs-fuse, sanoid/syncoid, s3proxy — idempotent) and the OpenZFS QEMU guest (builds its image when
+# it is not cached, boots it with fresh pools; always powered off at the end), then runs unit tests
+# and the integration tests (*IT) against those real components — the *OpenZfsIT group twice: on
+# zfs-fuse and in the guest (docs/testing.md). A guest that cannot be built or booted fails the run.
 set -euo pipefail
 
 main() {
@@ -14,9 +16,18 @@ main() {
     fi
     ensure_build_tools
     bash scripts/devhost.sh up
+    trap 'bash scripts/openzfs-guest.sh down' EXIT
+    local start=$SECONDS
+    if ! bash scripts/openzfs-guest.sh up; then
+        echo "ERROR: the OpenZFS test guest could not be built or booted (see above); the OpenZFS group cannot run" >&2
+        exit 1
+    fi
+    echo "==> OpenZFS guest ready in $((SECONDS - start)) s"
     set -a
     # shellcheck disable=SC1091
     source /var/lib/terrarium-dev/devhost.env
+    # shellcheck disable=SC1091
+    source /var/lib/terrarium-dev/openzfs.env
     set +a
     mvn -B -ntp verify -DskipITs=false "$@"
 }

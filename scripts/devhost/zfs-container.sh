@@ -141,7 +141,11 @@ txg_sync() {
 # destroy_dataset DATASET — right after `lxc stop`, LXD still writes backup.yaml in the
 # instance directory for a moment, and zfs-fuse answers "dataset is busy": retry.
 destroy_dataset() {
-    local dataset=$1 i
+    local dataset=$1 i s
+    # the s3-export job holds its export base (tag terrarium-export): a held snapshot blocks destroy -r
+    zfs list -H -r -t snapshot -o name "$dataset" 2>/dev/null | grep '@terrarium-export-' | while read -r s; do
+        zfs release terrarium-export "$s" 2>/dev/null || true
+    done
     for ((i = 0; i < 40; i++)); do
         zfs destroy -r "$dataset" 2>/dev/null && return 0
         zfs list -H -o name "$dataset" >/dev/null 2>&1 || return 0

@@ -144,6 +144,9 @@ public final class RestoreService {
         }
         progress.accept("rolling back " + plan.dataset() + " to " + plan.snapshot().name() + " …");
         try {
+            // a newer S3 export base is held (where zfs has holds): rollback -r must be able to destroy it
+            // (the next export is then a full, as when the base is gone)
+            zfs.releaseNewer(plan.snapshot(), io.terrarium.s3.S3ExportJob.HOLD_TAG, io.terrarium.s3.S3ExportJob.BASE_PREFIX);
             zfs.rollback(plan.snapshot().fullName(), BUSY_WAIT);
         } catch (CommandFailedException e) {
             String restart = plan.running() ? startQuietly(plan.instance()) : "";

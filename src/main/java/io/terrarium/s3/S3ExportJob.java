@@ -10,6 +10,7 @@ import io.terrarium.config.TerrariumConfig;
 import io.terrarium.host.exec.Command;
 import io.terrarium.host.exec.CommandRunner;
 import io.terrarium.host.zfs.ZfsAdapter;
+import io.terrarium.host.zfs.ZfsCapabilities;
 import io.terrarium.host.zfs.ZfsSnapshot;
 import io.terrarium.jobs.Job;
 import io.terrarium.jobs.JobResult;
@@ -52,6 +53,12 @@ import java.util.function.Supplier;
  * volumes. A retention failure does not undo the export: the row gets {@code retention_error} and
  * the run is WARNING.
  *
+ * <p>Where the host's {@code zfs} has holds (capability probe), the new base is held with tag
+ * {@value #HOLD_TAG} right after it is taken and the hold is released just before a base is
+ * destroyed, so nothing else (an operator's {@code zfs destroy}, another tool) can remove a chain
+ * base (DESIGN.md §4, "on OpenZFS it may add holds"). Where {@code zfs send -n -P} exists, its size
+ * estimate (of the uncompressed stream: an upper bound for the zstd output) sizes the parts.
+ *
  * <p>OK when S3 exports are disabled. FAILED when any instance failed or has no dataset.
  */
 public final class S3ExportJob implements Job {
@@ -61,6 +68,8 @@ public final class S3ExportJob implements Job {
     public static final String BASE_PREFIX = "terrarium-export-";
     /** Longest chain of incrementals before the next export is a full again. */
     public static final int DEFAULT_MAX_INCREMENTALS = 24;
+    /** Hold tag on export bases (where holds are supported). */
+    public static final String HOLD_TAG = "terrarium-export";
 
     private static final Logger LOG = LoggerFactory.getLogger(S3ExportJob.class);
     private static final DateTimeFormatter STAMP = DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss'Z'")
@@ -207,17 +216,30 @@ public final class S3ExportJob implements Job {
             errors.add(i.instance() + ": cannot snapshot " + ds + "@" + newBase + ": " + e.getMessage());
             return false;
         }
+        ZfsCapabilities caps = capabilities();
+        if (caps.holds()) {
+            try {
+                zfs.hold(HOLD_TAG, ds + "@" + newBase);
+                row.put("held", true);
+            } catch (RuntimeException e) {
+                // the export base is still protected by the job's own clean-up order (C07)
+                row.put("hold_error", e.getMessage());
+                LOG.warn("s3-export {}: cannot hold {}@{}: {}", i.instance(), ds, newBase, e.getMessage());
+            }
+        }
         Manifest committed;
         try {
             Manifest parent = chooseParent(target, i.instance(), ds, previousBases(ds, newBase));
             row.put("kind", parent == null ? "full" : "incremental");
             String guid = runner.run(Command.of("zfs", "get", "-H", "-p", "-o", "value", "guid", ds + "@" + newBase))
                     .stdout().strip();
+            OptionalLong estimate = caps.sizeEstimate() ? estimate(ds, newBase, parent) : OptionalLong.empty();
+            estimate.ifPresent(b -> row.put("estimate_bytes", b));
             S3Exporter.Request req = new S3Exporter.Request(i.instance(), ds, newBase, guid, parent, List.of(),
-                    OptionalLong.empty(), PartSizing.DEFAULT_FLOOR, 4, Compression.Engine.JNI,
+                    estimate, PartSizing.DEFAULT_FLOOR, 4, Compression.Engine.JNI,
                     Map.of("terrarium", version()));
             progress.start(i.instance(), parent == null ? "full" : "incremental",
-                    estimate(ds, newBase, parent == null ? null : parent.snapshot()));
+                    estimate);
             boolean done = false;
             try {
                 committed = target.export(req, progress);
@@ -229,7 +251,7 @@ public final class S3ExportJob implements Job {
             row.put("status", "failed");
             String msg = i.instance() + ": export of " + ds + "@" + newBase + " failed: " + e.getMessage();
             try {
-                zfs.destroy(ds + "@" + newBase, false, BUSY_WAIT);
+                releaseAndDestroy(ds + "@" + newBase, caps);
             } catch (RuntimeException d) {
                 msg += "; destroying the new base failed too: " + d.getMessage();
             }
@@ -244,7 +266,7 @@ public final class S3ExportJob implements Job {
         try {
             for (ZfsSnapshot s : zfs.snapshots(ds, false)) {
                 if (s.name().startsWith(BASE_PREFIX) && !s.name().equals(newBase)) {
-                    zfs.destroy(ds + "@" + s.name(), false, BUSY_WAIT);
+                    releaseAndDestroy(ds + "@" + s.name(), caps);
                 }
             }
         } catch (RuntimeException e) {
@@ -337,15 +359,31 @@ public final class S3ExportJob implements Job {
         return this;
     }
 
-    /** {@code zfs send -n -P} size of the stream, where the host's ZFS can estimate; else empty. */
-    private OptionalLong estimate(String ds, String snap, String base) {
+    /** Releases this job's hold (if any, where holds exist), then destroys the snapshot. */
+    private void releaseAndDestroy(String snapshot, ZfsCapabilities caps) {
+        if (caps.holds()) {
+            zfs.release(HOLD_TAG, snapshot);
+        }
+        zfs.destroy(snapshot, false, BUSY_WAIT);
+    }
+
+    /** The probed capabilities; none when the probe itself fails (the export then runs as on zfs-fuse). */
+    private ZfsCapabilities capabilities() {
         try {
-            if (progress == ExportProgress.NONE || !zfs.capabilities().sizeEstimate()) {
-                return OptionalLong.empty();
-            }
-            return ZfsStreamCommands.parseEstimate(runner.run(ZfsStreamCommands.estimate(ds, snap, base)).stdout());
+            return zfs.capabilities();
         } catch (RuntimeException e) {
-            LOG.debug("no size estimate for {}@{}: {}", ds, snap, e.getMessage());
+            LOG.warn("s3-export: zfs capability probe failed ({}); exporting without holds and size estimates", e.getMessage());
+            return new ZfsCapabilities("unknown", "", Set.of(), false, false, false, false);
+        }
+    }
+
+    /** {@code zfs send -n -P} size estimate; empty when the dry run fails or prints no size. */
+    private OptionalLong estimate(String ds, String snapshot, Manifest parent) {
+        try {
+            return ZfsStreamCommands.parseEstimate(runner.run(ZfsStreamCommands.estimate(ds, snapshot,
+                    parent == null ? null : parent.snapshot(), List.of())).stdout());
+        } catch (RuntimeException e) {
+            LOG.warn("s3-export: no size estimate for {}@{}: {}", ds, snapshot, e.getMessage());
             return OptionalLong.empty();
         }
     }

@@ -5,6 +5,7 @@ import io.terrarium.host.exec.Command;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.OptionalLong;
 import java.util.regex.Pattern;
 
 /**
@@ -48,30 +49,35 @@ public final class ZfsStreamCommands {
     }
 
     /**
-     * {@code zfs send -n -P [-i @base] dataset@snapshot}: a dry run that prints the stream's size
-     * (OpenZFS; see {@link #parseEstimate}). Only where {@code ZfsCapabilities.sizeEstimate()}.
+     * {@code zfs send -n -P [flags] [-i @base] dataset@snapshot}: a dry run that prints the stream's
+     * size estimate (OpenZFS; zfs-fuse has no {@code -n -P}, see {@code ZfsCapabilities#sizeEstimate}).
+     * Same validation as {@link #send}. Short output: run it with the command runner.
      */
-    public static Command estimate(String dataset, String snapshot, String base) {
-        Command send = send(dataset, snapshot, base, List.of());
-        List<String> args = new ArrayList<>(send.argv().subList(1, send.argv().size()));
-        args.add(1, "-n");
-        args.add(2, "-P");
+    public static Command estimate(String dataset, String snapshot, String base, List<String> flags) {
+        Command send = send(dataset, snapshot, base, flags);
+        List<String> args = new ArrayList<>(List.of("send", "-n", "-P"));
+        args.addAll(send.args().subList(1, send.args().size()));
         return new Command("zfs", args, Duration.ofMinutes(5), null, null);
     }
 
     /**
-     * The byte count of {@code zfs send -n -P} output: the tab-separated line {@code size <bytes>}.
+     * The estimate in {@code zfs send -n -P} output: the {@code size<TAB>BYTES} line (OpenZFS 0.8+
+     * prints it last, after the {@code full}/{@code incremental} line).
      *
-     * @return the size, or empty when no such line is present
+     * @return bytes of the uncompressed send stream, or empty when the output has no size line
      */
-    public static java.util.OptionalLong parseEstimate(String out) {
+    public static OptionalLong parseEstimate(String out) {
         for (String line : out.split("\n")) {
             String[] f = line.strip().split("\\s+");
-            if (f.length == 2 && f[0].equals("size") && f[1].matches("[0-9]{1,19}")) {
-                return java.util.OptionalLong.of(Long.parseLong(f[1]));
+            if (f.length == 2 && f[0].equals("size")) {
+                try {
+                    return OptionalLong.of(Long.parseLong(f[1]));
+                } catch (NumberFormatException e) {
+                    return OptionalLong.empty();
+                }
             }
         }
-        return java.util.OptionalLong.empty();
+        return OptionalLong.empty();
     }
 
     /** {@code zfs receive [-F] [-u] target}: the snapshot name comes from the stream. */

@@ -9,6 +9,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import software.amazon.awssdk.services.s3.S3Client;
 
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -59,6 +60,14 @@ class S3ExportJobIT {
 
     @AfterEach
     void cleanUp() throws Exception {
+        // the job holds its export base where zfs has holds (zfs-fuse too): release it, or destroy fails
+        try {
+            for (String snap : snapshots()) {
+                new ProcessBuilder("zfs", "release", S3ExportJob.HOLD_TAG, ds + "@" + snap).start().waitFor();
+            }
+        } catch (IOException notThere) {
+            // no dataset, no snapshots
+        }
         boolean gone = S3ZfsRoundTripIT.destroy(ds);
         Files.deleteIfExists(mnt);
         if (s3 != null) {

@@ -36,8 +36,22 @@ class S3ExportJobTest {
     final FakeTarget target = new FakeTarget();
     Instant now = Instant.parse("2026-11-30T10:30:00Z");
 
+    /** Whether the fake zfs answers the capability probe as OpenZFS 2.2 (holds, send -n -P). */
+    boolean openZfs;
+    /** Held snapshots (full names) of the OpenZFS fake. */
+    final TreeSet<String> held = new TreeSet<>();
+
     Reply zfs(Command c) {
         List<String> a = c.argv();
+        if (openZfs) {
+            Reply r = openZfsOnly(a);
+            if (r != null) {
+                return r;
+            }
+        }
+        if (a.size() < 2) {
+            return null;
+        }
         if (a.get(1).equals("snapshot")) {
             snaps.add(a.get(2).substring(a.get(2).indexOf('@') + 1));
             log.add("snapshot " + a.get(2));
@@ -61,6 +75,49 @@ class S3ExportJobTest {
             return Reply.ok(sb.toString());
         }
         return null;
+    }
+
+    Reply openZfsOnly(List<String> a) {
+        if (a.equals(List.of("zfs", "version"))) {
+            return Reply.ok("zfs-2.2.2-0ubuntu9\nzfs-kmod-2.2.2-0ubuntu9\n");
+        }
+        if (a.equals(List.of("zfs"))) {
+            return new Reply(2, "", USAGE);
+        }
+        if (a.get(1).equals("hold")) {
+            held.add(a.get(3));
+            log.add("hold " + a.get(2) + " " + a.get(3));
+            return Reply.ok("");
+        }
+        if (a.get(1).equals("holds")) {
+            String snap = a.get(a.size() - 1);
+            return Reply.ok(held.contains(snap) ? snap + "\t" + S3ExportJob.HOLD_TAG + "\tMon Nov 30 10:30 2026\n" : "");
+        }
+        if (a.get(1).equals("release")) {
+            if (!held.remove(a.get(3))) {
+                return Reply.fail(1, "cannot release: no such tag on this dataset");
+            }
+            log.add("release " + a.get(2) + " " + a.get(3));
+            return Reply.ok("");
+        }
+        if (a.get(1).equals("destroy") && held.contains(a.get(a.size() - 1))) {
+            return Reply.fail(1, "cannot destroy snapshot: dataset is busy");
+        }
+        if (a.size() > 4 && a.subList(1, 4).equals(List.of("send", "-n", "-P"))) {
+            log.add("estimate " + String.join(" ", a.subList(4, a.size())));
+            return Reply.ok("full\t" + a.get(a.size() - 1) + "\t123456\nsize\t123456\n");
+        }
+        return null;
+    }
+
+    static final String USAGE;
+
+    static {
+        try (var in = S3ExportJobTest.class.getResourceAsStream("/zfs/usage-openzfs-2.2.txt")) {
+            USAGE = new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     final class FakeTarget implements S3ExportJob.Target {
@@ -261,6 +318,48 @@ class S3ExportJobTest {
         JobResult r3 = run(24);
         assertThat(row(r3)).containsEntry("kind", "incremental");
         assertThat(target.requests.get(2).parent().snapshot()).isEqualTo("terrarium-export-20261130T103000Z");
+    }
+
+    @Test
+    void onOpenZfsTheNewBaseIsHeldAndReleasedJustBeforeItIsDestroyed() {
+        openZfs = true;
+        run(24);
+        assertThat(held).containsExactly(DS + "@terrarium-export-20261130T103000Z");
+        log.clear();
+        JobResult r = run(24);
+        assertThat(r.status()).as(r.summary()).isEqualTo(JobResult.Status.OK);
+        assertThat(row(r)).containsEntry("held", true).containsEntry("estimate_bytes", 123456L);
+        assertThat(log).containsExactly("snapshot " + DS + "@terrarium-export-20261130T113000Z",
+                "hold terrarium-export " + DS + "@terrarium-export-20261130T113000Z",
+                "estimate -i " + DS + "@terrarium-export-20261130T103000Z " + DS + "@terrarium-export-20261130T113000Z",
+                "commit terrarium-export-20261130T113000Z",
+                "release terrarium-export " + DS + "@terrarium-export-20261130T103000Z",
+                "destroy " + DS + "@terrarium-export-20261130T103000Z");
+        assertThat(held).containsExactly(DS + "@terrarium-export-20261130T113000Z");
+        assertThat(target.requests.get(1).estimate()).hasValue(123456L);
+    }
+
+    @Test
+    void onOpenZfsAFailedExportReleasesAndDestroysOnlyTheNewBase() {
+        openZfs = true;
+        run(24);
+        target.fail = true;
+        log.clear();
+        JobResult r = run(24);
+        assertThat(r.status()).isEqualTo(JobResult.Status.FAILED);
+        assertThat(log).containsSubsequence("hold terrarium-export " + DS + "@terrarium-export-20261130T113000Z",
+                "export failed", "release terrarium-export " + DS + "@terrarium-export-20261130T113000Z",
+                "destroy " + DS + "@terrarium-export-20261130T113000Z");
+        assertThat(held).containsExactly(DS + "@terrarium-export-20261130T103000Z");
+        assertThat(snaps).containsExactly("terrarium-export-20261130T103000Z");
+    }
+
+    @Test
+    void withoutHoldsAndEstimatesNoHoldIsTakenAndThePartsAreSizedWithoutAnEstimate() {
+        run(24);
+        assertThat(runner.calls()).noneMatch(a -> a.size() > 1 && (a.get(1).startsWith("hold") || a.get(1).equals("release")));
+        assertThat(target.requests.get(0).estimate()).isEmpty();
+        assertThat(row(run(24))).doesNotContainKey("held");
     }
 
     @Test

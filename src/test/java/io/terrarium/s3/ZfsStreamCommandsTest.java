@@ -2,28 +2,34 @@ package io.terrarium.s3;
 
 import org.junit.jupiter.api.Test;
 
-import java.util.OptionalLong;
+import java.util.List;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-/** The {@code zfs send -n -P} estimate: argv and parsing (OpenZFS 2.x output). */
+/** argv of the size-estimate dry run and parsing of its output (OpenZFS 2.x format). */
 class ZfsStreamCommandsTest {
     @Test
-    void estimateArgv() {
-        assertThat(ZfsStreamCommands.estimate("tank/containers/web", "terrarium-export-2", "terrarium-export-1").argv())
-                .containsExactly("zfs", "send", "-n", "-P", "-i", "tank/containers/web@terrarium-export-1",
-                        "tank/containers/web@terrarium-export-2");
-        assertThat(ZfsStreamCommands.estimate("tank/c/web", "s", null).argv())
-                .containsExactly("zfs", "send", "-n", "-P", "tank/c/web@s");
+    void estimateIsADryRunOfTheSameSend() {
+        assertThat(ZfsStreamCommands.estimate("tank/c/web", "s2", "s1", List.of("-L", "-c")).argv())
+                .containsExactly("zfs", "send", "-n", "-P", "-L", "-c", "-i", "tank/c/web@s1", "tank/c/web@s2");
+        assertThat(ZfsStreamCommands.estimate("tank/c/web", "s1", null, List.of()).argv())
+                .containsExactly("zfs", "send", "-n", "-P", "tank/c/web@s1");
     }
 
     @Test
-    void parsesTheSizeLine() {
-        assertThat(ZfsStreamCommands.parseEstimate("full\ttank/c/web@s\t1073915392\nsize\t1073915392\n"))
-                .isEqualTo(OptionalLong.of(1073915392L));
-        assertThat(ZfsStreamCommands.parseEstimate("incremental\ts1\ttank/c/web@s2\t1050624\nsize\t1050624\n"))
-                .isEqualTo(OptionalLong.of(1050624L));
+    void estimateValidatesLikeSend() {
+        assertThatThrownBy(() -> ZfsStreamCommands.estimate("tank/c/web", "s1", null, List.of("-n")))
+                .isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> ZfsStreamCommands.estimate("tank/c/web; rm", "s1", null, List.of()))
+                .isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
+    void parsesTheSizeLineOfFullAndIncrementalDryRuns() {
+        assertThat(ZfsStreamCommands.parseEstimate("full\ttank/a@s1\t1590680\nsize\t1590680\n")).hasValue(1590680L);
+        assertThat(ZfsStreamCommands.parseEstimate("incremental\ts1\ttank/a@s2\t37432\nsize\t37432\n")).hasValue(37432L);
         assertThat(ZfsStreamCommands.parseEstimate("")).isEmpty();
-        assertThat(ZfsStreamCommands.parseEstimate("size\tlots\n")).isEmpty();
+        assertThat(ZfsStreamCommands.parseEstimate("size\tmany\n")).isEmpty();
     }
 }

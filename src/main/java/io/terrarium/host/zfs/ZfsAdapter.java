@@ -199,6 +199,74 @@ public final class ZfsAdapter {
     }
 
     /**
+     * {@code zfs hold TAG SNAPSHOT}: a held snapshot cannot be destroyed until every tag is released.
+     *
+     * @param tag      hold tag, e.g. {@code terrarium-export}
+     * @param snapshot full snapshot name
+     * @throws CommandFailedException when the hold fails (e.g. the snapshot has this tag already, or
+     *                                the pool version has no holds)
+     */
+    public void hold(String tag, String snapshot) {
+        runner.run(Command.of("zfs", "hold", tag, snapshot));
+    }
+
+    /**
+     * {@code zfs release TAG SNAPSHOT}, safe before any destroy: exit 1 (no such tag on the snapshot,
+     * both implementations) counts as nothing to release. Does not list holds first: zfs-fuse's
+     * {@code zfs holds} is broken (it needs a missing {@code pyzfs.py}), its release works.
+     *
+     * @return true when a hold was released, false when the snapshot had no such hold
+     * @throws CommandFailedException when zfs fails otherwise
+     */
+    public boolean release(String tag, String snapshot) {
+        return runner.run(Command.of("zfs", "release", tag, snapshot).withOkExitCodes(0, 1)).exitCode() == 0;
+    }
+
+    /**
+     * Releases {@code tag} on the snapshots of {@code target}'s dataset that are newer than it and
+     * whose name starts with {@code namePrefix}: {@code zfs rollback -r target} destroys every newer
+     * snapshot and fails on a held one (e.g. the S3 export base, held with {@code terrarium-export}).
+     * "Newer" is the order of {@link #snapshots} (creation time, then the tool's creation order).
+     *
+     * @return full names of the snapshots whose hold was released
+     * @throws CommandFailedException when zfs fails
+     */
+    public List<String> releaseNewer(ZfsSnapshot target, String tag, String namePrefix) {
+        List<String> released = new ArrayList<>();
+        boolean after = false;
+        for (ZfsSnapshot s : snapshots(target.dataset(), false)) {
+            if (after && s.name().startsWith(namePrefix) && release(tag, s.fullName())) {
+                released.add(s.fullName());
+            }
+            after |= s.name().equals(target.name());
+        }
+        return released;
+    }
+
+    /**
+     * Tags held on a snapshot: {@code zfs holds -H SNAPSHOT}, one line per hold
+     * ({@code name<TAB>tag<TAB>timestamp}). OpenZFS only: zfs-fuse's {@code zfs holds} fails.
+     *
+     * @return tags, in the tool's order; empty when none
+     * @throws CommandFailedException when the snapshot does not exist or zfs fails
+     */
+    public List<String> holds(String snapshot) {
+        return parseHolds(runner.run(Command.of("zfs", "holds", "-H", snapshot)).stdout());
+    }
+
+    /** Parses {@code zfs holds -H} output into the tags (pure). */
+    public static List<String> parseHolds(String out) {
+        List<String> tags = new ArrayList<>();
+        for (String line : out.split("\n")) {
+            String[] f = line.split("\t");
+            if (f.length >= 2 && !f[1].isBlank()) {
+                tags.add(f[1].strip());
+            }
+        }
+        return tags;
+    }
+
+    /**
      * Snapshots of a dataset (and, with {@code recursive}, of its descendants), oldest first per
      * dataset. Uses {@code zfs get -H -p -r|-d 1 -o name,property,value creation,used} (a plain
      * {@code zfs get} of a filesystem does not list its snapshots), which both

@@ -85,4 +85,35 @@ class ZfsAdapterTest {
         assertThat(zfs.datasetMountedAt("/var/lib/lxd/storage-pools/default/containers/web")).isEqualTo("terrarium/containers/web");
         assertThat(zfs.datasetMountedAt("/var/lib/lxd/storage-pools/default/containers/db")).isNull();
     }
+
+    @Test
+    void parsesHoldTagsFromZfsHoldsOutput() {
+        assertThat(ZfsAdapter.parseHolds("tank/a@s1\tterrarium-export\tMon Nov 30 10:30 2026\n"
+                + "tank/a@s1\tkeep\tMon Nov 30 10:31 2026\n")).containsExactly("terrarium-export", "keep");
+        assertThat(ZfsAdapter.parseHolds("")).isEmpty();
+    }
+
+    @Test
+    void releasesTheExportHoldOnlyOnNewerExportBasesBeforeARollback() {
+        String get = "tank/c/web\tcreation\t1\t-\n"
+                + "tank/c/web@terrarium-export-old\tcreation\t100\t-\n"
+                + "tank/c/web@autosnap_a\tcreation\t200\t-\n"
+                + "tank/c/web@autosnap_b\tcreation\t300\t-\n"
+                + "tank/c/web@terrarium-export-new\tcreation\t300\t-\n";
+        var runner = new RecordingCommandRunner(cmd -> {
+            List<String> a = cmd.argv();
+            if (a.get(1).equals("get")) {
+                return Reply.ok(get);
+            }
+            if (a.get(1).equals("release")) {
+                return Reply.ok("");
+            }
+            return null;
+        });
+        ZfsSnapshot target = new ZfsSnapshot("tank/c/web", "autosnap_a", java.time.Instant.ofEpochSecond(200), 0);
+        assertThat(new ZfsAdapter(runner).releaseNewer(target, "terrarium-export", "terrarium-export-"))
+                .containsExactly("tank/c/web@terrarium-export-new");
+        assertThat(runner.calls()).filteredOn(a -> a.get(1).equals("release"))
+                .containsExactly(List.of("zfs", "release", "terrarium-export", "tank/c/web@terrarium-export-new"));
+    }
 }
