@@ -28,8 +28,9 @@ readonly ALIAS_PREFIX=terrarium-debian12-
 
 # Installed after debootstrap with apt (which resolves alternatives properly).
 readonly PACKAGES=(
-    # a system container: systemd as init, networking, name resolution, logins
-    systemd systemd-sysv systemd-resolved dbus libpam-systemd iproute2 procps less
+    # a system container: systemd as init, networking (systemd-networkd waits for udev to
+    # initialise links when /sys is writable, as with security.nesting), name resolution, logins
+    systemd systemd-sysv systemd-resolved udev dbus libpam-systemd iproute2 procps less locales
     openssh-server sudo cloud-init ca-certificates
     # Ansible's interpreter and its apt module
     python3 python3-apt
@@ -175,7 +176,14 @@ configure_rootfs() {
     # Cloud-init reads only the NoCloud seed the image templates render (no probing of clouds).
     cat >"$root/etc/cloud/cloud.cfg.d/99-terrarium-lxd.cfg" <<'EOF'
 datasource_list: [NoCloud, None]
+locale: C.UTF-8
 EOF
+    # What a container cannot do: register binary formats, run zfs-fuse (sanoid pulls it in; no
+    # /dev/fuse here). Masked so systemd reports "running", not "degraded".
+    local unit
+    for unit in systemd-binfmt.service proc-sys-fs-binfmt_misc.automount zfs-fuse.service; do
+        ln -sfn /dev/null "$root/etc/systemd/system/$unit"
+    done
     # DHCP on eth0 even before (or without) cloud-init's network config.
     cat >"$root/etc/systemd/network/90-terrarium-eth0.network" <<'EOF'
 [Match]
