@@ -1,5 +1,7 @@
 package io.terrarium.provision;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.terrarium.testing.DebianContainers;
 import io.terrarium.testing.DebianContainers.Result;
 import org.junit.jupiter.api.AfterAll;
@@ -112,11 +114,25 @@ class LxdProfilesIT {
         assertThat(names).isEqualTo(expected);
         assertThat(secondApply.exit()).as(secondApply.out()).isZero();
         assertThat(secondApply.out()).containsPattern("localhost\\s+: ok=\\d+\\s+changed=0\\s+unreachable=0\\s+failed=0");
-        // terrarium is default under another name
-        String def = DebianContainers.ok("lxc", "profile", "show", "default", "--project", PROJECT);
-        String alias = DebianContainers.ok("lxc", "profile", "show", "terrarium", "--project", PROJECT);
-        assertThat(alias.replaceAll("(?m)^(name|description|used_by):.*\\n(- .*\\n)*", ""))
-                .isEqualTo(def.replaceAll("(?m)^(name|description|used_by):.*\\n(- .*\\n)*", ""));
+        // terrarium is default under another name: the same config and devices
+        JsonNode def = profile("default");
+        JsonNode alias = profile("terrarium");
+        assertThat(alias.get("config")).isEqualTo(def.get("config"));
+        assertThat(alias.get("devices")).isEqualTo(def.get("devices"));
+        // each complete on its own: the network and the root disk
+        for (String p : List.of("default", "strict", "dev")) {
+            JsonNode devices = profile(p).get("devices");
+            assertThat(devices.at("/eth0/network").asText()).as(p).isEqualTo("terrarium-ovn");
+            assertThat(devices.at("/root/path").asText()).as(p).isEqualTo("/");
+        }
+    }
+
+    static JsonNode profile(String name) {
+        try {
+            return new ObjectMapper().readTree(DebianContainers.ok("lxc", "query", "/1.0/profiles/" + name + "?project=" + PROJECT));
+        } catch (java.io.IOException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     @Test
