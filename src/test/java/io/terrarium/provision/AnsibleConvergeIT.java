@@ -42,6 +42,7 @@ class AnsibleConvergeIT {
     @BeforeAll
     static void converge() throws Exception {
         assertThat(DIST.resolve("bin/terrariumctl")).as("ITs run after mvn package").isExecutable();
+        long start = System.nanoTime();
         String image = DebianContainers.image();
         tmp = Files.createTempDirectory("converge-it");
         name = DebianContainers.name("terrarium-it-converge");
@@ -68,8 +69,13 @@ class AnsibleConvergeIT {
         // no LXD inside, so the daemon is enabled but not started (its config check would fail)
         Path vars = tmp.resolve("state.json");
         Files.writeString(vars, "{\"terrarium_service_started\": false}\n", StandardCharsets.UTF_8);
+        long t0 = System.nanoTime();
         first = playbook(vars);
+        long t1 = System.nanoTime();
         second = playbook(vars);
+        long t2 = System.nanoTime();
+        System.out.printf("converge timings: boot+setup %.1f s, first run %.1f s, second run %.1f s%n",
+                (t0 - start) / 1e9, (t1 - t0) / 1e9, (t2 - t1) / 1e9);
     }
 
     static Result playbook(Path vars) {

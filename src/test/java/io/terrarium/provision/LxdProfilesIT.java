@@ -143,6 +143,10 @@ class LxdProfilesIT {
         for (String profile : PROFILES) {
             assertThat(expanded(CONTAINERS.get(profile), "security.privileged")).isEqualTo("false");
         }
+        // what nesting gives a container: LXD's unobstructed proc and sys for nested runtimes
+        assertThat(in("default", "ls /dev/.lxc").out()).isEqualTo("proc\nsys\n");
+        assertThat(in("dev", "ls /dev/.lxc").out()).isEqualTo("proc\nsys\n");
+        assertThat(in("strict", "test -e /dev/.lxc").exit()).isEqualTo(1);
     }
 
     @Test
