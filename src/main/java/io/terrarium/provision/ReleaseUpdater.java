@@ -9,11 +9,15 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
 import java.security.DigestInputStream;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -37,7 +41,8 @@ import java.util.stream.Stream;
  * its SHA256SUMS line or nothing under the root changes. {@code current} is swapped by renaming a
  * new symlink over it ({@code rename(2)}: a reader sees the old or the new release, never neither);
  * the release it pointed to stays as {@code previous} for {@link #rollback}; older releases are
- * deleted.
+ * deleted. One update or rollback at a time ({@code <root>/.update.lock}); staging directories
+ * ({@code releases/.update-*}) a killed update left are removed by the next one.
  */
 public final class ReleaseUpdater {
     /** Where releases are published (install.sh's default; {@code TERRARIUM_RELEASE_URL} overrides). */
@@ -129,10 +134,20 @@ public final class ReleaseUpdater {
      * unpacks it to {@code releases/<version>} and swaps {@code current}. Does nothing (changed
      * false) when {@code current} already is that version and {@code force} is false.
      *
-     * @throws UpdateException on a download error, a checksum mismatch or a malformed tarball;
-     *                         {@code current} and the installed releases are then untouched
+     * @throws UpdateException on a download error, a checksum mismatch, a malformed tarball or
+     *                         while another update runs; {@code current} and the installed
+     *                         releases are then untouched
      */
     public Outcome update(String baseUrl, String ref, String arch, boolean force) throws UpdateException, IOException, InterruptedException {
+        FileLock lock = lock();
+        try {
+            return updateLocked(baseUrl, ref, arch, force);
+        } finally {
+            release(lock);
+        }
+    }
+
+    private Outcome updateLocked(String baseUrl, String ref, String arch, boolean force) throws UpdateException, IOException, InterruptedException {
         String url = baseUrl.replaceAll("/+$", "") + "/" + ref;
         log.println("fetching " + url + "/SHA256SUMS");
         log.flush();
@@ -191,9 +206,18 @@ public final class ReleaseUpdater {
      * Points {@code current} back at {@code previous} and {@code previous} at the release that was
      * current.
      *
-     * @throws UpdateException when there is no previous release
+     * @throws UpdateException when there is no previous release, or another update is running
      */
     public Outcome rollback() throws UpdateException, IOException {
+        FileLock lock = lock();
+        try {
+            return rollbackLocked();
+        } finally {
+            release(lock);
+        }
+    }
+
+    private Outcome rollbackLocked() throws UpdateException, IOException {
         Optional<String> previous = previousVersion();
         if (previous.isEmpty() || !Files.isDirectory(root.resolve("releases").resolve(previous.get()))) {
             throw new UpdateException("no previous release under " + root + " to roll back to");
@@ -206,6 +230,41 @@ public final class ReleaseUpdater {
         log.println("current -> releases/" + previous.get() + current.map(c -> " (previous: " + c + ")").orElse(""));
         log.flush();
         return new Outcome(previous.get(), current, true);
+    }
+
+    /**
+     * Holds {@code <root>/.update.lock} (an advisory {@code flock}) for one update or rollback, and
+     * removes staging directories a killed update left behind.
+     *
+     * @throws UpdateException when another update or rollback holds the lock
+     */
+    private FileLock lock() throws UpdateException, IOException {
+        Files.createDirectories(root);
+        FileChannel ch = FileChannel.open(root.resolve(".update.lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+        FileLock lock;
+        try {
+            lock = ch.tryLock();
+        } catch (OverlappingFileLockException e) {
+            lock = null;
+        }
+        if (lock == null) {
+            ch.close();
+            throw new UpdateException("another terrariumctl update is running on " + root + "; nothing was changed");
+        }
+        Path releases = root.resolve("releases");
+        if (Files.isDirectory(releases)) {
+            try (Stream<Path> s = Files.list(releases)) {
+                for (Path stale : s.filter(p -> p.getFileName().toString().startsWith(".update-")).toList()) {
+                    deleteTree(stale);
+                }
+            }
+        }
+        return lock;
+    }
+
+    private static void release(FileLock lock) throws IOException {
+        lock.release();
+        lock.channel().close();
     }
 
     /** Renames a new relative symlink {@code releases/<version>} over {@code root/<name>}. */
