@@ -29,6 +29,8 @@ main() {
     # shellcheck disable=SC1091
     source /var/lib/terrarium-dev/openzfs.env
     set +a
+    # the Debian 12 system-container image of the converge and profile tests (cached by content)
+    bash scripts/debian-container-image.sh >/dev/null
     mvn -B -ntp verify -DskipITs=false "$@"
 }
 
@@ -39,6 +41,9 @@ ensure_build_tools() {
     command -v shellcheck >/dev/null 2>&1 || missing+=(shellcheck)
     command -v ansible-playbook >/dev/null 2>&1 || missing+=(ansible-core)
     command -v ansible-lint >/dev/null 2>&1 || missing+=(ansible-lint)
+    # AnsibleConvergeIT reaches its container through community.general's lxd connection
+    ansible-doc -t connection community.general.lxd >/dev/null 2>&1 || missing+=(ansible)
+    command -v debootstrap >/dev/null 2>&1 || missing+=(debootstrap)
     if ((${#missing[@]})); then
         apt-get update -qq
         DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}"

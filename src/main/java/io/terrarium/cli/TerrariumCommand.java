@@ -19,6 +19,7 @@ import picocli.CommandLine.Spec;
                 ConfigCommand.class,
                 SetCommand.class,
                 ReconfigureCommand.class,
+                UpdateCommand.class,
                 JobsCommand.class,
                 ProxyCommand.class,
                 BackupCommand.class,
