@@ -233,9 +233,13 @@ public final class S3ExportJob implements Job {
             row.put("kind", parent == null ? "full" : "incremental");
             String guid = runner.run(Command.of("zfs", "get", "-H", "-p", "-o", "value", "guid", ds + "@" + newBase))
                     .stdout().strip();
-            OptionalLong estimate = caps.sizeEstimate() ? estimate(ds, newBase, parent) : OptionalLong.empty();
+            List<String> flags = parent != null ? parent.sendFlags() : sendFlags(caps, encrypted(ds, caps));
+            if (!flags.isEmpty()) {
+                row.put("send_flags", flags);
+            }
+            OptionalLong estimate = caps.sizeEstimate() ? estimate(ds, newBase, parent, flags) : OptionalLong.empty();
             estimate.ifPresent(b -> row.put("estimate_bytes", b));
-            S3Exporter.Request req = new S3Exporter.Request(i.instance(), ds, newBase, guid, parent, List.of(),
+            S3Exporter.Request req = new S3Exporter.Request(i.instance(), ds, newBase, guid, parent, flags,
                     estimate, PartSizing.DEFAULT_FLOOR, 4, Compression.Engine.JNI,
                     Map.of("terrarium", version()));
             progress.start(i.instance(), parent == null ? "full" : "incremental",
@@ -359,6 +363,34 @@ public final class S3ExportJob implements Job {
         return this;
     }
 
+    /**
+     * {@code zfs send} flags for a new full stream, from the probed capabilities: {@code -w} (raw: the
+     * blocks stay encrypted, the key never leaves the host, and the stream is restorable only with
+     * the key) for an encrypted dataset where raw sends exist; otherwise {@code -L -c} (large blocks
+     * and the on-disk compressed blocks as they are, zfs-send(8)) where they exist; none on zfs-fuse.
+     * An incremental always repeats its chain's full's flags (from the parent manifest): switching
+     * {@code -L} or {@code -w} within a chain is what zfs-send(8) warns against.
+     *
+     * @param caps      probed capabilities
+     * @param encrypted whether the dataset is encrypted ({@code encryption} not {@code off})
+     * @return flags in send order, possibly empty
+     */
+    static List<String> sendFlags(ZfsCapabilities caps, boolean encrypted) {
+        if (encrypted && caps.rawSend()) {
+            return List.of("-w");
+        }
+        return caps.compressedSend() ? List.of("-L", "-c") : List.of();
+    }
+
+    /** Whether {@code ds} is encrypted; false where the host's zfs has no raw sends (no encryption either). */
+    private boolean encrypted(String ds, ZfsCapabilities caps) {
+        if (!caps.rawSend()) {
+            return false;
+        }
+        String v = zfs.property(ds, "encryption")[0];
+        return !v.isEmpty() && !v.equals("off") && !v.equals("-");
+    }
+
     /** Releases this job's hold (if any, where holds exist), then destroys the snapshot. */
     private void releaseAndDestroy(String snapshot, ZfsCapabilities caps) {
         if (caps.holds()) {
@@ -378,10 +410,10 @@ public final class S3ExportJob implements Job {
     }
 
     /** {@code zfs send -n -P} size estimate; empty when the dry run fails or prints no size. */
-    private OptionalLong estimate(String ds, String snapshot, Manifest parent) {
+    private OptionalLong estimate(String ds, String snapshot, Manifest parent, List<String> flags) {
         try {
             return ZfsStreamCommands.parseEstimate(runner.run(ZfsStreamCommands.estimate(ds, snapshot,
-                    parent == null ? null : parent.snapshot(), List.of())).stdout());
+                    parent == null ? null : parent.snapshot(), flags)).stdout());
         } catch (RuntimeException e) {
             LOG.warn("s3-export: no size estimate for {}@{}: {}", ds, snapshot, e.getMessage());
             return OptionalLong.empty();

@@ -38,6 +38,8 @@ class S3ExportJobTest {
 
     /** Whether the fake zfs answers the capability probe as OpenZFS 2.2 (holds, send -n -P). */
     boolean openZfs;
+    /** Whether the OpenZFS fake's dataset is encrypted. */
+    boolean encrypted;
     /** Held snapshots (full names) of the OpenZFS fake. */
     final TreeSet<String> held = new TreeSet<>();
 
@@ -83,6 +85,9 @@ class S3ExportJobTest {
         }
         if (a.equals(List.of("zfs"))) {
             return new Reply(2, "", USAGE);
+        }
+        if (a.size() > 6 && a.get(1).equals("get") && a.contains("encryption")) {
+            return Reply.ok((encrypted ? "aes-256-gcm" : "off") + "\tdefault\n");
         }
         if (a.get(1).equals("hold")) {
             held.add(a.get(3));
@@ -149,7 +154,7 @@ class S3ExportJobTest {
                 throw new UploadFailedException("store said no", null);
             }
             String id = "2026" + String.format("%04d", exports++) + "-" + req.snapshotGuid();
-            Manifest m = mf(id, req.snapshot(), req.parent());
+            Manifest m = mf(id, req.snapshot(), req.parent(), req.sendFlags());
             manifests.put(id, m);
             volumes.add(keys.volume("web", id, 0));
             log.add("commit " + req.snapshot());
@@ -191,8 +196,12 @@ class S3ExportJobTest {
     }
 
     static Manifest mf(String id, String snapshot, Manifest parent) {
+        return mf(id, snapshot, parent, List.of());
+    }
+
+    static Manifest mf(String id, String snapshot, Manifest parent, List<String> sendFlags) {
         return new Manifest(Manifest.FORMAT_VERSION, id, "inst", "web", DS, snapshot, "1234",
-                parent == null ? null : parent.id(), parent == null ? null : parent.snapshot(), "zstd", List.of(),
+                parent == null ? null : parent.id(), parent == null ? null : parent.snapshot(), "zstd", sendFlags,
                 Map.of(), Instant.EPOCH, 10, List.of());
     }
 
@@ -331,12 +340,44 @@ class S3ExportJobTest {
         assertThat(row(r)).containsEntry("held", true).containsEntry("estimate_bytes", 123456L);
         assertThat(log).containsExactly("snapshot " + DS + "@terrarium-export-20261130T113000Z",
                 "hold terrarium-export " + DS + "@terrarium-export-20261130T113000Z",
-                "estimate -i " + DS + "@terrarium-export-20261130T103000Z " + DS + "@terrarium-export-20261130T113000Z",
+                "estimate -L -c -i " + DS + "@terrarium-export-20261130T103000Z " + DS + "@terrarium-export-20261130T113000Z",
                 "commit terrarium-export-20261130T113000Z",
                 "release terrarium-export " + DS + "@terrarium-export-20261130T103000Z",
                 "destroy " + DS + "@terrarium-export-20261130T103000Z");
         assertThat(held).containsExactly(DS + "@terrarium-export-20261130T113000Z");
         assertThat(target.requests.get(1).estimate()).hasValue(123456L);
+    }
+
+    @Test
+    void sendFlagsFollowTheProbedCapabilities() {
+        var openzfs = new io.terrarium.host.zfs.ZfsCapabilities("openzfs", "2.2.2", java.util.Set.of("L", "c", "w", "n", "P"),
+                true, true, true, true);
+        var fuse = new io.terrarium.host.zfs.ZfsCapabilities("zfs-fuse", "", java.util.Set.of("R", "D", "p", "i", "I"),
+                false, false, false, false);
+        assertThat(S3ExportJob.sendFlags(openzfs, false)).containsExactly("-L", "-c");
+        assertThat(S3ExportJob.sendFlags(openzfs, true)).containsExactly("-w");
+        assertThat(S3ExportJob.sendFlags(fuse, false)).isEmpty();
+        assertThat(S3ExportJob.sendFlags(fuse, true)).as("no raw send without -w").isEmpty();
+    }
+
+    @Test
+    void onOpenZfsTheFullIsSentCompressedAndItsIncrementalsRepeatTheFullsFlags() {
+        openZfs = true;
+        run(24);
+        assertThat(target.requests.get(0).sendFlags()).containsExactly("-L", "-c");
+        encrypted = true; // even if the answer changed, a chain never switches flags
+        run(24);
+        assertThat(target.requests.get(1).parent()).isNotNull();
+        assertThat(target.requests.get(1).sendFlags()).containsExactly("-L", "-c");
+    }
+
+    @Test
+    void onOpenZfsAnEncryptedDatasetIsSentRaw() {
+        openZfs = true;
+        encrypted = true;
+        JobResult r = run(24);
+        assertThat(target.requests.get(0).sendFlags()).containsExactly("-w");
+        assertThat(row(r)).containsEntry("send_flags", List.of("-w"));
     }
 
     @Test
