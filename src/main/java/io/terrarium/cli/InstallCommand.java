@@ -128,7 +128,7 @@ public final class InstallCommand implements Callable<Integer> {
     @Option(names = "--pool-name", paramLabel = "NAME", description = "ZFS pool name (default terrarium).")
     String poolName;
 
-    @Option(names = "--enable-s3", description = "Export container snapshots to S3 (then --s3-endpoint, --s3-bucket, --s3-access-key, --s3-secret-key-file).")
+    @Option(names = "--enable-s3", arity = "0..1", description = "Export container snapshots to S3 (then --s3-endpoint, --s3-bucket, --s3-access-key, --s3-secret-key-file).")
     Boolean enableS3;
 
     @Option(names = "--s3-provider", paramLabel = "NAME", description = "aws, r2, minio or generic (default generic).")
@@ -152,7 +152,7 @@ public final class InstallCommand implements Callable<Integer> {
     @Option(names = "--s3-secret-key-file", paramLabel = "PATH", description = "File holding the secret key (mode 0600); copied into the secrets directory.")
     Path s3SecretFile;
 
-    @Option(names = "--enable-syncoid", description = "Replicate to a second server with syncoid (then --syncoid-target, --syncoid-target-dataset, --syncoid-ssh-key).")
+    @Option(names = "--enable-syncoid", arity = "0..1", description = "Replicate to a second server with syncoid (then --syncoid-target, --syncoid-target-dataset, --syncoid-ssh-key).")
     Boolean enableSyncoid;
 
     @Option(names = "--syncoid-target", paramLabel = "USER@HOST", description = "Receiving server.")
@@ -224,7 +224,10 @@ public final class InstallCommand implements Callable<Integer> {
         try {
             TerrariumConfig base = app.configStore().load().config();
             TerrariumConfig wanted = answers(base);
-            List<String> problems = ConfigValidator.validate(wanted);
+            // "auto" is resolved to a device by the preflight; validate the rest with a stand-in path
+            List<String> problems = ConfigValidator.validate("auto".equals(wanted.storage().source())
+                    ? wanted.withStorage(new TerrariumConfig.Storage(wanted.storage().mode(), "/dev/auto",
+                    wanted.storage().file(), wanted.storage().size())) : wanted);
             if (!problems.isEmpty()) {
                 throw new IllegalArgumentException(String.join("; ", problems));
             }
