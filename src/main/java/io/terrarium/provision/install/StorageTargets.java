@@ -138,7 +138,8 @@ public final class StorageTargets {
         if (d.mountedAnywhere(null)) {
             return Optional.of("mounted at " + String.join(", ", mounts(d)));
         }
-        if (d.pttype() != null) {
+        // lsblk reports a partition's pttype as the table it sits in; only a table *on* the device counts
+        if (d.pttype() != null && !"part".equals(d.type())) {
             return Optional.of("has a " + d.pttype() + " partition table");
         }
         if (d.fstype() != null) {
