@@ -117,6 +117,13 @@ class InstallIT {
         return trm.run(Duration.ofMinutes(4), a.toArray(String[]::new));
     }
 
+    /** The dev host's ZFS is zfs-fuse: its package, and the pool options it knows (no lz4, xattr=sa, acltype). */
+    private Path devhostZfsVars() throws IOException {
+        Path vars = tmp.resolve("devhost-zfs.json");
+        Files.writeString(vars, "{\"zfs_packages\": [\"zfs-fuse\"], \"zfs_pool_create_options\": [\"-O\", \"mountpoint=none\"]}");
+        return vars;
+    }
+
     private String poolName(String what) {
         String p = "itinst" + what + (System.nanoTime() % 100000);
         pools.add(p);
@@ -127,11 +134,8 @@ class InstallIT {
     void diskModeOnAnEmptyLoopDeviceCreatesThePoolThereWithTheZfsRole() throws Exception {
         String dev = loop("256M");
         String pool = poolName("disk");
-        Path vars = tmp.resolve("devhost-zfs.json");
-        // the dev host's ZFS is zfs-fuse: its package, and the pool options it knows (no lz4, xattr=sa, acltype)
-        Files.writeString(vars, "{\"zfs_packages\": [\"zfs-fuse\"], \"zfs_pool_create_options\": [\"-O\", \"mountpoint=none\"]}");
         Terrariumctl.Result r = install("--storage-mode", "disk", "--storage-source", dev, "--pool-name", pool,
-                "--ansible-tags", "zfs", "--extra-vars", vars.toString(), "--no-sync");
+                "--ansible-tags", "zfs", "--extra-vars", devhostZfsVars().toString(), "--no-sync");
         assertThat(r.exit()).as(r.all()).isEqualTo(0);
         assertThat(r.out()).contains("ok    storage: " + dev + " (0.3 GiB) is empty").contains("TASK [zfs : Create the pool]");
         assertThat(Terrariumctl.sh("zpool", "list", "-H", "-o", "name", pool).strip()).isEqualTo(pool);
@@ -174,14 +178,20 @@ class InstallIT {
     }
 
     @Test
-    void aDeviceWithAFileSystemNeedsYesAndAnExplicitPath() throws Exception {
+    void aDeviceWithAFileSystemNeedsYesAndAnExplicitPathAndIsThenWipedByTheZfsRole() throws Exception {
         String ext4 = loop("128M");
         Terrariumctl.sh("mkfs.ext4", "-q", ext4);
-        Terrariumctl.Result r = trm.run(Duration.ofMinutes(2), "install", "--non-interactive", "--yes", "--email", "ops@example.com",
-                "--public-ip", "203.0.113.7", "--storage-mode", "disk", "--storage-source", ext4, "--pool-name", poolName("wipe"), "--no-apply");
-        // with --yes and the explicit path: accepted, marked for wiping
+        String pool = poolName("wipe");
+        Terrariumctl.Result r = install("--storage-mode", "disk", "--storage-source", ext4, "--pool-name", pool,
+                "--ansible-tags", "zfs", "--extra-vars", devhostZfsVars().toString(), "--no-sync");
+        // with --yes and the explicit path: accepted, wiped by the role right before zpool create
         assertThat(r.exit()).as(r.all()).isEqualTo(0);
-        assertThat(r.out()).contains("holds a ext4 signature); it will be WIPED (--yes)");
+        assertThat(r.out()).contains("holds a ext4 signature); it will be WIPED (--yes)")
+                .contains("TASK [zfs : Wipe the signatures on the target device");
+        assertThat(Terrariumctl.sh("zpool", "status", pool)).contains(ext4.substring("/dev/".length()));
+        assertThat(tmp.resolve("state/install-once.json")).as("the one-run wipe switch is removed").doesNotExist();
+        ext4 = loop("128M");
+        Terrariumctl.sh("mkfs.ext4", "-q", ext4);
         StoredConfig.restore(savedConfig);
         // interactive answers come from stdin without a terminal; without --yes the same device is rejected
         ProcessBuilder pb = trm.builder("install", "--email", "ops@example.com", "--acme-email", "ops@example.com", "--domain", "example.com",
