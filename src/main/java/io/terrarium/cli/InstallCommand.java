@@ -452,7 +452,8 @@ public final class InstallCommand implements Callable<Integer> {
                 S3Probe.Result r = probeS3(s3, probeSecret);
                 if (!r.ok()) {
                     prompter.say("  rejected: S3 check failed: " + r.message());
-                    old = s3;
+                    // ask again with these answers as defaults; the typed secret is not kept
+                    old = new TerrariumConfig.S3(true, provider, endpoint, region, bucket, prefix, access, old.secretKeyFile());
                     pendingSecrets.remove(S3_SECRET);
                     continue;
                 }
