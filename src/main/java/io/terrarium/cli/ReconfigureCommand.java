@@ -1,25 +1,15 @@
 package io.terrarium.cli;
 
 import io.terrarium.App;
-import io.terrarium.config.AtomicFiles;
 import io.terrarium.config.TerrariumConfig;
-import io.terrarium.daemon.JobTrigger;
-import io.terrarium.host.exec.CommandFailedException;
-import io.terrarium.jobs.JobResult;
-import io.terrarium.provision.AnsiblePlaybook;
-import io.terrarium.provision.StateFile;
-import io.terrarium.proxy.sync.ProxySyncJob;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
-import java.io.PrintWriter;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.Callable;
 
 /**
@@ -36,7 +26,7 @@ import java.util.concurrent.Callable;
         footer = {"  terrariumctl reconfigure", "  terrariumctl reconfigure --check", "  terrariumctl reconfigure --with-hardening"})
 public final class ReconfigureCommand implements Callable<Integer> {
     /** File name of the state file in the state directory. */
-    public static final String STATE_FILE = "state.json";
+    public static final String STATE_FILE = Reapply.STATE_FILE;
 
     @Spec
     CommandSpec spec;
@@ -64,53 +54,9 @@ public final class ReconfigureCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         App app = TerrariumCommand.app(spec);
-        PrintWriter out = spec.commandLine().getOut();
-        PrintWriter err = spec.commandLine().getErr();
-        Path site = playbook != null ? playbook : releaseHome().resolve("ansible/site.yml");
-        if (!Files.isRegularFile(site)) {
-            err.println("ERROR: playbook " + site + " not found (pass --playbook or set TERRARIUM_HOME)");
-            err.flush();
-            return ExitCodes.FAILURE;
-        }
         TerrariumConfig config = app.configStore().load().config();
-        byte[] state = (app.json().writerWithDefaultPrettyPrinter()
-                .writeValueAsString(StateFile.vars(config, app.paths().secretsDir())) + "\n").getBytes(StandardCharsets.UTF_8);
-        Path dir = app.paths().stateDir();
-        Files.createDirectories(dir);
-        Path stateFile = dir.resolve(check ? ".state-check-" + ProcessHandle.current().pid() + ".json" : STATE_FILE);
-        try {
-            if (!AtomicFiles.sameContent(stateFile, state)) {
-                AtomicFiles.write(stateFile, state, AtomicFiles.OWNER_ONLY);
-            }
-            AnsiblePlaybook ansible = new AnsiblePlaybook(ansiblePlaybook);
-            io.terrarium.host.exec.Command cmd = ansible.command(site, stateFile, hardening, check);
-            out.println("running: " + cmd.display());
-            out.flush();
-            try {
-                ansible.run(cmd, out);
-            } catch (CommandFailedException e) {
-                err.println("ERROR: ansible-playbook failed: " + e.getMessage());
-                err.flush();
-                return ExitCodes.FAILURE;
-            }
-        } finally {
-            if (check) {
-                Files.deleteIfExists(stateFile);
-            }
-        }
-        if (check || noSync) {
-            return ExitCodes.OK;
-        }
-        JobResult r = new JobTrigger(app).trigger(ProxySyncJob.ID, () -> config, Duration.ofSeconds(300));
-        String summary = r.summary() == null ? "" : r.summary();
-        out.println(r.job() + ": " + r.status() + ": " + summary.lines().findFirst().orElse(""));
-        out.flush();
-        if (r.failed()) {
-            JobRun.errors(r).forEach(e -> err.println("ERROR: " + e));
-            err.flush();
-            return ExitCodes.FAILURE;
-        }
-        return ExitCodes.OK;
+        return new Reapply(Reapply.site(playbook), ansiblePlaybook, hardening, check, !noSync, List.of(), List.of())
+                .run(app, config, spec.commandLine().getOut(), spec.commandLine().getErr());
     }
 
     /** The release directory: {@code TERRARIUM_HOME}, else the parent of the jar's {@code lib/}. */

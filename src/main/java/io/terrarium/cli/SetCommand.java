@@ -6,7 +6,7 @@ import picocli.CommandLine.Command;
 /** {@code terrariumctl set …}: change one part of the stored configuration. */
 @Command(name = "set", description = {"Change one part of the stored configuration.",
         "Each change is validated first; an invalid value is rejected and nothing is stored."},
-        subcommands = {SetDomainsCommand.class, SetEmailsCommand.class, SetSyncoidCommand.class, SetS3Command.class, CommandLine.HelpCommand.class},
+        subcommands = {SetDomainsCommand.class, SetEmailsCommand.class, SetSyncoidCommand.class, SetS3Command.class, SetIdpCommand.class, SetDnsCommand.class, CommandLine.HelpCommand.class},
         footerHeading = "%nExamples:%n",
         footer = {"  terrariumctl set domains example.com", "  terrariumctl set emails ops@example.com",
                 "  terrariumctl set syncoid --enable --target backup@mirror.example.com --target-dataset tank/terrarium --ssh-key /root/.ssh/terrarium-syncoid",

@@ -16,6 +16,7 @@ import picocli.CommandLine.Spec;
         description = "Terrarium: a hardened control plane for unprivileged LXD containers on ZFS.",
         subcommands = {
                 StatusCommand.class,
+                InstallCommand.class,
                 ConfigCommand.class,
                 SetCommand.class,
                 ReconfigureCommand.class,

@@ -84,7 +84,143 @@ public final class ConfigValidator {
         s3(p, c.s3());
         proxy(p, c.proxy(), dm.managementPort());
         backups(p, c.backups());
+        idp(p, c.idp());
+        storage(p, c.storage());
+        dns(p, c.dns(), c.proxy());
         return p;
+    }
+
+    /** Group names oauth2-proxy compares with the token's groups claim. */
+    private static final Pattern GROUP = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.:@/-]{0,127}");
+    /** OIDC client ids: printable, no spaces or quotes. */
+    private static final Pattern CLIENT_ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.:@-]{0,254}");
+    /** The file vdev size in truncate syntax. */
+    public static final Pattern SIZE = Pattern.compile("[1-9][0-9]{0,8}[KMGT]?");
+    /** Environment variable names lego reads (upper case, digits, '_'). */
+    public static final Pattern ENV_NAME = Pattern.compile("[A-Z][A-Z0-9_]{0,127}");
+    /** Storage modes. */
+    public static final Set<String> STORAGE_MODES = Set.of("disk", "partition", "file");
+
+    private static void idp(List<String> p, TerrariumConfig.Idp i) {
+        if (!i.mode().equals("local") && !i.mode().equals("oidc")) {
+            p.add("idp.mode: \"" + i.mode() + "\" is not one of local, oidc");
+        }
+        if (!GROUP.matcher(i.adminGroup()).matches()) {
+            p.add("idp.admin_group: \"" + i.adminGroup() + "\" is not a group name (letters, digits, '_', '.', ':', '@', '/', '-')");
+        }
+        if (i.issuer() != null) {
+            String problem = issuerProblem(i.issuer());
+            if (problem != null) {
+                p.add("idp.issuer: " + problem);
+            }
+        }
+        if (i.clientId() != null && !CLIENT_ID.matcher(i.clientId()).matches()) {
+            p.add("idp.client_id: \"" + i.clientId() + "\" is not a client id (letters, digits, '_', '.', ':', '@', '-')");
+        }
+        if (i.clientSecretFile() != null && !i.clientSecretFile().startsWith("/")) {
+            p.add("idp.client_secret_file: \"" + i.clientSecretFile() + "\" must be an absolute path (the secret itself never goes in the config)");
+        }
+        if (i.mode().equals("oidc")) {
+            for (var req : new String[][]{{"issuer", i.issuer()}, {"client_id", i.clientId()}, {"client_secret_file", i.clientSecretFile()}}) {
+                if (req[1] == null || req[1].isBlank()) {
+                    p.add("idp." + req[0] + ": required when idp.mode is oidc");
+                }
+            }
+        }
+    }
+
+    /**
+     * Checks an OIDC issuer URL: {@code https://host[/path]} (plain http only to a loopback host),
+     * no query, fragment or credentials, no trailing slash (OpenID Connect Discovery 1.0 §4: the
+     * discovery document is at {@code <issuer>/.well-known/openid-configuration} and its
+     * {@code issuer} must equal the configured one exactly).
+     *
+     * @return what is wrong, or {@code null} when the URL is acceptable
+     */
+    public static String issuerProblem(String issuer) {
+        try {
+            URI u = new URI(issuer);
+            String scheme = u.getScheme() == null ? "" : u.getScheme().toLowerCase(Locale.ROOT);
+            if (u.getHost() == null || !(scheme.equals("https") || scheme.equals("http"))) {
+                return "\"" + issuer + "\" must be an https URL with a host, e.g. https://login.example.com/realms/ops";
+            }
+            if (scheme.equals("http") && !isLoopback(u.getHost())) {
+                return "\"" + issuer + "\" uses plain http to a non-loopback host; use https";
+            }
+            if (u.getUserInfo() != null || u.getQuery() != null || u.getFragment() != null) {
+                return "\"" + issuer + "\" must not contain credentials, a query or a fragment";
+            }
+            if (issuer.endsWith("/")) {
+                return "\"" + issuer + "\" must not end with '/' (write it exactly as the provider's discovery document names it)";
+            }
+            return null;
+        } catch (URISyntaxException e) {
+            return "\"" + issuer + "\" is not a URL: " + e.getReason();
+        }
+    }
+
+    private static void storage(List<String> p, TerrariumConfig.Storage s) {
+        if (!STORAGE_MODES.contains(s.mode())) {
+            p.add("storage.mode: \"" + s.mode() + "\" is not one of disk, partition, file");
+        }
+        if (s.source() != null && (!s.source().startsWith("/dev/") || s.source().contains(".."))) {
+            p.add("storage.source: \"" + s.source() + "\" must be a device path under /dev/ (e.g. /dev/sdb or /dev/disk/by-id/…)");
+        }
+        if ((s.mode().equals("disk") || s.mode().equals("partition")) && s.source() == null) {
+            p.add("storage.source: required when storage.mode is " + s.mode());
+        }
+        if (!s.file().startsWith("/") || s.file().endsWith("/") || s.file().contains("/../")) {
+            p.add("storage.file: \"" + s.file() + "\" must be an absolute file path");
+        }
+        if (!SIZE.matcher(s.size()).matches()) {
+            p.add("storage.size: \"" + s.size() + "\" must be a number with an optional K, M, G or T suffix, e.g. 64G");
+        }
+    }
+
+    private static void dns(List<String> p, TerrariumConfig.Dns d, TerrariumConfig.Proxy x) {
+        if (d.provider() != null && !DNS_PROVIDER.matcher(d.provider()).matches()) {
+            p.add("dns.provider: \"" + d.provider()
+                    + "\" is not a lego provider code (lowercase letters, digits, '.', '_', '-'; e.g. cloudflare)");
+        }
+        if (d.provider() != null && x.dnsProvider() != null && !d.provider().equals(x.dnsProvider())) {
+            p.add("dns.provider: \"" + d.provider() + "\" differs from proxy.dns_provider \"" + x.dnsProvider()
+                    + "\"; remove proxy.dns_provider (dns.provider replaces it)");
+        }
+        if (d.provider() == null && (!d.env().isEmpty() || !d.envFiles().isEmpty())) {
+            p.add("dns.env/env_files: set without dns.provider");
+        }
+        d.env().forEach((k, v) -> {
+            if (!ENV_NAME.matcher(k).matches()) {
+                p.add("dns.env: \"" + k + "\" is not an environment variable name (A-Z, 0-9, '_')");
+            } else if (isSecretName(k)) {
+                p.add("dns.env." + k + ": looks like a secret (name contains KEY, SECRET, TOKEN or PASSWORD); "
+                        + "it belongs in a root-only file named in dns.env_files (terrariumctl set dns does that)");
+            }
+            if (v == null || v.isEmpty() || v.contains("\n")) {
+                p.add("dns.env." + k + ": must be a non-empty single-line value");
+            }
+        });
+        d.envFiles().forEach((k, v) -> {
+            if (!ENV_NAME.matcher(k).matches()) {
+                p.add("dns.env_files: \"" + k + "\" is not an environment variable name (A-Z, 0-9, '_')");
+            }
+            if (v == null || !v.startsWith("/")) {
+                p.add("dns.env_files." + k + ": must be an absolute path of a root-only file");
+            }
+            if (d.env().containsKey(k)) {
+                p.add("dns.env_files." + k + ": also set in dns.env; keep one");
+            }
+        });
+    }
+
+    /**
+     * Whether a DNS provider variable holds a secret: its name contains KEY, SECRET, TOKEN or
+     * PASSWORD (lego's credential variables are named so, e.g. {@code CF_DNS_API_TOKEN},
+     * {@code AWS_SECRET_ACCESS_KEY}).
+     */
+    public static boolean isSecretName(String name) {
+        String n = name.toUpperCase(Locale.ROOT);
+        return n.contains("KEY") || n.contains("SECRET") || n.contains("TOKEN") || n.contains("PASSWORD");
     }
 
     private static final Pattern DNS_PROVIDER = Pattern.compile("[a-z0-9][a-z0-9._-]{0,62}");

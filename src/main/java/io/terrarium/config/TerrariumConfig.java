@@ -25,11 +25,15 @@ import java.util.TreeMap;
  * @param s3             S3 export destination (used by the S3 export jobs)
  * @param proxy          proxy sync: Traefik files, bridge range, reload command, UFW (docs/proxy.md)
  * @param backups        local snapshot policy (sanoid) and replication (syncoid)
+ * @param idp            the identity provider behind the admin gate (local ZITADEL or external OIDC)
+ * @param storage        where the ZFS pool lives (disk, partition or file vdev); read by the zfs role
+ * @param dns            DNS-01 provider (lego code) and its credentials for wildcard certificates
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
-@JsonPropertyOrder({"version", "installation_id", "domains", "emails", "lxd", "zfs", "daemon", "s3", "proxy", "backups"})
+@JsonPropertyOrder({"version", "installation_id", "domains", "emails", "lxd", "zfs", "daemon", "s3", "proxy", "backups", "idp", "storage", "dns"})
 public record TerrariumConfig(Integer version, String installationId, Domains domains, Emails emails,
-                              Lxd lxd, Zfs zfs, Daemon daemon, S3 s3, Proxy proxy, Backups backups) {
+                              Lxd lxd, Zfs zfs, Daemon daemon, S3 s3, Proxy proxy, Backups backups,
+                              Idp idp, Storage storage, Dns dns) {
 
     /** The schema version this build reads and writes. */
     public static final int CURRENT_VERSION = 1;
@@ -44,6 +48,18 @@ public record TerrariumConfig(Integer version, String installationId, Domains do
         s3 = s3 == null ? S3.disabled() : s3;
         proxy = proxy == null ? new Proxy(null, null, null, null, null, null, null, null, null) : proxy;
         backups = backups == null ? new Backups(null, null, null) : backups;
+        idp = idp == null ? new Idp(null, null, null, null, null) : idp;
+        storage = storage == null ? new Storage(null, null, null, null) : storage;
+        dns = dns == null ? Dns.none() : dns;
+    }
+
+    /**
+     * The configuration without the sections added by provisioning (issue 6): idp, storage and dns
+     * take their defaults.
+     */
+    public TerrariumConfig(Integer version, String installationId, Domains domains, Emails emails,
+                           Lxd lxd, Zfs zfs, Daemon daemon, S3 s3, Proxy proxy, Backups backups) {
+        this(version, installationId, domains, emails, lxd, zfs, daemon, s3, proxy, backups, null, null, null);
     }
 
     /** A configuration with every default and no installation id yet. */
@@ -53,27 +69,22 @@ public record TerrariumConfig(Integer version, String installationId, Domains do
 
     /** Copy with another installation id. */
     public TerrariumConfig withInstallationId(String id) {
-        return new TerrariumConfig(version, id, domains, emails, lxd, zfs, daemon, s3, proxy, backups);
+        return new TerrariumConfig(version, id, domains, emails, lxd, zfs, daemon, s3, proxy, backups, idp, storage, dns);
     }
 
     /** Copy with other domains. */
     public TerrariumConfig withDomains(Domains d) {
-        return new TerrariumConfig(version, installationId, d, emails, lxd, zfs, daemon, s3, proxy, backups);
+        return new TerrariumConfig(version, installationId, d, emails, lxd, zfs, daemon, s3, proxy, backups, idp, storage, dns);
     }
 
     /** Copy with other e-mail addresses. */
     public TerrariumConfig withEmails(Emails e) {
-        return new TerrariumConfig(version, installationId, domains, e, lxd, zfs, daemon, s3, proxy, backups);
-    }
-
-    /** Copy with another S3 section. */
-    public TerrariumConfig withS3(S3 s) {
-        return new TerrariumConfig(version, installationId, domains, emails, lxd, zfs, daemon, s, proxy, backups);
+        return new TerrariumConfig(version, installationId, domains, e, lxd, zfs, daemon, s3, proxy, backups, idp, storage, dns);
     }
 
     /** Copy with other backup settings. */
     public TerrariumConfig withBackups(Backups b) {
-        return new TerrariumConfig(version, installationId, domains, emails, lxd, zfs, daemon, s3, proxy, b);
+        return new TerrariumConfig(version, installationId, domains, emails, lxd, zfs, daemon, s3, proxy, b, idp, storage, dns);
     }
 
     /**
@@ -254,7 +265,7 @@ public record TerrariumConfig(Integer version, String installationId, Domains do
 
     /** Copy with another proxy section. */
     public TerrariumConfig withProxy(Proxy p) {
-        return new TerrariumConfig(version, installationId, domains, emails, lxd, zfs, daemon, s3, p, backups);
+        return new TerrariumConfig(version, installationId, domains, emails, lxd, zfs, daemon, s3, p, backups, idp, storage, dns);
     }
 
     /**
@@ -377,6 +388,113 @@ public record TerrariumConfig(Integer version, String installationId, Domains do
         /** Replication off. */
         public static Syncoid disabled() {
             return new Syncoid(false, null, null, null, null, null);
+        }
+    }
+
+    /** Copy with other S3 settings. */
+    public TerrariumConfig withS3(S3 x) {
+        return new TerrariumConfig(version, installationId, domains, emails, lxd, zfs, daemon, x, proxy, backups, idp, storage, dns);
+    }
+
+    /** Copy with another ZFS section. */
+    public TerrariumConfig withZfs(Zfs z) {
+        return new TerrariumConfig(version, installationId, domains, emails, lxd, z, daemon, s3, proxy, backups, idp, storage, dns);
+    }
+
+    /** Copy with another identity provider. */
+    public TerrariumConfig withIdp(Idp i) {
+        return new TerrariumConfig(version, installationId, domains, emails, lxd, zfs, daemon, s3, proxy, backups, i, storage, dns);
+    }
+
+    /** Copy with another storage section. */
+    public TerrariumConfig withStorage(Storage st) {
+        return new TerrariumConfig(version, installationId, domains, emails, lxd, zfs, daemon, s3, proxy, backups, idp, st, dns);
+    }
+
+    /** Copy with another DNS-01 section. */
+    public TerrariumConfig withDns(Dns d) {
+        return new TerrariumConfig(version, installationId, domains, emails, lxd, zfs, daemon, s3, proxy, backups, idp, storage, d);
+    }
+
+    /**
+     * The DNS-01 provider in effect: {@code dns.provider}, else the older {@code proxy.dns_provider},
+     * else {@code null} (no DNS-01; HTTPS wildcard labels are rejected).
+     */
+    public String dnsProvider() {
+        return dns.provider() != null ? dns.provider() : proxy.dnsProvider();
+    }
+
+    /**
+     * The identity provider behind the admin gate (oauth2-proxy). {@code local}: ZITADEL in the
+     * managed container {@code terrarium-idp} on {@code domains.auth}; {@code oidc}: an external
+     * OpenID Connect provider whose discovery document ({@code <issuer>/.well-known/openid-configuration})
+     * names exactly {@code issuer}.
+     *
+     * @param mode             {@code local} (default) or {@code oidc}
+     * @param issuer           OIDC issuer URL ({@code https://…}; plain http only to loopback); oidc mode
+     * @param clientId         OIDC client id; oidc mode
+     * @param clientSecretFile absolute path of the root-only file holding the client secret; oidc mode
+     * @param adminGroup       group whose members pass the admin gate (default {@value #DEFAULT_ADMIN_GROUP})
+     */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    @JsonPropertyOrder({"mode", "issuer", "client_id", "client_secret_file", "admin_group"})
+    public record Idp(String mode, String issuer, String clientId, String clientSecretFile, String adminGroup) {
+        /** Default admin group. */
+        public static final String DEFAULT_ADMIN_GROUP = "terrarium-admins";
+
+        public Idp {
+            mode = mode == null ? "local" : mode;
+            adminGroup = adminGroup == null ? DEFAULT_ADMIN_GROUP : adminGroup;
+        }
+    }
+
+    /**
+     * Where the ZFS pool ({@code zfs.pool}) lives; the Ansible zfs role creates it from this at
+     * install and never touches an existing pool.
+     *
+     * @param mode   {@code disk} (a whole empty disk), {@code partition} (an empty partition) or
+     *               {@code file} (a sparse file vdev; default)
+     * @param source device path for disk/partition mode (e.g. {@code /dev/sdb},
+     *               {@code /dev/disk/by-id/…}); the install resolves {@code auto} to a path
+     * @param file   file vdev path in file mode (default {@value #DEFAULT_FILE})
+     * @param size   file vdev size, truncate syntax (digits and K, M, G or T; default {@value #DEFAULT_SIZE})
+     */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    @JsonPropertyOrder({"mode", "source", "file", "size"})
+    public record Storage(String mode, String source, String file, String size) {
+        /** Default file vdev. */
+        public static final String DEFAULT_FILE = "/var/lib/terrarium/zfs/terrarium.img";
+        /** Default file vdev size. */
+        public static final String DEFAULT_SIZE = "64G";
+
+        public Storage {
+            mode = mode == null ? "file" : mode;
+            file = file == null ? DEFAULT_FILE : file;
+            size = size == null ? DEFAULT_SIZE : size;
+        }
+    }
+
+    /**
+     * DNS-01 for wildcard certificates: a lego provider code and the environment it needs. Values
+     * whose names contain {@code KEY}, {@code SECRET}, {@code TOKEN} or {@code PASSWORD} are secrets:
+     * they live in root-only files and only the path is here ({@code env_files}); Traefik gets them
+     * as {@code <NAME>_FILE} (lego reads the file).
+     *
+     * @param provider lego provider code (e.g. {@code cloudflare}, {@code route53}); {@code null}: off
+     * @param env      non-secret variables, name → value (e.g. {@code CF_ZONE_ID})
+     * @param envFiles secret variables, name → absolute path of the file holding the value
+     */
+    @JsonInclude(JsonInclude.Include.NON_EMPTY)
+    @JsonPropertyOrder({"provider", "env", "env_files"})
+    public record Dns(String provider, Map<String, String> env, Map<String, String> envFiles) {
+        public Dns {
+            env = env == null ? Map.of() : java.util.Collections.unmodifiableMap(new TreeMap<>(env));
+            envFiles = envFiles == null ? Map.of() : java.util.Collections.unmodifiableMap(new TreeMap<>(envFiles));
+        }
+
+        /** DNS-01 off. */
+        public static Dns none() {
+            return new Dns(null, null, null);
         }
     }
 }

@@ -39,7 +39,24 @@ public final class AnsiblePlaybook {
      * @param check     check mode: report what would change, change nothing
      */
     public Command command(Path playbook, Path stateFile, boolean hardening, boolean check) {
+        return command(playbook, stateFile, hardening, check, List.of(), List.of());
+    }
+
+    /**
+     * As {@link #command(Path, Path, boolean, boolean)}, limited to some roles and with more vars files.
+     *
+     * @param tags      role tags to run ({@code --tags a,b}); empty: the whole site
+     * @param extraVars further vars files, applied after the state file (later files win)
+     */
+    public Command command(Path playbook, Path stateFile, boolean hardening, boolean check, List<String> tags,
+                           List<Path> extraVars) {
         List<String> args = new ArrayList<>(List.of("-i", "localhost,", "-c", "local", playbook.toString(), "-e", "@" + stateFile));
+        for (Path x : extraVars) {
+            args.addAll(List.of("-e", "@" + x));
+        }
+        if (!tags.isEmpty()) {
+            args.addAll(List.of("--tags", String.join(",", tags)));
+        }
         if (!hardening) {
             args.addAll(List.of("--skip-tags", "hardening"));
         }

@@ -48,8 +48,24 @@ public final class StateFile {
         put(v, "idp_auth_host", c.domains().authHost());
         // secrets: paths only
         v.put("oauth2_proxy_cookie_secret_file", secretsDir.resolve("oauth2-proxy.env").toString());
-        v.put("oauth2_proxy_client_secret_file", secretsDir.resolve("oidc-client-secret").toString());
-        v.put("idp_oidc_client_secret_file", secretsDir.resolve("oidc-client-secret").toString());
+        TerrariumConfig.Idp idp = c.idp();
+        String clientSecret = idp.clientSecretFile() != null ? idp.clientSecretFile()
+                : secretsDir.resolve("oidc-client-secret").toString();
+        v.put("oauth2_proxy_client_secret_file", clientSecret);
+        v.put("idp_oidc_client_secret_file", clientSecret);
+        v.put("idp_mode", idp.mode());
+        v.put("idp_admin_group", idp.adminGroup());
+        put(v, "idp_oidc_issuer", idp.issuer());
+        put(v, "idp_oidc_client_id", idp.clientId());
+        TerrariumConfig.Storage st = c.storage();
+        v.put("zfs_storage_mode", st.mode());
+        put(v, "zfs_storage_source", st.source());
+        v.put("zfs_storage_file", st.file());
+        v.put("zfs_storage_size", st.size());
+        // DNS-01: the provider code, plain variables, and secret variables as file paths only
+        put(v, "traefik_dns_provider", c.dnsProvider());
+        v.put("traefik_dns_env", new TreeMap<>(c.dns().env()));
+        v.put("traefik_dns_env_files", new TreeMap<>(c.dns().envFiles()));
         v.put("idp_zitadel_masterkey_file", secretsDir.resolve("zitadel-masterkey").toString());
         v.put("backups_syncoid_key", secretsDir.resolve("syncoid_ed25519").toString());
         return v;

@@ -37,6 +37,17 @@ class StateFileTest {
         expected.put("idp_oidc_client_secret_file", "/etc/terrarium/secrets/oidc-client-secret");
         expected.put("idp_zitadel_masterkey_file", "/etc/terrarium/secrets/zitadel-masterkey");
         expected.put("backups_syncoid_key", "/etc/terrarium/secrets/syncoid_ed25519");
+        expected.put("idp_mode", "oidc");
+        expected.put("idp_admin_group", "terrarium-admins");
+        expected.put("idp_oidc_issuer", "https://login.example.com/realms/ops");
+        expected.put("idp_oidc_client_id", "terrarium");
+        expected.put("zfs_storage_mode", "disk");
+        expected.put("zfs_storage_source", "/dev/disk/by-id/nvme-SAMSUNG_MZQL2960HCJR-00A07_S64FNE0R123456");
+        expected.put("zfs_storage_file", "/var/lib/terrarium/zfs/terrarium.img");
+        expected.put("zfs_storage_size", "64G");
+        expected.put("traefik_dns_provider", "cloudflare");
+        expected.put("traefik_dns_env", new TreeMap<>(Map.of("CF_ZONE_ID", "023e105f4ecef8ad9ca31a8372d0c353")));
+        expected.put("traefik_dns_env_files", new TreeMap<>(Map.of("CF_DNS_API_TOKEN", "/etc/terrarium/secrets/dns-cf_dns_api_token")));
         Map<String, Object> vars = StateFile.vars(c, SECRETS);
         assertThat(vars).containsExactlyEntriesOf(expected);
         String json = App.jsonMapper().writeValueAsString(vars);
@@ -62,6 +73,9 @@ class StateFileTest {
                 "/opt/terrarium/current/ansible/site.yml", "-e", "@/var/lib/terrarium/state.json", "--skip-tags", "hardening");
         assertThat(a.command(site, state, true, true).argv()).containsExactly("ansible-playbook", "-i", "localhost,", "-c", "local",
                 "/opt/terrarium/current/ansible/site.yml", "-e", "@/var/lib/terrarium/state.json", "--check", "--diff");
+        assertThat(a.command(site, state, true, false, List.of("zfs"), List.of(Path.of("/tmp/once.json"))).argv())
+                .containsExactly("ansible-playbook", "-i", "localhost,", "-c", "local", "/opt/terrarium/current/ansible/site.yml",
+                        "-e", "@/var/lib/terrarium/state.json", "-e", "@/tmp/once.json", "--tags", "zfs");
         assertThat(a.command(site, state, false, false).timeout()).isEqualTo(AnsiblePlaybook.TIMEOUT);
     }
 }

@@ -39,7 +39,7 @@ public final class ProxySettingsMapper {
         }
         Path dyn = Path.of(p.dynamicFile());
         ProxySettings d = ProxySettings.defaults();
-        return new ProxySettings(new TreeSet<>(reserved), p.dnsProvider(), d.httpResolver(), d.dnsResolver(),
+        return new ProxySettings(new TreeSet<>(reserved), c.dnsProvider(), d.httpResolver(), d.dnsResolver(),
                 d.webEntrypoint(), d.websecureEntrypoint(), gate, p.bridgePortFirst(), p.bridgePortLast(),
                 c.emails().acmeAddress(), d.acmeStorage(),
                 dyn.getParent() == null ? d.dynamicDirectory() : dyn.getParent().toString(), d.logLevel());
