@@ -51,8 +51,9 @@ readonly S3_SECRET_FILE="$STATE_DIR/s3-secret"
 readonly S3_ACCESS_KEY_FILE="$STATE_DIR/s3-access-key"
 readonly S3_PROPERTIES="$STATE_DIR/s3proxy.properties"
 
+# fdisk (sfdisk) and tmux: InstallIT partitions loop devices, InstallInteractiveIT drives a terminal
 readonly PACKAGES=(lxd lxd-client dnsmasq-base nftables iptables uidmap zfs-fuse sanoid busybox-static
-    openssh-server xz-utils curl ca-certificates)
+    openssh-server xz-utils curl ca-certificates fdisk tmux)
 
 # ---------------------------------------------------------------- helpers
 
