@@ -14,7 +14,7 @@ import java.util.concurrent.Callable;
 /** {@code terrariumctl set domains BASE [--manage H] [--proxy H] [--lxd H] [--auth H]}. */
 @Command(name = "domains", description = {"Set the base domain and, optionally, the service host names.",
         "Hosts default to manage.<base>, proxy.<base>, lxd.<base> and auth.<base>.",
-        "Re-applying the host (Ansible, proxy sync) comes with provisioning; this stores the change."},
+        "Stores the change, then re-applies the host: Ansible without the hardening role, then the proxy sync (--no-apply: store only)."},
         footerHeading = "%nExamples:%n",
         footer = {"  terrariumctl set domains example.com",
                 "  terrariumctl set domains example.com --auth sso.example.com"})
@@ -24,6 +24,9 @@ public final class SetDomainsCommand implements Callable<Integer> {
 
     @Mixin
     VerbosityOption verbosity;
+
+    @Mixin
+    ApplyOptions apply;
 
     @Parameters(index = "0", paramLabel = "BASE", description = "Base domain, e.g. example.com.")
     String base;
@@ -41,7 +44,7 @@ public final class SetDomainsCommand implements Callable<Integer> {
     String auth;
 
     @Override
-    public Integer call() {
+    public Integer call() throws Exception {
         App app = TerrariumCommand.app(spec);
         TerrariumConfig.Domains d = new TerrariumConfig.Domains(lower(base), lower(manage), lower(proxy), lower(lxd), lower(auth));
         TerrariumConfig stored = app.configStore().update(c -> c.withDomains(d));
@@ -49,7 +52,7 @@ public final class SetDomainsCommand implements Callable<Integer> {
         var sd = stored.domains();
         out.println("stored domains in " + app.configStore().describe() + ": base " + sd.base() + ", manage "
                 + sd.manageHost() + ", proxy " + sd.proxyHost() + ", lxd " + sd.lxdHost() + ", auth " + sd.authHost());
-        return ExitCodes.OK;
+        return apply.apply(app, stored, spec.commandLine().getOut(), spec.commandLine().getErr());
     }
 
     private static String lower(String s) {

@@ -13,7 +13,8 @@ import java.util.concurrent.Callable;
 
 /** {@code terrariumctl set emails ADMIN [--acme EMAIL]}. */
 @Command(name = "emails", description = {"Set the operator e-mail address and, optionally, a separate ACME (Let's Encrypt) address.",
-        "The ACME address defaults to the operator address."},
+        "The ACME address defaults to the operator address.",
+        "Stores the change, then re-applies the host: Ansible without the hardening role, then the proxy sync (--no-apply: store only)."},
         footerHeading = "%nExamples:%n",
         footer = {"  terrariumctl set emails ops@example.com",
                 "  terrariumctl set emails ops@example.com --acme certs@example.com"})
@@ -24,6 +25,9 @@ public final class SetEmailsCommand implements Callable<Integer> {
     @Mixin
     VerbosityOption verbosity;
 
+    @Mixin
+    ApplyOptions apply;
+
     @Parameters(index = "0", paramLabel = "ADMIN", description = "Operator e-mail address.")
     String admin;
 
@@ -31,12 +35,12 @@ public final class SetEmailsCommand implements Callable<Integer> {
     String acme;
 
     @Override
-    public Integer call() {
+    public Integer call() throws Exception {
         App app = TerrariumCommand.app(spec);
         TerrariumConfig stored = app.configStore().update(c -> c.withEmails(new TerrariumConfig.Emails(admin.strip(),
                 acme == null ? null : acme.strip())));
         spec.commandLine().getOut().println("stored emails in " + app.configStore().describe() + ": admin "
                 + stored.emails().admin() + ", acme " + stored.emails().acmeAddress());
-        return ExitCodes.OK;
+        return apply.apply(app, stored, spec.commandLine().getOut(), spec.commandLine().getErr());
     }
 }

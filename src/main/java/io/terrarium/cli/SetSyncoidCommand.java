@@ -25,7 +25,8 @@ import java.util.concurrent.Callable;
  */
 @Command(name = "syncoid", description = {"Configure replication with syncoid to a second server over SSH.",
         "Only the key's path is stored. The key must exist and must not be group- or world-readable (chmod 600).",
-        "Options not given keep their stored value."},
+        "Options not given keep their stored value.",
+        "Stores the change, then re-applies the host: Ansible without the hardening role, then the proxy sync (--no-apply: store only)."},
         footerHeading = "%nExamples:%n",
         footer = {"  terrariumctl set syncoid --enable --target backup@mirror.example.com --target-dataset tank/terrarium --ssh-key /root/.ssh/terrarium-syncoid",
                 "  terrariumctl set syncoid --enable --ssh-port 2222 --known-hosts /etc/terrarium/mirror.known_hosts",
@@ -36,6 +37,9 @@ public final class SetSyncoidCommand implements Callable<Integer> {
 
     @Mixin
     VerbosityOption verbosity;
+
+    @Mixin
+    ApplyOptions apply;
 
     static final class Toggle {
         @Option(names = "--enable", required = true, description = "Turn replication on.")
@@ -63,7 +67,7 @@ public final class SetSyncoidCommand implements Callable<Integer> {
     String knownHosts;
 
     @Override
-    public Integer call() throws IOException {
+    public Integer call() throws Exception {
         App app = TerrariumCommand.app(spec);
         if (sshKey != null) {
             checkKey(Path.of(sshKey));
@@ -91,7 +95,7 @@ public final class SetSyncoidCommand implements Callable<Integer> {
                 + ", key " + s.sshKey() + ", port " + s.sshPort()
                 + (s.knownHosts() == null ? "" : ", known hosts " + s.knownHosts()));
         spec.commandLine().getOut().flush();
-        return ExitCodes.OK;
+        return apply.apply(app, stored, spec.commandLine().getOut(), spec.commandLine().getErr());
     }
 
     /**

@@ -94,7 +94,7 @@ class CliTest {
 
     @Test
     void exportSaysWhenItCreatesADirectoryAndRefusesADirectoryTarget() {
-        run("set", "domains", "example.com");
+        run("set", "domains", "--no-apply", "example.com");
         Run missing = run("config", "export", "--file", dir.resolve("nonexistent/dir/x.yaml").toString());
         assertThat(missing.exit()).isZero();
         assertThat(missing.err()).contains("note: created directory " + dir.resolve("nonexistent/dir"));
@@ -112,7 +112,7 @@ class CliTest {
 
     @Test
     void configShowTakesTheFormatOption() {
-        run("set", "domains", "example.com");
+        run("set", "domains", "--no-apply", "example.com");
         Run r = run("config", "show", "--format", "json");
         assertThat(r.exit()).isZero();
         assertThat(r.out()).contains("\"base\" : \"example.com\"");
@@ -121,13 +121,13 @@ class CliTest {
     @Test
     void badUsageExitsTwo() {
         assertThat(run("no-such-command").exit()).isEqualTo(2);
-        assertThat(run("set", "domains").exit()).isEqualTo(2);
+        assertThat(run("set", "domains", "--no-apply").exit()).isEqualTo(2);
         assertThat(run("status", "--format", "xml").exit()).isEqualTo(2);
     }
 
     @Test
     void setDomainsStoresAndConfigShowPrintsIt() {
-        Run set = run("set", "domains", "Example.COM");
+        Run set = run("set", "domains", "--no-apply", "Example.COM");
         assertThat(set.exit()).isZero();
         assertThat(set.out()).contains("base example.com, manage manage.example.com");
         Run show = run("config", "show");
@@ -136,7 +136,7 @@ class CliTest {
 
     @Test
     void anInvalidValueExitsOneAndStoresNothing() {
-        Run r = run("set", "emails", "not-an-address");
+        Run r = run("set", "emails", "--no-apply", "not-an-address");
         assertThat(r.exit()).isEqualTo(1);
         assertThat(r.err()).contains("ERROR: new configuration: emails.admin: \"not-an-address\" is not a valid e-mail address");
         assertThat(lxd.projects).isEmpty();
@@ -144,7 +144,7 @@ class CliTest {
 
     @Test
     void exportWritesAnOwnerOnlyFileThatCheckAccepts() throws Exception {
-        run("set", "domains", "example.com");
+        run("set", "domains", "--no-apply", "example.com");
         Path f = dir.resolve("out/config.yaml");
         Run r = run("config", "export", "--file", f.toString());
         assertThat(r.exit()).isZero();
@@ -156,7 +156,7 @@ class CliTest {
 
     @Test
     void importOfABrokenFileKeepsTheStoredConfiguration() throws Exception {
-        run("set", "domains", "example.com");
+        run("set", "domains", "--no-apply", "example.com");
         String before = lxd.projects.get("terrarium-system").get("user.terrarium.config_b64");
         Path bad = dir.resolve("bad.yaml");
         Files.writeString(bad, "version: 1\ndomains:\n  base: example.com\n  extra: nope\n");

@@ -71,7 +71,7 @@ class ProxyStaticCommandTest {
 
     @Test
     void printWritesNothingAndReadsTheStoredConfigurationByDefault() {
-        assertThat(run("set", "emails", "ops@example.com").exit()).isZero();
+        assertThat(run("set", "emails", "--no-apply", "ops@example.com").exit()).isZero();
         Path file = dir.resolve("never.yml");
         Run r = run("proxy", "static", "--print", "--file", file.toString());
         assertThat(r.exit()).as(r.err()).isZero();

@@ -97,6 +97,34 @@ class SetIdpDnsCommandTest {
     }
 
     @Test
+    void setDomainsAndEmailsStoreThenReapplyWithoutHardening() throws Exception {
+        Run d = run("set", "domains", "example.org", "--playbook", playbook.toString(), "--ansible-playbook", fakeAnsible.toString());
+        assertThat(d.exit()).as(d.err()).isZero();
+        assertThat(storedYaml()).contains("base: example.org");
+        assertThat(Files.readAllLines(dir.resolve("argv.txt"))).endsWith("--skip-tags", "hardening");
+        assertThat(Files.readString(dir.resolve("seen-state.json"))).contains("example.org");
+        assertThat(d.out()).contains("proxy-sync: OK");
+
+        Files.delete(dir.resolve("argv.txt"));
+        Run e = run("set", "emails", "ops@example.org", "--no-apply", "--ansible-playbook", fakeAnsible.toString());
+        assertThat(e.exit()).as(e.err()).isZero();
+        assertThat(storedYaml()).contains("admin: ops@example.org");
+        assertThat(dir.resolve("argv.txt")).as("--no-apply runs no Ansible").doesNotExist();
+        assertThat(e.out()).contains("terrariumctl reconfigure");
+    }
+
+    @Test
+    void aFailedReapplyKeepsTheStoredSettingAndSaysHowToRetry() throws Exception {
+        Path failing = dir.resolve("ansible-fails");
+        Files.writeString(failing, "#!/bin/sh\necho 'fatal: [localhost]: FAILED!' >&2\nexit 2\n");
+        Files.setPosixFilePermissions(failing, PosixFilePermissions.fromString("rwxr-xr-x"));
+        Run r = run("set", "emails", "ops@example.net", "--playbook", playbook.toString(), "--ansible-playbook", failing.toString());
+        assertThat(r.exit()).isEqualTo(1);
+        assertThat(r.err()).contains("ansible-playbook failed").contains("terrariumctl reconfigure");
+        assertThat(storedYaml()).contains("admin: ops@example.net");
+    }
+
+    @Test
     void dnsRejectsBadNamesWithoutEchoingValuesAndStoresNothing() {
         String before = storedYaml();
         Run r = run("set", "dns", "provider", "cloudflare", "cf_token:hunter2", "--no-apply");

@@ -35,7 +35,7 @@ class ConfigStoreIT {
 
     @Test
     void setDomainsIsVisibleInLxdAndExportsAFileThatCheckAccepts() throws Exception {
-        var set = trm.run("set", "domains", "example.com");
+        var set = trm.run("set", "domains", "--no-apply", "example.com");
         assertThat(set.exit()).as(set.all()).isZero();
         assertThat(StoredConfig.yaml()).contains("domains:\n  base: example.com\n");
 
@@ -52,7 +52,7 @@ class ConfigStoreIT {
 
     @Test
     void brokenYamlAndUnknownKeysAreRejectedAndTheStoredConfigIsUnchanged() throws Exception {
-        trm.run("set", "domains", "example.com");
+        trm.run("set", "domains", "--no-apply", "example.com");
         String before = StoredConfig.rawValue();
 
         Path broken = dir.resolve("broken.yaml");
@@ -67,7 +67,7 @@ class ConfigStoreIT {
         assertThat(r2.exit()).isEqualTo(1);
         assertThat(r2.err()).contains("line 4, column 3: unknown key \"pager\" in \"emails\" (allowed: acme, admin)");
 
-        var r3 = trm.run("set", "domains", "bad_host.example.com");
+        var r3 = trm.run("set", "domains", "--no-apply", "bad_host.example.com");
         assertThat(r3.exit()).isEqualTo(1);
         assertThat(r3.err()).contains("domains.base: \"bad_host.example.com\" is not a valid host name");
 
@@ -79,8 +79,8 @@ class ConfigStoreIT {
         for (int round = 0; round < 3; round++) {
             String base = "c15-" + round + ".example.com";
             String mail = "ops" + round + "@example.com";
-            var a = CompletableFuture.supplyAsync(() -> call(() -> trm.run("set", "domains", base)));
-            var b = CompletableFuture.supplyAsync(() -> call(() -> trm.run("set", "emails", mail)));
+            var a = CompletableFuture.supplyAsync(() -> call(() -> trm.run("set", "domains", "--no-apply", base)));
+            var b = CompletableFuture.supplyAsync(() -> call(() -> trm.run("set", "emails", "--no-apply", mail)));
             assertThat(a.get().exit()).as(a.get().all()).isZero();
             assertThat(b.get().exit()).as(b.get().all()).isZero();
             String yaml = StoredConfig.yaml();
@@ -91,7 +91,7 @@ class ConfigStoreIT {
     @Test
     void otherKeysOfTheProjectSurviveASet() throws Exception {
         Terrariumctl.sh("lxc", "project", "set", "terrarium-system", "user.it-marker", "keep");
-        assertThat(trm.run("set", "emails", "ops@example.com").exit()).isZero();
+        assertThat(trm.run("set", "emails", "--no-apply", "ops@example.com").exit()).isZero();
         assertThat(Terrariumctl.sh("lxc", "project", "get", "terrarium-system", "user.it-marker").strip()).isEqualTo("keep");
     }
 
