@@ -157,6 +157,7 @@ public final class App {
     public static final Duration JANITOR_THRESHOLD = Duration.ofHours(24);
 
     private volatile io.terrarium.s3.ExportProgress exportProgress = io.terrarium.s3.ExportProgress.NONE;
+    private java.util.Set<String> exportInstances = java.util.Set.of();
 
     /**
      * Sets the listener that in-process {@code s3-export} runs tell their progress (the CLI's
@@ -164,6 +165,12 @@ public final class App {
      */
     public App withExportProgress(io.terrarium.s3.ExportProgress listener) {
         this.exportProgress = listener == null ? io.terrarium.s3.ExportProgress.NONE : listener;
+        return this;
+    }
+
+    /** Limits in-process {@code s3-export} runs to these instances ({@code backup export --instance}). */
+    public App withExportInstances(java.util.Set<String> names) {
+        this.exportInstances = names == null ? java.util.Set.of() : java.util.Set.copyOf(names);
         return this;
     }
 
@@ -178,7 +185,8 @@ public final class App {
                 new io.terrarium.s3.S3JanitorJob(config::s3, JANITOR_THRESHOLD, Clock.systemUTC()),
                 new io.terrarium.s3.S3ExportJob(config::s3, config::installationId, runner(), zfs(),
                         () -> datasets(config).resolveAll(), io.terrarium.s3.S3ExportJob::s3Target, Clock.systemUTC(),
-                        io.terrarium.s3.S3ExportJob.DEFAULT_MAX_INCREMENTALS).progress(exportProgress),
+                        io.terrarium.s3.S3ExportJob.DEFAULT_MAX_INCREMENTALS).progress(exportProgress).only(exportInstances)
+                        .lockFile(paths.runDir().resolve("s3-export.lock")),
                 new io.terrarium.s3.S3VerifyJob(config::s3, config::installationId));
     }
 

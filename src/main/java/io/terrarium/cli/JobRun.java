@@ -38,6 +38,11 @@ final class JobRun {
         }
         App app = TerrariumCommand.app(spec);
         JobResult r = new JobTrigger(app).trigger(jobId, () -> app.configStore().load().config(), Duration.ofSeconds(timeoutSeconds));
+        return print(spec, format, r, rowsKey);
+    }
+
+    /** Prints a result (table/json/yaml, errors on stderr for tables). @return 0, or 1 on FAILED/REJECTED */
+    static int print(CommandSpec spec, Format format, JobResult r, String rowsKey) {
         JobOutput.print(spec.commandLine().getOut(), format, r, rowsKey);
         if (format == Format.table) {
             PrintWriter err = spec.commandLine().getErr();

@@ -74,6 +74,20 @@ public final class JobTrigger {
     }
 
     /**
+     * Runs a job in this process even when a daemon is up (for runs with CLI-only parameters such
+     * as {@code backup export --instance}); the job's own host lock keeps it from overlapping a
+     * daemon run.
+     *
+     * @throws IllegalArgumentException for an unknown job id
+     */
+    public JobResult triggerHere(String jobId, TerrariumConfig cfg) throws Exception {
+        if (app.jobs(cfg).stream().noneMatch(j -> j.id().equals(jobId))) {
+            throw new IllegalArgumentException("unknown job \"" + jobId + "\"");
+        }
+        return app.json().readValue(runInProcess(jobId, cfg), JobResult.class);
+    }
+
+    /**
      * Submits the run ({@link JobRoutes#SUBMIT}, answers at once) and polls its result every 200 ms:
      * no HTTP request stays open for the length of the job.
      */

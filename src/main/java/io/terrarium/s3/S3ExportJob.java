@@ -119,6 +119,8 @@ public final class S3ExportJob implements Job {
     private final Clock clock;
     private final int maxIncrementals;
     private ExportProgress progress = ExportProgress.NONE;
+    private Set<String> only = Set.of();
+    private java.nio.file.Path lockFile;
 
     /**
      * @param config          the current {@code s3} section (read at each run)
@@ -176,6 +178,55 @@ public final class S3ExportJob implements Job {
             errors.add("cannot list instances: " + e.getMessage());
             return result(JobResult.Status.FAILED, "cannot list instances: " + e.getMessage(), details);
         }
+        if (!only.isEmpty()) {
+            Set<String> known = new java.util.TreeSet<>();
+            list.forEach(i -> known.add(i.instance()));
+            List<String> unknown = only.stream().filter(n -> !known.contains(n)).sorted().toList();
+            if (!unknown.isEmpty()) {
+                String msg = "no such instance: " + String.join(", ", unknown) + " (instances: " + String.join(", ", known) + ")";
+                errors.add(msg);
+                return result(JobResult.Status.FAILED, msg, details);
+            }
+            list = list.stream().filter(i -> only.contains(i.instance())).toList();
+        }
+        java.nio.channels.FileChannel lockChannel = null;
+        if (lockFile != null) {
+            try {
+                java.nio.file.Files.createDirectories(lockFile.getParent());
+                lockChannel = java.nio.channels.FileChannel.open(lockFile, java.nio.file.StandardOpenOption.CREATE,
+                        java.nio.file.StandardOpenOption.WRITE);
+                java.nio.channels.FileLock l;
+                try {
+                    l = lockChannel.tryLock();
+                } catch (java.nio.channels.OverlappingFileLockException e) {
+                    l = null;
+                }
+                if (l == null) {
+                    lockChannel.close();
+                    String msg = "another s3-export is running on this host (lock " + lockFile + "); nothing was done";
+                    errors.add(msg);
+                    return result(JobResult.Status.REJECTED, msg, details);
+                }
+            } catch (IOException e) {
+                errors.add("cannot take the export lock " + lockFile + ": " + e.getMessage());
+                return result(JobResult.Status.FAILED, "cannot take the export lock: " + e.getMessage(), details);
+            }
+        }
+        try {
+            return exportAll(s3c, list, details, rows, errors);
+        } finally {
+            if (lockChannel != null) {
+                try {
+                    lockChannel.close(); // releases the lock
+                } catch (IOException e) {
+                    LOG.debug("closing {}: {}", lockFile, e.getMessage());
+                }
+            }
+        }
+    }
+
+    private JobResult exportAll(TerrariumConfig.S3 s3c, List<InstanceDataset> list, Map<String, Object> details,
+                                List<Map<String, Object>> rows, List<String> errors) {
         int ok = 0;
         boolean warn = false;
         try (Target target = targets.open(s3c, installationId.get(), clock)) {
@@ -355,6 +406,25 @@ public final class S3ExportJob implements Job {
             return "deleting " + failed.size() + " volume object(s) failed (the next run retries): " + failed.get(0);
         }
         return null;
+    }
+
+    /**
+     * Limits a run to these instances ({@code backup export --instance}); empty (default) = all.
+     * A name that is not an instance makes the run FAILED before anything is exported.
+     */
+    public S3ExportJob only(Set<String> instanceNames) {
+        this.only = instanceNames == null ? Set.of() : Set.copyOf(instanceNames);
+        return this;
+    }
+
+    /**
+     * A host-wide lock file (e.g. {@code /run/terrarium/s3-export.lock}) held for the whole run, so
+     * the daemon's scheduled export and an in-process {@code backup export} (or two of them) never
+     * work on the same chains at once; a run that finds it taken is REJECTED. {@code null}: no lock.
+     */
+    public S3ExportJob lockFile(java.nio.file.Path file) {
+        this.lockFile = file;
+        return this;
     }
 
     /** Sets the listener told about each dataset's progress (the CLI's progress bar); default none. */

@@ -177,7 +177,13 @@ class S3ExportKillIT {
         assertThat(janitor().list()).as("the killed run's upload is left unfinished").hasSize(1);
         assertThat(bases()).as("the killed run left its new base").hasSize(2).containsAll(committedBase);
 
-        Terrariumctl.Result next = trm.run(Duration.ofMinutes(5), "backup", "export", "--format", "json");
+        Terrariumctl.Result unknown = trm.run(Duration.ofMinutes(2), "backup", "export", "--instance", "no-such-" + NAME);
+        assertThat(unknown.exit()).as(unknown.all()).isEqualTo(1);
+        assertThat(unknown.all()).contains("no such instance: no-such-" + NAME);
+        assertThat(manifests()).as("an unknown --instance exports nothing").hasSize(1);
+
+        // the next run, limited to the instance (in this process, under the host's export lock)
+        Terrariumctl.Result next = trm.run(Duration.ofMinutes(5), "backup", "export", "--instance", NAME, "--format", "json");
         assertThat(next.exit()).as(next.all()).isZero();
         JsonNode row = new ObjectMapper().readTree(next.out()).path("details").path("datasets").get(0);
         assertThat(row.path("kind").asText()).as("the chain goes on from the committed point").isEqualTo("incremental");

@@ -17,6 +17,7 @@ import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Set;
 import java.util.Map;
 import java.util.TreeSet;
 
@@ -346,6 +347,37 @@ class S3ExportJobTest {
                 "destroy " + DS + "@terrarium-export-20261130T103000Z");
         assertThat(held).containsExactly(DS + "@terrarium-export-20261130T113000Z");
         assertThat(target.requests.get(1).estimate()).hasValue(123456L);
+    }
+
+    @Test
+    void onlyTheNamedInstancesAreExportedAndAnUnknownNameFailsBeforeAnything() {
+        JobResult r = job(24).only(Set.of("web")).run();
+        assertThat(r.status()).isEqualTo(JobResult.Status.OK);
+        assertThat(target.requests).hasSize(1);
+        log.clear();
+        JobResult bad = job(24).only(Set.of("web", "nope")).run();
+        assertThat(bad.status()).isEqualTo(JobResult.Status.FAILED);
+        assertThat(bad.summary()).contains("no such instance: nope").contains("instances: web");
+        assertThat(log).as("nothing snapshotted or exported").isEmpty();
+        assertThat(target.requests).hasSize(1);
+    }
+
+    @Test
+    void aRunFindingTheHostLockTakenIsRejectedAndTouchesNothing(@org.junit.jupiter.api.io.TempDir java.nio.file.Path tmp)
+            throws Exception {
+        java.nio.file.Path lock = tmp.resolve("run/s3-export.lock");
+        java.nio.file.Files.createDirectories(lock.getParent());
+        try (var ch = java.nio.channels.FileChannel.open(lock, java.nio.file.StandardOpenOption.CREATE,
+                java.nio.file.StandardOpenOption.WRITE); var held = ch.lock()) {
+            JobResult r = job(24).lockFile(lock).run();
+            assertThat(r.status()).isEqualTo(JobResult.Status.REJECTED);
+            assertThat(r.summary()).contains("another s3-export is running");
+            assertThat(log).isEmpty();
+            assertThat(target.requests).isEmpty();
+        }
+        JobResult after = job(24).lockFile(lock).run();
+        assertThat(after.status()).as("the lock is free again").isEqualTo(JobResult.Status.OK);
+        assertThat(target.requests).hasSize(1);
     }
 
     @Test
