@@ -185,7 +185,8 @@ public final class App {
                 new io.terrarium.s3.S3JanitorJob(config::s3, JANITOR_THRESHOLD, Clock.systemUTC()),
                 new io.terrarium.s3.S3ExportJob(config::s3, config::installationId, runner(), zfs(),
                         () -> datasets(config).resolveAll(), io.terrarium.s3.S3ExportJob::s3Target, Clock.systemUTC(),
-                        io.terrarium.s3.S3ExportJob.DEFAULT_MAX_INCREMENTALS).progress(exportProgress).only(exportInstances)
+                        config.s3().chain().maxIncrementals())
+                        .maxChainAge(Duration.ofDays(config.s3().chain().maxAgeDays())).progress(exportProgress).only(exportInstances)
                         .lockFile(paths.runDir().resolve("s3-export.lock")),
                 new io.terrarium.s3.S3VerifyJob(config::s3, config::installationId));
     }

@@ -315,6 +315,13 @@ public final class ConfigValidator {
         if (r.keepPoints() < 0 || r.keepPoints() > 100_000) {
             p.add("s3.retention.keep_points: " + r.keepPoints() + " is outside 0–100000");
         }
+        var ch = s.chain();
+        if (ch.maxIncrementals() < 1 || ch.maxIncrementals() > 10_000) {
+            p.add("s3.chain.max_incrementals: " + ch.maxIncrementals() + " is outside 1–10000");
+        }
+        if (ch.maxAgeDays() < 0 || ch.maxAgeDays() > 3650) {
+            p.add("s3.chain.max_age_days: " + ch.maxAgeDays() + " is outside 0–3650 (0 = no age limit)");
+        }
     }
 
     private static final Pattern SSH_TARGET = Pattern.compile("[a-z_][a-z0-9_.-]{0,31}@[A-Za-z0-9.:\\[\\]-]{1,253}");

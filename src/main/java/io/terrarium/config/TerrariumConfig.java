@@ -212,31 +212,67 @@ public record TerrariumConfig(Integer version, String installationId, Domains do
      */
     @JsonInclude(JsonInclude.Include.NON_NULL)
     @JsonPropertyOrder({"enabled", "provider", "endpoint", "region", "bucket", "prefix", "access_key", "secret_key_file",
-            "retention"})
+            "retention", "chain"})
     public record S3(Boolean enabled, String provider, String endpoint, String region, String bucket,
-                     String prefix, String accessKey, String secretKeyFile, Retention retention) {
+                     String prefix, String accessKey, String secretKeyFile, Retention retention, Chain chain) {
         public S3 {
             enabled = enabled != null && enabled;
             provider = provider == null ? "generic" : provider;
             region = region == null ? "us-east-1" : region;
             prefix = prefix == null ? "terrarium/" : prefix;
             retention = retention == null ? new Retention(null, null) : retention;
+            chain = chain == null ? new Chain(null, null) : chain;
         }
 
-        /** The section without a retention block (retention defaults). */
+        /** The section without retention and chain blocks (their defaults). */
         public S3(Boolean enabled, String provider, String endpoint, String region, String bucket,
                   String prefix, String accessKey, String secretKeyFile) {
-            this(enabled, provider, endpoint, region, bucket, prefix, accessKey, secretKeyFile, null);
+            this(enabled, provider, endpoint, region, bucket, prefix, accessKey, secretKeyFile, null, null);
+        }
+
+        /** The section without a chain block (chain defaults). */
+        public S3(Boolean enabled, String provider, String endpoint, String region, String bucket,
+                  String prefix, String accessKey, String secretKeyFile, Retention retention) {
+            this(enabled, provider, endpoint, region, bucket, prefix, accessKey, secretKeyFile, retention, null);
         }
 
         /** An S3 section with exports off. */
         public static S3 disabled() {
-            return new S3(false, null, null, null, null, null, null, null, null);
+            return new S3(false, null, null, null, null, null, null, null, null, null);
         }
 
         /** Copy with another retention block. */
         public S3 withRetention(Retention r) {
-            return new S3(enabled, provider, endpoint, region, bucket, prefix, accessKey, secretKeyFile, r);
+            return new S3(enabled, provider, endpoint, region, bucket, prefix, accessKey, secretKeyFile, r, chain);
+        }
+
+        /** Copy with another chain block. */
+        public S3 withChain(Chain c) {
+            return new S3(enabled, provider, endpoint, region, bucket, prefix, accessKey, secretKeyFile, retention, c);
+        }
+    }
+
+    /**
+     * When an S3 export starts a new chain with a full stream instead of another incremental
+     * (docs/s3.md "Scheduled exports"). Long chains make a restore download and receive every
+     * stream since the full; a periodic full bounds that, at the cost of one full upload.
+     *
+     * @param maxIncrementals incrementals after which the next export is a full (default 24: with
+     *                        hourly exports, a new full about once a day); 1–10000
+     * @param maxAgeDays      a chain whose full is older than this many days gets a new full at the
+     *                        next export (default 7; 0 = no age limit); 0–3650
+     */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    @JsonPropertyOrder({"max_incrementals", "max_age_days"})
+    public record Chain(Integer maxIncrementals, Integer maxAgeDays) {
+        /** Default {@code max_incrementals}. */
+        public static final int DEFAULT_MAX_INCREMENTALS = 24;
+        /** Default {@code max_age_days}. */
+        public static final int DEFAULT_MAX_AGE_DAYS = 7;
+
+        public Chain {
+            maxIncrementals = maxIncrementals == null ? DEFAULT_MAX_INCREMENTALS : maxIncrementals;
+            maxAgeDays = maxAgeDays == null ? DEFAULT_MAX_AGE_DAYS : maxAgeDays;
         }
     }
 

@@ -66,8 +66,8 @@ public final class S3ExportJob implements Job {
     public static final String ID = "s3-export";
     /** Name prefix of the export base snapshots. */
     public static final String BASE_PREFIX = "terrarium-export-";
-    /** Longest chain of incrementals before the next export is a full again. */
-    public static final int DEFAULT_MAX_INCREMENTALS = 24;
+    /** Longest chain of incrementals before the next export is a full again (config {@code s3.chain.max_incrementals}). */
+    public static final int DEFAULT_MAX_INCREMENTALS = TerrariumConfig.Chain.DEFAULT_MAX_INCREMENTALS;
     /** Hold tag on export bases (where holds are supported). */
     public static final String HOLD_TAG = "terrarium-export";
 
@@ -120,6 +120,7 @@ public final class S3ExportJob implements Job {
     private final int maxIncrementals;
     private ExportProgress progress = ExportProgress.NONE;
     private Set<String> only = Set.of();
+    private Duration maxChainAge = Duration.ZERO;
     private java.nio.file.Path lockFile;
 
     /**
@@ -409,6 +410,15 @@ public final class S3ExportJob implements Job {
     }
 
     /**
+     * A chain whose full is older than this gets a new full at the next export (config
+     * {@code s3.chain.max_age_days}); {@link Duration#ZERO} (default) = no age limit.
+     */
+    public S3ExportJob maxChainAge(Duration age) {
+        this.maxChainAge = age == null ? Duration.ZERO : age;
+        return this;
+    }
+
+    /**
      * Limits a run to these instances ({@code backup export --instance}); empty (default) = all.
      * A name that is not an instance makes the run FAILED before anything is exported.
      */
@@ -501,7 +511,7 @@ public final class S3ExportJob implements Job {
     /**
      * The manifest to send incrementally from, or {@code null} for a full: the newest committed
      * manifest of this dataset must name one of the local export bases {@code bases} and its chain
-     * must be shorter than the limit. (Any base, not only the newest: a run killed before its
+     * must be shorter than the limit and its full younger than {@link #maxChainAge} (when set). (Any base, not only the newest: a run killed before its
      * manifest was committed leaves a newer base that no manifest names, and the chain must go on
      * from the committed one — case C08.)
      */
@@ -543,6 +553,12 @@ public final class S3ExportJob implements Job {
             if (m == null) {
                 return null;
             }
+        }
+        if (!maxChainAge.isZero() && m.createdAt() != null
+                && m.createdAt().isBefore(clock.instant().minus(maxChainAge))) {
+            LOG.info("s3-export {}: the chain's full {} is older than {} days: starting a new full", instance, m.id(),
+                    maxChainAge.toDays());
+            return null;
         }
         return newest;
     }

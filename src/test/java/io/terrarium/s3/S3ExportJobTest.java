@@ -155,7 +155,7 @@ class S3ExportJobTest {
                 throw new UploadFailedException("store said no", null);
             }
             String id = "2026" + String.format("%04d", exports++) + "-" + req.snapshotGuid();
-            Manifest m = mf(id, req.snapshot(), req.parent(), req.sendFlags());
+            Manifest m = mf(id, req.snapshot(), req.parent(), req.sendFlags(), now);
             manifests.put(id, m);
             volumes.add(keys.volume("web", id, 0));
             log.add("commit " + req.snapshot());
@@ -197,13 +197,13 @@ class S3ExportJobTest {
     }
 
     static Manifest mf(String id, String snapshot, Manifest parent) {
-        return mf(id, snapshot, parent, List.of());
+        return mf(id, snapshot, parent, List.of(), Instant.EPOCH);
     }
 
-    static Manifest mf(String id, String snapshot, Manifest parent, List<String> sendFlags) {
+    static Manifest mf(String id, String snapshot, Manifest parent, List<String> sendFlags, Instant createdAt) {
         return new Manifest(Manifest.FORMAT_VERSION, id, "inst", "web", DS, snapshot, "1234",
                 parent == null ? null : parent.id(), parent == null ? null : parent.snapshot(), "zstd", sendFlags,
-                Map.of(), Instant.EPOCH, 10, List.of());
+                Map.of(), createdAt, 10, List.of());
     }
 
     TerrariumConfig.S3 cfg = ON;
@@ -378,6 +378,19 @@ class S3ExportJobTest {
         JobResult after = job(24).lockFile(lock).run();
         assertThat(after.status()).as("the lock is free again").isEqualTo(JobResult.Status.OK);
         assertThat(target.requests).hasSize(1);
+    }
+
+    @Test
+    void aChainWhoseFullIsOlderThanTheAgeLimitGetsANewFull() {
+        java.time.Duration week = java.time.Duration.ofDays(7);
+        assertThat(row(job(24).maxChainAge(week).run())).containsEntry("kind", "full"); // full at 10:30
+        now = now.plus(java.time.Duration.ofDays(6));
+        assertThat(row(job(24).maxChainAge(week).run())).as("full 6 days old").containsEntry("kind", "incremental");
+        now = now.plus(java.time.Duration.ofDays(1)).plusSeconds(1);
+        assertThat(row(job(24).maxChainAge(java.time.Duration.ZERO).run())).as("no age limit")
+                .containsEntry("kind", "incremental");
+        now = now.plusSeconds(3600);
+        assertThat(row(job(24).maxChainAge(week).run())).as("full 7 days and 1 h old").containsEntry("kind", "full");
     }
 
     @Test
