@@ -20,7 +20,33 @@ public final class PartSizing {
     /** Default smallest part we choose (16 MiB): fewer requests, still small memory. */
     public static final long DEFAULT_FLOOR = 16 * ProviderProfile.MIB;
 
+    /**
+     * Default heap budget for the parts of one upload (160 MiB): the uploader holds
+     * {@code part × (inFlight + 1)} bytes, and the daemon and CLI run with {@code -Xmx256m}.
+     */
+    public static final long DEFAULT_MEMORY_BUDGET = 160 * ProviderProfile.MIB;
+
     private PartSizing() {
+    }
+
+    /**
+     * Lowers a part size so that {@code part × (inFlight + 1) ≤ budget} (rounded down to whole MiB),
+     * never below the profile's minimum part. A stream larger than {@code part × maxParts} then goes
+     * on in a next volume object instead of growing the parts — memory stays bounded whatever the
+     * stream size (with 4 parts in flight: 32 MiB parts, 312 GiB per volume on AWS, 31 GiB with
+     * 1,000 parts).
+     *
+     * @param partSize part size chosen by {@link #choose}, bytes
+     * @param inFlight parts uploading at once (≥ 1)
+     * @param budget   bytes the parts of one upload may hold
+     * @param profile  provider limits
+     * @return the part size to use, bytes
+     */
+    public static long capToMemory(long partSize, int inFlight, long budget, ProviderProfile profile) {
+        long perPart = budget / (Math.max(1, inFlight) + 1L);
+        long mib = ProviderProfile.MIB;
+        long cap = Math.max(profile.minPartSize(), perPart >= mib ? (perPart / mib) * mib : perPart);
+        return Math.min(partSize, cap);
     }
 
     /**

@@ -152,7 +152,10 @@ public final class S3Exporter {
         Instant now = clock.instant();
         String id = ExportKeys.newId(now, req.snapshotGuid());
         int threads = Math.max(1, Runtime.getRuntime().availableProcessors());
-        long partSize = PartSizing.choose(req.estimate(), PartSizing.DEFAULT_SAFETY, req.partFloor(), settings.profile());
+        long partSize = PartSizing.capToMemory(
+                PartSizing.choose(req.estimate(), PartSizing.DEFAULT_SAFETY, req.partFloor(), settings.profile()),
+                req.inFlight(), Math.max(PartSizing.DEFAULT_MEMORY_BUDGET, req.partFloor() * (req.inFlight() + 1L)),
+                settings.profile());
         StreamingUploader uploader = new StreamingUploader(s3, settings, partSize, req.inFlight()).onProgress(progress);
         List<io.terrarium.s3.VolumeResult> volumes;
         try (InputStream compressed = Compression.compress(sendStream, req.engine(), threads)) {

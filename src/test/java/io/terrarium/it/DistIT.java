@@ -38,4 +38,37 @@ class DistIT {
         assertThat(a).startsWith("terrariumctl 0.").isEqualTo(b);
         assertThat(Terrariumctl.sh("./terrariumctl", "--version")).isEqualTo(a);
     }
+
+    /**
+     * The launcher's JVM flags per command. Bug this guards: {@code backup export|restore|verify}
+     * ran with the CLI's C1-only JIT, which hashes SHA-256 about 10x slower (75 vs 855 MiB/s
+     * measured), so every CLI export and restore was capped near 75 MiB/s.
+     */
+    @Test
+    void dataCommandsGetTheOptimisingJitAndABoundedHeap(@org.junit.jupiter.api.io.TempDir Path tmp) throws Exception {
+        Path bin = Files.createDirectories(tmp.resolve("jdk/bin"));
+        Path fake = bin.resolve("java");
+        Files.writeString(fake, "#!/bin/sh\nprintf '%s\\n' \"$@\" > \"$(dirname \"$0\")/../argv.txt\"\n");
+        fake.toFile().setExecutable(true);
+        Path argv = tmp.resolve("jdk/argv.txt");
+        java.util.function.Function<String[], List<String>> flags = args -> {
+            try {
+                List<String> cmd = new java.util.ArrayList<>(List.of("env", "JAVA_HOME=" + tmp.resolve("jdk"), "TERRARIUM_CDS=0",
+                        "target/dist/bin/terrariumctl"));
+                cmd.addAll(List.of(args));
+                Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+                p.getInputStream().readAllBytes();
+                assertThat(p.waitFor()).isZero();
+                return Files.readAllLines(argv);
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        };
+        assertThat(flags.apply(new String[]{"backup", "restore", "--source", "s3"}))
+                .contains("-Xmx256m").doesNotContain("-XX:TieredStopAtLevel=1");
+        assertThat(flags.apply(new String[]{"-v", "backup", "export"})).contains("-Xmx256m").doesNotContain("-XX:TieredStopAtLevel=1");
+        assertThat(flags.apply(new String[]{"jobs", "run", "s3-export"})).doesNotContain("-XX:TieredStopAtLevel=1");
+        assertThat(flags.apply(new String[]{"status"})).contains("-XX:TieredStopAtLevel=1");
+        assertThat(flags.apply(new String[]{"daemon"})).contains("-Xmx256m", "-Xms32m");
+    }
 }

@@ -62,4 +62,20 @@ class PartSizingTest {
         assertThatThrownBy(() -> S3Settings.normalizePrefix("/abs")).isInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(() -> S3Settings.normalizePrefix("a/../b")).isInstanceOf(IllegalArgumentException.class);
     }
+
+    @Test
+    void partsAreCappedSoThatTheUploadsMemoryStaysInItsBudget() {
+        ProviderProfile aws = ProviderProfile.aws();
+        // a 2 TiB send estimate would want 315 MiB parts on AWS (2 TiB × 1.5 / 10,000)
+        long wanted = PartSizing.choose(java.util.OptionalLong.of(2L << 40), aws);
+        assertThat(wanted).isEqualTo(315 * ProviderProfile.MIB);
+        long capped = PartSizing.capToMemory(wanted, 4, PartSizing.DEFAULT_MEMORY_BUDGET, aws);
+        assertThat(capped).isEqualTo(32 * ProviderProfile.MIB);
+        assertThat(capped * 5).isLessThanOrEqualTo(PartSizing.DEFAULT_MEMORY_BUDGET);
+        // small parts stay as they are; the cap never goes below the provider's minimum part
+        assertThat(PartSizing.capToMemory(16 * ProviderProfile.MIB, 4, PartSizing.DEFAULT_MEMORY_BUDGET, aws))
+                .isEqualTo(16 * ProviderProfile.MIB);
+        assertThat(PartSizing.capToMemory(64 * ProviderProfile.MIB, 100, PartSizing.DEFAULT_MEMORY_BUDGET, aws))
+                .isEqualTo(aws.minPartSize());
+    }
 }
