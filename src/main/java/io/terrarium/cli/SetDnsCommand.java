@@ -58,15 +58,8 @@ public final class SetDnsCommand implements Callable<Integer> {
     @Parameters(index = "2..*", arity = "0..*", paramLabel = "NAME:VALUE", description = "Provider variables; NAME:@FILE reads the value from FILE.")
     List<String> pairs = new ArrayList<>();
 
-    @Option(names = "--no-apply", description = "Store only; do not run Ansible and the proxy sync.")
-    boolean noApply;
-
-    @Option(names = "--playbook", paramLabel = "PATH", hidden = true, description = "Playbook (default: ansible/site.yml of this release).")
-    Path playbook;
-
-    @Option(names = "--ansible-playbook", paramLabel = "EXE", defaultValue = "ansible-playbook", hidden = true,
-            description = "The ansible-playbook executable.")
-    String ansiblePlaybook;
+    @Mixin
+    ApplyOptions apply;
 
     @Override
     public Integer call() throws Exception {
@@ -139,10 +132,7 @@ public final class SetDnsCommand implements Callable<Integer> {
                 + (d.envFiles().isEmpty() ? "" : ", secrets " + String.join(", ", d.envFiles().keySet()) + " (files in "
                 + app.paths().secretsDir() + ")")));
         out.flush();
-        if (noApply) {
-            return ExitCodes.OK;
-        }
-        return Reapply.standard(Reapply.site(playbook), ansiblePlaybook).run(app, stored, out, err);
+        return apply.apply(app, stored, out, err);
     }
 
     /** {@code CF_DNS_API_TOKEN} → {@code dns-cf_dns_api_token}. */

@@ -54,15 +54,8 @@ public final class SetIdpCommand implements Callable<Integer> {
     @Option(names = "--admin-group", paramLabel = "GROUP", description = "Group whose members pass the admin gate.")
     String adminGroup;
 
-    @Option(names = "--no-apply", description = "Store only; do not run Ansible and the proxy sync.")
-    boolean noApply;
-
-    @Option(names = "--playbook", paramLabel = "PATH", hidden = true, description = "Playbook (default: ansible/site.yml of this release).")
-    Path playbook;
-
-    @Option(names = "--ansible-playbook", paramLabel = "EXE", defaultValue = "ansible-playbook", hidden = true,
-            description = "The ansible-playbook executable.")
-    String ansiblePlaybook;
+    @Mixin
+    ApplyOptions apply;
 
     @Override
     public Integer call() throws Exception {
@@ -107,10 +100,7 @@ public final class SetIdpCommand implements Callable<Integer> {
                 + (stored.idp().mode().equals("oidc") ? " " + stored.idp().issuer() + " client " + stored.idp().clientId() : "")
                 + ", admin group " + stored.idp().adminGroup());
         out.flush();
-        if (noApply) {
-            return ExitCodes.OK;
-        }
-        return Reapply.standard(Reapply.site(playbook), ansiblePlaybook).run(app, stored, out, err);
+        return apply.apply(app, stored, out, err);
     }
 
 }
