@@ -53,7 +53,7 @@ readonly S3_PROPERTIES="$STATE_DIR/s3proxy.properties"
 
 # fdisk (sfdisk) and tmux: InstallIT partitions loop devices, InstallInteractiveIT drives a terminal
 readonly PACKAGES=(lxd lxd-client dnsmasq-base nftables iptables uidmap zfs-fuse sanoid busybox-static
-    openssh-server xz-utils curl ca-certificates fdisk tmux)
+    openssh-server xz-utils zstd curl ca-certificates fdisk tmux)
 
 # ---------------------------------------------------------------- helpers
 

@@ -25,6 +25,25 @@ public final class Compression {
     /** Compression engines. */
     public enum Engine { JNI, CLI }
 
+    /**
+     * The engine the export job uses: {@link Engine#CLI} when a {@code zstd} program is on the
+     * {@code PATH} (measured faster and smaller: 1.22× vs 1.06× rclone's pipeline end to end and
+     * 257 vs 344 MiB RSS for a 2 GiB stream, docs/benchmarks.md), else {@link Engine#JNI}.
+     */
+    public static Engine preferredEngine() {
+        return preferredEngine(System.getenv().getOrDefault("PATH", "/usr/local/bin:/usr/bin:/bin"));
+    }
+
+    /** {@link #preferredEngine()} for a given {@code PATH} value. */
+    static Engine preferredEngine(String path) {
+        for (String dir : path.split(":")) {
+            if (!dir.isEmpty() && java.nio.file.Files.isExecutable(java.nio.file.Path.of(dir, "zstd"))) {
+                return Engine.CLI;
+            }
+        }
+        return Engine.JNI;
+    }
+
     /** zstd level (3 is zstd's default: fast, good ratio on ZFS streams). */
     public static final int LEVEL = 3;
 

@@ -292,7 +292,7 @@ public final class S3ExportJob implements Job {
             OptionalLong estimate = caps.sizeEstimate() ? estimate(ds, newBase, parent, flags) : OptionalLong.empty();
             estimate.ifPresent(b -> row.put("estimate_bytes", b));
             S3Exporter.Request req = new S3Exporter.Request(i.instance(), ds, newBase, guid, parent, flags,
-                    estimate, PartSizing.DEFAULT_FLOOR, 4, Compression.Engine.JNI,
+                    estimate, PartSizing.DEFAULT_FLOOR, 4, Compression.preferredEngine(),
                     Map.of("terrarium", version()));
             progress.start(i.instance(), parent == null ? "full" : "incremental",
                     estimate);

@@ -50,4 +50,14 @@ class CompressionTest {
         public void write(byte[] b, int off, int len) {
         }
     }
+
+    @Test
+    void theCliEngineIsPreferredWhereZstdIsOnThePath(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+        java.nio.file.Path bin = java.nio.file.Files.createDirectories(dir.resolve("bin"));
+        assertThat(Compression.preferredEngine(bin.toString())).isEqualTo(Compression.Engine.JNI);
+        java.nio.file.Path zstd = java.nio.file.Files.writeString(bin.resolve("zstd"), "#!/bin/sh\n");
+        assertThat(Compression.preferredEngine(bin.toString())).as("not executable").isEqualTo(Compression.Engine.JNI);
+        zstd.toFile().setExecutable(true);
+        assertThat(Compression.preferredEngine("/nonexistent::" + bin)).isEqualTo(Compression.Engine.CLI);
+    }
 }
