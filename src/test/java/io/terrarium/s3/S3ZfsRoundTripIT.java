@@ -68,7 +68,22 @@ class S3ZfsRoundTripIT {
     }
 
     /** zfs-fuse reports "dataset is busy" for a moment after writes: retry, then force the unmount. */
+    /**
+     * Destroys {@code ds} recursively, first releasing the {@code s3-export} job's hold on each of
+     * its snapshots (the job holds export bases where zfs has holds, zfs-fuse included — a held
+     * snapshot makes {@code destroy -r} fail; S3RetentionIT's clean-up failed that way).
+     */
     static boolean destroy(String ds) throws InterruptedException {
+        try {
+            for (String snap : run("zfs", "list", "-H", "-t", "snapshot", "-o", "name", "-r", ds).lines().toList()) {
+                if (snap.contains("@")) {
+                    new ProcessBuilder("zfs", "release", S3ExportJob.HOLD_TAG, snap).redirectErrorStream(true)
+                            .redirectOutput(ProcessBuilder.Redirect.DISCARD).start().waitFor();
+                }
+            }
+        } catch (IOException notThere) {
+            // no dataset or no snapshots: nothing held
+        }
         for (int attempt = 0; attempt < 6; attempt++) {
             try {
                 run("zfs", "list", "-H", "-o", "name", ds);
