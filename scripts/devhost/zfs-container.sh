@@ -143,7 +143,8 @@ txg_sync() {
 destroy_dataset() {
     local dataset=$1 i s
     # the s3-export job holds its export base (tag terrarium-export): a held snapshot blocks destroy -r
-    zfs list -H -r -t snapshot -o name "$dataset" 2>/dev/null | grep '@terrarium-export-' | while read -r s; do
+    # (no export base is the usual case: grep's exit 1 must not end the script under pipefail)
+    zfs list -H -r -t snapshot -o name "$dataset" 2>/dev/null | { grep '@terrarium-export-' || true; } | while read -r s; do
         zfs release terrarium-export "$s" 2>/dev/null || true
     done
     for ((i = 0; i < 40; i++)); do

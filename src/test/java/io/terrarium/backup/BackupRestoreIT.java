@@ -63,8 +63,10 @@ class BackupRestoreIT {
 
     @AfterAll
     static void cleanup() {
-        DevHost.sh(ENV + SCRIPT + " delete " + COPY);
-        DevHost.sh(ENV + SCRIPT + " delete " + NAME);
+        // ok(), not sh(): a delete that fails must fail the test (zfs-container.sh once died silently
+        // under pipefail when a dataset had no export base, leaving both instances behind)
+        DevHost.ok(ENV + SCRIPT + " delete " + COPY);
+        DevHost.ok(ENV + SCRIPT + " delete " + NAME);
         DevHost.destroy(PARENT);
     }
 

@@ -90,6 +90,9 @@ class S3ExportKillIT {
 
     static void clean() {
         shCode("lxc --project " + PROJECT + " stop --force " + NAME + " 2>/dev/null; true");
+        // export bases carry the s3-export job's hold: release it, or destroy -r fails and the instance stays
+        shCode("zfs list -H -r -t snapshot -o name " + PARENT + " 2>/dev/null | grep @" + io.terrarium.s3.S3ExportJob.BASE_PREFIX
+                + " | xargs -r -n1 zfs release " + io.terrarium.s3.S3ExportJob.HOLD_TAG + " 2>/dev/null; true");
         shCode("for i in $(seq 40); do zfs list -H -o name " + PARENT + " >/dev/null 2>&1 || exit 0; zfs destroy -r " + PARENT
                 + " 2>/dev/null && exit 0; sleep 0.5; done");
         String d = "/var/lib/lxd/storage-pools/default/containers/" + PROJECT + "_" + NAME;

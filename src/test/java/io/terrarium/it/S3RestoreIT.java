@@ -144,6 +144,9 @@ class S3RestoreIT {
             shCode("lxc --project " + PROJECT + " stop --force " + n + " 2>/dev/null; true");
         }
         for (String root : List.of(PARENT, NEWHOST)) {
+            // export bases carry the s3-export job's hold: release it, or destroy -r fails and the instances stay
+            shCode("zfs list -H -r -t snapshot -o name " + root + " 2>/dev/null | grep @" + io.terrarium.s3.S3ExportJob.BASE_PREFIX
+                + " | xargs -r -n1 zfs release " + io.terrarium.s3.S3ExportJob.HOLD_TAG + " 2>/dev/null; true");
             shCode("for i in $(seq 40); do zfs list -H -o name " + root + " >/dev/null 2>&1 || exit 0; zfs destroy -r " + root
                     + " 2>/dev/null && exit 0; sleep 0.5; done");
         }
