@@ -69,11 +69,23 @@ main() {
     mvn -q -B -ntp -Dstyle.color=never package -DskipTests
     stop_daemon
     start_daemon
+    # S3 exports go to the dev host's s3proxy under demo/ (the write/read/delete check runs first;
+    # the daemon reads the stored configuration at each job run, so no restart is needed)
+    set -a
+    # shellcheck disable=SC1091
+    source /var/lib/terrarium-dev/devhost.env
+    set +a
+    echo "== terrariumctl set s3 (the dev host's s3proxy, prefix demo/)"
+    "$TRM" set s3 --enable --provider generic --endpoint "$TERRARIUM_DEV_S3_ENDPOINT" \
+        --region "$TERRARIUM_DEV_S3_REGION" --bucket "$TERRARIUM_DEV_S3_BUCKET" --prefix demo/ \
+        --access-key "$TERRARIUM_DEV_S3_ACCESS_KEY" --secret-key-file "$TERRARIUM_DEV_S3_SECRET_FILE" --no-apply
     local job
     for job in $("$TRM" jobs list --format json | sed -n 's/.*"job" : "\([^"]*\)".*/\1/p'); do
         echo "== terrariumctl jobs run $job"
         "$TRM" jobs run "$job" || echo "(job $job reported a failure; see above)"
     done
+    echo "== terrariumctl backup list --source s3"
+    "$TRM" backup list --source s3 || true
     echo "== terrariumctl status"
     "$TRM" status || true
     echo

@@ -723,6 +723,9 @@ undo() {
             ;;
         dataset)
             if zfs list -H -o name "$name" >/dev/null 2>&1; then
+                # the s3-export job holds its export bases (tag terrarium-export); a hold blocks destroy -r
+                zfs list -H -r -t snapshot -o name "$name" 2>/dev/null | { grep '@terrarium-export-' || true; } |
+                    while read -r snap; do zfs release terrarium-export "$snap" 2>/dev/null || true; done
                 zfs destroy -r "$name" || die "zfs destroy -r $name failed"
             fi
             ;;
