@@ -41,29 +41,10 @@ class ExportProgressDisplayTest {
         assertThat(ExportProgressDisplay.eta(20, OptionalLong.of(10), Duration.ofSeconds(1))).isEmpty();
     }
 
-    static final class StepClock extends Clock {
-        Instant now = Instant.parse("2026-11-30T12:00:00Z");
-
-        @Override
-        public ZoneId getZone() {
-            return ZoneOffset.UTC;
-        }
-
-        @Override
-        public Clock withZone(ZoneId zone) {
-            return this;
-        }
-
-        @Override
-        public Instant instant() {
-            return now;
-        }
-    }
-
     @Test
     void plainLinesAtStartAtMostEveryThirtySecondsAndAtTheEnd() {
         StringWriter sw = new StringWriter();
-        StepClock clock = new StepClock();
+        io.terrarium.testing.MutableClock clock = new io.terrarium.testing.MutableClock(Instant.parse("2026-11-30T12:00:00Z"));
         var lines = new ExportProgressDisplay.Lines(new PrintWriter(sw), clock);
         lines.start("web", "full", OptionalLong.of(400 * MIB));
         clock.now = clock.now.plusSeconds(10);
@@ -83,7 +64,7 @@ class ExportProgressDisplayTest {
     @Test
     void plainLinesWithoutAnEstimateHaveNoEta() {
         StringWriter sw = new StringWriter();
-        StepClock clock = new StepClock();
+        io.terrarium.testing.MutableClock clock = new io.terrarium.testing.MutableClock(Instant.parse("2026-11-30T12:00:00Z"));
         var lines = new ExportProgressDisplay.Lines(new PrintWriter(sw), clock);
         lines.start("db", "incremental", OptionalLong.empty());
         clock.now = clock.now.plusSeconds(30);

@@ -38,26 +38,6 @@ class S3ExportJobIT {
     final S3Settings settings = DevS3.settings("job");
     S3Client s3;
 
-    /** A clock the test moves: every run gets its own snapshot name and manifest id. */
-    static final class SetClock extends Clock {
-        Instant now = Instant.parse("2026-11-30T10:30:00Z");
-
-        @Override
-        public ZoneId getZone() {
-            return ZoneOffset.UTC;
-        }
-
-        @Override
-        public Clock withZone(ZoneId zone) {
-            return this;
-        }
-
-        @Override
-        public Instant instant() {
-            return now;
-        }
-    }
-
     @AfterEach
     void cleanUp() throws Exception {
         // the job holds its export base where zfs has holds (zfs-fuse too): release it, or destroy fails
@@ -100,7 +80,7 @@ class S3ExportJobIT {
         rnd.nextBytes(random);
         Files.write(mnt.resolve("random.bin"), random);
         run("sync");
-        SetClock clock = new SetClock();
+        io.terrarium.testing.MutableClock clock = new io.terrarium.testing.MutableClock(Instant.parse("2026-11-30T10:30:00Z"));
         var runner = new CamelExecCommandRunner();
         S3ExportJob job = new S3ExportJob(() -> cfg, () -> "inst-it", runner, new ZfsAdapter(runner),
                 () -> List.of(new InstanceDataset("it-web", "Running", ds, null)), S3ExportJob::s3Target, clock,

@@ -144,7 +144,7 @@ class S3ExportOpenZfsIT {
         var cfg = new TerrariumConfig.S3(true, "generic", settings.endpoint().toString(), settings.region(),
                 settings.bucket(), settings.prefix(), settings.accessKey(), settings.secretKeyFile().toString());
         fill(src, "");
-        S3ExportJobIT.SetClock clock = new S3ExportJobIT.SetClock();
+        io.terrarium.testing.MutableClock clock = new io.terrarium.testing.MutableClock(java.time.Instant.parse("2026-11-30T10:30:00Z"));
         S3ExportJob job = new S3ExportJob(() -> cfg, () -> "inst-oz", runner, zfs,
                 () -> List.of(new InstanceDataset("it-oz", "Running", src, null)), S3ExportJob::s3Target, clock,
                 S3ExportJob.DEFAULT_MAX_INCREMENTALS);

@@ -59,7 +59,7 @@ class S3RetentionIT {
                 settings.bucket(), settings.prefix(), settings.accessKey(), settings.secretKeyFile().toString(),
                 new TerrariumConfig.Retention(1, 0));
         run("zfs", "create", "-o", "mountpoint=" + mnt, ds);
-        S3ExportJobIT.SetClock clock = new S3ExportJobIT.SetClock();
+        io.terrarium.testing.MutableClock clock = new io.terrarium.testing.MutableClock(java.time.Instant.parse("2026-11-30T10:30:00Z"));
         var runner = new CamelExecCommandRunner();
         S3ExportJob job = new S3ExportJob(() -> cfg, () -> "inst-it", runner, new ZfsAdapter(runner),
                 () -> List.of(new InstanceDataset("it-web", "Running", ds, null)), S3ExportJob::s3Target, clock, 1);
