@@ -92,10 +92,16 @@ public final class CurrentConfigJob implements Job {
 
     @Override
     public JobResult run() {
+        return forRun().run();
+    }
+
+    /** The job with this id built from the configuration stored now (or the last good one). */
+    @Override
+    public Job forRun() {
         TerrariumConfig c = current();
         for (Job j : jobsFor.apply(c)) {
             if (j.id().equals(id())) {
-                return j.run();
+                return j;
             }
         }
         throw new IllegalStateException("job " + id() + " is not defined for the current configuration");

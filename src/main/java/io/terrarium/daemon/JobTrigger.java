@@ -5,6 +5,7 @@ import io.terrarium.config.TerrariumConfig;
 import io.terrarium.jobs.Job;
 import io.terrarium.jobs.JobResult;
 import io.terrarium.routes.JobRoutes;
+import io.terrarium.routes.JobRuns;
 import org.apache.camel.CamelContext;
 import org.apache.camel.ProducerTemplate;
 import org.apache.camel.impl.DefaultCamelContext;
@@ -117,7 +118,8 @@ public final class JobTrigger {
             ctx.addRoutes(routes);
             ctx.start();
             ProducerTemplate t = ctx.createProducerTemplate();
-            return t.requestBody("direct:" + jobId, "cli-in-process", String.class);
+            // a FAILED run is a failed exchange: its result is on the exchange, not a thrown exception
+            return JobRuns.resultJson(t.send("direct:" + jobId, e -> e.getMessage().setBody("cli-in-process")));
         }
     }
 }

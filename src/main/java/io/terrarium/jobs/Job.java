@@ -27,4 +27,12 @@ public interface Job {
      * thrown; an unexpected exception is turned into a FAILED result by the route's error policy.
      */
     JobResult run();
+
+    /**
+     * The job object one run uses: itself, or (the daemon's {@code CurrentConfigJob}) the job built
+     * from the configuration stored now. Called once per run by the route's {@code load-config} step.
+     */
+    default Job forRun() {
+        return this;
+    }
 }
