@@ -2,6 +2,7 @@ package io.terrarium.daemon;
 
 import io.terrarium.App;
 import io.terrarium.config.TerrariumConfig;
+import io.terrarium.host.exec.CamelExecCommandRunner;
 import io.terrarium.jobs.Job;
 import io.terrarium.jobs.JobResult;
 import io.terrarium.routes.JobRoutes;
@@ -117,9 +118,19 @@ public final class JobTrigger {
             ctx.addRoutes(routes.errorPolicy());
             ctx.addRoutes(routes);
             ctx.start();
-            ProducerTemplate t = ctx.createProducerTemplate();
-            // a FAILED run is a failed exchange: its result is on the exchange, not a thrown exception
-            return JobRuns.resultJson(t.send("direct:" + jobId, e -> e.getMessage().setBody("cli-in-process")));
+            CamelExecCommandRunner exec = app.runner() instanceof CamelExecCommandRunner r ? r : null;
+            if (exec != null) {
+                exec.bind(ctx); // the run's commands are exchanges on this context's exec: endpoints
+            }
+            try {
+                ProducerTemplate t = ctx.createProducerTemplate();
+                // a FAILED run is a failed exchange: its result is on the exchange, not a thrown exception
+                return JobRuns.resultJson(t.send("direct:" + jobId, e -> e.getMessage().setBody("cli-in-process")));
+            } finally {
+                if (exec != null) {
+                    exec.unbind(ctx);
+                }
+            }
         }
     }
 }

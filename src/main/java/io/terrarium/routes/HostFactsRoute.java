@@ -8,7 +8,7 @@ import java.util.Map;
  * Route {@code host-facts}: probes versions and capabilities of the host tools and writes {@code host-facts.json} (one step: {@code HostFactsJob}).
  *
  * <pre>
- *   direct:host-facts → guard → load-config → probe-host → finish
+ *   direct:host-facts → host-facts-guard → host-facts-load-config → probe-host → host-facts-finish
  * </pre>
  */
 public final class HostFactsRoute extends JobRouteBuilder.Whole {

@@ -16,8 +16,11 @@ import java.util.function.Consumer;
  * <pre>
  *   quartz:terrarium/&lt;id&gt;?cron=…&amp;stateful=true&amp;trigger.timeZone=UTC   (or timer: for jobs with an interval)
  *     └─▶ direct:&lt;id&gt;
- *   direct:&lt;id&gt; → guard → load-config → &lt;the job's own steps&gt; → finish
+ *   direct:&lt;id&gt; → &lt;id&gt;-guard → &lt;id&gt;-load-config → &lt;the job's own steps&gt; → &lt;id&gt;-finish
  * </pre>
+ *
+ * Camel wants node ids unique in the whole context, so the frame's steps carry the job id; a job's
+ * own steps have plain names that no other job uses.
  *
  * Subclasses add the job's steps between {@link #work()} and {@link #finish(RouteDefinition)}, each
  * with a stable id ({@code .id("read-instances")}); docs/architecture.md lists them per job.
@@ -60,7 +63,7 @@ public abstract class JobRouteBuilder extends RouteBuilder {
                     .routeId(id + "-schedule")
                     .routeDescription("schedule of " + id + " (every " + job.interval().toSeconds() + " s)")
                     .onException(Exception.class).handled(true).logExhausted(false).end() // counted on the job route
-                    .setBody(constant("schedule")).id("trigger")
+                    .setBody(constant("schedule")).id(id + "-trigger")
                     .to("direct:" + id).id("run-" + id);
         } else {
             String cron = schedules.getOrDefault(id, job.defaultSchedule()).replace(' ', '+');
@@ -68,7 +71,7 @@ public abstract class JobRouteBuilder extends RouteBuilder {
                     .routeId(id + "-schedule")
                     .routeDescription("schedule of " + id)
                     .onException(Exception.class).handled(true).logExhausted(false).end() // counted on the job route
-                    .setBody(constant("schedule")).id("trigger")
+                    .setBody(constant("schedule")).id(id + "-trigger")
                     .to("direct:" + id).id("run-" + id);
         }
     }
@@ -79,13 +82,13 @@ public abstract class JobRouteBuilder extends RouteBuilder {
                 .routeId(id())
                 .routeDescription(job.description())
                 .routeConfigurationId(JobRuns.ERROR_POLICY)
-                .process(e -> runs.guard(e, id())).id("guard")
-                .process(e -> runs.loadConfig(e, job)).id("load-config");
+                .process(e -> runs.guard(e, id())).id(id() + "-guard")
+                .process(e -> runs.loadConfig(e, job)).id(id() + "-load-config");
     }
 
     /** Ends the work route with the {@code finish} step (result recorded; FAILED fails the exchange). */
     protected final void finish(org.apache.camel.model.ProcessorDefinition<?> route) {
-        route.process(runs::finish).id("finish");
+        route.process(runs::finish).id(id() + "-finish");
     }
 
     /** A step calling one method of this run's {@link StagedJob.Run}. */
@@ -94,7 +97,7 @@ public abstract class JobRouteBuilder extends RouteBuilder {
     }
 
     /**
-     * A job whose work is one step: {@code guard → load-config → <step> → finish}; the step runs
+     * A job whose work is one step: {@code <id>-guard → <id>-load-config → <step> → <id>-finish}; the step runs
      * {@link Job#run()} whole. Default step id {@code run}.
      */
     static class Whole extends JobRouteBuilder {

@@ -10,8 +10,9 @@ import java.util.Map;
  * the Traefik files, reload Traefik, reconcile UFW, save the state.
  *
  * <pre>
- *   direct:proxy-sync → guard → load-config → read-instances → plan → reconcile-bridges
- *     → write-traefik-files → reload-traefik → reconcile-ufw → save-state → finish
+ *   direct:proxy-sync → proxy-sync-guard → proxy-sync-load-config → read-instances → plan
+ *     → reconcile-bridges → write-traefik-files → reload-traefik → reconcile-ufw → save-state
+ *     → proxy-sync-finish
  * </pre>
  * When LXD cannot be read, {@code read-instances} fails the run: no later step runs, so nothing is
  * written and the last good Traefik files stay.

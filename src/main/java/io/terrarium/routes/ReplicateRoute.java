@@ -8,7 +8,7 @@ import java.util.Map;
  * Route {@code replicate}: syncoid per container dataset to the configured target, outcomes aggregated (one step: {@code ReplicateJob}).
  *
  * <pre>
- *   direct:replicate → guard → load-config → replicate-datasets → finish
+ *   direct:replicate → replicate-guard → replicate-load-config → replicate-datasets → replicate-finish
  * </pre>
  */
 public final class ReplicateRoute extends JobRouteBuilder.Whole {

@@ -18,12 +18,12 @@ import java.util.function.Consumer;
  * bases and apply retention.
  *
  * <pre>
- *   direct:s3-export → guard → load-config → read-instances → open-destination → list-datasets
- *     → split (per dataset)
+ *   direct:s3-export → s3-export-guard → s3-export-load-config → read-datasets → open-destination
+ *     → split-datasets (one exchange per dataset)
  *         → take-base → choose-parent
  *         → doTry: stream-to-s3 (terrarium-s3-export:stream) → doCatch: drop-new-base
  *         → drop-old-bases → retention
- *     → finish
+ *     → s3-export-finish
  * </pre>
  * The S3 client and the host export lock are released when the exchange completes, whatever
  * happened. A dataset's failure is recorded in its row and never stops the other datasets.
@@ -38,10 +38,9 @@ public final class S3ExportRoute extends JobRouteBuilder {
     public void configure() {
         schedule();
         finish(work()
-                .process(step(S3ExportJob.Run.class, S3ExportJob.Run::readInstances)).id("read-instances")
+                .process(step(S3ExportJob.Run.class, S3ExportJob.Run::readInstances)).id("read-datasets")
                 .process(S3ExportRoute::openDestination).id("open-destination")
-                .process(e -> e.getMessage().setBody(run(e).items())).id("list-datasets")
-                .split(body()).id("split")
+                .split(body()).id("split-datasets")
                     .process(item(S3ExportJob.Item::takeBase)).id("take-base")
                     .process(item(S3ExportJob.Item::chooseParent)).id("choose-parent")
                     .doTry().id("try-stream")
@@ -70,7 +69,10 @@ public final class S3ExportRoute extends JobRouteBuilder {
         return e -> step.accept(item(e));
     }
 
-    /** Step {@code open-destination}: lock and S3 client, released when the exchange completes. */
+    /**
+     * Step {@code open-destination}: lock and S3 client, released when the exchange completes; the
+     * body becomes the run's datasets for {@code split-datasets}.
+     */
     private static void openDestination(Exchange e) {
         S3ExportJob.Run run = run(e);
         e.getExchangeExtension().addOnCompletion(new SynchronizationAdapter() {
@@ -81,6 +83,7 @@ public final class S3ExportRoute extends JobRouteBuilder {
         });
         run.openDestination();
         e.setProperty(S3ExportComponent.DESTINATION, run.target());
+        e.getMessage().setBody(run.items()); // what split-datasets splits
         Object job = e.getProperty(JobRuns.JOB_INSTANCE);
         if (job instanceof S3ExportJob j) {
             e.setProperty(S3ExportComponent.PROGRESS, j.progressListener());

@@ -8,7 +8,7 @@ import java.util.Map;
  * Route {@code s3-janitor}: aborts unfinished multipart uploads under our prefix older than the threshold (one step: {@code S3JanitorJob}).
  *
  * <pre>
- *   direct:s3-janitor → guard → load-config → abort-orphaned-uploads → finish
+ *   direct:s3-janitor → s3-janitor-guard → s3-janitor-load-config → abort-orphaned-uploads → s3-janitor-finish
  * </pre>
  */
 public final class S3JanitorRoute extends JobRouteBuilder.Whole {

@@ -8,7 +8,7 @@ import java.util.Map;
  * Route {@code snapshot}: renders sanoid.conf, runs {@code sanoid --cron} in UTC and reports the snapshots taken and pruned per instance (one step: {@code SnapshotJob}).
  *
  * <pre>
- *   direct:snapshot → guard → load-config → take-and-prune-snapshots → finish
+ *   direct:snapshot → snapshot-guard → snapshot-load-config → take-and-prune-snapshots → snapshot-finish
  * </pre>
  */
 public final class SnapshotRoute extends JobRouteBuilder.Whole {
