@@ -109,7 +109,11 @@ main() {
   log "restore: the same send stream from s3proxy into zfs receive"
   bench_main export "$DS" b1 - "${PREFIX}tr/"
   local m1=$RMANIFEST sbytes=$RBYTES
-  row "Terrarium export with manifest (S3Exporter as s3-export runs it)" "$T" "$(mibs "$bytes" "$T")" "JVM RSS $RSS MiB; $sbytes bytes stored"
+  row "Terrarium export with manifest (S3Exporter called directly)" "$T" "$(mibs "$bytes" "$T")" "JVM RSS $RSS MiB; $sbytes bytes stored"
+  if grep -q export-route src/test/java/io/terrarium/s3/BenchS3Main.java; then
+    bench_main export-route "$DS" b1 - "${PREFIX}tr-route/"
+    row "Terrarium export with manifest through the route's terrarium-s3-export: producer (as s3-export runs it)" "$T" "$(mibs "$bytes" "$T")" "JVM RSS $RSS MiB; $RBYTES bytes stored"
+  fi
   time_rss sh -c "rclone cat :s3:$TERRARIUM_DEV_S3_BUCKET/${PREFIX}rclone.zst | zstd -q -d -c | zfs receive -F $DS-rc"
   local trr=$T
   row "baseline: rclone cat \| zstd -d \| zfs receive" "$T" "$(mibs "$bytes" "$T")" "pipeline max RSS $RSS MiB; guid $( [ "$(guid "$DS-rc@b1")" = "$(guid "$DS@b1")" ] && echo matches || echo DIFFERS)"
