@@ -6,6 +6,9 @@
 # incremental export of a 1 MiB change on a 1 GiB dataset vs its full export.
 #
 # Usage: scripts/bench-s3.sh [GiB of dataset data, default 2]
+#        BENCH_S3_ROUTE_AB=N scripts/bench-s3.sh [GiB]   only the export with manifest, N times
+#          alternating the direct S3Exporter call and the route's terrarium-s3-export: producer
+#          (one A/B in one run: this machine's load drifts too much for two separate runs)
 # Needs: scripts/devhost.sh up (zfs-fuse pool, s3proxy), rclone, zstd, GNU time. Cleans up after itself.
 set -euo pipefail
 
@@ -88,6 +91,21 @@ main() {
   zstd -q -T0 -3 -c "$SPOOL" > "$SPOOL.zst"
   local zbytes; zbytes=$(stat -c %s "$SPOOL.zst")
   log "send stream $bytes bytes, zstd -3 $zbytes bytes"
+
+  if [ -n "${BENCH_S3_ROUTE_AB:-}" ]; then
+    local i
+    for i in $(seq 1 "$BENCH_S3_ROUTE_AB"); do
+      bench_main export "$DS" b1 - "${PREFIX}ab-direct-$i/"
+      row "run $i: export with manifest, S3Exporter called directly" "$T" "$(mibs "$bytes" "$T")" "JVM RSS $RSS MiB; $RBYTES bytes stored"
+      bench_main export-route "$DS" b1 - "${PREFIX}ab-route-$i/"
+      row "run $i: export with manifest through route → terrarium-s3-export: producer" "$T" "$(mibs "$bytes" "$T")" "JVM RSS $RSS MiB; $RBYTES bytes stored"
+    done
+    echo
+    echo "| run | seconds | MiB/s (of the send stream) | notes |"
+    echo "| --- | --- | --- | --- |"
+    printf '%s\n' "${RESULTS[@]}"
+    return
+  fi
 
   time_rss sh -c "zfs send $DS@b1 > /dev/null"
   row "zfs send alone (→ /dev/null)" "$T" "$(mibs "$bytes" "$T")" "-"
