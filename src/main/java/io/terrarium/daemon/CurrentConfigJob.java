@@ -74,6 +74,12 @@ public final class CurrentConfigJob implements Job {
         return atStart.interval();
     }
 
+    /** The job built from the configuration the daemon started with (its type shapes the route). */
+    @Override
+    public Job shape() {
+        return atStart;
+    }
+
     /** The configuration a run would use now (the stored one, or the last good one). */
     TerrariumConfig current() {
         try {

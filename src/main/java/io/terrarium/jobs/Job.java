@@ -35,4 +35,13 @@ public interface Job {
     default Job forRun() {
         return this;
     }
+
+    /**
+     * The job object whose type decides the shape of the job's route (which named steps it has):
+     * itself, or for a wrapper such as the daemon's {@code CurrentConfigJob} the job it wraps. Every
+     * {@link #forRun()} result has the same type.
+     */
+    default Job shape() {
+        return this;
+    }
 }

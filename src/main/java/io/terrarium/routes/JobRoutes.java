@@ -76,13 +76,23 @@ public final class JobRoutes extends RouteBuilder {
         return runs;
     }
 
-    /** The RouteBuilder of one job: its own when it has named steps, else {@link JobRouteBuilder.Whole}. */
+    /**
+     * The RouteBuilder of one job: the step-by-step route of its type ({@link Job#shape()}), the
+     * one-step route named for its id, or {@link JobRouteBuilder.Whole} for any other job.
+     */
     JobRouteBuilder builderFor(Job job) {
+        Job shape = job.shape();
+        if (shape instanceof ProxySyncJob) {
+            return new ProxySyncRoute(job, runs, schedules, scheduled);
+        }
+        if (shape instanceof S3ExportJob) {
+            return new S3ExportRoute(job, runs, schedules, scheduled);
+        }
+        if (shape instanceof ReplicateJob) {
+            return new ReplicateRoute(job, runs, schedules, scheduled);
+        }
         return switch (job.id()) {
-            case ProxySyncJob.ID -> new ProxySyncRoute(job, runs, schedules, scheduled);
-            case S3ExportJob.ID -> new S3ExportRoute(job, runs, schedules, scheduled);
             case SnapshotJob.ID -> new SnapshotRoute(job, runs, schedules, scheduled);
-            case ReplicateJob.ID -> new ReplicateRoute(job, runs, schedules, scheduled);
             case HostFactsJob.ID -> new HostFactsRoute(job, runs, schedules, scheduled);
             case S3JanitorJob.ID -> new S3JanitorRoute(job, runs, schedules, scheduled);
             case S3VerifyJob.ID -> new S3VerifyRoute(job, runs, schedules, scheduled);

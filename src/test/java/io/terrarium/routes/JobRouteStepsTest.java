@@ -222,9 +222,13 @@ class JobRouteStepsTest extends CamelTestSupport {
     @Test
     void dumpRoutesAsXmlOfTheWholeContextSucceedsAndNamesTheSteps() throws Exception {
         scheduled = true;
-        for (String id : List.of("host-facts", "proxy-sync", "snapshot", "replicate", "s3-janitor", "s3-export", "s3-verify")) {
+        for (String id : List.of("host-facts", "snapshot", "s3-janitor", "s3-verify")) {
             jobs.add(new FakeJob(id, JobResult.Status.OK));
         }
+        jobs.add(proxySync());
+        jobs.add(new io.terrarium.s3.S3ExportJob(io.terrarium.config.TerrariumConfig.S3::disabled, () -> "inst", runner,
+                new io.terrarium.host.zfs.ZfsAdapter(runner), List::of, (s3, id, clock) -> null, java.time.Clock.systemUTC(), 24));
+        jobs.add(new io.terrarium.backup.ReplicateJob(TerrariumConfig.defaults().backups().syncoid(), runner, List::of, "syncoid"));
         start();
         context.start();
         String xml = managed().getManagedCamelContext().dumpRoutesAsXml();
@@ -233,7 +237,7 @@ class JobRouteStepsTest extends CamelTestSupport {
                 "id=\"s3-export\"", "id=\"take-base\"", "id=\"choose-parent\"", "id=\"stream-to-s3\"",
                 "id=\"drop-new-base\"", "id=\"drop-old-bases\"", "id=\"retention\"", "terrarium-s3-export:stream",
                 "id=\"read-datasets\"", "id=\"split-datasets\"", "id=\"proxy-sync-schedule\"", "id=\"proxy-sync-guard\"",
-                "id=\"s3-export-finish\"", "id=\"take-and-prune-snapshots\"");
+                "id=\"s3-export-finish\"", "id=\"take-and-prune-snapshots\"", "id=\"split-replicas\"", "id=\"syncoid\"");
         assertThat(xml).doesNotContain("<throttle");
     }
 }

@@ -37,6 +37,7 @@ class S3ExportRouteTest extends CamelTestSupport {
         @Override public String defaultSchedule() { return "0 30 * * * ?"; }
         @Override public JobResult run() { return forRun().run(); }
         @Override public Job forRun() { return fx.job(24); }
+        @Override public Job shape() { return fx.job(24); }
     };
 
     @Override
