@@ -10,7 +10,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 class CamelExecCommandRunnerTest {
-    private final CamelExecCommandRunner runner = new CamelExecCommandRunner();
+    final CamelExecCommandRunner runner = new CamelExecCommandRunner();
 
     @Test
     void passesArgumentsWithSpacesQuotesAndAmpersandsUnchanged() {
