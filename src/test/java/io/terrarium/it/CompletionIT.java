@@ -40,6 +40,10 @@ class CompletionIT {
         return tmux("capture-pane", "-p", "-J", "-t", "sh");
     }
 
+    private int cursorColumn() throws Exception {
+        return Integer.parseInt(tmux("display-message", "-p", "-t", "sh", "#{cursor_x}").strip());
+    }
+
     /** Waits until the screen's last non-empty line satisfies the expectation (10 s at most). */
     private String waitForLine(String expected, boolean exact) throws Exception {
         Instant until = Instant.now().plus(Duration.ofSeconds(10));
@@ -48,7 +52,8 @@ class CompletionIT {
             String s = screen().stripTrailing();
             last = s;
             String line = s.substring(s.lastIndexOf('\n') + 1);
-            if (exact ? line.equals(expected) : s.contains(expected)) {
+            // capture-pane drops trailing blanks: a completed word's space shows as the cursor column
+            if (exact ? line.equals(expected.stripTrailing()) && cursorColumn() == expected.length() : s.contains(expected)) {
                 return s;
             }
             Thread.sleep(100);
@@ -61,15 +66,15 @@ class CompletionIT {
         assertThat(script).isRegularFile();
         tmux("new-session", "-d", "-s", "sh", "-x", "160", "-y", "40", "env", "PS1=$ ", "bash", "--norc", "--noprofile");
         type("export PATH=" + DIST.resolve("bin") + ":$PATH; source " + script + "; clear\n");
-        waitForLine("$", true);
+        waitForLine("$ ", true);
     }
 
     private void type(String keys) throws Exception {
         if (keys.endsWith("\n")) {
-            tmux("send-keys", "-t", "sh", "-l", keys.substring(0, keys.length() - 1));
+            tmux("send-keys", "-t", "sh", "-l", "--", keys.substring(0, keys.length() - 1));
             tmux("send-keys", "-t", "sh", "Enter");
         } else {
-            tmux("send-keys", "-t", "sh", "-l", keys);
+            tmux("send-keys", "-t", "sh", "-l", "--", keys);
         }
     }
 
@@ -95,7 +100,7 @@ class CompletionIT {
         assertThat(s).contains("local").contains("s3");
         tmux("send-keys", "-t", "sh", "C-c");
         type("clear\n");
-        waitForLine("$", true);
+        waitForLine("$ ", true);
 
         type("trm jobs r");
         tab();
