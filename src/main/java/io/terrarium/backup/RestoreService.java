@@ -137,7 +137,12 @@ public final class RestoreService {
                 throw new RestoreException("instance " + plan.instance() + " is busy: another restore of it is running");
             }
             try {
-                if (plan.inPlace()) {
+                String lxdZfsPool = LxdSnapshotRestore.applies(plan)
+                        ? new LxdSnapshotRestore(lxd, zfs, project).zfsPoolOf(plan.instance()) : null;
+                if (lxdZfsPool != null) {
+                    // one of LXD's own snapshots on its zfs driver: LXD restores it (issue 11, LxdSnapshotRestore)
+                    new LxdSnapshotRestore(lxd, zfs, project).execute(plan, lxdZfsPool, progress);
+                } else if (plan.inPlace()) {
                     inPlace(plan, progress);
                 } else {
                     asNew(plan, progress);

@@ -191,6 +191,51 @@ class RestoreLxdZfsIT {
     }
 
     @Test
+    @Order(0)
+    @DisplayName("production bug: a newer sanoid snapshot and export base make `lxc restore` fail and leave the instance stopped;"
+            + " `backup restore --snapshot snapshot-NAME` restores LXD's snapshot through LXD, running again, LXD's restore works after")
+    void lxdSnapshotRestoreWithNewerForeignSnapshots() throws Exception {
+        String src = containers + "/" + NAME;
+        exec(NAME, "echo s0 > /root/v.txt");
+        sh("lxc snapshot " + NAME + " snap0");
+        Thread.sleep(1100);
+        exec(NAME, "echo s1 > /root/v.txt");
+        sh("zfs snapshot " + src + "@autosnap_2026-12-06_00:00:00_frequently");
+        Thread.sleep(1100);
+        Terrariumctl.Result e = ok("backup", "export", "--format", "json");
+        assertThat(JSON.readTree(e.out()).path("details").path("datasets").get(0).path("status").asText()).as(e.out()).isEqualTo("ok");
+        String base = sh("zfs list -H -t snapshot -o name -r " + src + " | grep '@" + S3ExportJob.BASE_PREFIX + "' | sort | tail -n1");
+        assertThat(sh("zfs holds -H " + base)).contains(S3ExportJob.HOLD_TAG);
+
+        // the bug, as LXD has it: refused because of the newer snapshots it did not make, and the instance is left stopped
+        assertThat(shCode("lxc restore " + NAME + " snap0")).isNotZero();
+        assertThat(state(NAME)).isEqualTo("STOPPED");
+        assertThat(exec2start(NAME)).isEqualTo("s1");
+
+        long t0 = System.nanoTime();
+        Terrariumctl.Result r = ok("backup", "restore", "--instance", NAME, "--snapshot", "snapshot-snap0", "--yes");
+        System.out.println("LXD on zfs: backup restore of LXD snapshot snap0 took " + seconds(t0) + " s");
+        assertThat(state(NAME)).isEqualTo("RUNNING");
+        assertThat(exec(NAME, "cat /root/v.txt")).isEqualTo("s0");
+        String snaps = sh("zfs list -H -t snapshot -o name -r " + src);
+        assertThat(snaps).contains("@snapshot-snap0").doesNotContain("@autosnap_2026-12-06").doesNotContain(base);
+        assertThat(sh("lxc query /1.0/instances/" + NAME + "/snapshots")).contains("snap0");
+        // LXD's own restore works again
+        exec(NAME, "echo s2 > /root/v.txt");
+        sh("lxc restore " + NAME + " snap0");
+        assertThat(state(NAME)).isEqualTo("RUNNING");
+        assertThat(exec(NAME, "cat /root/v.txt")).isEqualTo("s0");
+        sh("lxc delete " + NAME + "/snap0");
+        assertThat(r.exit()).isZero();
+    }
+
+    /** Starts a stopped instance and returns /root/v.txt. */
+    static String exec2start(String name) {
+        sh("lxc start " + name);
+        return exec(name, "cat /root/v.txt");
+    }
+
+    @Test
     @Order(1)
     @DisplayName("backup restore --as-new on LXD's zfs driver: LXD imports the snapshot; new identity, no proxy label/device;"
             + " byte-identical; start/snapshot/copy/delete work and delete removes the dataset")
