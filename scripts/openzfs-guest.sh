@@ -176,8 +176,13 @@ cmd_up() {
 # The newest busybox image tarball scripts/devhost.sh built (its image cache); the guest's LXD gets
 # the same test image as the development host.
 busybox_tarball() {
-    local t
-    t=$(ls -t "$DEVHOST_CACHE"/terrarium-busybox-*.tar.xz 2>/dev/null | head -n1)
+    local t='' f
+    for f in "$DEVHOST_CACHE"/terrarium-busybox-*.tar.xz; do
+        [[ -f $f ]] || continue
+        if [[ -z $t || $f -nt $t ]]; then
+            t=$f
+        fi
+    done
     [[ -n $t ]] || die "no busybox image in $DEVHOST_CACHE: run scripts/devhost.sh up first (it builds it)"
     printf '%s\n' "$t"
 }
