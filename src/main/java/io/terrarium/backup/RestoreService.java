@@ -28,8 +28,12 @@ import java.util.regex.Pattern;
 
 /**
  * Local restore from a snapshot (issue 4, DESIGN.md §4): {@link #plan} first (no change), then
- * {@link #execute}. In place: graceful stop through the LXD API, {@code zfs rollback -r}, start again
- * if it ran. As new: {@code zfs send | zfs receive} into a new dataset (no clone, so the source
+ * {@link #execute}. In place nothing is destroyed (issue 11): graceful stop through the LXD API, the live
+ * dataset renamed aside to {@code <dataset>.pre-restore-<UTC>} ({@link AsideCopies}: it keeps the
+ * changes made since the snapshot and the newer snapshots), a clone of the chosen snapshot (now
+ * {@code <aside>@<snapshot>}) created under the live name with the live mountpoint and promoted (it
+ * takes over the snapshots up to the chosen one; the aside becomes a clone of that snapshot), start
+ * again if it ran. No bytes are copied. As new: {@code zfs send | zfs receive} into a new dataset (no clone, so the source
  * snapshot stays prunable), an LXD instance created around it without {@code user.proxy} and
  * without {@code terrarium-proxy-*} devices, left stopped. One restore per instance at a time
  * (a lock file under the run directory).
@@ -47,6 +51,7 @@ public final class RestoreService {
     private final DatasetResolver resolver;
     private final String project;
     private final Path lockDir;
+    private final java.time.Clock clock;
 
     /**
      * @param lxd      LXD client
@@ -56,6 +61,16 @@ public final class RestoreService {
      * @param lockDir  directory for per-instance restore locks (e.g. /run/terrarium)
      */
     public RestoreService(LxdClient lxd, ZfsAdapter zfs, DatasetResolver resolver, String project, Path lockDir) {
+        this(lxd, zfs, resolver, project, lockDir, java.time.Clock.systemUTC());
+    }
+
+    /**
+     * As {@link #RestoreService(LxdClient, ZfsAdapter, DatasetResolver, String, Path)}; {@code clock}
+     * names the aside dataset of an in-place restore (UTC stamp).
+     */
+    public RestoreService(LxdClient lxd, ZfsAdapter zfs, DatasetResolver resolver, String project, Path lockDir,
+                          java.time.Clock clock) {
+        this.clock = clock;
         this.lxd = lxd;
         this.zfs = zfs;
         this.resolver = resolver;
@@ -97,7 +112,14 @@ public final class RestoreService {
                 throw new RestoreException("--as-new " + asNew + ": dataset " + newDataset + " already exists; choose another name or remove it");
             }
         }
-        return new RestorePlan(instance, i.dataset(), chosen, RestorePlanner.newer(snaps, chosen), running, asNew, newDataset);
+        String aside = null;
+        if (asNew == null) {
+            aside = AsideCopies.asideFor(i.dataset(), clock.instant());
+            if (zfs.exists(aside)) {
+                throw new RestoreException("dataset " + aside + " already exists (another restore this second?); retry in a second");
+            }
+        }
+        return new RestorePlan(instance, i.dataset(), chosen, RestorePlanner.newer(snaps, chosen), running, asNew, newDataset, aside);
     }
 
     /**
@@ -139,23 +161,72 @@ public final class RestoreService {
                 lxd.put(path + "/state" + q(), Map.of("action", "stop", "timeout", 60));
             } catch (LxdException e) {
                 throw new RestoreException("could not stop " + plan.instance() + " gracefully: " + e.getMessage()
-                        + "; nothing was rolled back (stop it yourself, e.g. `lxc stop --force " + plan.instance() + "`, and retry)", e);
+                        + "; nothing was changed (stop it yourself, e.g. `lxc stop --force " + plan.instance() + "`, and retry)", e);
             }
         }
-        progress.accept("rolling back " + plan.dataset() + " to " + plan.snapshot().name() + " …");
+        String live = plan.dataset();
+        String aside = plan.asideDataset();
+        String[] mp = zfs.property(live, "mountpoint");
+        String[] canmount = zfs.property(live, "canmount");
+        Map<String, String> props = new LinkedHashMap<>();
+        if ("local".equals(mp[1])) {
+            props.put("mountpoint", mp[0]);
+        }
+        if ("local".equals(canmount[1])) {
+            props.put("canmount", canmount[0]);
+        }
+        int step = 0;
         try {
-            // a newer S3 export base is held (where zfs has holds): rollback -r must be able to destroy it
-            // (the next export is then a full, as when the base is gone)
-            zfs.releaseNewer(plan.snapshot(), io.terrarium.s3.S3ExportJob.HOLD_TAG, io.terrarium.s3.S3ExportJob.BASE_PREFIX);
-            zfs.rollback(plan.snapshot().fullName(), BUSY_WAIT);
+            progress.accept("keeping the current state of " + live + " as " + aside + " …");
+            zfs.setMountpoint(live, "none", BUSY_WAIT);
+            step = 1;
+            zfs.rename(live, aside, BUSY_WAIT);
+            step = 2;
+            progress.accept("restoring " + live + " from " + plan.snapshot().name() + " (zfs clone + promote) …");
+            zfs.clone(aside + "@" + plan.snapshot().name(), live, props);
+            step = 3;
+            zfs.promote(live);
+            step = 4;
+            if (!"none".equals(mp[0]) && !"legacy".equals(mp[0]) && !"off".equals(canmount[0]) && !"noauto".equals(canmount[0])) {
+                zfs.ensureMounted(live);
+            }
         } catch (CommandFailedException e) {
-            String restart = plan.running() ? startQuietly(plan.instance()) : "";
-            throw new RestoreException("zfs rollback failed: " + e.getMessage() + restart, e);
+            String undo = undoInPlace(plan, step, mp);
+            throw new RestoreException("restoring " + live + " failed: " + e.getMessage() + "; " + undo, e);
         }
         if (plan.running()) {
             progress.accept("starting " + plan.instance() + " …");
             lxd.put(path + "/state" + q(), Map.of("action", "start"));
         }
+    }
+
+    /** Best-effort reversal of the first {@code step} in-place steps; says what state things are in. */
+    private String undoInPlace(RestorePlan plan, int step, String[] mp) {
+        String live = plan.dataset();
+        String aside = plan.asideDataset();
+        try {
+            if (step >= 4) {
+                zfs.promote(aside); // the snapshots go back to the former dataset
+            }
+            if (step >= 3) {
+                zfs.destroy(live, false, BUSY_WAIT); // the clone, without snapshots of its own
+            }
+            if (step >= 2) {
+                zfs.rename(aside, live, BUSY_WAIT);
+            }
+            if (step >= 1) {
+                if ("local".equals(mp[1])) {
+                    zfs.setMountpoint(live, mp[0], BUSY_WAIT);
+                } else {
+                    zfs.inheritMountpoint(live);
+                }
+            }
+        } catch (RuntimeException u) {
+            return "undoing it failed too (" + u.getMessage() + "): the previous data is in " + (step >= 2 ? aside : live)
+                    + "; fix by hand (`zfs list -t all -r -o name,origin,mountpoint " + live.substring(0, live.lastIndexOf('/')) + "`)";
+        }
+        String restart = plan.running() ? startQuietly(plan.instance()) : "";
+        return "the live dataset " + live + " is back as it was" + restart;
     }
 
     private String startQuietly(String instance) {

@@ -77,15 +77,19 @@ public final class SnapshotJob implements Job {
     }
 
     /**
-     * Writes sanoid.conf when its content differs (0644; no secrets in it).
+     * Writes sanoid.conf when its content differs (0644; no secrets in it), excluding the aside copies
+     * below the containers dataset ({@link SanoidConfRenderer}).
      *
      * @return true when the file was (re)written
      * @throws IOException when it cannot be written
+     * @throws CommandFailedException when the aside copies cannot be listed
      */
     public boolean writeConf() throws IOException {
         Path conf = Path.of(config.backups().sanoidConf());
-        byte[] text = SanoidConfRenderer.render(config.zfs().containersDataset(), config.backups().policy())
-                .getBytes(StandardCharsets.UTF_8);
+        String parent = config.zfs().containersDataset();
+        // aside copies kept by restores are excluded (listed each run: restores create them, `backup aside remove` removes them)
+        List<String> asides = new AsideCopies(zfs).list(List.of(parent)).stream().map(AsideCopies.Aside::dataset).toList();
+        byte[] text = SanoidConfRenderer.render(parent, config.backups().policy(), asides).getBytes(StandardCharsets.UTF_8);
         if (Files.exists(conf) && AtomicFiles.sameContent(conf, text)) {
             return false;
         }
@@ -101,6 +105,8 @@ public final class SnapshotJob implements Job {
         boolean changed;
         try {
             changed = writeConf();
+        } catch (CommandFailedException e) {
+            return result(JobResult.Status.FAILED, "cannot list aside copies under " + parent + ": " + e.getMessage(), details);
         } catch (IOException e) {
             return result(JobResult.Status.FAILED, "cannot write " + config.backups().sanoidConf() + ": " + e.getMessage(), details);
         }

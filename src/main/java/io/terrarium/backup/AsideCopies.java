@@ -1,0 +1,228 @@
+package io.terrarium.backup;
+
+import io.terrarium.host.exec.CommandFailedException;
+import io.terrarium.host.zfs.ZfsAdapter;
+import io.terrarium.s3.S3ExportJob;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Aside copies: the state an instance's dataset had just before an in-place restore, kept as
+ * {@code <parent>/<leaf>.pre-restore-<yyyyMMdd'T'HHmmss'Z'>} beside the instance's dataset (UTC
+ * stamp of the restore). Both restores make them: a local restore ({@link RestoreService}: the
+ * former dataset renamed aside, a clone of the restored snapshot promoted in its place, so the aside
+ * is a clone of that snapshot) and an S3 restore ({@code S3RestoreService}: the former dataset
+ * renamed aside). Nothing removes them automatically; sanoid leaves them alone
+ * ({@link SanoidConfRenderer}); {@code terrariumctl backup aside list|remove} shows and removes them.
+ *
+ * <p>Removal releases Terrarium's own hold ({@value S3ExportJob#HOLD_TAG}, which the S3 export puts on
+ * its chain base, and which moves with the dataset when it is renamed aside) before
+ * {@code zfs destroy -r}: without that the destroy fails with "dataset is busy" after it has already
+ * destroyed the aside's other snapshots. A hold of anyone else refuses the removal before anything
+ * changes.
+ */
+public final class AsideCopies {
+    /** The marker between the instance dataset's leaf and the UTC stamp. */
+    public static final String MARK = ".pre-restore-";
+    /** UTC stamp in aside (and S3 staging) names, e.g. {@code 20261206T112233Z}. */
+    public static final DateTimeFormatter STAMP = DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss'Z'").withZone(ZoneOffset.UTC);
+    /** Last path component of an aside dataset: the instance dataset's leaf, the marker, the stamp. */
+    public static final Pattern LEAF = Pattern.compile("([A-Za-z0-9][A-Za-z0-9_-]{0,127})\\.pre-restore-(\\d{8}T\\d{6}Z)");
+    private static final Duration BUSY_WAIT = Duration.ofSeconds(30);
+
+    /**
+     * One aside copy.
+     *
+     * @param dataset   full dataset name
+     * @param leaf      leaf of the instance dataset it was kept for ({@code <project>_<name>} outside
+     *                  LXD's default project, LXD's naming)
+     * @param keptAt    when it was put aside (from the name's UTC stamp)
+     * @param usedBytes space it uses, in bytes (-1 when unknown)
+     * @param origin    the snapshot it is a clone of (local restore), or {@code null}
+     */
+    public record Aside(String dataset, String leaf, Instant keptAt, long usedBytes, String origin) {
+        /** The instance name within {@code project} (the leaf without LXD's {@code <project>_} prefix). */
+        public String instance(String project) {
+            String p = project + "_";
+            return !"default".equals(project) && leaf.startsWith(p) ? leaf.substring(p.length()) : leaf;
+        }
+    }
+
+    /**
+     * What a removal will do.
+     *
+     * @param aside       the aside copy
+     * @param snapshots   its snapshots (full names), destroyed with it
+     * @param ourHolds    snapshots holding {@value S3ExportJob#HOLD_TAG}, released first
+     */
+    public record Removal(Aside aside, List<String> snapshots, List<String> ourHolds) {
+        /** Human-readable plan lines. */
+        public List<String> describe() {
+            List<String> l = new ArrayList<>();
+            l.add("Remove aside copy " + aside.dataset() + " (kept " + aside.keptAt() + ", " + aside.usedBytes() + " bytes):");
+            if (!ourHolds.isEmpty()) {
+                l.add("  1. release Terrarium's hold " + S3ExportJob.HOLD_TAG + " on " + String.join(", ", ourHolds));
+            }
+            l.add("  " + (ourHolds.isEmpty() ? 1 : 2) + ". zfs destroy -r " + aside.dataset() + " (its " + snapshots.size()
+                    + " snapshot(s) go with it; the instance and its snapshots are not touched)");
+            return l;
+        }
+    }
+
+    private final ZfsAdapter zfs;
+
+    /** @param zfs zfs adapter */
+    public AsideCopies(ZfsAdapter zfs) {
+        this.zfs = zfs;
+    }
+
+    /**
+     * The aside name for a live dataset (pure).
+     *
+     * @param liveDataset e.g. {@code terrarium/containers/web}
+     * @param now         the restore's time
+     * @return e.g. {@code terrarium/containers/web.pre-restore-20261206T112233Z}
+     */
+    public static String asideFor(String liveDataset, Instant now) {
+        return liveDataset + MARK + STAMP.format(now);
+    }
+
+    /** Whether a dataset's last component has the aside form (pure). */
+    public static boolean isAside(String dataset) {
+        return LEAF.matcher(dataset.substring(dataset.lastIndexOf('/') + 1)).matches();
+    }
+
+    /**
+     * The datasets below which aside copies are looked for (pure): the containers dataset and the
+     * parent of every instance dataset (an instance may live elsewhere), without duplicates.
+     */
+    public static List<String> roots(String containersDataset, Collection<InstanceDataset> instances) {
+        Set<String> r = new LinkedHashSet<>();
+        if (containersDataset != null && !containersDataset.isBlank()) {
+            r.add(containersDataset);
+        }
+        for (InstanceDataset i : instances) {
+            if (i.resolved() && i.dataset().lastIndexOf('/') > 0) {
+                r.add(i.dataset().substring(0, i.dataset().lastIndexOf('/')));
+            }
+        }
+        return List.copyOf(r);
+    }
+
+    /**
+     * Every aside copy at any depth below the roots (a root that does not exist is skipped), sorted by name.
+     *
+     * @throws CommandFailedException when zfs fails
+     */
+    public List<Aside> list(Collection<String> roots) {
+        Set<String> names = new java.util.TreeSet<>();
+        for (String root : roots) {
+            if (!zfs.exists(root)) {
+                continue;
+            }
+            for (String ds : zfs.filesystems(root)) {
+                if (isAside(ds)) {
+                    names.add(ds);
+                }
+            }
+        }
+        List<Aside> out = new ArrayList<>();
+        for (String ds : names) {
+            out.add(describe(ds));
+        }
+        return out;
+    }
+
+    private Aside describe(String ds) {
+        Matcher m = LEAF.matcher(ds.substring(ds.lastIndexOf('/') + 1));
+        if (!m.matches()) {
+            throw new IllegalArgumentException(ds + " is not an aside copy");
+        }
+        Instant kept;
+        try {
+            kept = Instant.from(STAMP.parse(m.group(2)));
+        } catch (DateTimeParseException e) {
+            kept = Instant.EPOCH;
+        }
+        long used = zfs.usedBytes(ds);
+        String origin = zfs.property(ds, "origin")[0].strip();
+        return new Aside(ds, m.group(1), kept, used, origin.isEmpty() || "-".equals(origin) ? null : origin);
+    }
+
+    /**
+     * Plans the removal of one aside copy (changes nothing).
+     *
+     * @param name  the aside's full dataset name, or its last component
+     * @param roots where aside copies live ({@link #roots})
+     * @throws RestoreException when {@code name} is not an aside copy (not of the aside form, or not
+     *                          found below the roots: "not ours", nothing is destroyed), is ambiguous,
+     *                          or a snapshot of it holds a hold that is not Terrarium's
+     */
+    public Removal planRemoval(String name, Collection<String> roots) {
+        if (name == null || name.isBlank() || name.contains("@")) {
+            throw new RestoreException("\"" + name + "\" is not an aside copy: give a dataset named <instance dataset>"
+                    + MARK + "<UTC stamp> (see `terrariumctl backup aside list`)");
+        }
+        if (!isAside(name)) {
+            throw new RestoreException(name + " is not an aside copy (its name does not end in " + MARK
+                    + "<yyyyMMddTHHmmssZ>); Terrarium removes only the copies its restores kept (see `terrariumctl backup aside list`)");
+        }
+        List<Aside> all = list(roots);
+        List<Aside> match = all.stream().filter(a -> a.dataset().equals(name)
+                || (!name.contains("/") && a.dataset().endsWith("/" + name))).toList();
+        if (match.isEmpty()) {
+            throw new RestoreException("no aside copy " + name + " below " + String.join(", ", roots)
+                    + (all.isEmpty() ? " (there are none)" : "; aside copies: " + String.join(", ", all.stream().map(Aside::dataset).toList())));
+        }
+        if (match.size() > 1) {
+            throw new RestoreException(name + " names several aside copies (" + String.join(", ", match.stream().map(Aside::dataset).toList())
+                    + "); give the full dataset name");
+        }
+        Aside a = match.get(0);
+        Map<String, Integer> counts = zfs.holdCounts(a.dataset());
+        List<String> ours = new ArrayList<>();
+        List<String> foreign = new ArrayList<>();
+        counts.forEach((snap, n) -> {
+            if (n <= 0) {
+                return;
+            }
+            List<String> tags = zfs.holds(snap);
+            for (String t : tags) {
+                if (t.equals(S3ExportJob.HOLD_TAG)) {
+                    ours.add(snap);
+                } else {
+                    foreign.add(snap + " (hold " + t + ")");
+                }
+            }
+        });
+        if (!foreign.isEmpty()) {
+            throw new RestoreException("aside copy " + a.dataset() + " has holds that are not Terrarium's: " + String.join(", ", foreign)
+                    + "; nothing was removed. Release them (`zfs release TAG SNAPSHOT`) if they may go, and retry");
+        }
+        return new Removal(a, List.copyOf(counts.keySet()), List.copyOf(ours));
+    }
+
+    /**
+     * Carries a removal out: releases Terrarium's holds, then {@code zfs destroy -r} (retried while busy).
+     *
+     * @throws CommandFailedException when zfs fails (the message of zfs says why)
+     */
+    public void remove(Removal r) {
+        for (String snap : r.ourHolds()) {
+            zfs.release(S3ExportJob.HOLD_TAG, snap);
+        }
+        zfs.destroy(r.aside().dataset(), true, BUSY_WAIT);
+    }
+}
