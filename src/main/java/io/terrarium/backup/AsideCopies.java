@@ -162,6 +162,79 @@ public final class AsideCopies {
     }
 
     /**
+     * The zfs part of a local in-place restore that destroys nothing: the live dataset is unmounted
+     * ({@code mountpoint=none}) and renamed to {@code aside} (it keeps the current state and the
+     * snapshots newer than {@code snapshot}); {@code <aside>@<snapshot>} is cloned under the live name
+     * with the live dataset's local {@code mountpoint} and {@code canmount} (LXD's zfs driver: legacy,
+     * noauto; the development host: the instance directory) and promoted, so it takes over the
+     * snapshots up to {@code snapshot} (holds move with them) and the aside becomes a clone of
+     * {@code <live>@<snapshot>}; then it is mounted when its mountpoint is a path. No bytes are copied.
+     * The instance must be stopped.
+     *
+     * @param live     the instance's dataset
+     * @param aside    the aside name ({@link #asideFor})
+     * @param snapshot name of the snapshot to restore (without the dataset)
+     * @param progress progress lines
+     * @throws RestoreException when a step fails; the steps done are undone first (best effort) and the
+     *                          message says in what state the datasets are
+     */
+    public void swapInClone(String live, String aside, String snapshot, java.util.function.Consumer<String> progress) {
+        String[] mp = zfs.property(live, "mountpoint");
+        String[] canmount = zfs.property(live, "canmount");
+        Map<String, String> props = new java.util.LinkedHashMap<>();
+        if ("local".equals(mp[1])) {
+            props.put("mountpoint", mp[0]);
+        }
+        if ("local".equals(canmount[1])) {
+            props.put("canmount", canmount[0]);
+        }
+        int step = 0;
+        try {
+            progress.accept("keeping the current state of " + live + " as " + aside + " …");
+            zfs.setMountpoint(live, "none", BUSY_WAIT);
+            step = 1;
+            zfs.rename(live, aside, BUSY_WAIT);
+            step = 2;
+            progress.accept("restoring " + live + " from " + snapshot + " (zfs clone + promote) …");
+            zfs.clone(aside + "@" + snapshot, live, props);
+            step = 3;
+            zfs.promote(live);
+            step = 4;
+            if (!"none".equals(mp[0]) && !"legacy".equals(mp[0]) && !"off".equals(canmount[0]) && !"noauto".equals(canmount[0])) {
+                zfs.ensureMounted(live);
+            }
+        } catch (CommandFailedException e) {
+            throw new RestoreException("restoring " + live + " failed: " + e.getMessage() + "; " + undoSwap(live, aside, step, mp), e);
+        }
+    }
+
+    /** Best-effort reversal of the first {@code step} steps of {@link #swapInClone}; says what state things are in. */
+    private String undoSwap(String live, String aside, int step, String[] mp) {
+        try {
+            if (step >= 4) {
+                zfs.promote(aside); // the snapshots go back to the former dataset
+            }
+            if (step >= 3) {
+                zfs.destroy(live, false, BUSY_WAIT); // the clone, without snapshots of its own
+            }
+            if (step >= 2) {
+                zfs.rename(aside, live, BUSY_WAIT);
+            }
+            if (step >= 1) {
+                if ("local".equals(mp[1])) {
+                    zfs.setMountpoint(live, mp[0], BUSY_WAIT);
+                } else {
+                    zfs.inheritMountpoint(live);
+                }
+            }
+        } catch (RuntimeException u) {
+            return "undoing it failed too (" + u.getMessage() + "): the previous data is in " + (step >= 2 ? aside : live)
+                    + "; fix by hand (`zfs list -t all -r -o name,origin,mountpoint " + live.substring(0, Math.max(0, live.lastIndexOf('/'))) + "`)";
+        }
+        return "the live dataset " + live + " is back as it was";
+    }
+
+    /**
      * Plans the removal of one aside copy (changes nothing).
      *
      * @param name  the aside's full dataset name, or its last component

@@ -164,69 +164,15 @@ public final class RestoreService {
                         + "; nothing was changed (stop it yourself, e.g. `lxc stop --force " + plan.instance() + "`, and retry)", e);
             }
         }
-        String live = plan.dataset();
-        String aside = plan.asideDataset();
-        String[] mp = zfs.property(live, "mountpoint");
-        String[] canmount = zfs.property(live, "canmount");
-        Map<String, String> props = new LinkedHashMap<>();
-        if ("local".equals(mp[1])) {
-            props.put("mountpoint", mp[0]);
-        }
-        if ("local".equals(canmount[1])) {
-            props.put("canmount", canmount[0]);
-        }
-        int step = 0;
         try {
-            progress.accept("keeping the current state of " + live + " as " + aside + " …");
-            zfs.setMountpoint(live, "none", BUSY_WAIT);
-            step = 1;
-            zfs.rename(live, aside, BUSY_WAIT);
-            step = 2;
-            progress.accept("restoring " + live + " from " + plan.snapshot().name() + " (zfs clone + promote) …");
-            zfs.clone(aside + "@" + plan.snapshot().name(), live, props);
-            step = 3;
-            zfs.promote(live);
-            step = 4;
-            if (!"none".equals(mp[0]) && !"legacy".equals(mp[0]) && !"off".equals(canmount[0]) && !"noauto".equals(canmount[0])) {
-                zfs.ensureMounted(live);
-            }
-        } catch (CommandFailedException e) {
-            String undo = undoInPlace(plan, step, mp);
-            throw new RestoreException("restoring " + live + " failed: " + e.getMessage() + "; " + undo, e);
+            new AsideCopies(zfs).swapInClone(plan.dataset(), plan.asideDataset(), plan.snapshot().name(), progress);
+        } catch (RestoreException e) {
+            throw new RestoreException(e.getMessage() + (plan.running() ? startQuietly(plan.instance()) : ""), e);
         }
         if (plan.running()) {
             progress.accept("starting " + plan.instance() + " …");
             lxd.put(path + "/state" + q(), Map.of("action", "start"));
         }
-    }
-
-    /** Best-effort reversal of the first {@code step} in-place steps; says what state things are in. */
-    private String undoInPlace(RestorePlan plan, int step, String[] mp) {
-        String live = plan.dataset();
-        String aside = plan.asideDataset();
-        try {
-            if (step >= 4) {
-                zfs.promote(aside); // the snapshots go back to the former dataset
-            }
-            if (step >= 3) {
-                zfs.destroy(live, false, BUSY_WAIT); // the clone, without snapshots of its own
-            }
-            if (step >= 2) {
-                zfs.rename(aside, live, BUSY_WAIT);
-            }
-            if (step >= 1) {
-                if ("local".equals(mp[1])) {
-                    zfs.setMountpoint(live, mp[0], BUSY_WAIT);
-                } else {
-                    zfs.inheritMountpoint(live);
-                }
-            }
-        } catch (RuntimeException u) {
-            return "undoing it failed too (" + u.getMessage() + "): the previous data is in " + (step >= 2 ? aside : live)
-                    + "; fix by hand (`zfs list -t all -r -o name,origin,mountpoint " + live.substring(0, live.lastIndexOf('/')) + "`)";
-        }
-        String restart = plan.running() ? startQuietly(plan.instance()) : "";
-        return "the live dataset " + live + " is back as it was" + restart;
     }
 
     private String startQuietly(String instance) {

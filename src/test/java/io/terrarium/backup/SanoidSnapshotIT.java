@@ -37,6 +37,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 class SanoidSnapshotIT {
     private static final String ROOT = "terrarium/it-tm-snap";
     private static final String ROOT2 = "terrarium/it-tm-snap2";
+    private static final String ROOT3 = "terrarium/it-tm-snap3";
+    private static final String ASIDE = ROOT3 + "/a.pre-restore-20200101T000000Z";
     private static final ObjectMapper JSON = App.jsonMapper();
     private static final CamelExecCommandRunner RUNNER = new CamelExecCommandRunner();
     private static final ZfsAdapter ZFS = new ZfsAdapter(RUNNER);
@@ -46,16 +48,18 @@ class SanoidSnapshotIT {
 
     @BeforeAll
     static void tree() {
-        for (String r : List.of(ROOT, ROOT2)) {
+        for (String r : List.of(ROOT, ROOT2, ROOT3)) {
             DevHost.destroy(r);
             DevHost.ok("zfs create -o mountpoint=none " + r + " && zfs create " + r + "/a && zfs create " + r + "/b");
         }
+        DevHost.ok("zfs create " + ASIDE);
     }
 
     @AfterAll
     static void cleanup() {
         DevHost.destroy(ROOT);
         DevHost.destroy(ROOT2);
+        DevHost.destroy(ROOT3);
     }
 
     private static TerrariumConfig config() {
@@ -136,5 +140,21 @@ class SanoidSnapshotIT {
             assertThat(r1.status()).as(r1.summary()).isIn(JobResult.Status.OK);
             assertThat(r1.durationMs()).isGreaterThanOrEqualTo(4000);
         }
+    }
+
+    @Test
+    void sanoidNeitherSnapshotsNorPrunesAnAsideCopy() throws Exception {
+        String old = "autosnap_2020-01-01_00:00:00_hourly"; // hourly = 0: pruned wherever sanoid manages the dataset
+        ZFS.snapshot(ROOT3 + "/a@" + old);
+        ZFS.snapshot(ASIDE + "@" + old);
+        Thread.sleep(1500);
+        JobResult r = job(DevHost.wrapper(dir, "sanoid", 0), ROOT3).run();
+        assertThat(r.status()).as(r.summary()).isEqualTo(JobResult.Status.OK);
+        assertThat(Files.readString(dir.resolve("sanoid/sanoid.conf"))).contains("[" + ASIDE + "]\n\tuse_template = terrarium_aside\n");
+        assertThat(ZFS.snapshots(ASIDE, false)).as("the aside copy: no new snapshot, its old one kept")
+                .extracting(ZfsSnapshot::name).containsExactly(old);
+        List<ZfsSnapshot> a = ZFS.snapshots(ROOT3 + "/a", false);
+        assertThat(a).as("the instance beside it is managed as before").extracting(ZfsSnapshot::name).doesNotContain(old).hasSize(1);
+        assertThat(a.get(0).name()).endsWith("_frequently");
     }
 }
