@@ -129,7 +129,7 @@ class BackupRestoreIT {
         Run inPlace = cli("backup", "restore", "--instance", NAME, "--at", "it_v1", "--yes");
         long ms = (System.nanoTime() - t0) / 1_000_000;
         assertThat(inPlace.exit()).as(inPlace.err()).isZero();
-        System.out.println("in-place restore took " + ms + " ms");
+        System.out.println("in-place restore took " + ms + " ms\n" + refused.out() + refused.err() + inPlace.out());
         assertThat(inPlace.out()).contains("restored " + NAME + " to it_v1").contains("left stopped");
         List<String> asides = DevHost.ok("zfs list -H -o name -r " + PARENT).lines().filter(l -> l.contains(".pre-restore-")).toList();
         assertThat(asides).hasSize(1);
@@ -158,6 +158,7 @@ class BackupRestoreIT {
         assertThat(json.get(0).path("asides").get(0).path("origin").asText()).isEqualTo(ds + "@it_v1");
         assertThat(cli("backup", "list", "--instance", NAME).out()).contains("aside").contains(leaf);
         Run asideList = cli("backup", "aside", "list", "--format", "json");
+        System.out.println(cli("backup", "aside", "list").out() + cli("backup", "list", "--instance", NAME, "--source", "local").out());
         var rows = io.terrarium.App.jsonMapper().readTree(asideList.out());
         assertThat(rows).hasSize(1);
         assertThat(rows.get(0).path("dataset").asText()).isEqualTo(aside);
@@ -179,6 +180,7 @@ class BackupRestoreIT {
         Run removed = cli("backup", "aside", "remove", leaf, "--yes");
         assertThat(removed.exit()).as(removed.err()).isZero();
         assertThat(removed.out()).contains("removed " + aside);
+        System.out.println(removed.out());
         assertThat(DevHost.ok("zfs list -H -t all -o name -r " + PARENT)).doesNotContain(".pre-restore-").contains(ds + "@it_v1");
         assertThat(cli("backup", "aside", "list").out()).contains("no aside copies");
 
