@@ -52,13 +52,13 @@ class SanoidSnapshotIT {
             DevHost.destroy(r);
             DevHost.ok("zfs create -o mountpoint=none " + r + " && zfs create " + r + "/a && zfs create " + r + "/b");
         }
-        DevHost.ok("zfs create " + ASIDE);
     }
 
     @AfterAll
     static void cleanup() {
         DevHost.destroy(ROOT);
         DevHost.destroy(ROOT2);
+        DevHost.sh("zfs destroy -R " + ROOT3 + " 2>/dev/null"); // -R: the aside is a clone of a snapshot in the tree
         DevHost.destroy(ROOT3);
     }
 
@@ -143,18 +143,49 @@ class SanoidSnapshotIT {
     }
 
     @Test
-    void sanoidNeitherSnapshotsNorPrunesAnAsideCopy() throws Exception {
+    void sanoidNeitherSnapshotsNorPrunesAnAsideCopyAndItsOriginIsAWarningNotAFailure() throws Exception {
         String old = "autosnap_2020-01-01_00:00:00_hourly"; // hourly = 0: pruned wherever sanoid manages the dataset
+        // as a local restore leaves it: the aside copy is a clone of the instance's restored snapshot
         ZFS.snapshot(ROOT3 + "/a@" + old);
+        DevHost.ok("zfs clone " + ROOT3 + "/a@" + old + " " + ASIDE);
         ZFS.snapshot(ASIDE + "@" + old);
         Thread.sleep(1500);
         JobResult r = job(DevHost.wrapper(dir, "sanoid", 0), ROOT3).run();
-        assertThat(r.status()).as(r.summary()).isEqualTo(JobResult.Status.OK);
+        assertThat(r.status()).as(r.summary()).isEqualTo(JobResult.Status.WARNING);
+        assertThat(r.summary()).contains(ROOT3 + "/a@" + old + " is kept while aside copy " + ASIDE + " exists");
         assertThat(Files.readString(dir.resolve("sanoid/sanoid.conf"))).contains("[" + ASIDE + "]\n\tuse_template = terrarium_aside\n");
         assertThat(ZFS.snapshots(ASIDE, false)).as("the aside copy: no new snapshot, its old one kept")
                 .extracting(ZfsSnapshot::name).containsExactly(old);
         List<ZfsSnapshot> a = ZFS.snapshots(ROOT3 + "/a", false);
-        assertThat(a).as("the instance beside it is managed as before").extracting(ZfsSnapshot::name).doesNotContain(old).hasSize(1);
-        assertThat(a.get(0).name()).endsWith("_frequently");
+        assertThat(a).as("the instance beside it: a new snapshot; the aside's origin cannot be pruned yet").hasSize(2);
+        assertThat(a).extracting(ZfsSnapshot::name).contains(old).anyMatch(n -> n.endsWith("_frequently"));
+    }
+
+    /**
+     * A pool with no space left: sanoid 2.1 prints {@code CRITICAL ERROR: zfs snapshot … failed} and
+     * exits 0. The job must be FAILED and name the snapshot, never "OK, 0 taken" (issue 15).
+     */
+    @Test
+    void aFullPoolFailsTheJobAlthoughSanoidExitsZero() throws Exception {
+        String pool = "trm-it-full";
+        Path vdev = dir.resolve("full-pool.img");
+        DevHost.ok("zpool destroy " + pool + " 2>/dev/null; truncate -s 64M " + vdev
+                + " && zpool create -O mountpoint=" + dir.resolve("full-mnt") + " " + pool + " " + vdev
+                + " && zfs create " + pool + "/containers && zfs create " + pool + "/containers/web"
+                + " && (dd if=/dev/urandom of=" + dir.resolve("full-mnt/containers/web/fill") + " bs=1M 2>/dev/null || true)"
+                + " && test \"$(zfs get -H -o value available " + pool + "/containers/web)\" = 0");
+        try {
+            List<InstanceDataset> inst = List.of(new InstanceDataset("web", "Running", pool + "/containers/web", null));
+            TerrariumConfig c = config();
+            TerrariumConfig cfg = new TerrariumConfig(c.version(), null, null, null, null,
+                    new TerrariumConfig.Zfs(pool, pool + "/containers"), null, null, null, c.backups());
+            JobResult r = new SnapshotJob(cfg, RUNNER, ZFS, () -> inst, DevHost.wrapper(dir, "sanoid", 0), dir.resolve("state-full")).run();
+            assertThat(r.status()).as(r.summary()).isEqualTo(JobResult.Status.FAILED);
+            assertThat(ZFS.snapshots(pool + "/containers", true)).isEmpty();
+            assertThat(r.summary()).contains("CRITICAL ERROR: zfs snapshot " + pool + "/containers/web@autosnap_")
+                    .contains("was due but does not exist after the run");
+        } finally {
+            DevHost.ok("zpool destroy " + pool);
+        }
     }
 }
