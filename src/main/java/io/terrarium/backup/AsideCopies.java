@@ -41,6 +41,8 @@ public final class AsideCopies {
     /** Last path component of an aside dataset: the instance dataset's leaf, the marker, the stamp. */
     public static final Pattern LEAF = Pattern.compile("([A-Za-z0-9][A-Za-z0-9_-]{0,127})\\.pre-restore-(\\d{8}T\\d{6}Z)");
     private static final Duration BUSY_WAIT = Duration.ofSeconds(30);
+    /** Local properties a clone cannot be created with (it inherits its origin's encryption). */
+    private static final Set<String> NOT_ON_CLONE = Set.of("encryption", "keylocation", "keyformat", "pbkdf2iters", "pbkdf2salt");
 
     /**
      * One aside copy.
@@ -165,8 +167,9 @@ public final class AsideCopies {
      * The zfs part of a local in-place restore that destroys nothing: the live dataset is unmounted
      * ({@code mountpoint=none}) and renamed to {@code aside} (it keeps the current state and the
      * snapshots newer than {@code snapshot}); {@code <aside>@<snapshot>} is cloned under the live name
-     * with the live dataset's local {@code mountpoint} and {@code canmount} (LXD's zfs driver: legacy,
-     * noauto; the development host: the instance directory) and promoted, so it takes over the
+     * with the live dataset's local properties ({@code zfs get -s local}: e.g. LXD's zfs driver's
+     * {@code mountpoint=legacy}, {@code canmount=noauto}, a {@code refquota}; the development host's
+     * mountpoint, the instance directory) and promoted, so it takes over the
      * snapshots up to {@code snapshot} (holds move with them) and the aside becomes a clone of
      * {@code <live>@<snapshot>}; then it is mounted when its mountpoint is a path. No bytes are copied.
      * The instance must be stopped.
@@ -181,13 +184,14 @@ public final class AsideCopies {
     public void swapInClone(String live, String aside, String snapshot, java.util.function.Consumer<String> progress) {
         String[] mp = zfs.property(live, "mountpoint");
         String[] canmount = zfs.property(live, "canmount");
+        // every local property goes onto the clone (LXD's zfs driver: mountpoint=legacy, canmount=noauto,
+        // refquota for a size limit …); encryption settings are inherited by a clone and cannot be set
         Map<String, String> props = new java.util.LinkedHashMap<>();
-        if ("local".equals(mp[1])) {
-            props.put("mountpoint", mp[0]);
-        }
-        if ("local".equals(canmount[1])) {
-            props.put("canmount", canmount[0]);
-        }
+        zfs.localProperties(live).forEach((k, v) -> {
+            if (!NOT_ON_CLONE.contains(k)) {
+                props.put(k, v);
+            }
+        });
         int step = 0;
         try {
             progress.accept("keeping the current state of " + live + " as " + aside + " …");

@@ -59,6 +59,10 @@ class LocalRestoreInPlaceTest {
             if (a.get(0).equals("list")) {
                 return asideExists && a.contains(ASIDE) ? Reply.ok(ASIDE + "\n") : Reply.fail(1, "dataset does not exist");
             }
+            if (a.get(0).equals("get") && a.contains("local") && a.contains("all")) {
+                String mp = mountpoint.split("\t")[0];
+                return Reply.ok("mountpoint\t" + mp + "\n" + (mp.equals("legacy") ? "canmount\tnoauto\nrefquota\t10737418240\n" : ""));
+            }
             if (a.get(0).equals("get") && a.contains("mountpoint")) {
                 return Reply.ok(mountpoint);
             }
@@ -115,14 +119,14 @@ class LocalRestoreInPlaceTest {
     }
 
     @Test
-    void inPlaceRenamesAsideClonesAndPromotesWithTheLiveMountProperties() {
+    void inPlaceRenamesAsideClonesAndPromotesWithTheLiveLocalProperties() {
         RecordingCommandRunner r = runner("Running", "legacy\tlocal", null);
         RestoreService s = service(r);
         s.execute(s.plan("web", null, "b", null), line -> { });
         assertThat(zfsWrites(r)).containsExactly(
                 List.of("zfs", "set", "mountpoint=none", DS),
                 List.of("zfs", "rename", DS, ASIDE),
-                List.of("zfs", "clone", "-o", "mountpoint=legacy", "-o", "canmount=noauto", ASIDE + "@b", DS),
+                List.of("zfs", "clone", "-o", "mountpoint=legacy", "-o", "canmount=noauto", "-o", "refquota=10737418240", ASIDE + "@b", DS),
                 List.of("zfs", "promote", DS));
         List<String> lxc = r.calls().stream().filter(c -> c.get(0).equals("lxc") && c.contains("PUT")).map(c -> c.get(c.indexOf("--data") + 1)).toList();
         assertThat(lxc).hasSize(2);
@@ -154,7 +158,7 @@ class LocalRestoreInPlaceTest {
         assertThat(zfsWrites(r)).containsExactly(
                 List.of("zfs", "set", "mountpoint=none", DS),
                 List.of("zfs", "rename", DS, ASIDE),
-                List.of("zfs", "clone", "-o", "mountpoint=legacy", "-o", "canmount=noauto", ASIDE + "@b", DS),
+                List.of("zfs", "clone", "-o", "mountpoint=legacy", "-o", "canmount=noauto", "-o", "refquota=10737418240", ASIDE + "@b", DS),
                 List.of("zfs", "promote", DS),
                 List.of("zfs", "destroy", DS),
                 List.of("zfs", "rename", ASIDE, DS),

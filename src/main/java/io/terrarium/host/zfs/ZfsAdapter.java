@@ -451,6 +451,24 @@ public final class ZfsAdapter {
         return v.matches("\\d+") ? Long.parseLong(v) : -1;
     }
 
+    /**
+     * The properties set locally on a dataset: {@code zfs get -H -o property,value -s local all DATASET}
+     * (both implementations), in the tool's order.
+     *
+     * @return property → value
+     * @throws CommandFailedException when the dataset does not exist
+     */
+    public Map<String, String> localProperties(String dataset) {
+        Map<String, String> m = new LinkedHashMap<>();
+        for (String line : runner.run(Command.of("zfs", "get", "-H", "-o", "property,value", "-s", "local", "all", dataset)).stdout().split("\n")) {
+            String[] f = line.split("\t", 2);
+            if (f.length == 2 && !f[0].isBlank()) {
+                m.put(f[0].strip(), f[1]);
+            }
+        }
+        return m;
+    }
+
     /** Mounts a dataset unless {@code zfs get mounted} says it is mounted. @throws CommandFailedException */
     public void ensureMounted(String dataset) {
         if (!"yes".equals(property(dataset, "mounted")[0])) {
