@@ -68,16 +68,21 @@ public final class AsideCopies {
      * @param aside       the aside copy
      * @param snapshots   its snapshots (full names), destroyed with it
      * @param ourHolds    snapshots holding {@value S3ExportJob#HOLD_TAG}, released first
+     * @param unlisted    snapshots with holds whose tags cannot be listed (zfs-fuse: holds work, its
+     *                    {@code zfs holds} does not): our tag is released from them, and if any hold is
+     *                    left the releases are undone and the removal refused
      */
-    public record Removal(Aside aside, List<String> snapshots, List<String> ourHolds) {
+    public record Removal(Aside aside, List<String> snapshots, List<String> ourHolds, List<String> unlisted) {
         /** Human-readable plan lines. */
         public List<String> describe() {
             List<String> l = new ArrayList<>();
             l.add("Remove aside copy " + aside.dataset() + " (kept " + aside.keptAt() + ", " + aside.usedBytes() + " bytes):");
-            if (!ourHolds.isEmpty()) {
-                l.add("  1. release Terrarium's hold " + S3ExportJob.HOLD_TAG + " on " + String.join(", ", ourHolds));
+            List<String> release = new ArrayList<>(ourHolds);
+            release.addAll(unlisted);
+            if (!release.isEmpty()) {
+                l.add("  1. release Terrarium's hold " + S3ExportJob.HOLD_TAG + " on " + String.join(", ", release));
             }
-            l.add("  " + (ourHolds.isEmpty() ? 1 : 2) + ". zfs destroy -r " + aside.dataset() + " (its " + snapshots.size()
+            l.add("  " + (release.isEmpty() ? 1 : 2) + ". zfs destroy -r " + aside.dataset() + " (its " + snapshots.size()
                     + " snapshot(s) go with it; the instance and its snapshots are not touched)");
             return l;
         }
@@ -271,11 +276,18 @@ public final class AsideCopies {
         Map<String, Integer> counts = zfs.holdCounts(a.dataset());
         List<String> ours = new ArrayList<>();
         List<String> foreign = new ArrayList<>();
+        List<String> unlisted = new ArrayList<>();
         counts.forEach((snap, n) -> {
             if (n <= 0) {
                 return;
             }
-            List<String> tags = zfs.holds(snap);
+            List<String> tags;
+            try {
+                tags = zfs.holds(snap);
+            } catch (CommandFailedException e) {
+                unlisted.add(snap); // zfs-fuse: holds work, `zfs holds` fails
+                return;
+            }
             for (String t : tags) {
                 if (t.equals(S3ExportJob.HOLD_TAG)) {
                     ours.add(snap);
@@ -288,17 +300,39 @@ public final class AsideCopies {
             throw new RestoreException("aside copy " + a.dataset() + " has holds that are not Terrarium's: " + String.join(", ", foreign)
                     + "; nothing was removed. Release them (`zfs release TAG SNAPSHOT`) if they may go, and retry");
         }
-        return new Removal(a, List.copyOf(counts.keySet()), List.copyOf(ours));
+        return new Removal(a, List.copyOf(counts.keySet()), List.copyOf(ours), List.copyOf(unlisted));
     }
 
     /**
      * Carries a removal out: releases Terrarium's holds, then {@code zfs destroy -r} (retried while busy).
+     * Where hold tags could not be listed, a hold left after releasing ours refuses the removal and
+     * ours are put back.
      *
+     * @throws RestoreException       a hold that is not Terrarium's (nothing was removed)
      * @throws CommandFailedException when zfs fails (the message of zfs says why)
      */
     public void remove(Removal r) {
+        List<String> released = new ArrayList<>();
         for (String snap : r.ourHolds()) {
-            zfs.release(S3ExportJob.HOLD_TAG, snap);
+            if (zfs.release(S3ExportJob.HOLD_TAG, snap)) {
+                released.add(snap);
+            }
+        }
+        if (!r.unlisted().isEmpty()) {
+            for (String snap : r.unlisted()) {
+                if (zfs.release(S3ExportJob.HOLD_TAG, snap)) {
+                    released.add(snap);
+                }
+            }
+            List<String> left = zfs.holdCounts(r.aside().dataset()).entrySet().stream().filter(e -> e.getValue() > 0)
+                    .map(Map.Entry::getKey).toList();
+            if (!left.isEmpty()) {
+                for (String snap : released) {
+                    zfs.hold(S3ExportJob.HOLD_TAG, snap); // put ours back: nothing changed
+                }
+                throw new RestoreException("aside copy " + r.aside().dataset() + " has holds that are not Terrarium's on "
+                        + String.join(", ", left) + "; nothing was removed. Release them (`zfs release TAG SNAPSHOT`) if they may go, and retry");
+            }
         }
         zfs.destroy(r.aside().dataset(), true, BUSY_WAIT);
     }

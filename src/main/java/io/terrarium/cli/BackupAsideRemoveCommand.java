@@ -77,13 +77,18 @@ public final class BackupAsideRemoveCommand implements Callable<Integer> {
         }
         try {
             asides.remove(removal);
+        } catch (RestoreException e) {
+            err.println("ERROR: " + e.getMessage());
+            err.flush();
+            return ExitCodes.FAILURE;
         } catch (CommandFailedException e) {
             err.println("ERROR: removing " + removal.aside().dataset() + " failed: " + e.getMessage());
             err.flush();
             return ExitCodes.FAILURE;
         }
         out.println("removed " + removal.aside().dataset() + (removal.ourHolds().isEmpty() ? ""
-                : " (released Terrarium's hold on " + removal.ourHolds().size() + " snapshot(s))"));
+                : " (released Terrarium's hold on " + removal.ourHolds().size() + " snapshot(s))")
+                + (removal.unlisted().isEmpty() ? "" : " (released Terrarium's hold where set on " + removal.unlisted().size() + " snapshot(s))"));
         out.flush();
         return ExitCodes.OK;
     }

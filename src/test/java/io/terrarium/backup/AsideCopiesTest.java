@@ -17,17 +17,24 @@ class AsideCopiesTest {
     private static final String A = "tank/containers/web.pre-restore-20261206T112233Z";
 
     /** zfs with one instance dataset, one aside copy whose export base holds {@code holds} (tab-separated tags). */
+    private static final java.util.concurrent.atomic.AtomicBoolean released = new java.util.concurrent.atomic.AtomicBoolean();
+
     private static RecordingCommandRunner zfs(String holds) {
+        released.set(false);
         return new RecordingCommandRunner(c -> {
             List<String> a = c.args();
             return switch (a.get(0)) {
                 case "list" -> a.contains("-r") ? Reply.ok("tank/containers\ntank/containers/web\n" + A + "\ntank/containers/db\n")
                         : Reply.ok(a.get(a.size() - 1) + "\n");
                 case "get" -> a.contains("userrefs") ? Reply.ok(A + "\t-\n" + A + "@autosnap_2026-12-06_11:00:00_hourly\t0\n"
-                        + A + "@terrarium-export-20261206T110000Z\t" + (holds.isEmpty() ? 0 : holds.split("\t").length) + "\n")
+                        + A + "@terrarium-export-20261206T110000Z\t" + (holds.isEmpty() ? 0 : holds.equals("BROKEN") ? released.get() ? 0 : 1 : holds.split("\t").length) + "\n")
                         : a.contains("used") ? Reply.ok("4096\n") : a.contains("origin") ? Reply.ok("tank/containers/web@b\t-\n") : Reply.ok("");
-                case "holds" -> Reply.ok(String.join("", java.util.Arrays.stream(holds.split("\t"))
+                case "holds" -> holds.equals("BROKEN") ? Reply.fail(255, "pyzfs.py: not found") : Reply.ok(String.join("", java.util.Arrays.stream(holds.split("\t"))
                         .map(t -> a.get(a.size() - 1) + "\t" + t + "\tSun Dec  6 11:00 2026\n").toList()));
+                case "release" -> {
+                    released.set(true);
+                    yield Reply.ok("");
+                }
                 default -> Reply.ok("");
             };
         });
@@ -114,5 +121,18 @@ class AsideCopiesTest {
     @Test
     void parsesHoldCounts() {
         assertThat(ZfsAdapter.parseHoldCounts("t/a\t-\nt/a@s1\t0\nt/a@s2\t2\n")).containsExactly(Map.entry("t/a@s1", 0), Map.entry("t/a@s2", 2));
+    }
+
+    @Test
+    void whereZfsHoldsCannotListTagsOurTagIsReleasedAndTheRestChecked() {
+        // zfs-fuse: holds work, `zfs holds` fails; the snapshot's only hold is ours
+        var r = zfs("BROKEN");
+        var asides = new AsideCopies(new ZfsAdapter(r));
+        var removal = asides.planRemoval(A, List.of("tank/containers"));
+        assertThat(removal.unlisted()).containsExactly(A + "@terrarium-export-20261206T110000Z");
+        asides.remove(removal);
+        assertThat(r.calls().stream().filter(c -> c.get(1).equals("release") || c.get(1).equals("destroy") || c.get(1).equals("hold")).toList())
+                .containsExactly(List.of("zfs", "release", "terrarium-export", A + "@terrarium-export-20261206T110000Z"),
+                        List.of("zfs", "destroy", "-r", A));
     }
 }
