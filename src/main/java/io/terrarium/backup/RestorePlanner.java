@@ -38,7 +38,7 @@ public final class RestorePlanner {
         List<ZfsSnapshot> sorted = new ArrayList<>(snapshots);
         sorted.sort(Comparator.comparing(ZfsSnapshot::created).thenComparing(ZfsSnapshot::name));
         if (sorted.isEmpty()) {
-            throw new RestoreException("instance " + instance + " has no snapshots yet (run `terrariumctl backup snapshot`)");
+            throw new RestoreException("instance " + instance + " has no snapshots yet (take one with `terrariumctl backup snapshot --now --instance " + instance + "`)");
         }
         if (snapshot != null) {
             String name = snapshot.contains("@") ? snapshot.substring(snapshot.indexOf('@') + 1) : snapshot;

@@ -29,8 +29,12 @@ import java.util.regex.Pattern;
 
 /**
  * Local restore from a snapshot (issue 4, DESIGN.md §4): {@link #plan} first (no change), then
- * {@link #execute}. In place: graceful stop through the LXD API, {@code zfs rollback -r}, start again
- * if it ran. As new: {@code zfs send | zfs receive} into a new dataset (no clone, so the source
+ * {@link #execute}. In place nothing is destroyed (issue 11): graceful stop through the LXD API, the live
+ * dataset renamed aside to {@code <dataset>.pre-restore-<UTC>} ({@link AsideCopies}: it keeps the
+ * changes made since the snapshot and the newer snapshots), a clone of the chosen snapshot (now
+ * {@code <aside>@<snapshot>}) created under the live name with the live mountpoint and promoted (it
+ * takes over the snapshots up to the chosen one; the aside becomes a clone of that snapshot), start
+ * again if it ran. No bytes are copied. As new: {@code zfs send | zfs receive} into a new dataset (no clone, so the source
  * snapshot stays prunable), an LXD instance created around it without {@code user.proxy} and
  * without {@code terrarium-proxy-*} devices, left stopped; on LXD's zfs storage driver LXD imports a
  * plain full stream of the snapshot itself ({@link LxdBackupImport}). One restore per instance at a time
@@ -50,6 +54,7 @@ public final class RestoreService {
     private final String project;
     private final Path lockDir;
     private final LxdBackupImport importer;
+    private final java.time.Clock clock;
 
     /**
      * Without an LXD importer: {@code --as-new} on LXD's zfs storage driver then fails with a clear error.
@@ -61,7 +66,7 @@ public final class RestoreService {
      * @param lockDir  directory for per-instance restore locks (e.g. /run/terrarium)
      */
     public RestoreService(LxdClient lxd, ZfsAdapter zfs, DatasetResolver resolver, String project, Path lockDir) {
-        this(lxd, zfs, resolver, project, lockDir, null);
+        this(lxd, zfs, resolver, project, lockDir, null, java.time.Clock.systemUTC());
     }
 
     /**
@@ -74,6 +79,30 @@ public final class RestoreService {
      */
     public RestoreService(LxdClient lxd, ZfsAdapter zfs, DatasetResolver resolver, String project, Path lockDir,
                           LxdBackupImport importer) {
+        this(lxd, zfs, resolver, project, lockDir, importer, java.time.Clock.systemUTC());
+    }
+
+    /**
+     * As {@link #RestoreService(LxdClient, ZfsAdapter, DatasetResolver, String, Path)}; {@code clock}
+     * names the aside dataset of an in-place restore (UTC stamp).
+     */
+    public RestoreService(LxdClient lxd, ZfsAdapter zfs, DatasetResolver resolver, String project, Path lockDir,
+                          java.time.Clock clock) {
+        this(lxd, zfs, resolver, project, lockDir, null, clock);
+    }
+
+    /**
+     * @param lxd      LXD client
+     * @param zfs      zfs adapter
+     * @param resolver dataset resolution
+     * @param project  LXD project
+     * @param lockDir  directory for per-instance restore locks (e.g. /run/terrarium)
+     * @param importer LXD's backup import for {@code --as-new} on LXD's zfs storage driver, or {@code null}
+     * @param clock    names the aside dataset of an in-place restore (UTC stamp)
+     */
+    public RestoreService(LxdClient lxd, ZfsAdapter zfs, DatasetResolver resolver, String project, Path lockDir,
+                          LxdBackupImport importer, java.time.Clock clock) {
+        this.clock = clock;
         this.lxd = lxd;
         this.zfs = zfs;
         this.resolver = resolver;
@@ -116,7 +145,14 @@ public final class RestoreService {
                 throw new RestoreException("--as-new " + asNew + ": dataset " + newDataset + " already exists; choose another name or remove it");
             }
         }
-        return new RestorePlan(instance, i.dataset(), chosen, RestorePlanner.newer(snaps, chosen), running, asNew, newDataset);
+        String aside = null;
+        if (asNew == null) {
+            aside = AsideCopies.asideFor(i.dataset(), clock.instant());
+            if (zfs.exists(aside)) {
+                throw new RestoreException("dataset " + aside + " already exists (another restore this second?); retry in a second");
+            }
+        }
+        return new RestorePlan(instance, i.dataset(), chosen, RestorePlanner.newer(snaps, chosen), running, asNew, newDataset, aside);
     }
 
     /**
@@ -163,18 +199,13 @@ public final class RestoreService {
                 lxd.put(path + "/state" + q(), Map.of("action", "stop", "timeout", 60));
             } catch (LxdException e) {
                 throw new RestoreException("could not stop " + plan.instance() + " gracefully: " + e.getMessage()
-                        + "; nothing was rolled back (stop it yourself, e.g. `lxc stop --force " + plan.instance() + "`, and retry)", e);
+                        + "; nothing was changed (stop it yourself, e.g. `lxc stop --force " + plan.instance() + "`, and retry)", e);
             }
         }
-        progress.accept("rolling back " + plan.dataset() + " to " + plan.snapshot().name() + " …");
         try {
-            // a newer S3 export base is held (where zfs has holds): rollback -r must be able to destroy it
-            // (the next export is then a full, as when the base is gone)
-            zfs.releaseNewer(plan.snapshot(), io.terrarium.s3.S3ExportJob.HOLD_TAG, io.terrarium.s3.S3ExportJob.BASE_PREFIX);
-            zfs.rollback(plan.snapshot().fullName(), BUSY_WAIT);
-        } catch (CommandFailedException e) {
-            String restart = plan.running() ? startQuietly(plan.instance()) : "";
-            throw new RestoreException("zfs rollback failed: " + e.getMessage() + restart, e);
+            new AsideCopies(zfs).swapInClone(plan.dataset(), plan.asideDataset(), plan.snapshot().name(), progress);
+        } catch (RestoreException e) {
+            throw new RestoreException(e.getMessage() + (plan.running() ? startQuietly(plan.instance()) : ""), e);
         }
         if (plan.running()) {
             progress.accept("starting " + plan.instance() + " …");

@@ -79,15 +79,19 @@ public final class SnapshotJob implements Job {
     }
 
     /**
-     * Writes sanoid.conf when its content differs (0644; no secrets in it).
+     * Writes sanoid.conf when its content differs (0644; no secrets in it), excluding the aside copies
+     * below the containers dataset ({@link SanoidConfRenderer}).
      *
      * @return true when the file was (re)written
      * @throws IOException when it cannot be written
+     * @throws CommandFailedException when the aside copies cannot be listed
      */
     public boolean writeConf() throws IOException {
         Path conf = Path.of(config.backups().sanoidConf());
-        byte[] text = SanoidConfRenderer.render(config.zfs().containersDataset(), config.backups().policy())
-                .getBytes(StandardCharsets.UTF_8);
+        String parent = config.zfs().containersDataset();
+        // aside copies kept by restores are excluded (listed each run: restores create them, `backup aside remove` removes them)
+        List<String> asides = new AsideCopies(zfs).list(List.of(parent)).stream().map(AsideCopies.Aside::dataset).toList();
+        byte[] text = SanoidConfRenderer.render(parent, config.backups().policy(), asides).getBytes(StandardCharsets.UTF_8);
         if (Files.exists(conf) && AtomicFiles.sameContent(conf, text)) {
             return false;
         }
@@ -103,6 +107,8 @@ public final class SnapshotJob implements Job {
         boolean changed;
         try {
             changed = writeConf();
+        } catch (CommandFailedException e) {
+            return result(JobResult.Status.FAILED, "cannot list aside copies under " + parent + ": " + e.getMessage(), details);
         } catch (IOException e) {
             return result(JobResult.Status.FAILED, "cannot write " + config.backups().sanoidConf() + ": " + e.getMessage(), details);
         }
@@ -170,6 +176,9 @@ public final class SnapshotJob implements Job {
         int pruned = diff.values().stream().mapToInt(c -> c.pruned().size()).sum();
         details.put("warnings", warnings);
         List<String> failures = failures(Sanoid.report(r.stdout(), r.stderrTail()), after);
+        if (!failures.isEmpty()) {
+            failures = keptForAsides(failures, asideOrigins(parent), warnings);
+        }
         details.put("failures", failures);
         String summary = taken + " snapshot(s) taken, " + pruned + " pruned on " + diff.size() + " dataset(s) under " + parent
                 + (failures.isEmpty() ? "" : "; FAILED: " + String.join("; ", failures))
@@ -202,6 +211,49 @@ public final class SnapshotJob implements Job {
             }
         }
         return out;
+    }
+
+    private static final java.util.regex.Pattern COULD_NOT_REMOVE = java.util.regex.Pattern.compile("^could not remove (\\S+@\\S+) :.*");
+
+    /**
+     * Moves sanoid's {@code could not remove <snapshot>} from the failures to the warnings when that
+     * snapshot is the origin of an aside copy (pure): a local restore's aside copy is a clone of the
+     * restored snapshot, which therefore cannot be destroyed until the aside copy is removed
+     * ({@link AsideCopies}) — expected, and said so, not a failed run.
+     *
+     * @param failures      what {@link #failures} found
+     * @param originToAside origin snapshot (full name) → aside dataset
+     * @param warnings      receives one line per kept snapshot
+     * @return the remaining failures
+     */
+    static List<String> keptForAsides(List<String> failures, Map<String, String> originToAside, List<String> warnings) {
+        List<String> rest = new ArrayList<>();
+        for (String f : failures) {
+            java.util.regex.Matcher m = COULD_NOT_REMOVE.matcher(f);
+            String aside = m.matches() ? originToAside.get(m.group(1)) : null;
+            if (aside == null) {
+                rest.add(f);
+            } else {
+                warnings.add(m.group(1) + " is kept while aside copy " + aside + " exists (a clone of it); sanoid prunes it after"
+                        + " `terrariumctl backup aside remove " + aside.substring(aside.lastIndexOf('/') + 1) + "`");
+            }
+        }
+        return rest;
+    }
+
+    /** Origin snapshot → aside copy below {@code parent}; empty when they cannot be listed. */
+    private Map<String, String> asideOrigins(String parent) {
+        Map<String, String> m = new LinkedHashMap<>();
+        try {
+            for (AsideCopies.Aside a : new AsideCopies(zfs).list(List.of(parent))) {
+                if (a.origin() != null) {
+                    m.put(a.origin(), a.dataset());
+                }
+            }
+        } catch (RuntimeException e) {
+            LOG.warn("snapshot: cannot list aside copies under {}: {}", parent, e.getMessage());
+        }
+        return m;
     }
 
     private static Map<String, SnapshotDiff.Change> changes(List<ZfsSnapshot> before, List<ZfsSnapshot> after) {

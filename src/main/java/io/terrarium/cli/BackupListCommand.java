@@ -1,6 +1,7 @@
 package io.terrarium.cli;
 
 import io.terrarium.App;
+import io.terrarium.backup.AsideCopies;
 import io.terrarium.backup.InstanceDataset;
 import io.terrarium.config.TerrariumConfig;
 import io.terrarium.host.zfs.ZfsSnapshot;
@@ -25,11 +26,13 @@ import java.util.concurrent.Callable;
  * snapshots (name, UTC creation time, space used by the snapshot alone) and its S3 restore points
  * (id, UTC creation time, full/incremental, chain, stored bytes), in bytes in JSON/YAML and human
  * units in the table. S3 points are listed for every installation under the prefix, so a new host
- * sees the old host's points. Exit 1 for an unknown instance, or when S3 is asked for and cannot be read.
+ * sees the old host's points. Aside copies ({@link AsideCopies}: the state before an in-place restore)
+ * are listed with their instance (source "aside"; key {@code asides} per instance in JSON/YAML). Exit 1 for an unknown instance, or when S3 is asked for and cannot be read.
  */
 @Command(name = "list", description = {"List restore points: each instance's local snapshots (name, creation time UTC, size = space used",
         "by the snapshot alone) and its S3 restore points (id, creation time UTC, full or incremental, chain = id of the",
         "chain's full, size = stored compressed bytes). An instance without a ZFS dataset is listed with the reason.",
+        "Aside copies (the state before an in-place restore, `backup aside list|remove`) are listed as source \"aside\".",
         "S3 points of every installation under the prefix are shown (a new host sees the old host's points).",
         "--source all (default) shows S3 points when S3 is configured; --source s3 fails when it is not."},
         footerHeading = "%nExamples:%n",
@@ -64,12 +67,16 @@ public final class BackupListCommand implements Callable<Integer> {
         Map<String, Object> nested = new LinkedHashMap<>();
         boolean known = false;
         if (source != Source.s3) {
-            List<InstanceDataset> all = app.datasets(config).resolveAll();
+            List<InstanceDataset> every = app.datasets(config).resolveAll();
+            List<InstanceDataset> all = every;
             if (instance != null) {
                 all = all.stream().filter(i -> i.instance().equals(instance)).toList();
             }
-            known = !all.isEmpty();
-            nested.put("local", local(app, all, table));
+            String project = config.lxd().project();
+            List<AsideCopies.Aside> asides = new AsideCopies(app.zfs()).list(AsideCopies.roots(config.zfs().containersDataset(), every))
+                    .stream().filter(a -> instance == null || a.instance(project).equals(instance)).toList();
+            known = !all.isEmpty() || !asides.isEmpty();
+            nested.put("local", local(app, all, asides, project, table));
         }
         boolean s3Configured = config.s3() != null && config.s3().bucket() != null;
         String s3Error = null;
@@ -109,9 +116,12 @@ public final class BackupListCommand implements Callable<Integer> {
         return ExitCodes.OK;
     }
 
-    private List<Map<String, Object>> local(App app, List<InstanceDataset> all, List<Map<String, Object>> table) {
+    private List<Map<String, Object>> local(App app, List<InstanceDataset> all, List<AsideCopies.Aside> asides, String project,
+                                            List<Map<String, Object>> table) {
         List<Map<String, Object>> nested = new ArrayList<>();
+        java.util.Set<String> listed = new java.util.HashSet<>();
         for (InstanceDataset i : all) {
+            listed.add(i.instance());
             List<ZfsSnapshot> snaps = i.resolved() ? app.zfs().snapshots(i.dataset(), false) : List.of();
             List<Map<String, Object>> list = new ArrayList<>();
             for (ZfsSnapshot s : snaps) {
@@ -129,9 +139,36 @@ public final class BackupListCommand implements Callable<Integer> {
                 m.put("problem", i.problem());
             }
             m.put("snapshots", list);
+            m.put("asides", asides(i.instance(), asides, project, table));
+            nested.add(m);
+        }
+        // aside copies of instances that no longer exist here
+        for (String gone : new java.util.TreeSet<>(asides.stream().map(a -> a.instance(project)).filter(n -> !listed.contains(n)).toList())) {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("instance", gone);
+            m.put("dataset", null);
+            m.put("problem", "no such instance here; only aside copies are left");
+            m.put("snapshots", List.of());
+            m.put("asides", asides(gone, asides, project, table));
             nested.add(m);
         }
         return nested;
+    }
+
+    /** The aside copies of one instance: JSON/YAML entries (bytes), and rows of source "aside" in the table. */
+    private static List<Map<String, Object>> asides(String instance, List<AsideCopies.Aside> asides, String project,
+                                                    List<Map<String, Object>> table) {
+        List<Map<String, Object>> out = new ArrayList<>();
+        for (AsideCopies.Aside a : asides) {
+            if (!a.instance(project).equals(instance)) {
+                continue;
+            }
+            out.add(BackupAsideListCommand.row(a, project, true));
+            table.add(row(instance, "aside", a.dataset().substring(a.dataset().lastIndexOf('/') + 1), a.keptAt().toString(),
+                    "state before a restore", a.origin() == null ? null : "clone of " + a.origin().substring(a.origin().indexOf('@') + 1),
+                    human(a.usedBytes())));
+        }
+        return out;
     }
 
     /** S3 points of every installation (own first), filtered by --instance. */

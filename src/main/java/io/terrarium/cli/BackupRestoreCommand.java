@@ -26,14 +26,17 @@ import java.util.concurrent.Callable;
  */
 @Command(name = "restore", description = {"Restore an instance from a local snapshot (--source local, the default) or from S3 (--source s3),",
         "in place or as a new instance.",
-        "In place: stop gracefully, `zfs rollback -r` (newer snapshots are destroyed), start again if it ran.",
+        "In place: stop gracefully, keep the current state aside (the live dataset is renamed to",
+        "<dataset>.pre-restore-<UTC>: changes since the snapshot and newer snapshots are kept, nothing is destroyed),",
+        "put a clone of the snapshot in its place (`zfs clone` + `zfs promote`, no copy), start again if it ran.",
+        "Aside copies: `terrariumctl backup aside list|remove`.",
         "As new (--as-new NEW): `zfs send | zfs receive` into a new dataset and a new, stopped instance NEW",
         "without user.proxy and terrarium-proxy-* devices; the original is untouched.",
         "From S3: the chain from the full to the chosen point (--at: newest restore point whose id or UTC time",
         "contains FRAGMENT; default the newest) is checked first (every manifest, every volume's size); a broken",
         "chain fails before anything is received, naming the missing piece and the newest restorable point. The",
         "chain is received into a staging dataset (SHA-256 checked per part), then swapped in: in place the",
-        "instance is stopped, the live dataset is kept as <name>.pre-restore-<UTC> (printed, remove it when done),",
+        "instance is stopped, the live dataset is kept as <name>.pre-restore-<UTC> (`backup aside remove` when done),",
         "the instance is started again if it ran. An instance that does not exist here (a new host after a",
         "disaster) is created from the backup.yaml in the restored dataset, stopped; --as-new NEW likewise, without",
         "user.proxy. A failed restore removes the staging dataset and leaves the live instance untouched.",
@@ -128,8 +131,12 @@ public final class BackupRestoreCommand implements Callable<Integer> {
         }
         long ms = (System.nanoTime() - t0) / 1_000_000;
         if (plan.inPlace()) {
-            out.println("restored " + plan.instance() + " to " + plan.snapshot().name() + " in " + ms + " ms; "
-                    + plan.newer().size() + " newer snapshot(s) destroyed" + (plan.running() ? "; running again" : "; left stopped"));
+            String leaf = plan.asideDataset().substring(plan.asideDataset().lastIndexOf('/') + 1);
+            out.println("restored " + plan.instance() + " to " + plan.snapshot().name() + " in " + ms + " ms"
+                    + (plan.running() ? "; running again" : "; left stopped"));
+            out.println("the state before the restore (and " + plan.newer().size() + " newer snapshot(s)) is kept as "
+                    + plan.asideDataset() + " (not mounted); when the restore is good, remove it with"
+                    + " `terrariumctl backup aside remove " + leaf + "`");
         } else {
             out.println("restored " + plan.instance() + "@" + plan.snapshot().name() + " as new instance " + plan.asNew()
                     + " in " + ms + " ms; it is stopped and has no proxy routes. Start it with `lxc start " + plan.asNew() + "`");

@@ -375,8 +375,9 @@ public final class S3RestoreService {
                         + plan.instance() + "`)");
             }
         }
+        // not `zfs destroy -r`: it fails on the export job's hold after destroying the aside's other snapshots
         done.add("the previous dataset is kept as " + plan.asideDataset() + " (not mounted); when the restore is good, remove it with"
-                + " `zfs destroy -r " + plan.asideDataset() + "`");
+                + " `terrariumctl backup aside remove " + plan.asideDataset().substring(plan.asideDataset().lastIndexOf('/') + 1) + "`");
         return done;
     }
 

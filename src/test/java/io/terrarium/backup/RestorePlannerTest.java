@@ -55,17 +55,19 @@ class RestorePlannerTest {
     }
 
     @Test
-    void newerAreTheSnapshotsRollbackDestroys() {
+    void newerAreTheSnapshotsAfterTheChosenOne() {
         assertThat(RestorePlanner.newer(all, b)).containsExactly(c, d);
         assertThat(RestorePlanner.newer(all, d)).isEmpty();
     }
 
     @Test
-    void planDescribesDestroyedSnapshotsAndTheSteps() {
-        var plan = new RestorePlan("web", "t/containers/web", b, List.of(c, d), true, null, null);
-        assertThat(String.join("\n", plan.describe())).contains("newer snapshots destroyed (2):")
-                .contains("1. stop web gracefully").contains("2. zfs rollback -r t/containers/web@" + b.name())
-                .contains("3. start web again");
+    void inPlacePlanKeepsTheCurrentStateAsideAndDestroysNothing() {
+        var plan = new RestorePlan("web", "t/containers/web", b, List.of(c, d), true, null, null,
+                "t/containers/web.pre-restore-20261206T112233Z");
+        assertThat(String.join("\n", plan.describe())).contains("newer snapshots moved to the aside copy (2):")
+                .contains("1. stop web gracefully").contains("2. zfs rename t/containers/web t/containers/web.pre-restore-20261206T112233Z")
+                .contains("3. zfs clone t/containers/web.pre-restore-20261206T112233Z@" + b.name() + " t/containers/web")
+                .contains("4. start web again").doesNotContain("destroyed (");
     }
 
     @Test

@@ -37,6 +37,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 class SanoidSnapshotIT {
     private static final String ROOT = "terrarium/it-tm-snap";
     private static final String ROOT2 = "terrarium/it-tm-snap2";
+    private static final String ROOT3 = "terrarium/it-tm-snap3";
+    private static final String ASIDE = ROOT3 + "/a.pre-restore-20200101T000000Z";
     private static final ObjectMapper JSON = App.jsonMapper();
     private static final CamelExecCommandRunner RUNNER = new CamelExecCommandRunner();
     private static final ZfsAdapter ZFS = new ZfsAdapter(RUNNER);
@@ -46,7 +48,7 @@ class SanoidSnapshotIT {
 
     @BeforeAll
     static void tree() {
-        for (String r : List.of(ROOT, ROOT2)) {
+        for (String r : List.of(ROOT, ROOT2, ROOT3)) {
             DevHost.destroy(r);
             DevHost.ok("zfs create -o mountpoint=none " + r + " && zfs create " + r + "/a && zfs create " + r + "/b");
         }
@@ -56,6 +58,8 @@ class SanoidSnapshotIT {
     static void cleanup() {
         DevHost.destroy(ROOT);
         DevHost.destroy(ROOT2);
+        DevHost.sh("zfs destroy -R " + ROOT3 + " 2>/dev/null"); // -R: the aside is a clone of a snapshot in the tree
+        DevHost.destroy(ROOT3);
     }
 
     private static TerrariumConfig config() {
@@ -136,6 +140,25 @@ class SanoidSnapshotIT {
             assertThat(r1.status()).as(r1.summary()).isIn(JobResult.Status.OK);
             assertThat(r1.durationMs()).isGreaterThanOrEqualTo(4000);
         }
+    }
+
+    @Test
+    void sanoidNeitherSnapshotsNorPrunesAnAsideCopyAndItsOriginIsAWarningNotAFailure() throws Exception {
+        String old = "autosnap_2020-01-01_00:00:00_hourly"; // hourly = 0: pruned wherever sanoid manages the dataset
+        // as a local restore leaves it: the aside copy is a clone of the instance's restored snapshot
+        ZFS.snapshot(ROOT3 + "/a@" + old);
+        DevHost.ok("zfs clone " + ROOT3 + "/a@" + old + " " + ASIDE);
+        ZFS.snapshot(ASIDE + "@" + old);
+        Thread.sleep(1500);
+        JobResult r = job(DevHost.wrapper(dir, "sanoid", 0), ROOT3).run();
+        assertThat(r.status()).as(r.summary()).isEqualTo(JobResult.Status.WARNING);
+        assertThat(r.summary()).contains(ROOT3 + "/a@" + old + " is kept while aside copy " + ASIDE + " exists");
+        assertThat(Files.readString(dir.resolve("sanoid/sanoid.conf"))).contains("[" + ASIDE + "]\n\tuse_template = terrarium_aside\n");
+        assertThat(ZFS.snapshots(ASIDE, false)).as("the aside copy: no new snapshot, its old one kept")
+                .extracting(ZfsSnapshot::name).containsExactly(old);
+        List<ZfsSnapshot> a = ZFS.snapshots(ROOT3 + "/a", false);
+        assertThat(a).as("the instance beside it: a new snapshot; the aside's origin cannot be pruned yet").hasSize(2);
+        assertThat(a).extracting(ZfsSnapshot::name).contains(old).anyMatch(n -> n.endsWith("_frequently"));
     }
 
     /**

@@ -25,6 +25,9 @@ class SnapshotJobTest {
         TerrariumConfig cfg = TerrariumConfig.defaults().withBackups(new TerrariumConfig.Backups(conf.toString(), null, null));
         AtomicInteger lists = new AtomicInteger();
         var runner = new RecordingCommandRunner(c -> {
+            if (c.executable().equals("zfs") && c.args().get(0).equals("list")) {
+                return Reply.ok("terrarium/containers\nterrarium/containers/web\n");
+            }
             if (c.executable().equals("zfs")) {
                 return lists.getAndIncrement() == 0
                         ? Reply.ok("terrarium/containers/web@old\tcreation\t100\n")
@@ -36,9 +39,10 @@ class SnapshotJobTest {
                 new InstanceDataset("web", "Running", "terrarium/containers/web", null),
                 new InstanceDataset("plain", "Running", null, "no ZFS dataset")), "sanoid", dir.resolve("state"));
         JobResult r = job.run();
-        assertThat(runner.calls().get(1)).containsExactly("env", "TZ=UTC", "sanoid", "--cron", "--verbose",
+        var calls = runner.calls().stream().filter(c -> !c.get(1).equals("list")).toList();
+        assertThat(calls.get(1)).containsExactly("env", "TZ=UTC", "sanoid", "--cron", "--verbose",
                 "--configdir=" + conf.getParent(), "--cache-dir=" + dir.resolve("state/cache"), "--run-dir=" + dir.resolve("state/run"));
-        assertThat(runner.calls().get(0)).containsExactly("zfs", "get", "-H", "-p", "-r", "-o", "name,property,value",
+        assertThat(calls.get(0)).containsExactly("zfs", "get", "-H", "-p", "-r", "-o", "name,property,value",
                 "creation,used", "terrarium/containers");
         assertThat(r.status()).isEqualTo(JobResult.Status.WARNING);
         assertThat(r.summary()).startsWith("1 snapshot(s) taken, 1 pruned on 1 dataset(s) under terrarium/containers")
@@ -80,5 +84,20 @@ class SnapshotJobTest {
                         List.of("p/c/a@autosnap_x_hourly", "p/c/b@autosnap_x_hourly"), List.of()),
                 List.of(new io.terrarium.host.zfs.ZfsSnapshot("p/c/a", "autosnap_x_hourly", java.time.Instant.EPOCH, 0)));
         assertThat(failures).containsExactly("snapshot p/c/b@autosnap_x_hourly was due but does not exist after the run");
+    }
+
+    @Test
+    void aFailedPruneOfAnAsideCopysOriginIsAWarningOtherFailuresStay() {
+        List<String> warnings = new java.util.ArrayList<>();
+        List<String> rest = SnapshotJob.keptForAsides(List.of(
+                        "could not remove t/c/web@autosnap_2026-12-06_10:00:00_hourly : 256",
+                        "could not remove t/c/db@autosnap_2026-12-06_10:00:00_hourly : 256",
+                        "CRITICAL ERROR: zfs snapshot t/c/web@autosnap_x failed, 256"),
+                java.util.Map.of("t/c/web@autosnap_2026-12-06_10:00:00_hourly", "t/c/web.pre-restore-20261206T112233Z"), warnings);
+        assertThat(rest).containsExactly("could not remove t/c/db@autosnap_2026-12-06_10:00:00_hourly : 256",
+                "CRITICAL ERROR: zfs snapshot t/c/web@autosnap_x failed, 256");
+        assertThat(warnings).containsExactly("t/c/web@autosnap_2026-12-06_10:00:00_hourly is kept while aside copy "
+                + "t/c/web.pre-restore-20261206T112233Z exists (a clone of it); sanoid prunes it after"
+                + " `terrariumctl backup aside remove web.pre-restore-20261206T112233Z`");
     }
 }

@@ -271,10 +271,15 @@ class S3RestoreIT {
         assertThat(treeOf(ds + "@" + snapshots.get(2))).isEqualTo(trees.get(2));
         List<String> aside = sh("zfs list -H -o name -r " + PARENT).lines().filter(l -> l.contains(".pre-restore-")).toList();
         assertThat(aside).hasSize(1);
-        assertThat(r.out()).contains("zfs destroy -r " + aside.get(0));
+        String leaf = aside.get(0).substring(aside.get(0).lastIndexOf('/') + 1);
+        // the printed clean-up is the product command (a bare `zfs destroy -r` fails on the export job's hold)
+        assertThat(r.out()).contains("terrariumctl backup aside remove " + leaf).doesNotContain("zfs destroy");
         assertThat(sh("zfs get -H -o value mountpoint " + aside.get(0))).isEqualTo("none");
         assertThat(sh("zfs list -H -o name -r " + PARENT)).doesNotContain(".s3restore-");
-        sh("for i in $(seq 40); do zfs destroy -r " + aside.get(0) + " 2>/dev/null && exit 0; sleep 0.5; done");
+        assertThat(ok("backup", "list", "--instance", NAME, "--source", "local").out()).contains(leaf);
+        Terrariumctl.Result removed = ok("backup", "aside", "remove", leaf, "--yes");
+        assertThat(removed.out()).contains("removed " + aside.get(0));
+        assertThat(sh("zfs list -H -o name -r " + PARENT)).doesNotContain(".pre-restore-");
     }
 
     @Test

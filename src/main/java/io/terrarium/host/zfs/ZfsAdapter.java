@@ -365,6 +365,58 @@ public final class ZfsAdapter {
         retryBusy(Command.of("zfs", "set", "mountpoint=" + mountpoint, dataset), busyWait);
     }
 
+    /**
+     * {@code zfs clone [-o PROP=VALUE]… SNAPSHOT TARGET}: a new dataset sharing the snapshot's
+     * blocks (no copy); the snapshot cannot be destroyed while the clone exists.
+     *
+     * @param properties properties set on the clone at creation (e.g. {@code mountpoint}), in order
+     * @throws CommandFailedException when zfs fails (target exists, no such snapshot)
+     */
+    public void clone(String snapshot, String target, Map<String, String> properties) {
+        List<String> args = new ArrayList<>(List.of("clone"));
+        properties.forEach((k, v) -> {
+            args.add("-o");
+            args.add(k + "=" + v);
+        });
+        args.add(snapshot);
+        args.add(target);
+        runner.run(Command.of("zfs", args));
+    }
+
+    /**
+     * {@code zfs promote CLONE}: the clone takes over its origin's snapshots up to and including the
+     * origin snapshot; the former origin dataset becomes a clone of that snapshot.
+     *
+     * @throws CommandFailedException when zfs fails (not a clone, a snapshot name clash)
+     */
+    public void promote(String clone) {
+        runner.run(Command.of("zfs", "promote", clone));
+    }
+
+    /**
+     * Number of user holds per snapshot of a dataset tree: {@code zfs get -H -p -r -o name,value
+     * userrefs ROOT} (property {@code userrefs}; zfs-fuse has it too, there always 0 because its pool
+     * version refuses holds). Filesystems (value "-") are left out.
+     *
+     * @return full snapshot name → hold count, in the tool's order
+     * @throws CommandFailedException when the dataset does not exist or zfs fails
+     */
+    public Map<String, Integer> holdCounts(String root) {
+        return parseHoldCounts(runner.run(Command.of("zfs", "get", "-H", "-p", "-r", "-o", "name,value", "userrefs", root)).stdout());
+    }
+
+    /** Parses {@code zfs get -H -p -o name,value userrefs} output (pure); non-numeric values are left out. */
+    public static Map<String, Integer> parseHoldCounts(String out) {
+        Map<String, Integer> m = new LinkedHashMap<>();
+        for (String line : out.split("\n")) {
+            String[] f = line.split("\t");
+            if (f.length == 2 && f[0].contains("@") && f[1].strip().matches("\\d+")) {
+                m.put(f[0], Integer.parseInt(f[1].strip()));
+            }
+        }
+        return m;
+    }
+
     /** {@code zfs inherit mountpoint dataset}. @throws CommandFailedException */
     public void inheritMountpoint(String dataset) {
         runner.run(Command.of("zfs", "inherit", "mountpoint", dataset));
@@ -385,6 +437,36 @@ public final class ZfsAdapter {
         String out = runner.run(Command.of("zfs", "get", "-H", "-o", "value,source", property, dataset)).stdout().strip();
         String[] f = out.split("\t", 2);
         return new String[]{f[0], f.length > 1 ? f[1] : ""};
+    }
+
+    /**
+     * Space a dataset uses, in bytes: {@code zfs get -H -p -o value used DATASET} (both
+     * implementations have {@code get -p}).
+     *
+     * @return bytes, or -1 when the value is not a number
+     * @throws CommandFailedException when the dataset does not exist
+     */
+    public long usedBytes(String dataset) {
+        String v = runner.run(Command.of("zfs", "get", "-H", "-p", "-o", "value", "used", dataset)).stdout().strip();
+        return v.matches("\\d+") ? Long.parseLong(v) : -1;
+    }
+
+    /**
+     * The properties set locally on a dataset: {@code zfs get -H -o property,value -s local all DATASET}
+     * (both implementations), in the tool's order.
+     *
+     * @return property → value
+     * @throws CommandFailedException when the dataset does not exist
+     */
+    public Map<String, String> localProperties(String dataset) {
+        Map<String, String> m = new LinkedHashMap<>();
+        for (String line : runner.run(Command.of("zfs", "get", "-H", "-o", "property,value", "-s", "local", "all", dataset)).stdout().split("\n")) {
+            String[] f = line.split("\t", 2);
+            if (f.length == 2 && !f[0].isBlank()) {
+                m.put(f[0].strip(), f[1]);
+            }
+        }
+        return m;
     }
 
     /** Mounts a dataset unless {@code zfs get mounted} says it is mounted. @throws CommandFailedException */
