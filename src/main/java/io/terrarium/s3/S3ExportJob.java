@@ -245,6 +245,7 @@ public final class S3ExportJob implements Job {
                     ok++;
                     warn |= row.containsKey("cleanup_error") || row.containsKey("retention_error");
                 }
+                io.terrarium.events.Events.current().publish(io.terrarium.events.Event.export(i.instance(), row));
             }
         } catch (IOException | RuntimeException e) {
             errors.add("cannot open S3 destination: " + e.getMessage());

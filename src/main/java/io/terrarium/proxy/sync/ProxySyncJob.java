@@ -239,6 +239,7 @@ public final class ProxySyncJob implements Job {
         // 6. state
         try {
             store.saveBridges(plan.bridgePorts());
+            io.terrarium.events.Events.current().publishAll(io.terrarium.events.ProxyRouteChanges.between(last == null ? null : last.routes(), rows(effective, instances)));
             store.saveState(new ProxyStateStore.State(reloadPending, rows(effective, instances)));
         } catch (IOException ex) {
             errors.add("cannot save proxy state in " + ex.getMessage());
