@@ -190,20 +190,11 @@ public final class S3ExportJob implements Job {
             }
             list = list.stream().filter(i -> only.contains(i.instance())).toList();
         }
-        java.nio.channels.FileChannel lockChannel = null;
+        io.terrarium.config.LockFile runLock = null;
         if (lockFile != null) {
             try {
-                java.nio.file.Files.createDirectories(lockFile.getParent());
-                lockChannel = java.nio.channels.FileChannel.open(lockFile, java.nio.file.StandardOpenOption.CREATE,
-                        java.nio.file.StandardOpenOption.WRITE);
-                java.nio.channels.FileLock l;
-                try {
-                    l = lockChannel.tryLock();
-                } catch (java.nio.channels.OverlappingFileLockException e) {
-                    l = null;
-                }
-                if (l == null) {
-                    lockChannel.close();
+                runLock = io.terrarium.config.LockFile.tryAcquire(lockFile);
+                if (runLock == null) {
                     String msg = "another s3-export is running on this host (lock " + lockFile + "); nothing was done";
                     errors.add(msg);
                     return result(JobResult.Status.REJECTED, msg, details);
@@ -216,9 +207,9 @@ public final class S3ExportJob implements Job {
         try {
             return exportAll(s3c, list, details, rows, errors);
         } finally {
-            if (lockChannel != null) {
+            if (runLock != null) {
                 try {
-                    lockChannel.close(); // releases the lock
+                    runLock.release();
                 } catch (IOException e) {
                     LOG.debug("closing {}: {}", lockFile, e.getMessage());
                 }
