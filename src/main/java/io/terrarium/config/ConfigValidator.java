@@ -21,7 +21,6 @@ public final class ConfigValidator {
     /** S3 provider profiles. */
     public static final Set<String> PROVIDERS = Set.of("aws", "r2", "minio", "generic");
 
-    private static final Pattern DNS_LABEL = Pattern.compile("[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?");
     private static final Pattern EMAIL_LOCAL = Pattern.compile("[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]{1,64}");
     private static final Pattern LXD_NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.-]{0,62}");
     private static final Pattern ZFS_POOL = Pattern.compile("[A-Za-z][A-Za-z0-9_.:-]{0,254}");
@@ -444,23 +443,12 @@ public final class ConfigValidator {
     }
 
     /**
-     * Checks a DNS host name: lowercase labels of letters, digits and '-', 1–63 characters each,
-     * at least two labels, 253 characters at most (RFC 1035 / RFC 1123).
+     * Checks a DNS host name by the one rule shared with the proxy label parser ({@link DnsNames}):
+     * labels of letters, digits and '-', 1–63 characters each, at least two labels, 253 characters at
+     * most, any letter case (stored lower-case).
      */
     public static boolean isHostname(String h) {
-        if (h == null || h.isEmpty() || h.length() > 253 || h.endsWith(".")) {
-            return false;
-        }
-        String[] labels = h.split("\\.", -1);
-        if (labels.length < 2) {
-            return false;
-        }
-        for (String label : labels) {
-            if (!DNS_LABEL.matcher(label).matches()) {
-                return false;
-            }
-        }
-        return !labels[labels.length - 1].matches("[0-9]+");
+        return DnsNames.isHostName(h);
     }
 
     /** Checks an e-mail address: {@code local@host} with a valid host name. */
@@ -483,7 +471,7 @@ public final class ConfigValidator {
 
     private static void hostname(List<String> p, String key, String value) {
         if (value != null && !isHostname(value)) {
-            p.add(key + ": \"" + value + "\" is not a valid host name (lowercase letters, digits, '-' and '.', e.g. example.com)");
+            p.add(key + ": \"" + value + "\" is not a valid host name: it " + DnsNames.problem(value) + " (e.g. example.com)");
         }
     }
 

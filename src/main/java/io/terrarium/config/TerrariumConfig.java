@@ -97,7 +97,7 @@ public record TerrariumConfig(Integer version, String installationId, Domains do
     }
 
     /**
-     * Public host names. {@code base} is the operator's domain; the service hosts default to
+     * Public host names, stored lower-case (DNS names are case-insensitive, {@link DnsNames}). {@code base} is the operator's domain; the service hosts default to
      * {@code manage.<base>}, {@code proxy.<base>}, {@code lxd.<base>}, {@code auth.<base>}.
      *
      * @param base   base domain, e.g. {@code example.com}; {@code null} until set
@@ -109,6 +109,15 @@ public record TerrariumConfig(Integer version, String installationId, Domains do
     @JsonInclude(JsonInclude.Include.NON_NULL)
     @JsonPropertyOrder({"base", "manage", "proxy", "lxd", "auth"})
     public record Domains(String base, String manage, String proxy, String lxd, String auth) {
+        /** Host names are case-insensitive: kept in their lower-case form ({@link DnsNames#canonical}). */
+        public Domains {
+            base = DnsNames.canonical(base);
+            manage = DnsNames.canonical(manage);
+            proxy = DnsNames.canonical(proxy);
+            lxd = DnsNames.canonical(lxd);
+            auth = DnsNames.canonical(auth);
+        }
+
         /** The manage host: explicit, else {@code manage.<base>}, else {@code null}. */
         public String manageHost() {
             return manage != null ? manage : derive("manage");
