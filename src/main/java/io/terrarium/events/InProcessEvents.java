@@ -10,12 +10,16 @@ import org.slf4j.LoggerFactory;
 /**
  * Events from a CLI process that does work outside the daemon (e.g. {@code backup restore}): when
  * {@code events.kafka} is configured, starts a small CamelContext with {@link KafkaEvents}, installs
- * it as {@link Events#current()}, and stops it when the JVM exits; queued events get up to the
- * delivery timeout (plus 2 s) to leave, then the rest are counted and logged by Camel's shutdown. No-op when no
- * sink is configured or a publisher is already installed (the daemon's).
+ * it as {@link Events#current()}, and stops it when the JVM exits. Queued events get up to
+ * {@value #EXIT_WAIT_SECONDS} s (or the delivery timeout, when shorter) to leave, so a broker that is
+ * down delays the exit of the command by at most that; the rest are counted and logged as lost
+ * ({@link KafkaEvents#abandonPending}). No-op when no sink is configured or a publisher is already
+ * installed (the daemon's).
  */
 public final class InProcessEvents {
     private static final Logger LOG = LoggerFactory.getLogger(InProcessEvents.class);
+    /** The longest a command's exit waits for its queued events. */
+    public static final int EXIT_WAIT_SECONDS = 5;
 
     private InProcessEvents() {
     }
@@ -34,13 +38,29 @@ public final class InProcessEvents {
             CamelContext ctx = new DefaultCamelContext();
             ctx.getCamelContextExtension().setName("terrarium-cli-events");
             ctx.disableJMX();
-            ctx.getShutdownStrategy().setTimeout(k.deliveryTimeoutSeconds() + 2L);
+            ctx.getShutdownStrategy().setTimeout(1);
             events.addTo(ctx);
             ctx.start();
             Events.install(events);
             Runtime.getRuntime().addShutdownHook(new Thread(() -> {
                 Events.install(null);
-                ctx.stop();
+                long deadline = System.nanoTime() + Math.min(EXIT_WAIT_SECONDS, k.deliveryTimeoutSeconds()) * 1_000_000_000L;
+                try {
+                    while (events.pending() > 0 && System.nanoTime() < deadline) {
+                        Thread.sleep(50);
+                    }
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+                events.abandonPending("this command exited");
+                Thread stop = new Thread(ctx::stop, "terrarium-events-stop");
+                stop.setDaemon(true);
+                stop.start();
+                try {
+                    stop.join(2000); // the Kafka client's close must not hold the exit up either
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
             }, "terrarium-events-shutdown"));
         } catch (Exception e) {
             LOG.warn("events to Kafka are not available in this process: {}", e.getMessage());

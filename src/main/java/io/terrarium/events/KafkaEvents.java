@@ -58,6 +58,7 @@ public final class KafkaEvents implements Events {
     private final String installationId;
     private final String hostName;
     private final ObjectMapper json;
+    private final AtomicLong offered = new AtomicLong();
     private final AtomicLong published = new AtomicLong();
     private final AtomicLong failedDelivery = new AtomicLong();
     private final AtomicLong failedQueueFull = new AtomicLong();
@@ -177,6 +178,7 @@ public final class KafkaEvents implements Events {
             if (done.getException() != null) {
                 throw done.getException();
             }
+            offered.incrementAndGet();
         } catch (JsonProcessingException ex) {
             failedDelivery.incrementAndGet();
             count("serialise");
@@ -235,6 +237,27 @@ public final class KafkaEvents implements Events {
             return java.net.InetAddress.getLocalHost().getHostName();
         } catch (IOException e) {
             return "localhost";
+        }
+    }
+
+    /** Events accepted into the queue that are neither delivered nor counted as failed yet. */
+    public long pending() {
+        return Math.max(0, offered.get() - published.get() - failedDelivery.get());
+    }
+
+    /**
+     * Counts and logs events that are still pending when the process gives up on them (a CLI process
+     * that exits): they are lost, but never silently.
+     */
+    public void abandonPending(String why) {
+        long n = pending();
+        if (n > 0) {
+            failedDelivery.addAndGet(n);
+            for (long i = 0; i < n; i++) {
+                count("abandoned");
+            }
+            LOG.warn("{} event(s) not delivered to Kafka topic {} before {}; they are lost (is the broker reachable?)",
+                    n, config.topic(), why);
         }
     }
 
