@@ -76,13 +76,16 @@ public record Event(int schemaVersion, String id, String type, Instant time, Str
 
     /**
      * One dataset's export (key = instance). {@code row} is the job's per-dataset row ({@code dataset},
-     * {@code status} "exported"/"failed", {@code kind}, {@code manifest}, sizes …); its status maps to
-     * OK or FAILED.
+     * {@code status} "ok"/"failed", {@code kind}, {@code manifest}, sizes …): "ok" maps to OK, or to
+     * WARNING when the row carries a {@code cleanup_error} or {@code retention_error} (the export was
+     * committed, tidying up after it was not); anything else to FAILED.
      */
     public static Event export(String instance, Map<String, Object> row) {
-        boolean ok = row != null && "exported".equals(row.get("status"));
-        return of(EXPORT, instance, "s3-export", instance, ok ? "OK" : "FAILED",
-                instance + ": " + (ok ? "exported " + row.getOrDefault("kind", "") : "export failed"),
+        boolean ok = row != null && "ok".equals(row.get("status"));
+        boolean warn = ok && (row.containsKey("cleanup_error") || row.containsKey("retention_error"));
+        return of(EXPORT, instance, "s3-export", instance, warn ? "WARNING" : ok ? "OK" : "FAILED",
+                instance + ": " + (ok ? "exported " + row.getOrDefault("kind", "") + (warn ? " (clean-up incomplete)" : "")
+                        : "export failed"),
                 row == null ? Map.of() : new LinkedHashMap<>(row));
     }
 

@@ -53,7 +53,13 @@ class EventsTest {
         row.put("instance", "web");
         row.put("dataset", "terrarium/containers/web");
         row.put("status", "failed");
-        List<Event> all = new ArrayList<>(List.of(Event.jobRun(r), Event.export("web", row),
+        Map<String, Object> okRow = new LinkedHashMap<>(row);
+        okRow.put("status", "ok");
+        okRow.put("kind", "full");
+        Map<String, Object> tidyRow = new LinkedHashMap<>(okRow);
+        tidyRow.put("retention_error", "cannot delete chain 1");
+        List<Event> all = new ArrayList<>(List.of(Event.jobRun(r), Event.export("web", row), Event.export("web", okRow),
+                Event.export("web", tidyRow),
                 Event.restore("web", "s3", false, "restore from S3 failed", Map.of("restore_point", "20261206T110000Z")),
                 Event.restore("db", "local", true, "restored db", Map.of("snapshot", "autosnap_x", "duration_ms", 12L)),
                 Event.verification("web", "OK", "web: 3 restore point(s) verified", Map.of("instance", "web"))));
@@ -63,8 +69,8 @@ class EventsTest {
             assertThat(EventSchema.problems(n)).as(n.toString()).isEmpty();
             assertThat(n.path("host").asText()).isEqualTo("tr1");
         }
-        assertThat(all).extracting(Event::key).containsExactly("s3-export", "web", "web", "db", "web", "blog");
-        assertThat(all).extracting(Event::status).containsExactly("WARNING", "FAILED", "FAILED", "OK", "OK", "OK");
+        assertThat(all).extracting(Event::key).containsExactly("s3-export", "web", "web", "web", "web", "db", "web", "blog");
+        assertThat(all).extracting(Event::status).containsExactly("WARNING", "FAILED", "OK", "WARNING", "FAILED", "OK", "OK", "OK");
         assertThat(json(all.get(0)).path("details").path("duration_ms").asLong()).isEqualTo(4411);
     }
 

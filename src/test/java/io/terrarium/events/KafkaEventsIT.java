@@ -128,7 +128,7 @@ class KafkaEventsIT {
         Map<String, Object> row = new LinkedHashMap<>();
         row.put("instance", "web");
         row.put("dataset", "terrarium/containers/web");
-        row.put("status", "exported");
+        row.put("status", "ok");
         row.put("kind", "full");
         Event export = Event.export("web", row);
         Events.current().publish(export);
@@ -139,6 +139,8 @@ class KafkaEventsIT {
         JsonNode ex = JSON.readTree(await(r -> r.value().contains(export.id()), Duration.ofSeconds(30)).value());
         assertThat(EventSchema.problems(ex)).isEmpty();
         assertThat(ex.path("key").asText()).isEqualTo("web");
+        assertThat(ex.path("status").asText()).isEqualTo("OK");
+        assertThat(ex.path("summary").asText()).isEqualTo("web: exported full");
         ConsumerRecord<String, String> route = await(r -> r.value().contains(routeChanges.get(0).id()), Duration.ofSeconds(30));
         assertThat(route.key()).isEqualTo("blog");
         assertThat(EventSchema.problems(JSON.readTree(route.value()))).isEmpty();
