@@ -12,12 +12,9 @@ import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.net.URLEncoder;
-import java.nio.channels.FileChannel;
-import java.nio.channels.FileLock;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
@@ -167,8 +164,7 @@ public final class RestoreService {
             throw new RestoreException("cannot create " + lockDir + ": " + e.getMessage(), e);
         }
         Path lockFile = lockDir.resolve("restore-" + plan.instance() + ".lock");
-        try (FileChannel ch = FileChannel.open(lockFile, StandardOpenOption.CREATE, StandardOpenOption.WRITE)) {
-            FileLock lock = ch.tryLock();
+        try (io.terrarium.config.LockFile lock = io.terrarium.config.LockFile.tryAcquire(lockFile)) {
             if (lock == null) {
                 throw new RestoreException("instance " + plan.instance() + " is busy: another restore of it is running");
             }

@@ -102,6 +102,7 @@ public final class BackupRestoreCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         TerrariumConfig config = app.configStore().load().config();
+        io.terrarium.events.InProcessEvents.openUntilExit(config, app.json());
         RestoreService service = new RestoreService(app.lxd(), app.zfs(), app.datasets(config), config.lxd().project(),
                 app.paths().runDir(), app.lxdImport());
         RestorePlan plan;
@@ -125,11 +126,13 @@ public final class BackupRestoreCommand implements Callable<Integer> {
                 out.flush();
             });
         } catch (RestoreException e) {
+            io.terrarium.events.Events.current().publish(io.terrarium.events.Event.restore(plan.instance(), "local", false, e.getMessage(), java.util.Map.of("snapshot", plan.snapshot().name())));
             err.println("ERROR: " + e.getMessage());
             err.flush();
             return ExitCodes.FAILURE;
         }
         long ms = (System.nanoTime() - t0) / 1_000_000;
+        io.terrarium.events.Events.current().publish(io.terrarium.events.Event.restore(plan.instance(), "local", true, "restored " + plan.instance() + " to " + plan.snapshot().name() + (plan.inPlace() ? " in place" : " as " + plan.asNew()), java.util.Map.of("snapshot", plan.snapshot().name(), "duration_ms", ms)));
         if (plan.inPlace()) {
             String leaf = plan.asideDataset().substring(plan.asideDataset().lastIndexOf('/') + 1);
             out.println("restored " + plan.instance() + " to " + plan.snapshot().name() + " in " + ms + " ms"

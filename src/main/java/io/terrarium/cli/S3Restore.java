@@ -35,6 +35,7 @@ final class S3Restore {
         PrintWriter out = cmd.spec.commandLine().getOut();
         PrintWriter err = cmd.spec.commandLine().getErr();
         TerrariumConfig config = app.configStore().load().config();
+        io.terrarium.events.InProcessEvents.openUntilExit(config, app.json());
         S3Settings settings;
         try {
             settings = S3Lists.settings(config);
@@ -77,11 +78,13 @@ final class S3Restore {
                     out.flush();
                 });
             } catch (RestoreException e) {
+                io.terrarium.events.Events.current().publish(io.terrarium.events.Event.restore(plan.instance(), "s3", false, e.getMessage(), java.util.Map.of("restore_point", plan.point().id())));
                 err.println("ERROR: " + e.getMessage());
                 err.flush();
                 return ExitCodes.FAILURE;
             }
             long ms = (System.nanoTime() - t0) / 1_000_000;
+            io.terrarium.events.Events.current().publish(io.terrarium.events.Event.restore(plan.instance(), "s3", true, "restored " + plan.instance() + " from S3 restore point " + plan.point().id() + (plan.inPlace() ? " in place" : " as " + plan.target()), java.util.Map.of("restore_point", plan.point().id(), "duration_ms", ms)));
             out.println("restored " + plan.instance() + " from S3 restore point " + plan.point().id()
                     + (plan.inPlace() ? " in place" : " as instance " + plan.target()) + " in " + ms + " ms"
                     + (plan.inPlace() ? (plan.running() ? "; running again" : "; left stopped") : ""));

@@ -21,7 +21,6 @@ public final class ConfigValidator {
     /** S3 provider profiles. */
     public static final Set<String> PROVIDERS = Set.of("aws", "r2", "minio", "generic");
 
-    private static final Pattern DNS_LABEL = Pattern.compile("[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?");
     private static final Pattern EMAIL_LOCAL = Pattern.compile("[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]{1,64}");
     private static final Pattern LXD_NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.-]{0,62}");
     private static final Pattern ZFS_POOL = Pattern.compile("[A-Za-z][A-Za-z0-9_.:-]{0,254}");
@@ -87,7 +86,82 @@ public final class ConfigValidator {
         idp(p, c.idp());
         storage(p, c.storage());
         dns(p, c.dns(), c.proxy());
+        events(p, c.events());
         return p;
+    }
+
+    /** Kafka topic names (Kafka's {@code Topic.validate}: 1–249 of ASCII letters, digits, '.', '_', '-'). */
+    static final Pattern KAFKA_TOPIC = Pattern.compile("[A-Za-z0-9._-]{1,249}");
+    /** Kafka {@code client.id}: printable, no spaces (it appears in broker logs and quotas). */
+    private static final Pattern KAFKA_CLIENT_ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,127}");
+    /** A bootstrap server: {@code host:port}, host a DNS name, IPv4 or a bracketed IPv6 address. */
+    private static final Pattern KAFKA_SERVER = Pattern.compile("(\\[[0-9A-Fa-f:.]+\\]|[A-Za-z0-9.-]{1,253}):([0-9]{1,5})");
+    /** Kafka {@code security.protocol} values. */
+    public static final Set<String> KAFKA_PROTOCOLS = Set.of("PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL");
+    /** SASL mechanisms whose credentials are a user name and a password. */
+    public static final Set<String> KAFKA_SASL_MECHANISMS = Set.of("PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512");
+    /** Where secret files live on the host (DESIGN.md §3). */
+    public static final String SECRETS_DIR = "/etc/terrarium/secrets/";
+
+    private static void events(List<String> p, TerrariumConfig.Events e) {
+        var k = e.kafka();
+        if (k == null) {
+            return;
+        }
+        if (k.bootstrapServers().isEmpty()) {
+            p.add("events.kafka.bootstrap_servers: required (a list of host:port, e.g. [kafka1.example.com:9092])");
+        }
+        for (String s : k.bootstrapServers()) {
+            var m = s == null ? null : KAFKA_SERVER.matcher(s);
+            if (m == null || !m.matches() || Integer.parseInt(m.group(2)) < 1 || Integer.parseInt(m.group(2)) > 65535) {
+                p.add("events.kafka.bootstrap_servers: \"" + s + "\" is not host:port (e.g. kafka1.example.com:9092, 10.0.0.5:9092, [fd00::5]:9092)");
+            }
+        }
+        if (k.topic() == null || k.topic().isBlank()) {
+            p.add("events.kafka.topic: required (e.g. terrarium.events)");
+        } else if (!KAFKA_TOPIC.matcher(k.topic()).matches() || k.topic().equals(".") || k.topic().equals("..")) {
+            p.add("events.kafka.topic: \"" + k.topic() + "\" is not a Kafka topic name (1–249 letters, digits, '.', '_', '-')");
+        }
+        if (!KAFKA_CLIENT_ID.matcher(k.clientId()).matches()) {
+            p.add("events.kafka.client_id: \"" + k.clientId() + "\" is not a client id (letters, digits, '.', '_', '-'; at most 128)");
+        }
+        if (!KAFKA_PROTOCOLS.contains(k.securityProtocol())) {
+            p.add("events.kafka.security_protocol: \"" + k.securityProtocol() + "\" is not one of PLAINTEXT, SSL, SASL_PLAINTEXT, SASL_SSL");
+        }
+        boolean sasl = k.securityProtocol().startsWith("SASL_");
+        if (sasl) {
+            for (var req : new String[][]{{"sasl_mechanism", k.saslMechanism()}, {"sasl_username", k.saslUsername()},
+                    {"sasl_password_file", k.saslPasswordFile()}}) {
+                if (req[1] == null || req[1].isBlank()) {
+                    p.add("events.kafka." + req[0] + ": required when security_protocol is " + k.securityProtocol());
+                }
+            }
+        } else {
+            for (var set : new String[][]{{"sasl_mechanism", k.saslMechanism()}, {"sasl_username", k.saslUsername()},
+                    {"sasl_password_file", k.saslPasswordFile()}}) {
+                if (set[1] != null) {
+                    p.add("events.kafka." + set[0] + ": only used with security_protocol SASL_PLAINTEXT or SASL_SSL (it is "
+                            + k.securityProtocol() + ")");
+                }
+            }
+        }
+        if (k.saslMechanism() != null && !KAFKA_SASL_MECHANISMS.contains(k.saslMechanism())) {
+            p.add("events.kafka.sasl_mechanism: \"" + k.saslMechanism() + "\" is not one of PLAIN, SCRAM-SHA-256, SCRAM-SHA-512");
+        }
+        if (k.saslUsername() != null && !KAFKA_CLIENT_ID.matcher(k.saslUsername()).matches()) {
+            p.add("events.kafka.sasl_username: \"" + k.saslUsername() + "\" is not a user name (letters, digits, '.', '_', '-')");
+        }
+        if (k.saslPasswordFile() != null && (!k.saslPasswordFile().startsWith(SECRETS_DIR)
+                || k.saslPasswordFile().contains("/../") || k.saslPasswordFile().endsWith("/"))) {
+            p.add("events.kafka.sasl_password_file: \"" + k.saslPasswordFile() + "\" must be a file under " + SECRETS_DIR
+                    + " (root-only, 0600; the password itself never goes in the config)");
+        }
+        if (k.deliveryTimeoutSeconds() < 1 || k.deliveryTimeoutSeconds() > 600) {
+            p.add("events.kafka.delivery_timeout_seconds: " + k.deliveryTimeoutSeconds() + " is outside 1–600");
+        }
+        if (k.queueSize() < 1 || k.queueSize() > 100_000) {
+            p.add("events.kafka.queue_size: " + k.queueSize() + " is outside 1–100000");
+        }
     }
 
     /** Group names oauth2-proxy compares with the token's groups claim. */
@@ -369,23 +443,12 @@ public final class ConfigValidator {
     }
 
     /**
-     * Checks a DNS host name: lowercase labels of letters, digits and '-', 1–63 characters each,
-     * at least two labels, 253 characters at most (RFC 1035 / RFC 1123).
+     * Checks a DNS host name by the one rule shared with the proxy label parser ({@link DnsNames}):
+     * labels of letters, digits and '-', 1–63 characters each, at least two labels, 253 characters at
+     * most, any letter case (stored lower-case).
      */
     public static boolean isHostname(String h) {
-        if (h == null || h.isEmpty() || h.length() > 253 || h.endsWith(".")) {
-            return false;
-        }
-        String[] labels = h.split("\\.", -1);
-        if (labels.length < 2) {
-            return false;
-        }
-        for (String label : labels) {
-            if (!DNS_LABEL.matcher(label).matches()) {
-                return false;
-            }
-        }
-        return !labels[labels.length - 1].matches("[0-9]+");
+        return DnsNames.isHostName(h);
     }
 
     /** Checks an e-mail address: {@code local@host} with a valid host name. */
@@ -408,7 +471,7 @@ public final class ConfigValidator {
 
     private static void hostname(List<String> p, String key, String value) {
         if (value != null && !isHostname(value)) {
-            p.add(key + ": \"" + value + "\" is not a valid host name (lowercase letters, digits, '-' and '.', e.g. example.com)");
+            p.add(key + ": \"" + value + "\" is not a valid host name: it " + DnsNames.problem(value) + " (e.g. example.com)");
         }
     }
 

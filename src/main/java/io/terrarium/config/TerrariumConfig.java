@@ -28,12 +28,13 @@ import java.util.TreeMap;
  * @param idp            the identity provider behind the admin gate (local ZITADEL or external OIDC)
  * @param storage        where the ZFS pool lives (disk, partition or file vdev); read by the zfs role
  * @param dns            DNS-01 provider (lego code) and its credentials for wildcard certificates
+ * @param events         optional event sinks (Kafka, docs/events.md); none by default
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
-@JsonPropertyOrder({"version", "installation_id", "domains", "emails", "lxd", "zfs", "daemon", "s3", "proxy", "backups", "idp", "storage", "dns"})
+@JsonPropertyOrder({"version", "installation_id", "domains", "emails", "lxd", "zfs", "daemon", "s3", "proxy", "backups", "idp", "storage", "dns", "events"})
 public record TerrariumConfig(Integer version, String installationId, Domains domains, Emails emails,
                               Lxd lxd, Zfs zfs, Daemon daemon, S3 s3, Proxy proxy, Backups backups,
-                              Idp idp, Storage storage, Dns dns) {
+                              Idp idp, Storage storage, Dns dns, Events events) {
 
     /** The schema version this build reads and writes. */
     public static final int CURRENT_VERSION = 1;
@@ -51,6 +52,14 @@ public record TerrariumConfig(Integer version, String installationId, Domains do
         idp = idp == null ? new Idp(null, null, null, null, null) : idp;
         storage = storage == null ? new Storage(null, null, null, null) : storage;
         dns = dns == null ? Dns.none() : dns;
+        events = events == null ? Events.none() : events;
+    }
+
+    /** The configuration without an events section (no event sinks). */
+    public TerrariumConfig(Integer version, String installationId, Domains domains, Emails emails,
+                           Lxd lxd, Zfs zfs, Daemon daemon, S3 s3, Proxy proxy, Backups backups,
+                           Idp idp, Storage storage, Dns dns) {
+        this(version, installationId, domains, emails, lxd, zfs, daemon, s3, proxy, backups, idp, storage, dns, null);
     }
 
     /**
@@ -59,7 +68,7 @@ public record TerrariumConfig(Integer version, String installationId, Domains do
      */
     public TerrariumConfig(Integer version, String installationId, Domains domains, Emails emails,
                            Lxd lxd, Zfs zfs, Daemon daemon, S3 s3, Proxy proxy, Backups backups) {
-        this(version, installationId, domains, emails, lxd, zfs, daemon, s3, proxy, backups, null, null, null);
+        this(version, installationId, domains, emails, lxd, zfs, daemon, s3, proxy, backups, null, null, null, null);
     }
 
     /** A configuration with every default and no installation id yet. */
@@ -69,26 +78,26 @@ public record TerrariumConfig(Integer version, String installationId, Domains do
 
     /** Copy with another installation id. */
     public TerrariumConfig withInstallationId(String id) {
-        return new TerrariumConfig(version, id, domains, emails, lxd, zfs, daemon, s3, proxy, backups, idp, storage, dns);
+        return new TerrariumConfig(version, id, domains, emails, lxd, zfs, daemon, s3, proxy, backups, idp, storage, dns, events);
     }
 
     /** Copy with other domains. */
     public TerrariumConfig withDomains(Domains d) {
-        return new TerrariumConfig(version, installationId, d, emails, lxd, zfs, daemon, s3, proxy, backups, idp, storage, dns);
+        return new TerrariumConfig(version, installationId, d, emails, lxd, zfs, daemon, s3, proxy, backups, idp, storage, dns, events);
     }
 
     /** Copy with other e-mail addresses. */
     public TerrariumConfig withEmails(Emails e) {
-        return new TerrariumConfig(version, installationId, domains, e, lxd, zfs, daemon, s3, proxy, backups, idp, storage, dns);
+        return new TerrariumConfig(version, installationId, domains, e, lxd, zfs, daemon, s3, proxy, backups, idp, storage, dns, events);
     }
 
     /** Copy with other backup settings. */
     public TerrariumConfig withBackups(Backups b) {
-        return new TerrariumConfig(version, installationId, domains, emails, lxd, zfs, daemon, s3, proxy, b, idp, storage, dns);
+        return new TerrariumConfig(version, installationId, domains, emails, lxd, zfs, daemon, s3, proxy, b, idp, storage, dns, events);
     }
 
     /**
-     * Public host names. {@code base} is the operator's domain; the service hosts default to
+     * Public host names, stored lower-case (DNS names are case-insensitive, {@link DnsNames}). {@code base} is the operator's domain; the service hosts default to
      * {@code manage.<base>}, {@code proxy.<base>}, {@code lxd.<base>}, {@code auth.<base>}.
      *
      * @param base   base domain, e.g. {@code example.com}; {@code null} until set
@@ -100,6 +109,15 @@ public record TerrariumConfig(Integer version, String installationId, Domains do
     @JsonInclude(JsonInclude.Include.NON_NULL)
     @JsonPropertyOrder({"base", "manage", "proxy", "lxd", "auth"})
     public record Domains(String base, String manage, String proxy, String lxd, String auth) {
+        /** Host names are case-insensitive: kept in their lower-case form ({@link DnsNames#canonical}). */
+        public Domains {
+            base = DnsNames.canonical(base);
+            manage = DnsNames.canonical(manage);
+            proxy = DnsNames.canonical(proxy);
+            lxd = DnsNames.canonical(lxd);
+            auth = DnsNames.canonical(auth);
+        }
+
         /** The manage host: explicit, else {@code manage.<base>}, else {@code null}. */
         public String manageHost() {
             return manage != null ? manage : derive("manage");
@@ -301,7 +319,7 @@ public record TerrariumConfig(Integer version, String installationId, Domains do
 
     /** Copy with another proxy section. */
     public TerrariumConfig withProxy(Proxy p) {
-        return new TerrariumConfig(version, installationId, domains, emails, lxd, zfs, daemon, s3, p, backups, idp, storage, dns);
+        return new TerrariumConfig(version, installationId, domains, emails, lxd, zfs, daemon, s3, p, backups, idp, storage, dns, events);
     }
 
     /**
@@ -429,27 +447,27 @@ public record TerrariumConfig(Integer version, String installationId, Domains do
 
     /** Copy with other S3 settings. */
     public TerrariumConfig withS3(S3 x) {
-        return new TerrariumConfig(version, installationId, domains, emails, lxd, zfs, daemon, x, proxy, backups, idp, storage, dns);
+        return new TerrariumConfig(version, installationId, domains, emails, lxd, zfs, daemon, x, proxy, backups, idp, storage, dns, events);
     }
 
     /** Copy with another ZFS section. */
     public TerrariumConfig withZfs(Zfs z) {
-        return new TerrariumConfig(version, installationId, domains, emails, lxd, z, daemon, s3, proxy, backups, idp, storage, dns);
+        return new TerrariumConfig(version, installationId, domains, emails, lxd, z, daemon, s3, proxy, backups, idp, storage, dns, events);
     }
 
     /** Copy with another identity provider. */
     public TerrariumConfig withIdp(Idp i) {
-        return new TerrariumConfig(version, installationId, domains, emails, lxd, zfs, daemon, s3, proxy, backups, i, storage, dns);
+        return new TerrariumConfig(version, installationId, domains, emails, lxd, zfs, daemon, s3, proxy, backups, i, storage, dns, events);
     }
 
     /** Copy with another storage section. */
     public TerrariumConfig withStorage(Storage st) {
-        return new TerrariumConfig(version, installationId, domains, emails, lxd, zfs, daemon, s3, proxy, backups, idp, st, dns);
+        return new TerrariumConfig(version, installationId, domains, emails, lxd, zfs, daemon, s3, proxy, backups, idp, st, dns, events);
     }
 
     /** Copy with another DNS-01 section. */
     public TerrariumConfig withDns(Dns d) {
-        return new TerrariumConfig(version, installationId, domains, emails, lxd, zfs, daemon, s3, proxy, backups, idp, storage, d);
+        return new TerrariumConfig(version, installationId, domains, emails, lxd, zfs, daemon, s3, proxy, backups, idp, storage, d, events);
     }
 
     /**
@@ -531,6 +549,69 @@ public record TerrariumConfig(Integer version, String installationId, Domains do
         /** DNS-01 off. */
         public static Dns none() {
             return new Dns(null, null, null);
+        }
+    }
+
+    /** Copy with another events section. */
+    public TerrariumConfig withEvents(Events e) {
+        return new TerrariumConfig(version, installationId, domains, emails, lxd, zfs, daemon, s3, proxy, backups, idp, storage, dns, e);
+    }
+
+    /**
+     * Where Terrarium publishes its events (docs/events.md): one JSON event per job run, S3 export,
+     * restore, verification and proxy route change. Absent: no events leave the host.
+     *
+     * @param kafka a Kafka topic, or {@code null} (default) for none
+     */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    @JsonPropertyOrder({"kafka"})
+    public record Events(Kafka kafka) {
+        /** No event sinks. */
+        public static Events none() {
+            return new Events(null);
+        }
+    }
+
+    /**
+     * Events to a Kafka topic through camel-kafka (client 3.9.1). A broker that is down never fails
+     * or blocks a job: events wait in a bounded in-memory queue ({@code queue_size}), the client
+     * retries each for at most {@code delivery_timeout_seconds}, and an event that still cannot be
+     * delivered (or finds the queue full) is counted ({@code terrarium_events_failed_total}) and
+     * logged. No secret is stored here: a SASL password lives in a root-only file under
+     * {@code /etc/terrarium/secrets/}.
+     *
+     * @param bootstrapServers       {@code host:port} of one or more brokers (Kafka's {@code bootstrap.servers})
+     * @param topic                  topic name (1–249 of letters, digits, '.', '_', '-'; Kafka's topic rule)
+     * @param clientId               Kafka {@code client.id} (default {@value #DEFAULT_CLIENT_ID})
+     * @param securityProtocol       {@code PLAINTEXT} (default), {@code SSL}, {@code SASL_PLAINTEXT} or {@code SASL_SSL}
+     * @param saslMechanism          {@code PLAIN}, {@code SCRAM-SHA-256} or {@code SCRAM-SHA-512}; SASL protocols only
+     * @param saslUsername           SASL user name; SASL protocols only
+     * @param saslPasswordFile       absolute path under {@code /etc/terrarium/secrets/} of the file holding the
+     *                               SASL password; SASL protocols only
+     * @param deliveryTimeoutSeconds how long one event may be retried before it counts as failed (Kafka's
+     *                               {@code delivery.timeout.ms}; default {@value #DEFAULT_DELIVERY_TIMEOUT_SECONDS}, 1–600)
+     * @param queueSize              events held in memory while the broker is slow or down (default
+     *                               {@value #DEFAULT_QUEUE_SIZE}, 1–100000); beyond it new events are counted and logged
+     */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    @JsonPropertyOrder({"bootstrap_servers", "topic", "client_id", "security_protocol", "sasl_mechanism", "sasl_username",
+            "sasl_password_file", "delivery_timeout_seconds", "queue_size"})
+    public record Kafka(java.util.List<String> bootstrapServers, String topic, String clientId, String securityProtocol,
+                        String saslMechanism, String saslUsername, String saslPasswordFile,
+                        Integer deliveryTimeoutSeconds, Integer queueSize) {
+        /** Default {@code client_id}. */
+        public static final String DEFAULT_CLIENT_ID = "terrarium";
+        /** Default {@code delivery_timeout_seconds}. */
+        public static final int DEFAULT_DELIVERY_TIMEOUT_SECONDS = 60;
+        /** Default {@code queue_size}. */
+        public static final int DEFAULT_QUEUE_SIZE = 1000;
+
+        public Kafka {
+            bootstrapServers = bootstrapServers == null ? java.util.List.of() : java.util.List.copyOf(bootstrapServers);
+            clientId = clientId == null ? DEFAULT_CLIENT_ID : clientId;
+            securityProtocol = securityProtocol == null ? "PLAINTEXT" : securityProtocol;
+            deliveryTimeoutSeconds = deliveryTimeoutSeconds == null ? DEFAULT_DELIVERY_TIMEOUT_SECONDS : deliveryTimeoutSeconds;
+            queueSize = queueSize == null ? DEFAULT_QUEUE_SIZE : queueSize;
         }
     }
 }

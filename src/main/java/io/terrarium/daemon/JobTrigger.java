@@ -117,6 +117,8 @@ public final class JobTrigger {
                     "in-process pid " + ProcessHandle.current().pid());
             ctx.addRoutes(routes.errorPolicy());
             ctx.addRoutes(routes);
+            io.terrarium.events.InProcessEvents.openUntilExit(config, app.json()); // events.kafka: this run's events too
+            ctx.getManagementStrategy().addEventNotifier(new io.terrarium.events.JobRunEvents(java.util.Set.of(jobId), app.json()));
             ctx.start();
             CamelExecCommandRunner exec = app.runner() instanceof CamelExecCommandRunner r ? r : null;
             if (exec != null) {

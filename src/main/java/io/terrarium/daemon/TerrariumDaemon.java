@@ -95,12 +95,29 @@ public final class TerrariumDaemon {
         main.configure().addRoutesBuilder(routes.errorPolicy());
         main.configure().addRoutesBuilder(routes);
         int port = portOverride != null ? portOverride : config.daemon().managementPort();
+        io.terrarium.events.KafkaEvents events = config.events().kafka() == null ? null
+                : new io.terrarium.events.KafkaEvents(config.events().kafka(), config.installationId(),
+                        io.terrarium.events.KafkaEvents.hostName(), app.json());
         main.addMainListener(new MainListenerSupport() {
             @Override
             public void afterConfigure(BaseMainSupport m) {
                 // every lxc/zfs/sanoid/syncoid/ufw call becomes an exchange on this context's exec: endpoints
                 if (app.runner() instanceof CamelExecCommandRunner r) {
                     r.bind(m.getCamelContext());
+                }
+                if (events == null) {
+                    return;
+                }
+                org.apache.camel.CamelContext ctx = m.getCamelContext();
+                try {
+                    // events.kafka (docs/events.md): one event per job run, export, restore, verification, route change
+                    events.addTo(ctx);
+                    ctx.getManagementStrategy().addEventNotifier(new io.terrarium.events.JobRunEvents(
+                            app.jobs(config).stream().map(io.terrarium.jobs.Job::id).collect(java.util.stream.Collectors.toSet()),
+                            app.json()));
+                    io.terrarium.events.Events.install(events);
+                } catch (Exception e) {
+                    throw new IllegalStateException("cannot set up events to Kafka: " + e.getMessage(), e);
                 }
             }
 

@@ -9,15 +9,12 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.nio.channels.FileChannel;
-import java.nio.channels.FileLock;
-import java.nio.channels.OverlappingFileLockException;
+import io.terrarium.config.LockFile;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.security.DigestInputStream;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -139,7 +136,7 @@ public final class ReleaseUpdater {
      *                         releases are then untouched
      */
     public Outcome update(String baseUrl, String ref, String arch, boolean force) throws UpdateException, IOException, InterruptedException {
-        FileLock lock = lock();
+        LockFile lock = lock();
         try {
             return updateLocked(baseUrl, ref, arch, force);
         } finally {
@@ -209,7 +206,7 @@ public final class ReleaseUpdater {
      * @throws UpdateException when there is no previous release, or another update is running
      */
     public Outcome rollback() throws UpdateException, IOException {
-        FileLock lock = lock();
+        LockFile lock = lock();
         try {
             return rollbackLocked();
         } finally {
@@ -238,17 +235,10 @@ public final class ReleaseUpdater {
      *
      * @throws UpdateException when another update or rollback holds the lock
      */
-    private FileLock lock() throws UpdateException, IOException {
+    private LockFile lock() throws UpdateException, IOException {
         Files.createDirectories(root);
-        FileChannel ch = FileChannel.open(root.resolve(".update.lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
-        FileLock lock;
-        try {
-            lock = ch.tryLock();
-        } catch (OverlappingFileLockException e) {
-            lock = null;
-        }
+        LockFile lock = LockFile.tryAcquire(root.resolve(".update.lock"));
         if (lock == null) {
-            ch.close();
             throw new UpdateException("another terrariumctl update is running on " + root + "; nothing was changed");
         }
         Path releases = root.resolve("releases");
@@ -262,9 +252,8 @@ public final class ReleaseUpdater {
         return lock;
     }
 
-    private static void release(FileLock lock) throws IOException {
+    private static void release(LockFile lock) throws IOException {
         lock.release();
-        lock.channel().close();
     }
 
     /** Renames a new relative symlink {@code releases/<version>} over {@code root/<name>}. */

@@ -51,7 +51,6 @@ public final class ProxyLabelParser {
     public static final List<String> SCHEMES = List.of("https://", "http://", "tcp://", "udp://");
 
     private static final String SCHEME_LIST = "https://, http://, tcp://, udp://";
-    private static final String DNS_ALLOWED = "letters, digits, '-' and '.' only";
     private static final int MAX_PATH = 1000;
 
     private ProxyLabelParser() {
@@ -313,38 +312,16 @@ public final class ProxyLabelParser {
     }
 
     /**
-     * Checks a DNS name; {@code shown} is the text quoted in messages, {@code name} the part checked.
-     * Returns the lower-cased name.
+     * Checks a DNS name against the one host-name rule ({@link io.terrarium.config.DnsNames});
+     * {@code shown} is the text quoted in messages, {@code name} the part checked. Returns the
+     * lower-cased name.
      */
     private static String dnsName(String shown, String name, String what) {
-        String q = what + " \"" + shown + "\"";
-        if (!name.matches("[A-Za-z0-9.-]+")) {
-            throw new RouteException(q + " is not a valid DNS name (" + DNS_ALLOWED + ")");
+        String problem = io.terrarium.config.DnsNames.problem(name);
+        if (problem != null) {
+            throw new RouteException(what + " \"" + shown + "\" " + problem);
         }
-        String lower = name.toLowerCase(Locale.ROOT);
-        if (lower.length() > 253) {
-            throw new RouteException(q + " is longer than 253 characters");
-        }
-        String[] labels = lower.split("\\.", -1);
-        for (String label : labels) {
-            if (label.isEmpty()) {
-                throw new RouteException(q + " has an empty label (no leading, trailing or double dots)");
-            }
-            if (label.length() > 63) {
-                throw new RouteException(q + " has a label longer than 63 characters");
-            }
-            if (label.startsWith("-") || label.endsWith("-")) {
-                throw new RouteException(q + " has a label starting or ending with '-'");
-            }
-        }
-        if (labels.length < 2) {
-            throw new RouteException(q + " is not a fully qualified name (at least two labels, e.g. app.example.com)");
-        }
-        if (labels[labels.length - 1].matches("[0-9]+")) {
-            throw new RouteException(q + " is an IP address or ends in a numeric label (use a DNS name: Traefik routes "
-                    + "by host name and Let's Encrypt does not certify IP addresses)");
-        }
-        return lower;
+        return io.terrarium.config.DnsNames.canonical(name);
     }
 
     private static String normalisePath(String raw) {

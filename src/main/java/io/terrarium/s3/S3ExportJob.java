@@ -215,7 +215,7 @@ public final class S3ExportJob implements StagedJob<S3ExportJob.Run> {
         private final List<Item> items = new ArrayList<>();
         private TerrariumConfig.S3 s3c;
         private JobResult early;
-        private java.nio.channels.FileChannel lockChannel;
+        private io.terrarium.config.LockFile runLock;
         private Target target;
 
         private Run() {
@@ -270,18 +270,8 @@ public final class S3ExportJob implements StagedJob<S3ExportJob.Run> {
             }
             if (lockFile != null) {
                 try {
-                    java.nio.file.Files.createDirectories(lockFile.getParent());
-                    lockChannel = java.nio.channels.FileChannel.open(lockFile, java.nio.file.StandardOpenOption.CREATE,
-                            java.nio.file.StandardOpenOption.WRITE);
-                    java.nio.channels.FileLock l;
-                    try {
-                        l = lockChannel.tryLock();
-                    } catch (java.nio.channels.OverlappingFileLockException e) {
-                        l = null;
-                    }
-                    if (l == null) {
-                        lockChannel.close();
-                        lockChannel = null;
+                    runLock = io.terrarium.config.LockFile.tryAcquire(lockFile);
+                    if (runLock == null) {
                         String msg = "another s3-export is running on this host (lock " + lockFile + "); nothing was done";
                         errors.add(msg);
                         items.clear();
@@ -321,13 +311,13 @@ public final class S3ExportJob implements StagedJob<S3ExportJob.Run> {
                 }
                 target = null;
             }
-            if (lockChannel != null) {
+            if (runLock != null) {
                 try {
-                    lockChannel.close(); // releases the lock
+                    runLock.release();
                 } catch (IOException e) {
                     LOG.debug("closing {}: {}", lockFile, e.getMessage());
                 }
-                lockChannel = null;
+                runLock = null;
             }
         }
 
@@ -343,6 +333,7 @@ public final class S3ExportJob implements StagedJob<S3ExportJob.Run> {
                     ok++;
                     warn |= i.row.containsKey("cleanup_error") || i.row.containsKey("retention_error");
                 }
+                io.terrarium.events.Events.current().publish(io.terrarium.events.Event.export(i.instance(), i.row));
             }
             int failed = rows.size() - ok;
             String summary = ok + " dataset(s) exported" + (failed == 0 ? "" : ", " + failed + " failed")

@@ -17,12 +17,9 @@ import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.net.URLEncoder;
-import java.nio.channels.FileChannel;
-import java.nio.channels.FileLock;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.ZoneOffset;
@@ -301,8 +298,7 @@ public final class S3RestoreService {
             throw new RestoreException("cannot create " + runDir + ": " + e.getMessage(), e);
         }
         Path lockFile = runDir.resolve("restore-" + plan.target() + ".lock");
-        try (FileChannel ch = FileChannel.open(lockFile, StandardOpenOption.CREATE, StandardOpenOption.WRITE)) {
-            FileLock lock = ch.tryLock();
+        try (io.terrarium.config.LockFile lock = io.terrarium.config.LockFile.tryAcquire(lockFile)) {
             if (lock == null) {
                 throw new RestoreException("instance " + plan.target() + " is busy: another restore of it is running");
             }

@@ -88,6 +88,7 @@ public final class S3VerifyJob implements Job {
                 S3Verifier.Report r = verifier.verify(inst, name);
                 rows.add(r.row());
                 r.problems().forEach(p -> errors.add(name + ": " + p));
+                io.terrarium.events.Events.current().publish(io.terrarium.events.Event.verification(name, r.problems().isEmpty() ? "OK" : "FAILED", name + ": " + r.manifests() + " restore point(s) verified" + (r.problems().isEmpty() ? "" : ", " + r.problems().size() + " problem(s)"), r.row()));
                 points += r.manifests();
                 bytes += r.bytes();
             }

@@ -73,7 +73,7 @@ class ConfigCodecTest {
         var e = org.junit.jupiter.api.Assertions.assertThrows(ConfigException.class, () -> codec.parse(
                 "domains:\n  base: -bad-.com\nemails:\n  admin: nobody\nzfs:\n  pool: tank\n  containers_dataset: other/containers\n", "c.yaml"));
         assertThat(e.problems()).containsExactly(
-                "c.yaml: domains.base: \"-bad-.com\" is not a valid host name (lowercase letters, digits, '-' and '.', e.g. example.com)",
+                "c.yaml: domains.base: \"-bad-.com\" is not a valid host name: it has a label starting or ending with '-' (e.g. example.com)",
                 "c.yaml: emails.admin: \"nobody\" is not a valid e-mail address (e.g. ops@example.com)",
                 "c.yaml: zfs.containers_dataset: \"other/containers\" must be inside pool \"tank\"");
     }
@@ -132,7 +132,7 @@ class ConfigCodecTest {
     void hostnameRules() {
         assertThat(ConfigValidator.isHostname("a.example.com")).isTrue();
         assertThat(ConfigValidator.isHostname("localhost")).isFalse();
-        assertThat(ConfigValidator.isHostname("Example.com")).isFalse();
+        assertThat(ConfigValidator.isHostname("Example.com")).isTrue(); // case-insensitive, stored lower-case (DnsNames)
         assertThat(ConfigValidator.isHostname("a_b.example.com")).isFalse();
         assertThat(ConfigValidator.isHostname("x".repeat(64) + ".com")).isFalse();
         assertThat(ConfigValidator.isHostname("1.2.3.4")).isFalse();

@@ -309,4 +309,21 @@ class ProxySyncJobTest {
         assertThat(s.terrariumRules()).containsExactlyInAnyOrder("5432/tcp", "53/udp");
         assertThat(Ufw.parseStatus("Status: inactive\n").active()).isFalse();
     }
+
+    @Test
+    void routeChangesArePublishedOnlyWhenTheyHappen() throws Exception {
+        List<io.terrarium.events.Event> published = new java.util.concurrent.CopyOnWriteArrayList<>();
+        io.terrarium.events.Events.install(published::add);
+        try {
+            lxd.add("web", true, "2026-01-01T00:00:00Z", "https://web.example.com:8080");
+            job().run();
+            assertThat(published).extracting(e -> e.key() + " " + e.details().get("change") + " " + e.details().get("route"))
+                    .containsExactly("web added https://web.example.com:8080");
+            published.clear();
+            job().run();
+            assertThat(published).as("steady state: no change, no event").isEmpty();
+        } finally {
+            io.terrarium.events.Events.install(null);
+        }
+    }
 }

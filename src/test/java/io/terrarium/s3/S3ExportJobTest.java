@@ -513,4 +513,19 @@ class S3ExportJobTest {
         assertThat(target.volumes).containsExactly(target.keys.volume("web", "20260002-1234", 0),
                 target.keys.volume("web", "20260003-1234", 0));
     }
+
+    @Test
+    void eachDatasetExportIsPublishedAsAnEventKeyedByItsInstance() {
+        List<io.terrarium.events.Event> published = new java.util.concurrent.CopyOnWriteArrayList<>();
+        io.terrarium.events.Events.install(published::add);
+        try {
+            run(24);
+        } finally {
+            io.terrarium.events.Events.install(null);
+        }
+        assertThat(published).extracting(io.terrarium.events.Event::type, io.terrarium.events.Event::key,
+                        io.terrarium.events.Event::status, io.terrarium.events.Event::summary)
+                .containsExactly(org.assertj.core.groups.Tuple.tuple("backup.export", "web", "OK", "web: exported full"));
+        assertThat(published.get(0).details()).containsEntry("dataset", DS).containsEntry("kind", "full");
+    }
 }

@@ -297,6 +297,8 @@ public final class ProxySyncJob implements StagedJob<ProxySyncJob.Run> {
         public void saveState() {
             try {
                 store.saveBridges(plan.bridgePorts());
+                ProxyStateStore.State last = store.state();
+                io.terrarium.events.Events.current().publishAll(io.terrarium.events.ProxyRouteChanges.between(last == null ? null : last.routes(), rows(effective, instances)));
                 store.saveState(new ProxyStateStore.State(reloadPending, rows(effective, instances)));
             } catch (IOException ex) {
                 errors.add("cannot save proxy state in " + ex.getMessage());

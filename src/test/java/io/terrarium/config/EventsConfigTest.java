@@ -1,0 +1,57 @@
+package io.terrarium.config;
+
+import org.junit.jupiter.api.Test;
+
+import java.util.List;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** Validation of {@code events.kafka} (docs/configuration.md "The events section"). */
+class EventsConfigTest {
+    private static List<String> problems(TerrariumConfig.Kafka k) {
+        return ConfigValidator.validate(TerrariumConfig.defaults().withEvents(new TerrariumConfig.Events(k)));
+    }
+
+    private static TerrariumConfig.Kafka kafka(List<String> servers, String topic, String protocol, String mech, String user,
+                                               String file) {
+        return new TerrariumConfig.Kafka(servers, topic, null, protocol, mech, user, file, null, null);
+    }
+
+    @Test
+    void aPlainSectionIsValidAndTakesItsDefaults() {
+        TerrariumConfig.Kafka k = kafka(List.of("kafka1.example.com:9092", "10.0.0.5:9092", "[fd00::5]:9092"),
+                "terrarium.events", null, null, null, null);
+        assertThat(problems(k)).isEmpty();
+        assertThat(k.clientId()).isEqualTo("terrarium");
+        assertThat(k.deliveryTimeoutSeconds()).isEqualTo(60);
+        assertThat(k.queueSize()).isEqualTo(1000);
+    }
+
+    @Test
+    void noEventsSectionMeansNoKafka() {
+        assertThat(TerrariumConfig.defaults().events().kafka()).isNull();
+        ConfigCodec codec = new ConfigCodec();
+        TerrariumConfig c = codec.parse("version: 1\n", "t");
+        assertThat(codec.write(c)).doesNotContain("kafka");
+    }
+
+    @Test
+    void serversTopicAndSaslAreChecked() {
+        assertThat(problems(kafka(List.of(), "t", null, null, null, null)))
+                .anyMatch(p -> p.startsWith("events.kafka.bootstrap_servers: required"));
+        assertThat(problems(kafka(List.of("kafka:99999", "a b:1"), "bad topic", null, null, null, null)))
+                .contains("events.kafka.bootstrap_servers: \"kafka:99999\" is not host:port (e.g. kafka1.example.com:9092, 10.0.0.5:9092, [fd00::5]:9092)")
+                .anyMatch(p -> p.startsWith("events.kafka.bootstrap_servers: \"a b:1\""))
+                .anyMatch(p -> p.startsWith("events.kafka.topic: \"bad topic\""));
+        assertThat(problems(kafka(List.of("k:9092"), "t", "SASL_SSL", null, null, null)))
+                .contains("events.kafka.sasl_mechanism: required when security_protocol is SASL_SSL",
+                        "events.kafka.sasl_username: required when security_protocol is SASL_SSL",
+                        "events.kafka.sasl_password_file: required when security_protocol is SASL_SSL");
+        assertThat(problems(kafka(List.of("k:9092"), "t", null, "PLAIN", "u", null)))
+                .anyMatch(p -> p.startsWith("events.kafka.sasl_mechanism: only used with security_protocol SASL_PLAINTEXT or SASL_SSL"));
+        assertThat(problems(kafka(List.of("k:9092"), "t", "SASL_SSL", "GSSAPI", "u", "/etc/terrarium/secrets/../shadow")))
+                .anyMatch(p -> p.startsWith("events.kafka.sasl_mechanism: \"GSSAPI\""))
+                .anyMatch(p -> p.startsWith("events.kafka.sasl_password_file: \"/etc/terrarium/secrets/../shadow\" must be a file under"));
+        assertThat(problems(kafka(List.of("k:9092"), "t", "SASL_SSL", "SCRAM-SHA-256", "u", "/etc/terrarium/secrets/kafka"))).isEmpty();
+    }
+}
