@@ -122,6 +122,7 @@ public final class S3ExportJob implements Job {
     private Set<String> only = Set.of();
     private Duration maxChainAge = Duration.ZERO;
     private java.nio.file.Path lockFile;
+    private HostManifestWriter hostManifest;
 
     /**
      * @param config          the current {@code s3} section (read at each run)
@@ -245,6 +246,10 @@ public final class S3ExportJob implements Job {
                     ok++;
                     warn |= row.containsKey("cleanup_error") || row.containsKey("retention_error");
                 }
+            }
+            if (hostManifest != null) { // issue 11: what a new host needs besides the datasets, after the instance manifests
+                warn |= !hostManifest.write(s3c, installationId.get(), rows.stream().filter(r -> "ok".equals(r.get("status")))
+                        .map(r -> (String) r.get("instance")).toList(), details, errors);
             }
         } catch (IOException | RuntimeException e) {
             errors.add("cannot open S3 destination: " + e.getMessage());
@@ -434,6 +439,12 @@ public final class S3ExportJob implements Job {
      */
     public S3ExportJob lockFile(java.nio.file.Path file) {
         this.lockFile = file;
+        return this;
+    }
+
+    /** Writes the host manifest after the instance exports ({@link HostManifestWriter#write}); {@code null} (default): none. */
+    public S3ExportJob hostManifest(HostManifestWriter writer) {
+        this.hostManifest = writer;
         return this;
     }
 
