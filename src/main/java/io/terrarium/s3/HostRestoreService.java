@@ -48,7 +48,7 @@ import java.util.function.Supplier;
  * with another driver (never changed), an instance that exists and was not restored by this command
  * ({@code --force} restores it in place, keeping its dataset aside), a missing parent dataset.
  *
- * <p>{@link #execute} creates what is missing (pools, networks, project, profiles — contents on
+ * <p>{@link #execute} creates what is missing (pools, project, networks, profiles — contents on
  * stdin, {@link LxdEditor}), then restores each instance through {@link S3RestoreService} (plan +
  * execute, the same path as {@code --instance}), starts those that were running, runs proxy sync and
  * returns per-instance and total times.
@@ -113,7 +113,7 @@ public final class HostRestoreService {
      * @param installationId the installation restored
      * @param manifestKey    the host manifest's object key
      * @param manifest       the host manifest
-     * @param steps          LXD objects, in the order they are made (pools, networks, project, profiles)
+     * @param steps          LXD objects, in the order they are made (pools, project, networks, profiles)
      * @param instances      instances, in the manifest's order
      * @param notes          what the operator should know (secrets this host lacks, skipped instances)
      * @param at             the --at fragment, or {@code null}
@@ -252,15 +252,17 @@ public final class HostRestoreService {
         for (ObjectNode pool : m.storagePools()) {
             steps.add(poolStep(pool, problems));
         }
-        for (ObjectNode net : m.networks()) {
-            steps.add(objectStep("network", project, net, "/1.0/networks/" + enc(name(net)) + "?project=" + enc(project),
-                    List.of("config"), force, problems));
-        }
         JsonNode projectHere = getOrNull("/1.0/projects/" + enc(project));
         steps.add(objectStep("project", project, m.projectConfig().deepCopy().put("name", project), "/1.0/projects/" + enc(project),
                 List.of("config"), force, problems));
-        // profiles live in the project when it has features.profiles=true, else in the default project
+        // networks and profiles live in the project when it has features.networks/profiles=true, else in the default project
         JsonNode features = projectHere != null ? projectHere.path("config") : m.projectConfig().path("config");
+        String netProject = "true".equals(features.path("features.networks").asText("false")) ? project : "default";
+        for (ObjectNode net : m.networks()) {
+            steps.add(projectHere == null && netProject.equals(project) ? new Step("network", name(net), Action.CREATE, null, net)
+                    : objectStep("network", netProject, net, "/1.0/networks/" + enc(name(net)) + "?project=" + enc(netProject),
+                    List.of("config"), force, problems));
+        }
         String profileProject = "true".equals(features.path("features.profiles").asText("false")) ? project : "default";
         for (ObjectNode prof : m.profiles()) {
             if (projectHere == null && profileProject.equals(project) && "default".equals(name(prof))) {
@@ -470,10 +472,11 @@ public final class HostRestoreService {
                 editor.createPool(s.name(), def.path("driver").asText(), cfg);
             }
             case "network" -> {
+                String np = featureProject(project, "features.networks");
                 if (s.action() == Action.CREATE) {
-                    editor.create("network", project, s.name(), def.path("type").asText("bridge"));
+                    editor.create("network", np, s.name(), def.path("type").asText("bridge"));
                 }
-                editor.edit("network", project, s.name(), writable(def, "description", "config"));
+                editor.edit("network", np, s.name(), writable(def, "description", "config"));
             }
             case "project" -> {
                 if (s.action() == Action.CREATE) {
@@ -482,7 +485,7 @@ public final class HostRestoreService {
                 editor.edit("project", null, s.name(), writable(def, "description", "config"));
             }
             case "profile" -> {
-                String pp = profileProject(project);
+                String pp = featureProject(project, "features.profiles");
                 if (s.action() == Action.CREATE) {
                     editor.create("profile", pp, s.name(), null);
                 }
@@ -492,9 +495,10 @@ public final class HostRestoreService {
         }
     }
 
-    private String profileProject(String project) {
+    /** {@code project} when it has {@code feature=true} (its own profiles/networks), else {@code default}. */
+    private String featureProject(String project, String feature) {
         JsonNode p = getOrNull("/1.0/projects/" + enc(project));
-        return p != null && "true".equals(p.path("config").path("features.profiles").asText("false")) ? project : "default";
+        return p != null && "true".equals(p.path("config").path(feature).asText("false")) ? project : "default";
     }
 
     private Step poolStep(ObjectNode pool, List<String> problems) {
