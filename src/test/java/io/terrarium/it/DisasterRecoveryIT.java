@@ -82,7 +82,7 @@ class DisasterRecoveryIT {
     static void config(String installationId, String secretFile) throws Exception {
         StoredConfig.setYaml("version: 1\ninstallation_id: " + installationId + "\nlxd:\n  project: " + PROJECT + "\n"
                 + "proxy:\n  dynamic_file: " + dir.resolve("traefik/dynamic/terrarium-lxc.yml") + "\n  static_file: "
-                + dir.resolve("traefik/traefik.yml") + "\n  ufw: false\n"
+                + dir.resolve("traefik/traefik.yml") + "\n  reload_command: []\n  ufw: false\n"
                 + "s3:\n  enabled: true\n  provider: generic\n  endpoint: " + System.getenv("TERRARIUM_DEV_S3_ENDPOINT") + "\n"
                 + "  region: us-east-1\n  bucket: " + System.getenv("TERRARIUM_DEV_S3_BUCKET") + "\n  prefix: " + PREFIX + "\n"
                 + "  access_key: " + System.getenv("TERRARIUM_DEV_S3_ACCESS_KEY") + "\n  secret_key_file: " + secretFile + "\n");
