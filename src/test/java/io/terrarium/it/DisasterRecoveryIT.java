@@ -305,7 +305,8 @@ class DisasterRecoveryIT {
 
         // a host manifest of a newer format
         s3.putObject(b -> b.bucket(settings.bucket()).key(PREFIX + FUTURE_INSTALL + "/_host/manifests/20260101T000000Z.json"),
-                RequestBody.fromString(body.replace("\"format_version\" : 1", "\"format_version\" : 99"), StandardCharsets.UTF_8));
+                RequestBody.fromBytes(JSON.writeValueAsBytes(((com.fasterxml.jackson.databind.node.ObjectNode) JSON.readTree(body))
+                        .put("format_version", 99).put("installation_id", FUTURE_INSTALL))));
         Terrariumctl.Result future = run(all("--installation", FUTURE_INSTALL, "--yes"));
         assertThat(future.exit()).as(future.all()).isEqualTo(1);
         assertThat(future.err()).contains("format version 99").contains("upgrade terrariumctl");
