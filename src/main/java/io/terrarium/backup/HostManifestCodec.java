@@ -64,7 +64,10 @@ public final class HostManifestCodec {
             throw new ManifestException("host manifest " + key + " is not JSON: "
                     + (e instanceof JsonProcessingException j ? j.getOriginalMessage() : e.getMessage()));
         }
-        JsonNode v = tree == null ? null : tree.get("format_version");
+        if (tree == null || !tree.isObject()) {
+            throw new ManifestException("host manifest " + key + " is not a JSON object");
+        }
+        JsonNode v = tree.get("format_version");
         if (v == null || !v.isInt() || v.asInt() < 1) {
             throw new ManifestException("host manifest " + key + " has no valid format_version");
         }

@@ -63,6 +63,9 @@ public class HostManifestCodecTest {
                 .isInstanceOf(ManifestException.class).hasMessage("host manifest k has no valid format_version");
         assertThatThrownBy(() -> c.read(text.replace("\"name\" : \"extra\"", "\"name\" : \"../etc\"").getBytes(StandardCharsets.UTF_8), "k"))
                 .isInstanceOf(ManifestException.class).hasMessageContaining("profiles[].name \"../etc\" is not an LXD name");
+        assertThatThrownBy(() -> c.read("400\r\n{}".getBytes(StandardCharsets.UTF_8), "k"))
+                .as("an aws-chunked body stored verbatim starts with a number").isInstanceOf(ManifestException.class)
+                .hasMessage("host manifest k is not a JSON object");
         assertThatThrownBy(() -> c.read("not json".getBytes(StandardCharsets.UTF_8), "k"))
                 .isInstanceOf(ManifestException.class).hasMessageStartingWith("host manifest k is not JSON");
     }
