@@ -29,6 +29,18 @@ public final class CliArtifacts {
     private CliArtifacts() {
     }
 
+    /** Gives every command without a header its whole first sentence as header: the man page's NAME line. */
+    private static void summariseAsHeaders(CommandLine cl) {
+        if (cl.getCommandSpec().usageMessage().header().length == 0) {
+            cl.getCommandSpec().usageMessage().header(HelpSections.summary(cl.getCommandSpec()));
+        }
+        for (CommandLine sub : cl.getSubcommands().values()) {
+            if (sub.getParent() == cl) {
+                summariseAsHeaders(sub);
+            }
+        }
+    }
+
     /**
      * @param args one argument: the output directory (created when missing)
      * @throws IOException when a file cannot be written
@@ -42,6 +54,7 @@ public final class CliArtifacts {
         Path completion = out.resolve("completion");
         Files.createDirectories(completion);
         Files.writeString(completion.resolve("terrariumctl"), CompletionCommand.script(root), StandardCharsets.UTF_8);
+        summariseAsHeaders(root);
         Path man = out.resolve("man-adoc");
         Files.createDirectories(man);
         int rc = ManPageGenerator.generateManPage(man.toFile(), null, new boolean[]{false}, true, root.getCommandSpec());
