@@ -70,6 +70,7 @@ class DisasterRecoveryIT {
     static final Map<String, String> bases = new TreeMap<>();
     static final Map<String, JsonNode> before = new TreeMap<>();
     static String profileBefore;
+    static String hostKey;
 
     static String sh(String script) {
         return S3RestoreIT.sh(script);
@@ -233,6 +234,7 @@ class DisasterRecoveryIT {
         JsonNode details = JSON.readTree(r.out()).path("details");
         String key = details.path("host_manifest").path("key").asText();
         assertThat(key).as(r.out()).startsWith(PREFIX + OLD_INSTALL + "/_host/manifests/").endsWith(".json");
+        hostKey = key;
         String hm = s3.getObjectAsBytes(b -> b.bucket(settings.bucket()).key(key)).asUtf8String();
         JsonNode m = JSON.readTree(hm);
         assertThat(m.path("format_version").asInt()).isEqualTo(1);
@@ -294,8 +296,8 @@ class DisasterRecoveryIT {
         config(NEW_INSTALL);
 
         // several installations under the prefix and no --installation
-        String key = keys().stream().filter(k -> k.contains("/_host/manifests/")).findFirst().orElseThrow();
-        String body = s3.getObjectAsBytes(b -> b.bucket(settings.bucket()).key(key)).asUtf8String();
+        String body = s3.getObjectAsBytes(b -> b.bucket(settings.bucket()).key(hostKey)).asUtf8String();
+        assertThat(body).as(hostKey).contains("\"format_version\"");
         s3.putObject(b -> b.bucket(settings.bucket()).key(PREFIX + OTHER_INSTALL + "/_host/manifests/20260101T000000Z.json"),
                 RequestBody.fromString(body.replace(OLD_INSTALL, OTHER_INSTALL)));
         Terrariumctl.Result several = run(all("--yes"));
