@@ -192,7 +192,9 @@ public final class App {
                         () -> datasets(config).resolveAll(), io.terrarium.s3.S3ExportJob::s3Target, Clock.systemUTC(),
                         config.s3().chain().maxIncrementals())
                         .maxChainAge(Duration.ofDays(config.s3().chain().maxAgeDays())).progress(exportProgress).only(exportInstances)
-                        .lockFile(paths.runDir().resolve("s3-export.lock")),
+                        .lockFile(paths.runDir().resolve("s3-export.lock"))
+                        .hostManifest(new io.terrarium.s3.HostManifestWriter(config, codec(), lxd(),
+                                io.terrarium.s3.HostManifestWriter::s3Store, Clock.systemUTC())),
                 new io.terrarium.s3.S3VerifyJob(config::s3, config::installationId));
     }
 

@@ -11,7 +11,10 @@ import java.util.regex.Pattern;
  * <pre>
  *   &lt;prefix&gt;&lt;installation-id&gt;/&lt;instance&gt;/manifests/&lt;id&gt;.json        the commit point
  *   &lt;prefix&gt;&lt;installation-id&gt;/&lt;instance&gt;/data/&lt;id&gt;/stream.zst.0000  volume 0, 0001, …
+ *   &lt;prefix&gt;&lt;installation-id&gt;/_host/manifests/&lt;stamp&gt;.json   host manifest (issue 11)
  * </pre>
+ *
+ * The host folder {@value #HOST_DIR} starts with an underscore, which no LXD instance name can.
  *
  * {@code id} = {@code <created_at as yyyyMMdd'T'HHmmss'Z'>-<snapshot guid>}, so manifests of one
  * instance sort by time. Every part is checked: a name that could escape the prefix is rejected.
@@ -20,6 +23,9 @@ public final class ExportKeys {
     private static final Pattern PART = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._:-]{0,127}");
     private static final DateTimeFormatter STAMP = DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss'Z'")
             .withZone(ZoneOffset.UTC);
+
+    /** Folder of the host manifests under an installation; not an instance name (LXD names start with a letter). */
+    public static final String HOST_DIR = "_host";
 
     private final String prefix;
     private final String installationId;
@@ -48,6 +54,16 @@ public final class ExportKeys {
     /** Key of volume {@code index} (0-based) of export {@code id}. */
     public String volume(String instance, String id, int index) {
         return instanceDir(instance) + "data/" + check("manifest id", id) + "/stream.zst." + String.format("%04d", index);
+    }
+
+    /** The folder of this installation's host manifests: {@code <prefix><installation>/_host/manifests/}. */
+    public String hostManifestDir() {
+        return prefix + installationId + "/" + HOST_DIR + "/manifests/";
+    }
+
+    /** Key of the host manifest written at {@code at}: {@code …/_host/manifests/<yyyyMMdd'T'HHmmss'Z'>.json}. */
+    public String hostManifest(Instant at) {
+        return hostManifestDir() + STAMP.format(at) + ".json";
     }
 
     /** The installation id (the folder under the prefix). */

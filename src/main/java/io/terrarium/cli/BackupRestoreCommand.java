@@ -47,7 +47,9 @@ import java.util.concurrent.Callable;
                 "  terrariumctl backup restore --instance web --snapshot autosnap_2026-01-31_12:15:00_frequently --as-new web-restored --yes",
                 "  terrariumctl backup restore --source s3 --instance web --yes",
                 "  terrariumctl backup restore --source s3 --instance web --at 2026-01-31_12 --as-new web-old --yes",
-                "  terrariumctl backup restore --source s3 --instance web --parent-dataset tank/containers --yes   # new host"})
+                "  terrariumctl backup restore --source s3 --instance web --parent-dataset tank/containers --yes   # new host",
+                "  terrariumctl backup restore --source s3 --all --yes   # a whole host after a disaster",
+                "  terrariumctl backup restore --source s3 --all --installation 3f2c… --at 2026-01-31 --yes"})
 public final class BackupRestoreCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
@@ -55,8 +57,16 @@ public final class BackupRestoreCommand implements Callable<Integer> {
     @Mixin
     VerbosityOption verbosity;
 
-    @Option(names = "--instance", required = true, paramLabel = "NAME", description = "Instance to restore.")
+    @Option(names = "--instance", paramLabel = "NAME", description = "Instance to restore (or --all with --source s3).")
     String instance;
+
+    @Option(names = "--all", description = {"S3 only: bring a whole host back from the newest host manifest of an installation:",
+            "create the storage pools, networks, project and profiles that are missing, restore every exported instance,",
+            "start those that were running, run proxy sync. Re-runnable: what an earlier run restored is skipped."})
+    boolean all;
+
+    @Option(names = "--force", description = "With --all: replace profiles, networks or the project that exist with other content, and restore existing instances in place.")
+    boolean force;
 
     static final class Which {
         @Option(names = "--at", paramLabel = "FRAGMENT", description = "Newest snapshot (or S3 restore point id) whose name or UTC time contains FRAGMENT (e.g. 2026-01-31_12:15).")
@@ -91,6 +101,16 @@ public final class BackupRestoreCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
+        if (all == (instance != null)) {
+            throw new picocli.CommandLine.ParameterException(spec.commandLine(), "give either --instance NAME or --all (with --source s3)");
+        }
+        if (all || force) {
+            if (source != Source.s3 || !all || asNew != null || (which != null && which.snapshot != null)) {
+                throw new picocli.CommandLine.ParameterException(spec.commandLine(),
+                        "--all and --force apply only to --source s3 --all (without --as-new and --snapshot)");
+            }
+            return new S3RestoreAll(this).call();
+        }
         if (source == Source.s3) {
             return new S3Restore(this).call();
         }

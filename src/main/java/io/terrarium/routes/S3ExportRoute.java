@@ -54,7 +54,8 @@ public final class S3ExportRoute extends JobRouteBuilder {
                     .end()
                     .process(item(S3ExportJob.Item::dropOldBases)).id("drop-old-bases")
                     .process(item(S3ExportJob.Item::retention)).id("retention")
-                .end());
+                .end()
+                .process(step(S3ExportJob.Run.class, S3ExportJob.Run::writeHostManifest)).id("write-host-manifest"));
     }
 
     private static S3ExportJob.Run run(Exchange e) {

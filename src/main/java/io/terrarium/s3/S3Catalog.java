@@ -109,7 +109,9 @@ public final class S3Catalog {
 
     /** Instances with a folder under one installation, sorted. @throws IOException when the bucket cannot be listed */
     public List<String> instances(String installationId) throws IOException {
-        return folders(new ExportKeys(prefix, installationId).instanceDir("x").replaceFirst("x/$", ""));
+        // the host manifests' folder (ExportKeys.HOST_DIR) is not an instance
+        return folders(new ExportKeys(prefix, installationId).instanceDir("x").replaceFirst("x/$", "")).stream()
+                .filter(n -> !n.equals(ExportKeys.HOST_DIR)).toList();
     }
 
     /**

@@ -124,6 +124,7 @@ public final class S3ExportJob implements StagedJob<S3ExportJob.Run> {
     private Set<String> only = Set.of();
     private Duration maxChainAge = Duration.ZERO;
     private java.nio.file.Path lockFile;
+    private HostManifestWriter hostManifest;
 
     /**
      * @param config          the current {@code s3} section (read at each run)
@@ -182,6 +183,7 @@ public final class S3ExportJob implements StagedJob<S3ExportJob.Run> {
                 item.dropOldBases();
                 item.retention();
             }
+            r.writeHostManifest();
             return r.result();
         } catch (JobFailedException e) {
             return e.result();
@@ -217,6 +219,7 @@ public final class S3ExportJob implements StagedJob<S3ExportJob.Run> {
         private JobResult early;
         private io.terrarium.config.LockFile runLock;
         private Target target;
+        private boolean hostManifestFailed;
 
         private Run() {
             details.put("datasets", rows);
@@ -291,6 +294,19 @@ public final class S3ExportJob implements StagedJob<S3ExportJob.Run> {
             }
         }
 
+        /**
+         * Step {@code write-host-manifest} (issue 11): after every dataset's manifest is committed, the
+         * host manifest ({@link HostManifestWriter#write}); a failure makes the run WARNING, never
+         * undoes an export. Does nothing when idle, rejected, or no writer is set.
+         */
+        public void writeHostManifest() {
+            if (early != null || hostManifest == null) {
+                return;
+            }
+            hostManifestFailed = !hostManifest.write(s3c, installationId.get(), items.stream().filter(x -> x.committed != null)
+                    .map(Item::instance).toList(), details, errors);
+        }
+
         /** The datasets of this run, in order (empty when idle or rejected); the route splits on them. */
         public List<Item> items() {
             return early != null ? List.of() : List.copyOf(items);
@@ -335,6 +351,7 @@ public final class S3ExportJob implements StagedJob<S3ExportJob.Run> {
                 }
                 io.terrarium.events.Events.current().publish(io.terrarium.events.Event.export(i.instance(), i.row));
             }
+            warn |= hostManifestFailed;
             int failed = rows.size() - ok;
             String summary = ok + " dataset(s) exported" + (failed == 0 ? "" : ", " + failed + " failed")
                     + (errors.isEmpty() ? "" : "; " + String.join("; ", errors));
@@ -594,6 +611,12 @@ public final class S3ExportJob implements StagedJob<S3ExportJob.Run> {
      */
     public S3ExportJob lockFile(java.nio.file.Path file) {
         this.lockFile = file;
+        return this;
+    }
+
+    /** Writes the host manifest after the instance exports ({@link HostManifestWriter#write}); {@code null} (default): none. */
+    public S3ExportJob hostManifest(HostManifestWriter writer) {
+        this.hostManifest = writer;
         return this;
     }
 
