@@ -241,6 +241,7 @@ class RestoreLxdZfsIT {
             + " byte-identical; start/snapshot/copy/delete work and delete removes the dataset")
     void localAsNew() throws Exception {
         String src = containers + "/" + NAME;
+        exec(NAME, "echo v1 > /root/v.txt");
         sh("zfs snapshot " + src + "@it_v1");
         exec(NAME, "echo v2 > /root/v.txt");
         String before = treeOf(src + "@it_v1");
