@@ -25,6 +25,7 @@ import picocli.CommandLine.Spec;
                 ProxyCommand.class,
                 BackupCommand.class,
                 DaemonCommand.class,
+                ConsoleCommand.class,
                 CommandLine.HelpCommand.class,
         },
         footerHeading = "%nExamples:%n",

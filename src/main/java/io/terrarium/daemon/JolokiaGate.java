@@ -19,9 +19,9 @@ import java.util.regex.Pattern;
 
 /**
  * Least privilege on the daemon's Jolokia endpoint (docs/architecture.md, "Management"): a Vert.x
- * handler that runs after Camel's basic-auth handler and before Jolokia, sees who is calling (the
- * authenticated user and that user's roles from {@link ManagementCredentials}) and what the JSON
- * request asks, and refuses with HTTP 403 anything outside the allow-list. Every {@code exec} and
+ * handler in front of Jolokia that checks the HTTP basic login itself (401 without a valid one;
+ * the logins and roles of {@link ManagementCredentials}), reads the JSON request and refuses with
+ * HTTP 403 anything outside the allow-list. Every {@code exec} and
  * {@code write} that passes is logged with who, what and when (logger {@code io.terrarium.audit});
  * every refusal too. Camel Main authenticates but never authorises, and a Jolokia access policy
  * cannot tell users apart, hence this gate; the shipped {@code jolokia-access.xml} stays as a
@@ -54,17 +54,56 @@ public final class JolokiaGate implements Handler<RoutingContext> {
 
     private final ObjectMapper json = new ObjectMapper();
     private final Map<String, Set<String>> roles;
+    private final Map<String, byte[]> passwords = new java.util.HashMap<>();
 
-    /** @param roles user name → roles, from {@link ManagementCredentials#roles} */
-    public JolokiaGate(Map<String, Set<String>> roles) {
+    /**
+     * @param logins the management logins, from {@link ManagementCredentials#all}
+     * @param roles  user name → roles, from {@link ManagementCredentials#roles}
+     */
+    public JolokiaGate(Map<String, ManagementCredentials> logins, Map<String, Set<String>> roles) {
         this.roles = Map.copyOf(roles);
+        logins.forEach((u, c) -> passwords.put(u, sha256(c.password())));
+    }
+
+    private static byte[] sha256(String s) {
+        try {
+            return java.security.MessageDigest.getInstance("SHA-256").digest(s.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** The user of a valid {@code Authorization: Basic} header, else {@code null} (constant-time compare). */
+    private String authenticate(String header) {
+        if (header == null || !header.regionMatches(true, 0, "Basic ", 0, 6)) {
+            return null;
+        }
+        String pair;
+        try {
+            pair = new String(java.util.Base64.getDecoder().decode(header.substring(6).trim()), java.nio.charset.StandardCharsets.UTF_8);
+        } catch (IllegalArgumentException e) {
+            return null;
+        }
+        int colon = pair.indexOf(':');
+        if (colon < 0) {
+            return null;
+        }
+        String user = pair.substring(0, colon);
+        byte[] expected = passwords.get(user);
+        byte[] given = sha256(pair.substring(colon + 1));
+        return expected != null && java.security.MessageDigest.isEqual(expected, given) ? user : null;
     }
 
     @Override
     public void handle(RoutingContext ctx) {
-        String user = ctx.user() == null ? null : ctx.user().principal().getString("username");
-        String who = (user == null ? "anonymous" : user) + "@" + (ctx.request().remoteAddress() == null ? "?" : ctx.request().remoteAddress().host());
-        Set<String> userRoles = user == null ? Set.of() : roles.getOrDefault(user, Set.of());
+        String user = authenticate(ctx.request().getHeader("Authorization"));
+        String addr = ctx.request().remoteAddress() == null ? "?" : ctx.request().remoteAddress().host();
+        if (user == null) {
+            ctx.response().setStatusCode(401).putHeader("WWW-Authenticate", "Basic realm=\"Terrarium management\"").end();
+            return;
+        }
+        String who = user + "@" + addr;
+        Set<String> userRoles = roles.getOrDefault(user, Set.of());
         if (ctx.request().method() != HttpMethod.POST) {
             refuse(ctx, who, "Jolokia GET requests are refused; send a POST with a JSON request");
             return;
@@ -105,9 +144,9 @@ public final class JolokiaGate implements Handler<RoutingContext> {
 
     /**
      * Puts the gate in front of the Jolokia handler of Camel's management server: the route
-     * Camel made for {@code <path>/*} is replaced by one that runs this gate, then Jolokia (on a
-     * worker thread, in order, as Camel does). The new route comes after the body and basic-auth
-     * handlers, so the caller is known. Call after the CamelContext started.
+     * Camel made for {@code <path>/*} is replaced by one, ordered before every other route of the
+     * management router, that reads the body (at most 1 MiB), runs this gate, then Jolokia (on a
+     * worker thread, in order, as Camel does). Call after the CamelContext started.
      *
      * @param camel the started context
      * @param port  the management port
@@ -134,7 +173,8 @@ public final class JolokiaGate implements Handler<RoutingContext> {
             throw new IllegalStateException("Camel's Jolokia route " + path + "/* not found");
         }
         old.forEach(io.vertx.ext.web.Route::remove);
-        router.route(path + "/*").method(HttpMethod.GET).method(HttpMethod.POST)
+        router.route(path + "/*").order(-1000).method(HttpMethod.GET).method(HttpMethod.POST)
+                .handler(io.vertx.ext.web.handler.BodyHandler.create(false).setBodyLimit(1024 * 1024))
                 .handler(this)
                 .handler(new io.vertx.ext.web.impl.BlockingHandlerDecorator(jolokia, true));
     }

@@ -99,7 +99,8 @@ public final class TerrariumDaemon {
             public void afterStart(BaseMainSupport m) {
                 try {
                     // least privilege on Jolokia before the CLI can find the daemon; without the gate the daemon stops
-                    new JolokiaGate(ManagementCredentials.roles(app.paths().managementAuthFile()))
+                    new JolokiaGate(ManagementCredentials.all(app.paths().managementAuthFile()),
+                            ManagementCredentials.roles(app.paths().managementAuthFile()))
                             .install(m.getCamelContext(), port, JOLOKIA_PATH);
                     new JobControl(m.getCamelContext(), jobIds).register();
                 } catch (IOException | RuntimeException e) {
