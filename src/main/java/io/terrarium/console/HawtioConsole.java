@@ -108,6 +108,8 @@ public final class HawtioConsole implements AutoCloseable {
             ctx.setWar(webapp.toString());
             ctx.setTempDirectory(Files.createDirectories(work.resolve("jetty")).toFile());
             ctx.setThrowUnavailableOnStartupException(true);
+            // the war brings its own Jolokia; the daemon's (on our class path) must stay out of its sight
+            ctx.addHiddenClassMatcher(new org.eclipse.jetty.util.ClassMatcher("org.jolokia."));
             ctx.addFilter(new FilterHolder(new JolokiaForward(jolokiaUrl)), "/jolokia/*", EnumSet.of(DispatcherType.REQUEST));
             ctx.setSecurityHandler(security(logins, roles));
             server.setHandler(ctx);

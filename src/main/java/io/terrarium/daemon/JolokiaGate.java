@@ -125,6 +125,7 @@ public final class JolokiaGate implements Handler<RoutingContext> {
             return;
         }
         List<String> audited = new ArrayList<>();
+        List<String> reads = new ArrayList<>();
         for (JsonNode r : requests) {
             String why = refusal(userRoles, r);
             if (why != null) {
@@ -132,12 +133,18 @@ public final class JolokiaGate implements Handler<RoutingContext> {
                 return;
             }
             String type = r.path("type").asText("");
-            if (type.equals("exec") || type.equals("write")) {
+            if (type.equals("write") || (type.equals("exec") && !readOnly(r))) {
                 audited.add(describe(r));
+            } else if (type.equals("exec")) {
+                reads.add(describe(r));
             }
         }
         for (String a : audited) {
             AUDIT.info("jolokia {} by {} at {}", a, who, Instant.now());
+        }
+        if (AUDIT.isDebugEnabled()) {
+            // Hawtio polls route dumps every few seconds: read-only operations are logged at debug level
+            reads.forEach(a -> AUDIT.debug("jolokia {} by {} at {}", a, who, Instant.now()));
         }
         ctx.next();
     }
@@ -192,6 +199,12 @@ public final class JolokiaGate implements Handler<RoutingContext> {
         } catch (Exception e) {
             return "\"refused\"";
         }
+    }
+
+    private static boolean readOnly(JsonNode r) {
+        String op = r.path("operation").asText("");
+        int paren = op.indexOf('(');
+        return READ_ONLY_OPERATION.matcher(paren < 0 ? op : op.substring(0, paren)).matches();
     }
 
     /**
