@@ -23,11 +23,12 @@ import java.util.concurrent.Callable;
  */
 @Command(name = "console", description = {
         "Open the Hawtio web console of the running daemon on 127.0.0.1 (routes, diagrams, statistics, jobs).",
-        "Runs until Ctrl-C. Log in as `terrarium` (operator) or `watcher` (read only); the passwords are in",
-        "the root-only management.properties in the secrets directory. Works without internet access."},
+        "Runs until Ctrl-C; run it as root. Log in as `terrarium` (operator) or `watcher` (read only); the",
+        "passwords are in the root-only management.properties in the secrets directory. Works without internet access."},
         footerHeading = "%nExamples:%n",
-        footer = {"  sudo terrariumctl console", "  sudo terrariumctl console --port 8090",
-                "  ssh -L 8090:127.0.0.1:8090 host   # then open http://127.0.0.1:8090/hawtio/ locally"})
+        footer = {"  terrariumctl console", "  terrariumctl console --port 8090",
+                "  ssh -L 8090:127.0.0.1:8090 host sudo terrariumctl console --port 8090",
+                "      # then open http://127.0.0.1:8090/hawtio/ on the workstation"})
 public final class ConsoleCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
