@@ -19,6 +19,7 @@ DEFAULT_BASE_URL=https://github.com/terrarium-project/terrarium/releases/downloa
 
 PREFIX=/opt/terrarium
 BIN_DIR=/usr/local/bin
+SHARE_DIR=
 BASE_URL=${TERRARIUM_RELEASE_URL:-}
 REF=latest
 DRY_RUN=0
@@ -58,6 +59,8 @@ Options:
                   (terrariumctl reconfigure)
   --prefix DIR    install root (default /opt/terrarium)
   --bin-dir DIR   where terrariumctl and trm are linked (default /usr/local/bin)
+  --share-dir DIR where the bash completion script and the man pages are linked
+                  (default: <bin-dir>/../share, i.e. /usr/local/share)
   --dry-run       print what would be done, change nothing
   -h, --help      this help
 USAGE
@@ -78,6 +81,8 @@ parse_args() {
             --prefix) need_value "$@"; PREFIX=$2; shift 2 ;;
             --prefix=*) PREFIX=${1#*=}; shift ;;
             --bin-dir) need_value "$@"; BIN_DIR=$2; shift 2 ;;
+            --share-dir) need_value "$@"; SHARE_DIR=$2; shift 2 ;;
+            --share-dir=*) SHARE_DIR=${1#*=}; shift ;;
             --bin-dir=*) BIN_DIR=${1#*=}; shift ;;
             --base-url) need_value "$@"; BASE_URL=$2; shift 2 ;;
             --base-url=*) BASE_URL=${1#*=}; shift ;;
@@ -237,7 +242,28 @@ install_release() {
     run mv -T "$PREFIX/current.new" "$PREFIX/current"
     run mkdir -p "$BIN_DIR"
     run ln -sfn "$PREFIX/current/bin/terrariumctl" "$BIN_DIR/terrariumctl"
-    run ln -sfn "$PREFIX/current/bin/trm" "$BIN_DIR/trm"
+    # trm is the same program: a second name for the one launcher, never a copy that can drift
+    run ln -sfn "$PREFIX/current/bin/terrariumctl" "$BIN_DIR/trm"
+    link_shell_files
+}
+
+# Links the release's bash/zsh completion script (for both names) and its man pages into the share
+# dir, where bash-completion and man(1) look (XDG_DATA_DIRS and MANPATH include /usr/local/share).
+# Links of an older release that this one no longer has are removed.
+link_shell_files() {
+    share=${SHARE_DIR:-$(dirname "$BIN_DIR")/share}
+    completions="$share/bash-completion/completions"
+    man1="$share/man/man1"
+    run mkdir -p "$completions" "$man1"
+    run ln -sfn "$PREFIX/current/share/bash-completion/completions/terrariumctl" "$completions/terrariumctl"
+    run ln -sfn "$PREFIX/current/share/bash-completion/completions/terrariumctl" "$completions/trm"
+    if [ "$DRY_RUN" = 0 ]; then
+        find "$man1" -maxdepth 1 -type l -lname "$PREFIX/current/share/man/man1/*" -delete
+    fi
+    for page in "$PREFIX"/current/share/man/man1/*.1; do
+        [ -e "$page" ] || continue
+        run ln -sfn "$PREFIX/current/share/man/man1/$(basename "$page")" "$man1/$(basename "$page")"
+    done
 }
 
 # Runs `terrariumctl <subcommand>` with the forwarded flags (replaces this shell).

@@ -29,7 +29,9 @@ import java.util.function.Supplier;
  * Job {@code snapshot} (every 15 minutes, UTC): renders sanoid.conf (atomic, only when changed),
  * runs {@code sanoid --cron} with {@code TZ=UTC}, and reports per instance the snapshots taken and
  * pruned, found by listing the containers' snapshots before and after. Instances without a dataset
- * (or outside the containers dataset) make the result WARNING; a failed sanoid makes it FAILED.
+ * (or outside the containers dataset) make the result WARNING. A failed sanoid makes it FAILED —
+ * also when sanoid exits 0 but printed a failure ({@code CRITICAL ERROR: zfs snapshot … failed} on a
+ * full pool) or announced a snapshot that does not exist afterwards ({@link #failures}).
  */
 public final class SnapshotJob implements Job {
     /** Job and route id. */
@@ -167,9 +169,39 @@ public final class SnapshotJob implements Job {
         int taken = diff.values().stream().mapToInt(c -> c.taken().size()).sum();
         int pruned = diff.values().stream().mapToInt(c -> c.pruned().size()).sum();
         details.put("warnings", warnings);
+        List<String> failures = failures(Sanoid.report(r.stdout(), r.stderrTail()), after);
+        details.put("failures", failures);
         String summary = taken + " snapshot(s) taken, " + pruned + " pruned on " + diff.size() + " dataset(s) under " + parent
+                + (failures.isEmpty() ? "" : "; FAILED: " + String.join("; ", failures))
                 + (warnings.isEmpty() ? "" : "; " + String.join("; ", warnings));
+        if (!failures.isEmpty()) {
+            LOG.error("snapshot: sanoid exited {} but reported failures: {}", r.exitCode(), failures);
+            return result(JobResult.Status.FAILED, summary, details);
+        }
         return result(warnings.isEmpty() ? JobResult.Status.OK : JobResult.Status.WARNING, summary, details);
+    }
+
+    /**
+     * What went wrong in a sanoid run whatever its exit code: each failure line it printed, and each
+     * snapshot it announced ({@code taking snapshot …}) that does not exist afterwards (a due
+     * snapshot that was not taken — e.g. the pool is out of space: sanoid 2.1 warns and exits 0).
+     *
+     * @param report what the run printed
+     * @param after  the snapshots listed after the run
+     * @return failure descriptions, empty when the run did what it announced
+     */
+    static List<String> failures(Sanoid.RunReport report, List<ZfsSnapshot> after) {
+        List<String> out = new ArrayList<>(report.errors());
+        java.util.Set<String> present = new java.util.HashSet<>();
+        for (ZfsSnapshot s : after) {
+            present.add(s.fullName());
+        }
+        for (String a : report.announced()) {
+            if (!present.contains(a)) {
+                out.add("snapshot " + a + " was due but does not exist after the run");
+            }
+        }
+        return out;
     }
 
     private static Map<String, SnapshotDiff.Change> changes(List<ZfsSnapshot> before, List<ZfsSnapshot> after) {

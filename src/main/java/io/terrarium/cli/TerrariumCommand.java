@@ -26,6 +26,7 @@ import picocli.CommandLine.Spec;
                 BackupCommand.class,
                 DaemonCommand.class,
                 ConsoleCommand.class,
+                CompletionCommand.class,
                 CommandLine.HelpCommand.class,
         },
         footerHeading = "%nExamples:%n",
@@ -71,7 +72,9 @@ public final class TerrariumCommand implements Runnable {
     public static CommandLine commandLine(App app) {
         CommandLine cl = new CommandLine(new TerrariumCommand(app));
         cl.setCaseInsensitiveEnumValuesAllowed(true);
+        PathHelpCommand.replaceBuiltIns(cl);
         standardHelpEverywhere(cl);
+        HelpSections.install(cl);
         // wide enough that no example in a footer is cut in the middle of an argument
         cl.setUsageHelpWidth(120);
         return ExitCodes.configure(cl);
@@ -83,7 +86,8 @@ public final class TerrariumCommand implements Runnable {
      */
     private static void standardHelpEverywhere(CommandLine cl) {
         for (CommandLine sub : cl.getSubcommands().values()) {
-            if (!sub.getCommandSpec().mixinStandardHelpOptions() && !(sub.getCommand() instanceof CommandLine.HelpCommand)) {
+            if (!sub.getCommandSpec().mixinStandardHelpOptions() && !(sub.getCommand() instanceof CommandLine.HelpCommand)
+                    && !(sub.getCommand() instanceof PathHelpCommand)) {
                 sub.getCommandSpec().mixinStandardHelpOptions(true);
                 sub.getCommandSpec().versionProvider(new VersionProvider());
             }

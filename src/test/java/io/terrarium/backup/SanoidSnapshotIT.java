@@ -137,4 +137,32 @@ class SanoidSnapshotIT {
             assertThat(r1.durationMs()).isGreaterThanOrEqualTo(4000);
         }
     }
+
+    /**
+     * A pool with no space left: sanoid 2.1 prints {@code CRITICAL ERROR: zfs snapshot … failed} and
+     * exits 0. The job must be FAILED and name the snapshot, never "OK, 0 taken" (issue 15).
+     */
+    @Test
+    void aFullPoolFailsTheJobAlthoughSanoidExitsZero() throws Exception {
+        String pool = "trm-it-full";
+        Path vdev = dir.resolve("full-pool.img");
+        DevHost.ok("zpool destroy " + pool + " 2>/dev/null; truncate -s 64M " + vdev
+                + " && zpool create -O mountpoint=" + dir.resolve("full-mnt") + " " + pool + " " + vdev
+                + " && zfs create " + pool + "/containers && zfs create " + pool + "/containers/web"
+                + " && (dd if=/dev/urandom of=" + dir.resolve("full-mnt/containers/web/fill") + " bs=1M 2>/dev/null || true)"
+                + " && test \"$(zfs get -H -o value available " + pool + "/containers/web)\" = 0");
+        try {
+            List<InstanceDataset> inst = List.of(new InstanceDataset("web", "Running", pool + "/containers/web", null));
+            TerrariumConfig c = config();
+            TerrariumConfig cfg = new TerrariumConfig(c.version(), null, null, null, null,
+                    new TerrariumConfig.Zfs(pool, pool + "/containers"), null, null, null, c.backups());
+            JobResult r = new SnapshotJob(cfg, RUNNER, ZFS, () -> inst, DevHost.wrapper(dir, "sanoid", 0), dir.resolve("state-full")).run();
+            assertThat(r.status()).as(r.summary()).isEqualTo(JobResult.Status.FAILED);
+            assertThat(ZFS.snapshots(pool + "/containers", true)).isEmpty();
+            assertThat(r.summary()).contains("CRITICAL ERROR: zfs snapshot " + pool + "/containers/web@autosnap_")
+                    .contains("was due but does not exist after the run");
+        } finally {
+            DevHost.ok("zpool destroy " + pool);
+        }
+    }
 }

@@ -52,4 +52,33 @@ class SnapshotJobTest {
         assertThat(io.terrarium.host.sanoid.Sanoid.listingProblem("invalid option 't'\nusage:")).contains("cannot prune");
         assertThat(io.terrarium.host.sanoid.Sanoid.listingProblem("")).isNull();
     }
+
+    @Test
+    void sanoidThatExitsZeroAfterACriticalErrorFailsTheJobNamingTheSnapshot() {
+        Path conf = dir.resolve("etc/sanoid/sanoid.conf");
+        TerrariumConfig cfg = TerrariumConfig.defaults().withBackups(new TerrariumConfig.Backups(conf.toString(), null, null));
+        var runner = new RecordingCommandRunner(c -> {
+            if (c.executable().equals("zfs")) {
+                return Reply.ok("terrarium/containers/web@old\tcreation\t100\n"); // nothing new after the run
+            }
+            return new Reply(0, "taking snapshot terrarium/containers/web@autosnap_2026-12-06_11:30:00_frequently\n",
+                    "cannot create snapshot 'terrarium/containers/web@autosnap_2026-12-06_11:30:00_frequently': out of space\n"
+                            + "CRITICAL ERROR: zfs snapshot terrarium/containers/web@autosnap_2026-12-06_11:30:00_frequently failed, 256 at /usr/sbin/sanoid line 627.\n");
+        });
+        var job = new SnapshotJob(cfg, runner, new ZfsAdapter(runner), () -> List.of(
+                new InstanceDataset("web", "Running", "terrarium/containers/web", null)), "sanoid", dir.resolve("state"));
+        JobResult r = job.run();
+        assertThat(r.status()).isEqualTo(JobResult.Status.FAILED);
+        assertThat(r.summary()).startsWith("0 snapshot(s) taken")
+                .contains("CRITICAL ERROR: zfs snapshot terrarium/containers/web@autosnap_2026-12-06_11:30:00_frequently failed, 256")
+                .contains("snapshot terrarium/containers/web@autosnap_2026-12-06_11:30:00_frequently was due but does not exist after the run");
+    }
+
+    @Test
+    void anAnnouncedSnapshotMissingAfterTheRunIsAFailureEvenWithoutAnErrorLine() {
+        var failures = SnapshotJob.failures(new io.terrarium.host.sanoid.Sanoid.RunReport(
+                        List.of("p/c/a@autosnap_x_hourly", "p/c/b@autosnap_x_hourly"), List.of()),
+                List.of(new io.terrarium.host.zfs.ZfsSnapshot("p/c/a", "autosnap_x_hourly", java.time.Instant.EPOCH, 0)));
+        assertThat(failures).containsExactly("snapshot p/c/b@autosnap_x_hourly was due but does not exist after the run");
+    }
 }

@@ -197,4 +197,30 @@ class CliTest {
         assertThat(r.exit()).isZero();
         assertThat(r.err()).contains("no proxy sync has run yet: terrariumctl proxy sync");
     }
+
+    @Test
+    void helpWalksTheWholeCommandPath() {
+        Run r = run("help", "backup", "restore");
+        assertThat(r.exit()).isZero();
+        assertThat(r.out()).startsWith("Usage: terrariumctl backup restore ");
+        Run nested = run("backup", "help", "restore");
+        assertThat(nested.out()).startsWith("Usage: terrariumctl backup restore ");
+    }
+
+    @Test
+    void helpOfAnUnknownCommandIsAUsageErrorListingTheCommandsAtThatLevel() {
+        Run r = run("help", "backup", "nosuch");
+        assertThat(r.exit()).isEqualTo(2);
+        assertThat(r.err()).contains("unknown command 'nosuch' under 'terrariumctl backup'")
+                .contains("list, snapshot, replicate, export, verify, restore");
+    }
+
+    @Test
+    void commandListsShowWholeFirstSentencesNeverACutLine() {
+        Run r = run("backup", "--help");
+        // the description line of restore used to end at "(--source s3)," in the list
+        assertThat(r.out().replaceAll("\\s+", " "))
+                .contains("restore Restore an instance from a local snapshot (--source local, the default) or from S3"
+                        + " (--source s3), in place or as a new instance. ");
+    }
 }

@@ -158,7 +158,19 @@ class InstallShIT {
         assertThat(Files.readSymbolicLink(prefix().resolve("current"))).isEqualTo(Path.of("releases/" + version));
         assertThat(prefix().resolve("releases/" + version + "/lib/terrarium.jar")).isRegularFile();
         assertThat(prefix().resolve("releases/" + version + "/ansible")).isDirectory();
-        assertThat(Files.readSymbolicLink(bin().resolve("trm"))).isEqualTo(prefix().resolve("current/bin/trm"));
+        // trm is a second name for the one launcher, not a copy (issue 15: the copy had drifted)
+        assertThat(Files.readSymbolicLink(bin().resolve("trm"))).isEqualTo(prefix().resolve("current/bin/terrariumctl"));
+        Path share = bin().getParent().resolve("share");
+        for (String name : List.of("terrariumctl", "trm")) {
+            Path c = share.resolve("bash-completion/completions/" + name);
+            assertThat(Files.readSymbolicLink(c)).isEqualTo(prefix().resolve("current/share/bash-completion/completions/terrariumctl"));
+            assertThat(Files.readString(c)).contains("complete -F _complete_terrariumctl -o default " + name);
+        }
+        Path page = share.resolve("man/man1/terrariumctl-backup-restore.1");
+        assertThat(Files.readSymbolicLink(page)).isEqualTo(prefix().resolve("current/share/man/man1/terrariumctl-backup-restore.1"));
+        assertThat(Files.readString(page)).startsWith("'\\\" t").contains(".TH \"TERRARIUMCTL\\-BACKUP\\-RESTORE\"");
+        Run t = run(List.of(bin().resolve("trm").toString(), "--version"), Map.of(), null);
+        assertThat(t.out()).startsWith("terrariumctl " + version);
         Run v = run(List.of(bin().resolve("terrariumctl").toString(), "--version"), Map.of(), null);
         assertThat(v.out()).startsWith("terrariumctl " + version);
         assertThat(Files.readAllLines(record()))
