@@ -90,8 +90,9 @@ public final class HawtioConsole implements AutoCloseable {
         Path webapp = work.resolve("hawtio");
         try {
             unzip(hawtioWar, webapp, "");
-            unzip(monacoJar, webapp.resolve("monaco"), monacoPrefix(monacoJar));
-            int patched = pointMonacoAtLocalCopy(webapp.resolve("static/js"), CONTEXT_PATH + "/monaco/vs");
+            // under static/: Hawtio answers every other unknown path with its index.html (client-side routes)
+            unzip(monacoJar, webapp.resolve("static/monaco"), monacoPrefix(monacoJar));
+            int patched = pointMonacoAtLocalCopy(webapp.resolve("static/js"), CONTEXT_PATH + "/static/monaco/vs");
             if (patched == 0) {
                 throw new IOException("Hawtio's Monaco loader (" + MONACO_CDN + ") not found in " + hawtioWar
                         + ": this Hawtio version is not the one terrarium was built with");

@@ -185,7 +185,7 @@ class ConsoleBrowserIT {
         @SuppressWarnings("unchecked")
         List<String> resources = (List<String>) browser.executeScript(
                 "return performance.getEntriesByType('resource').map(e => e.name)");
-        assertThat(resources).anyMatch(r -> r.contains("/hawtio/monaco/vs/"));
+        assertThat(resources).anyMatch(r -> r.contains("/hawtio/static/monaco/vs/editor/editor.main.js"));
         assertThat(resources).allMatch(r -> r.startsWith("http://127.0.0.1:"), "every resource from the console");
         shot("host-facts-source");
         System.out.printf("ConsoleBrowserIT %s: %.1f s in the browser%n", name, (System.nanoTime() - t0) / 1e9);
