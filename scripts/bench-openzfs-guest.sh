@@ -27,7 +27,16 @@ main() {
     local t
     t=$(date +%s.%N)
     bash "$GUEST" up 2>/dev/null
-    echo "warm boot to working pools (up): $(seconds "$t") s"
+    echo "warm boot to working pools and LXD (up): $(seconds "$t") s"
+    # shellcheck disable=SC1091
+    echo "  of which LXD init (zfs storage pool, bridge, busybox image): $(. /var/lib/terrarium-dev/openzfs.env && echo "$TERRARIUM_OZ_LXD_INIT_SECONDS") s"
+    t=$(date +%s.%N)
+    "$BIN/lxc" launch -q terrarium-busybox bench-launch
+    echo "lxc launch of the busybox image on the zfs driver to RUNNING: $(seconds "$t") s"
+    t=$(date +%s.%N)
+    until "$BIN/lxc" list bench-launch -c 4 --format csv | grep -q '[0-9]'; do sleep 1; done
+    echo "  then until it has an IPv4 address (DHCP): $(seconds "$t") s more"
+    "$BIN/lxc" delete -q --force bench-launch
 
     t=$(date +%s.%N)
     for ((i = 0; i < N; i++)); do "$BIN/zfs" list -H -o name terrarium >/dev/null; done

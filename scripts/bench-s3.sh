@@ -6,6 +6,9 @@
 # incremental export of a 1 MiB change on a 1 GiB dataset vs its full export.
 #
 # Usage: scripts/bench-s3.sh [GiB of dataset data, default 2]
+#        BENCH_S3_ROUTE_AB=N scripts/bench-s3.sh [GiB]   only the export with manifest, N times
+#          alternating the direct S3Exporter call and the route's terrarium-s3-export: producer
+#          (one A/B in one run: this machine's load drifts too much for two separate runs)
 # Needs: scripts/devhost.sh up (zfs-fuse pool, s3proxy), rclone, zstd, GNU time. Cleans up after itself.
 set -euo pipefail
 
@@ -89,6 +92,21 @@ main() {
   local zbytes; zbytes=$(stat -c %s "$SPOOL.zst")
   log "send stream $bytes bytes, zstd -3 $zbytes bytes"
 
+  if [ -n "${BENCH_S3_ROUTE_AB:-}" ]; then
+    local i
+    for i in $(seq 1 "$BENCH_S3_ROUTE_AB"); do
+      bench_main export "$DS" b1 - "${PREFIX}ab-direct-$i/"
+      row "run $i: export with manifest, S3Exporter called directly" "$T" "$(mibs "$bytes" "$T")" "JVM RSS $RSS MiB; $RBYTES bytes stored"
+      bench_main export-route "$DS" b1 - "${PREFIX}ab-route-$i/"
+      row "run $i: export with manifest through route → terrarium-s3-export: producer" "$T" "$(mibs "$bytes" "$T")" "JVM RSS $RSS MiB; $RBYTES bytes stored"
+    done
+    echo
+    echo "| run | seconds | MiB/s (of the send stream) | notes |"
+    echo "| --- | --- | --- | --- |"
+    printf '%s\n' "${RESULTS[@]}"
+    return
+  fi
+
   time_rss sh -c "zfs send $DS@b1 > /dev/null"
   row "zfs send alone (→ /dev/null)" "$T" "$(mibs "$bytes" "$T")" "-"
   time_rss sh -c "zstd -q -T0 -3 -c < $SPOOL > /dev/null"
@@ -109,7 +127,11 @@ main() {
   log "restore: the same send stream from s3proxy into zfs receive"
   bench_main export "$DS" b1 - "${PREFIX}tr/"
   local m1=$RMANIFEST sbytes=$RBYTES
-  row "Terrarium export with manifest (S3Exporter as s3-export runs it)" "$T" "$(mibs "$bytes" "$T")" "JVM RSS $RSS MiB; $sbytes bytes stored"
+  row "Terrarium export with manifest (S3Exporter called directly)" "$T" "$(mibs "$bytes" "$T")" "JVM RSS $RSS MiB; $sbytes bytes stored"
+  if grep -q export-route src/test/java/io/terrarium/s3/BenchS3Main.java; then
+    bench_main export-route "$DS" b1 - "${PREFIX}tr-route/"
+    row "Terrarium export with manifest through the route's terrarium-s3-export: producer (as s3-export runs it)" "$T" "$(mibs "$bytes" "$T")" "JVM RSS $RSS MiB; $RBYTES bytes stored"
+  fi
   time_rss sh -c "rclone cat :s3:$TERRARIUM_DEV_S3_BUCKET/${PREFIX}rclone.zst | zstd -q -d -c | zfs receive -F $DS-rc"
   local trr=$T
   row "baseline: rclone cat \| zstd -d \| zfs receive" "$T" "$(mibs "$bytes" "$T")" "pipeline max RSS $RSS MiB; guid $( [ "$(guid "$DS-rc@b1")" = "$(guid "$DS@b1")" ] && echo matches || echo DIFFERS)"

@@ -24,6 +24,12 @@ BOOT_TIMEOUT=${TERRARIUM_OZ_BOOT_TIMEOUT:-600}
 POOL_DISK_SIZE=${TERRARIUM_OZ_POOL_SIZE:-2G}
 POOL=terrarium
 POOL2=terrarium-replica
+LXD_STORAGE_POOL=default
+LXD_NETWORK=terrarium-ovn
+LXD_NETWORK_ADDRESS=10.213.7.1/24
+LXD_IMAGE=terrarium-busybox
+LXD_INIT_SECONDS=
+DEVHOST_CACHE=${TERRARIUM_DEV_CACHE:-/var/lib/terrarium-dev/cache}
 
 main() {
     local cmd=${1:-}
@@ -57,8 +63,9 @@ ensure_host_tools() {
     command -v python3 >/dev/null 2>&1 || missing+=(python3-minimal)
     if ((${#missing[@]})); then
         step "installing ${missing[*]}"
-        apt-get update -qq
-        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}"
+        # waits for another apt run (e.g. devhost.sh's) instead of failing on the dpkg lock
+        apt-get -o DPkg::Lock::Timeout=600 update -qq
+        DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 install -y -qq --no-install-recommends "${missing[@]}"
     fi
 }
 
@@ -157,9 +164,70 @@ cmd_up() {
         zpool create -f -o ashift=12 -O mountpoint=/$POOL2 $POOL2 /dev/disk/by-id/virtio-trm-pool2
         zfs create $POOL/containers
         zfs version" || fail_boot "cannot create the pools in the guest"
+    local lxd_start=$SECONDS
+    init_lxd "${opts[@]}" || fail_boot "cannot initialise LXD (zfs storage pool $LXD_STORAGE_POOL on $POOL/lxd) in the guest"
+    LXD_INIT_SECONDS=$((SECONDS - lxd_start))
+    step "LXD ready in $LXD_INIT_SECONDS s (storage pool $LXD_STORAGE_POOL: zfs on $POOL/lxd, network $LXD_NETWORK, image $LXD_IMAGE)"
     write_env "$port" "$key" "$ctl"
     trap - ERR
     step "guest up in $((SECONDS - start)) s; env: $ENV_FILE"
+}
+
+# The newest busybox image tarball scripts/devhost.sh built (its image cache); the guest's LXD gets
+# the same test image as the development host.
+busybox_tarball() {
+    local t='' f
+    for f in "$DEVHOST_CACHE"/terrarium-busybox-*.tar.xz; do
+        [[ -f $f ]] || continue
+        if [[ -z $t || $f -nt $t ]]; then
+            t=$f
+        fi
+    done
+    [[ -n $t ]] || die "no busybox image in $DEVHOST_CACHE: run scripts/devhost.sh up first (it builds it)"
+    printf '%s\n' "$t"
+}
+
+# LXD on its zfs storage driver, as on a production host: storage pool $LXD_STORAGE_POOL (driver
+# zfs, source $POOL/lxd — LXD creates that dataset), a bridge named as the production OVN network,
+# the default profile's root disk and nic, the busybox test image, and the project that holds
+# Terrarium's stored configuration. $@: ssh options.
+init_lxd() {
+    local tarball
+    tarball=$(busybox_tarball)
+    ssh "$@" root@127.0.0.1 'cat > /root/terrarium-busybox.tar.xz' <"$tarball" || return 1
+    ssh "$@" -n root@127.0.0.1 "set -e
+        systemctl start lxd.socket lxd.service
+        lxd waitready --timeout=300
+        lxd init --preseed <<'PRESEED'
+config: {}
+networks:
+- name: $LXD_NETWORK
+  type: bridge
+  config:
+    ipv4.address: $LXD_NETWORK_ADDRESS
+    ipv4.nat: \"true\"
+    ipv6.address: none
+storage_pools:
+- name: $LXD_STORAGE_POOL
+  driver: zfs
+  config:
+    source: $POOL/lxd
+profiles:
+- name: default
+  devices:
+    eth0:
+      name: eth0
+      network: $LXD_NETWORK
+      type: nic
+    root:
+      path: /
+      pool: $LXD_STORAGE_POOL
+      type: disk
+PRESEED
+        lxc -q image import /root/terrarium-busybox.tar.xz --alias $LXD_IMAGE
+        rm -f /root/terrarium-busybox.tar.xz
+        lxc -q project create terrarium-system
+        lxc -q storage show $LXD_STORAGE_POOL | grep -qx 'driver: zfs'"
 }
 
 write_env() {
@@ -176,6 +244,12 @@ TERRARIUM_OZ_POOL2=$POOL2
 TERRARIUM_OZ_CONTAINERS_DATASET=$POOL/containers
 TERRARIUM_OZ_SERIAL_LOG=$RUN_DIR/serial.log
 TERRARIUM_OZ_ZFS_VERSION=$(cat "$(image_dir)/zfs-version.txt")
+TERRARIUM_OZ_LXD_VERSION=$(cat "$(image_dir)/lxd-version.txt")
+TERRARIUM_OZ_LXD_STORAGE_POOL=$LXD_STORAGE_POOL
+TERRARIUM_OZ_LXD_DATASET=$POOL/lxd
+TERRARIUM_OZ_LXD_NETWORK=$LXD_NETWORK
+TERRARIUM_OZ_LXD_IMAGE=$LXD_IMAGE
+TERRARIUM_OZ_LXD_INIT_SECONDS=$LXD_INIT_SECONDS
 ENV
     mv "$tmp" "$ENV_FILE"
 }

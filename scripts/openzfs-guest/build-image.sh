@@ -9,6 +9,8 @@
 # Guest: Debian 12 minbase + systemd + openssh-server, linux-image-amd64 + headers, then
 # zfs-dkms/zfsutils-linux/sanoid from bookworm-backports (OpenZFS 2.3.x); the DKMS postinst
 # builds the module for the guest kernel inside the chroot (natively, not under emulation).
+# Then Debian's LXD 5.0 (lxd, lxd-client, dnsmasq-base for its bridge, nftables for its firewall):
+# `openzfs-guest.sh up` initialises it with a zfs storage pool on the guest's pool.
 set -euo pipefail
 
 MIRROR=${TERRARIUM_OZ_MIRROR:-http://deb.debian.org/debian}
@@ -34,6 +36,10 @@ main() {
         zfs-dkms zfsutils-linux sanoid
     in_chroot "$ROOTFS" bash -c 'ls /lib/modules/*/updates/dkms/zfs.ko*' \
         || die "the zfs module was not built for the guest kernel (DKMS)"
+    step "LXD (zfs storage driver in the guest)"
+    in_chroot "$ROOTFS" apt-get install -y --no-install-recommends lxd lxd-client dnsmasq-base nftables
+    # shellcheck disable=SC2016 # dpkg-query's own format, not a shell expansion
+    in_chroot "$ROOTFS" dpkg-query -W -f '${Version}\n' lxd >"$out/lxd-version.txt"
     configure_services "$ROOTFS"
     ssh-keygen -q -t ed25519 -N '' -C terrarium-openzfs-guest -f "$out/id_ed25519"
     install -d -m 0700 "$ROOTFS/root/.ssh"

@@ -111,6 +111,11 @@ public final class App {
         return lxd;
     }
 
+    /** LXD's instance backup import (zfs storage driver restores), on this app's command runner and LXD client. */
+    public io.terrarium.host.lxd.LxdBackupImport lxdImport() {
+        return new io.terrarium.host.lxd.LxdBackupImport(runner(), lxd());
+    }
+
     /** The zfs adapter (capabilities probed once per process). */
     public synchronized ZfsAdapter zfs() {
         if (zfs == null) {

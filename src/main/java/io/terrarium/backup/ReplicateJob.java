@@ -6,13 +6,12 @@ import io.terrarium.host.exec.CommandFailedException;
 import io.terrarium.host.exec.CommandResult;
 import io.terrarium.host.exec.CommandRunner;
 import io.terrarium.host.sanoid.Syncoid;
-import io.terrarium.jobs.Job;
+import io.terrarium.jobs.StagedJob;
 import io.terrarium.jobs.JobResult;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Supplier;
@@ -23,7 +22,7 @@ import java.util.function.Supplier;
  * (argv in {@link Syncoid}). Datasets run one after the other; each outcome is classified and the
  * run aggregated by {@link ReplicationReport} (case C09).
  */
-public final class ReplicateJob implements Job {
+public final class ReplicateJob implements StagedJob<ReplicateJob.Run> {
     /** Job and route id. */
     public static final String ID = "replicate";
     private static final Logger LOG = LoggerFactory.getLogger(ReplicateJob.class);
@@ -74,15 +73,48 @@ public final class ReplicateJob implements Job {
 
     @Override
     public JobResult run() {
-        if (!settings.enabled()) {
-            return new JobResult(ID, JobResult.Status.OK, "replication is disabled (terrariumctl set syncoid --enable …)",
-                    null, null, 0, null, Map.of("enabled", false));
+        Run r = newRun();
+        r.readDatasets();
+        r.datasets().forEach(r::replicate);
+        return r.result();
+    }
+
+    @Override
+    public Run newRun() {
+        return new Run();
+    }
+
+    /**
+     * One replication run (the steps of route {@code replicate}): {@link #readDatasets}, then per
+     * dataset ({@link #datasets()}, split) {@link #replicate}, then {@link #result}.
+     */
+    public final class Run implements StagedJob.Run {
+        private final List<ReplicationReport.Row> rows = new java.util.concurrent.CopyOnWriteArrayList<>();
+        private List<InstanceDataset> datasets = List.of();
+        private boolean disabled;
+
+        private Run() {
         }
-        List<ReplicationReport.Row> rows = new ArrayList<>();
-        for (InstanceDataset i : instances.get()) {
+
+        /** Step {@code read-replica-datasets}: the container datasets (nothing when replication is disabled). */
+        public void readDatasets() {
+            if (!settings.enabled()) {
+                disabled = true;
+                return;
+            }
+            datasets = List.copyOf(instances.get());
+        }
+
+        /** The datasets of this run, in order; the route splits on them. */
+        public List<InstanceDataset> datasets() {
+            return datasets;
+        }
+
+        /** Step {@code syncoid}: one dataset to its target; the outcome is classified, never thrown. */
+        public void replicate(InstanceDataset i) {
             if (!i.resolved()) {
                 rows.add(new ReplicationReport.Row(i.instance(), null, null, null, i.problem(), null, 0));
-                continue;
+                return;
             }
             Command c = command(i);
             long t0 = System.nanoTime();
@@ -100,6 +132,14 @@ public final class ReplicateJob implements Job {
                     res.outcome(), ms, res.reason() == null ? "" : ": " + res.reason());
             rows.add(new ReplicationReport.Row(i.instance(), i.dataset(), target(i), res.outcome(), res.reason(), res.hint(), ms));
         }
-        return ReplicationReport.aggregate(ID, rows);
+
+        @Override
+        public JobResult result() {
+            if (disabled) {
+                return new JobResult(ID, JobResult.Status.OK, "replication is disabled (terrariumctl set syncoid --enable …)",
+                        null, null, 0, null, Map.of("enabled", false));
+            }
+            return ReplicationReport.aggregate(ID, List.copyOf(rows));
+        }
     }
 }

@@ -36,7 +36,10 @@ public record RestorePlan(String instance, String dataset, ZfsSnapshot snapshot,
                 newer.forEach(s -> l.add("    " + s.name() + " (created " + s.created() + ")"));
             }
             l.add(running ? "  1. stop " + instance + " gracefully (LXD API)" : "  1. " + instance + " is stopped; it stays stopped");
-            l.add("  2. zfs rollback -r " + snapshot.fullName());
+            l.add(snapshot.name().startsWith(LxdSnapshotRestore.LXD_PREFIX)
+                    ? "  2. LXD's own snapshot: destroy the newer snapshots LXD did not make, then LXD restores "
+                    + snapshot.name().substring(LxdSnapshotRestore.LXD_PREFIX.length()) + " (on LXD's zfs driver; elsewhere zfs rollback -r)"
+                    : "  2. zfs rollback -r " + snapshot.fullName());
             if (running) {
                 l.add("  3. start " + instance + " again");
             }

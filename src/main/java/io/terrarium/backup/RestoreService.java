@@ -2,6 +2,7 @@ package io.terrarium.backup;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.terrarium.host.exec.CommandFailedException;
+import io.terrarium.host.lxd.LxdBackupImport;
 import io.terrarium.host.lxd.LxdClient;
 import io.terrarium.host.lxd.LxdException;
 import io.terrarium.host.zfs.ZfsAdapter;
@@ -31,7 +32,8 @@ import java.util.regex.Pattern;
  * {@link #execute}. In place: graceful stop through the LXD API, {@code zfs rollback -r}, start again
  * if it ran. As new: {@code zfs send | zfs receive} into a new dataset (no clone, so the source
  * snapshot stays prunable), an LXD instance created around it without {@code user.proxy} and
- * without {@code terrarium-proxy-*} devices, left stopped. One restore per instance at a time
+ * without {@code terrarium-proxy-*} devices, left stopped; on LXD's zfs storage driver LXD imports a
+ * plain full stream of the snapshot itself ({@link LxdBackupImport}). One restore per instance at a time
  * (a lock file under the run directory).
  */
 public final class RestoreService {
@@ -47,8 +49,11 @@ public final class RestoreService {
     private final DatasetResolver resolver;
     private final String project;
     private final Path lockDir;
+    private final LxdBackupImport importer;
 
     /**
+     * Without an LXD importer: {@code --as-new} on LXD's zfs storage driver then fails with a clear error.
+     *
      * @param lxd      LXD client
      * @param zfs      zfs adapter
      * @param resolver dataset resolution
@@ -56,11 +61,25 @@ public final class RestoreService {
      * @param lockDir  directory for per-instance restore locks (e.g. /run/terrarium)
      */
     public RestoreService(LxdClient lxd, ZfsAdapter zfs, DatasetResolver resolver, String project, Path lockDir) {
+        this(lxd, zfs, resolver, project, lockDir, null);
+    }
+
+    /**
+     * @param lxd      LXD client
+     * @param zfs      zfs adapter
+     * @param resolver dataset resolution
+     * @param project  LXD project
+     * @param lockDir  directory for per-instance restore locks (e.g. /run/terrarium)
+     * @param importer LXD's backup import, for {@code --as-new} on LXD's zfs storage driver
+     */
+    public RestoreService(LxdClient lxd, ZfsAdapter zfs, DatasetResolver resolver, String project, Path lockDir,
+                          LxdBackupImport importer) {
         this.lxd = lxd;
         this.zfs = zfs;
         this.resolver = resolver;
         this.project = project;
         this.lockDir = lockDir;
+        this.importer = importer;
     }
 
     /**
@@ -118,7 +137,12 @@ public final class RestoreService {
                 throw new RestoreException("instance " + plan.instance() + " is busy: another restore of it is running");
             }
             try {
-                if (plan.inPlace()) {
+                String lxdZfsPool = LxdSnapshotRestore.applies(plan)
+                        ? new LxdSnapshotRestore(lxd, zfs, project).zfsPoolOf(plan.instance()) : null;
+                if (lxdZfsPool != null) {
+                    // one of LXD's own snapshots on its zfs driver: LXD restores it (issue 11, LxdSnapshotRestore)
+                    new LxdSnapshotRestore(lxd, zfs, project).execute(plan, lxdZfsPool, progress);
+                } else if (plan.inPlace()) {
                     inPlace(plan, progress);
                 } else {
                     asNew(plan, progress);
@@ -173,9 +197,8 @@ public final class RestoreService {
         JsonNode poolInfo = lxd.get("/1.0/storage-pools/" + enc(pool));
         String driver = poolInfo.path("driver").asText();
         if ("zfs".equals(driver)) {
-            throw new RestoreException("--as-new on LXD's zfs storage driver is not implemented yet (verified only on pools whose"
-                    + " instance directories are datasets); restore in place, or receive the snapshot with `zfs send "
-                    + plan.snapshot().fullName() + " | zfs receive …` and import it by hand");
+            asNewOnZfsDriver(plan, pool, progress);
+            return;
         }
         String dir = poolInfo.path("config").path("source").asText() + "/containers/"
                 + ("default".equals(project) ? plan.asNew() : project + "_" + plan.asNew());
@@ -199,6 +222,29 @@ public final class RestoreService {
             cleanup(plan, dir, received);
             throw new RestoreException("restore as " + plan.asNew() + " failed: " + e.getMessage()
                     + "; the partial instance and dataset were removed, " + plan.instance() + " is untouched", e);
+        }
+    }
+
+    /**
+     * LXD's zfs storage driver: LXD itself receives a plain full stream of the snapshot through its
+     * backup import ({@link LxdBackupImport}) and owns the new instance's dataset; the copy keeps the
+     * source's config without {@code user.proxy}, proxy devices and identity keys, stopped.
+     */
+    private void asNewOnZfsDriver(RestorePlan plan, String pool, Consumer<String> progress) {
+        if (importer == null) {
+            throw new RestoreException("--as-new on LXD's zfs storage driver needs LXD's backup import, which this command was"
+                    + " built without");
+        }
+        List<String> flags = zfs.capabilities().compressedSend() ? List.of("-L", "-c") : List.of();
+        try {
+            LxdBackupImport.Result r = importer.importSnapshot(plan.snapshot().fullName(), plan.asNew(), pool, project, flags,
+                    true, progress);
+            progress.accept("imported " + r.streamBytes() + " bytes in " + r.importMillis() + " ms");
+            lxd.patch(instancePath(plan.asNew()) + q(), Map.of("description",
+                    "restored from " + plan.instance() + "@" + plan.snapshot().name()));
+        } catch (LxdException | CommandFailedException e) {
+            throw new RestoreException("restore as " + plan.asNew() + " failed: " + e.getMessage() + "; "
+                    + plan.instance() + " is untouched", e);
         }
     }
 

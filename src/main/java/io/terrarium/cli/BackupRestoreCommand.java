@@ -100,7 +100,7 @@ public final class BackupRestoreCommand implements Callable<Integer> {
         PrintWriter err = spec.commandLine().getErr();
         TerrariumConfig config = app.configStore().load().config();
         RestoreService service = new RestoreService(app.lxd(), app.zfs(), app.datasets(config), config.lxd().project(),
-                app.paths().runDir());
+                app.paths().runDir(), app.lxdImport());
         RestorePlan plan;
         try {
             plan = service.plan(instance, which == null ? null : which.at, which == null ? null : which.snapshot, asNew);

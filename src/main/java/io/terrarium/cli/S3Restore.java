@@ -46,7 +46,8 @@ final class S3Restore {
         try (S3Client s3 = S3ClientFactory.create(settings, 4)) {
             S3RestoreService service = new S3RestoreService(app.lxd(), app.zfs(), app.datasets(config), config.lxd().project(),
                     app.paths().runDir(), new S3Catalog(s3, settings.bucket(), settings.prefix()), new S3Restorer(s3, settings.bucket()),
-                    config.installationId(), "s3://" + settings.bucket() + "/" + settings.prefix(), Clock.systemUTC());
+                    config.installationId(), "s3://" + settings.bucket() + "/" + settings.prefix(), Clock.systemUTC(),
+                    app.lxdImport());
             S3RestoreService.Plan plan;
             try {
                 plan = service.plan(cmd.instance, cmd.which == null ? null : cmd.which.at, cmd.asNew, cmd.installation, cmd.parentDataset);

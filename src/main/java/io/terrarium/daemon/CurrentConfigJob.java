@@ -74,6 +74,12 @@ public final class CurrentConfigJob implements Job {
         return atStart.interval();
     }
 
+    /** The job built from the configuration the daemon started with (its type shapes the route). */
+    @Override
+    public Job shape() {
+        return atStart;
+    }
+
     /** The configuration a run would use now (the stored one, or the last good one). */
     TerrariumConfig current() {
         try {
@@ -92,10 +98,16 @@ public final class CurrentConfigJob implements Job {
 
     @Override
     public JobResult run() {
+        return forRun().run();
+    }
+
+    /** The job with this id built from the configuration stored now (or the last good one). */
+    @Override
+    public Job forRun() {
         TerrariumConfig c = current();
         for (Job j : jobsFor.apply(c)) {
             if (j.id().equals(id())) {
-                return j.run();
+                return j;
             }
         }
         throw new IllegalStateException("job " + id() + " is not defined for the current configuration");

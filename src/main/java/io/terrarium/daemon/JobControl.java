@@ -28,8 +28,6 @@ public final class JobControl implements JobControlMBean {
     public static final String OBJECT_NAME = "io.terrarium:type=jobs";
     /** Answer of {@link #result} while the run is going. */
     public static final String PENDING = "PENDING";
-    /** Exchange property in which the job routes keep the result JSON (also on a failed exchange). */
-    static final String RESULT_PROPERTY = "terrariumResultJson";
     private static final Duration KEEP = Duration.ofHours(1);
     private static final Pattern TRIGGER = Pattern.compile("[A-Za-z0-9_.:-]{1,64}");
 
@@ -85,16 +83,8 @@ public final class JobControl implements JobControlMBean {
         }
         runs.remove(runId);
         Exchange e = r.exchange().join();
-        // a FAILED run is a failed exchange whose result JSON is kept in a property; otherwise it is the body
-        String json = e.getProperty(RESULT_PROPERTY, String.class);
-        if (json == null) {
-            json = e.getMessage().getBody(String.class);
-        }
-        if (json == null) {
-            throw new IllegalStateException("run " + runId + " of " + r.job() + " ended without a result"
-                    + (e.getException() != null ? ": " + e.getException().getMessage() : ""));
-        }
-        return json;
+        // a FAILED run is a failed exchange; the result JSON is kept on it either way
+        return io.terrarium.routes.JobRuns.resultJson(e);
     }
 
     @Override

@@ -2,9 +2,11 @@ package io.terrarium.daemon;
 
 import io.terrarium.App;
 import io.terrarium.config.TerrariumConfig;
+import io.terrarium.host.exec.CamelExecCommandRunner;
 import io.terrarium.jobs.Job;
 import io.terrarium.jobs.JobResult;
 import io.terrarium.routes.JobRoutes;
+import io.terrarium.routes.JobRuns;
 import org.apache.camel.CamelContext;
 import org.apache.camel.ProducerTemplate;
 import org.apache.camel.impl.DefaultCamelContext;
@@ -117,8 +119,19 @@ public final class JobTrigger {
             ctx.addRoutes(routes.errorPolicy());
             ctx.addRoutes(routes);
             ctx.start();
-            ProducerTemplate t = ctx.createProducerTemplate();
-            return t.requestBody("direct:" + jobId, "cli-in-process", String.class);
+            CamelExecCommandRunner exec = app.runner() instanceof CamelExecCommandRunner r ? r : null;
+            if (exec != null) {
+                exec.bind(ctx); // the run's commands are exchanges on this context's exec: endpoints
+            }
+            try {
+                ProducerTemplate t = ctx.createProducerTemplate();
+                // a FAILED run is a failed exchange: its result is on the exchange, not a thrown exception
+                return JobRuns.resultJson(t.send("direct:" + jobId, e -> e.getMessage().setBody("cli-in-process")));
+            } finally {
+                if (exec != null) {
+                    exec.unbind(ctx);
+                }
+            }
         }
     }
 }

@@ -3,6 +3,7 @@ package io.terrarium.daemon;
 import io.terrarium.App;
 import io.terrarium.Version;
 import io.terrarium.config.TerrariumConfig;
+import io.terrarium.host.exec.CamelExecCommandRunner;
 import io.terrarium.routes.JobRoutes;
 import org.apache.camel.main.BaseMainSupport;
 import org.apache.camel.main.Main;
@@ -57,6 +58,11 @@ public final class TerrariumDaemon {
         p.put("camel.main.routesCollectorEnabled", "false");
         p.put("camel.main.routesReloadEnabled", "false");
         p.put("camel.main.useBreadcrumb", "false");
+        // what Hawtio's Trace tab and a failed run's log need: the path an exchange took, a standby
+        // backlog tracer (switched on from JMX), and per-endpoint statistics for the exec: endpoints
+        p.put("camel.main.messageHistory", "true");
+        p.put("camel.trace.standby", "true");
+        p.put("camel.main.endpointRuntimeStatisticsEnabled", "true");
         p.put("camel.management.enabled", "true");
         p.put("camel.management.host", config.daemon().managementHost());
         p.put("camel.management.port", String.valueOf(port));
@@ -96,6 +102,14 @@ public final class TerrariumDaemon {
         java.util.List<String> jobIds = app.jobs(config).stream().map(io.terrarium.jobs.Job::id).toList();
         main.addMainListener(new MainListenerSupport() {
             @Override
+            public void afterConfigure(BaseMainSupport m) {
+                // every lxc/zfs/sanoid/syncoid/ufw call becomes an exchange on this context's exec: endpoints
+                if (app.runner() instanceof CamelExecCommandRunner r) {
+                    r.bind(m.getCamelContext());
+                }
+            }
+
+            @Override
             public void afterStart(BaseMainSupport m) {
                 try {
                     // least privilege on Jolokia before the CLI can find the daemon; without the gate the daemon stops
@@ -132,6 +146,13 @@ public final class TerrariumDaemon {
                     LOG.debug("cannot remove runtime file: {}", e.getMessage());
                 }
                 LOG.info("terrarium daemon stopping (graceful, up to {} s for running jobs)", SHUTDOWN_TIMEOUT_SECONDS);
+            }
+
+            @Override
+            public void afterStop(BaseMainSupport m) {
+                if (app.runner() instanceof CamelExecCommandRunner r) {
+                    r.unbind(m.getCamelContext());
+                }
             }
         });
         main.run();

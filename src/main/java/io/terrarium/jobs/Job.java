@@ -27,4 +27,21 @@ public interface Job {
      * thrown; an unexpected exception is turned into a FAILED result by the route's error policy.
      */
     JobResult run();
+
+    /**
+     * The job object one run uses: itself, or (the daemon's {@code CurrentConfigJob}) the job built
+     * from the configuration stored now. Called once per run by the route's {@code load-config} step.
+     */
+    default Job forRun() {
+        return this;
+    }
+
+    /**
+     * The job object whose type decides the shape of the job's route (which named steps it has):
+     * itself, or for a wrapper such as the daemon's {@code CurrentConfigJob} the job it wraps. Every
+     * {@link #forRun()} result has the same type.
+     */
+    default Job shape() {
+        return this;
+    }
 }

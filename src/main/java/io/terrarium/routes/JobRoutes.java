@@ -1,55 +1,42 @@
 package io.terrarium.routes;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.terrarium.backup.ReplicateJob;
+import io.terrarium.backup.SnapshotJob;
+import io.terrarium.host.facts.HostFactsJob;
 import io.terrarium.jobs.Job;
-import io.terrarium.jobs.JobResult;
 import io.terrarium.jobs.JobResultStore;
+import io.terrarium.proxy.sync.ProxySyncJob;
+import io.terrarium.s3.S3ExportJob;
+import io.terrarium.s3.S3JanitorJob;
+import io.terrarium.s3.S3VerifyJob;
 import org.apache.camel.Exchange;
 import org.apache.camel.builder.RouteBuilder;
 import org.apache.camel.builder.RouteConfigurationBuilder;
-import org.apache.camel.processor.ThrottlerRejectedExecutionException;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * The job pattern every host helper follows (DESIGN.md §1, docs/architecture.md):
+ * All job routes of one CamelContext (docs/architecture.md, "Job routes"): one RouteBuilder per
+ * job ({@link ProxySyncRoute}, {@link S3ExportRoute}, {@link SnapshotRoute}, {@link ReplicateRoute},
+ * {@link HostFactsRoute}, {@link S3JanitorRoute}, {@link S3VerifyRoute}; {@link JobRouteBuilder.Whole}
+ * for any other job), each with its scheduler route when {@code scheduled}, plus the CLI's
+ * {@code job-submit}/{@code job-result} routes. Add {@link #errorPolicy()} to the same context.
  *
- * <pre>
- *   quartz:terrarium/&lt;id&gt;?cron=…&amp;stateful=true   (route "&lt;id&gt;-schedule", daemon only)
- *   or timer:terrarium-&lt;id&gt;?period=…              (jobs with an {@link Job#interval()}, e.g. proxy-sync)
- *        └─▶ direct:&lt;id&gt;                            (route "&lt;id&gt;": the work)
- *   CLI (Jolokia requestBody / in-process) ─▶ direct:&lt;id&gt;
- * </pre>
- *
- * The work route starts with one guard, {@code throttle(1).concurrentRequestsMode().rejectExecution(true)},
- * shared by scheduled and on-demand runs: a second run while one is in progress is rejected (result
- * status REJECTED), never queued or run twice. The body in is the trigger name; the body out is the
- * {@link JobResult} as JSON. The error policy lives in one route configuration,
- * {@value #ERROR_POLICY}.
+ * <p>The body in is the trigger name ({@code schedule}, {@code cli}, …); the result JSON is the body
+ * out and the exchange property {@value JobRuns#RESULT_JSON} ({@link JobRuns#resultJson}), also when
+ * the exchange failed (a FAILED run).
  */
 public final class JobRoutes extends RouteBuilder {
     /** Id of the shared route configuration with the error policy. */
-    public static final String ERROR_POLICY = "terrarium-job-errors";
+    public static final String ERROR_POLICY = JobRuns.ERROR_POLICY;
     /** Exchange property holding the job id. */
-    public static final String JOB_PROPERTY = "terrariumJob";
-    private static final String STARTED = "terrariumStarted";
-    private static final Logger LOG = LoggerFactory.getLogger(JobRoutes.class);
-
-    private final List<Job> jobs;
-    private final Map<String, String> schedules;
-    private final boolean scheduled;
-    private final ObjectMapper json;
-    private final JobResultStore results;
-    private final String ranIn;
-    private final java.util.Map<String, Submitted> runs = new java.util.concurrent.ConcurrentHashMap<>();
-    private volatile org.apache.camel.ProducerTemplate template;
-    private volatile JobMetrics metrics;
-
+    public static final String JOB_PROPERTY = JobRuns.JOB;
     /** Endpoint that starts a job asynchronously: body in = job id, body out = run id (or an error JSON). */
     public static final String SUBMIT = "direct:job-submit";
     /** Endpoint that answers a run's result: body in = run id, body out = result JSON or {@value #PENDING}. */
@@ -58,7 +45,14 @@ public final class JobRoutes extends RouteBuilder {
     public static final String PENDING = "PENDING";
     private static final Duration KEEP_RESULTS = Duration.ofHours(1);
 
-    private record Submitted(String job, Instant at, java.util.concurrent.CompletableFuture<String> result) {
+    private final List<Job> jobs;
+    private final Map<String, String> schedules;
+    private final boolean scheduled;
+    private final JobRuns runs;
+    private final Map<String, Submitted> submitted = new ConcurrentHashMap<>();
+    private volatile org.apache.camel.ProducerTemplate template;
+
+    private record Submitted(String job, Instant at, CompletableFuture<Exchange> result) {
     }
 
     /**
@@ -74,74 +68,60 @@ public final class JobRoutes extends RouteBuilder {
         this.jobs = List.copyOf(jobs);
         this.schedules = Map.copyOf(schedules);
         this.scheduled = scheduled;
-        this.json = json;
-        this.results = results;
-        this.ranIn = ranIn;
+        this.runs = new JobRuns(json, results, ranIn);
     }
 
-    @Override
-    public void configure() {
-        // CLI triggers through Jolokia: long exec calls would be serialised by the management HTTP
-        // server (a second trigger would queue, then run again), so the CLI submits and polls instead.
-        from(SUBMIT).routeId("job-submit").routeDescription("start a job asynchronously for the CLI")
-                .process(this::submit);
-        from(RESULT).routeId("job-result").routeDescription("result of a submitted job run")
-                .process(this::result);
-        for (Job job : jobs) {
-            String id = job.id();
-            if (scheduled && !schedules.containsKey(id) && job.interval() != null) {
-                // the timer runs on one thread and waits for the previous run; the guard below still applies
-                from("timer:terrarium-" + id + "?delay=5000&fixedRate=false&period=" + job.interval().toMillis())
-                        .routeId(id + "-schedule")
-                        .routeDescription("schedule of " + id + " (every " + job.interval().toSeconds() + " s)")
-                        .setBody(constant("schedule"))
-                        .to("direct:" + id);
-            } else if (scheduled) {
-                String cron = schedules.getOrDefault(id, job.defaultSchedule()).replace(' ', '+');
-                from("quartz:terrarium/" + id + "?stateful=true&trigger.timeZone=UTC&cron=" + cron)
-                        .routeId(id + "-schedule")
-                        .routeDescription("schedule of " + id)
-                        .setBody(constant("schedule"))
-                        .to("direct:" + id);
-            }
-            from("direct:" + id)
-                    .routeId(id)
-                    .routeDescription(job.description())
-                    .routeConfigurationId(ERROR_POLICY)
-                    .setProperty(JOB_PROPERTY, constant(id))
-                    .throttle(1).concurrentRequestsMode().rejectExecution(true)
-                    .process(e -> start(e))
-                    .process(e -> finish(e, job.run(), true));
-        }
+    /** The shared run support (guard, finish, error policy, listeners) of these routes. */
+    public JobRuns runs() {
+        return runs;
     }
 
     /**
-     * The shared error policy ({@value #ERROR_POLICY}): a rejected concurrent run becomes a
-     * REJECTED result, any other exception a FAILED result with the exception's message. Add it to
-     * the same context as these routes.
+     * The RouteBuilder of one job: the step-by-step route of its type ({@link Job#shape()}), the
+     * one-step route named for its id, or {@link JobRouteBuilder.Whole} for any other job.
      */
-    public RouteConfigurationBuilder errorPolicy() {
-        return new RouteConfigurationBuilder() {
-            @Override
-            public void configuration() {
-            routeConfiguration(ERROR_POLICY)
-                    .onException(ThrottlerRejectedExecutionException.class).handled(true)
-                        .process(e -> finish(e, new JobResult(job(e), JobResult.Status.REJECTED,
-                                "job " + job(e) + " is already running; this trigger was rejected (a job never runs twice at once)",
-                                null, null, 0, null, null), false))
-                    .end()
-                    .onException(Exception.class).handled(true)
-                        .process(e -> {
-                            Exception cause = e.getProperty(Exchange.EXCEPTION_CAUGHT, Exception.class);
-                            LOG.error("job {} failed: {}", job(e), cause == null ? "unknown error" : cause.getMessage(), cause);
-                            finish(e, new JobResult(job(e), JobResult.Status.FAILED,
-                                    cause == null ? "failed" : cause.getClass().getSimpleName() + ": " + cause.getMessage(),
-                                    null, null, 0, null, null), true);
-                        })
-                    .end();
-
-            }
+    JobRouteBuilder builderFor(Job job) {
+        Job shape = job.shape();
+        if (shape instanceof ProxySyncJob) {
+            return new ProxySyncRoute(job, runs, schedules, scheduled);
+        }
+        if (shape instanceof S3ExportJob) {
+            return new S3ExportRoute(job, runs, schedules, scheduled);
+        }
+        if (shape instanceof ReplicateJob) {
+            return new ReplicateRoute(job, runs, schedules, scheduled);
+        }
+        return switch (job.id()) {
+            case SnapshotJob.ID -> new SnapshotRoute(job, runs, schedules, scheduled);
+            case HostFactsJob.ID -> new HostFactsRoute(job, runs, schedules, scheduled);
+            case S3JanitorJob.ID -> new S3JanitorRoute(job, runs, schedules, scheduled);
+            case S3VerifyJob.ID -> new S3VerifyRoute(job, runs, schedules, scheduled);
+            default -> new JobRouteBuilder.Whole(job, runs, schedules, scheduled);
         };
+    }
+
+    @Override
+    public void configure() throws Exception {
+        // CLI triggers through Jolokia: long exec calls would be serialised by the management HTTP
+        // server (a second trigger would queue, then run again), so the CLI submits and polls instead.
+        from(SUBMIT).routeId("job-submit").routeDescription("start a job asynchronously for the CLI")
+                .process(this::submit).id("submit");
+        from(RESULT).routeId("job-result").routeDescription("result of a submitted job run")
+                .process(this::result).id("result");
+    }
+
+    /** Adds the submit/result routes, then every job's RouteBuilder, to {@code context}. */
+    @Override
+    public void addRoutesToCamelContext(org.apache.camel.CamelContext context) throws Exception {
+        super.addRoutesToCamelContext(context);
+        for (Job job : jobs) {
+            context.addRoutes(builderFor(job));
+        }
+    }
+
+    /** The shared error policy ({@link JobRuns#errorPolicy()}); add it to the same context. */
+    public RouteConfigurationBuilder errorPolicy() {
+        return runs.errorPolicy();
     }
 
     private void submit(Exchange e) {
@@ -150,18 +130,19 @@ public final class JobRoutes extends RouteBuilder {
             throw new IllegalArgumentException("unknown job \"" + jobId + "\"");
         }
         Instant now = Instant.now();
-        runs.values().removeIf(r -> r.result().isDone() && r.at().isBefore(now.minus(KEEP_RESULTS)));
+        submitted.values().removeIf(r -> r.result().isDone() && r.at().isBefore(now.minus(KEEP_RESULTS)));
         if (template == null) {
             template = e.getContext().createProducerTemplate();
         }
         String runId = java.util.UUID.randomUUID().toString();
-        runs.put(runId, new Submitted(jobId, now, template.asyncRequestBody("direct:" + jobId, "cli", String.class)));
+        submitted.put(runId, new Submitted(jobId, now,
+                template.asyncSend("direct:" + jobId, x -> x.getMessage().setBody("cli"))));
         e.getMessage().setBody(runId);
     }
 
     private void result(Exchange e) throws Exception {
         String runId = e.getMessage().getBody(String.class);
-        Submitted s = runId == null ? null : runs.get(runId);
+        Submitted s = runId == null ? null : submitted.get(runId);
         if (s == null) {
             throw new IllegalArgumentException("unknown run \"" + runId + "\" (results are kept for " + KEEP_RESULTS.toHours() + " h)");
         }
@@ -169,61 +150,7 @@ public final class JobRoutes extends RouteBuilder {
             e.getMessage().setBody(PENDING);
             return;
         }
-        runs.remove(runId);
-        e.getMessage().setBody(s.result().get());
-    }
-
-    /** The job gauges, when the context has a Micrometer registry (the daemon); else {@code null}. */
-    private JobMetrics metrics(Exchange e) {
-        if (metrics == null) {
-            io.micrometer.core.instrument.MeterRegistry reg =
-                    e.getContext().getRegistry().findSingleByType(io.micrometer.core.instrument.MeterRegistry.class);
-            if (reg != null) {
-                metrics = new JobMetrics(reg);
-            }
-        }
-        return metrics;
-    }
-
-    private static String job(Exchange e) {
-        return e.getProperty(JOB_PROPERTY, "unknown", String.class);
-    }
-
-    private void start(Exchange e) {
-        e.setProperty(STARTED, Instant.now());
-        LOG.info("job {} started (trigger: {})", job(e), trigger(e));
-    }
-
-    private static String trigger(Exchange e) {
-        String t = e.getProperty("terrariumTrigger", String.class);
-        if (t == null) {
-            Object b = e.getMessage().getBody();
-            t = b instanceof String s && !s.isBlank() ? s : "jmx";
-            e.setProperty("terrariumTrigger", t);
-        }
-        return t;
-    }
-
-    private void finish(Exchange e, JobResult r, boolean record) throws Exception {
-        Instant started = e.getProperty(STARTED, Instant.class);
-        Instant now = Instant.now();
-        JobResult stamped = r.stamped(trigger(e), started == null ? now : started,
-                started == null ? 0 : Duration.between(started, now).toMillis(), ranIn);
-        if (r.status() == JobResult.Status.REJECTED) {
-            LOG.warn("job {} rejected: already running (trigger: {})", stamped.job(), stamped.trigger());
-        } else {
-            LOG.info("job {} finished {} in {} ms: {}", stamped.job(), stamped.status(), stamped.durationMs(), stamped.summary());
-        }
-        JobMetrics m = metrics(e);
-        if (m != null && (record || stamped.status() == JobResult.Status.REJECTED)) {
-            m.record(stamped);
-        }
-        if (record && results != null) {
-            String err = results.save(stamped);
-            if (err != null) {
-                LOG.warn(err);
-            }
-        }
-        e.getMessage().setBody(json.writeValueAsString(stamped));
+        submitted.remove(runId);
+        e.getMessage().setBody(JobRuns.resultJson(s.result().get()));
     }
 }

@@ -12,7 +12,8 @@ import io.terrarium.host.exec.CommandRunner;
 import io.terrarium.host.zfs.ZfsAdapter;
 import io.terrarium.host.zfs.ZfsCapabilities;
 import io.terrarium.host.zfs.ZfsSnapshot;
-import io.terrarium.jobs.Job;
+import io.terrarium.jobs.JobFailedException;
+import io.terrarium.jobs.StagedJob;
 import io.terrarium.jobs.JobResult;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -61,7 +62,7 @@ import java.util.function.Supplier;
  *
  * <p>OK when S3 exports are disabled. FAILED when any instance failed or has no dataset.
  */
-public final class S3ExportJob implements Job {
+public final class S3ExportJob implements StagedJob<S3ExportJob.Run> {
     /** Job and route id. */
     public static final String ID = "s3-export";
     /** Name prefix of the export base snapshots. */
@@ -77,7 +78,7 @@ public final class S3ExportJob implements Job {
     private static final Duration BUSY_WAIT = Duration.ofSeconds(30);
 
     /** The S3 side of one run (a seam for tests). */
-    public interface Target extends Closeable {
+    public interface Target extends Closeable, S3ExportComponent.Destination {
         /** Ids of the committed manifests of {@code instance}, in any order. */
         List<String> manifestIds(String instance) throws IOException;
 
@@ -85,6 +86,7 @@ public final class S3ExportJob implements Job {
         Manifest manifest(String instance, String id) throws IOException, ManifestException;
 
         /** Exports (see {@link S3Exporter#export}), telling {@code progress}; returns the committed manifest. */
+        @Override
         Manifest export(S3Exporter.Request req, ExportProgress progress) throws IOException;
 
         /** The key layout of this destination (prefix, installation id). */
@@ -163,179 +165,346 @@ public final class S3ExportJob implements Job {
 
     @Override
     public JobResult run() {
-        TerrariumConfig.S3 s3c = config.get();
-        if (s3c == null || !s3c.enabled()) {
-            return result(JobResult.Status.OK, "S3 exports are disabled", Map.of());
-        }
-        Map<String, Object> details = new LinkedHashMap<>();
-        List<Map<String, Object>> rows = new ArrayList<>();
-        List<String> errors = new ArrayList<>();
-        details.put("datasets", rows);
-        details.put("errors", errors);
-        List<InstanceDataset> list;
+        Run r = newRun();
         try {
-            list = instances.get();
-        } catch (RuntimeException e) {
-            errors.add("cannot list instances: " + e.getMessage());
-            return result(JobResult.Status.FAILED, "cannot list instances: " + e.getMessage(), details);
-        }
-        if (!only.isEmpty()) {
-            Set<String> known = new java.util.TreeSet<>();
-            list.forEach(i -> known.add(i.instance()));
-            List<String> unknown = only.stream().filter(n -> !known.contains(n)).sorted().toList();
-            if (!unknown.isEmpty()) {
-                String msg = "no such instance: " + String.join(", ", unknown) + " (instances: " + String.join(", ", known) + ")";
-                errors.add(msg);
-                return result(JobResult.Status.FAILED, msg, details);
-            }
-            list = list.stream().filter(i -> only.contains(i.instance())).toList();
-        }
-        java.nio.channels.FileChannel lockChannel = null;
-        if (lockFile != null) {
-            try {
-                java.nio.file.Files.createDirectories(lockFile.getParent());
-                lockChannel = java.nio.channels.FileChannel.open(lockFile, java.nio.file.StandardOpenOption.CREATE,
-                        java.nio.file.StandardOpenOption.WRITE);
-                java.nio.channels.FileLock l;
-                try {
-                    l = lockChannel.tryLock();
-                } catch (java.nio.channels.OverlappingFileLockException e) {
-                    l = null;
+            r.readInstances();
+            r.openDestination();
+            for (Item item : r.items()) {
+                item.takeBase();
+                item.chooseParent();
+                if (item.request() != null) {
+                    try {
+                        item.streamed(S3ExportComponent.stream(r.target, item.request(), progress));
+                    } catch (Exception e) {
+                        item.dropNewBase(e);
+                    }
                 }
-                if (l == null) {
-                    lockChannel.close();
-                    String msg = "another s3-export is running on this host (lock " + lockFile + "); nothing was done";
-                    errors.add(msg);
-                    return result(JobResult.Status.REJECTED, msg, details);
-                }
-            } catch (IOException e) {
-                errors.add("cannot take the export lock " + lockFile + ": " + e.getMessage());
-                return result(JobResult.Status.FAILED, "cannot take the export lock: " + e.getMessage(), details);
+                item.dropOldBases();
+                item.retention();
             }
-        }
-        try {
-            return exportAll(s3c, list, details, rows, errors);
+            return r.result();
+        } catch (JobFailedException e) {
+            return e.result();
         } finally {
+            r.close();
+        }
+    }
+
+    @Override
+    public Run newRun() {
+        return new Run();
+    }
+
+    /** The listener the CLI's progress bar gets (default {@link ExportProgress#NONE}). */
+    public ExportProgress progressListener() {
+        return progress;
+    }
+
+    /**
+     * One export run (the steps of route {@code s3-export}): {@link #readInstances},
+     * {@link #openDestination}, then per dataset ({@link #items()}, split) {@link Item#takeBase},
+     * {@link Item#chooseParent}, the stream ({@link Item#request()} → {@link Target#export} →
+     * {@link Item#streamed}, or {@link Item#dropNewBase} when it failed), {@link Item#dropOldBases},
+     * {@link Item#retention}; then {@link #result}. {@link #close} releases the destination and the
+     * host lock (the route does it when the exchange completes, whatever happened).
+     */
+    public final class Run implements StagedJob.Run {
+        private final Map<String, Object> details = new LinkedHashMap<>();
+        private final List<Map<String, Object>> rows = new ArrayList<>();
+        private final List<String> errors = new ArrayList<>();
+        private final List<Item> items = new ArrayList<>();
+        private TerrariumConfig.S3 s3c;
+        private JobResult early;
+        private java.nio.channels.FileChannel lockChannel;
+        private Target target;
+
+        private Run() {
+            details.put("datasets", rows);
+            details.put("errors", errors);
+        }
+
+        /**
+         * Step {@code read-instances}: the instance datasets to export ({@link #only} applied). A
+         * disabled S3 export makes the run OK and idle (later steps do nothing).
+         *
+         * @throws JobFailedException when the instances cannot be listed or a name in {@code only} is unknown
+         */
+        public void readInstances() {
+            s3c = config.get();
+            if (s3c == null || !s3c.enabled()) {
+                early = S3ExportJob.result(JobResult.Status.OK, "S3 exports are disabled", Map.of());
+                return;
+            }
+            List<InstanceDataset> list;
+            try {
+                list = instances.get();
+            } catch (RuntimeException e) {
+                errors.add("cannot list instances: " + e.getMessage());
+                throw new JobFailedException(S3ExportJob.result(JobResult.Status.FAILED, "cannot list instances: " + e.getMessage(), details));
+            }
+            if (!only.isEmpty()) {
+                Set<String> known = new java.util.TreeSet<>();
+                list.forEach(i -> known.add(i.instance()));
+                List<String> unknown = only.stream().filter(n -> !known.contains(n)).sorted().toList();
+                if (!unknown.isEmpty()) {
+                    String msg = "no such instance: " + String.join(", ", unknown) + " (instances: " + String.join(", ", known) + ")";
+                    errors.add(msg);
+                    throw new JobFailedException(S3ExportJob.result(JobResult.Status.FAILED, msg, details));
+                }
+                list = list.stream().filter(i -> only.contains(i.instance())).toList();
+            }
+            for (InstanceDataset i : list) {
+                items.add(new Item(this, i));
+            }
+        }
+
+        /**
+         * Step {@code open-destination}: takes the host-wide export lock (taken: REJECTED, nothing
+         * done) and opens the S3 side.
+         *
+         * @throws JobFailedException when the lock or the destination cannot be opened
+         */
+        public void openDestination() {
+            if (early != null) {
+                return;
+            }
+            if (lockFile != null) {
+                try {
+                    java.nio.file.Files.createDirectories(lockFile.getParent());
+                    lockChannel = java.nio.channels.FileChannel.open(lockFile, java.nio.file.StandardOpenOption.CREATE,
+                            java.nio.file.StandardOpenOption.WRITE);
+                    java.nio.channels.FileLock l;
+                    try {
+                        l = lockChannel.tryLock();
+                    } catch (java.nio.channels.OverlappingFileLockException e) {
+                        l = null;
+                    }
+                    if (l == null) {
+                        lockChannel.close();
+                        lockChannel = null;
+                        String msg = "another s3-export is running on this host (lock " + lockFile + "); nothing was done";
+                        errors.add(msg);
+                        items.clear();
+                        early = S3ExportJob.result(JobResult.Status.REJECTED, msg, details);
+                        return;
+                    }
+                } catch (IOException e) {
+                    errors.add("cannot take the export lock " + lockFile + ": " + e.getMessage());
+                    throw new JobFailedException(S3ExportJob.result(JobResult.Status.FAILED, "cannot take the export lock: " + e.getMessage(), details));
+                }
+            }
+            try {
+                target = targets.open(s3c, installationId.get(), clock);
+            } catch (IOException | RuntimeException e) {
+                errors.add("cannot open S3 destination: " + e.getMessage());
+                throw new JobFailedException(S3ExportJob.result(JobResult.Status.FAILED, "cannot open S3 destination: " + e.getMessage(), details));
+            }
+        }
+
+        /** The datasets of this run, in order (empty when idle or rejected); the route splits on them. */
+        public List<Item> items() {
+            return early != null ? List.of() : List.copyOf(items);
+        }
+
+        /** The open S3 side (after {@link #openDestination}); the {@code stream-to-s3} producer writes to it. */
+        public Target target() {
+            return target;
+        }
+
+        /** Releases the S3 client and the host lock; safe to call more than once. */
+        public void close() {
+            if (target != null) {
+                try {
+                    target.close();
+                } catch (RuntimeException e) {
+                    LOG.debug("closing the S3 destination: {}", e.getMessage());
+                }
+                target = null;
+            }
             if (lockChannel != null) {
                 try {
                     lockChannel.close(); // releases the lock
                 } catch (IOException e) {
                     LOG.debug("closing {}: {}", lockFile, e.getMessage());
                 }
+                lockChannel = null;
             }
         }
-    }
 
-    private JobResult exportAll(TerrariumConfig.S3 s3c, List<InstanceDataset> list, Map<String, Object> details,
-                                List<Map<String, Object>> rows, List<String> errors) {
-        int ok = 0;
-        boolean warn = false;
-        try (Target target = targets.open(s3c, installationId.get(), clock)) {
-            for (InstanceDataset i : list) {
-                Map<String, Object> row = new LinkedHashMap<>();
-                row.put("instance", i.instance());
-                row.put("dataset", i.dataset());
-                rows.add(row);
-                if (!i.resolved()) {
-                    row.put("status", "failed");
-                    errors.add(i.instance() + ": " + i.problem());
-                    continue;
-                }
-                if (exportOne(target, i, row, errors)) {
+        @Override
+        public JobResult result() {
+            if (early != null) {
+                return early;
+            }
+            int ok = 0;
+            boolean warn = false;
+            for (Item i : items) {
+                if (i.committed != null) {
                     ok++;
-                    warn |= row.containsKey("cleanup_error") || row.containsKey("retention_error");
+                    warn |= i.row.containsKey("cleanup_error") || i.row.containsKey("retention_error");
                 }
             }
-        } catch (IOException | RuntimeException e) {
-            errors.add("cannot open S3 destination: " + e.getMessage());
-            return result(JobResult.Status.FAILED, "cannot open S3 destination: " + e.getMessage(), details);
+            int failed = rows.size() - ok;
+            String summary = ok + " dataset(s) exported" + (failed == 0 ? "" : ", " + failed + " failed")
+                    + (errors.isEmpty() ? "" : "; " + String.join("; ", errors));
+            JobResult.Status status = failed > 0 ? JobResult.Status.FAILED : warn ? JobResult.Status.WARNING : JobResult.Status.OK;
+            return S3ExportJob.result(status, summary, details);
         }
-        int failed = rows.size() - ok;
-        String summary = ok + " dataset(s) exported" + (failed == 0 ? "" : ", " + failed + " failed")
-                + (errors.isEmpty() ? "" : "; " + String.join("; ", errors));
-        JobResult.Status status = failed > 0 ? JobResult.Status.FAILED : warn ? JobResult.Status.WARNING : JobResult.Status.OK;
-        return result(status, summary, details);
     }
 
-    /** Exports one dataset; fills {@code row}; returns whether the export was committed. */
-    private boolean exportOne(Target target, InstanceDataset i, Map<String, Object> row, List<String> errors) {
-        String ds = i.dataset();
-        String newBase = BASE_PREFIX + STAMP.format(clock.instant());
-        try {
-            zfs.snapshot(ds + "@" + newBase);
-        } catch (RuntimeException e) {
-            row.put("status", "failed");
-            errors.add(i.instance() + ": cannot snapshot " + ds + "@" + newBase + ": " + e.getMessage());
-            return false;
+    /** One dataset of a run: the state the per-dataset steps share. */
+    public final class Item {
+        private final Run run;
+        private final InstanceDataset i;
+        private final Map<String, Object> row = new LinkedHashMap<>();
+        private final String newBase;
+        private ZfsCapabilities caps;
+        private boolean failed;
+        private S3Exporter.Request request;
+        private Manifest committed;
+
+        private Item(Run run, InstanceDataset i) {
+            this.run = run;
+            this.i = i;
+            this.newBase = BASE_PREFIX + STAMP.format(clock.instant());
+            row.put("instance", i.instance());
+            row.put("dataset", i.dataset());
+            run.rows.add(row);
         }
-        ZfsCapabilities caps = capabilities();
-        if (caps.holds()) {
+
+        /** Instance name. */
+        public String instance() {
+            return i.instance();
+        }
+
+        /** The full name of the new export base, {@code <dataset>@terrarium-export-<stamp>}. */
+        public String newBase() {
+            return i.dataset() + "@" + newBase;
+        }
+
+        private void fail(String msg) {
+            failed = true;
+            row.put("status", "failed");
+            run.errors.add(msg);
+        }
+
+        /** Step {@code take-base}: snapshot {@code <dataset>@terrarium-export-<UTC stamp>}, held where holds exist. */
+        public void takeBase() {
+            if (!i.resolved()) {
+                fail(i.instance() + ": " + i.problem());
+                return;
+            }
             try {
-                zfs.hold(HOLD_TAG, ds + "@" + newBase);
-                row.put("held", true);
+                zfs.snapshot(newBase());
             } catch (RuntimeException e) {
-                // the export base is still protected by the job's own clean-up order (C07)
-                row.put("hold_error", e.getMessage());
-                LOG.warn("s3-export {}: cannot hold {}@{}: {}", i.instance(), ds, newBase, e.getMessage());
+                fail(i.instance() + ": cannot snapshot " + newBase() + ": " + e.getMessage());
+                return;
+            }
+            caps = capabilities();
+            if (caps.holds()) {
+                try {
+                    zfs.hold(HOLD_TAG, newBase());
+                    row.put("held", true);
+                } catch (RuntimeException e) {
+                    // the export base is still protected by the job's own clean-up order (C07)
+                    row.put("hold_error", e.getMessage());
+                    LOG.warn("s3-export {}: cannot hold {}: {}", i.instance(), newBase(), e.getMessage());
+                }
             }
         }
-        Manifest committed;
-        try {
-            Manifest parent = chooseParent(target, i.instance(), ds, previousBases(ds, newBase));
-            row.put("kind", parent == null ? "full" : "incremental");
-            String guid = runner.run(Command.of("zfs", "get", "-H", "-p", "-o", "value", "guid", ds + "@" + newBase))
-                    .stdout().strip();
-            List<String> flags = parent != null ? parent.sendFlags() : sendFlags(caps, encrypted(ds, caps));
-            if (!flags.isEmpty()) {
-                row.put("send_flags", flags);
+
+        /**
+         * Step {@code choose-parent}: full or incremental ({@link #chooseParent(Target, String, String, Set)}),
+         * the snapshot's GUID, send flags and size estimate → {@link #request()}. On failure the new
+         * base is dropped.
+         */
+        public void chooseParent() {
+            if (failed) {
+                return;
             }
-            OptionalLong estimate = caps.sizeEstimate() ? estimate(ds, newBase, parent, flags) : OptionalLong.empty();
-            estimate.ifPresent(b -> row.put("estimate_bytes", b));
-            S3Exporter.Request req = new S3Exporter.Request(i.instance(), ds, newBase, guid, parent, flags,
-                    estimate, PartSizing.DEFAULT_FLOOR, 4, Compression.preferredEngine(),
-                    Map.of("terrarium", version()));
-            progress.start(i.instance(), parent == null ? "full" : "incremental",
-                    estimate);
-            boolean done = false;
+            String ds = i.dataset();
             try {
-                committed = target.export(req, progress);
-                done = true;
-            } finally {
-                progress.finish(done);
+                Manifest parent = S3ExportJob.this.chooseParent(run.target, i.instance(), ds, previousBases(ds, newBase));
+                row.put("kind", parent == null ? "full" : "incremental");
+                String guid = runner.run(Command.of("zfs", "get", "-H", "-p", "-o", "value", "guid", newBase()))
+                        .stdout().strip();
+                List<String> flags = parent != null ? parent.sendFlags() : sendFlags(caps, encrypted(ds, caps));
+                if (!flags.isEmpty()) {
+                    row.put("send_flags", flags);
+                }
+                OptionalLong estimate = caps.sizeEstimate() ? estimate(ds, newBase, parent, flags) : OptionalLong.empty();
+                estimate.ifPresent(b -> row.put("estimate_bytes", b));
+                request = new S3Exporter.Request(i.instance(), ds, newBase, guid, parent, flags,
+                        estimate, PartSizing.DEFAULT_FLOOR, 4, Compression.preferredEngine(),
+                        Map.of("terrarium", version()));
+            } catch (Exception e) {
+                dropNewBase(e);
             }
-        } catch (Exception e) {
-            row.put("status", "failed");
-            String msg = i.instance() + ": export of " + ds + "@" + newBase + " failed: " + e.getMessage();
+        }
+
+        /** What {@code stream-to-s3} sends, or {@code null} when this dataset already failed. */
+        public S3Exporter.Request request() {
+            return failed ? null : request;
+        }
+
+        /**
+         * The stream's manifest is committed (the {@code stream-to-s3} producer's answer); {@code null}
+         * when there was nothing to stream (the dataset failed before).
+         */
+        public void streamed(Manifest manifest) {
+            if (manifest == null) {
+                return;
+            }
+            committed = manifest;
+            row.put("status", "ok");
+            row.put("bytes", manifest.streamBytes());
+            row.put("manifest", manifest.id());
+            LOG.info("s3-export {}: {} {} bytes, manifest {}", i.instance(), row.get("kind"), manifest.streamBytes(), manifest.id());
+        }
+
+        /**
+         * Compensation of a failed stream (step {@code drop-new-base}): releases and destroys the new
+         * base, so the previous base and the chain stay as they were; the manifest was never written.
+         */
+        public void dropNewBase(Exception cause) {
+            String msg = i.instance() + ": export of " + newBase() + " failed: " + cause.getMessage();
             try {
-                releaseAndDestroy(ds + "@" + newBase, caps);
+                releaseAndDestroy(newBase(), caps == null ? capabilities() : caps);
             } catch (RuntimeException d) {
                 msg += "; destroying the new base failed too: " + d.getMessage();
             }
-            errors.add(msg);
             LOG.warn("{}", msg);
-            return false;
+            fail(msg);
         }
-        row.put("status", "ok");
-        row.put("bytes", committed.streamBytes());
-        row.put("manifest", committed.id());
-        // the manifest is committed: only now may the older bases go (C07)
-        try {
-            for (ZfsSnapshot s : zfs.snapshots(ds, false)) {
-                if (s.name().startsWith(BASE_PREFIX) && !s.name().equals(newBase)) {
-                    releaseAndDestroy(ds + "@" + s.name(), caps);
-                }
+
+        /** Step {@code drop-old-bases}: after the commit, every other {@code terrarium-export-*} snapshot goes (C07). */
+        public void dropOldBases() {
+            if (failed || committed == null) {
+                return;
             }
-        } catch (RuntimeException e) {
-            row.put("cleanup_error", e.getMessage());
-            errors.add(i.instance() + ": exported, but removing older export bases failed: " + e.getMessage());
+            try {
+                for (ZfsSnapshot s : zfs.snapshots(i.dataset(), false)) {
+                    if (s.name().startsWith(BASE_PREFIX) && !s.name().equals(newBase)) {
+                        releaseAndDestroy(i.dataset() + "@" + s.name(), caps);
+                    }
+                }
+            } catch (RuntimeException e) {
+                row.put("cleanup_error", e.getMessage());
+                run.errors.add(i.instance() + ": exported, but removing older export bases failed: " + e.getMessage());
+            }
         }
-        LOG.info("s3-export {}: {} {} bytes, manifest {}", i.instance(), row.get("kind"), committed.streamBytes(), committed.id());
-        String retentionError = applyRetention(target, i.instance(), row);
-        if (retentionError != null) {
-            row.put("retention_error", retentionError);
-            errors.add(i.instance() + ": exported, but retention failed: " + retentionError);
+
+        /** Step {@code retention}: {@link #applyRetention} for this instance; a failure makes the run WARNING. */
+        public void retention() {
+            if (failed || committed == null) {
+                return;
+            }
+            String retentionError = applyRetention(run.target, i.instance(), row);
+            if (retentionError != null) {
+                row.put("retention_error", retentionError);
+                run.errors.add(i.instance() + ": exported, but retention failed: " + retentionError);
+            }
         }
-        return true;
     }
 
     /**

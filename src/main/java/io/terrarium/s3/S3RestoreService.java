@@ -8,6 +8,7 @@ import io.terrarium.backup.Manifest;
 import io.terrarium.backup.RestoreException;
 import io.terrarium.backup.RestoreService;
 import io.terrarium.host.exec.CommandFailedException;
+import io.terrarium.host.lxd.LxdBackupImport;
 import io.terrarium.host.lxd.LxdClient;
 import io.terrarium.host.lxd.LxdException;
 import io.terrarium.host.zfs.ZfsAdapter;
@@ -52,7 +53,10 @@ import java.util.function.Consumer;
  *       read {@code backup.yaml} from the received dataset (the instance's LXD description, as
  *       {@code lxd recover} does), create the instance around it on LXD's pool (dataset mounted at
  *       the instance directory, DESIGN.md §7), left stopped. As new: without {@code user.proxy};
- *       both: without {@code terrarium-proxy-*} devices (proxy sync recreates them).</li>
+ *       both: without {@code terrarium-proxy-*} devices (proxy sync recreates them). On LXD's zfs
+ *       storage driver (the staging dataset sits under a zfs pool's {@code <zfs.pool_name>/containers})
+ *       LXD imports a plain full stream of the received snapshot itself ({@link LxdBackupImport});
+ *       as new, the identity keys ({@code volatile.uuid}, the NIC's MAC …) are dropped too.</li>
  * </ul>
  * One restore per target instance at a time (a lock file under the run directory).
  */
@@ -71,6 +75,7 @@ public final class S3RestoreService {
     private final String ownInstallation;
     private final String where;
     private final Clock clock;
+    private final LxdBackupImport importer;
 
     /**
      * A checked restore.
@@ -125,6 +130,19 @@ public final class S3RestoreService {
      */
     public S3RestoreService(LxdClient lxd, ZfsAdapter zfs, DatasetResolver resolver, String project, Path runDir,
                             S3Catalog catalog, S3Restorer restorer, String ownInstallation, String where, Clock clock) {
+        this(lxd, zfs, resolver, project, runDir, catalog, restorer, ownInstallation, where, clock, null);
+    }
+
+    /**
+     * As the constructor without {@code importer}, plus LXD's backup import: with it a new instance
+     * on LXD's zfs storage driver is imported by LXD itself.
+     *
+     * @param importer LXD's backup import ({@code null}: the zfs driver is refused with a clear error)
+     */
+    public S3RestoreService(LxdClient lxd, ZfsAdapter zfs, DatasetResolver resolver, String project, Path runDir,
+                            S3Catalog catalog, S3Restorer restorer, String ownInstallation, String where, Clock clock,
+                            LxdBackupImport importer) {
+        this.importer = importer;
         this.lxd = lxd;
         this.zfs = zfs;
         this.resolver = resolver;
@@ -399,6 +417,16 @@ public final class S3RestoreService {
 
     private List<String> importNew(Plan plan, Consumer<String> progress) {
         String staging = plan.stagingDataset();
+        String zfsPool;
+        try {
+            zfsPool = zfsDriverPoolFor(parent(staging));
+        } catch (RuntimeException e) {
+            String removed = destroyQuietly(staging);
+            throw new RestoreException("reading LXD's storage pools failed: " + e.getMessage() + "; " + removed, e);
+        }
+        if (zfsPool != null) {
+            return importOnZfsDriver(plan, zfsPool, progress);
+        }
         JsonNode container;
         Path tmp = runDir.resolve("s3restore-" + plan.target());
         try {
@@ -432,9 +460,9 @@ public final class S3RestoreService {
                         + "; create it (`lxc storage create " + pool + " …`) and retry");
             }
             if ("zfs".equals(poolInfo.path("driver").asText())) {
-                throw new RestoreException("importing into LXD's zfs storage driver is not implemented yet (verified only on pools whose"
-                        + " instance directories are datasets, DESIGN.md §7); receive it with `--parent-dataset <zfs.pool_name>/containers`"
-                        + " on a dir pool, or use `lxd recover`");
+                throw new RestoreException("storage pool " + pool + " uses LXD's zfs driver: restore into its dataset tree with"
+                        + " `--parent-dataset " + poolInfo.path("config").path("zfs.pool_name").asText() + "/containers`"
+                        + " (LXD then imports the instance itself)");
             }
             List<String> missing = new ArrayList<>();
             for (JsonNode p : container.path("profiles")) {
@@ -487,6 +515,50 @@ public final class S3RestoreService {
         }
         return List.of("instance " + plan.target() + " is stopped" + (plan.asNew() ? " and has no proxy routes" : "")
                 + "; start it with `lxc start " + plan.target() + "`");
+    }
+
+    /**
+     * The LXD storage pool with the zfs driver whose instance datasets live under {@code parent}
+     * ({@code <zfs.pool_name>/containers}), or {@code null} when no such pool exists (LXD's dir
+     * driver: the dataset is mounted at the instance directory instead).
+     */
+    private String zfsDriverPoolFor(String parent) {
+        for (JsonNode p : lxd.get("/1.0/storage-pools?recursion=1")) {
+            if ("zfs".equals(p.path("driver").asText())
+                    && parent.equals(p.path("config").path("zfs.pool_name").asText() + "/containers")) {
+                return p.path("name").asText();
+            }
+        }
+        return null;
+    }
+
+    /**
+     * LXD's zfs storage driver (new host, or {@code --as-new}): LXD imports a plain full stream of
+     * the received snapshot itself ({@link LxdBackupImport}, the instance's own {@code backup.yaml}
+     * gives its config, profiles and devices); then the staging dataset is destroyed.
+     */
+    private List<String> importOnZfsDriver(Plan plan, String pool, Consumer<String> progress) {
+        String staging = plan.stagingDataset();
+        if (importer == null) {
+            String removed = destroyQuietly(staging);
+            throw new RestoreException("importing onto LXD's zfs storage driver needs LXD's backup import, which this command"
+                    + " was built without; " + removed);
+        }
+        List<String> flags = zfs.capabilities().compressedSend() ? List.of("-L", "-c") : List.of();
+        try {
+            LxdBackupImport.Result r = importer.importSnapshot(staging + "@" + plan.point().snapshot(), plan.target(), pool,
+                    project, flags, plan.asNew(), progress);
+            progress.accept("LXD imported " + r.streamBytes() + " bytes in " + r.importMillis() + " ms");
+            lxd.patch(instancePath(plan.target()) + q(), Map.of("description", "restored from " + plan.instance()
+                    + " S3 restore point " + plan.point().id()));
+        } catch (RuntimeException e) {
+            String removed = destroyQuietly(staging);
+            throw new RestoreException("LXD could not import " + plan.target() + ": " + e.getMessage() + "; " + removed, e);
+        }
+        String removed = destroyQuietly(staging);
+        return List.of("instance " + plan.target() + " was imported by LXD on storage pool " + pool + " (" + removed + ")",
+                "instance " + plan.target() + " is stopped" + (plan.asNew() ? " and has no proxy routes" : "")
+                        + "; start it with `lxc start " + plan.target() + "`");
     }
 
     private String destroyQuietly(String ds) {

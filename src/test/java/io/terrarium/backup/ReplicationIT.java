@@ -102,7 +102,9 @@ class ReplicationIT {
             ctx.addRoutes(routes.errorPolicy());
             ctx.addRoutes(routes);
             ctx.start();
-            r = JSON.readValue(ctx.createProducerTemplate().requestBody("direct:replicate", "cli", String.class), JobResult.class);
+            org.apache.camel.Exchange ex = ctx.createProducerTemplate().send("direct:replicate", e -> e.getMessage().setBody("cli"));
+            assertThat(ex.isFailed()).as("a FAILED run is a failed exchange").isTrue();
+            r = JSON.readValue(io.terrarium.routes.JobRuns.resultJson(ex), JobResult.class);
         }
         System.out.println("C09: " + r.summary());
         assertThat(r.status()).isEqualTo(JobResult.Status.FAILED);

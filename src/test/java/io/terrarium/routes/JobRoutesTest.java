@@ -101,7 +101,9 @@ class JobRoutesTest {
     @Test
     void anExceptionBecomesAFailedResultAndIsKeptForStatus() throws Exception {
         ProducerTemplate t = start(new FailingJob());
-        JobResult r = result(t.requestBody("direct:broken", "cli", String.class));
+        org.apache.camel.Exchange ex = t.send("direct:broken", e -> e.getMessage().setBody("cli"));
+        assertThat(ex.isFailed()).as("a FAILED run is a failed exchange").isTrue();
+        JobResult r = result(JobRuns.resultJson(ex));
         assertThat(r.status()).isEqualTo(JobResult.Status.FAILED);
         assertThat(r.summary()).isEqualTo("IllegalStateException: disk full on /var/lib/terrarium");
         assertThat(r.failed()).isTrue();
@@ -131,7 +133,8 @@ class JobRoutesTest {
         ctx.addRoutes(routes.errorPolicy());
         ctx.addRoutes(routes);
         ctx.start();
-        ctx.createProducerTemplate().requestBody("direct:replicate", "cli", String.class);
+        org.apache.camel.Exchange ex = ctx.createProducerTemplate().send("direct:replicate", e -> e.getMessage().setBody("cli"));
+        assertThat(ex.getException()).isInstanceOf(io.terrarium.jobs.JobFailedException.class);
         assertThat(registry.get("terrarium.job.status").tag("job", "replicate").gauge().value()).isEqualTo(2.0);
         assertThat(registry.get("terrarium.job.errors").tag("job", "replicate").gauge().value()).isEqualTo(1.0);
         assertThat(registry.get("terrarium.job.item.failed").tag("item", "cache").gauge().value()).isEqualTo(1.0);

@@ -19,6 +19,8 @@ import java.util.OptionalLong;
  * <pre>
  *   export  &lt;dataset&gt; &lt;snapshot&gt; &lt;parent manifest id | -&gt; &lt;prefix&gt;
  *           → RESULT bytes=&lt;stored bytes&gt; seconds=… manifest=&lt;id&gt;
+ *   export-route (same arguments): the same export as an exchange of a route through the
+ *           {@code terrarium-s3-export:} producer, stream caching on as in the daemon (context start included)
  *   restore &lt;prefix&gt; &lt;target dataset&gt; &lt;manifest id&gt;…   (full first)
  *           → RESULT bytes=&lt;stored bytes read&gt; seconds=…
  * </pre>
@@ -31,19 +33,20 @@ public final class BenchS3Main {
     }
 
     public static void main(String[] args) throws Exception {
-        S3Settings s = DevS3.settings("bench").withPrefix(args[args[0].equals("export") ? 4 : 1]);
+        S3Settings s = DevS3.settings("bench").withPrefix(args[args[0].startsWith("export") ? 4 : 1]);
         ExportKeys keys = new ExportKeys(s.prefix(), INSTALLATION);
         ManifestCodec codec = new ManifestCodec();
         try (S3Client s3 = S3ClientFactory.create(s, 6)) {
             long t0 = System.nanoTime();
-            if (args[0].equals("export")) {
+            if (args[0].startsWith("export")) {
                 Manifest parent = args[3].equals("-") ? null : codec.read(s3.getObjectAsBytes(b -> b.bucket(s.bucket())
                         .key(keys.manifest(INSTANCE, args[3]))).asByteArray(), s.prefix());
                 String guid = new io.terrarium.host.exec.CamelExecCommandRunner().run(io.terrarium.host.exec.Command.of(
                         "zfs", "get", "-H", "-p", "-o", "value", "guid", args[1] + "@" + args[2])).stdout().strip();
                 var req = new S3Exporter.Request(INSTANCE, args[1], args[2], guid, parent, List.of(), OptionalLong.empty(),
                         PartSizing.DEFAULT_FLOOR, 4, Compression.Engine.JNI, Map.of("terrarium", "bench"));
-                Manifest m = new S3Exporter(s3, s, INSTALLATION, Clock.systemUTC()).export(req, n -> { });
+                S3Exporter exporter = new S3Exporter(s3, s, INSTALLATION, Clock.systemUTC());
+                Manifest m = args[0].equals("export-route") ? throughRoute(exporter, req) : exporter.export(req, n -> { });
                 System.out.printf("RESULT bytes=%d seconds=%.2f manifest=%s%n", m.streamBytes(),
                         (System.nanoTime() - t0) / 1e9, m.id());
             } else {
@@ -58,6 +61,30 @@ public final class BenchS3Main {
                 System.out.printf("RESULT bytes=%d seconds=%.2f%n", chain.stream().mapToLong(Manifest::streamBytes).sum(),
                         (System.nanoTime() - t0) / 1e9);
             }
+        }
+    }
+
+    /** The export as route {@code s3-export} runs it: {@code direct:export → terrarium-s3-export:stream}. */
+    private static Manifest throughRoute(S3Exporter exporter, S3Exporter.Request req) throws Exception {
+        try (org.apache.camel.CamelContext ctx = new org.apache.camel.impl.DefaultCamelContext()) {
+            ctx.disableJMX();
+            ctx.setStreamCaching(true);
+            ctx.addRoutes(new org.apache.camel.builder.RouteBuilder() {
+                @Override
+                public void configure() {
+                    from("direct:export").routeId("bench-export").to(S3ExportComponent.SCHEME + ":stream").id("stream-to-s3");
+                }
+            });
+            ctx.start();
+            S3ExportComponent.Destination d = (r, p) -> exporter.export(r, p::uploaded, p::sent);
+            org.apache.camel.Exchange ex = ctx.createProducerTemplate().send("direct:export", e -> {
+                e.setProperty(S3ExportComponent.DESTINATION, d);
+                e.getMessage().setHeader(S3ExportComponent.REQUEST, req);
+            });
+            if (ex.getException() != null) {
+                throw ex.getException();
+            }
+            return ex.getMessage().getHeader(S3ExportComponent.MANIFEST, Manifest.class);
         }
     }
 }

@@ -9,7 +9,8 @@ import io.terrarium.host.lxd.LxdException;
 import io.terrarium.host.lxd.LxdInstance;
 import io.terrarium.host.lxd.LxdInstances;
 import io.terrarium.host.ufw.Ufw;
-import io.terrarium.jobs.Job;
+import io.terrarium.jobs.JobFailedException;
+import io.terrarium.jobs.StagedJob;
 import io.terrarium.jobs.JobResult;
 import io.terrarium.proxy.BackendKey;
 import io.terrarium.proxy.HttpRoute;
@@ -69,7 +70,7 @@ import java.util.TreeSet;
  * reload, UFW); details hold per-instance status, the counts of LXD calls, device changes, file
  * writes and reloads.
  */
-public final class ProxySyncJob implements Job {
+public final class ProxySyncJob implements StagedJob<ProxySyncJob.Run> {
     /** Job and route id. */
     public static final String ID = "proxy-sync";
     private static final Logger LOG = LoggerFactory.getLogger(ProxySyncJob.class);
@@ -138,136 +139,197 @@ public final class ProxySyncJob implements Job {
 
     @Override
     public JobResult run() {
-        int callsBefore = lxd.calls();
-        List<LxdInstance> instances;
+        Run r = newRun();
         try {
-            instances = lxd.list();
-        } catch (LxdException | CommandFailedException e) {
-            String msg = "cannot read LXD instances of project " + lxd.project() + ": " + e.getMessage()
-                    + "; nothing written, the last good Traefik files stay";
-            return new JobResult(ID, JobResult.Status.FAILED, msg, null, null, 0, null,
-                    Map.of("errors", List.of(msg), "lxd_calls", lxd.calls() - callsBefore));
+            r.readInstances();
+        } catch (JobFailedException e) {
+            return e.result();
         }
-        List<String> errors = new ArrayList<>();
+        r.plan();
+        r.reconcileBridges();
+        r.writeTraefikFiles();
+        r.reloadTraefik();
+        r.reconcileUfw();
+        r.saveState();
+        return r.result();
+    }
 
-        // 1. plan with sticky ports
-        Map<String, Map<String, Map<String, String>>> devices = new TreeMap<>();
-        List<ProxyInstance> inputs = new ArrayList<>();
-        for (LxdInstance i : instances) {
-            devices.put(i.name(), i.devices());
-            inputs.add(new ProxyInstance(i.name(), i.running(), i.createdAt(),
-                    i.expandedConfig().get(ProxyPlanner.ROLE_KEY), i.expandedConfig().get("user.proxy")));
+    @Override
+    public Run newRun() {
+        return new Run();
+    }
+
+    /**
+     * One sync, step by step (the steps of route {@code proxy-sync}, in this order):
+     * {@link #readInstances}, {@link #plan}, {@link #reconcileBridges}, {@link #writeTraefikFiles},
+     * {@link #reloadTraefik}, {@link #reconcileUfw}, {@link #saveState}, then {@link #result}.
+     */
+    public final class Run implements StagedJob.Run {
+        private final int callsBefore = lxd.calls();
+        private final List<String> errors = new ArrayList<>();
+        private final List<String> written = new ArrayList<>();
+        private List<LxdInstance> instances;
+        private Map<String, Map<String, Map<String, String>>> devices;
+        private ProxyPlan plan;
+        private ProxyPlan effective;
+        private int deviceChanges;
+        private boolean staticChanged;
+        private boolean reloadPending;
+        private int reloads;
+        private Map<String, Object> ufwReport;
+
+        private Run() {
         }
-        SortedMap<BackendKey, Integer> recovered = BridgeDevices.recover(devices);
-        Map<BackendKey, Integer> previous = new TreeMap<>(store.bridges());
-        previous.values().removeIf(p -> recovered.containsValue(p));
-        previous.keySet().removeIf(recovered::containsKey);
-        previous.putAll(recovered);
-        Set<Integer> ours = new TreeSet<>(recovered.values());
-        SortedSet<Integer> busy = probe.busy(settings.bridgePortFirst(), settings.bridgePortLast(), ours);
-        ProxyPlan plan = ProxyPlanner.plan(inputs, settings, previous, busy);
 
-        // 2. devices: removals everywhere first (frees ports), then additions
-        Map<String, BridgeDevices.Change> changes = new TreeMap<>();
-        devices.forEach((name, devs) -> {
-            BridgeDevices.Change c = BridgeDevices.diff(name, devs, plan.bridgePorts());
-            if (!c.empty()) {
-                changes.put(name, c);
-            }
-        });
-        Map<String, String> failed = new TreeMap<>();
-        int deviceChanges = 0;
-        for (var e : changes.entrySet()) {
-            if (e.getValue().remove().isEmpty()) {
-                continue;
-            }
+        /**
+         * Step {@code read-instances}: every instance of the project in one LXD call.
+         *
+         * @throws JobFailedException when LXD cannot be read: nothing is written, the last good files stay
+         */
+        public void readInstances() {
             try {
-                lxd.removeDevices(e.getKey(), e.getValue().remove());
-                deviceChanges += e.getValue().remove().size();
-                LOG.info("proxy-sync: removed {} from {}", e.getValue().remove(), e.getKey());
-            } catch (LxdException | CommandFailedException ex) {
-                failed.put(e.getKey(), "cannot remove bridge devices " + e.getValue().remove() + ": " + ex.getMessage());
+                instances = lxd.list();
+            } catch (LxdException | CommandFailedException e) {
+                String msg = "cannot read LXD instances of project " + lxd.project() + ": " + e.getMessage()
+                        + "; nothing written, the last good Traefik files stay";
+                throw new JobFailedException(new JobResult(ID, JobResult.Status.FAILED, msg, null, null, 0, null,
+                        Map.of("errors", List.of(msg), "lxd_calls", lxd.calls() - callsBefore)));
             }
-        }
-        for (var e : changes.entrySet()) {
-            if (e.getValue().put().isEmpty() || failed.containsKey(e.getKey())) {
-                continue;
-            }
-            try {
-                lxd.putDevices(e.getKey(), e.getValue().put());
-                deviceChanges += e.getValue().put().size();
-                LOG.info("proxy-sync: set {} on {}", e.getValue().put().keySet(), e.getKey());
-            } catch (LxdException | CommandFailedException ex) {
-                failed.put(e.getKey(), "cannot create bridge devices " + e.getValue().put().keySet() + ": " + ex.getMessage());
-            }
-        }
-        ProxyPlan effective = withdraw(plan, failed);
-        errors.addAll(effective.errors());
-
-        // 3. files
-        List<String> written = new ArrayList<>();
-        String dynamic = TraefikDynamicRenderer.render(effective, settings);
-        String staticYaml = TraefikStaticRenderer.render(settings, effective.publicPorts());
-        boolean dynamicOk = writeIfChanged(Path.of(config.dynamicFile()), dynamic, written, errors);
-        boolean staticChanged = false;
-        if (dynamicOk) {
-            int before = written.size();
-            writeIfChanged(Path.of(config.staticFile()), staticYaml, written, errors);
-            staticChanged = written.size() > before;
         }
 
-        // 4. reload (retried while pending)
-        ProxyStateStore.State last = store.state();
-        boolean reloadPending = staticChanged || (last != null && last.reloadPending());
-        int reloads = 0;
-        if (reloadPending && !config.reloadCommand().isEmpty()) {
-            List<String> argv = config.reloadCommand();
-            try {
-                runner.run(new Command(argv.get(0), argv.subList(1, argv.size()), Duration.ofSeconds(120), null, null));
-                reloads++;
+        /** Step {@code plan}: {@link ProxyPlanner} with sticky bridge ports (state file + existing devices, busy ports probed). */
+        public void plan() {
+            devices = new TreeMap<>();
+            List<ProxyInstance> inputs = new ArrayList<>();
+            for (LxdInstance i : instances) {
+                devices.put(i.name(), i.devices());
+                inputs.add(new ProxyInstance(i.name(), i.running(), i.createdAt(),
+                        i.expandedConfig().get(ProxyPlanner.ROLE_KEY), i.expandedConfig().get("user.proxy")));
+            }
+            SortedMap<BackendKey, Integer> recovered = BridgeDevices.recover(devices);
+            Map<BackendKey, Integer> previous = new TreeMap<>(store.bridges());
+            previous.values().removeIf(p -> recovered.containsValue(p));
+            previous.keySet().removeIf(recovered::containsKey);
+            previous.putAll(recovered);
+            Set<Integer> ours = new TreeSet<>(recovered.values());
+            SortedSet<Integer> busy = probe.busy(settings.bridgePortFirst(), settings.bridgePortLast(), ours);
+            plan = ProxyPlanner.plan(inputs, settings, previous, busy);
+        }
+
+        /**
+         * Step {@code reconcile-bridges}: stale {@code terrarium-proxy-*} devices removed everywhere
+         * first (frees ports), then missing ones added; an instance whose change fails loses its
+         * routes for this run.
+         */
+        public void reconcileBridges() {
+            Map<String, BridgeDevices.Change> changes = new TreeMap<>();
+            devices.forEach((name, devs) -> {
+                BridgeDevices.Change c = BridgeDevices.diff(name, devs, plan.bridgePorts());
+                if (!c.empty()) {
+                    changes.put(name, c);
+                }
+            });
+            Map<String, String> failed = new TreeMap<>();
+            for (var e : changes.entrySet()) {
+                if (e.getValue().remove().isEmpty()) {
+                    continue;
+                }
+                try {
+                    lxd.removeDevices(e.getKey(), e.getValue().remove());
+                    deviceChanges += e.getValue().remove().size();
+                    LOG.info("proxy-sync: removed {} from {}", e.getValue().remove(), e.getKey());
+                } catch (LxdException | CommandFailedException ex) {
+                    failed.put(e.getKey(), "cannot remove bridge devices " + e.getValue().remove() + ": " + ex.getMessage());
+                }
+            }
+            for (var e : changes.entrySet()) {
+                if (e.getValue().put().isEmpty() || failed.containsKey(e.getKey())) {
+                    continue;
+                }
+                try {
+                    lxd.putDevices(e.getKey(), e.getValue().put());
+                    deviceChanges += e.getValue().put().size();
+                    LOG.info("proxy-sync: set {} on {}", e.getValue().put().keySet(), e.getKey());
+                } catch (LxdException | CommandFailedException ex) {
+                    failed.put(e.getKey(), "cannot create bridge devices " + e.getValue().put().keySet() + ": " + ex.getMessage());
+                }
+            }
+            effective = withdraw(plan, failed);
+            errors.addAll(effective.errors());
+        }
+
+        /** Step {@code write-traefik-files}: dynamic, then static file, each replaced atomically only when its bytes differ. */
+        public void writeTraefikFiles() {
+            String dynamic = TraefikDynamicRenderer.render(effective, settings);
+            String staticYaml = TraefikStaticRenderer.render(settings, effective.publicPorts());
+            boolean dynamicOk = writeIfChanged(Path.of(config.dynamicFile()), dynamic, written, errors);
+            if (dynamicOk) {
+                int before = written.size();
+                writeIfChanged(Path.of(config.staticFile()), staticYaml, written, errors);
+                staticChanged = written.size() > before;
+            }
+        }
+
+        /** Step {@code reload-traefik}: {@code proxy.reload_command} after a static change (or a pending one). */
+        public void reloadTraefik() {
+            ProxyStateStore.State last = store.state();
+            reloadPending = staticChanged || (last != null && last.reloadPending());
+            if (reloadPending && !config.reloadCommand().isEmpty()) {
+                List<String> argv = config.reloadCommand();
+                try {
+                    runner.run(new Command(argv.get(0), argv.subList(1, argv.size()), Duration.ofSeconds(120), null, null));
+                    reloads++;
+                    reloadPending = false;
+                } catch (CommandFailedException ex) {
+                    errors.add("reload of Traefik failed (retried next sync): " + ex.getMessage());
+                }
+            } else if (config.reloadCommand().isEmpty()) {
                 reloadPending = false;
-            } catch (CommandFailedException ex) {
-                errors.add("reload of Traefik failed (retried next sync): " + ex.getMessage());
             }
-        } else if (config.reloadCommand().isEmpty()) {
-            reloadPending = false;
         }
 
-        // 5. UFW
-        Map<String, Object> ufwReport = ufw(effective.publicPorts(), errors);
-
-        // 6. state
-        try {
-            store.saveBridges(plan.bridgePorts());
-            store.saveState(new ProxyStateStore.State(reloadPending, rows(effective, instances)));
-        } catch (IOException ex) {
-            errors.add("cannot save proxy state in " + ex.getMessage());
+        /** Step {@code reconcile-ufw}: {@code terrarium-proxy} rules equal to the published TCP/UDP ports. */
+        public void reconcileUfw() {
+            ufwReport = ufw(effective.publicPorts(), errors);
         }
 
-        int lxdCalls = lxd.calls() - callsBefore;
-        Map<String, Object> details = new LinkedHashMap<>();
-        details.put("instances", effective.instances().stream().map(r -> Map.of("name", r.name(),
-                "status", r.status().name().toLowerCase(java.util.Locale.ROOT),
-                "routes", r.published().stream().map(ProxyRoute::source).toList(), "errors", r.errors())).toList());
-        details.put("errors", errors);
-        details.put("lxd_calls", lxdCalls);
-        details.put("device_changes", deviceChanges);
-        details.put("files_written", written);
-        details.put("reloads", reloads);
-        details.put("reload_pending", reloadPending);
-        if (ufwReport != null) {
-            details.put("ufw", ufwReport);
+        /** Step {@code save-state}: sticky bridge ports and the rows of {@code proxy list}. */
+        public void saveState() {
+            try {
+                store.saveBridges(plan.bridgePorts());
+                store.saveState(new ProxyStateStore.State(reloadPending, rows(effective, instances)));
+            } catch (IOException ex) {
+                errors.add("cannot save proxy state in " + ex.getMessage());
+            }
         }
-        long routes = effective.instances().stream().mapToLong(r -> r.published().size()).sum();
-        String head = routes + " route(s) of " + effective.instances().stream().filter(r -> !r.published().isEmpty()).count()
-                + " instance(s) published, " + instances.size() + " instance(s) read; " + lxdCalls + " LXD call(s), "
-                + deviceChanges + " device change(s), " + written.size() + " file(s) written, " + reloads + " reload(s)";
-        errors.forEach(e -> LOG.warn("proxy-sync: {}", e));
-        if (errors.isEmpty()) {
-            return new JobResult(ID, JobResult.Status.OK, head, null, null, 0, null, details);
+
+        @Override
+        public JobResult result() {
+            int lxdCalls = lxd.calls() - callsBefore;
+            Map<String, Object> details = new LinkedHashMap<>();
+            details.put("instances", effective.instances().stream().map(r -> Map.of("name", r.name(),
+                    "status", r.status().name().toLowerCase(java.util.Locale.ROOT),
+                    "routes", r.published().stream().map(ProxyRoute::source).toList(), "errors", r.errors())).toList());
+            details.put("errors", errors);
+            details.put("lxd_calls", lxdCalls);
+            details.put("device_changes", deviceChanges);
+            details.put("files_written", written);
+            details.put("reloads", reloads);
+            details.put("reload_pending", reloadPending);
+            if (ufwReport != null) {
+                details.put("ufw", ufwReport);
+            }
+            long routes = effective.instances().stream().mapToLong(r -> r.published().size()).sum();
+            String head = routes + " route(s) of " + effective.instances().stream().filter(r -> !r.published().isEmpty()).count()
+                    + " instance(s) published, " + instances.size() + " instance(s) read; " + lxdCalls + " LXD call(s), "
+                    + deviceChanges + " device change(s), " + written.size() + " file(s) written, " + reloads + " reload(s)";
+            errors.forEach(e -> LOG.warn("proxy-sync: {}", e));
+            if (errors.isEmpty()) {
+                return new JobResult(ID, JobResult.Status.OK, head, null, null, 0, null, details);
+            }
+            return new JobResult(ID, JobResult.Status.FAILED, head + "; " + errors.size() + " error(s):\n" + String.join("\n", errors),
+                    null, null, 0, null, details);
         }
-        return new JobResult(ID, JobResult.Status.FAILED, head + "; " + errors.size() + " error(s):\n" + String.join("\n", errors),
-                null, null, 0, null, details);
     }
 
     private boolean writeIfChanged(Path file, String content, List<String> written, List<String> errors) {

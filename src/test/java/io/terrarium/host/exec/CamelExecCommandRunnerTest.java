@@ -10,7 +10,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 class CamelExecCommandRunnerTest {
-    private final CamelExecCommandRunner runner = new CamelExecCommandRunner();
+    final CamelExecCommandRunner runner = new CamelExecCommandRunner();
 
     @Test
     void passesArgumentsWithSpacesQuotesAndAmpersandsUnchanged() {
@@ -61,5 +61,26 @@ class CamelExecCommandRunnerTest {
     @Test
     void displayQuotesArgumentsForLogs() {
         assertThat(Command.of("zfs", "list", "-o", "name,used", "a b").display()).isEqualTo("zfs list -o name,used 'a b'");
+    }
+
+    @Test
+    void everyCommandIsAnExchangeOnTheExecEndpointOfItsToolInTheBoundContext() throws Exception {
+        try (org.apache.camel.CamelContext ctx = new org.apache.camel.impl.DefaultCamelContext()) {
+            ctx.start();
+            CamelExecCommandRunner bound = new CamelExecCommandRunner();
+            bound.bind(ctx);
+            bound.run(Command.of("sh", "-c", "exit 0"));
+            bound.run(Command.of("/bin/sh", "-c", "exit 2").withOkExitCodes(2, 0));
+            assertThat(ctx.getEndpoints()).extracting(org.apache.camel.Endpoint::getEndpointUri)
+                    .contains("exec://sh?exitValues=0", "exec://sh?exitValues=0,2");
+            bound.unbind(ctx);
+        }
+    }
+
+    @Test
+    void endpointUriNamesTheToolAndTheAcceptedExitCodesNeverTheArguments() {
+        assertThat(CamelExecCommandRunner.endpointUri(Command.of("/usr/sbin/zfs", "destroy", "a&b=c").withOkExitCodes(1, 0)))
+                .isEqualTo("exec:zfs?exitValues=0,1");
+        assertThat(CamelExecCommandRunner.endpointUri(Command.of("/opt/my tool", "x"))).isEqualTo("exec:command?exitValues=0");
     }
 }
