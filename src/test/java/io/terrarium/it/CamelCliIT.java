@@ -19,7 +19,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * Camel's own CLI (Camel JBang's {@code camel}, {@code org.apache.camel:camel-jbang-core} from
- * Maven Central, run as {@code java … CamelJBangMain}) sees the daemon through camel-cli-connector:
+ * Maven Central, run as {@code java … CamelCli}, which calls {@code CamelJBangMain.run}) sees the daemon through camel-cli-connector:
  * {@code camel get route} lists its job routes and {@code camel cmd stop-route} stops one.
  */
 class CamelCliIT {
@@ -57,7 +57,7 @@ class CamelCliIT {
     /** Runs {@code camel <args>} in a child JVM with this test's class path; returns stdout+stderr. */
     private static String camel(String... args) throws Exception {
         List<String> argv = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-cp", System.getProperty("java.class.path"), "org.apache.camel.dsl.jbang.core.commands.CamelJBangMain"));
+                "-cp", System.getProperty("java.class.path"), CamelCli.class.getName()));
         argv.addAll(List.of(args));
         Process p = new ProcessBuilder(argv).redirectErrorStream(true).start();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
