@@ -148,9 +148,9 @@ class ConsoleBrowserIT {
         // run a job from the console: the job MBean's submit operation, in the JMX tab
         browser.get(url + "jmx");
         click("//*[text()='Expand all']");
-        click("//*[text()='jobs']");
+        click(treeNode("jobs"));
         click("//*[normalize-space(text())='Operations']");
-        click("//*[contains(text(),'submit(String)')]");
+        click("//button[contains(@aria-labelledby,'operation submit(java.lang.String) ')]");
         WebElement arg = waitFor(By.id("operation-submit(java.lang.String)-arg-form-input-p1-0"));
         arg.sendKeys("host-facts");
         arg.findElement(By.xpath("following::button[normalize-space()='Execute'][1]")).click();
@@ -172,7 +172,7 @@ class ConsoleBrowserIT {
 
         // the route's counters in the console follow
         browser.get(url + "camel/contexts");
-        click("//*[text()='host-facts']");
+        click(treeNode("host-facts"));
         click("//*[normalize-space(text())='Attributes']");
         waitForText("ExchangesTotal");
         WebDriverWait wait = new WebDriverWait(browser, Duration.ofSeconds(30));
@@ -205,7 +205,8 @@ class ConsoleBrowserIT {
         waitForText("s3-export-schedule");
         for (var route : Map.of("s3-export", List.of("stream-to-s3"),
                 "proxy-sync", List.of("read-instances", "plan", "write-traefik-files")).entrySet()) {
-            click("//*[text()='" + route.getKey() + "']");
+            browser.get(url + "camel/contexts");
+            click(treeNode(route.getKey()));
             click("//*[normalize-space(text())='Route Diagram']");
             // the diagram draws every step (Hawtio labels them by kind, "Process"; the ids are in the Source view)
             new WebDriverWait(browser, Duration.ofSeconds(30)).until(d -> d.findElements(By.cssSelector(".react-flow__node")).size() > route.getValue().size());
@@ -234,11 +235,17 @@ class ConsoleBrowserIT {
             Thread.sleep(300);
         }
         assertThat(result).containsPattern("\"status\"\\s*:\\s*\"FAILED\"");
-        click("//*[text()='proxy-sync']");
+        browser.get(url + "camel/contexts");
+        click(treeNode("proxy-sync"));
         click("//*[normalize-space(text())='Attributes']");
         new WebDriverWait(browser, Duration.ofSeconds(30)).until(d -> counter(body(), "ExchangesFailed") > failedBefore);
         shot("proxy-sync-failed");
         System.out.printf("ConsoleBrowserIT %s: %.1f s in the browser%n", name, (System.nanoTime() - t0) / 1e9);
+    }
+
+    /** A node of Hawtio's tree (PatternFly tree view) by its text. */
+    private static String treeNode(String text) {
+        return "//*[contains(@class,'tree-view__node-text') and normalize-space()='" + text + "'] | //*[contains(@class,'tree-view__node-title') and normalize-space()='" + text + "']";
     }
 
     private static long counter(String text, String name) {
