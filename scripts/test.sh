@@ -44,6 +44,9 @@ ensure_build_tools() {
     # AnsibleConvergeIT reaches its container through community.general's lxd connection
     ansible-doc -t connection community.general.lxd >/dev/null 2>&1 || missing+=(ansible)
     command -v debootstrap >/dev/null 2>&1 || missing+=(debootstrap)
+    # ConsoleBrowserIT drives Debian's browser with Selenium (never a downloaded one)
+    command -v chromium >/dev/null 2>&1 || missing+=(chromium)
+    command -v chromedriver >/dev/null 2>&1 || missing+=(chromium-driver)
     if ((${#missing[@]})); then
         apt-get update -qq
         DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}"

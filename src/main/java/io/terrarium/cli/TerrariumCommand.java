@@ -25,6 +25,7 @@ import picocli.CommandLine.Spec;
                 ProxyCommand.class,
                 BackupCommand.class,
                 DaemonCommand.class,
+                ConsoleCommand.class,
                 CompletionCommand.class,
                 CommandLine.HelpCommand.class,
         },

@@ -13,11 +13,12 @@ import org.apache.camel.impl.DefaultCamelContext;
 
 import java.io.IOException;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 
 /**
  * Runs a job from the CLI on the same code path as the timer: in the running daemon through
- * Jolokia when there is one (the run shows in the daemon's log and route statistics, and shares
+ * Jolokia and its job MBean {@link JobControl} when there is one (the run shows in the daemon's log and route statistics, and shares
  * its no-overlap guard), otherwise in-process on a short-lived CamelContext with the same routes
  * minus the schedulers.
  */
@@ -90,15 +91,15 @@ public final class JobTrigger {
     }
 
     /**
-     * Submits the run ({@link JobRoutes#SUBMIT}, answers at once) and polls its result every 200 ms:
-     * no HTTP request stays open for the length of the job.
+     * Submits the run to the daemon's job MBean ({@link JobControl#OBJECT_NAME}, answers at once)
+     * and polls its result every 200 ms: no HTTP request stays open for the length of the job.
      */
     private static String submitAndWait(JolokiaClient jolokia, String jobId, Duration timeout) throws IOException, InterruptedException {
-        String runId = jolokia.requestBody(JobRoutes.SUBMIT, jobId, Duration.ofSeconds(30));
+        String runId = jolokia.exec(JobControl.OBJECT_NAME, "submitAs", List.of(jobId, "cli"), Duration.ofSeconds(30)).asText();
         long deadline = System.nanoTime() + timeout.toNanos();
         while (true) {
-            String r = jolokia.requestBody(JobRoutes.RESULT, runId, Duration.ofSeconds(30));
-            if (!JobRoutes.PENDING.equals(r)) {
+            String r = jolokia.exec(JobControl.OBJECT_NAME, "result", List.of(runId), Duration.ofSeconds(30)).asText();
+            if (!JobControl.PENDING.equals(r)) {
                 return r;
             }
             if (System.nanoTime() > deadline) {

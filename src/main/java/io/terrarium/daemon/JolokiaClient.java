@@ -14,8 +14,7 @@ import java.util.Map;
 
 /**
  * Calls the daemon's Jolokia endpoint ({@code /observe/jolokia}) on loopback: the CLI's way to run
- * a job's {@code direct:} route inside the daemon ({@code ManagedCamelContext.requestBody}) and to
- * read route MBeans.
+ * a job inside the daemon (the job MBean {@link JobControl}) and to read route MBeans.
  */
 public final class JolokiaClient {
     private final String baseUrl;
@@ -44,19 +43,18 @@ public final class JolokiaClient {
     }
 
     /**
-     * Sends a body to an endpoint inside the daemon and returns the reply body.
+     * Runs one MBean operation.
      *
-     * @param endpoint e.g. {@code direct:host-facts}
-     * @param body     the message body (a trigger name)
-     * @param timeout  how long the job may take
-     * @return the reply body (a job result as JSON)
-     * @throws IOException when the daemon cannot be reached or Jolokia answers with an error
+     * @param mbean     e.g. {@value JobControl#OBJECT_NAME}
+     * @param operation operation name (with a signature in parentheses when it is overloaded)
+     * @param arguments its arguments
+     * @param timeout   how long to wait for the answer
+     * @return the operation's return value
+     * @throws IOException when the daemon cannot be reached, refuses the request (HTTP 403 from the
+     *                     management policy) or the operation throws
      */
-    public String requestBody(String endpoint, String body, Duration timeout) throws IOException {
-        JsonNode v = call(Map.of("type", "exec", "mbean", contextMBean(),
-                "operation", "requestBody(java.lang.String,java.lang.Object)",
-                "arguments", List.of(endpoint, body)), timeout);
-        return v.isTextual() ? v.asText() : v.toString();
+    public JsonNode exec(String mbean, String operation, List<?> arguments, Duration timeout) throws IOException {
+        return call(Map.of("type", "exec", "mbean", mbean, "operation", operation, "arguments", arguments), timeout);
     }
 
     /**
@@ -82,9 +80,11 @@ public final class JolokiaClient {
             Thread.currentThread().interrupt();
             throw new IOException("interrupted", e);
         }
-        if (resp.statusCode() == 401 || resp.statusCode() == 403) {
-            throw new IOException("the daemon refused the management login (HTTP " + resp.statusCode()
-                    + "); run as root, and restart the daemon if its credentials file was replaced");
+        if (resp.statusCode() == 401) {
+            throw new IOException("the daemon refused the management login (HTTP 401); run as root, and restart the daemon if its credentials file was replaced");
+        }
+        if (resp.statusCode() == 403) {
+            throw new IOException("the daemon refused the request (HTTP 403): " + json.readTree(resp.body()).path("error").asText("forbidden"));
         }
         if (resp.statusCode() != 200) {
             throw new IOException("Jolokia answered HTTP " + resp.statusCode());

@@ -29,6 +29,8 @@ public final class TerrariumDaemon {
     public static final String CONTEXT_NAME = "terrarium";
     /** Graceful shutdown timeout in seconds. */
     public static final int SHUTDOWN_TIMEOUT_SECONDS = 30;
+    /** Path of the Jolokia endpoint on the management port. */
+    public static final String JOLOKIA_PATH = "/observe/jolokia";
     private static final Logger LOG = LoggerFactory.getLogger(TerrariumDaemon.class);
 
     private final App app;
@@ -66,6 +68,7 @@ public final class TerrariumDaemon {
         p.put("camel.management.port", String.valueOf(port));
         p.put("camel.management.healthCheckEnabled", "true");
         p.put("camel.management.jolokiaEnabled", "true");
+        p.put("camel.management.jolokiaPath", JOLOKIA_PATH);
         p.put("camel.management.metricsEnabled", "true");
         p.put("camel.management.infoEnabled", "true");
         p.put("camel.metrics.enabled", "true");
@@ -73,7 +76,7 @@ public final class TerrariumDaemon {
         p.put("camel.health.enabled", "true");
         // Jolokia requires the root-only credentials (ManagementCredentials); health and metrics stay open on loopback
         p.put("camel.management.authenticationEnabled", "true");
-        p.put("camel.management.authenticationPath", "/observe/jolokia/*");
+        p.put("camel.management.authenticationPath", JOLOKIA_PATH + "/*");
         p.put("camel.management.basicPropertiesFile", app.paths().managementAuthFile().toString());
         return p;
     }
@@ -98,6 +101,8 @@ public final class TerrariumDaemon {
         io.terrarium.events.KafkaEvents events = config.events().kafka() == null ? null
                 : new io.terrarium.events.KafkaEvents(config.events().kafka(), config.installationId(),
                         io.terrarium.events.KafkaEvents.hostName(), app.json());
+        java.util.concurrent.atomic.AtomicReference<Exception> unsafe = new java.util.concurrent.atomic.AtomicReference<>();
+        java.util.List<String> jobIds = app.jobs(config).stream().map(io.terrarium.jobs.Job::id).toList();
         main.addMainListener(new MainListenerSupport() {
             @Override
             public void afterConfigure(BaseMainSupport m) {
@@ -124,6 +129,18 @@ public final class TerrariumDaemon {
             @Override
             public void afterStart(BaseMainSupport m) {
                 try {
+                    // least privilege on Jolokia before the CLI can find the daemon; without the gate the daemon stops
+                    new JolokiaGate(ManagementCredentials.all(app.paths().managementAuthFile()),
+                            ManagementCredentials.roles(app.paths().managementAuthFile()))
+                            .install(m.getCamelContext(), port, JOLOKIA_PATH);
+                    new JobControl(m.getCamelContext(), jobIds).register();
+                } catch (IOException | RuntimeException e) {
+                    LOG.error("cannot secure the management endpoint: {}; stopping", e.getMessage(), e);
+                    unsafe.set(e);
+                    main.completed();
+                    return;
+                }
+                try {
                     new DaemonInfo(pid, config.daemon().managementHost(), port, Instant.now(), Version.get())
                             .write(app.paths().daemonFile(), app.json());
                 } catch (IOException e) {
@@ -136,6 +153,7 @@ public final class TerrariumDaemon {
 
             @Override
             public void beforeStop(BaseMainSupport m) {
+                JobControl.unregister();
                 try {
                     DaemonInfo current = DaemonInfo.read(app.paths().daemonFile(), app.json());
                     if (current != null && current.pid() == pid) {
@@ -155,5 +173,9 @@ public final class TerrariumDaemon {
             }
         });
         main.run();
+        if (unsafe.get() != null) {
+            throw new IOException("the daemon stopped: its management endpoint could not be secured ("
+                    + unsafe.get().getMessage() + ")", unsafe.get());
+        }
     }
 }

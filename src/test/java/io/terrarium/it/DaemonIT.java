@@ -120,6 +120,52 @@ class DaemonIT {
     }
 
     @Test
+    void jolokiaRefusesRequestBodyToAnExecEndpointAndLogsWhoRanWhichOperation() throws Exception {
+        Path secrets = dir.resolve("etc/secrets/management.properties");
+        Path marker = dir.resolve("exec-ran");
+        var admin = ManagementCredentials.read(secrets);
+        // the exact attack of issue 12: with the operator login, requestBody("exec:touch …") on the context MBean
+        String attack = "{\"type\":\"exec\",\"mbean\":\"" + JolokiaClient.contextMBean().replace("\"", "\\\"") + "\","
+                + "\"operation\":\"requestBody(java.lang.String,java.lang.Object)\",\"arguments\":[\"exec:touch?args=" + marker + "\",\"\"]}";
+        var resp = post(admin, attack);
+        assertThat(resp.statusCode()).as(resp.body()).isEqualTo(403);
+        assertThat(resp.body()).contains("requestBody").contains("not allowed");
+        assertThat(marker).doesNotExist();
+
+        // the operator may stop and start a route: allowed, and logged with who, what and when
+        var jolokia = new JolokiaClient("http://127.0.0.1:" + port, admin);
+        jolokia.exec(JolokiaClient.routeMBean("host-facts"), "stop()", java.util.List.of(), Duration.ofSeconds(30));
+        assertThat(jolokia.read(JolokiaClient.routeMBean("host-facts"), "State").asText()).isEqualTo("Stopped");
+        jolokia.exec(JolokiaClient.routeMBean("host-facts"), "start()", java.util.List.of(), Duration.ofSeconds(30));
+        assertThat(jolokia.read(JolokiaClient.routeMBean("host-facts"), "State").asText()).isEqualTo("Started");
+
+        // the read-only login reads, but cannot run operations, not even the job MBean
+        var watcher = ManagementCredentials.read(secrets, ManagementCredentials.VIEWER);
+        var viewer = new JolokiaClient("http://127.0.0.1:" + port, watcher);
+        assertThat(viewer.read(JolokiaClient.routeMBean("host-facts"), "RouteId").asText()).isEqualTo("host-facts");
+        org.assertj.core.api.Assertions.assertThatThrownBy(() ->
+                        viewer.exec(JolokiaClient.routeMBean("host-facts"), "stop()", java.util.List.of(), Duration.ofSeconds(30)))
+                .hasMessageContaining("403").hasMessageContaining("read-only login");
+        org.assertj.core.api.Assertions.assertThatThrownBy(() ->
+                        viewer.exec(io.terrarium.daemon.JobControl.OBJECT_NAME, "submit", java.util.List.of("host-facts"), Duration.ofSeconds(30)))
+                .hasMessageContaining("403");
+        assertThat(viewer.read(JolokiaClient.routeMBean("host-facts"), "State").asText()).isEqualTo("Started");
+
+        String daemonLog = Files.readString(log);
+        assertThat(daemonLog).containsPattern(" INFO audit - jolokia exec " + java.util.regex.Pattern.quote(JolokiaClient.routeMBean("host-facts"))
+                + " stop\\(\\) args=\\[\\] by terrarium@127.0.0.1 at 20\\d\\d-");
+        assertThat(daemonLog).contains("jolokia refused for terrarium@127.0.0.1").contains("requestBody");
+        assertThat(daemonLog).contains("jolokia refused for watcher@127.0.0.1");
+        assertThat(daemonLog).doesNotContain(admin.password()).doesNotContain(watcher.password());
+    }
+
+    private HttpResponse<String> post(ManagementCredentials creds, String body) throws Exception {
+        return HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/observe/jolokia"))
+                .header("Authorization", creds.authorizationHeader())
+                .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    @Test
     void stopsGracefullyOnSigtermAndRemovesItsRuntimeFile() throws Exception {
         Path runtime = dir.resolve("run/daemon.json");
         assertThat(runtime).exists();

@@ -23,7 +23,9 @@ class DistIT {
         String v = tarballs.get(0).getFileName().toString().replaceAll("terrarium-(.+)-linux-.*", "$1");
         assertThat(listing.lines()).contains("terrarium-" + v + "/bin/terrariumctl", "terrarium-" + v + "/bin/trm",
                 "terrarium-" + v + "/install.sh", "terrarium-" + v + "/lib/terrarium.jar", "terrarium-" + v + "/ansible/README.md",
-                "terrarium-" + v + "/config/samples/minimal.yaml");
+                "terrarium-" + v + "/config/samples/minimal.yaml",
+                // `terrariumctl console` works offline: Hawtio and Monaco ship in the tarball
+                "terrarium-" + v + "/lib/hawtio/hawtio-war.war", "terrarium-" + v + "/lib/hawtio/monaco-editor.jar");
         assertThat(listing.lines().filter(l -> l.endsWith(".jar")).count()).isGreaterThan(20);
         String verify = Terrariumctl.sh("sh", "-c", "cd target && sha256sum -c SHA256SUMS");
         assertThat(verify).contains(tarballs.get(0).getFileName() + ": OK");

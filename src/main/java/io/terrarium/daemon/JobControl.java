@@ -1,0 +1,130 @@
+package io.terrarium.daemon;
+
+import org.apache.camel.CamelContext;
+import org.apache.camel.Exchange;
+import org.apache.camel.ProducerTemplate;
+
+import javax.management.MBeanServer;
+import javax.management.ObjectName;
+import java.lang.management.ManagementFactory;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.regex.Pattern;
+
+/**
+ * {@link JobControlMBean}: submits a run to the job's {@code direct:<job>} route on a Camel
+ * producer thread and keeps its future until the result is read. It sends to no other endpoint
+ * and takes no URI, so granting it through Jolokia grants "run one of our jobs" and nothing more
+ * (unlike {@code ManagedCamelContext.requestBody}, which reaches any endpoint, {@code exec:}
+ * included, and is refused by {@link JolokiaGate}).
+ */
+public final class JobControl implements JobControlMBean {
+    /** The MBean's JMX name. */
+    public static final String OBJECT_NAME = "io.terrarium:type=jobs";
+    /** Answer of {@link #result} while the run is going. */
+    public static final String PENDING = "PENDING";
+    private static final Duration KEEP = Duration.ofHours(1);
+    private static final Pattern TRIGGER = Pattern.compile("[A-Za-z0-9_.:-]{1,64}");
+
+    private record Run(String job, Instant at, CompletableFuture<Exchange> exchange) {
+    }
+
+    private final CamelContext camel;
+    private final List<String> jobs;
+    private final Map<String, Run> runs = new ConcurrentHashMap<>();
+    private volatile ProducerTemplate template;
+
+    /**
+     * @param camel the daemon's started CamelContext
+     * @param jobs  the job ids (each has a {@code direct:<id>} route)
+     */
+    public JobControl(CamelContext camel, List<String> jobs) {
+        this.camel = camel;
+        this.jobs = List.copyOf(jobs);
+    }
+
+    @Override
+    public String submit(String job) {
+        return submitAs(job, "jmx");
+    }
+
+    @Override
+    public String submitAs(String job, String trigger) {
+        if (job == null || !jobs.contains(job)) {
+            throw new IllegalArgumentException("unknown job \"" + job + "\" (known: " + String.join(", ", jobs) + ")");
+        }
+        if (trigger == null || !TRIGGER.matcher(trigger).matches()) {
+            throw new IllegalArgumentException("trigger must be 1-64 letters, digits or -_.: (got \"" + trigger + "\")");
+        }
+        Instant now = Instant.now();
+        runs.values().removeIf(r -> r.exchange().isDone() && r.at().isBefore(now.minus(KEEP)));
+        if (template == null) {
+            template = camel.createProducerTemplate();
+        }
+        String runId = UUID.randomUUID().toString();
+        runs.put(runId, new Run(job, now, template.asyncSend("direct:" + job, e -> e.getMessage().setBody(trigger))));
+        return runId;
+    }
+
+    @Override
+    public String result(String runId) {
+        Run r = runId == null ? null : runs.get(runId);
+        if (r == null) {
+            throw new IllegalArgumentException("unknown run \"" + runId + "\" (a result is read once; unread ones are kept "
+                    + KEEP.toHours() + " h)");
+        }
+        if (!r.exchange().isDone()) {
+            return PENDING;
+        }
+        runs.remove(runId);
+        Exchange e = r.exchange().join();
+        // a FAILED run is a failed exchange; the result JSON is kept on it either way
+        return io.terrarium.routes.JobRuns.resultJson(e);
+    }
+
+    @Override
+    public List<String> getJobs() {
+        return jobs;
+    }
+
+    @Override
+    public int getRunsPending() {
+        return (int) runs.values().stream().filter(r -> !r.exchange().isDone()).count();
+    }
+
+    /**
+     * Registers this MBean in the platform MBeanServer (the one Camel and Jolokia use).
+     *
+     * @throws IllegalStateException when the name is taken
+     */
+    public void register() {
+        try {
+            MBeanServer s = ManagementFactory.getPlatformMBeanServer();
+            ObjectName n = new ObjectName(OBJECT_NAME);
+            if (s.isRegistered(n)) {
+                s.unregisterMBean(n);
+            }
+            s.registerMBean(this, n);
+        } catch (Exception e) {
+            throw new IllegalStateException("cannot register " + OBJECT_NAME + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Removes the MBean (on daemon stop); quiet when it is not registered. */
+    public static void unregister() {
+        try {
+            MBeanServer s = ManagementFactory.getPlatformMBeanServer();
+            ObjectName n = new ObjectName(OBJECT_NAME);
+            if (s.isRegistered(n)) {
+                s.unregisterMBean(n);
+            }
+        } catch (Exception ignored) {
+            // shutting down
+        }
+    }
+}

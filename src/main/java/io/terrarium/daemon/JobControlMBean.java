@@ -1,0 +1,45 @@
+package io.terrarium.daemon;
+
+/**
+ * The daemon's own job MBean, {@value JobControl#OBJECT_NAME}: how the CLI, Hawtio and any JMX
+ * client start a job without holding the management endpoint for the length of the run (Jolokia
+ * serialises requests, so a synchronous multi-minute operation would block every other client).
+ * Both operations answer at once.
+ */
+public interface JobControlMBean {
+    /**
+     * Starts a job run in the background, as trigger {@code jmx}.
+     *
+     * @param job job id, e.g. {@code proxy-sync} (see {@link #getJobs()})
+     * @return the run id (a UUID) to pass to {@link #result(String)}
+     * @throws IllegalArgumentException for an unknown job id
+     */
+    String submit(String job);
+
+    /**
+     * Starts a job run in the background with a named trigger (the CLI passes {@code cli}).
+     *
+     * @param job     job id
+     * @param trigger what started the run, shown in the job's result and log (letters, digits, {@code -_.:})
+     * @return the run id (a UUID)
+     * @throws IllegalArgumentException for an unknown job id or a malformed trigger
+     */
+    String submitAs(String job, String trigger);
+
+    /**
+     * The result of a submitted run.
+     *
+     * @param runId a run id returned by {@link #submit}
+     * @return the job result as JSON (any status: OK, WARNING, FAILED, REJECTED), or
+     *         {@value JobControl#PENDING} while the run is going; a finished result can be read
+     *         once, and unread ones are kept for one hour
+     * @throws IllegalArgumentException for an unknown (or already read, or expired) run id
+     */
+    String result(String runId);
+
+    /** The job ids this daemon runs, in route order. */
+    java.util.List<String> getJobs();
+
+    /** Runs submitted and not yet finished. */
+    int getRunsPending();
+}
