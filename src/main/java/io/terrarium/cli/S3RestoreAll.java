@@ -52,7 +52,8 @@ final class S3RestoreAll {
             HostRestoreService service = new HostRestoreService(app.lxd(), new LxdEditor(app.runner()), app.zfs(),
                     manifests(s3, settings), catalog, restorer,
                     project -> new S3RestoreService(app.lxd(), app.zfs(), new io.terrarium.backup.DatasetResolver(app.lxd(), app.zfs(), project),
-                            project, app.paths().runDir(), catalog, restorer, config.installationId(), where, Clock.systemUTC()),
+                            project, app.paths().runDir(), catalog, restorer, config.installationId(), where, Clock.systemUTC(),
+                            app.lxdImport()),
                     project -> new io.terrarium.backup.DatasetResolver(app.lxd(), app.zfs(), project),
                     config.installationId(), where);
             HostRestoreService.Plan plan;

@@ -97,7 +97,8 @@ public final class HostRestoreService {
      * One instance of the plan.
      *
      * @param name     instance name
-     * @param mode     RESTORE (new here), REDO (an incomplete earlier restore is removed first), IN_PLACE
+     * @param mode     RESTORE (new here), REDO (an earlier restore left an instance record without its dataset: the
+     *                 record is removed first; an instance with its dataset is never deleted), IN_PLACE
      *                 (exists, --force), DONE (restored by an earlier run)
      * @param point    the restore point
      * @param bytes    bytes to download for it
@@ -329,12 +330,21 @@ public final class HostRestoreService {
                             + leaf + "`) or choose another --parent-dataset");
                 }
             } else if (existing.path("description").asText("").startsWith("restored from " + i.name() + " S3 restore point ")) {
+                // restored by this command (or `backup restore --source s3`) before. Never delete one that has its data:
+                // its dataset may hold changes made since, and later exports drop the restored point's snapshot.
                 InstanceDataset d = datasets.get(i.name());
-                boolean complete = d != null && d.resolved() && zfs.snapshots(d.dataset(), false).stream()
-                        .map(ZfsSnapshot::name).anyMatch(point.snapshot()::equals);
-                mode = complete ? Mode.DONE : Mode.REDO;
-                if (!complete && zfs.exists(leaf)) {
-                    cleanup.add(leaf);
+                boolean hasData = d != null && d.resolved() && zfs.exists(d.dataset());
+                if (!hasData) {
+                    mode = Mode.REDO; // an instance record without its dataset: nothing to lose, made again
+                } else if (zfs.snapshots(d.dataset(), false).stream().map(ZfsSnapshot::name).anyMatch(point.snapshot()::equals)) {
+                    mode = Mode.DONE;
+                } else if (force) {
+                    mode = Mode.IN_PLACE;
+                } else {
+                    problems.add("instance " + i.name() + " was restored here before, from another restore point (its dataset "
+                            + d.dataset() + " has no snapshot " + point.snapshot() + "); it is left as it is: restore over it with"
+                            + " --force (its current dataset is kept aside) or choose its point with --at");
+                    continue;
                 }
             } else if (force) {
                 mode = Mode.IN_PLACE;
@@ -443,8 +453,10 @@ public final class HostRestoreService {
             lxd.put(instancePath(name, project).replace("?", "/state?"), Map.of("action", "stop", "force", true));
         }
         InstanceDataset d = resolvers.apply(project).resolve(name);
-        if (d != null && d.resolved()) {
-            zfs.destroy(d.dataset(), true, BUSY_WAIT);
+        if (d != null && d.resolved() && zfs.exists(d.dataset())) {
+            // planning chose REDO only for a record without its dataset; if one appeared since, keep it and stop
+            throw new RestoreException("instance " + name + " has a dataset (" + d.dataset() + ") again since the plan; nothing"
+                    + " was deleted: run the command again to re-plan");
         }
         // a dir pool's delete needs the instance directory (the dataset was mounted on it)
         String pool = io.terrarium.backup.RestoreService.rootPool(inst.path("expanded_devices"));

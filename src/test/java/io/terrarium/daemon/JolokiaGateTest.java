@@ -23,8 +23,11 @@ class JolokiaGateTest {
     void requestBodyToAnExecEndpointIsRefusedEvenForTheOperator() throws Exception {
         assertThat(JolokiaGate.refusal(ADMIN, exec(CONTEXT, "requestBody(java.lang.String,java.lang.Object)", "[\"exec:id\",\"\"]")))
                 .contains("requestBody").contains("not allowed");
-        for (String op : new String[]{"sendBody", "sendBodyAndHeaders", "requestBodyAndHeaders", "createEndpoint", "sendStringBody", "addOrUpdateRoutesFromXml"}) {
+        // canSendToEndpoint creates the endpoint and a producer for any URI (it was on the read-only list)
+        for (String op : new String[]{"sendBody", "sendBodyAndHeaders", "requestBodyAndHeaders", "createEndpoint", "sendStringBody",
+                "addOrUpdateRoutesFromXml", "canSendToEndpoint(java.lang.String)"}) {
             assertThat(JolokiaGate.refusal(ADMIN, exec(CONTEXT, op, "[]"))).as(op).isNotNull();
+            assertThat(JolokiaGate.refusal(VIEWER, exec(CONTEXT, op, "[\"exec:id\"]"))).as(op).isNotNull();
         }
     }
 

@@ -212,6 +212,29 @@ class HostRestoreServiceTest {
         assertThat(writes).isEmpty();
     }
 
+    /**
+     * A re-run after the new host's first export (which drops the restored point's export base): the
+     * instance restored earlier, with its data and any changes since, used to be stopped, destroyed and
+     * deleted as "incomplete". It must be left alone unless --force (in place, kept aside).
+     */
+    @Test
+    void anInstanceRestoredEarlierFromAnotherPointIsNeverDeletedOnlyRefusedUnlessForce() throws Exception {
+        store("inst-old", manifest("inst-old", List.of(web(true))));
+        lxd.put("/1.0/projects/default", "{\"name\":\"default\",\"config\":{}}");
+        lxd.put("/1.0/profiles/extra?project=default", HostManifestCodecTest.sample().profiles().get(0).toString());
+        lxd.put("/1.0/instances?recursion=1&project=default", "[{\"name\":\"web\",\"status\":\"Running\","
+                + "\"description\":\"restored from web S3 restore point " + point.id() + "\","
+                + "\"expanded_devices\":{\"root\":{\"type\":\"disk\",\"path\":\"/\",\"pool\":\"default\"}}}]");
+        datasets.add("default/containers/web"); // its data, without the point's snapshot (an export dropped that base)
+        assertThatThrownBy(() -> service().plan(null, null, false, null)).isInstanceOf(RestoreException.class)
+                .hasMessageContaining("instance web was restored here before, from another restore point")
+                .hasMessageContaining("it is left as it is: restore over it with --force");
+        HostRestoreService.Plan forced = service().plan(null, null, true, null);
+        assertThat(forced.instances().get(0).mode()).isEqualTo(HostRestoreService.Mode.IN_PLACE);
+        assertThat(forced.instances().get(0).cleanup()).isEmpty();
+        assertThat(writes).extracting(c -> String.join(" ", c.args())).noneMatch(a -> a.startsWith("destroy") || a.contains("DELETE"));
+    }
+
     @Test
     void stagingLeftByAKilledReceiveIsDestroyedFirstAndAMissingParentIsNamed() throws Exception {
         store("inst-old", manifest("inst-old", List.of(web(true))));
