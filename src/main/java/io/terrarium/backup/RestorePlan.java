@@ -18,9 +18,17 @@ import java.util.List;
  * @param newDataset dataset the copy is received into, or {@code null}
  * @param asideDataset in place: where the current state (changes since the snapshot, newer snapshots) is
  *                   kept ({@link AsideCopies}); {@code null} for --as-new
+ * @param lxdRestore in place, one of LXD's own snapshots on LXD's zfs storage driver: LXD restores it
+ *                   ({@link LxdSnapshotRestore}) and nothing is kept aside
  */
 public record RestorePlan(String instance, String dataset, ZfsSnapshot snapshot, List<ZfsSnapshot> newer,
-                          boolean running, String asNew, String newDataset, String asideDataset) {
+                          boolean running, String asNew, String newDataset, String asideDataset, boolean lxdRestore) {
+    /** A plan restored by Terrarium itself (no LXD restore). */
+    public RestorePlan(String instance, String dataset, ZfsSnapshot snapshot, List<ZfsSnapshot> newer,
+                       boolean running, String asNew, String newDataset, String asideDataset) {
+        this(instance, dataset, snapshot, newer, running, asNew, newDataset, asideDataset, false);
+    }
+
     /** A plan without an aside dataset (--as-new). */
     public RestorePlan(String instance, String dataset, ZfsSnapshot snapshot, List<ZfsSnapshot> newer,
                        boolean running, String asNew, String newDataset) {
@@ -37,6 +45,23 @@ public record RestorePlan(String instance, String dataset, ZfsSnapshot snapshot,
         List<String> l = new ArrayList<>();
         l.add("Restore plan for instance " + instance + " (dataset " + dataset + "):");
         l.add("  snapshot: " + snapshot.name() + " (created " + snapshot.created() + ")");
+        if (inPlace() && lxdRestore) {
+            List<ZfsSnapshot> foreign = LxdSnapshotRestore.foreignNewer(this);
+            l.add("  " + snapshot.name() + " is one of LXD's own snapshots and " + instance + " is on LXD's zfs storage driver: LXD restores it.");
+            l.add("  NOT kept: changes made since " + snapshot.name() + " are lost, and nothing is kept aside (LXD's restore is a rollback);");
+            l.add("    to keep them, first run `terrariumctl backup restore --instance " + instance + " --snapshot " + snapshot.name()
+                    + " --as-new <name>` or take `terrariumctl backup snapshot --now --instance " + instance + "` and copy it elsewhere");
+            if (foreign.isEmpty()) {
+                l.add("  newer snapshots LXD did not make: none");
+            } else {
+                l.add("  newer snapshots LXD did not make, DESTROYED first (LXD refuses to restore past them) (" + foreign.size() + "):");
+                foreign.forEach(s -> l.add("    " + s.name() + " (created " + s.created() + ")"));
+            }
+            l.add(running ? "  1. stop " + instance + " gracefully (LXD API)" : "  1. " + instance + " is stopped");
+            l.add("  2. release Terrarium's hold on and destroy the snapshots listed above");
+            l.add("  3. LXD restores " + snapshot.name().substring(LxdSnapshotRestore.LXD_PREFIX.length()) + (running ? " and starts it again" : ""));
+            return l;
+        }
         if (inPlace()) {
             String leaf = asideDataset.substring(asideDataset.lastIndexOf('/') + 1);
             l.add("  changes made since " + snapshot.name() + " are NOT lost: the current state of " + dataset
@@ -48,12 +73,6 @@ public record RestorePlan(String instance, String dataset, ZfsSnapshot snapshot,
             } else {
                 l.add("  newer snapshots moved to the aside copy (" + newer.size() + "):");
                 newer.forEach(s -> l.add("    " + s.name() + " (created " + s.created() + ")"));
-            }
-            if (snapshot.name().startsWith(LxdSnapshotRestore.LXD_PREFIX)) {
-                l.add("  NOTE: " + snapshot.name() + " is one of LXD's own snapshots. On LXD's zfs storage driver LXD restores it"
-                        + " itself (steps 2-3 below do not apply there): the newer snapshots LXD did not make are destroyed and"
-                        + " changes made since " + snapshot.name() + " are NOT kept aside; take `terrariumctl backup restore --as-new`"
-                        + " first if you need them. On other pools the steps below apply.");
             }
             l.add(running ? "  1. stop " + instance + " gracefully (LXD API)" : "  1. " + instance + " is stopped; it stays stopped");
             l.add("  2. zfs rename " + dataset + " " + asideDataset);

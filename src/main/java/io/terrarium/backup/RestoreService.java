@@ -149,7 +149,10 @@ public final class RestoreService {
                 throw new RestoreException("dataset " + aside + " already exists (another restore this second?); retry in a second");
             }
         }
-        return new RestorePlan(instance, i.dataset(), chosen, RestorePlanner.newer(snaps, chosen), running, asNew, newDataset, aside);
+        // one of LXD's own snapshots on its zfs driver is restored by LXD (LxdSnapshotRestore): the plan must say so
+        boolean byLxd = asNew == null && chosen.name().startsWith(LxdSnapshotRestore.LXD_PREFIX)
+                && new LxdSnapshotRestore(lxd, zfs, project).zfsPoolOf(instance) != null;
+        return new RestorePlan(instance, i.dataset(), chosen, RestorePlanner.newer(snaps, chosen), running, asNew, newDataset, aside, byLxd);
     }
 
     /**

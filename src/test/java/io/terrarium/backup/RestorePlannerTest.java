@@ -60,6 +60,25 @@ class RestorePlannerTest {
         assertThat(RestorePlanner.newer(all, d)).isEmpty();
     }
 
+    /**
+     * The plan of an LXD snapshot restored by LXD on its zfs driver said "changes … are NOT lost …
+     * nothing is destroyed" and then a NOTE that they are destroyed on the zfs driver. It must describe
+     * only what will run: nothing kept aside, the foreign newer snapshots destroyed (named).
+     */
+    @Test
+    void lxdRestoredPlanSaysNothingIsKeptAsideAndNamesTheSnapshotsItDestroys() {
+        var lxdSnap = new ZfsSnapshot("t/containers/web", "snapshot-s0", java.time.Instant.parse("2026-12-06T10:00:00Z"), 0);
+        var sanoid = new ZfsSnapshot("t/containers/web", "autosnap_2026-12-06_10:15:00_frequently", java.time.Instant.parse("2026-12-06T10:15:00Z"), 0);
+        var newerLxd = new ZfsSnapshot("t/containers/web", "snapshot-s1", java.time.Instant.parse("2026-12-06T10:20:00Z"), 0);
+        var plan = new RestorePlan("web", "t/containers/web", lxdSnap, List.of(sanoid, newerLxd), true, null, null,
+                "t/containers/web.pre-restore-20261206T112233Z", true);
+        String text = String.join("\n", plan.describe());
+        assertThat(text).contains("NOT kept: changes made since snapshot-s0 are lost, and nothing is kept aside")
+                .contains("DESTROYED first").contains("    autosnap_2026-12-06_10:15:00_frequently")
+                .contains("3. LXD restores s0 and starts it again")
+                .doesNotContain("are NOT lost").doesNotContain("aside copy t/containers").doesNotContain("snapshot-s1 (created");
+    }
+
     @Test
     void inPlacePlanKeepsTheCurrentStateAsideAndDestroysNothing() {
         var plan = new RestorePlan("web", "t/containers/web", b, List.of(c, d), true, null, null,
