@@ -22,7 +22,11 @@ import java.time.Duration;
  * console first) is passed on, so the daemon's {@code JolokiaGate} applies that login's role and
  * logs that user; the console holds no password of its own. A GET of the agent root or
  * {@code /version} (Hawtio's probe) becomes a POST {@code version} request, since the daemon
- * accepts only POST.
+ * accepts only POST. A request that a browser marks as coming from another origin ({@code Origin}
+ * not this console's, or {@code Sec-Fetch-Site: cross-site}) is refused with 403 before anything is
+ * forwarded: otherwise any page open in the operator's browser could post Jolokia operations with the
+ * browser's cached login (cross-site request forgery; Fetch standard, "Origin" header and
+ * "Sec-Fetch-Site").
  */
 final class JolokiaForward implements Filter {
     private static final long MAX_BODY = 1024 * 1024;
@@ -38,6 +42,11 @@ final class JolokiaForward implements Filter {
     public void doFilter(ServletRequest request, ServletResponse response, FilterChain chain) throws IOException {
         HttpServletRequest req = (HttpServletRequest) request;
         HttpServletResponse resp = (HttpServletResponse) response;
+        String refusal = crossSite(req.getHeader("Origin"), req.getHeader("Sec-Fetch-Site"), req.getScheme(), req.getHeader("Host"));
+        if (refusal != null) {
+            resp.sendError(403, refusal);
+            return;
+        }
         String path = req.getPathInfo() == null ? "" : req.getPathInfo();
         byte[] body;
         if ("POST".equals(req.getMethod())) {
@@ -77,5 +86,25 @@ final class JolokiaForward implements Filter {
         resp.setStatus(r.statusCode());
         resp.setContentType(r.headers().firstValue("Content-Type").orElse("application/json"));
         resp.getOutputStream().write(r.body());
+    }
+
+    /**
+     * Why a request must be refused as cross-site, or {@code null} when it may be forwarded. Requests
+     * without these headers (curl, scripts) are not a browser's and pass.
+     *
+     * @param origin       the {@code Origin} header, or {@code null}
+     * @param secFetchSite the {@code Sec-Fetch-Site} header, or {@code null}
+     * @param scheme       the request's scheme ({@code http})
+     * @param host         the {@code Host} header (host:port of this console), or {@code null}
+     * @return the reason, or {@code null}
+     */
+    static String crossSite(String origin, String secFetchSite, String scheme, String host) {
+        if ("cross-site".equalsIgnoreCase(secFetchSite)) {
+            return "cross-site request refused (Sec-Fetch-Site: cross-site)";
+        }
+        if (origin != null && !origin.equalsIgnoreCase(scheme + "://" + host)) {
+            return "request from another origin refused (Origin " + origin + ")";
+        }
+        return null;
     }
 }
