@@ -45,7 +45,10 @@ public final class BackupVerifyCommand implements Callable<Integer> {
         }
         App app = TerrariumCommand.app(spec);
         TerrariumConfig config = app.configStore().load().config();
-        JobResult r = new S3VerifyJob(config::s3, config::installationId).run(instance);
+        java.time.Instant started = java.time.Instant.now();
+        JobResult r = new S3VerifyJob(config::s3, config::installationId).run(instance)
+                .stamped("cli", started, java.time.Duration.between(started, java.time.Instant.now()).toMillis(),
+                        "pid " + ProcessHandle.current().pid());
         JobOutput.print(spec.commandLine().getOut(), format.format(), r, "instances");
         if (format.format() == Format.table) {
             PrintWriter err = spec.commandLine().getErr();

@@ -61,7 +61,10 @@ public final class S3VerifyJob implements Job {
     public JobResult run(String instance) {
         TerrariumConfig.S3 s3c = config.get();
         if (s3c == null || !s3c.enabled()) {
-            return result(JobResult.Status.OK, "S3 exports are disabled; nothing to verify", Map.of());
+            // the scheduled job is idle; a verification asked for one instance cannot be done: say so, exit 1
+            return instance == null ? result(JobResult.Status.OK, "S3 exports are disabled; nothing to verify", Map.of())
+                    : result(JobResult.Status.FAILED, "S3 exports are disabled: there is nothing to verify for instance " + instance
+                    + " (configure S3 with `terrariumctl set s3 --enable …`)", Map.of());
         }
         String inst = installationId.get();
         if (inst == null) {
@@ -99,6 +102,15 @@ public final class S3VerifyJob implements Job {
             if (points == 0 && errors.isEmpty()) {
                 summary = "no restore point to verify under " + settings.bucket() + "/" + settings.prefix() + inst + "/"
                         + (instance == null ? "" : instance + "/");
+                if (instance != null) {
+                    // a named instance without restore points is an error (a typo must not read as "verified")
+                    List<String> known = catalog.instances(inst);
+                    status = JobResult.Status.FAILED;
+                    summary = "instance " + instance + " has no S3 restore point of this installation (nothing under "
+                            + settings.bucket() + "/" + settings.prefix() + inst + "/" + instance + "/); instances with restore points: "
+                            + (known.isEmpty() ? "none" : String.join(", ", known));
+                    errors.add(summary);
+                }
             }
             return result(status, summary, details);
         } catch (IOException | SdkException e) {

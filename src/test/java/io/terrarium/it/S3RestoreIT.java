@@ -330,7 +330,11 @@ class S3RestoreIT {
             + " a restore from it fails in the receive, removes the staging dataset and leaves the live instance untouched")
     void verify() throws Exception {
         Terrariumctl.Result good = ok("backup", "verify", "--instance", NAME);
-        assertThat(good.out()).contains("3 restore point(s)");
+        assertThat(good.out()).contains("3 restore point(s)").contains("trigger cli").doesNotContain("null");
+        // a typo must not read as verified (it printed "OK … (null, trigger null)" and exited 0)
+        Terrariumctl.Result unknown = trm.run(Duration.ofMinutes(5), "backup", "verify", "--instance", "nosuch-" + NAME);
+        assertThat(unknown.exit()).as(unknown.all()).isEqualTo(1);
+        assertThat(unknown.all()).contains("instance nosuch-" + NAME + " has no S3 restore point").contains(NAME);
         String key = keys().stream().filter(k -> k.contains("/data/" + points.get(0) + "/stream.zst.")).findFirst().orElseThrow();
         byte[] original = s3.getObjectAsBytes(b -> b.bucket(settings.bucket()).key(key)).asByteArray();
         byte[] garbage = new byte[original.length];
