@@ -152,7 +152,7 @@ public final class ConfigValidator {
             p.add("events.kafka.sasl_username: \"" + k.saslUsername() + "\" is not a user name (letters, digits, '.', '_', '-')");
         }
         if (k.saslPasswordFile() != null && (!k.saslPasswordFile().startsWith(SECRETS_DIR)
-                || k.saslPasswordFile().contains("/../") || k.saslPasswordFile().endsWith("/"))) {
+                || !plainPath(k.saslPasswordFile()) || k.saslPasswordFile().endsWith("/"))) {
             p.add("events.kafka.sasl_password_file: \"" + k.saslPasswordFile() + "\" must be a file under " + SECRETS_DIR
                     + " (root-only, 0600; the password itself never goes in the config)");
         }
@@ -191,8 +191,8 @@ public final class ConfigValidator {
         if (i.clientId() != null && !CLIENT_ID.matcher(i.clientId()).matches()) {
             p.add("idp.client_id: \"" + i.clientId() + "\" is not a client id (letters, digits, '_', '.', ':', '@', '-')");
         }
-        if (i.clientSecretFile() != null && !i.clientSecretFile().startsWith("/")) {
-            p.add("idp.client_secret_file: \"" + i.clientSecretFile() + "\" must be an absolute path (the secret itself never goes in the config)");
+        if (i.clientSecretFile() != null && !(i.clientSecretFile().startsWith("/") && plainPath(i.clientSecretFile()))) {
+            p.add("idp.client_secret_file: \"" + i.clientSecretFile() + "\" must be an absolute path without '.' or '..' parts (the secret itself never goes in the config)");
         }
         if (i.mode().equals("oidc")) {
             for (var req : new String[][]{{"issuer", i.issuer()}, {"client_id", i.clientId()}, {"client_secret_file", i.clientSecretFile()}}) {
@@ -278,8 +278,8 @@ public final class ConfigValidator {
             if (!ENV_NAME.matcher(k).matches()) {
                 p.add("dns.env_files: \"" + k + "\" is not an environment variable name (A-Z, 0-9, '_')");
             }
-            if (v == null || !v.startsWith("/")) {
-                p.add("dns.env_files." + k + ": must be an absolute path of a root-only file");
+            if (v == null || !v.startsWith("/") || !plainPath(v)) {
+                p.add("dns.env_files." + k + ": must be an absolute path (without '.' or '..' parts) of a root-only file");
             }
             if (d.env().containsKey(k)) {
                 p.add("dns.env_files." + k + ": also set in dns.env; keep one");
@@ -378,8 +378,8 @@ public final class ConfigValidator {
                 || (!s.prefix().isEmpty() && !s.prefix().endsWith("/"))) {
             p.add("s3.prefix: \"" + s.prefix() + "\" must be relative, end with '/', and contain no '..' or '//'");
         }
-        if (s.secretKeyFile() != null && !s.secretKeyFile().startsWith("/")) {
-            p.add("s3.secret_key_file: \"" + s.secretKeyFile() + "\" must be an absolute path (the secret itself never goes in the config)");
+        if (s.secretKeyFile() != null && !(s.secretKeyFile().startsWith("/") && plainPath(s.secretKeyFile()))) {
+            p.add("s3.secret_key_file: \"" + s.secretKeyFile() + "\" must be an absolute path without '.' or '..' parts (the secret itself never goes in the config)");
         }
         var r = s.retention();
         if (r.keepChains() < 1 || r.keepChains() > 1000) {
@@ -426,8 +426,8 @@ public final class ConfigValidator {
                 || s.targetDataset().contains("//") || s.targetDataset().endsWith("/"))) {
             p.add("backups.syncoid.target_dataset: \"" + s.targetDataset() + "\" is not a valid dataset name");
         }
-        if (s.sshKey() != null && !s.sshKey().startsWith("/")) {
-            p.add("backups.syncoid.ssh_key: \"" + s.sshKey() + "\" must be an absolute path (the key itself never goes in the config)");
+        if (s.sshKey() != null && !(s.sshKey().startsWith("/") && plainPath(s.sshKey()))) {
+            p.add("backups.syncoid.ssh_key: \"" + s.sshKey() + "\" must be an absolute path without '.' or '..' parts (the key itself never goes in the config)");
         }
         if (s.knownHosts() != null && !s.knownHosts().startsWith("/")) {
             p.add("backups.syncoid.known_hosts: \"" + s.knownHosts() + "\" must be an absolute path");
@@ -491,5 +491,19 @@ public final class ConfigValidator {
         if (value < 1 || value > 65535) {
             p.add(key + ": " + value + " is outside 1–65535");
         }
+    }
+
+    /**
+     * True when a file path has no {@code .} or {@code ..} segment and no empty segment ({@code //}):
+     * a secret path must name the file it looks like ({@code /etc/terrarium/secrets/..} or
+     * {@code /root/../etc/shadow} must not pass a prefix check).
+     */
+    static boolean plainPath(String path) {
+        for (String seg : path.substring(path.startsWith("/") ? 1 : 0).split("/", -1)) {
+            if (seg.isEmpty() || seg.equals(".") || seg.equals("..")) {
+                return false;
+            }
+        }
+        return true;
     }
 }
