@@ -127,14 +127,14 @@ public final class LxdSnapshotRestore {
     }
 
     private String instancePath(String name) {
-        return "/1.0/instances/" + enc(name);
+        return io.terrarium.host.lxd.LxdPaths.instance(name);
     }
 
     private String q() {
-        return "?project=" + enc(project);
+        return io.terrarium.host.lxd.LxdPaths.projectQuery(project);
     }
 
     private static String enc(String s) {
-        return URLEncoder.encode(s, StandardCharsets.UTF_8);
+        return io.terrarium.host.lxd.LxdPaths.enc(s);
     }
 }

@@ -684,10 +684,10 @@ public final class HostRestoreService {
     }
 
     private static String instancePath(String name, String project) {
-        return "/1.0/instances/" + enc(name) + "?project=" + enc(project);
+        return io.terrarium.host.lxd.LxdPaths.instance(name) + io.terrarium.host.lxd.LxdPaths.projectQuery(project);
     }
 
     private static String enc(String s) {
-        return URLEncoder.encode(s, StandardCharsets.UTF_8);
+        return io.terrarium.host.lxd.LxdPaths.enc(s);
     }
 }
