@@ -143,31 +143,32 @@ class JobRoutesTest {
     }
 
     @Test
-    void routeIdsAreTheJobIdsPlusTheSubmitAndResultRoutes() throws Exception {
+    void routeIdsAreTheJobIdsAndNothingElse() throws Exception {
         start(new FailingJob());
-        assertThat(ctx.getRoutes()).extracting(r -> r.getRouteId()).containsExactlyInAnyOrder("job-submit", "job-result", "broken");
+        assertThat(ctx.getRoutes()).extracting(r -> r.getRouteId()).containsExactly("broken");
     }
 
     @Test
-    void submittedRunsAnswerAtOnceAndAreRejectedWhileAScheduledRunIsInProgress() throws Exception {
+    void runsSubmittedThroughTheJobMBeanAnswerAtOnceAndAreRejectedWhileAScheduledRunIsInProgress() throws Exception {
         BlockingJob job = new BlockingJob();
         ProducerTemplate t = start(job);
         CompletableFuture<String> scheduled = CompletableFuture.supplyAsync(() -> t.requestBody("direct:slow", "schedule", String.class));
         assertThat(job.entered.await(10, TimeUnit.SECONDS)).isTrue();
-        String runId = t.requestBody(JobRoutes.SUBMIT, "slow", String.class);
-        String reply = JobRoutes.PENDING;
-        for (int i = 0; i < 100 && JobRoutes.PENDING.equals(reply); i++) {
-            reply = t.requestBody(JobRoutes.RESULT, runId, String.class);
+        var control = new io.terrarium.daemon.JobControl(ctx, List.of("slow"));
+        String runId = control.submitAs("slow", "cli");
+        String reply = io.terrarium.daemon.JobControl.PENDING;
+        for (int i = 0; i < 100 && io.terrarium.daemon.JobControl.PENDING.equals(reply); i++) {
+            reply = control.result(runId);
             Thread.sleep(20);
         }
         assertThat(result(reply).status()).isEqualTo(JobResult.Status.REJECTED);
         job.release.countDown();
         scheduled.get(10, TimeUnit.SECONDS);
 
-        String second = t.requestBody(JobRoutes.SUBMIT, "slow", String.class);
-        String r2 = JobRoutes.PENDING;
-        for (int i = 0; i < 200 && JobRoutes.PENDING.equals(r2); i++) {
-            r2 = t.requestBody(JobRoutes.RESULT, second, String.class);
+        String second = control.submitAs("slow", "cli");
+        String r2 = io.terrarium.daemon.JobControl.PENDING;
+        for (int i = 0; i < 200 && io.terrarium.daemon.JobControl.PENDING.equals(r2); i++) {
+            r2 = control.result(second);
             Thread.sleep(20);
         }
         assertThat(result(r2).status()).isEqualTo(JobResult.Status.OK);
