@@ -9,8 +9,9 @@ import io.terrarium.host.lxd.LxdException;
 import io.terrarium.host.sanoid.Sanoid;
 import io.terrarium.host.zfs.ZfsAdapter;
 import io.terrarium.host.zfs.ZfsSnapshot;
-import io.terrarium.jobs.Job;
+import io.terrarium.jobs.JobFailedException;
 import io.terrarium.jobs.JobResult;
+import io.terrarium.jobs.StagedJob;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -32,8 +33,11 @@ import java.util.function.Supplier;
  * (or outside the containers dataset) make the result WARNING. A failed sanoid makes it FAILED —
  * also when sanoid exits 0 but printed a failure ({@code CRITICAL ERROR: zfs snapshot … failed} on a
  * full pool) or announced a snapshot that does not exist afterwards ({@link #failures}).
+ * Three steps (route {@code snapshot}): {@link Run#writeSanoidConf()} ({@code write-sanoid-conf}),
+ * {@link Run#takeAndPrune()} ({@code take-and-prune-snapshots}), {@link Run#reportPerInstance()}
+ * ({@code report-per-instance}).
  */
-public final class SnapshotJob implements Job {
+public final class SnapshotJob implements StagedJob<SnapshotJob.Run> {
     /** Job and route id. */
     public static final String ID = "snapshot";
     private static final Logger LOG = LoggerFactory.getLogger(SnapshotJob.class);
@@ -102,92 +106,141 @@ public final class SnapshotJob implements Job {
 
     @Override
     public JobResult run() {
-        String parent = config.zfs().containersDataset();
-        Map<String, Object> details = new LinkedHashMap<>();
-        boolean changed;
+        Run r = newRun();
         try {
-            changed = writeConf();
-        } catch (CommandFailedException e) {
-            return result(JobResult.Status.FAILED, "cannot list aside copies under " + parent + ": " + e.getMessage(), details);
-        } catch (IOException e) {
-            return result(JobResult.Status.FAILED, "cannot write " + config.backups().sanoidConf() + ": " + e.getMessage(), details);
+            r.writeSanoidConf();
+            r.takeAndPrune();
+        } catch (JobFailedException e) {
+            return e.result();
         }
-        details.put("sanoid_conf", Map.of("path", config.backups().sanoidConf(), "changed", changed));
-        List<ZfsSnapshot> before = zfs.snapshots(parent, true);
-        Path cache = sanoidState.resolve("cache");
-        Path run = sanoidState.resolve("run");
-        CommandResult r;
-        try {
-            Files.createDirectories(cache);
-            Files.createDirectories(run);
-            Files.deleteIfExists(cache.resolve("snapshots.txt"));
-            r = runner.run(Sanoid.cron(sanoid, Path.of(config.backups().sanoidConf()).getParent(), cache, run, Duration.ofMinutes(30)));
-        } catch (IOException e) {
-            return result(JobResult.Status.FAILED, "cannot prepare " + sanoidState + ": " + e.getMessage(), details);
-        } catch (CommandFailedException e) {
-            details.put("changes", changes(before, zfs.snapshots(parent, true)));
-            return result(JobResult.Status.FAILED, "sanoid failed: " + e.getMessage(), details);
-        }
-        List<ZfsSnapshot> after = zfs.snapshots(parent, true);
-        Map<String, SnapshotDiff.Change> diff = SnapshotDiff.between(before, after);
-        List<String> warnings = new ArrayList<>();
-        String listing = Sanoid.listingProblem(r.stderrTail());
-        if (listing != null) {
-            warnings.add(listing);
-        }
-        List<Map<String, Object>> rows = new ArrayList<>();
-        List<InstanceDataset> inst;
-        try {
-            inst = instances.get();
-        } catch (LxdException e) {
-            inst = List.of();
-            warnings.add("cannot map datasets to instances: " + e.getMessage());
-        }
-        java.util.Set<String> mapped = new java.util.HashSet<>();
-        for (InstanceDataset i : inst) {
-            Map<String, Object> row = new LinkedHashMap<>();
-            row.put("instance", i.instance());
-            row.put("dataset", i.dataset());
-            SnapshotDiff.Change c = i.resolved() ? diff.get(i.dataset()) : null;
-            if (!i.resolved()) {
-                row.put("problem", i.problem());
-                warnings.add(i.instance() + ": " + i.problem());
-            } else if (!i.dataset().startsWith(parent + "/")) {
-                row.put("problem", "dataset is outside " + parent + ": not covered by the snapshot policy");
-                warnings.add(i.instance() + ": dataset " + i.dataset() + " is outside " + parent);
-            } else {
-                mapped.add(i.dataset());
-            }
-            row.put("taken", c == null ? List.of() : c.taken());
-            row.put("pruned", c == null ? List.of() : c.pruned());
-            row.put("snapshots", c == null ? 0 : c.count());
-            rows.add(row);
-            if (c != null) {
-                LOG.info("snapshot {}: {} taken, {} pruned, {} kept", i.instance(), c.taken().size(), c.pruned().size(), c.count());
+        r.reportPerInstance();
+        return r.result();
+    }
+
+    @Override
+    public Run newRun() {
+        return new Run();
+    }
+
+    /** One run: sanoid.conf written, sanoid run between two snapshot listings, the difference reported per instance. */
+    public final class Run implements StagedJob.Run {
+        private final String parent = config.zfs().containersDataset();
+        private final Map<String, Object> details = new LinkedHashMap<>();
+        private final List<String> warnings = new ArrayList<>();
+        private List<ZfsSnapshot> after;
+        private Map<String, SnapshotDiff.Change> diff;
+        private CommandResult sanoidRun;
+        private List<String> failures = List.of();
+
+        /**
+         * Step {@code write-sanoid-conf}: sanoid.conf rendered and written when it changed.
+         *
+         * @throws JobFailedException when the aside copies cannot be listed or the file cannot be written
+         */
+        public void writeSanoidConf() {
+            try {
+                details.put("sanoid_conf", Map.of("path", config.backups().sanoidConf(), "changed", writeConf()));
+            } catch (CommandFailedException e) {
+                throw new JobFailedException(SnapshotJob.result(JobResult.Status.FAILED, "cannot list aside copies under " + parent + ": " + e.getMessage(), details));
+            } catch (IOException e) {
+                throw new JobFailedException(SnapshotJob.result(JobResult.Status.FAILED, "cannot write " + config.backups().sanoidConf() + ": " + e.getMessage(), details));
             }
         }
-        details.put("instances", rows);
-        Map<String, SnapshotDiff.Change> other = new java.util.TreeMap<>(diff);
-        other.keySet().removeAll(mapped);
-        if (!other.isEmpty()) {
-            details.put("other_datasets", other);
+
+        /**
+         * Step {@code take-and-prune-snapshots}: {@code sanoid --cron} (UTC) between two listings of the
+         * containers' snapshots.
+         *
+         * @throws JobFailedException when sanoid's state directory cannot be prepared or sanoid fails
+         *                            (the snapshots it changed before failing are in the details)
+         */
+        public void takeAndPrune() {
+            List<ZfsSnapshot> before = zfs.snapshots(parent, true);
+            Path cache = sanoidState.resolve("cache");
+            Path run = sanoidState.resolve("run");
+            try {
+                Files.createDirectories(cache);
+                Files.createDirectories(run);
+                Files.deleteIfExists(cache.resolve("snapshots.txt"));
+                sanoidRun = runner.run(Sanoid.cron(sanoid, Path.of(config.backups().sanoidConf()).getParent(), cache, run, Duration.ofMinutes(30)));
+            } catch (IOException e) {
+                throw new JobFailedException(SnapshotJob.result(JobResult.Status.FAILED, "cannot prepare " + sanoidState + ": " + e.getMessage(), details));
+            } catch (CommandFailedException e) {
+                details.put("changes", changes(before, zfs.snapshots(parent, true)));
+                throw new JobFailedException(SnapshotJob.result(JobResult.Status.FAILED, "sanoid failed: " + e.getMessage(), details));
+            }
+            after = zfs.snapshots(parent, true);
+            diff = SnapshotDiff.between(before, after);
         }
-        int taken = diff.values().stream().mapToInt(c -> c.taken().size()).sum();
-        int pruned = diff.values().stream().mapToInt(c -> c.pruned().size()).sum();
-        details.put("warnings", warnings);
-        List<String> failures = failures(Sanoid.report(r.stdout(), r.stderrTail()), after);
-        if (!failures.isEmpty()) {
-            failures = keptForAsides(failures, asideOrigins(parent), warnings);
+
+        /**
+         * Step {@code report-per-instance}: the snapshots taken and pruned per instance; instances that
+         * cannot be mapped to a dataset under the containers dataset are warnings; failures sanoid
+         * printed (or announced snapshots that are missing) make the run FAILED in {@link #result()}.
+         */
+        public void reportPerInstance() {
+            String listing = Sanoid.listingProblem(sanoidRun.stderrTail());
+            if (listing != null) {
+                warnings.add(listing);
+            }
+            List<Map<String, Object>> rows = new ArrayList<>();
+            List<InstanceDataset> inst;
+            try {
+                inst = instances.get();
+            } catch (LxdException e) {
+                inst = List.of();
+                warnings.add("cannot map datasets to instances: " + e.getMessage());
+            }
+            java.util.Set<String> mapped = new java.util.HashSet<>();
+            for (InstanceDataset i : inst) {
+                Map<String, Object> row = new LinkedHashMap<>();
+                row.put("instance", i.instance());
+                row.put("dataset", i.dataset());
+                SnapshotDiff.Change c = i.resolved() ? diff.get(i.dataset()) : null;
+                if (!i.resolved()) {
+                    row.put("problem", i.problem());
+                    warnings.add(i.instance() + ": " + i.problem());
+                } else if (!i.dataset().startsWith(parent + "/")) {
+                    row.put("problem", "dataset is outside " + parent + ": not covered by the snapshot policy");
+                    warnings.add(i.instance() + ": dataset " + i.dataset() + " is outside " + parent);
+                } else {
+                    mapped.add(i.dataset());
+                }
+                row.put("taken", c == null ? List.of() : c.taken());
+                row.put("pruned", c == null ? List.of() : c.pruned());
+                row.put("snapshots", c == null ? 0 : c.count());
+                rows.add(row);
+                if (c != null) {
+                    LOG.info("snapshot {}: {} taken, {} pruned, {} kept", i.instance(), c.taken().size(), c.pruned().size(), c.count());
+                }
+            }
+            details.put("instances", rows);
+            Map<String, SnapshotDiff.Change> other = new java.util.TreeMap<>(diff);
+            other.keySet().removeAll(mapped);
+            if (!other.isEmpty()) {
+                details.put("other_datasets", other);
+            }
+            details.put("warnings", warnings);
+            failures = failures(Sanoid.report(sanoidRun.stdout(), sanoidRun.stderrTail()), after);
+            if (!failures.isEmpty()) {
+                failures = keptForAsides(failures, asideOrigins(parent), warnings);
+            }
+            details.put("failures", failures);
         }
-        details.put("failures", failures);
-        String summary = taken + " snapshot(s) taken, " + pruned + " pruned on " + diff.size() + " dataset(s) under " + parent
-                + (failures.isEmpty() ? "" : "; FAILED: " + String.join("; ", failures))
-                + (warnings.isEmpty() ? "" : "; " + String.join("; ", warnings));
-        if (!failures.isEmpty()) {
-            LOG.error("snapshot: sanoid exited {} but reported failures: {}", r.exitCode(), failures);
-            return result(JobResult.Status.FAILED, summary, details);
+
+        @Override
+        public JobResult result() {
+            int taken = diff.values().stream().mapToInt(c -> c.taken().size()).sum();
+            int pruned = diff.values().stream().mapToInt(c -> c.pruned().size()).sum();
+            String summary = taken + " snapshot(s) taken, " + pruned + " pruned on " + diff.size() + " dataset(s) under " + parent
+                    + (failures.isEmpty() ? "" : "; FAILED: " + String.join("; ", failures))
+                    + (warnings.isEmpty() ? "" : "; " + String.join("; ", warnings));
+            if (!failures.isEmpty()) {
+                LOG.error("snapshot: sanoid exited {} but reported failures: {}", sanoidRun.exitCode(), failures);
+                return SnapshotJob.result(JobResult.Status.FAILED, summary, details);
+            }
+            return SnapshotJob.result(warnings.isEmpty() ? JobResult.Status.OK : JobResult.Status.WARNING, summary, details);
         }
-        return result(warnings.isEmpty() ? JobResult.Status.OK : JobResult.Status.WARNING, summary, details);
     }
 
     /**

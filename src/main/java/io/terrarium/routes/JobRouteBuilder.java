@@ -98,13 +98,13 @@ public abstract class JobRouteBuilder extends RouteBuilder {
 
     /**
      * A job whose work is one step: {@code <id>-guard → <id>-load-config → <step> → <id>-finish}; the step runs
-     * {@link Job#run()} whole. Default step id {@code run}.
+     * {@link Job#run()} whole. Default step id {@code <id>-run} (node ids are unique in the whole context).
      */
     static class Whole extends JobRouteBuilder {
         private final String step;
 
         Whole(Job job, JobRuns runs, Map<String, String> schedules, boolean scheduled) {
-            this(job, runs, schedules, scheduled, "run");
+            this(job, runs, schedules, scheduled, job.id() + "-run");
         }
 
         Whole(Job job, JobRuns runs, Map<String, String> schedules, boolean scheduled, String step) {

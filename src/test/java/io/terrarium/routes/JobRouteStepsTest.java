@@ -88,6 +88,50 @@ class JobRouteStepsTest extends CamelTestSupport {
                 runner, null, c, dir.resolve("state"), App.jsonMapper(), (first, last, skip) -> new TreeSet<>());
     }
 
+    /** A snapshot job on the recording fake (zfs and sanoid answer through {@code lxd.other}). */
+    private io.terrarium.backup.SnapshotJob snapshot() {
+        TerrariumConfig c = TerrariumConfig.defaults().withBackups(new TerrariumConfig.Backups(
+                dir.resolve("etc/sanoid/sanoid.conf").toString(), null, null));
+        return new io.terrarium.backup.SnapshotJob(c, runner, new io.terrarium.host.zfs.ZfsAdapter(runner),
+                () -> List.of(new io.terrarium.backup.InstanceDataset("web", "Running", "terrarium/containers/web", null)),
+                "sanoid", dir.resolve("state/sanoid"));
+    }
+
+    @Test
+    void sanoidFailingStopsTheSnapshotRouteAtTakeAndPruneNothingIsReportedAndTheRunIsAFailedExchange() throws Exception {
+        lxd.other = c -> c.argv().contains("sanoid") ? RecordingCommandRunner.Reply.fail(2, "cannot open /etc/sanoid/sanoid.conf\n")
+                : RecordingCommandRunner.Reply.ok("");
+        start(snapshot());
+        AdviceWith.adviceWith(context, "snapshot", a -> a.weaveById("report-per-instance").before().to("mock:report"));
+        context.start();
+        getMockEndpoint("mock:report").expectedMessageCount(0);
+
+        Exchange ex = template.send("direct:snapshot", e -> e.getMessage().setBody("cli"));
+
+        getMockEndpoint("mock:report").assertIsSatisfied();
+        assertThat(ex.getException()).isInstanceOf(JobFailedException.class);
+        JobResult r = App.jsonMapper().readValue(JobRuns.resultJson(ex), JobResult.class);
+        assertThat(r.status()).isEqualTo(JobResult.Status.FAILED);
+        assertThat(r.summary()).startsWith("sanoid failed:");
+        assertThat(Files.readString(dir.resolve("etc/sanoid/sanoid.conf"))).as("written by the step before").contains("[terrarium/containers]");
+        assertThat(managed().getManagedProcessor("write-sanoid-conf", ManagedProcessorMBean.class).getExchangesCompleted()).isEqualTo(1);
+        assertThat(managed().getManagedProcessor("take-and-prune-snapshots", ManagedProcessorMBean.class).getExchangesFailed()).isEqualTo(1);
+        assertThat(managed().getManagedRoute("snapshot", ManagedRouteMBean.class).getExchangesFailed()).isEqualTo(1);
+    }
+
+    @Test
+    void aSnapshotRunPassesItsThreeStepsOnceAndReportsTheSnapshotsPerInstance() throws Exception {
+        start(snapshot());
+        context.start();
+        Exchange ex = template.send("direct:snapshot", e -> e.getMessage().setBody("cli"));
+        assertThat(ex.isFailed()).as("%s", ex.getException()).isFalse();
+        for (String step : List.of("snapshot-guard", "snapshot-load-config", "write-sanoid-conf", "take-and-prune-snapshots",
+                "report-per-instance", "snapshot-finish")) {
+            assertThat(managed().getManagedProcessor(step, ManagedProcessorMBean.class).getExchangesCompleted()).as(step).isEqualTo(1);
+        }
+        assertThat(runner.calls()).anySatisfy(c -> assertThat(c).contains("sanoid", "--cron"));
+    }
+
     /** A job with a fixed outcome (or one that blocks), for the counters and schedules. */
     private static final class FakeJob implements Job {
         final String id;
@@ -222,9 +266,13 @@ class JobRouteStepsTest extends CamelTestSupport {
     @Test
     void dumpRoutesAsXmlOfTheWholeContextSucceedsAndNamesTheSteps() throws Exception {
         scheduled = true;
-        for (String id : List.of("host-facts", "snapshot", "s3-janitor", "s3-verify")) {
+        for (String id : List.of("s3-janitor", "s3-verify")) {
             jobs.add(new FakeJob(id, JobResult.Status.OK));
         }
+        jobs.add(snapshot());
+        jobs.add(new io.terrarium.host.facts.HostFactsJob(new io.terrarium.host.facts.HostFactsProbe(runner,
+                new io.terrarium.host.zfs.ZfsAdapter(runner), LxdClient.local(runner, App.jsonMapper()), "terrarium",
+                java.time.Clock.systemUTC()), dir.resolve("state/host-facts.json"), App.jsonMapper(), "terrarium"));
         jobs.add(proxySync());
         jobs.add(new io.terrarium.s3.S3ExportJob(io.terrarium.config.TerrariumConfig.S3::disabled, () -> "inst", runner,
                 new io.terrarium.host.zfs.ZfsAdapter(runner), List::of, (s3, id, clock) -> null, java.time.Clock.systemUTC(), 24));
@@ -237,7 +285,9 @@ class JobRouteStepsTest extends CamelTestSupport {
                 "id=\"s3-export\"", "id=\"take-base\"", "id=\"choose-parent\"", "id=\"stream-to-s3\"",
                 "id=\"drop-new-base\"", "id=\"drop-old-bases\"", "id=\"retention\"", "terrarium-s3-export:stream",
                 "id=\"read-datasets\"", "id=\"split-datasets\"", "id=\"proxy-sync-schedule\"", "id=\"proxy-sync-guard\"",
-                "id=\"s3-export-finish\"", "id=\"take-and-prune-snapshots\"", "id=\"split-replicas\"", "id=\"syncoid\"");
+                "id=\"s3-export-finish\"", "id=\"split-replicas\"", "id=\"syncoid\"",
+                "id=\"write-sanoid-conf\"", "id=\"take-and-prune-snapshots\"", "id=\"report-per-instance\"",
+                "id=\"probe-host\"", "id=\"write-host-facts\"", "id=\"abort-orphaned-uploads\"", "id=\"verify-restore-points\"");
         assertThat(xml).doesNotContain("<throttle");
     }
 }

@@ -3,8 +3,8 @@ package io.terrarium.host.facts;
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.terrarium.config.AtomicFiles;
-import io.terrarium.jobs.Job;
 import io.terrarium.jobs.JobResult;
+import io.terrarium.jobs.StagedJob;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -17,8 +17,10 @@ import java.util.Map;
  * Job {@code host-facts}: probes the host tools and records the facts in
  * {@code <stateDir>/host-facts.json} for {@code status} and the other jobs. Hourly by default.
  * WARNING when LXD is unreachable, zfs is missing or the configured pool is not healthy.
+ * Two steps (route {@code host-facts}): {@link Run#probe()} ({@code probe-host}), then
+ * {@link Run#write()} ({@code write-host-facts}).
  */
-public final class HostFactsJob implements Job {
+public final class HostFactsJob implements StagedJob<HostFactsJob.Run> {
     /** Job and route id. */
     public static final String ID = "host-facts";
 
@@ -57,39 +59,63 @@ public final class HostFactsJob implements Job {
 
     @Override
     public JobResult run() {
-        HostFacts facts = probe.probe();
-        List<String> warnings = new ArrayList<>();
-        if (!facts.lxdReachable()) {
-            warnings.add("LXD is not reachable");
+        Run r = newRun();
+        r.probe();
+        r.write();
+        return r.result();
+    }
+
+    @Override
+    public Run newRun() {
+        return new Run();
+    }
+
+    /** One run: the probe's facts, then the file written; problems are warnings (the run is never FAILED). */
+    public final class Run implements StagedJob.Run {
+        private HostFacts facts;
+        private final List<String> warnings = new ArrayList<>();
+
+        /** Step {@code probe-host}: runs the probe (versions, LXD reachability, zfs pools and send flags). */
+        public void probe() {
+            facts = probe.probe();
+            if (!facts.lxdReachable()) {
+                warnings.add("LXD is not reachable");
+            }
+            if (facts.zfs() == null) {
+                warnings.add("zfs is not installed");
+            } else if (facts.pools().stream().noneMatch(p -> p.name().equals(pool) && p.healthy())) {
+                warnings.add("pool " + pool + " is not imported or not ONLINE");
+            }
         }
-        if (facts.zfs() == null) {
-            warnings.add("zfs is not installed");
-        } else if (facts.pools().stream().noneMatch(p -> p.name().equals(pool) && p.healthy())) {
-            warnings.add("pool " + pool + " is not imported or not ONLINE");
+
+        /** Step {@code write-host-facts}: writes the facts atomically (0644); a write error is a warning. */
+        public void write() {
+            try {
+                Files.createDirectories(factsFile.getParent());
+                AtomicFiles.write(factsFile, json.writerWithDefaultPrettyPrinter().writeValueAsBytes(facts),
+                        AtomicFiles.WORLD_READABLE);
+            } catch (IOException e) {
+                warnings.add("cannot write " + factsFile + ": " + e.getMessage());
+            }
         }
-        String saveError = null;
-        try {
-            Files.createDirectories(factsFile.getParent());
-            AtomicFiles.write(factsFile, json.writerWithDefaultPrettyPrinter().writeValueAsBytes(facts),
-                    AtomicFiles.WORLD_READABLE);
-        } catch (IOException e) {
-            saveError = "cannot write " + factsFile + ": " + e.getMessage();
-            warnings.add(saveError);
+
+        @Override
+        public JobResult result() {
+            StringBuilder summary = new StringBuilder();
+            facts.tools().forEach((name, t) -> summary.append(summary.length() == 0 ? "" : ", ")
+                    .append(name).append(' ').append(t.present() ? (t.version().isEmpty() ? "present" : t.version()) : "missing"));
+            if (facts.zfs() != null) {
+                summary.append("; zfs ").append(facts.zfs().implementation())
+                        .append(", send flags ").append(String.join("", new java.util.TreeSet<>(facts.zfs().sendFlags())))
+                        .append(", holds ").append(facts.holdsWork() == null ? "not probed" : facts.holdsWork() ? "work" : "unsupported");
+            }
+            if (!warnings.isEmpty()) {
+                summary.append("; ").append(String.join("; ", warnings));
+            }
+            Map<String, Object> details = json.convertValue(facts, new TypeReference<Map<String, Object>>() { });
+            return new JobResult(ID, warnings.isEmpty() ? JobResult.Status.OK : JobResult.Status.WARNING,
+                    summary.toString(), null, null, 0, null, details);
         }
-        StringBuilder summary = new StringBuilder();
-        facts.tools().forEach((name, t) -> summary.append(summary.length() == 0 ? "" : ", ")
-                .append(name).append(' ').append(t.present() ? (t.version().isEmpty() ? "present" : t.version()) : "missing"));
-        if (facts.zfs() != null) {
-            summary.append("; zfs ").append(facts.zfs().implementation())
-                    .append(", send flags ").append(String.join("", new java.util.TreeSet<>(facts.zfs().sendFlags())))
-                    .append(", holds ").append(facts.holdsWork() == null ? "not probed" : facts.holdsWork() ? "work" : "unsupported");
-        }
-        if (!warnings.isEmpty()) {
-            summary.append("; ").append(String.join("; ", warnings));
-        }
-        Map<String, Object> details = json.convertValue(facts, new TypeReference<Map<String, Object>>() { });
-        return new JobResult(ID, warnings.isEmpty() ? JobResult.Status.OK : JobResult.Status.WARNING,
-                summary.toString(), null, null, 0, null, details);
     }
 
     /** Reads facts written by an earlier run, or {@code null} when there are none. */
