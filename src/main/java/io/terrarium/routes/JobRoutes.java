@@ -78,12 +78,14 @@ public final class JobRoutes extends RouteBuilder {
         if (shape instanceof SnapshotJob) {
             return new SnapshotRoute(job, runs, schedules, scheduled);
         }
+        if (shape instanceof S3VerifyJob) {
+            return new S3VerifyRoute(job, runs, schedules, scheduled);
+        }
         if (shape instanceof HostFactsJob) {
             return new HostFactsRoute(job, runs, schedules, scheduled);
         }
         return switch (job.id()) {
             case S3JanitorJob.ID -> new S3JanitorRoute(job, runs, schedules, scheduled);
-            case S3VerifyJob.ID -> new S3VerifyRoute(job, runs, schedules, scheduled);
             default -> new JobRouteBuilder.Whole(job, runs, schedules, scheduled);
         };
     }

@@ -132,6 +132,19 @@ class JobRouteStepsTest extends CamelTestSupport {
         assertThat(runner.calls()).anySatisfy(c -> assertThat(c).contains("sanoid", "--cron"));
     }
 
+    @Test
+    void s3VerifyWithS3DisabledReadsNoRestorePointAndVerifiesNoInstance() throws Exception {
+        start(new io.terrarium.s3.S3VerifyJob(TerrariumConfig.S3::disabled, () -> "inst"));
+        context.start();
+        Exchange ex = template.send("direct:s3-verify", e -> e.getMessage().setBody("schedule"));
+        assertThat(ex.isFailed()).isFalse();
+        JobResult r = App.jsonMapper().readValue(JobRuns.resultJson(ex), JobResult.class);
+        assertThat(r.status()).isEqualTo(JobResult.Status.OK);
+        assertThat(r.summary()).isEqualTo("S3 exports are disabled; nothing to verify");
+        assertThat(managed().getManagedProcessor("read-restore-points", ManagedProcessorMBean.class).getExchangesCompleted()).isEqualTo(1);
+        assertThat(managed().getManagedProcessor("verify-instance", ManagedProcessorMBean.class).getExchangesTotal()).isZero();
+    }
+
     /** A job with a fixed outcome (or one that blocks), for the counters and schedules. */
     private static final class FakeJob implements Job {
         final String id;
@@ -266,9 +279,8 @@ class JobRouteStepsTest extends CamelTestSupport {
     @Test
     void dumpRoutesAsXmlOfTheWholeContextSucceedsAndNamesTheSteps() throws Exception {
         scheduled = true;
-        for (String id : List.of("s3-janitor", "s3-verify")) {
-            jobs.add(new FakeJob(id, JobResult.Status.OK));
-        }
+        jobs.add(new FakeJob("s3-janitor", JobResult.Status.OK));
+        jobs.add(new io.terrarium.s3.S3VerifyJob(TerrariumConfig.S3::disabled, () -> "inst"));
         jobs.add(snapshot());
         jobs.add(new io.terrarium.host.facts.HostFactsJob(new io.terrarium.host.facts.HostFactsProbe(runner,
                 new io.terrarium.host.zfs.ZfsAdapter(runner), LxdClient.local(runner, App.jsonMapper()), "terrarium",
@@ -287,7 +299,8 @@ class JobRouteStepsTest extends CamelTestSupport {
                 "id=\"read-datasets\"", "id=\"split-datasets\"", "id=\"proxy-sync-schedule\"", "id=\"proxy-sync-guard\"",
                 "id=\"s3-export-finish\"", "id=\"split-replicas\"", "id=\"syncoid\"",
                 "id=\"write-sanoid-conf\"", "id=\"take-and-prune-snapshots\"", "id=\"report-per-instance\"",
-                "id=\"probe-host\"", "id=\"write-host-facts\"", "id=\"abort-orphaned-uploads\"", "id=\"verify-restore-points\"");
+                "id=\"probe-host\"", "id=\"write-host-facts\"", "id=\"abort-orphaned-uploads\"",
+                "id=\"read-restore-points\"", "id=\"split-instances\"", "id=\"verify-instance\"");
         assertThat(xml).doesNotContain("<throttle");
     }
 }
