@@ -232,7 +232,8 @@ class ConsoleBrowserIT {
         assertThat(result).containsPattern("\"status\"\\s*:\\s*\"FAILED\"");
         assertThat(Files.readString(daemonLog)).contains("job proxy-sync started (trigger: jmx)")
                 .containsPattern("INFO audit - jolokia exec io.terrarium:type=jobs submit\\(java\\.lang\\.String\\) args=\\[\"proxy-sync\"\\] by terrarium@127.0.0.1");
-        assertThat(jolokia.read(JolokiaClient.routeMBean("proxy-sync"), "ExchangesFailed").asLong()).isEqualTo(failedBefore + 1);
+        // (the daemon's own timer may add a failed run of its own while LXD is unreadable: at least one more)
+        assertThat(jolokia.read(JolokiaClient.routeMBean("proxy-sync"), "ExchangesFailed").asLong()).isGreaterThan(failedBefore);
         browser.get(url + "camel/contexts");
         click(treeNode("proxy-sync"));
         click("//*[normalize-space(text())='Attributes']");
