@@ -21,6 +21,16 @@ public final class ExitCodes implements CommandLine.IExecutionExceptionHandler {
     public static final int FAILURE = 1;
     /** Bad usage: unknown option, missing argument, invalid value. */
     public static final int USAGE = 2;
+    /** The exit-code section every command's help shows (code → meaning), in order. */
+    public static final java.util.Map<String, String> DESCRIPTIONS = descriptions();
+
+    private static java.util.Map<String, String> descriptions() {
+        java.util.Map<String, String> m = new java.util.LinkedHashMap<>();
+        m.put("0", "success (a job ran OK or with a WARNING)");
+        m.put("1", "failure: the command or its job failed, a job was REJECTED (already running), a component is in error");
+        m.put("2", "bad usage: unknown command, option or job, missing or invalid argument");
+        return java.util.Collections.unmodifiableMap(m);
+    }
 
     @Override
     public int handleExecutionException(Exception ex, CommandLine cmd, CommandLine.ParseResult parseResult) {

@@ -15,7 +15,7 @@ import java.util.concurrent.Callable;
         "otherwise it runs in this process. A paused job runs too (the pause stops scheduled runs only).",
         "Exit 0 when the job ran OK or with a WARNING, 1 when it FAILED or was REJECTED because it was already running, 2 for an unknown job."},
         footerHeading = "%nExamples:%n",
-        footer = {"  terrariumctl jobs run host-facts", "  terrariumctl jobs run host-facts --format json"})
+        footer = {"  terrariumctl jobs run host-facts", "  terrariumctl jobs run host-facts -o json"})
 public final class JobsRunCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;

@@ -36,7 +36,7 @@ import java.util.concurrent.Callable;
  */
 @Command(name = "status", description = {"Show the state of the host: daemon, configuration, LXD, ZFS pool, host facts, jobs.",
         "Exit 1 when a component is in error."},
-        footerHeading = "%nExamples:%n", footer = {"  terrariumctl status", "  terrariumctl status --format json"})
+        footerHeading = "%nExamples:%n", footer = {"  terrariumctl status", "  terrariumctl status -o json"})
 public final class StatusCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
