@@ -47,6 +47,7 @@ public final class ConfigValidator {
         hostname(p, "domains.proxy", d.proxy());
         hostname(p, "domains.lxd", d.lxd());
         hostname(p, "domains.auth", d.auth());
+        distinctHosts(p, d);
         email(p, "emails.admin", c.emails().admin());
         email(p, "emails.acme", c.emails().acme());
         var l = c.lxd();
@@ -95,13 +96,32 @@ public final class ConfigValidator {
     /** Kafka {@code client.id}: printable, no spaces (it appears in broker logs and quotas). */
     private static final Pattern KAFKA_CLIENT_ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,127}");
     /** A bootstrap server: {@code host:port}, host a DNS name, IPv4 or a bracketed IPv6 address. */
-    private static final Pattern KAFKA_SERVER = Pattern.compile("(\\[[0-9A-Fa-f:.]+\\]|[A-Za-z0-9.-]{1,253}):([0-9]{1,5})");
+    private static final Pattern KAFKA_SERVER = Pattern.compile(
+            "(\\[[0-9A-Fa-f:.]+\\]|(?=[A-Za-z0-9.-]{1,253}:)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
+                    + "(?:\\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*):([0-9]{1,5})");
     /** Kafka {@code security.protocol} values. */
     public static final Set<String> KAFKA_PROTOCOLS = Set.of("PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL");
     /** SASL mechanisms whose credentials are a user name and a password. */
     public static final Set<String> KAFKA_SASL_MECHANISMS = Set.of("PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512");
     /** Where secret files live on the host (DESIGN.md §3). */
     public static final String SECRETS_DIR = "/etc/terrarium/secrets/";
+
+    /**
+     * The manage, proxy, LXD UI and identity gate hosts are four Traefik routers: two with the same
+     * host name would shadow each other (Traefik picks one router per rule), so each must differ.
+     */
+    private static void distinctHosts(List<String> p, TerrariumConfig.Domains d) {
+        String[][] hosts = {{"domains.manage", d.manageHost()}, {"domains.proxy", d.proxyHost()},
+                {"domains.lxd", d.lxdHost()}, {"domains.auth", d.authHost()}};
+        for (int i = 0; i < hosts.length; i++) {
+            for (int j = i + 1; j < hosts.length; j++) {
+                if (hosts[i][1] != null && hosts[i][1].equals(hosts[j][1])) {
+                    p.add(hosts[j][0] + ": \"" + hosts[j][1] + "\" is also " + hosts[i][0]
+                            + "; each admin page needs its own host name (two Traefik routers with one Host rule shadow each other)");
+                }
+            }
+        }
+    }
 
     private static void events(List<String> p, TerrariumConfig.Events e) {
         var k = e.kafka();

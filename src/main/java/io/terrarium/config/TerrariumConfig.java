@@ -607,7 +607,9 @@ public record TerrariumConfig(Integer version, String installationId, Domains do
         public static final int DEFAULT_QUEUE_SIZE = 1000;
 
         public Kafka {
-            bootstrapServers = bootstrapServers == null ? java.util.List.of() : java.util.List.copyOf(bootstrapServers);
+            // a YAML null entry stays (as "null") for the validator to name, instead of List.copyOf's NullPointerException
+            bootstrapServers = bootstrapServers == null ? java.util.List.of()
+                    : java.util.List.copyOf(bootstrapServers.stream().map(String::valueOf).toList());
             clientId = clientId == null ? DEFAULT_CLIENT_ID : clientId;
             securityProtocol = securityProtocol == null ? "PLAINTEXT" : securityProtocol;
             deliveryTimeoutSeconds = deliveryTimeoutSeconds == null ? DEFAULT_DELIVERY_TIMEOUT_SECONDS : deliveryTimeoutSeconds;

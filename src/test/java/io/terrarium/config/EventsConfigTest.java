@@ -54,4 +54,35 @@ class EventsConfigTest {
                 .anyMatch(p -> p.startsWith("events.kafka.sasl_password_file: \"/etc/terrarium/secrets/../shadow\" must be a file under"));
         assertThat(problems(kafka(List.of("k:9092"), "t", "SASL_SSL", "SCRAM-SHA-256", "u", "/etc/terrarium/secrets/kafka"))).isEmpty();
     }
+
+    @Test
+    void aServerOfDotsAndANullServerAreNamedProblemsNotAcceptedOrACrash() {
+        assertThat(problems(kafka(List.of("...:9092", "a..b:9092", "-k:9092"), "t", null, null, null, null)))
+                .contains("events.kafka.bootstrap_servers: \"...:9092\" is not host:port (e.g. kafka1.example.com:9092, 10.0.0.5:9092, [fd00::5]:9092)")
+                .anyMatch(p -> p.startsWith("events.kafka.bootstrap_servers: \"a..b:9092\""))
+                .anyMatch(p -> p.startsWith("events.kafka.bootstrap_servers: \"-k:9092\""));
+        // the YAML that once ended in "problem: java.lang.NullPointerException"
+        assertThat(problems("version: 1\nevents:\n  kafka:\n    bootstrap_servers: [null]\n    topic: t\n"))
+                .containsExactly("t: events.kafka.bootstrap_servers: \"null\" is not host:port (e.g. kafka1.example.com:9092, 10.0.0.5:9092, [fd00::5]:9092)");
+    }
+
+    @Test
+    void theManageHostMustDifferFromTheProxyHost() {
+        assertThat(problems("version: 1\ndomains:\n  base: example.org\n  manage: p.example.org\n  proxy: p.example.org\n"))
+                .containsExactly("t: domains.proxy: \"p.example.org\" is also domains.manage; each admin page needs "
+                + "its own host name (two Traefik routers with one Host rule shadow each other)");
+        assertThat(problems("version: 1\ndomains:\n  base: example.org\n  manage: proxy.example.org\n"))
+                .anyMatch(p -> p.startsWith("t: domains.proxy: \"proxy.example.org\" is also domains.manage"));
+        assertThat(problems("version: 1\ndomains:\n  base: example.org\n")).isEmpty();
+    }
+
+    /** The problems {@code config check} reports for a YAML text (empty when it is valid). */
+    private static List<String> problems(String yaml) {
+        try {
+            new ConfigCodec().parse(yaml, "t");
+            return List.of();
+        } catch (ConfigException e) {
+            return e.problems();
+        }
+    }
 }
