@@ -58,7 +58,8 @@ import java.util.function.Supplier;
  *
  * <p>Re-runnable: an instance this command restored is recognised by the description
  * {@link S3RestoreService} gives it ({@code restored from NAME S3 restore point ID}) and is complete
- * when its dataset holds the point's snapshot; complete ones are skipped (started when they should
+ * when its description names the same point (set last, after LXD's import on the zfs driver) or its
+ * dataset holds the point's snapshot (the dir driver's received dataset); complete ones are skipped (started when they should
  * run), incomplete ones (a run killed between creating the instance and swapping its dataset in) are
  * deleted with their datasets and restored again, and staging datasets {@code *.s3restore-*} left by
  * a killed receive are destroyed first.
@@ -339,7 +340,10 @@ public final class HostRestoreService {
                 boolean hasData = d != null && d.resolved() && zfs.exists(d.dataset());
                 if (!hasData) {
                     mode = Mode.REDO; // an instance record without its dataset: nothing to lose, made again
-                } else if (zfs.snapshots(d.dataset(), false).stream().map(ZfsSnapshot::name).anyMatch(point.snapshot()::equals)) {
+                } else if (existing.path("description").asText("").equals(restoredFrom(i.name(), point))
+                        || zfs.snapshots(d.dataset(), false).stream().map(ZfsSnapshot::name).anyMatch(point.snapshot()::equals)) {
+                    // LXD's zfs driver imports a plain full stream: its dataset has no snapshot of the point, the
+                    // description (set last, after the import) names it; the dir driver's received dataset keeps it
                     mode = Mode.DONE;
                 } else if (force) {
                     mode = Mode.IN_PLACE;
@@ -447,6 +451,11 @@ public final class HostRestoreService {
         }
         single.execute(p, progress);
         return "restored from " + i.point().id() + (p.inPlace() ? " in place (previous dataset kept as " + p.asideDataset() + ")" : "");
+    }
+
+    /** The description {@link S3RestoreService} gives an instance restored from {@code point}. */
+    static String restoredFrom(String instance, Manifest point) {
+        return "restored from " + instance + " S3 restore point " + point.id();
     }
 
     /** Deletes an instance this command created but did not finish (its dataset is destroyed by the caller's clean-up list). */
