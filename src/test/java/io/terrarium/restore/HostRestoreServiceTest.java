@@ -265,6 +265,31 @@ class HostRestoreServiceTest {
         assertThat(writes).isEmpty();
     }
 
+    /**
+     * Known gap of the first version: {@code --all --at} restored old points but read the newest host
+     * manifest (today's profiles, instance list, who runs). The host manifest of the export run that
+     * made the chosen points is used: one whose name contains the fragment, else the first written at
+     * or after the newest chosen point.
+     */
+    @Test
+    void atPicksTheHostManifestOfTheExportRunThatMadeThePoints() throws Exception {
+        HostManifest m = manifest("inst-old", List.of(web(true)));
+        HostManifest ofThePoint = new HostManifest(1, "inst-old", T0.plusSeconds(5), "test", m.config(), m.project(), m.projectConfig(),
+                m.profiles(), m.networks(), m.storagePools(), m.instances());
+        HostManifest later = new HostManifest(1, "inst-old", T0.plusSeconds(86_400), "test", m.config(), m.project(), m.projectConfig(),
+                m.profiles(), m.networks(), m.storagePools(), List.of(web(false)));
+        store("inst-old", ofThePoint);
+        store("inst-old", later);
+        lxd.put("/1.0/projects/default", "{\"name\":\"default\",\"config\":{}}");
+        lxd.put("/1.0/profiles/extra?project=default", HostManifestCodecTest.sample().profiles().get(0).toString());
+        List<String> keys = hostManifests.get("inst-old");
+        assertThat(service().plan(null, null, false, null).manifestKey()).isEqualTo(keys.get(1));
+        HostRestoreService.Plan at = service().plan(null, point.id(), false, null);
+        assertThat(at.manifestKey()).isEqualTo(keys.get(0)).endsWith("/20261206T100005Z.json");
+        assertThat(at.instances().get(0).start()).as("running as at the point, not as in the newest host manifest").isTrue();
+        assertThat(service().hostManifestFor("inst-old", keys, "20261207T1000")).as("a fragment of its name").isEqualTo(keys.get(1));
+    }
+
     @Test
     void stagingLeftByAKilledReceiveIsDestroyedFirstAndAMissingParentIsNamed() throws Exception {
         store("inst-old", manifest("inst-old", List.of(web(true))));
