@@ -190,11 +190,13 @@ public final class TerrariumDaemon {
      */
     private void addNotifications(org.apache.camel.CamelContext ctx, java.util.List<String> jobIds) {
         java.util.Map<String, io.terrarium.jobs.JobResult> last = new java.util.HashMap<>();
+        java.util.Map<String, io.terrarium.jobs.JobResult> good = new java.util.HashMap<>();
         for (String id : jobIds) {
             last.put(id, app.results().last(id));
+            good.put(id, app.results().lastSuccess(id));
         }
         java.time.Clock clock = java.time.Clock.systemUTC();
-        io.terrarium.notify.Notices notices = new io.terrarium.notify.Notices(config.events().staleAfter(), clock.instant(), last);
+        io.terrarium.notify.Notices notices = new io.terrarium.notify.Notices(config.events().staleAfter(), clock.instant(), last, good);
         io.terrarium.notify.NotifyRoutes routes = new io.terrarium.notify.NotifyRoutes(config.events(), notices, app.json(),
                 io.terrarium.events.KafkaEvents.hostName(), config.installationId(), clock);
         try {

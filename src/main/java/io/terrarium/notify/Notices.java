@@ -41,8 +41,9 @@ public final class Notices {
      *                   the configuration check and are ignored here)
      * @param since      when watching began (the daemon's start): a job never seen good counts from here
      * @param last       each job's last stored result ({@code JobResultStore.last}), or none
+     * @param lastGood   each job's last stored OK or WARNING result ({@code JobResultStore.lastSuccess}), or none
      */
-    public Notices(Map<String, String> staleAfter, Instant since, Map<String, JobResult> last) {
+    public Notices(Map<String, String> staleAfter, Instant since, Map<String, JobResult> last, Map<String, JobResult> lastGood) {
         Map<String, Duration> ages = new HashMap<>();
         staleAfter.forEach((job, age) -> {
             Duration d = parseAge(age);
@@ -57,10 +58,11 @@ public final class Notices {
                 return;
             }
             failing.put(job, r.status() == JobResult.Status.FAILED);
-            if (good(r) && r.startedAt() != null) {
-                lastGood.put(job, r.startedAt().plusMillis(Math.max(0, r.durationMs())));
-            }
         });
+        java.util.stream.Stream.concat(last.values().stream(), lastGood.values().stream())
+                .filter(r -> r != null && good(r) && r.startedAt() != null)
+                .forEach(r -> this.lastGood.merge(r.job(), r.startedAt().plusMillis(Math.max(0, r.durationMs())),
+                        (a, b) -> a.isAfter(b) ? a : b));
     }
 
     /**

@@ -29,6 +29,7 @@ class NoticesTest {
     @Test
     void aStaleJobIsReportedOncePerEpisode() {
         Notices n = new Notices(Map.of("s3-export", "26h", "snapshot", "1h"), T0,
+                Map.of("s3-export", r("s3-export", JobResult.Status.FAILED, T0.minus(Duration.ofHours(1)))),
                 Map.of("s3-export", r("s3-export", JobResult.Status.OK, T0.minus(Duration.ofHours(20)))));
         assertThat(n.stale(T0.plus(Duration.ofMinutes(30)))).isEmpty();
         assertThat(n.stale(T0.plus(Duration.ofMinutes(61)))).extracting(Notices.Notice::job).containsExactly("snapshot");
@@ -45,7 +46,7 @@ class NoticesTest {
 
     @Test
     void failuresNotifyOnChangeAndRejectedRunsAreNotResults() {
-        Notices n = new Notices(Map.of(), T0, Map.of("replicate", r("replicate", JobResult.Status.FAILED, T0)));
+        Notices n = new Notices(Map.of(), T0, Map.of("replicate", r("replicate", JobResult.Status.FAILED, T0)), Map.of());
         assertThat(n.finished(r("replicate", JobResult.Status.FAILED, T0), T0)).as("still failing since before the restart").isNull();
         assertThat(n.finished(r("replicate", JobResult.Status.REJECTED, T0), T0)).isNull();
         assertThat(n.finished(r("replicate", JobResult.Status.WARNING, T0), T0).type()).isEqualTo("job.recovered");

@@ -90,7 +90,7 @@ class NotifyRoutesTest {
         Path ping = Files.writeString(dir.resolve("ping-url"), pingUrl + "\n");
         var events = new TerrariumConfig.Events(null, new TerrariumConfig.Webhook(hook.toString(), timeoutSeconds),
                 new TerrariumConfig.Healthchecks(ping.toString(), "host1-", timeoutSeconds), Map.of());
-        Notices notices = new Notices(Map.of(), Instant.now(), Map.of());
+        Notices notices = new Notices(Map.of(), Instant.now(), Map.of(), Map.of());
         NotifyRoutes routes = new NotifyRoutes(events, notices, json, "host1", "inst-1", Clock.systemUTC());
         ctx = new DefaultCamelContext();
         ctx.getRegistry().bind("meters", meters);
