@@ -49,7 +49,8 @@ public final class BackupKeyCommand implements Runnable {
 
     /** {@code backup key init}. */
     @Command(name = "init", description = {"Create the backup key (32 random bytes) in the secrets directory. From then on",
-            "every S3 export is encrypted and its manifest authenticated. Refuses to replace an existing key (use `backup rekey`)."})
+            "every S3 export is encrypted and its manifest authenticated. Refuses to replace an existing key (use `backup rekey`)."},
+            footerHeading = "%nExamples:%n", footer = {"  terrariumctl backup key init"})
     public static final class Init implements Callable<Integer> {
         @Spec
         CommandSpec spec;
@@ -82,7 +83,8 @@ public final class BackupKeyCommand implements Runnable {
 
     /** {@code backup key import}. */
     @Command(name = "import", description = {"Store a recovery key read from standard input (never from the command line)",
-            "as this host's backup key — the first step of a restore on a new host. Refuses to replace another key."})
+            "as this host's backup key — the first step of a restore on a new host. Refuses to replace another key."},
+            footerHeading = "%nExamples:%n", footer = {"  terrariumctl backup key import < /root/recovery-key.txt"})
     public static final class Import implements Callable<Integer> {
         @Spec
         CommandSpec spec;
@@ -119,7 +121,8 @@ public final class BackupKeyCommand implements Runnable {
     }
 
     /** {@code backup key show}. */
-    @Command(name = "show", description = "Print the backup key's id and file (never the key). Exit 1 when there is none.")
+    @Command(name = "show", description = "Print the backup key's id and file (never the key). Exit 1 when there is none.",
+            footerHeading = "%nExamples:%n", footer = {"  terrariumctl backup key show"})
     public static final class Show implements Callable<Integer> {
         @Spec
         CommandSpec spec;
