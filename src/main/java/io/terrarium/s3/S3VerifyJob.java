@@ -129,7 +129,10 @@ public final class S3VerifyJob implements StagedJob<S3VerifyJob.Run> {
             try {
                 s3 = S3ClientFactory.create(settings, 2);
                 catalog = new S3Catalog(s3, settings.bucket(), settings.prefix());
-                verifier = new S3Verifier(s3, settings.bucket(), catalog);
+                io.terrarium.s3.crypto.BackupKeys keys = io.terrarium.s3.crypto.BackupKeys
+                        .load(io.terrarium.config.TerrariumPaths.fromEnvironment().secretsDir()).orElse(null);
+                verifier = new S3Verifier(s3, settings.bucket(), catalog, keys, keys == null
+                        ? io.terrarium.s3.crypto.ManifestSeal.Legacy.ACCEPT : io.terrarium.s3.crypto.ManifestSeal.Legacy.REFUSE);
                 names = instance != null ? List.of(instance) : catalog.instances(inst);
             } catch (IOException | SdkException e) {
                 unreadable(e);
