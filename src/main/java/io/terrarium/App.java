@@ -98,7 +98,7 @@ public final class App {
     /** The configuration YAML codec. */
     public synchronized ConfigCodec codec() {
         if (codec == null) {
-            codec = new ConfigCodec();
+            codec = new ConfigCodec(paths.secretsDir().toAbsolutePath().toString());
         }
         return codec;
     }
@@ -126,7 +126,7 @@ public final class App {
 
     /** The canonical configuration store in LXD's database. */
     public LxdConfigStore configStore() {
-        return new LxdConfigStore(lxd(), codec(), paths.configLock());
+        return new LxdConfigStore(lxd(), codec(), paths.configLock(), new io.terrarium.config.ConfigSignature(paths.secretsDir()));
     }
 
     /** Where job results are kept. */
