@@ -191,18 +191,20 @@ public final class LxdConfigStore implements ConfigStore {
         }
         String value = Base64.getEncoder().encodeToString(bytes);
         checkUserKey(KEY, value);
-        JsonNode project = ensureProject();
-        // LXD 5.0 replaces the whole config map on PATCH as on PUT: send every existing key
-        Map<String, String> config = new java.util.TreeMap<>();
-        project.path("config").fields().forEachRemaining(e -> config.put(e.getKey(), e.getValue().asText()));
-        config.put(KEY, value);
-        if (signature != null && signature.enabled()) {
-            config.put(ConfigSignature.MAC_KEY, signature.sign(bytes));
-        } else {
-            config.remove(ConfigSignature.MAC_KEY);
-        }
-        lxd.put("/1.0/projects/" + PROJECT, Map.of("config", config,
-                "description", project.path("description").asText("")));
+        ensureProject();
+        // LXD 5.0 replaces the whole config map on PATCH as on PUT: send every existing key, with the
+        // ETag of the read so that a concurrent change of another key is re-read, not undone
+        lxd.update("/1.0/projects/" + PROJECT, project -> {
+            Map<String, String> config = new java.util.TreeMap<>();
+            project.path("config").fields().forEachRemaining(e -> config.put(e.getKey(), e.getValue().asText()));
+            config.put(KEY, value);
+            if (signature != null && signature.enabled()) {
+                config.put(ConfigSignature.MAC_KEY, signature.sign(bytes));
+            } else {
+                config.remove(ConfigSignature.MAC_KEY);
+            }
+            return Map.of("config", config, "description", project.path("description").asText(""));
+        });
         LOG.info("stored configuration ({} bytes) in {}", bytes.length, describe());
     }
 
