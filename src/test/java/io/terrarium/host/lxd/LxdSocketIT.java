@@ -158,7 +158,9 @@ class LxdSocketIT {
     }
 
     private static String sh(String... argv) throws IOException, InterruptedException {
-        Process p = new ProcessBuilder(argv).redirectErrorStream(true).start();
+        // stdin from /dev/null: `lxc init` reads a YAML config from a stdin that is not a terminal
+        Process p = new ProcessBuilder(argv).redirectErrorStream(true)
+                .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null"))).start();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         if (p.waitFor() != 0) {
             throw new IllegalStateException(String.join(" ", argv) + " failed: " + out);
@@ -167,6 +169,7 @@ class LxdSocketIT {
     }
 
     private static void run(String... argv) throws IOException, InterruptedException {
-        new ProcessBuilder(argv).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start().waitFor();
+        new ProcessBuilder(argv).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD)
+                .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null"))).start().waitFor();
     }
 }
