@@ -80,7 +80,7 @@ main() {
         --region "$TERRARIUM_DEV_S3_REGION" --bucket "$TERRARIUM_DEV_S3_BUCKET" --prefix demo/ \
         --access-key "$TERRARIUM_DEV_S3_ACCESS_KEY" --secret-key-file "$TERRARIUM_DEV_S3_SECRET_FILE" --no-apply
     local job
-    for job in $("$TRM" jobs list --format json | sed -n 's/.*"job" : "\([^"]*\)".*/\1/p'); do
+    for job in $("$TRM" jobs list -o json | sed -n 's/.*"job" : "\([^"]*\)".*/\1/p'); do
         echo "== terrariumctl jobs run $job"
         "$TRM" jobs run "$job" || echo "(job $job reported a failure; see above)"
     done

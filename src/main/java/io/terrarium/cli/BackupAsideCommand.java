@@ -17,7 +17,7 @@ import java.util.List;
         "with its snapshots. Only aside copies can be removed here; holds of anyone else refuse the removal."},
         subcommands = {BackupAsideListCommand.class, BackupAsideRemoveCommand.class, CommandLine.HelpCommand.class},
         footerHeading = "%nExamples:%n",
-        footer = {"  terrariumctl backup aside list", "  terrariumctl backup aside list --format json",
+        footer = {"  terrariumctl backup aside list", "  terrariumctl backup aside list -o json",
                 "  terrariumctl backup aside remove web.pre-restore-20260131T121500Z --yes"})
 public final class BackupAsideCommand implements Runnable {
     @CommandLine.Spec

@@ -18,7 +18,7 @@ import java.util.concurrent.Callable;
 @Command(name = "list", description = {"List aside copies: name, instance, when it was kept (UTC), space used, and the snapshot",
         "it is a clone of (local restores). Exit 0 also when there are none."},
         footerHeading = "%nExamples:%n",
-        footer = {"  terrariumctl backup aside list", "  terrariumctl backup aside list --instance web --format json"})
+        footer = {"  terrariumctl backup aside list", "  terrariumctl backup aside list --instance web -o json"})
 public final class BackupAsideListCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;

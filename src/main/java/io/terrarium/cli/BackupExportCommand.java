@@ -25,7 +25,7 @@ import java.util.concurrent.Callable;
         "After each committed export, retention removes chains beyond s3.retention (docs/s3.md \"Retention\")."},
         footerHeading = "%nExamples:%n",
         footer = {"  terrariumctl backup export", "  terrariumctl backup export --instance web --instance db",
-                "  terrariumctl backup export --format json"})
+                "  terrariumctl backup export -o json"})
 public final class BackupExportCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;

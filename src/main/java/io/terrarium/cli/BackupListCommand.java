@@ -37,7 +37,7 @@ import java.util.concurrent.Callable;
         "--source all (default) shows S3 points when S3 is configured; --source s3 fails when it is not."},
         footerHeading = "%nExamples:%n",
         footer = {"  terrariumctl backup list", "  terrariumctl backup list --instance web",
-                "  terrariumctl backup list --source s3", "  terrariumctl backup list --instance web --format json"})
+                "  terrariumctl backup list --source s3", "  terrariumctl backup list --instance web -o json"})
 public final class BackupListCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;

@@ -13,7 +13,7 @@ import java.util.concurrent.Callable;
         "Prints one row per dataset (INCREMENTAL, INITIAL_FULL, FAILED with a hint, SKIPPED).",
         "Exit 1 when any dataset FAILED (the others are still replicated) or the run was REJECTED."},
         footerHeading = "%nExamples:%n",
-        footer = {"  terrariumctl backup replicate", "  terrariumctl backup replicate --format json"})
+        footer = {"  terrariumctl backup replicate", "  terrariumctl backup replicate -o json"})
 public final class BackupReplicateCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;

@@ -95,6 +95,10 @@ public final class BackupRestoreCommand implements Callable<Integer> {
             description = "S3 only: the installation folder to read (default: this host's, else the only one holding the instance).")
     String installation;
 
+    @Option(names = "--accept-unauthenticated", description = {"S3 only: accept restore points without authentication",
+            "(written before backup encryption, or without a backup key). Without it a host holding a backup key refuses them."})
+    boolean acceptUnauthenticated;
+
     @Option(names = "--parent-dataset", paramLabel = "DATASET",
             description = "S3 only, new instance: parent dataset for its dataset (default: beside the instance's dataset here, else the exporting host's parent when it exists here).")
     String parentDataset;

@@ -36,7 +36,7 @@ import java.util.concurrent.Callable;
         "it stays until you destroy it. `backup list` shows it; `backup restore --snapshot NAME` restores it.",
         "A bad name, an unknown instance or an existing snapshot of that name: exit 2/1, nothing taken."},
         footerHeading = "%nExamples:%n",
-        footer = {"  terrariumctl backup snapshot", "  terrariumctl backup snapshot --format json",
+        footer = {"  terrariumctl backup snapshot", "  terrariumctl backup snapshot -o json",
                 "  terrariumctl backup snapshot --now", "  terrariumctl backup snapshot --now --instance web --name before-upgrade"})
 public final class BackupSnapshotCommand implements Callable<Integer> {
     @Spec

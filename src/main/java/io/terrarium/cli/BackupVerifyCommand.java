@@ -24,7 +24,7 @@ import java.util.concurrent.Callable;
         "incremental's parent manifest exists. Nothing is restored; every stored byte is downloaded once.",
         "Exit 1 naming each bad object. The daemon runs the same check weekly as job s3-verify."},
         footerHeading = "%nExamples:%n",
-        footer = {"  terrariumctl backup verify", "  terrariumctl backup verify --instance web --format json"})
+        footer = {"  terrariumctl backup verify", "  terrariumctl backup verify --instance web -o json"})
 public final class BackupVerifyCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;

@@ -12,7 +12,7 @@ import java.util.concurrent.Callable;
 
 /** {@code terrariumctl config show}: prints the stored configuration with defaults filled in. */
 @Command(name = "show", description = "Print the stored configuration (defaults filled in) as YAML or JSON.",
-        footerHeading = "%nExamples:%n", footer = {"  terrariumctl config show", "  terrariumctl config show --format json"})
+        footerHeading = "%nExamples:%n", footer = {"  terrariumctl config show", "  terrariumctl config show -o json"})
 public final class ConfigShowCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
@@ -20,12 +20,23 @@ public final class ConfigShowCommand implements Callable<Integer> {
     @Mixin
     VerbosityOption verbosity;
 
-    @Option(names = "--json", hidden = true, description = "Same as --format json.")
+    @Option(names = "--json", hidden = true, description = "Same as -o json.")
     boolean asJson;
 
-    @Option(names = "--format", paramLabel = "yaml|json", defaultValue = "yaml",
-            description = "Output format: yaml (default, with a source comment) or json.")
-    String formatName;
+    String formatName = "yaml";
+
+    @Option(names = {"-o", "--output"}, paramLabel = "yaml|json",
+            description = "Output format: yaml (default, with a source comment) or json (the configuration model, docs/configuration.md).")
+    void output(String f) {
+        formatName = f == null ? "yaml" : f;
+    }
+
+    @Option(names = "--format", hidden = true, paramLabel = "yaml|json", description = "Alias of --output.")
+    void formatAlias(String f) {
+        if (f != null) {
+            formatName = f;
+        }
+    }
 
     @Override
     public Integer call() {
@@ -33,7 +44,7 @@ public final class ConfigShowCommand implements Callable<Integer> {
         ConfigStore.Loaded loaded = app.configStore().load();
         var out = spec.commandLine().getOut();
         if (!formatName.equals("yaml") && !formatName.equals("json")) {
-            throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--format must be yaml or json, not " + formatName);
+            throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--output must be yaml or json, not " + formatName);
         }
         if (asJson || formatName.equals("json")) {
             Output.value(out, Format.json, loaded.config());

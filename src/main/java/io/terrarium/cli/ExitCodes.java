@@ -21,26 +21,65 @@ public final class ExitCodes implements CommandLine.IExecutionExceptionHandler {
     public static final int FAILURE = 1;
     /** Bad usage: unknown option, missing argument, invalid value. */
     public static final int USAGE = 2;
+    /** The exit-code section every command's help shows (code → meaning), in order. */
+    public static final java.util.Map<String, String> DESCRIPTIONS = descriptions();
+
+    private static java.util.Map<String, String> descriptions() {
+        java.util.Map<String, String> m = new java.util.LinkedHashMap<>();
+        m.put("0", "success (a job ran OK or with a WARNING)");
+        m.put("1", "failure: the command or its job failed, a job was REJECTED (already running), a component is in error");
+        m.put("2", "bad usage: unknown command, option or job, missing or invalid argument");
+        return java.util.Collections.unmodifiableMap(m);
+    }
+
+    /**
+     * An error message as it may be printed: control characters (ESC, CR, …) escaped as
+     * {@code \\uXXXX}, and a newline escaped as {@code \\n} unless it starts an indented line (a
+     * message's own list of reasons). Messages quote untrusted input (labels, file contents,
+     * arguments): a raw newline or escape sequence in it must not forge output lines or drive the
+     * terminal.
+     */
+    public static String printable(String message) {
+        if (message == null) {
+            return "null";
+        }
+        StringBuilder b = new StringBuilder(message.length());
+        for (int i = 0; i < message.length(); i++) {
+            char c = message.charAt(i);
+            if (c == '\n' && i + 1 < message.length() && message.charAt(i + 1) == ' ') {
+                b.append(c);
+            } else if (c == '\n') {
+                b.append("\\n");
+            } else if (c == '\t') {
+                b.append(c);
+            } else if (Character.isISOControl(c)) {
+                b.append(String.format("\\u%04x", (int) c));
+            } else {
+                b.append(c);
+            }
+        }
+        return b.toString();
+    }
 
     @Override
     public int handleExecutionException(Exception ex, CommandLine cmd, CommandLine.ParseResult parseResult) {
         PrintWriter err = cmd.getErr();
         if (ex instanceof ConfigException ce) {
-            ce.problems().forEach(p -> err.println("ERROR: " + p));
+            ce.problems().forEach(p -> err.println("ERROR: " + printable(p)));
         } else if (ex instanceof LxdException le) {
-            err.println("ERROR: " + le.getMessage());
+            err.println("ERROR: " + printable(le.getMessage()));
             if (le.unreachable()) {
                 err.println("hint: is LXD running? (`lxc info`; on the development host: scripts/devhost.sh up)");
             }
         } else if (ex instanceof CommandFailedException
                 || ex instanceof IOException || ex instanceof UncheckedIOException) {
-            err.println("ERROR: " + ex.getMessage());
+            err.println("ERROR: " + printable(ex.getMessage()));
         } else if (ex instanceof IllegalArgumentException) {
-            err.println("ERROR: " + ex.getMessage());
+            err.println("ERROR: " + printable(ex.getMessage()));
             err.flush();
             return USAGE;
         } else {
-            err.println("ERROR: " + ex);
+            err.println("ERROR: " + printable(ex.toString()));
         }
         if (Boolean.getBoolean("terrarium.debug")) {
             ex.printStackTrace(err);

@@ -1,4 +1,4 @@
 package io.terrarium.cli;
 
-/** Output formats of listing commands ({@code --format}). */
+/** Output formats of listing commands ({@code -o/--output}, alias {@code --format}). */
 public enum Format { table, json, yaml }

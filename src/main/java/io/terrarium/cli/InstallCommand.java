@@ -237,7 +237,7 @@ public final class InstallCommand implements Callable<Integer> {
                 err.flush();
                 return ExitCodes.FAILURE;
             }
-            if (prompter != null && !yes && !prompter.confirm("Store this configuration and " + (noApply ? "stop" : "apply it to this host") + "?", true)) {
+            if (prompter != null && !yes && !prompter.confirm("Store this configuration and " + (noApply ? "stop" : "apply it to this host") + "?", false)) {
                 out.println("cancelled; nothing was changed");
                 return ExitCodes.FAILURE;
             }

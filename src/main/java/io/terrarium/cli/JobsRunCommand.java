@@ -12,9 +12,10 @@ import java.util.concurrent.Callable;
 /** {@code terrariumctl jobs run ID}: runs a job now and prints its result. */
 @Command(name = "run", description = {"Run a job now and print its result.",
         "When the daemon runs, the job runs inside it (same route, same guard: a job never runs twice at once);",
-        "otherwise it runs in this process. Exit 1 when the job FAILED or was REJECTED because it was already running."},
+        "otherwise it runs in this process. A paused job runs too (the pause stops scheduled runs only).",
+        "Exit 0 when the job ran OK or with a WARNING, 1 when it FAILED or was REJECTED because it was already running, 2 for an unknown job."},
         footerHeading = "%nExamples:%n",
-        footer = {"  terrariumctl jobs run host-facts", "  terrariumctl jobs run host-facts --format json"})
+        footer = {"  terrariumctl jobs run host-facts", "  terrariumctl jobs run host-facts -o json"})
 public final class JobsRunCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
@@ -34,6 +35,12 @@ public final class JobsRunCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        java.time.Instant paused = TerrariumCommand.app(spec).results().pausedSince(job);
+        if (paused != null) {
+            spec.commandLine().getErr().println("note: job " + job + " is paused since " + paused
+                    + " (its scheduled runs are skipped); running it now because you asked");
+            spec.commandLine().getErr().flush();
+        }
         return JobRun.triggerAndPrint(spec, job, format.format(), timeoutSeconds);
     }
 }

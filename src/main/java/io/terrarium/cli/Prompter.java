@@ -44,7 +44,7 @@ final class Prompter {
      * @param check    returns the reason an answer is wrong, or null when it is fine; gets the
      *                 stripped answer (the default for an empty one, "" when there is no default)
      * @return the accepted answer
-     * @throws IllegalStateException at end of input
+     * @throws InputEndedException at end of input
      */
     String ask(String question, String def, Function<String, String> check) {
         while (true) {
@@ -70,7 +70,7 @@ final class Prompter {
             if (console != null) {
                 char[] pw = console.readPassword();
                 if (pw == null) {
-                    throw new IllegalStateException("input ended before the installation questions were answered");
+                    throw new InputEndedException();
                 }
                 answer = new String(pw);
                 java.util.Arrays.fill(pw, ' ');
@@ -112,8 +112,19 @@ final class Prompter {
             }
         }
         if (line == null) {
-            throw new IllegalStateException("input ended before the installation questions were answered");
+            throw new InputEndedException();
         }
         return line;
+    }
+
+    /**
+     * Standard input ended before every question was answered (e.g. {@code install < /dev/null}):
+     * bad usage, exit 2, nothing stored.
+     */
+    static final class InputEndedException extends IllegalArgumentException {
+        InputEndedException() {
+            super("input ended before the installation questions were answered; nothing was stored. "
+                    + "Run install on a terminal, or give every answer as an option and add --yes (terrariumctl install --help)");
+        }
     }
 }

@@ -20,7 +20,7 @@ import java.util.concurrent.Callable;
         "Columns: instance, route (as labelled), public URL or port, bridge (host loopback), auth groups,",
         "status (ok, error, conflict, stopped, opted-out), reason. Run `proxy sync` first to refresh."},
         footerHeading = "%nExamples:%n",
-        footer = {"  terrariumctl proxy list", "  terrariumctl proxy list --format json"})
+        footer = {"  terrariumctl proxy list", "  terrariumctl proxy list -o json"})
 public final class ProxyListCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;

@@ -18,7 +18,7 @@ import java.util.concurrent.Callable;
         "Runs the proxy-sync job in the daemon when it runs, otherwise in this process (same code, same guard).",
         "Prints one ERROR line per bad label, conflict or failed step; exit 1 when there is any."},
         footerHeading = "%nExamples:%n",
-        footer = {"  terrariumctl proxy sync", "  terrariumctl proxy sync --format json"})
+        footer = {"  terrariumctl proxy sync", "  terrariumctl proxy sync -o json"})
 public final class ProxySyncCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;

@@ -45,8 +45,16 @@ final class S3Restore {
             return ExitCodes.FAILURE;
         }
         try (S3Client s3 = S3ClientFactory.create(settings, 4)) {
+            S3Restorer restorer;
+            try {
+                restorer = S3Restorer.forHost(s3, settings.bucket(), app.paths().secretsDir(), cmd.acceptUnauthenticated);
+            } catch (IOException e) {
+                err.println("ERROR: " + e.getMessage());
+                err.flush();
+                return ExitCodes.FAILURE;
+            }
             S3RestoreService service = new S3RestoreService(app.lxd(), app.zfs(), app.datasets(config), config.lxd().project(),
-                    app.paths().runDir(), new S3Catalog(s3, settings.bucket(), settings.prefix()), new S3Restorer(s3, settings.bucket()),
+                    app.paths().runDir(), new S3Catalog(s3, settings.bucket(), settings.prefix()), restorer,
                     config.installationId(), "s3://" + settings.bucket() + "/" + settings.prefix(), Clock.systemUTC(),
                     app.lxdImport());
             S3RestoreService.Plan plan;

@@ -48,7 +48,7 @@ final class S3RestoreAll {
         String where = "s3://" + settings.bucket() + "/" + settings.prefix();
         try (S3Client s3 = S3ClientFactory.create(settings, 4)) {
             S3Catalog catalog = new S3Catalog(s3, settings.bucket(), settings.prefix());
-            S3Restorer restorer = new S3Restorer(s3, settings.bucket());
+            S3Restorer restorer = S3Restorer.forHost(s3, settings.bucket(), app.paths().secretsDir(), cmd.acceptUnauthenticated);
             HostRestoreService service = new HostRestoreService(app.lxd(), new LxdEditor(app.runner()), app.zfs(),
                     manifests(s3, settings), catalog, restorer,
                     project -> new S3RestoreService(app.lxd(), app.zfs(), new io.terrarium.backup.DatasetResolver(app.lxd(), app.zfs(), project),

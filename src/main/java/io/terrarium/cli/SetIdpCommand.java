@@ -84,7 +84,7 @@ public final class SetIdpCommand implements Callable<Integer> {
                 throw new IllegalArgumentException(String.join("; ", problems).replace("required when idp.mode is oidc",
                         "required (--issuer, --client, --secret-file)"));
             }
-            OidcDiscovery.Result r = OidcDiscovery.check(idp.issuer());
+            OidcDiscovery.Result r = OidcDiscovery.check(idp.issuer(), "--issuer");
             if (!r.ok()) {
                 err.println("ERROR: " + r.message() + "; nothing was stored");
                 err.flush();

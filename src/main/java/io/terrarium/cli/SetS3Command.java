@@ -147,6 +147,7 @@ public final class SetS3Command implements Callable<Integer> {
                 + ", secret key in " + s.secretKeyFile() + ", retention keep_chains " + s.retention().keepChains()
                 + " keep_points " + s.retention().keepPoints());
         out.println("a running daemon uses these from its next s3-export run (jobs read the stored configuration on every run)");
+        BackupEncryptionNotice.print(out, app.paths().secretsDir());
         out.flush();
         if (noApply) {
             return ExitCodes.OK;

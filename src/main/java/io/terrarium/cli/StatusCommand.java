@@ -36,7 +36,7 @@ import java.util.concurrent.Callable;
  */
 @Command(name = "status", description = {"Show the state of the host: daemon, configuration, LXD, ZFS pool, host facts, jobs.",
         "Exit 1 when a component is in error."},
-        footerHeading = "%nExamples:%n", footer = {"  terrariumctl status", "  terrariumctl status --format json"})
+        footerHeading = "%nExamples:%n", footer = {"  terrariumctl status", "  terrariumctl status -o json"})
 public final class StatusCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
@@ -96,9 +96,12 @@ public final class StatusCommand implements Callable<Integer> {
                 + ", holds " + (facts.holdsWork() == null ? "not probed" : facts.holdsWork() ? "work" : "unsupported"))));
         for (Job j : app.jobs(config)) {
             JobResult r = app.results().last(j.id());
+            Instant paused = app.results().pausedSince(j.id());
+            String detail = r == null ? "never ran" : r.status() + " " + ago(r.startedAt()) + ": " + r.summary();
             rows.add(Output.row("component", "job " + j.id(), "state",
-                    r == null ? "warn" : r.failed() ? "error" : r.status() == JobResult.Status.WARNING ? "warn" : "ok",
-                    "detail", r == null ? "never ran" : r.status() + " " + ago(r.startedAt()) + ": " + r.summary()));
+                    r != null && r.failed() ? "error" : paused != null || r == null || r.status() == JobResult.Status.WARNING ? "warn" : "ok",
+                    "detail", paused == null ? detail
+                            : "paused since " + paused + " (`terrariumctl jobs resume " + j.id() + "`); last: " + detail));
         }
         Output.rows(spec.commandLine().getOut(), format.format(), rows);
         boolean error = rows.stream().anyMatch(r -> "error".equals(r.get("state")));

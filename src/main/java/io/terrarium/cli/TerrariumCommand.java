@@ -75,6 +75,7 @@ public final class TerrariumCommand implements Runnable {
         PathHelpCommand.replaceBuiltIns(cl);
         standardHelpEverywhere(cl);
         HelpSections.install(cl);
+        exitCodesEverywhere(cl);
         // wide enough that no example in a footer is cut in the middle of an argument
         cl.setUsageHelpWidth(120);
         return ExitCodes.configure(cl);
@@ -92,6 +93,24 @@ public final class TerrariumCommand implements Runnable {
                 sub.getCommandSpec().versionProvider(new VersionProvider());
             }
             standardHelpEverywhere(sub);
+        }
+    }
+
+    /**
+     * Gives every command's help the exit-code section ({@link ExitCodes}), unless the command lists
+     * its own: each reference page then says what 0, 1 and 2 mean.
+     */
+    private static void exitCodesEverywhere(CommandLine cl) {
+        CommandLine.Model.UsageMessageSpec u = cl.getCommandSpec().usageMessage();
+        if (u.exitCodeList().isEmpty() && !(cl.getCommand() instanceof CommandLine.HelpCommand)
+                && !(cl.getCommand() instanceof PathHelpCommand)) {
+            u.exitCodeListHeading("%nExit codes:%n");
+            u.exitCodeList(ExitCodes.DESCRIPTIONS);
+        }
+        for (CommandLine sub : cl.getSubcommands().values()) {
+            if (sub.getParent() == cl) {
+                exitCodesEverywhere(sub);
+            }
         }
     }
 

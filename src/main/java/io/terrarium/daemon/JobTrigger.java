@@ -48,7 +48,7 @@ public final class JobTrigger {
      * @param timeout how long to wait for the daemon's answer
      * @return the job's result (status REJECTED when a run was already in progress)
      * @throws IOException when a daemon is running but cannot be reached
-     * @throws IllegalArgumentException for an unknown job id
+     * @throws io.terrarium.jobs.UnknownJobException for an unknown job id (its message lists the jobs)
      */
     public JobResult trigger(String jobId, java.util.function.Supplier<TerrariumConfig> config, Duration timeout) throws Exception {
         DaemonInfo d = runningDaemon();
@@ -60,7 +60,7 @@ public final class JobTrigger {
                 body = submitAndWait(new JolokiaClient(d.baseUrl(), creds), jobId, timeout);
             } catch (IOException e) {
                 if (e.getMessage() != null && e.getMessage().contains("unknown job")) {
-                    throw new IllegalArgumentException("unknown job \"" + jobId + "\" (see `terrariumctl jobs list`)");
+                    throw new io.terrarium.jobs.UnknownJobException(jobId, daemonJobs(d));
                 }
                 throw new IOException("the daemon (pid " + d.pid() + ") is running but its management endpoint "
                         + d.baseUrl() + " did not answer: " + e.getMessage()
@@ -68,10 +68,7 @@ public final class JobTrigger {
             }
         } else {
             TerrariumConfig cfg = config.get();
-            if (app.jobs(cfg).stream().noneMatch(j -> j.id().equals(jobId))) {
-                throw new IllegalArgumentException("unknown job \"" + jobId + "\" (known: "
-                        + String.join(", ", app.jobs(cfg).stream().map(Job::id).toList()) + ")");
-            }
+            io.terrarium.jobs.UnknownJobException.requireKnown(jobId, app.jobs(cfg).stream().map(Job::id).toList());
             body = runInProcess(jobId, cfg);
         }
         return app.json().readValue(body, JobResult.class);
@@ -85,10 +82,20 @@ public final class JobTrigger {
      * @throws IllegalArgumentException for an unknown job id
      */
     public JobResult triggerHere(String jobId, TerrariumConfig cfg) throws Exception {
-        if (app.jobs(cfg).stream().noneMatch(j -> j.id().equals(jobId))) {
-            throw new IllegalArgumentException("unknown job \"" + jobId + "\"");
-        }
+        io.terrarium.jobs.UnknownJobException.requireKnown(jobId, app.jobs(cfg).stream().map(Job::id).toList());
         return app.json().readValue(runInProcess(jobId, cfg), JobResult.class);
+    }
+
+    /** The daemon's job ids (its job MBean's {@code Jobs} attribute); empty when it cannot be read. */
+    private List<String> daemonJobs(DaemonInfo d) {
+        try {
+            JolokiaClient j = new JolokiaClient(d.baseUrl(), ManagementCredentials.read(app.paths().managementAuthFile()));
+            List<String> ids = new java.util.ArrayList<>();
+            j.read(JobControl.OBJECT_NAME, "Jobs").forEach(n -> ids.add(n.asText()));
+            return ids;
+        } catch (IOException | RuntimeException e) {
+            return List.of("(the daemon did not list them: `terrariumctl jobs list`)");
+        }
     }
 
     /**
@@ -121,6 +128,7 @@ public final class JobTrigger {
             ctx.addRoutes(routes);
             io.terrarium.events.InProcessEvents.openUntilExit(config, app.json()); // events.kafka: this run's events too
             ctx.getManagementStrategy().addEventNotifier(new io.terrarium.events.JobRunEvents(java.util.Set.of(jobId), app.json()));
+            io.terrarium.routes.DevConsoles.loadBeforeStart(ctx);
             ctx.start();
             CamelExecCommandRunner exec = app.runner() instanceof CamelExecCommandRunner r ? r : null;
             if (exec != null) {

@@ -6,10 +6,20 @@ import io.terrarium.config.AtomicFiles;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.Map;
 
 /**
- * Keeps the last result of each job as {@code <stateDir>/jobs/<id>.json} (written atomically),
- * for {@code status} and {@code jobs list}.
+ * Keeps, per job, under {@code <stateDir>/jobs/} (each file written atomically, world-readable):
+ * <ul>
+ *   <li>{@code <id>.json}: the last result (any status), for {@code status} and {@code jobs list};</li>
+ *   <li>{@code <id>.last-success.json}: the last OK or WARNING result (a run that did its work;
+ *       WARNING means it did, with something to look at), for "last success";</li>
+ *   <li>{@code <id>.paused}: present while the job is paused ({@code jobs pause}): a JSON object
+ *       {@code {"job":…, "paused_at":"<UTC>"}}. The daemon's scheduler routes read it at every
+ *       fire, so a pause survives a daemon restart and needs no call into the daemon.</li>
+ * </ul>
  */
 public final class JobResultStore {
     private final Path dir;
@@ -21,11 +31,18 @@ public final class JobResultStore {
         this.json = json;
     }
 
-    /** Saves a result; failures to save are returned, never thrown (a job's outcome wins). */
+    /**
+     * Saves a result (and, for OK/WARNING, the last success); failures to save are returned,
+     * never thrown (a job's outcome wins).
+     */
     public String save(JobResult r) {
         try {
             Files.createDirectories(dir);
-            AtomicFiles.write(dir.resolve(r.job() + ".json"), json.writeValueAsBytes(r), AtomicFiles.WORLD_READABLE);
+            byte[] bytes = json.writeValueAsBytes(r);
+            AtomicFiles.write(dir.resolve(r.job() + ".json"), bytes, AtomicFiles.WORLD_READABLE);
+            if (r.status() == JobResult.Status.OK || r.status() == JobResult.Status.WARNING) {
+                AtomicFiles.write(dir.resolve(r.job() + ".last-success.json"), bytes, AtomicFiles.WORLD_READABLE);
+            }
             return null;
         } catch (IOException e) {
             return "cannot save result of " + r.job() + ": " + e.getMessage();
@@ -34,7 +51,67 @@ public final class JobResultStore {
 
     /** The last saved result of a job, or {@code null}. */
     public JobResult last(String jobId) {
-        Path f = dir.resolve(jobId + ".json");
+        return read(dir.resolve(jobId + ".json"));
+    }
+
+    /** The last OK or WARNING result of a job, or {@code null} when it never succeeded (since this store existed). */
+    public JobResult lastSuccess(String jobId) {
+        return read(dir.resolve(jobId + ".last-success.json"));
+    }
+
+    /**
+     * Pauses a job's scheduled runs (idempotent: an already paused job keeps its first time).
+     *
+     * @return when the job was paused (UTC, whole seconds)
+     * @throws IOException when the state directory cannot be written
+     */
+    public Instant pause(String jobId) throws IOException {
+        Instant since = pausedSince(jobId);
+        if (since != null) {
+            return since;
+        }
+        Instant now = Instant.now().truncatedTo(ChronoUnit.SECONDS);
+        Files.createDirectories(dir);
+        AtomicFiles.write(pauseFile(jobId), json.writeValueAsBytes(Map.of("job", jobId, "paused_at", now.toString())),
+                AtomicFiles.WORLD_READABLE);
+        return now;
+    }
+
+    /**
+     * Resumes a paused job (idempotent).
+     *
+     * @return whether the job was paused
+     * @throws IOException when the pause file cannot be removed
+     */
+    public boolean resume(String jobId) throws IOException {
+        return Files.deleteIfExists(pauseFile(jobId));
+    }
+
+    /**
+     * When the job was paused, or {@code null} when it is not. A pause file that cannot be parsed
+     * still pauses (its modification time is the answer): a damaged file must not silently resume.
+     */
+    public Instant pausedSince(String jobId) {
+        Path f = pauseFile(jobId);
+        if (!Files.exists(f)) {
+            return null;
+        }
+        try {
+            return Instant.parse(json.readTree(f.toFile()).path("paused_at").asText());
+        } catch (IOException | RuntimeException e) {
+            try {
+                return Files.getLastModifiedTime(f).toInstant();
+            } catch (IOException gone) {
+                return null;
+            }
+        }
+    }
+
+    private Path pauseFile(String jobId) {
+        return dir.resolve(jobId + ".paused");
+    }
+
+    private JobResult read(Path f) {
         try {
             return Files.exists(f) ? json.readValue(f.toFile(), JobResult.class) : null;
         } catch (IOException e) {

@@ -22,11 +22,14 @@ import java.util.List;
  * Restore from S3 (DESIGN.md §4): plan first, then stream.
  *
  * <ol>
- *   <li>{@link #plan}: the chain is a full followed by incrementals each naming the previous one as
+ *   <li>{@link #plan}: every manifest is authenticated under the host's backup key (HMAC, see
+ *       {@link io.terrarium.s3.crypto.ManifestSeal}; an unauthenticated one is refused unless
+ *       legacy points are accepted), the chain is a full followed by incrementals each naming the previous one as
  *       parent, and every volume exists with its manifest size (HEAD) — checked before the first
  *       byte reaches {@code zfs receive};</li>
  *   <li>{@link #restore}: per manifest, GetObject per volume → SHA-256 verified per part before use
- *       ({@link VerifiedVolumesStream}) → zstd -d → {@code zfs receive} (one process per manifest;
+ *       ({@link VerifiedVolumesStream}) → each AES-256-GCM segment authenticated and decrypted
+ *       before use ({@link io.terrarium.s3.crypto.StreamAead}, sealed points) → zstd -d → {@code zfs receive} (one process per manifest;
  *       the volumes of one manifest are concatenated into the same receive). On a mismatch or any
  *       error the receive is killed before its stdin is closed, so it never commits a partial
  *       stream, and the error propagates.</li>
@@ -37,11 +40,43 @@ public final class S3Restorer {
 
     private final S3Client s3;
     private final String bucket;
+    private final io.terrarium.s3.crypto.BackupKeys keys;
+    private final io.terrarium.s3.crypto.ManifestSeal.Legacy legacy;
+    private final io.terrarium.s3.crypto.ManifestSeal seal = new io.terrarium.s3.crypto.ManifestSeal();
 
-    /** @param s3 client @param bucket bucket */
+    /**
+     * A restorer without backup keys that accepts unauthenticated (legacy, plaintext) points and
+     * refuses sealed ones (their data key cannot be unwrapped).
+     *
+     * @param s3 client @param bucket bucket
+     */
     public S3Restorer(S3Client s3, String bucket) {
+        this(s3, bucket, null, io.terrarium.s3.crypto.ManifestSeal.Legacy.ACCEPT);
+    }
+
+    /**
+     * @param s3     client
+     * @param bucket bucket
+     * @param keys   the host's backup keys, or {@code null} when it holds none
+     * @param legacy whether unauthenticated points are accepted ({@code --accept-unauthenticated})
+     */
+    public S3Restorer(S3Client s3, String bucket, io.terrarium.s3.crypto.BackupKeys keys,
+                      io.terrarium.s3.crypto.ManifestSeal.Legacy legacy) {
         this.s3 = s3;
         this.bucket = bucket;
+        this.keys = keys;
+        this.legacy = legacy;
+    }
+
+    /**
+     * The restorer for a host: with a backup key, unauthenticated points are refused unless
+     * {@code acceptUnauthenticated}; a host without any key can only read legacy points and says so.
+     */
+    public static S3Restorer forHost(S3Client s3, String bucket, java.nio.file.Path secretsDir,
+                                     boolean acceptUnauthenticated) throws IOException {
+        io.terrarium.s3.crypto.BackupKeys k = io.terrarium.s3.crypto.BackupKeys.load(secretsDir).orElse(null);
+        return new S3Restorer(s3, bucket, k, acceptUnauthenticated || k == null
+                ? io.terrarium.s3.crypto.ManifestSeal.Legacy.ACCEPT : io.terrarium.s3.crypto.ManifestSeal.Legacy.REFUSE);
     }
 
     /**
@@ -58,6 +93,15 @@ public final class S3Restorer {
         for (int i = 0; i < chain.size(); i++) {
             Manifest m = chain.get(i);
             int before = problems.size();
+            try {
+                // authenticity first: a forged or altered manifest names no object we then trust
+                seal.authenticate(m, keys, legacy);
+                if (m.encryption() != null) {
+                    seal.dataKey(m, keys);
+                }
+            } catch (io.terrarium.s3.ManifestException e) {
+                problems.add(e.getMessage());
+            }
             if (i == 0 && !m.full()) {
                 problems.add(m.id() + " is an incremental (parent " + m.parentId() + "), the chain must start with a full");
             }
@@ -104,7 +148,7 @@ public final class S3Restorer {
             throws IOException {
         for (Manifest m : plan.chain()) {
             LOG.info("restoring {} ({} of {}@{})", m.id(), m.full() ? "full" : "incremental", m.dataset(), m.snapshot());
-            try (VerifiedVolumesStream raw = new VerifiedVolumesStream(s3, bucket, m)) {
+            try (InputStream raw = VerifiedVolumesStream.open(s3, bucket, m, keys)) {
                 receiveOne(raw, m, receive.apply(m));
             }
         }

@@ -10,7 +10,8 @@ import java.util.Map;
 import java.util.function.Consumer;
 
 /**
- * Base of the per-job RouteBuilders: the scheduler route {@code <id>-schedule} (daemon only) and the
+ * Base of the per-job RouteBuilders: the scheduler route {@code <id>-schedule} (daemon only; its
+ * step {@code <id>-unless-paused} skips the fire while the job is paused) and the
  * frame of the work route {@code <id>}:
  *
  * <pre>
@@ -64,7 +65,9 @@ public abstract class JobRouteBuilder extends RouteBuilder {
                     .routeDescription("schedule of " + id + " (every " + job.interval().toSeconds() + " s)")
                     .onException(Exception.class).handled(true).logExhausted(false).end() // counted on the job route
                     .setBody(constant("schedule")).id(id + "-trigger")
-                    .to("direct:" + id).id("run-" + id);
+                    .filter(e -> runs.scheduledRunAllowed(id)).id(id + "-unless-paused")
+                        .to("direct:" + id).id("run-" + id)
+                    .end();
         } else {
             String cron = schedules.getOrDefault(id, job.defaultSchedule()).replace(' ', '+');
             from("quartz:terrarium/" + id + "?stateful=true&trigger.timeZone=UTC&cron=" + cron)
@@ -72,7 +75,9 @@ public abstract class JobRouteBuilder extends RouteBuilder {
                     .routeDescription("schedule of " + id)
                     .onException(Exception.class).handled(true).logExhausted(false).end() // counted on the job route
                     .setBody(constant("schedule")).id(id + "-trigger")
-                    .to("direct:" + id).id("run-" + id);
+                    .filter(e -> runs.scheduledRunAllowed(id)).id(id + "-unless-paused")
+                        .to("direct:" + id).id("run-" + id)
+                    .end();
         }
     }
 

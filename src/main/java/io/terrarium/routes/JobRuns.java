@@ -101,6 +101,20 @@ public final class JobRuns {
         LOG.info("job {} started (trigger: {})", jobId, trigger(e));
     }
 
+    /**
+     * Step {@code <id>-unless-paused} of a scheduler route: whether this scheduled fire goes ahead.
+     * A paused job ({@code jobs pause}, a file in the result store read at every fire, so a pause
+     * survives a restart) skips the fire and logs it; no route is stopped, so health stays UP.
+     */
+    boolean scheduledRunAllowed(String jobId) {
+        Instant since = results == null ? null : results.pausedSince(jobId);
+        if (since != null) {
+            LOG.info("job {} is paused (since {}); scheduled run skipped (`terrariumctl jobs resume {}`)", jobId, since, jobId);
+            return false;
+        }
+        return true;
+    }
+
     /** Whether a run of {@code jobId} is in progress in this context. */
     public boolean running(String jobId) {
         Semaphore s = guards.get(jobId);

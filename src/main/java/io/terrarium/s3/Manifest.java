@@ -1,5 +1,6 @@
 package io.terrarium.s3;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyOrder;
 
 import java.time.Instant;
@@ -26,20 +27,72 @@ import java.util.Map;
  * @param createdAt      export time, UTC
  * @param streamBytes    bytes of the stored (compressed) stream, the sum of the volumes
  * @param volumes        the stream's objects in order; concatenated they are the stored stream
+ * @param encryption     how the stored stream is encrypted (format {@value #SEALED_FORMAT_VERSION}),
+ *                       or {@code null} for a plaintext stream (format {@value #FORMAT_VERSION})
+ * @param authentication the MAC over everything above (format {@value #SEALED_FORMAT_VERSION}), or
+ *                       {@code null} for a legacy, unauthenticated restore point
  */
 @JsonPropertyOrder({"format_version", "id", "installation_id", "instance", "dataset", "snapshot", "snapshot_guid",
-        "parent_id", "parent_snapshot", "compression", "send_flags", "tool_versions", "created_at", "stream_bytes", "volumes"})
+        "parent_id", "parent_snapshot", "compression", "send_flags", "tool_versions", "created_at", "stream_bytes", "volumes",
+        "encryption", "authentication"})
 public record Manifest(int formatVersion, String id, String installationId, String instance, String dataset,
                        String snapshot, String snapshotGuid, String parentId, String parentSnapshot,
                        String compression, List<String> sendFlags, Map<String, String> toolVersions,
-                       Instant createdAt, long streamBytes, List<Volume> volumes) {
-    /** The format this code writes and the only one it reads. */
+                       Instant createdAt, long streamBytes, List<Volume> volumes,
+                       @JsonInclude(JsonInclude.Include.NON_NULL) Encryption encryption,
+                       @JsonInclude(JsonInclude.Include.NON_NULL) Authentication authentication) {
+    /** The legacy format: plaintext stream, no authentication (written before issue 13, or without a backup key). */
     public static final int FORMAT_VERSION = 1;
+    /** The sealed format: encrypted stream and authenticated manifest (see {@code io.terrarium.s3.crypto}). */
+    public static final int SEALED_FORMAT_VERSION = 2;
 
     public Manifest {
         sendFlags = sendFlags == null ? List.of() : List.copyOf(sendFlags);
         toolVersions = toolVersions == null ? Map.of() : Map.copyOf(new java.util.TreeMap<>(toolVersions));
         volumes = volumes == null ? List.of() : List.copyOf(volumes);
+    }
+
+    /** A legacy (format {@value #FORMAT_VERSION}) manifest: no encryption, no authentication. */
+    public Manifest(int formatVersion, String id, String installationId, String instance, String dataset,
+                    String snapshot, String snapshotGuid, String parentId, String parentSnapshot,
+                    String compression, List<String> sendFlags, Map<String, String> toolVersions,
+                    Instant createdAt, long streamBytes, List<Volume> volumes) {
+        this(formatVersion, id, installationId, instance, dataset, snapshot, snapshotGuid, parentId, parentSnapshot,
+                compression, sendFlags, toolVersions, createdAt, streamBytes, volumes, null, null);
+    }
+
+    /** The same manifest with another authentication block ({@code null}: the bytes a MAC covers). */
+    public Manifest withAuthentication(Authentication a) {
+        return new Manifest(formatVersion, id, installationId, instance, dataset, snapshot, snapshotGuid, parentId,
+                parentSnapshot, compression, sendFlags, toolVersions, createdAt, streamBytes, volumes, encryption, a);
+    }
+
+    /** The same manifest with another encryption block (rekey rewraps the data key). */
+    public Manifest withEncryption(Encryption e) {
+        return new Manifest(formatVersion, id, installationId, instance, dataset, snapshot, snapshotGuid, parentId,
+                parentSnapshot, compression, sendFlags, toolVersions, createdAt, streamBytes, volumes, e, authentication);
+    }
+
+    /**
+     * How the stored stream is encrypted.
+     *
+     * @param algorithm  {@code AES256-GCM-STREAM-64KiB} (see {@code StreamAead})
+     * @param keyId      id of the backup key (KEK) that wrapped the data key, 16 hex digits
+     * @param wrappedKey base64 of nonce ‖ AES-256-GCM(data key) ‖ tag, bound to the manifest id
+     */
+    @JsonPropertyOrder({"algorithm", "key_id", "wrapped_key"})
+    public record Encryption(String algorithm, String keyId, String wrappedKey) {
+    }
+
+    /**
+     * The manifest's MAC.
+     *
+     * @param algorithm {@code HMAC-SHA256}
+     * @param keyId     id of the backup key whose derived MAC key made it, 16 hex digits
+     * @param mac       base64 of HMAC-SHA256 over the manifest's JSON with {@code authentication} left out
+     */
+    @JsonPropertyOrder({"algorithm", "key_id", "mac"})
+    public record Authentication(String algorithm, String keyId, String mac) {
     }
 
     /** True for a full stream (no parent). */

@@ -23,6 +23,8 @@ public final class ManifestCodec {
     private static final Pattern SHA = Pattern.compile("[0-9a-f]{64}");
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._:-]{0,254}");
     private static final Pattern GUID = Pattern.compile("[0-9]{1,20}");
+    private static final Pattern KEY_ID = Pattern.compile("[0-9a-f]{16}");
+    private static final Pattern B64 = Pattern.compile("[A-Za-z0-9+/]+={0,2}");
 
     private final ObjectMapper json = new ObjectMapper()
             .registerModule(new JavaTimeModule())
@@ -56,9 +58,16 @@ public final class ManifestCodec {
     public Manifest read(byte[] bytes, String prefix) throws ManifestException {
         Manifest m;
         try {
-            m = json.readValue(bytes, Manifest.class);
+            com.fasterxml.jackson.databind.JsonNode tree = json.readTree(bytes);
+            if (tree instanceof com.fasterxml.jackson.databind.node.ObjectNode o) {
+                // legacy (format 1) manifests have neither block; the rules below decide what each format needs
+                o.putIfAbsent("encryption", com.fasterxml.jackson.databind.node.NullNode.getInstance());
+                o.putIfAbsent("authentication", com.fasterxml.jackson.databind.node.NullNode.getInstance());
+            }
+            m = json.treeToValue(tree, Manifest.class);
         } catch (IOException e) {
-            throw new ManifestException("manifest is not valid JSON of format " + Manifest.FORMAT_VERSION + ": "
+            throw new ManifestException("manifest is not valid JSON of format " + Manifest.FORMAT_VERSION + " or "
+                    + Manifest.SEALED_FORMAT_VERSION + ": "
                     + (e instanceof JsonProcessingException j ? j.getOriginalMessage() : e.getMessage()));
         }
         List<String> problems = problems(m, prefix);
@@ -71,8 +80,15 @@ public final class ManifestCodec {
     /** Every rule the manifest breaks; empty when valid. */
     public static List<String> problems(Manifest m, String prefix) {
         List<String> p = new ArrayList<>();
-        if (m.formatVersion() != Manifest.FORMAT_VERSION) {
-            p.add("format_version " + m.formatVersion() + " is not " + Manifest.FORMAT_VERSION);
+        if (m.formatVersion() == Manifest.FORMAT_VERSION) {
+            if (m.encryption() != null || m.authentication() != null) {
+                p.add("format_version 1 has no encryption or authentication block");
+            }
+        } else if (m.formatVersion() == Manifest.SEALED_FORMAT_VERSION) {
+            sealProblems(p, m);
+        } else {
+            p.add("format_version " + m.formatVersion() + " is not " + Manifest.FORMAT_VERSION + " or "
+                    + Manifest.SEALED_FORMAT_VERSION);
         }
         name(p, "id", m.id(), true);
         name(p, "installation_id", m.installationId(), true);
@@ -128,6 +144,50 @@ public final class ManifestCodec {
             p.add("stream_bytes " + m.streamBytes() + " is not the sum of the volumes (" + sum + ")");
         }
         return p;
+    }
+
+    /** The shape of a sealed manifest's blocks (their values are checked by {@code ManifestSeal}). */
+    private static void sealProblems(List<String> p, Manifest m) {
+        Manifest.Encryption e = m.encryption();
+        if (e == null) {
+            p.add("format_version 2 needs an encryption block");
+        } else {
+            if (!io.terrarium.s3.crypto.StreamAead.ALGORITHM.equals(e.algorithm())) {
+                p.add("encryption.algorithm \"" + e.algorithm() + "\" is not " + io.terrarium.s3.crypto.StreamAead.ALGORITHM);
+            }
+            if (e.keyId() == null || !KEY_ID.matcher(e.keyId()).matches()) {
+                p.add("encryption.key_id is not 16 lowercase hex digits");
+            }
+            if (e.wrappedKey() == null || !B64.matcher(e.wrappedKey()).matches() || e.wrappedKey().length() > 128) {
+                p.add("encryption.wrapped_key is not base64 of a wrapped data key");
+            }
+        }
+        Manifest.Authentication a = m.authentication();
+        if (a == null) {
+            p.add("format_version 2 needs an authentication block");
+        } else {
+            if (!"HMAC-SHA256".equals(a.algorithm())) {
+                p.add("authentication.algorithm \"" + a.algorithm() + "\" is not HMAC-SHA256");
+            }
+            if (a.keyId() == null || !KEY_ID.matcher(a.keyId()).matches()) {
+                p.add("authentication.key_id is not 16 lowercase hex digits");
+            }
+            if (a.mac() == null || !B64.matcher(a.mac()).matches() || a.mac().length() != 44) {
+                p.add("authentication.mac is not base64 of 32 bytes");
+            }
+        }
+    }
+
+    /**
+     * The bytes a manifest's MAC covers: its JSON as this codec writes it, without the
+     * {@code authentication} block (every other field, parent links and volume checksums included).
+     */
+    public byte[] authenticatedBytes(Manifest m) {
+        try {
+            return json.writeValueAsBytes(m.withAuthentication(null));
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     /** Adds a problem when {@code key} is not a safe key under {@code prefix}. */

@@ -94,6 +94,14 @@ public final class S3ExportJob implements StagedJob<S3ExportJob.Run> {
         /** The key layout of this destination (prefix, installation id). */
         ExportKeys keys();
 
+        /**
+         * Whether a new incremental may name {@code m} as its base: with a backup key, only a point
+         * authenticated under it (a legacy or foreign point starts a new, sealed full instead).
+         */
+        default boolean canChainOn(Manifest m) {
+            return true;
+        }
+
         /** Every object key under {@link ExportKeys#instanceDir} of {@code instance}. */
         List<String> listKeys(String instance) throws IOException;
 
@@ -718,7 +726,7 @@ public final class S3ExportJob implements StagedJob<S3ExportJob.Run> {
                 return null;
             }
         }
-        if (newest == null || !bases.contains(newest.snapshot())) {
+        if (newest == null || !bases.contains(newest.snapshot()) || !target.canChainOn(newest)) {
             return null;
         }
         int incrementals = 0;
@@ -758,10 +766,27 @@ public final class S3ExportJob implements StagedJob<S3ExportJob.Run> {
             throw new IllegalArgumentException("the configuration has no installation_id yet");
         }
         S3Settings settings = S3Settings.fromConfig(s3c);
+        io.terrarium.s3.crypto.BackupKeys backupKeys = io.terrarium.s3.crypto.BackupKeys
+                .load(io.terrarium.config.TerrariumPaths.fromEnvironment().secretsDir()).orElse(null);
         S3Client s3 = S3ClientFactory.create(settings, 6);
-        S3Exporter exporter = new S3Exporter(s3, settings, installationId, clock);
+        S3Exporter exporter = new S3Exporter(s3, settings, installationId, clock, backupKeys);
         ManifestCodec codec = new ManifestCodec();
         return new Target() {
+            @Override
+            public boolean canChainOn(Manifest m) {
+                if (backupKeys == null) {
+                    return true;
+                }
+                try {
+                    new io.terrarium.s3.crypto.ManifestSeal().authenticate(m, backupKeys,
+                            io.terrarium.s3.crypto.ManifestSeal.Legacy.REFUSE);
+                    return true;
+                } catch (ManifestException e) {
+                    LOG.info("s3-export {}: not chaining on {}: {}", m.instance(), m.id(), e.getMessage());
+                    return false;
+                }
+            }
+
             @Override
             public List<String> manifestIds(String instance) throws IOException {
                 String dir = exporter.keys().instanceDir(instance) + "manifests/";

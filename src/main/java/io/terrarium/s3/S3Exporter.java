@@ -29,8 +29,12 @@ import java.util.function.LongConsumer;
  * The streaming export pipeline (DESIGN.md §4):
  *
  * <pre>
- *   zfs send … (StreamingProcess) ─▶ zstd ─▶ StreamingUploader (volumes) ─▶ manifest PUT (commit)
+ *   zfs send … (StreamingProcess) ─▶ zstd ─▶ [AES-256-GCM STREAM] ─▶ StreamingUploader (volumes) ─▶ manifest PUT (commit)
  * </pre>
+ *
+ * With a backup key (see {@link io.terrarium.s3.crypto.BackupKeys}) the compressed stream is
+ * encrypted segment by segment and the manifest sealed; without one the stream is stored plaintext
+ * in the legacy format.
  *
  * Nothing is written to disk. The manifest is written only after every volume is completed and its
  * size confirmed by HEAD; when anything before that fails — {@code zfs send} exits non-zero, zstd
@@ -45,6 +49,7 @@ public final class S3Exporter {
     private final ExportKeys keys;
     private final ManifestCodec codec = new ManifestCodec();
     private final Clock clock;
+    private final io.terrarium.s3.crypto.BackupKeys backupKeys;
 
     /**
      * @param s3       client (see {@link S3ClientFactory})
@@ -53,10 +58,23 @@ public final class S3Exporter {
      * @param clock    time for {@code created_at} and the manifest id
      */
     public S3Exporter(S3Client s3, S3Settings settings, String installationId, Clock clock) {
+        this(s3, settings, installationId, clock, null);
+    }
+
+    /**
+     * An exporter that encrypts every stream and seals every manifest (issue 13): zfs send → zstd →
+     * {@link io.terrarium.s3.crypto.StreamAead} under a fresh data key wrapped by the backup key →
+     * uploader; the manifest is format {@value Manifest#SEALED_FORMAT_VERSION} with its MAC.
+     *
+     * @param backupKeys the host's backup keys, or {@code null} for plaintext legacy exports
+     */
+    public S3Exporter(S3Client s3, S3Settings settings, String installationId, Clock clock,
+                      io.terrarium.s3.crypto.BackupKeys backupKeys) {
         this.s3 = s3;
         this.settings = settings;
         this.keys = new ExportKeys(settings.prefix(), installationId);
         this.clock = clock;
+        this.backupKeys = backupKeys;
     }
 
     /** The key layout this exporter writes. */
@@ -161,8 +179,12 @@ public final class S3Exporter {
                 settings.profile());
         StreamingUploader uploader = new StreamingUploader(s3, settings, partSize, req.inFlight()).onProgress(progress);
         List<io.terrarium.s3.VolumeResult> volumes;
-        try (InputStream compressed = Compression.compress(sendStream, req.engine(), threads)) {
-            volumes = uploader.upload(compressed, i -> keys.volume(req.instance(), id, i));
+        io.terrarium.s3.crypto.BackupKey sealing = backupKeys == null ? null : backupKeys.sealing();
+        byte[] dataKey = sealing == null ? null : io.terrarium.s3.crypto.BackupKey.newDataKey();
+        try (InputStream compressed = Compression.compress(sendStream, req.engine(), threads);
+             InputStream stored = dataKey == null ? compressed
+                     : io.terrarium.s3.crypto.StreamAead.encrypt(compressed, dataKey, id)) {
+            volumes = uploader.upload(stored, i -> keys.volume(req.instance(), id, i));
         }
         List<Manifest.Volume> mv = new ArrayList<>();
         long total = 0;
@@ -172,9 +194,14 @@ public final class S3Exporter {
         }
         Map<String, String> tools = new LinkedHashMap<>(req.toolVersions());
         tools.put("zstd", Compression.version(req.engine()));
-        Manifest m = new Manifest(Manifest.FORMAT_VERSION, id, keys.installationId(), req.instance(), req.dataset(),
+        Manifest m = new Manifest(sealing == null ? Manifest.FORMAT_VERSION : Manifest.SEALED_FORMAT_VERSION, id,
+                keys.installationId(), req.instance(), req.dataset(),
                 req.snapshot(), req.snapshotGuid(), req.parent() == null ? null : req.parent().id(),
-                req.parent() == null ? null : req.parent().snapshot(), "zstd", req.sendFlags(), tools, now, total, mv);
+                req.parent() == null ? null : req.parent().snapshot(), "zstd", req.sendFlags(), tools, now, total, mv,
+                sealing == null ? null : io.terrarium.s3.crypto.ManifestSeal.encryption(sealing, id, dataKey), null);
+        if (sealing != null) {
+            m = new io.terrarium.s3.crypto.ManifestSeal().seal(m, sealing);
+        }
         commit(m);
         return m;
     }

@@ -4,6 +4,7 @@ import io.terrarium.s3.Manifest;
 import software.amazon.awssdk.services.s3.S3Client;
 
 import java.io.IOException;
+import java.io.InputStream;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -12,7 +13,9 @@ import java.util.Map;
 /**
  * {@code backup verify} and job {@code s3-verify}: re-reads every stored stream of an instance and
  * checks each volume's size and SHA-256 (and each part's, when the manifest lists them) against its
- * manifest, and that every incremental's parent manifest exists — without restoring anything.
+ * manifest, and that every incremental's parent manifest exists — without restoring anything. With
+ * a backup key every manifest is authenticated and every encrypted segment decrypted and
+ * authenticated; an unauthenticated point is then a problem.
  * Memory: one part buffer ({@link VerifiedVolumesStream}). Costs: one GetObject per volume; every
  * stored byte is downloaded once.
  */
@@ -20,12 +23,28 @@ public final class S3Verifier {
     private final S3Client s3;
     private final String bucket;
     private final S3Catalog catalog;
+    private final io.terrarium.s3.crypto.BackupKeys keys;
+    private final io.terrarium.s3.crypto.ManifestSeal.Legacy legacy;
 
-    /** @param s3 client @param bucket bucket @param catalog the bucket's restore points */
+    /** A verifier without backup keys: legacy points only (sealed ones are reported unreadable). */
     public S3Verifier(S3Client s3, String bucket, S3Catalog catalog) {
+        this(s3, bucket, catalog, null, io.terrarium.s3.crypto.ManifestSeal.Legacy.ACCEPT);
+    }
+
+    /**
+     * @param s3      client
+     * @param bucket  bucket
+     * @param catalog the bucket's restore points
+     * @param keys    the host's backup keys, or {@code null}
+     * @param legacy  whether an unauthenticated point passes ({@code REFUSE} reports it as a problem)
+     */
+    public S3Verifier(S3Client s3, String bucket, S3Catalog catalog, io.terrarium.s3.crypto.BackupKeys keys,
+                      io.terrarium.s3.crypto.ManifestSeal.Legacy legacy) {
         this.s3 = s3;
         this.bucket = bucket;
         this.catalog = catalog;
+        this.keys = keys;
+        this.legacy = legacy;
     }
 
     /**
@@ -68,7 +87,13 @@ public final class S3Verifier {
             if (!m.full() && points.byId(m.parentId()) == null) {
                 problems.add("manifest " + m.id() + ": its parent " + m.parentId() + " is missing (the chain is broken from here)");
             }
-            try (VerifiedVolumesStream in = new VerifiedVolumesStream(s3, bucket, m)) {
+            try {
+                new io.terrarium.s3.crypto.ManifestSeal().authenticate(m, keys, legacy);
+            } catch (ManifestException e) {
+                problems.add(e.getMessage());
+                continue;
+            }
+            try (InputStream in = VerifiedVolumesStream.open(s3, bucket, m, keys)) {
                 int n;
                 while ((n = in.read(buf)) >= 0) {
                     bytes += n;

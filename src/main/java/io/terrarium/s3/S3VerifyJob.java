@@ -83,7 +83,10 @@ public final class S3VerifyJob implements Job {
         details.put("errors", errors);
         try (S3Client s3 = S3ClientFactory.create(settings, 2)) {
             S3Catalog catalog = new S3Catalog(s3, settings.bucket(), settings.prefix());
-            S3Verifier verifier = new S3Verifier(s3, settings.bucket(), catalog);
+            io.terrarium.s3.crypto.BackupKeys keys = io.terrarium.s3.crypto.BackupKeys
+                    .load(io.terrarium.config.TerrariumPaths.fromEnvironment().secretsDir()).orElse(null);
+            S3Verifier verifier = new S3Verifier(s3, settings.bucket(), catalog, keys, keys == null
+                    ? io.terrarium.s3.crypto.ManifestSeal.Legacy.ACCEPT : io.terrarium.s3.crypto.ManifestSeal.Legacy.REFUSE);
             List<String> names = instance != null ? List.of(instance) : catalog.instances(inst);
             int points = 0;
             long bytes = 0;

@@ -50,6 +50,25 @@ public final class VerifiedVolumesStream extends InputStream {
         this.volumes = manifest.volumes();
     }
 
+    /**
+     * The stored stream of {@code manifest} with its encryption removed: the volumes checked part by
+     * part as above and, for a sealed point, each 64 KiB segment authenticated (AES-256-GCM) before
+     * any byte of it is returned. Authenticate the manifest first
+     * ({@link io.terrarium.s3.crypto.ManifestSeal#authenticate}).
+     *
+     * @param keys the host's backup keys, or {@code null} (then only a plaintext point can be read)
+     * @throws ManifestException when the point is encrypted and its data key cannot be unwrapped
+     */
+    public static InputStream open(S3Client s3, String bucket, Manifest manifest,
+                                   io.terrarium.s3.crypto.BackupKeys keys) throws ManifestException {
+        if (manifest.encryption() == null) {
+            return new VerifiedVolumesStream(s3, bucket, manifest);
+        }
+        byte[] dataKey = new io.terrarium.s3.crypto.ManifestSeal().dataKey(manifest, keys);
+        return io.terrarium.s3.crypto.StreamAead.decrypt(new VerifiedVolumesStream(s3, bucket, manifest), dataKey,
+                manifest.id());
+    }
+
     @Override
     public int read() throws IOException {
         byte[] b = new byte[1];

@@ -42,7 +42,8 @@ class PrompterTest {
     @Test
     void endOfInputIsAnErrorNotAGuess() {
         assertThatThrownBy(() -> prompter("").ask("Operator e-mail", "ops@example.com", v -> null))
-                .isInstanceOf(IllegalStateException.class).hasMessage("input ended before the installation questions were answered");
+                .isInstanceOf(Prompter.InputEndedException.class).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageStartingWith("input ended before the installation questions were answered; nothing was stored.");
     }
 
     @Test

@@ -54,4 +54,67 @@ class EventsConfigTest {
                 .anyMatch(p -> p.startsWith("events.kafka.sasl_password_file: \"/etc/terrarium/secrets/../shadow\" must be a file under"));
         assertThat(problems(kafka(List.of("k:9092"), "t", "SASL_SSL", "SCRAM-SHA-256", "u", "/etc/terrarium/secrets/kafka"))).isEmpty();
     }
+
+    @Test
+    void aServerOfDotsAndANullServerAreNamedProblemsNotAcceptedOrACrash() {
+        assertThat(problems(kafka(List.of("...:9092", "a..b:9092", "-k:9092"), "t", null, null, null, null)))
+                .contains("events.kafka.bootstrap_servers: \"...:9092\" is not host:port (e.g. kafka1.example.com:9092, 10.0.0.5:9092, [fd00::5]:9092)")
+                .anyMatch(p -> p.startsWith("events.kafka.bootstrap_servers: \"a..b:9092\""))
+                .anyMatch(p -> p.startsWith("events.kafka.bootstrap_servers: \"-k:9092\""));
+        // the YAML that once ended in "problem: java.lang.NullPointerException"
+        assertThat(problems("version: 1\nevents:\n  kafka:\n    bootstrap_servers: [null]\n    topic: t\n"))
+                .containsExactly("t: events.kafka.bootstrap_servers: \"null\" is not host:port (e.g. kafka1.example.com:9092, 10.0.0.5:9092, [fd00::5]:9092)");
+    }
+
+    @Test
+    void theManageHostMustDifferFromTheProxyHost() {
+        assertThat(problems("version: 1\ndomains:\n  base: example.org\n  manage: p.example.org\n  proxy: p.example.org\n"))
+                .containsExactly("t: domains.proxy: \"p.example.org\" is also domains.manage; each admin page needs "
+                + "its own host name (two Traefik routers with one Host rule shadow each other)");
+        assertThat(problems("version: 1\ndomains:\n  base: example.org\n  manage: proxy.example.org\n"))
+                .anyMatch(p -> p.startsWith("t: domains.proxy: \"proxy.example.org\" is also domains.manage"));
+        assertThat(problems("version: 1\ndomains:\n  base: example.org\n")).isEmpty();
+    }
+
+    /** The problems {@code config check} reports for a YAML text (empty when it is valid). */
+    private static List<String> problems(String yaml) {
+        try {
+            new ConfigCodec().parse(yaml, "t");
+            return List.of();
+        } catch (ConfigException e) {
+            return e.problems();
+        }
+    }
+
+    private static List<String> notify(TerrariumConfig.Webhook w, TerrariumConfig.Healthchecks h, java.util.Map<String, String> stale) {
+        return ConfigValidator.validate(TerrariumConfig.defaults().withEvents(new TerrariumConfig.Events(null, w, h, stale)));
+    }
+
+    @Test
+    void notificationsReadTheirUrlsFromSecretFilesAndCheckSlugsAndAges() {
+        assertThat(notify(new TerrariumConfig.Webhook("/etc/terrarium/secrets/webhook-url", null),
+                new TerrariumConfig.Healthchecks("/etc/terrarium/secrets/hc", "web1-", 5), java.util.Map.of("s3-export", "26h")))
+                .isEmpty();
+        assertThat(notify(new TerrariumConfig.Webhook("https://hooks.example.com/T0K3N", 0), null, java.util.Map.of()))
+                .containsExactly("events.webhook.url_file: \"https://hooks.example.com/T0K3N\" must be a file under /etc/terrarium/secrets/"
+                                + " (root-only, 0600; the webhook URL itself never goes in the config)",
+                        "events.webhook.timeout_seconds: 0 is outside 1–60");
+        assertThat(notify(null, new TerrariumConfig.Healthchecks(null, "Web 1\n", null), java.util.Map.of("snapshot", "1.5h")))
+                .containsExactly("events.healthchecks.ping_url_file: required (a file under /etc/terrarium/secrets/ holding the ping URL)",
+                        "events.healthchecks.slug_prefix: \"Web 1\\u000a\" may hold only a-z, 0-9, '-' and '_' (at most 64; healthchecks.io slugs)",
+                        "events.stale_after.snapshot: \"1.5h\" is not an age (a whole number with m, h or d, e.g. 90m, 26h, 2d; at least 1m)");
+        assertThat(notify(null, null, java.util.Map.of("snapshot", "2h")))
+                .containsExactly("events.stale_after: set, but there is no webhook or healthchecks to notify (set events.webhook or events.healthchecks)");
+    }
+
+    @Test
+    void notificationsRoundTripThroughTheStoredYaml() {
+        ConfigCodec codec = new ConfigCodec();
+        TerrariumConfig c = codec.parse("version: 1\nevents:\n  webhook:\n    url_file: /etc/terrarium/secrets/hook\n"
+                + "  stale_after:\n    s3-export: 26h\n", "t");
+        assertThat(c.events().webhook().urlFile()).isEqualTo("/etc/terrarium/secrets/hook");
+        assertThat(c.events().webhook().timeoutSeconds()).isEqualTo(10);
+        assertThat(c.events().staleAfter()).containsExactly(java.util.Map.entry("s3-export", "26h"));
+        assertThat(codec.parse(codec.write(c), "t")).isEqualTo(c);
+    }
 }

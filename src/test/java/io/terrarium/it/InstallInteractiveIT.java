@@ -115,7 +115,7 @@ class InstallInteractiveIT {
         type("12X");
         await("rejected: a number with K, M, G or T, e.g. 64G", 1);
         type("32G");
-        await("Store this configuration and stop? (Y/n):", 1);
+        await("Store this configuration and stop? (y/N):", 1);
         type("y");
         s = await("EXIT=", 1);
         assertThat(s).contains("ok    os: ").contains("stored; not applied (--no-apply)").contains("EXIT=0");

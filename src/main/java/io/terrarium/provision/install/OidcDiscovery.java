@@ -44,6 +44,17 @@ public final class OidcDiscovery {
      * @return the result; never throws for network or content problems
      */
     public static Result check(String issuer) {
+        return check(issuer, "--oidc");
+    }
+
+    /**
+     * Fetches and checks the discovery document; messages name the option the issuer came from.
+     *
+     * @param issuer the issuer URL
+     * @param option the option the operator set it with ({@code --oidc} in install, {@code --issuer} in {@code set idp})
+     * @return the result; never throws for network or content problems
+     */
+    public static Result check(String issuer, String option) {
         String problem = ConfigValidator.issuerProblem(issuer);
         if (problem != null) {
             return new Result(false, "issuer " + problem);
@@ -57,25 +68,30 @@ public final class OidcDiscovery {
                     HttpResponse.BodyHandlers.ofString());
         } catch (IOException e) {
             return new Result(false, "cannot fetch " + url + " (" + e.getClass().getSimpleName()
-                    + (e.getMessage() == null ? "" : ": " + e.getMessage()) + "); check --oidc, DNS and the firewall");
+                    + (e.getMessage() == null ? "" : ": " + e.getMessage()) + "); check " + option + ", DNS and the firewall");
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return new Result(false, "interrupted while fetching " + url);
         }
-        return evaluate(issuer, url, resp.statusCode(), resp.body());
+        return evaluate(issuer, url, resp.statusCode(), resp.body(), option);
     }
 
-    /** The rules on a fetched response (pure; unit-tested). */
+    /** The rules on a fetched response (pure; unit-tested), messages naming {@code --oidc}. */
     static Result evaluate(String issuer, URI url, int status, String body) {
+        return evaluate(issuer, url, status, body, "--oidc");
+    }
+
+    /** The rules on a fetched response (pure; unit-tested), messages naming {@code option}. */
+    static Result evaluate(String issuer, URI url, int status, String body, String option) {
         if (status != 200) {
-            return new Result(false, url + " answered HTTP " + status + "; check that --oidc is the issuer URL "
+            return new Result(false, url + " answered HTTP " + status + "; check that " + option + " is the issuer URL "
                     + "(the discovery document must be at <issuer>" + WELL_KNOWN + ")");
         }
         JsonNode doc;
         try {
             doc = new ObjectMapper().readTree(body);
         } catch (IOException e) {
-            return new Result(false, url + " did not return JSON; check that --oidc is the issuer URL");
+            return new Result(false, url + " did not return JSON; check that " + option + " is the issuer URL");
         }
         if (doc == null || !doc.isObject()) {
             return new Result(false, url + " did not return a JSON object");
@@ -83,7 +99,7 @@ public final class OidcDiscovery {
         String named = doc.path("issuer").asText("");
         if (!issuer.equals(named)) {
             return new Result(false, "the discovery document at " + url + " names issuer \"" + named
-                    + "\", not \"" + issuer + "\"; they must be identical — use --oidc " + (named.isEmpty() ? "<the issuer>" : named));
+                    + "\", not \"" + issuer + "\"; they must be identical — use " + option + " " + (named.isEmpty() ? "<the issuer>" : named));
         }
         for (String field : new String[]{"authorization_endpoint", "token_endpoint", "jwks_uri"}) {
             if (doc.path(field).asText("").isEmpty()) {

@@ -38,4 +38,13 @@ class OidcDiscoveryTest {
                 .isEqualTo("issuer \"http://login.example.com\" uses plain http to a non-loopback host; use https");
         assertThat(OidcDiscovery.check("https://login.example.com/").ok()).isFalse();
     }
+
+    @Test
+    void setIdpMessagesNameTheIssuerOptionNotTheInstallOne() {
+        var notFound = OidcDiscovery.evaluate(ISSUER, URL, 404, "", "--issuer");
+        assertThat(notFound.message()).contains("check that --issuer is the issuer URL").doesNotContain("--oidc");
+        var other = OidcDiscovery.evaluate(ISSUER, URL, 200, doc(ISSUER + "/"), "--issuer");
+        assertThat(other.message()).contains("use --issuer " + ISSUER + "/").doesNotContain("--oidc");
+        assertThat(OidcDiscovery.evaluate(ISSUER, URL, 200, "[]", "--issuer").message()).doesNotContain("--oidc");
+    }
 }

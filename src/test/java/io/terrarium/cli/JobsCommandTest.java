@@ -1,0 +1,141 @@
+package io.terrarium.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.terrarium.App;
+import io.terrarium.config.TerrariumPaths;
+import io.terrarium.jobs.JobResult;
+import io.terrarium.testing.FakeLxdProjects;
+import io.terrarium.testing.RecordingCommandRunner;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** {@code jobs list|pause|resume|run} in-process: columns, the pause file, unknown job ids. */
+class JobsCommandTest {
+    @TempDir
+    Path dir;
+
+    private final FakeLxdProjects lxd = new FakeLxdProjects();
+
+    private record Run(int exit, String out, String err) {
+    }
+
+    private App app() {
+        return new App(TerrariumPaths.from(Map.of("TERRARIUM_ETC_DIR", dir.resolve("etc").toString(),
+                "TERRARIUM_RUN_DIR", dir.resolve("run").toString(), "TERRARIUM_STATE_DIR", dir.resolve("state").toString())),
+                new RecordingCommandRunner(lxd));
+    }
+
+    private Run run(String... args) {
+        CommandLine cl = TerrariumCommand.commandLine(app());
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        cl.setOut(new PrintWriter(out));
+        cl.setErr(new PrintWriter(err));
+        int code = cl.execute(args);
+        return new Run(code, out.toString(), err.toString());
+    }
+
+    @Test
+    void listShowsStateScheduleNextRunLastResultDurationAndLastSuccess() throws Exception {
+        App app = app();
+        Instant okAt = Instant.parse("2026-12-06T10:00:00Z");
+        app.results().save(new JobResult("snapshot", JobResult.Status.OK, "2 snapshot(s) taken", "schedule", okAt, 1234, "daemon pid 1", null));
+        app.results().save(new JobResult("snapshot", JobResult.Status.FAILED, "sanoid failed", "schedule",
+                Instant.parse("2026-12-06T10:15:00Z"), 250, "daemon pid 1", null));
+
+        Run t = run("jobs", "list");
+        assertThat(t.exit()).as(t.err()).isZero();
+        String header = t.out().lines().findFirst().orElseThrow();
+        assertThat(header).startsWith("JOB").contains("STATE", "SCHEDULE", "NEXT RUN UTC", "LAST RESULT", "LAST RUN UTC",
+                "DURATION", "LAST SUCCESS UTC");
+        String snapshot = t.out().lines().filter(l -> l.startsWith("snapshot ")).findFirst().orElseThrow();
+        // no daemon in this test: nothing fires the schedule
+        assertThat(snapshot).contains("no-daemon", "0 */15 * * * ?", "FAILED", "2026-12-06 10:15:00", "0.25 s", "2026-12-06 10:00:00");
+
+        JsonNode rows = App.jsonMapper().readTree(run("jobs", "list", "-o", "json").out());
+        JsonNode s = null;
+        for (JsonNode r : rows) {
+            if (r.path("job").asText().equals("snapshot")) {
+                s = r;
+            }
+        }
+        assertThat(s).isNotNull();
+        assertThat(s.path("last_result").asText()).isEqualTo("FAILED");
+        assertThat(s.path("last_duration_seconds").asDouble()).isEqualTo(0.25);
+        assertThat(s.path("last_success").asText()).isEqualTo("2026-12-06T10:00:00Z");
+        Instant next = Instant.parse(s.path("next_run").asText());
+        assertThat(next).isAfter(Instant.now().minusSeconds(1)).isBefore(Instant.now().plusSeconds(15 * 60 + 1));
+        assertThat(next.atZone(java.time.ZoneOffset.UTC).getMinute() % 15).isZero();
+        assertThat(s.path("paused_since").isNull()).isTrue();
+    }
+
+    @Test
+    void pauseIsAFileThatListStatusAndRunShowAndResumeRemoves() throws Exception {
+        Run p = run("jobs", "pause", "s3-export");
+        assertThat(p.exit()).as(p.err()).isZero();
+        assertThat(p.out()).contains("job s3-export paused at ").contains("jobs resume s3-export");
+        Path file = dir.resolve("state/jobs/s3-export.paused");
+        assertThat(file).isRegularFile();
+        Instant since = Instant.parse(App.jsonMapper().readTree(file.toFile()).path("paused_at").asText());
+
+        Run again = run("jobs", "pause", "s3-export");
+        assertThat(again.exit()).isZero();
+        assertThat(again.out()).contains("already paused (since " + since + ")");
+
+        JsonNode rows = App.jsonMapper().readTree(run("jobs", "list", "--output", "json").out());
+        for (JsonNode r : rows) {
+            if (r.path("job").asText().equals("s3-export")) {
+                assertThat(r.path("state").asText()).isEqualTo("paused");
+                assertThat(r.path("next_run").isNull()).isTrue();
+                assertThat(r.path("paused_since").asText()).isEqualTo(since.toString());
+            } else {
+                assertThat(r.path("state").asText()).as(r.toString()).isEqualTo("no-daemon");
+            }
+        }
+        Run runIt = run("jobs", "run", "s3-export");
+        assertThat(runIt.err()).contains("note: job s3-export is paused since " + since);
+
+        Run r = run("jobs", "resume", "s3-export");
+        assertThat(r.exit()).isZero();
+        assertThat(r.out()).contains("job s3-export resumed");
+        assertThat(file).doesNotExist();
+        assertThat(run("jobs", "resume", "s3-export").out()).contains("job s3-export was not paused");
+    }
+
+    @Test
+    void anUnknownJobIsBadUsageListingTheJobsWithoutAStackTrace() {
+        for (String verb : new String[]{"pause", "resume", "run"}) {
+            Run r = run("jobs", verb, "nosuch-job");
+            assertThat(r.exit()).as(verb).isEqualTo(2);
+            assertThat(r.err()).as(verb).startsWith("ERROR: unknown job \"nosuch-job\"; jobs are: host-facts, proxy-sync, snapshot")
+                    .doesNotContain("Exception").doesNotContain("\tat ");
+        }
+        assertThat(Files.exists(dir.resolve("state/jobs/nosuch-job.paused"))).isFalse();
+    }
+
+    @Test
+    void anUnknownJobWithANewlineIsEchoedOnOneLine() {
+        Run r = run("jobs", "pause", "x\nERROR: forged");
+        assertThat(r.exit()).isEqualTo(2);
+        assertThat(r.err().lines()).hasSize(1);
+        assertThat(r.err()).contains("unknown job \"x\\nERROR: forged\"");
+    }
+
+    @Test
+    void outputAndTheHiddenFormatAliasBothSelectJson() {
+        assertThat(run("jobs", "list", "-o", "json").out()).startsWith("[");
+        assertThat(run("jobs", "list", "--output=yaml").out()).startsWith("- job: host-facts");
+        assertThat(run("jobs", "list", "--format", "json").out()).startsWith("[");
+        assertThat(run("jobs", "list", "--help").out()).contains("-o, --output=table|json|yaml").doesNotContain("--format");
+    }
+}
