@@ -21,7 +21,7 @@ import java.util.concurrent.TimeUnit;
 /**
  * HTTP/1.1 over LXD's local unix socket (JDK 16+ {@code AF_UNIX} {@link SocketChannel}), so request
  * bodies travel through the socket and never through a process's argv (issue 14 item 6). One request
- * per connection ({@code Connection: close}); the response body is read to its
+ * per connection (closed by us after the response); the response body is read to its
  * {@code Content-Length}, through {@code Transfer-Encoding: chunked} (RFC 9112 §7.1) or to the end
  * of the stream. LXD's REST API: https://documentation.ubuntu.com/lxd/en/latest/rest-api/ (doc/rest-api.md).
  */
@@ -108,7 +108,7 @@ public final class LxdSocket {
                 ch.connect(UnixDomainSocketAddress.of(socket));
                 StringBuilder head = new StringBuilder();
                 head.append(method).append(' ').append(target).append(" HTTP/1.1\r\n")
-                        .append("Host: lxd\r\nUser-Agent: terrarium\r\nAccept: application/json\r\nConnection: close\r\n");
+                        .append("Host: lxd\r\nUser-Agent: terrarium\r\nAccept: application/json\r\n");
                 if (ifMatch != null) {
                     head.append("If-Match: ").append(ifMatch).append("\r\n");
                 }
@@ -122,14 +122,25 @@ public final class LxdSocket {
                 }
                 ByteArrayOutputStream raw = new ByteArrayOutputStream();
                 ByteBuffer buf = ByteBuffer.allocate(64 * 1024);
-                while (ch.read(buf) >= 0) {
-                    raw.write(buf.array(), 0, buf.position());
-                    buf.clear();
-                    if (raw.size() > MAX_RESPONSE_BYTES) {
-                        throw new IOException("LXD response larger than " + MAX_RESPONSE_BYTES + " bytes");
+                // no "Connection: close": Go's server would then close without draining an unread
+                // request body (e.g. a PUT refused with 412 before its body is read), and the peer's
+                // reset can destroy the response; read exactly one response and close ourselves
+                while (true) {
+                    int n = ch.read(buf);
+                    if (n > 0) {
+                        raw.write(buf.array(), 0, buf.position());
+                        buf.clear();
+                        if (raw.size() > MAX_RESPONSE_BYTES) {
+                            throw new IOException("LXD response larger than " + MAX_RESPONSE_BYTES + " bytes");
+                        }
+                        Response done = complete(raw.toByteArray());
+                        if (done != null) {
+                            return done;
+                        }
+                    } else if (n < 0) {
+                        return parse(raw.toByteArray());
                     }
                 }
-                return parse(raw.toByteArray());
             } catch (IOException e) {
                 if (killer.isDone()) {
                     throw new IOException("LXD " + method + " " + target + " timed out after " + timeout.toSeconds() + " s", e);
@@ -146,6 +157,30 @@ public final class LxdSocket {
         while (b.hasRemaining()) {
             ch.write(b);
         }
+    }
+
+    /** The response when {@code raw} holds all of it (by Content-Length or the last chunk), else {@code null}. */
+    static Response complete(byte[] raw) throws IOException {
+        int end = indexOf(raw, "\r\n\r\n".getBytes(StandardCharsets.ISO_8859_1), 0);
+        if (end < 0) {
+            return null;
+        }
+        String head = new String(raw, 0, end, StandardCharsets.ISO_8859_1).toLowerCase(Locale.ROOT);
+        if (head.contains("\r\ntransfer-encoding: chunked")) {
+            try {
+                dechunk(raw, end + 4);
+            } catch (IOException truncated) {
+                return null;
+            }
+            return parse(raw);
+        }
+        int cl = head.indexOf("\r\ncontent-length:");
+        if (cl >= 0) {
+            int eol = head.indexOf("\r\n", cl + 2);
+            int len = Integer.parseInt(head.substring(cl + 17, eol < 0 ? head.length() : eol).strip());
+            return raw.length - (end + 4) >= len ? parse(raw) : null;
+        }
+        return null; // body ends with the connection
     }
 
     /** Parses a complete HTTP/1.1 response (status line, headers, body). */
