@@ -37,6 +37,8 @@ import java.util.List;
 public final class App {
     private final TerrariumPaths paths;
     private final java.util.function.Supplier<CommandRunner> runnerFactory;
+    /** Production wiring: LXD through its unix socket (tests with a recording runner keep `lxc query`). */
+    private final boolean runnerIsReal;
     private CommandRunner runner;
     private ObjectMapper json;
     private ConfigCodec codec;
@@ -52,11 +54,13 @@ public final class App {
     public App(TerrariumPaths paths, CommandRunner runner) {
         this.paths = paths;
         this.runnerFactory = () -> runner;
+        this.runnerIsReal = false;
     }
 
     private App(TerrariumPaths paths, java.util.function.Supplier<CommandRunner> runnerFactory) {
         this.paths = paths;
         this.runnerFactory = runnerFactory;
+        this.runnerIsReal = true;
     }
 
     /**
@@ -98,7 +102,7 @@ public final class App {
     /** The configuration YAML codec. */
     public synchronized ConfigCodec codec() {
         if (codec == null) {
-            codec = new ConfigCodec();
+            codec = new ConfigCodec(paths.secretsDir().toAbsolutePath().toString());
         }
         return codec;
     }
@@ -106,7 +110,12 @@ public final class App {
     /** The local LXD client (plain mapper: LXD's own field names pass through unchanged). */
     public synchronized LxdClient lxd() {
         if (lxd == null) {
-            lxd = new LxdClient(runner(), new ObjectMapper(), null, Duration.ofSeconds(60));
+            // the local daemon over its unix socket: request bodies never in argv (issue 14 item 6);
+            // `lxc query` only where no socket exists (tests with a recording runner, a remote)
+            java.nio.file.Path sock = runnerIsReal ? io.terrarium.host.lxd.LxdSocket.locate(System.getenv()) : null;
+            lxd = sock != null && java.nio.file.Files.exists(sock)
+                    ? LxdClient.overSocket(new io.terrarium.host.lxd.LxdSocket(sock), new ObjectMapper(), Duration.ofSeconds(60))
+                    : new LxdClient(runner(), new ObjectMapper(), null, Duration.ofSeconds(60));
         }
         return lxd;
     }
@@ -126,7 +135,7 @@ public final class App {
 
     /** The canonical configuration store in LXD's database. */
     public LxdConfigStore configStore() {
-        return new LxdConfigStore(lxd(), codec(), paths.configLock());
+        return new LxdConfigStore(lxd(), codec(), paths.configLock(), new io.terrarium.config.ConfigSignature(paths.secretsDir()));
     }
 
     /** Where job results are kept. */

@@ -225,7 +225,7 @@ public final class InstallCommand implements Callable<Integer> {
             TerrariumConfig base = app.configStore().load().config();
             TerrariumConfig wanted = answers(base);
             // "auto" is resolved to a device by the preflight; validate the rest with a stand-in path
-            List<String> problems = ConfigValidator.validate("auto".equals(wanted.storage().source())
+            List<String> problems = app.codec().problems("auto".equals(wanted.storage().source())
                     ? wanted.withStorage(new TerrariumConfig.Storage(wanted.storage().mode(), "/dev/auto",
                     wanted.storage().file(), wanted.storage().size())) : wanted);
             if (!problems.isEmpty()) {
@@ -438,7 +438,7 @@ public final class InstallCommand implements Callable<Integer> {
                 throw new IllegalArgumentException("--s3-secret-key-file is required with --enable-s3");
             }
             TerrariumConfig.S3 s3 = new TerrariumConfig.S3(true, provider, endpoint, region, bucket, prefix, access, secretPath);
-            List<String> problems = ConfigValidator.validate(c.withS3(s3)).stream().filter(p -> p.startsWith("s3.")).toList();
+            List<String> problems = app.codec().problems(c.withS3(s3)).stream().filter(p -> p.startsWith("s3.")).toList();
             if (!problems.isEmpty()) {
                 if (prompter == null || enableS3 != null && s3Endpoint != null) {
                     throw new IllegalArgumentException(String.join("; ", problems));
@@ -689,7 +689,7 @@ public final class InstallCommand implements Callable<Integer> {
         String resolved = storageTarget != null && storageTarget.ok() ? storageTarget.path() : wanted.storage().source();
         TerrariumConfig.Storage st = new TerrariumConfig.Storage(wanted.storage().mode(), resolved, wanted.storage().file(),
                 wanted.storage().size());
-        TerrariumConfig stored = app.configStore().update(c -> c.withEmails(wanted.emails()).withDomains(wanted.domains())
+        TerrariumConfig stored = app.configStore().updateAndSign(c -> c.withEmails(wanted.emails()).withDomains(wanted.domains())
                 .withIdp(wanted.idp()).withZfs(wanted.zfs()).withStorage(st).withS3(wanted.s3()).withBackups(wanted.backups()));
         out.println("stored the configuration in " + app.configStore().describe()
                 + (pendingSecrets.isEmpty() ? "" : "; secrets in " + app.paths().secretsDir() + ": " + String.join(", ", pendingSecrets.keySet())));

@@ -108,7 +108,7 @@ public final class SetDnsCommand implements Callable<Integer> {
             files.put(e.getKey(), app.paths().secretsDir().resolve(secretName(e.getKey())).toAbsolutePath().toString());
         }
         TerrariumConfig.Dns dns = new TerrariumConfig.Dns(code == null ? null : code.toLowerCase(Locale.ROOT), env, files);
-        List<String> problems = ConfigValidator.validate(TerrariumConfig.defaults().withDns(dns));
+        List<String> problems = app.codec().problems(TerrariumConfig.defaults().withDns(dns));
         if (!problems.isEmpty()) {
             throw new IllegalArgumentException(String.join("; ", problems));
         }

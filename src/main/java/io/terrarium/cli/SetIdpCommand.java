@@ -79,7 +79,7 @@ public final class SetIdpCommand implements Callable<Integer> {
         } else {
             idp = new TerrariumConfig.Idp("oidc", issuer != null ? issuer : old.issuer(), client != null ? client : old.clientId(),
                     secretPath, group);
-            List<String> problems = ConfigValidator.validate(TerrariumConfig.defaults().withIdp(idp));
+            List<String> problems = app.codec().problems(TerrariumConfig.defaults().withIdp(idp));
             if (!problems.isEmpty()) {
                 throw new IllegalArgumentException(String.join("; ", problems).replace("required when idp.mode is oidc",
                         "required (--issuer, --client, --secret-file)"));

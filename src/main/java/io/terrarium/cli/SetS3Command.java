@@ -113,7 +113,7 @@ public final class SetS3Command implements Callable<Integer> {
         }
         TerrariumConfig current = app.configStore().load().config();
         TerrariumConfig.S3 candidate = merge(current.s3(), storedSecret);
-        List<String> problems = ConfigValidator.validate(current.withS3(candidate)).stream()
+        List<String> problems = app.codec().problems(current.withS3(candidate)).stream()
                 .filter(p -> p.startsWith("s3.")).toList();
         if (!problems.isEmpty()) {
             problems.forEach(p -> err.println("ERROR: " + p));

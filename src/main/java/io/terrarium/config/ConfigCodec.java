@@ -24,8 +24,19 @@ import java.util.stream.Collectors;
  */
 public final class ConfigCodec {
     private final YAMLMapper mapper;
+    private final String secretsDir;
 
+    /** A codec whose secret files live under {@value ConfigValidator#SECRETS_DIR}. */
     public ConfigCodec() {
+        this(ConfigValidator.SECRETS_DIR);
+    }
+
+    /**
+     * @param secretsDir the host's secrets directory ({@code TerrariumPaths#secretsDir}); every key
+     *                   or secret file a parsed configuration names must be a file directly in it
+     */
+    public ConfigCodec(String secretsDir) {
+        this.secretsDir = secretsDir;
         YAMLFactory factory = YAMLFactory.builder()
                 .disable(YAMLGenerator.Feature.WRITE_DOC_START_MARKER)
                 .enable(YAMLGenerator.Feature.MINIMIZE_QUOTES)
@@ -94,11 +105,21 @@ public final class ConfigCodec {
         if (cfg == null) {
             throw new ConfigException(source + ": the document is empty");
         }
-        List<String> problems = ConfigValidator.validate(cfg);
+        List<String> problems = ConfigValidator.validate(cfg, secretsDir);
         if (!problems.isEmpty()) {
             throw new ConfigException(problems.stream().map(p -> source + ": " + p).toList());
         }
         return cfg;
+    }
+
+    /**
+     * Checks a configuration's values against this codec's secrets directory
+     * ({@link ConfigValidator#validate(TerrariumConfig, String)}).
+     *
+     * @return one message per problem; empty when valid
+     */
+    public List<String> problems(TerrariumConfig config) {
+        return ConfigValidator.validate(config, secretsDir);
     }
 
     /** Serialises a configuration as YAML (snake_case keys, fixed order). */

@@ -31,8 +31,26 @@ public final class ConfigValidator {
     private ConfigValidator() {
     }
 
-    /** @return one message per problem; empty when the configuration is valid */
+    /**
+     * Checks a configuration whose secret files live under the default secrets directory
+     * {@value #SECRETS_DIR}.
+     *
+     * @return one message per problem; empty when the configuration is valid
+     */
     public static List<String> validate(TerrariumConfig c) {
+        return validate(c, SECRETS_DIR);
+    }
+
+    /**
+     * Checks a configuration.
+     *
+     * @param secretsDir the host's secrets directory (absolute, with or without a trailing '/'):
+     *                   every key or secret file the configuration names must be a file directly in
+     *                   it (docs/security.md "The stored configuration")
+     * @return one message per problem; empty when the configuration is valid
+     */
+    public static List<String> validate(TerrariumConfig c, String secretsDir) {
+        String secrets = secretsDir.endsWith("/") ? secretsDir : secretsDir + "/";
         List<String> p = new ArrayList<>();
         if (c.version() != TerrariumConfig.CURRENT_VERSION) {
             p.add("version: " + c.version() + " is not supported by this terrariumctl (it reads version "
@@ -83,11 +101,11 @@ public final class ConfigValidator {
         });
         s3(p, c.s3());
         proxy(p, c.proxy(), dm.managementPort());
-        backups(p, c.backups());
-        idp(p, c.idp());
+        backups(p, c.backups(), secrets);
+        idp(p, c.idp(), secrets);
         storage(p, c.storage());
-        dns(p, c.dns(), c.proxy());
-        events(p, c.events());
+        dns(p, c.dns(), c.proxy(), secrets);
+        events(p, c.events(), secrets);
         return p;
     }
 
@@ -126,7 +144,7 @@ public final class ConfigValidator {
     /** A healthchecks.io slug suffix/prefix: {@code a-z 0-9 - _} (healthchecks.io/docs/http_api/). */
     private static final Pattern SLUG_PREFIX = Pattern.compile("[a-z0-9_-]{0,64}");
 
-    private static void events(List<String> p, TerrariumConfig.Events e) {
+    private static void events(List<String> p, TerrariumConfig.Events e, String secrets) {
         notifications(p, e);
         var k = e.kafka();
         if (k == null) {
@@ -175,11 +193,8 @@ public final class ConfigValidator {
         if (k.saslUsername() != null && !KAFKA_CLIENT_ID.matcher(k.saslUsername()).matches()) {
             p.add("events.kafka.sasl_username: \"" + k.saslUsername() + "\" is not a user name (letters, digits, '.', '_', '-')");
         }
-        if (k.saslPasswordFile() != null && (!k.saslPasswordFile().startsWith(SECRETS_DIR)
-                || !plainPath(k.saslPasswordFile()) || k.saslPasswordFile().endsWith("/"))) {
-            p.add("events.kafka.sasl_password_file: \"" + k.saslPasswordFile() + "\" must be a file under " + SECRETS_DIR
-                    + " (root-only, 0600; the password itself never goes in the config)");
-        }
+        secretFile(p, "events.kafka.sasl_password_file", k.saslPasswordFile(), secrets,
+                "the password itself never goes in the config");
         if (k.deliveryTimeoutSeconds() < 1 || k.deliveryTimeoutSeconds() > 600) {
             p.add("events.kafka.delivery_timeout_seconds: " + k.deliveryTimeoutSeconds() + " is outside 1–600");
         }
@@ -250,7 +265,7 @@ public final class ConfigValidator {
     /** Storage modes. */
     public static final Set<String> STORAGE_MODES = Set.of("disk", "partition", "file");
 
-    private static void idp(List<String> p, TerrariumConfig.Idp i) {
+    private static void idp(List<String> p, TerrariumConfig.Idp i, String secrets) {
         if (!i.mode().equals("local") && !i.mode().equals("oidc")) {
             p.add("idp.mode: \"" + i.mode() + "\" is not one of local, oidc");
         }
@@ -266,9 +281,7 @@ public final class ConfigValidator {
         if (i.clientId() != null && !CLIENT_ID.matcher(i.clientId()).matches()) {
             p.add("idp.client_id: \"" + i.clientId() + "\" is not a client id (letters, digits, '_', '.', ':', '@', '-')");
         }
-        if (i.clientSecretFile() != null && !(i.clientSecretFile().startsWith("/") && plainPath(i.clientSecretFile()))) {
-            p.add("idp.client_secret_file: \"" + i.clientSecretFile() + "\" must be an absolute path without '.' or '..' parts (the secret itself never goes in the config)");
-        }
+        secretFile(p, "idp.client_secret_file", i.clientSecretFile(), secrets, "the secret itself never goes in the config");
         if (i.mode().equals("oidc")) {
             for (var req : new String[][]{{"issuer", i.issuer()}, {"client_id", i.clientId()}, {"client_secret_file", i.clientSecretFile()}}) {
                 if (req[1] == null || req[1].isBlank()) {
@@ -326,10 +339,29 @@ public final class ConfigValidator {
         }
     }
 
-    private static void dns(List<String> p, TerrariumConfig.Dns d, TerrariumConfig.Proxy x) {
+    private static void dns(List<String> p, TerrariumConfig.Dns d, TerrariumConfig.Proxy x, String secrets) {
         if (d.provider() != null && !DNS_PROVIDER.matcher(d.provider()).matches()) {
             p.add("dns.provider: \"" + d.provider()
                     + "\" is not a lego provider code (lowercase letters, digits, '.', '_', '-'; e.g. cloudflare)");
+        } else if (d.provider() != null) {
+            String why = DnsProviders.refusal(d.provider());
+            if (why != null) {
+                p.add("dns.provider: " + why);
+            }
+        }
+        if (d.provider() != null && DnsProviders.refusal(d.provider()) == null) {
+            for (String name : new java.util.TreeSet<>(d.env().keySet())) {
+                String why = DnsProviders.refusalOf(d.provider(), name, false);
+                if (why != null) {
+                    p.add("dns.env." + name + ": " + why);
+                }
+            }
+            for (String name : new java.util.TreeSet<>(d.envFiles().keySet())) {
+                String why = DnsProviders.refusalOf(d.provider(), name, true);
+                if (why != null) {
+                    p.add("dns.env_files." + name + ": " + why);
+                }
+            }
         }
         if (d.provider() != null && x.dnsProvider() != null && !d.provider().equals(x.dnsProvider())) {
             p.add("dns.provider: \"" + d.provider() + "\" differs from proxy.dns_provider \"" + x.dnsProvider()
@@ -353,9 +385,7 @@ public final class ConfigValidator {
             if (!ENV_NAME.matcher(k).matches()) {
                 p.add("dns.env_files: \"" + k + "\" is not an environment variable name (A-Z, 0-9, '_')");
             }
-            if (v == null || !v.startsWith("/") || !plainPath(v)) {
-                p.add("dns.env_files." + k + ": must be an absolute path (without '.' or '..' parts) of a root-only file");
-            }
+            secretFile(p, "dns.env_files." + k, v == null ? "" : v, secrets, "the value itself never goes in the config");
             if (d.env().containsKey(k)) {
                 p.add("dns.env_files." + k + ": also set in dns.env; keep one");
             }
@@ -409,13 +439,17 @@ public final class ConfigValidator {
         if (x.dnsProvider() != null && !DNS_PROVIDER.matcher(x.dnsProvider()).matches()) {
             p.add("proxy.dns_provider: \"" + x.dnsProvider()
                     + "\" is not a lego provider name (lowercase letters, digits, '.', '_', '-'; e.g. cloudflare)");
+        } else if (x.dnsProvider() != null && DnsProviders.refusal(x.dnsProvider()) != null) {
+            p.add("proxy.dns_provider: " + DnsProviders.refusal(x.dnsProvider()));
         }
         if (x.intervalSeconds() < 10 || x.intervalSeconds() > 86400) {
             p.add("proxy.interval_seconds: " + x.intervalSeconds() + " is outside 10–86400");
         }
-        if (x.reloadCommand().stream().anyMatch(a -> a == null || a.isEmpty())
-                || (!x.reloadCommand().isEmpty() && x.reloadCommand().get(0).isBlank())) {
-            p.add("proxy.reload_command: every element must be a non-empty string (argv; [] disables the reload)");
+        if (!RELOAD_COMMANDS.contains(x.reloadCommand())) {
+            p.add("proxy.reload_command: " + x.reloadCommand() + " is not one of the allowed commands "
+                    + RELOAD_COMMANDS.stream().map(Object::toString).sorted().toList()
+                    + " (the daemon runs it as root, so the stored configuration may only choose from this fixed set; "
+                    + "[] never reloads)");
         }
     }
 
@@ -475,7 +509,7 @@ public final class ConfigValidator {
 
     private static final Pattern SSH_TARGET = Pattern.compile("[a-z_][a-z0-9_.-]{0,31}@[A-Za-z0-9.:\\[\\]-]{1,253}");
 
-    private static void backups(List<String> p, TerrariumConfig.Backups b) {
+    private static void backups(List<String> p, TerrariumConfig.Backups b, String secrets) {
         if (!b.sanoidConf().startsWith("/") || !b.sanoidConf().endsWith(".conf") || b.sanoidConf().contains("..")) {
             p.add("backups.sanoid_conf: \"" + b.sanoidConf() + "\" must be an absolute path ending in sanoid.conf");
         } else if (!b.sanoidConf().endsWith("/sanoid.conf")) {
@@ -501,11 +535,11 @@ public final class ConfigValidator {
                 || s.targetDataset().contains("//") || s.targetDataset().endsWith("/"))) {
             p.add("backups.syncoid.target_dataset: \"" + s.targetDataset() + "\" is not a valid dataset name");
         }
-        if (s.sshKey() != null && !(s.sshKey().startsWith("/") && plainPath(s.sshKey()))) {
-            p.add("backups.syncoid.ssh_key: \"" + s.sshKey() + "\" must be an absolute path without '.' or '..' parts (the key itself never goes in the config)");
-        }
-        if (s.knownHosts() != null && !s.knownHosts().startsWith("/")) {
-            p.add("backups.syncoid.known_hosts: \"" + s.knownHosts() + "\" must be an absolute path");
+        secretFile(p, "backups.syncoid.ssh_key", s.sshKey(), secrets, "the key itself never goes in the config");
+        if (s.knownHosts() != null && !(s.knownHosts().startsWith("/") && plainPath(s.knownHosts())
+                && SAFE_PATH.matcher(s.knownHosts()).matches())) {
+            p.add("backups.syncoid.known_hosts: \"" + s.knownHosts() + "\" must be an absolute path of letters, digits, "
+                    + "'.', '_', '-' and '/' without '.' or '..' parts (syncoid puts it into a shell command line)");
         }
         port(p, "backups.syncoid.ssh_port", s.sshPort());
         if (s.enabled()) {
@@ -565,6 +599,41 @@ public final class ConfigValidator {
     private static void port(List<String> p, String key, int value) {
         if (value < 1 || value > 65535) {
             p.add(key + ": " + value + " is outside 1–65535");
+        }
+    }
+
+    /**
+     * The reload commands {@code proxy.reload_command} may name (docs/security.md "The stored
+     * configuration"): the daemon runs the command as root, and the stored configuration is
+     * writable through LXD, so it chooses from this fixed set instead of giving an argv.
+     * {@code []} never reloads.
+     */
+    public static final Set<List<String>> RELOAD_COMMANDS = Set.of(
+            List.of(),
+            List.of("systemctl", "restart", "traefik"),
+            List.of("systemctl", "try-restart", "traefik"),
+            List.of("systemctl", "reload-or-restart", "traefik"));
+
+    /** File names of secrets (same rule as {@link SecretStore#write}). */
+    private static final Pattern SECRET_NAME = Pattern.compile("[a-z0-9][a-z0-9._-]{0,63}");
+    /** Characters a path may hold when a tool puts it into a shell command line (syncoid). */
+    private static final Pattern SAFE_PATH = Pattern.compile("/[A-Za-z0-9._/-]{1,4095}");
+
+    /**
+     * Checks a key or secret file path: a file directly in the secrets directory, named by the
+     * {@link SecretStore} rule ({@code [a-z0-9][a-z0-9._-]{0,63}}). A path the stored configuration
+     * names is read by root and handed to a tool (ssh, oauth2-proxy, Traefik), so any other file of
+     * the host is refused (docs/security.md "The stored configuration").
+     */
+    private static void secretFile(List<String> p, String key, String value, String secrets, String note) {
+        if (value == null) {
+            return;
+        }
+        String name = value.startsWith(secrets) ? value.substring(secrets.length()) : null;
+        if (name == null || !SECRET_NAME.matcher(name).matches() || name.equals(".") || name.equals("..")) {
+            p.add(key + ": \"" + value + "\" must be a file under " + secrets
+                    + " (directly in it, named with lowercase letters, digits, '.', '_', '-'; root-only, 0600; " + note
+                    + "); move the file there (chmod 600) and name that path");
         }
     }
 

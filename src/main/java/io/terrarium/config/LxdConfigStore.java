@@ -23,6 +23,10 @@ import java.util.regex.Pattern;
  * created when missing. Updates hold a host lock, read the project's whole config and PUT it back
  * with only this key changed (LXD 5.0 replaces the entire config map on PATCH too), so other keys of
  * the project are kept. The base64 value is not secret (secrets live in files).
+ *
+ * <p>Anyone with write access to the LXD project can change the stored value, so on a host with a
+ * {@link ConfigSignature} key every document is written with its HMAC ({@value ConfigSignature#MAC_KEY})
+ * and a document without a valid one is refused on load (docs/security.md "The stored configuration").
  */
 public final class LxdConfigStore implements ConfigStore {
     /** The LXD project holding Terrarium's own state. */
@@ -37,16 +41,30 @@ public final class LxdConfigStore implements ConfigStore {
     private final LxdClient lxd;
     private final ConfigCodec codec;
     private final Path lockFile;
+    private final ConfigSignature signature;
 
     /**
+     * A store without signatures (tests of the storage itself).
+     *
      * @param lxd      LXD API client
      * @param codec    YAML codec
      * @param lockFile host lock file (e.g. {@code /run/terrarium/config.lock})
      */
     public LxdConfigStore(LxdClient lxd, ConfigCodec codec, Path lockFile) {
+        this(lxd, codec, lockFile, null);
+    }
+
+    /**
+     * @param lxd       LXD API client
+     * @param codec     YAML codec
+     * @param lockFile  host lock file (e.g. {@code /run/terrarium/config.lock})
+     * @param signature the host's signing key, or {@code null} for none
+     */
+    public LxdConfigStore(LxdClient lxd, ConfigCodec codec, Path lockFile, ConfigSignature signature) {
         this.lxd = lxd;
         this.codec = codec;
         this.lockFile = lockFile;
+        this.signature = signature;
     }
 
     @Override
@@ -54,25 +72,45 @@ public final class LxdConfigStore implements ConfigStore {
         return "LXD project " + PROJECT + " (key " + KEY + ")";
     }
 
+    /**
+     * {@inheritDoc}
+     *
+     * <p>On a host with a signing key, a stored document without a valid signature is refused
+     * (ConfigException saying so) before it is parsed: nothing in it is used.
+     */
     @Override
     public Loaded load() {
-        String yaml = readDocument();
+        JsonNode project = readProject();
+        String yaml = document(project);
         if (yaml == null) {
             return new Loaded(TerrariumConfig.defaults(), describe() + ", nothing stored yet: defaults", false);
+        }
+        if (signature != null && signature.enabled()) {
+            JsonNode mac = project.path("config").path(ConfigSignature.MAC_KEY);
+            signature.verify(yaml.getBytes(StandardCharsets.UTF_8), mac.isMissingNode() ? null : mac.asText(), describe());
         }
         return new Loaded(codec.parse(yaml, describe()), describe(), true);
     }
 
-    /** The stored YAML document, or {@code null} when the project or the key does not exist. */
+    /** The stored YAML document, or {@code null} when the project or the key does not exist (not verified). */
     public String readDocument() {
-        JsonNode project;
+        return document(readProject());
+    }
+
+    private JsonNode readProject() {
         try {
-            project = lxd.get("/1.0/projects/" + PROJECT);
+            return lxd.get("/1.0/projects/" + PROJECT);
         } catch (LxdException e) {
             if (e.notFound()) {
                 return null;
             }
             throw e;
+        }
+    }
+
+    private String document(JsonNode project) {
+        if (project == null) {
+            return null;
         }
         JsonNode v = project.path("config").path(KEY);
         if (v.isMissingNode() || v.asText().isEmpty()) {
@@ -88,14 +126,21 @@ public final class LxdConfigStore implements ConfigStore {
 
     @Override
     public TerrariumConfig update(UnaryOperator<TerrariumConfig> change) {
+        return store(change, true, false);
+    }
+
+    private TerrariumConfig store(UnaryOperator<TerrariumConfig> change, boolean readCurrent, boolean createKey) {
         try (HostLock ignored = HostLock.acquire(lockFile, Duration.ofSeconds(30))) {
-            TerrariumConfig current = load().config();
+            TerrariumConfig current = readCurrent ? load().config() : TerrariumConfig.defaults();
             TerrariumConfig next = change.apply(current);
             if (next.installationId() == null) {
                 next = next.withInstallationId(UUID.randomUUID().toString());
             }
             String yaml = codec.write(next);
             codec.parse(yaml, "new configuration"); // validate the exact document that will be stored
+            if (createKey && signature != null && signature.ensureKey()) {
+                LOG.info("created the configuration signing key {}", signature.keyFile());
+            }
             writeDocument(yaml);
             return next;
         } catch (IOException e) {
@@ -111,7 +156,32 @@ public final class LxdConfigStore implements ConfigStore {
      */
     public TerrariumConfig replace(String yaml, String source) {
         TerrariumConfig cfg = codec.parse(yaml, source);
-        return update(current -> cfg.installationId() != null ? cfg : cfg.withInstallationId(current.installationId()));
+        String currentId;
+        try {
+            currentId = load().config().installationId();
+        } catch (ConfigException e) {
+            // the stored document is invalid or not signed: importing is how it gets replaced, but its
+            // installation id cannot be trusted
+            if (cfg.installationId() == null) {
+                throw new ConfigException(source + ": has no installation_id and the stored configuration cannot be used ("
+                        + e.getMessage() + "); add installation_id from your recovery copy and import again");
+            }
+            currentId = null;
+        }
+        String id = currentId;
+        TerrariumConfig next = cfg.installationId() != null ? cfg : cfg.withInstallationId(id);
+        return store(current -> next, false, true);
+    }
+
+    /**
+     * Like {@link #update}, and creates the host's signing key first when it has none (so every
+     * later load requires a valid signature). Used by {@code install}, the operator's explicit act
+     * of setting up the host; the document stored before is trusted as it is.
+     *
+     * @throws ConfigException when the changed configuration is invalid
+     */
+    public TerrariumConfig updateAndSign(UnaryOperator<TerrariumConfig> change) {
+        return store(change, true, true);
     }
 
     private void writeDocument(String yaml) {
@@ -121,13 +191,20 @@ public final class LxdConfigStore implements ConfigStore {
         }
         String value = Base64.getEncoder().encodeToString(bytes);
         checkUserKey(KEY, value);
-        JsonNode project = ensureProject();
-        // LXD 5.0 replaces the whole config map on PATCH as on PUT: send every existing key
-        Map<String, String> config = new java.util.TreeMap<>();
-        project.path("config").fields().forEachRemaining(e -> config.put(e.getKey(), e.getValue().asText()));
-        config.put(KEY, value);
-        lxd.put("/1.0/projects/" + PROJECT, Map.of("config", config,
-                "description", project.path("description").asText("")));
+        ensureProject();
+        // LXD 5.0 replaces the whole config map on PATCH as on PUT: send every existing key, with the
+        // ETag of the read so that a concurrent change of another key is re-read, not undone
+        lxd.update("/1.0/projects/" + PROJECT, project -> {
+            Map<String, String> config = new java.util.TreeMap<>();
+            project.path("config").fields().forEachRemaining(e -> config.put(e.getKey(), e.getValue().asText()));
+            config.put(KEY, value);
+            if (signature != null && signature.enabled()) {
+                config.put(ConfigSignature.MAC_KEY, signature.sign(bytes));
+            } else {
+                config.remove(ConfigSignature.MAC_KEY);
+            }
+            return Map.of("config", config, "description", project.path("description").asText(""));
+        });
         LOG.info("stored configuration ({} bytes) in {}", bytes.length, describe());
     }
 

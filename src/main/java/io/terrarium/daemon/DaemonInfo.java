@@ -32,6 +32,27 @@ public record DaemonInfo(long pid, String host, int port, Instant startedAt, Str
         return ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false);
     }
 
+    /**
+     * Checks that the management port is held by the recorded daemon process and by nothing else
+     * ({@link io.terrarium.host.net.ListenerOwner}), before any management credentials are sent to
+     * it: the port is unprivileged, and a local user who bound it first would receive them.
+     *
+     * @throws IOException naming the port and the pid when another process holds the port, or
+     *                     when no process listens on it
+     */
+    public void checkListener() throws IOException {
+        io.terrarium.host.net.ListenerOwner owner = new io.terrarium.host.net.ListenerOwner();
+        if (owner.listeningInodes(port).isEmpty()) {
+            throw new IOException("the daemon (pid " + pid + ") does not listen on its management port " + port
+                    + "; check `journalctl -u terrarium`");
+        }
+        if (!owner.ownedBy(port, pid)) {
+            throw new IOException("management port " + port + " is held by a process other than the daemon (pid " + pid
+                    + "): refusing to send the management credentials there; find it with `ss -ltnp 'sport = :" + port
+                    + "'` and restart the daemon (`systemctl restart terrarium`)");
+        }
+    }
+
     /** Writes the runtime file atomically (0644). */
     public void write(Path file, ObjectMapper json) throws IOException {
         Files.createDirectories(file.getParent());

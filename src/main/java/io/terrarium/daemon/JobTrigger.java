@@ -54,6 +54,7 @@ public final class JobTrigger {
         DaemonInfo d = runningDaemon();
         String body;
         if (d != null) {
+            d.checkListener(); // never hand the credentials to a process that squats the port
             try {
                 ManagementCredentials creds = ManagementCredentials.read(app.paths().managementAuthFile());
                 body = submitAndWait(new JolokiaClient(d.baseUrl(), creds), jobId, timeout);

@@ -30,7 +30,9 @@ class ProxyStaticCommandTest {
 
     private Run run(String... args) {
         App app = new App(TerrariumPaths.from(Map.of("TERRARIUM_ETC_DIR", dir.resolve("etc").toString(),
-                "TERRARIUM_RUN_DIR", dir.resolve("run").toString(), "TERRARIUM_STATE_DIR", dir.resolve("state").toString())),
+                "TERRARIUM_RUN_DIR", dir.resolve("run").toString(), "TERRARIUM_STATE_DIR", dir.resolve("state").toString(),
+                // the full sample names its secrets under the production secrets directory
+                "TERRARIUM_SECRETS_DIR", "/etc/terrarium/secrets")),
                 new RecordingCommandRunner(lxd));
         CommandLine cl = TerrariumCommand.commandLine(app);
         StringWriter out = new StringWriter();

@@ -76,13 +76,13 @@ class SetIdpDnsCommandTest {
         Path token = dir.resolve("cf.token");
         Files.writeString(token, "cf-token-value\n");
         Files.setPosixFilePermissions(token, PosixFilePermissions.fromString("rw-------"));
-        Run r = run("set", "dns", "provider", "cloudflare", "CF_DNS_API_TOKEN:@" + token, "CF_ZONE_ID:023e105f",
+        Run r = run("set", "dns", "provider", "cloudflare", "CF_DNS_API_TOKEN:@" + token, "CF_API_EMAIL:ops@example.com",
                 "--playbook", playbook.toString(), "--ansible-playbook", fakeAnsible.toString());
         assertThat(r.exit()).as(r.err()).isZero();
         Path secret = dir.resolve("etc/secrets/dns-cf_dns_api_token");
         assertThat(Files.readString(secret)).isEqualTo("cf-token-value");
         assertThat(Files.getPosixFilePermissions(secret)).isEqualTo(PosixFilePermissions.fromString("rw-------"));
-        assertThat(storedYaml()).contains("provider: cloudflare").contains("CF_ZONE_ID: 023e105f")
+        assertThat(storedYaml()).contains("provider: cloudflare").contains("CF_API_EMAIL: ops@example.com")
                 .contains("CF_DNS_API_TOKEN: " + secret.toAbsolutePath()).doesNotContain("cf-token-value");
         assertThat(Files.readAllLines(dir.resolve("argv.txt"))).endsWith("--skip-tags", "hardening");
         assertThat(Files.readString(dir.resolve("seen-state.json"))).contains("\"traefik_dns_provider\" : \"cloudflare\"")

@@ -54,7 +54,7 @@ class BackupsConfigTest {
                     enabled: true
                     target: backup@mirror.example.com
                     target_dataset: tank/terrarium
-                    ssh_key: /root/.ssh/terrarium-syncoid
+                    ssh_key: /etc/terrarium/secrets/syncoid_ed25519
                 """, "t");
         assertThat(codec.parse(codec.write(c), "t")).isEqualTo(c);
     }

@@ -48,7 +48,7 @@ class StateFileTest {
         expected.put("zfs_storage_file", "/var/lib/terrarium/zfs/terrarium.img");
         expected.put("zfs_storage_size", "64G");
         expected.put("traefik_dns_provider", "cloudflare");
-        expected.put("traefik_dns_env", new TreeMap<>(Map.of("CF_ZONE_ID", "023e105f4ecef8ad9ca31a8372d0c353")));
+        expected.put("traefik_dns_env", new TreeMap<>(Map.of("CLOUDFLARE_PROPAGATION_TIMEOUT", "180")));
         expected.put("traefik_dns_env_files", new TreeMap<>(Map.of("CF_DNS_API_TOKEN", "/etc/terrarium/secrets/dns-cf_dns_api_token")));
         Map<String, Object> vars = StateFile.vars(c, SECRETS);
         assertThat(vars).containsExactlyEntriesOf(expected);

@@ -24,8 +24,16 @@ import java.util.Locale;
  * address fails the PATCH itself).
  *
  * <p>Paths are API paths such as {@code /1.0/instances?recursion=2&project=default}. Request bodies
- * are serialised with Jackson and passed with {@code --data}; they must never carry a secret
- * (LXD config is readable by every LXD admin, DESIGN.md §3).
+ * are serialised with Jackson; they must never carry a secret (LXD config is readable by every LXD
+ * admin, DESIGN.md §3).
+ *
+ * <p>Two transports: on the local host, {@link #overSocket} talks HTTP over LXD's unix socket
+ * ({@link LxdSocket}), so request bodies (instance configs with {@code environment.*} and
+ * cloud-init, pool config) never appear in a process's argv, which every local user can read
+ * (issue 14 item 6; {@code lxc query} 5.0 has no way to read {@code --data} from stdin: it sends
+ * {@code -} as a JSON string). The {@code lxc query} transport remains for a named remote and for
+ * tests with a recording command runner. Read-modify-write goes through {@link #update}, which
+ * sends the ETag of the read as {@code If-Match} and retries on 412 (doc/rest-api.md "ETag").
  */
 public final class LxdClient {
     /** Largest request body passed in argv, in bytes (Linux MAX_ARG_STRLEN is 128 KiB). */
@@ -35,6 +43,10 @@ public final class LxdClient {
     private final ObjectMapper json;
     private final String remote;
     private final Duration timeout;
+    private final LxdSocket socket;
+
+    /** How often {@link #update} re-reads and retries when LXD answers 412 (the object changed meanwhile). */
+    public static final int MAX_PRECONDITION_RETRIES = 5;
 
     /**
      * @param runner  command seam
@@ -43,10 +55,31 @@ public final class LxdClient {
      * @param timeout per-call timeout
      */
     public LxdClient(CommandRunner runner, ObjectMapper json, String remote, Duration timeout) {
+        this(runner, json, remote, timeout, null);
+    }
+
+    private LxdClient(CommandRunner runner, ObjectMapper json, String remote, Duration timeout, LxdSocket socket) {
         this.runner = runner;
         this.json = json;
         this.remote = remote == null ? "" : remote;
         this.timeout = timeout;
+        this.socket = socket;
+    }
+
+    /**
+     * A client for the local daemon over its unix socket (no {@code lxc} process, no body in argv).
+     *
+     * @param socket  LXD's socket ({@link LxdSocket#locate})
+     * @param json    mapper for bodies and responses
+     * @param timeout per-call timeout (an operation is waited for within it)
+     */
+    public static LxdClient overSocket(LxdSocket socket, ObjectMapper json, Duration timeout) {
+        return new LxdClient(null, json, null, timeout, socket);
+    }
+
+    /** Whether this client talks to LXD's unix socket (true) or runs {@code lxc query} (false). */
+    public boolean usesSocket() {
+        return socket != null;
     }
 
     /** A client for the local daemon with a 60 s timeout. */
@@ -77,6 +110,41 @@ public final class LxdClient {
     /** DELETE; waits for the operation. @throws LxdException on an LXD error */
     public JsonNode delete(String path) {
         return call("DELETE", path, null);
+    }
+
+    /**
+     * Read-modify-write of an object with LXD's ETag (doc/rest-api.md "ETag"): GET it, let
+     * {@code change} edit a copy of its metadata, PUT the result with {@code If-Match: <etag>}.
+     * When LXD answers 412 (someone changed the object in between, e.g. {@code lxc config set}),
+     * read again and re-apply {@code change}, up to {@value #MAX_PRECONDITION_RETRIES} times, so the
+     * other writer's change is kept. {@code change} returns {@code null} when nothing is to be written.
+     *
+     * @param path   API path of the object
+     * @param change builds the PUT body from the current metadata; may run more than once
+     * @return whether a PUT was made
+     * @throws LxdException on an LXD error, or 412 on every attempt
+     */
+    public boolean update(String path, java.util.function.Function<JsonNode, Object> change) {
+        for (int attempt = 1; ; attempt++) {
+            String[] etag = new String[1];
+            JsonNode current = socket != null ? callSocket("GET", path, null, null, etag) : get(path);
+            Object body = change.apply(current.deepCopy());
+            if (body == null) {
+                return false;
+            }
+            try {
+                if (socket != null) {
+                    callSocket("PUT", path, body, etag[0], null);
+                } else {
+                    put(path, body);
+                }
+                return true;
+            } catch (LxdException e) {
+                if (!e.preconditionFailed() || attempt >= MAX_PRECONDITION_RETRIES) {
+                    throw e;
+                }
+            }
+        }
     }
 
     /** The argv {@code lxc query} would run for this request (for logs and tests). */
@@ -112,6 +180,9 @@ public final class LxdClient {
     }
 
     private JsonNode call(String method, String path, Object body) {
+        if (socket != null) {
+            return callSocket(method, path, body, null, null);
+        }
         Command cmd = new Command("lxc", argv(method, path, body), timeout, null, null);
         CommandResult r;
         try {
@@ -135,5 +206,68 @@ public final class LxdClient {
         } catch (JsonProcessingException e) {
             throw new LxdException("LXD " + method + " " + path + " returned non-JSON output", false, false, e);
         }
+    }
+
+    /**
+     * One API call over the socket. LXD answers {@code {type: sync|async|error, metadata, operation,
+     * error_code, error}} (doc/rest-api.md "Return values"); an async answer is waited for with
+     * {@code GET <operation>/wait?timeout=<s>}, whose failure becomes the call's LxdException.
+     */
+    private JsonNode callSocket(String method, String path, Object body, String ifMatch, String[] etagOut) {
+        if (!path.startsWith("/1.0")) {
+            throw new IllegalArgumentException("LXD API path must start with /1.0: " + path);
+        }
+        byte[] data = null;
+        if (body != null) {
+            try {
+                data = json.writeValueAsBytes(body);
+            } catch (JsonProcessingException e) {
+                throw new IllegalArgumentException("request body is not serialisable: " + e.getMessage(), e);
+            }
+        }
+        JsonNode doc = exchange(method, path, data, ifMatch, etagOut);
+        if ("async".equals(doc.path("type").asText())) {
+            String op = doc.path("operation").asText("");
+            if (op.isEmpty()) {
+                return doc.path("metadata");
+            }
+            int q = op.indexOf('?');
+            String wait = (q < 0 ? op : op.substring(0, q)) + "/wait" + (q < 0 ? "?" : op.substring(q) + "&")
+                    + "timeout=" + Math.max(1, timeout.toSeconds());
+            JsonNode result = exchange("GET", wait, null, null, null).path("metadata");
+            String status = result.path("status").asText();
+            if (!"Success".equals(status)) {
+                String err = result.path("err").asText("");
+                throw new LxdException("LXD " + method + " " + path + " failed: " + (err.isEmpty() ? "operation " + status : err),
+                        err.toLowerCase(Locale.ROOT).contains("not found"), false, null, result.path("status_code").asInt(0));
+            }
+            return result.path("metadata");
+        }
+        return doc.path("metadata");
+    }
+
+    private JsonNode exchange(String method, String path, byte[] data, String ifMatch, String[] etagOut) {
+        LxdSocket.Response r;
+        try {
+            r = socket.request(method, path, data, ifMatch, timeout);
+        } catch (java.io.IOException e) {
+            throw new LxdException("LXD " + method + " " + path + " failed: " + e.getMessage() + " (socket " + socket.path() + ")",
+                    false, true, e);
+        }
+        JsonNode doc;
+        try {
+            doc = r.body().length == 0 ? MissingNode.getInstance() : json.readTree(r.body());
+        } catch (java.io.IOException e) {
+            throw new LxdException("LXD " + method + " " + path + " returned non-JSON output (HTTP " + r.status() + ")", false, false, e);
+        }
+        if (r.status() >= 400 || "error".equals(doc.path("type").asText())) {
+            int code = doc.path("error_code").asInt(r.status());
+            String err = doc.path("error").asText("HTTP " + r.status());
+            throw new LxdException("LXD " + method + " " + path + " failed: " + err, code == 404, false, null, code);
+        }
+        if (etagOut != null) {
+            etagOut[0] = r.etag();
+        }
+        return doc;
     }
 }

@@ -4,6 +4,7 @@ package io.terrarium.host.lxd;
 public class LxdException extends RuntimeException {
     private final boolean notFound;
     private final boolean unreachable;
+    private final int status;
 
     /**
      * @param message     what failed and LXD's error text
@@ -12,9 +13,29 @@ public class LxdException extends RuntimeException {
      * @param cause       underlying failure
      */
     public LxdException(String message, boolean notFound, boolean unreachable, Throwable cause) {
+        this(message, notFound, unreachable, cause, notFound ? 404 : 0);
+    }
+
+    /**
+     * @param message     what failed and LXD's error text
+     * @param notFound    LXD said the object does not exist (HTTP 404)
+     * @param unreachable the daemon could not be reached at all
+     * @param cause       underlying failure
+     * @param status      LXD's error code (an HTTP status, e.g. 412), 0 when unknown
+     */
+    public LxdException(String message, boolean notFound, boolean unreachable, Throwable cause, int status) {
         super(message, cause);
         this.notFound = notFound;
         this.unreachable = unreachable;
+        this.status = status;
+    }
+
+    /**
+     * LXD refused a write because the object changed since it was read (HTTP 412, the
+     * {@code If-Match} ETag no longer matches; doc/rest-api.md "ETag").
+     */
+    public boolean preconditionFailed() {
+        return status == 412;
     }
 
     /** LXD said the object does not exist. */

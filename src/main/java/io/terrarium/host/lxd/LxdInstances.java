@@ -93,26 +93,31 @@ public final class LxdInstances {
 
     /**
      * Removes devices from an instance: GET the instance, drop the names, PUT the writable fields
-     * back. Names that are not there are ignored; when none is there, no PUT is made.
+     * back with the ETag of the GET ({@link LxdClient#update}: a concurrent change such as
+     * {@code lxc config set} makes LXD answer 412, and the removal is re-applied to the new state
+     * instead of undoing it). Names that are not there are ignored; when none is there, no PUT is made.
      *
      * @throws LxdException with LXD's error text
      */
     public void removeDevices(String instance, Set<String> names) {
         calls.incrementAndGet();
-        JsonNode current = lxd.get(path(instance));
-        ObjectNode body = com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.objectNode();
-        for (String f : WRITABLE) {
-            if (current.has(f)) {
-                body.set(f, current.get(f).deepCopy());
+        boolean written = lxd.update(path(instance), current -> {
+            ObjectNode body = com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.objectNode();
+            for (String f : WRITABLE) {
+                if (current.has(f)) {
+                    body.set(f, current.get(f).deepCopy());
+                }
             }
+            ObjectNode devs = body.has("devices") && body.get("devices").isObject() ? (ObjectNode) body.get("devices") : null;
+            if (devs == null || names.stream().noneMatch(devs::has)) {
+                return null;
+            }
+            names.forEach(devs::remove);
+            return body;
+        });
+        if (written) {
+            calls.incrementAndGet();
         }
-        ObjectNode devs = body.has("devices") && body.get("devices").isObject() ? (ObjectNode) body.get("devices") : null;
-        if (devs == null || names.stream().noneMatch(devs::has)) {
-            return;
-        }
-        names.forEach(devs::remove);
-        calls.incrementAndGet();
-        lxd.put(path(instance), body);
     }
 
     private String path(String instance) {
