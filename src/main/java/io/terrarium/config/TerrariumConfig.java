@@ -338,7 +338,7 @@ public record TerrariumConfig(Integer version, String installationId, Domains do
      *                        or {@code null} for none (HTTPS wildcard labels are then rejected)
      * @param intervalSeconds seconds between scheduled syncs (default 60, 10–86400)
      * @param reloadCommand   argv run after the static file changed (default
-     *                        {@code systemctl reload-or-restart traefik}); empty: no reload
+     *                        {@code systemctl restart traefik}: a restart, since Traefik exits on SIGHUP); empty: no reload
      * @param ufw             manage UFW rules for published TCP/UDP ports; {@code null} (default):
      *                        when the {@code ufw} command exists
      */
@@ -362,7 +362,7 @@ public record TerrariumConfig(Integer version, String installationId, Domains do
             bridgePortLast = bridgePortLast == null ? 18999 : bridgePortLast;
             oauth2ProxyUrl = oauth2ProxyUrl == null ? DEFAULT_OAUTH2_PROXY_URL : oauth2ProxyUrl;
             intervalSeconds = intervalSeconds == null ? 60 : intervalSeconds;
-            reloadCommand = reloadCommand == null ? java.util.List.of("systemctl", "reload-or-restart", "traefik")
+            reloadCommand = reloadCommand == null ? java.util.List.of("systemctl", "restart", "traefik")
                     : java.util.List.copyOf(reloadCommand);
         }
     }

@@ -89,6 +89,7 @@ public final class ProxySyncJob implements StagedJob<ProxySyncJob.Run> {
     private final ProxySettings settings;
     private final ProxyStateStore store;
     private final PortProbe probe;
+    private final TraefikRestart restart;
 
     /**
      * @param lxd      instances of the configured project
@@ -101,6 +102,17 @@ public final class ProxySyncJob implements StagedJob<ProxySyncJob.Run> {
      */
     public ProxySyncJob(LxdInstances lxd, CommandRunner runner, Ufw ufw, TerrariumConfig config, Path stateDir,
                         com.fasterxml.jackson.databind.ObjectMapper json, PortProbe probe) {
+        this(lxd, runner, ufw, config, stateDir, json, probe, new TraefikRestart(runner));
+    }
+
+    /**
+     * As above, with the restart-and-check of Traefik given (tests shorten its settle time).
+     *
+     * @param restart applies a changed static file ({@link TraefikRestart})
+     */
+    public ProxySyncJob(LxdInstances lxd, CommandRunner runner, Ufw ufw, TerrariumConfig config, Path stateDir,
+                        com.fasterxml.jackson.databind.ObjectMapper json, PortProbe probe, TraefikRestart restart) {
+        this.restart = restart;
         this.lxd = lxd;
         this.runner = runner;
         this.ufw = ufw;
@@ -270,18 +282,22 @@ public final class ProxySyncJob implements StagedJob<ProxySyncJob.Run> {
             }
         }
 
-        /** Step {@code reload-traefik}: {@code proxy.reload_command} after a static change (or a pending one). */
+        /**
+         * Step {@code reload-traefik}: after a static change (or while one is pending) run
+         * {@code proxy.reload_command} — a restart, never SIGHUP — and check that the unit is active
+         * and listening on every entrypoint ({@link TraefikRestart}). Until that holds the change
+         * stays pending: the job is FAILED and the next sync restarts again.
+         */
         public void reloadTraefik() {
             ProxyStateStore.State last = store.state();
             reloadPending = staticChanged || (last != null && last.reloadPending());
             if (reloadPending && !config.reloadCommand().isEmpty()) {
-                List<String> argv = config.reloadCommand();
-                try {
-                    runner.run(new Command(argv.get(0), argv.subList(1, argv.size()), Duration.ofSeconds(120), null, null));
+                String why = restart.restart(config.reloadCommand(), entrypointListeners(effective.publicPorts()));
+                if (why == null) {
                     reloads++;
                     reloadPending = false;
-                } catch (CommandFailedException ex) {
-                    errors.add("reload of Traefik failed (retried next sync): " + ex.getMessage());
+                } else {
+                    errors.add("reload of Traefik failed (retried next sync): " + why);
                 }
             } else if (config.reloadCommand().isEmpty()) {
                 reloadPending = false;
@@ -332,6 +348,13 @@ public final class ProxySyncJob implements StagedJob<ProxySyncJob.Run> {
             return new JobResult(ID, JobResult.Status.FAILED, head + "; " + errors.size() + " error(s):\n" + String.join("\n", errors),
                     null, null, 0, null, details);
         }
+    }
+
+    /** The sockets Traefik must hold after applying the static file: 80/tcp, 443/tcp and each published port. */
+    static SortedSet<String> entrypointListeners(java.util.Collection<PublicPort> ports) {
+        SortedSet<String> want = new TreeSet<>(List.of("80/tcp", "443/tcp"));
+        ports.forEach(p -> want.add(p.port() + "/" + p.protocol()));
+        return want;
     }
 
     private boolean writeIfChanged(Path file, String content, List<String> written, List<String> errors) {
