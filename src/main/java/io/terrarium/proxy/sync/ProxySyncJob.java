@@ -82,6 +82,13 @@ public final class ProxySyncJob implements StagedJob<ProxySyncJob.Run> {
         SortedSet<Integer> busy(int first, int last, Set<Integer> skip);
     }
 
+    /** Tells whether a public port is in use on the host; production: {@link io.terrarium.host.net.LoopbackPorts#publicPortBusy}. */
+    @FunctionalInterface
+    public interface PublicPortProbe {
+        /** True when something on the host already listens on {@code port}/{@code protocol} (a bind on all addresses fails). */
+        boolean busy(String protocol, int port);
+    }
+
     private final LxdInstances lxd;
     private final CommandRunner runner;
     private final Ufw ufw;
@@ -90,6 +97,7 @@ public final class ProxySyncJob implements StagedJob<ProxySyncJob.Run> {
     private final ProxyStateStore store;
     private final PortProbe probe;
     private final TraefikRestart restart;
+    private PublicPortProbe publicProbe = (protocol, port) -> false;
 
     /**
      * @param lxd      instances of the configured project
@@ -120,6 +128,34 @@ public final class ProxySyncJob implements StagedJob<ProxySyncJob.Run> {
         this.settings = ProxySettingsMapper.settings(config);
         this.store = new ProxyStateStore(stateDir, json);
         this.probe = probe;
+    }
+
+    /**
+     * Sets the probe of public ports a label asks for that Traefik does not hold yet (default: none
+     * busy). A busy port is refused for that instance only (issue 14 item 3), so Traefik never
+     * restarts into a port it cannot bind.
+     *
+     * @return this job
+     */
+    public ProxySyncJob withPublicPortProbe(PublicPortProbe probe) {
+        this.publicProbe = probe;
+        return this;
+    }
+
+    /** The TCP/UDP entrypoints of the static file as it is on disk (the ports Traefik holds); empty when absent. */
+    private SortedSet<PublicPort> currentStaticPorts() {
+        Path f = Path.of(config.staticFile());
+        if (!Files.isRegularFile(f)) {
+            return new TreeSet<>();
+        }
+        try {
+            var doc = new com.fasterxml.jackson.databind.ObjectMapper(new com.fasterxml.jackson.dataformat.yaml.YAMLFactory()).readTree(f.toFile());
+            List<String> names = new ArrayList<>();
+            doc.path("entryPoints").fieldNames().forEachRemaining(names::add);
+            return TraefikStaticRenderer.publishedPorts(names);
+        } catch (IOException e) {
+            return new TreeSet<>();
+        }
     }
 
     @Override
@@ -189,6 +225,7 @@ public final class ProxySyncJob implements StagedJob<ProxySyncJob.Run> {
         private boolean reloadPending;
         private int reloads;
         private Map<String, Object> ufwReport;
+        private Set<String> released = Set.of();
 
         private Run() {
         }
@@ -225,7 +262,14 @@ public final class ProxySyncJob implements StagedJob<ProxySyncJob.Run> {
             previous.putAll(recovered);
             Set<Integer> ours = new TreeSet<>(recovered.values());
             SortedSet<Integer> busy = probe.busy(settings.bridgePortFirst(), settings.bridgePortLast(), ours);
-            plan = ProxyPlanner.plan(inputs, settings, previous, busy);
+            ProxyStateStore.State last = store.state();
+            Map<String, String> owners = new TreeMap<>(last == null || last.owners() == null ? Map.of() : last.owners());
+            released = store.releases();
+            owners.keySet().removeAll(released);
+            Set<String> traefikHolds = new TreeSet<>();
+            currentStaticPorts().forEach(p -> traefikHolds.add(p.port() + "/" + p.protocol()));
+            plan = ProxyPlanner.plan(inputs, settings, previous, busy, owners,
+                    p -> !traefikHolds.contains(p.port() + "/" + p.protocol()) && publicProbe.busy(p.protocol(), p.port()));
         }
 
         /**
@@ -272,6 +316,12 @@ public final class ProxySyncJob implements StagedJob<ProxySyncJob.Run> {
 
         /** Step {@code write-traefik-files}: dynamic, then static file, each replaced atomically only when its bytes differ. */
         public void writeTraefikFiles() {
+            ProxyPlan checked = TraefikDynamicRenderer.withoutNameClashes(effective, settings);
+            if (checked != effective) {
+                List<String> before = effective.errors();
+                checked.errors().stream().filter(e -> !before.contains(e)).forEach(errors::add);
+                effective = checked;
+            }
             String dynamic = TraefikDynamicRenderer.render(effective, settings);
             String staticYaml = TraefikStaticRenderer.render(settings, effective.publicPorts());
             boolean dynamicOk = writeIfChanged(Path.of(config.dynamicFile()), dynamic, written, errors);
@@ -315,7 +365,8 @@ public final class ProxySyncJob implements StagedJob<ProxySyncJob.Run> {
                 store.saveBridges(plan.bridgePorts());
                 ProxyStateStore.State last = store.state();
                 io.terrarium.events.Events.current().publishAll(io.terrarium.events.ProxyRouteChanges.between(last == null ? null : last.routes(), rows(effective, instances)));
-                store.saveState(new ProxyStateStore.State(reloadPending, rows(effective, instances)));
+                store.saveState(new ProxyStateStore.State(reloadPending, rows(effective, instances), plan.owners()));
+                store.removeReleases(released);
             } catch (IOException ex) {
                 errors.add("cannot save proxy state in " + ex.getMessage());
             }
@@ -327,7 +378,8 @@ public final class ProxySyncJob implements StagedJob<ProxySyncJob.Run> {
             Map<String, Object> details = new LinkedHashMap<>();
             details.put("instances", effective.instances().stream().map(r -> Map.of("name", r.name(),
                     "status", r.status().name().toLowerCase(java.util.Locale.ROOT),
-                    "routes", r.published().stream().map(ProxyRoute::source).toList(), "errors", r.errors())).toList());
+                    "routes", r.published().stream().map(ProxyRoute::source).toList(), "errors", r.errors(),
+                    "contested", r.contested())).toList());
             details.put("errors", errors);
             details.put("lxd_calls", lxdCalls);
             details.put("device_changes", deviceChanges);
@@ -417,25 +469,7 @@ public final class ProxySyncJob implements StagedJob<ProxySyncJob.Run> {
 
     /** The plan minus the routes of instances whose devices could not be set (each gets an error). */
     static ProxyPlan withdraw(ProxyPlan plan, Map<String, String> failed) {
-        if (failed.isEmpty()) {
-            return plan;
-        }
-        List<InstanceReport> reports = new ArrayList<>();
-        for (InstanceReport r : plan.instances()) {
-            String why = failed.get(r.name());
-            if (why == null) {
-                reports.add(r);
-            } else {
-                List<String> errs = new ArrayList<>(r.errors());
-                errs.add("instance \"" + r.name() + "\": " + why);
-                reports.add(new InstanceReport(r.name(), InstanceStatus.ERROR, List.of(), errs));
-            }
-        }
-        Map<BackendKey, Integer> bridges = new HashMap<>(plan.bridgePorts());
-        bridges.keySet().removeIf(k -> failed.containsKey(k.instance()));
-        SortedSet<PublicPort> ports = new TreeSet<>(plan.publicPorts());
-        ports.removeIf(p -> failed.containsKey(p.instance()));
-        return new ProxyPlan(reports, new TreeMap<>(bridges), ports);
+        return plan.withdraw(failed);
     }
 
     /**
@@ -466,6 +500,9 @@ public final class ProxySyncJob implements StagedJob<ProxySyncJob.Run> {
             };
             for (String e : r.errors()) {
                 rows.add(row(r.name(), null, null, null, null, st, e));
+            }
+            for (String c : r.contested()) {
+                rows.add(row(r.name(), null, null, null, null, "contested", c));
             }
             if ((r.status() == InstanceStatus.STOPPED || r.status() == InstanceStatus.OPTED_OUT) && labels.containsKey(r.name())) {
                 rows.add(row(r.name(), labels.get(r.name()), null, null, null, st,
