@@ -1,5 +1,7 @@
 package io.terrarium.backup;
 
+import io.terrarium.restore.AsideCopies;
+
 import io.terrarium.config.AtomicFiles;
 import io.terrarium.config.TerrariumConfig;
 import io.terrarium.host.exec.CommandFailedException;

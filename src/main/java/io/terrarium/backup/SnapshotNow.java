@@ -1,5 +1,8 @@
 package io.terrarium.backup;
 
+import io.terrarium.restore.AsideCopies;
+import io.terrarium.restore.RestoreException;
+
 import io.terrarium.host.zfs.ZfsAdapter;
 import io.terrarium.host.zfs.ZfsSnapshot;
 

@@ -1,7 +1,7 @@
 package io.terrarium.cli;
 
 import io.terrarium.App;
-import io.terrarium.backup.AsideCopies;
+import io.terrarium.restore.AsideCopies;
 import io.terrarium.config.TerrariumConfig;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;

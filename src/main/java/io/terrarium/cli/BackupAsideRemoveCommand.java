@@ -1,8 +1,8 @@
 package io.terrarium.cli;
 
 import io.terrarium.App;
-import io.terrarium.backup.AsideCopies;
-import io.terrarium.backup.RestoreException;
+import io.terrarium.restore.AsideCopies;
+import io.terrarium.restore.RestoreException;
 import io.terrarium.config.TerrariumConfig;
 import io.terrarium.host.exec.CommandFailedException;
 import picocli.CommandLine.Command;

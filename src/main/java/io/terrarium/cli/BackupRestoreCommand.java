@@ -1,9 +1,9 @@
 package io.terrarium.cli;
 
 import io.terrarium.App;
-import io.terrarium.backup.RestoreException;
-import io.terrarium.backup.RestorePlan;
-import io.terrarium.backup.RestoreService;
+import io.terrarium.restore.RestoreException;
+import io.terrarium.restore.RestorePlan;
+import io.terrarium.restore.RestoreService;
 import io.terrarium.config.TerrariumConfig;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;

@@ -1,7 +1,7 @@
 package io.terrarium.cli;
 
 import io.terrarium.App;
-import io.terrarium.backup.RestoreException;
+import io.terrarium.restore.RestoreException;
 import io.terrarium.backup.SnapshotJob;
 import io.terrarium.backup.SnapshotNow;
 import io.terrarium.config.TerrariumConfig;

@@ -7,7 +7,7 @@ import io.terrarium.config.SecretStore;
 import io.terrarium.config.TerrariumConfig;
 import io.terrarium.provision.install.OidcDiscovery;
 import io.terrarium.provision.install.PublicHosts;
-import io.terrarium.provision.install.StorageProbe;
+import io.terrarium.host.block.StorageProbe;
 import io.terrarium.provision.install.StorageTargets;
 import io.terrarium.s3.ProviderProfile;
 import io.terrarium.s3.S3Probe;
@@ -621,8 +621,7 @@ public final class InstallCommand implements Callable<Integer> {
     private Check storageCheck(TerrariumConfig c) throws IOException {
         String pool = c.zfs().pool();
         try {
-            var r = app.runner().run(io.terrarium.host.exec.Command.of("zpool", "list", "-H", "-o", "name", pool).withOkExitCodes(0, 1));
-            if (r.exitCode() == 0) {
+            if (new io.terrarium.host.zfs.ZfsAdapter(app.runner()).poolExists(pool)) {
                 return new Check(true, "pool " + pool + " exists; it is kept as it is (the storage answers are not used)");
             }
         } catch (RuntimeException e) {

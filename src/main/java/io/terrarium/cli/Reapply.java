@@ -6,7 +6,7 @@ import io.terrarium.config.TerrariumConfig;
 import io.terrarium.daemon.JobTrigger;
 import io.terrarium.host.exec.CommandFailedException;
 import io.terrarium.jobs.JobResult;
-import io.terrarium.provision.AnsiblePlaybook;
+import io.terrarium.host.ansible.AnsiblePlaybook;
 import io.terrarium.provision.StateFile;
 import io.terrarium.proxy.sync.ProxySyncJob;
 

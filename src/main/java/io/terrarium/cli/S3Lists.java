@@ -1,6 +1,6 @@
 package io.terrarium.cli;
 
-import io.terrarium.backup.Manifest;
+import io.terrarium.s3.Manifest;
 import io.terrarium.config.TerrariumConfig;
 import io.terrarium.s3.S3Catalog;
 import io.terrarium.s3.S3Settings;

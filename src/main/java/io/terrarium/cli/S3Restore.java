@@ -1,13 +1,13 @@
 package io.terrarium.cli;
 
 import io.terrarium.App;
-import io.terrarium.backup.RestoreException;
+import io.terrarium.restore.RestoreException;
 import io.terrarium.config.TerrariumConfig;
-import io.terrarium.s3.RestorePlanException;
+import io.terrarium.restore.RestorePlanException;
 import io.terrarium.s3.S3Catalog;
 import io.terrarium.s3.S3ClientFactory;
-import io.terrarium.s3.S3RestoreService;
-import io.terrarium.s3.S3Restorer;
+import io.terrarium.restore.S3RestoreService;
+import io.terrarium.restore.S3Restorer;
 import io.terrarium.s3.S3Settings;
 import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.services.s3.S3Client;

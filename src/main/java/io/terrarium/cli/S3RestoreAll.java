@@ -1,16 +1,16 @@
 package io.terrarium.cli;
 
 import io.terrarium.App;
-import io.terrarium.backup.RestoreException;
+import io.terrarium.restore.RestoreException;
 import io.terrarium.config.TerrariumConfig;
 import io.terrarium.host.lxd.LxdEditor;
-import io.terrarium.s3.HostRestoreService;
+import io.terrarium.restore.HostRestoreService;
 import io.terrarium.s3.S3Catalog;
 import io.terrarium.s3.S3ClientFactory;
-import io.terrarium.s3.S3RestoreService;
-import io.terrarium.s3.S3Restorer;
+import io.terrarium.restore.S3RestoreService;
+import io.terrarium.restore.S3Restorer;
 import io.terrarium.s3.S3Settings;
-import io.terrarium.backup.ExportKeys;
+import io.terrarium.s3.ExportKeys;
 import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.model.S3Object;

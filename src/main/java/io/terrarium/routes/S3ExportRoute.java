@@ -1,6 +1,6 @@
 package io.terrarium.routes;
 
-import io.terrarium.backup.Manifest;
+import io.terrarium.s3.Manifest;
 import io.terrarium.jobs.Job;
 import io.terrarium.s3.S3ExportComponent;
 import io.terrarium.s3.S3ExportJob;

@@ -3,9 +3,9 @@ package io.terrarium.s3;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.terrarium.backup.ExportKeys;
-import io.terrarium.backup.HostManifest;
-import io.terrarium.backup.HostManifestCodec;
+import io.terrarium.s3.ExportKeys;
+import io.terrarium.s3.HostManifest;
+import io.terrarium.s3.HostManifestCodec;
 import io.terrarium.config.ConfigCodec;
 import io.terrarium.config.TerrariumConfig;
 import io.terrarium.host.lxd.LxdClient;
@@ -233,8 +233,16 @@ public final class HostManifestWriter {
         };
     }
 
-    /** A copy of {@code src} with only {@code fields} (LXD's writable fields of that object). */
-    static ObjectNode pick(JsonNode src, String... fields) {
+    /**
+     * A copy of {@code src} with only {@code fields} — LXD's writable fields of that object (the
+     * PUT shapes on LXD's REST API page). Shared with the whole-host restore, which writes what
+     * this writer read.
+     *
+     * @param src    a JSON object from the LXD API (never modified)
+     * @param fields field names to keep; absent ones are skipped
+     * @return a new object holding deep copies of those fields
+     */
+    public static ObjectNode pick(JsonNode src, String... fields) {
         ObjectNode o = new ObjectMapper().createObjectNode();
         for (String f : fields) {
             if (src.has(f) && !src.get(f).isNull()) {

@@ -1,9 +1,9 @@
 package io.terrarium.s3;
 
-import io.terrarium.backup.ExportKeys;
-import io.terrarium.backup.Manifest;
-import io.terrarium.backup.ManifestCodec;
-import io.terrarium.backup.ManifestException;
+import io.terrarium.s3.ExportKeys;
+import io.terrarium.s3.Manifest;
+import io.terrarium.s3.ManifestCodec;
+import io.terrarium.s3.ManifestException;
 import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.model.CommonPrefix;

@@ -1,6 +1,6 @@
 package io.terrarium.s3;
 
-import io.terrarium.backup.Manifest;
+import io.terrarium.s3.Manifest;
 import org.apache.camel.Category;
 import org.apache.camel.Consumer;
 import org.apache.camel.Endpoint;

@@ -1,13 +1,15 @@
 package io.terrarium.s3;
 
-import io.terrarium.backup.ExportKeys;
+import io.terrarium.host.zstd.Compression;
+import io.terrarium.host.zfs.ZfsStreamCommands;
+
+import io.terrarium.s3.ExportKeys;
 import io.terrarium.backup.InstanceDataset;
-import io.terrarium.backup.Manifest;
-import io.terrarium.backup.ManifestCodec;
-import io.terrarium.backup.ManifestException;
-import io.terrarium.backup.RetentionPlanner;
+import io.terrarium.s3.Manifest;
+import io.terrarium.s3.ManifestCodec;
+import io.terrarium.s3.ManifestException;
+import io.terrarium.s3.RetentionPlanner;
 import io.terrarium.config.TerrariumConfig;
-import io.terrarium.host.exec.Command;
 import io.terrarium.host.exec.CommandRunner;
 import io.terrarium.host.zfs.ZfsAdapter;
 import io.terrarium.host.zfs.ZfsCapabilities;
@@ -129,7 +131,7 @@ public final class S3ExportJob implements StagedJob<S3ExportJob.Run> {
     /**
      * @param config          the current {@code s3} section (read at each run)
      * @param installationId  the installation id (names the folder under the prefix)
-     * @param runner          command seam (for {@code zfs get guid})
+     * @param runner          command seam (for the {@code zfs send} size estimate)
      * @param zfs             zfs adapter
      * @param instances       instance → dataset resolution
      * @param targets         opens the S3 side ({@link #s3Target} in production)
@@ -434,8 +436,7 @@ public final class S3ExportJob implements StagedJob<S3ExportJob.Run> {
             try {
                 Manifest parent = S3ExportJob.this.chooseParent(run.target, i.instance(), ds, previousBases(ds, newBase));
                 row.put("kind", parent == null ? "full" : "incremental");
-                String guid = runner.run(Command.of("zfs", "get", "-H", "-p", "-o", "value", "guid", newBase()))
-                        .stdout().strip();
+                String guid = zfs.guid(newBase());
                 List<String> flags = parent != null ? parent.sendFlags() : sendFlags(caps, encrypted(ds, caps));
                 if (!flags.isEmpty()) {
                     row.put("send_flags", flags);

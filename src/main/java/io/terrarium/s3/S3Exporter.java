@@ -1,8 +1,11 @@
 package io.terrarium.s3;
 
-import io.terrarium.backup.ExportKeys;
-import io.terrarium.backup.Manifest;
-import io.terrarium.backup.ManifestCodec;
+import io.terrarium.host.zstd.Compression;
+import io.terrarium.host.zfs.ZfsStreamCommands;
+
+import io.terrarium.s3.ExportKeys;
+import io.terrarium.s3.Manifest;
+import io.terrarium.s3.ManifestCodec;
 import io.terrarium.host.exec.Command;
 import io.terrarium.host.exec.StreamingProcess;
 import org.slf4j.Logger;

@@ -1,6 +1,6 @@
 package io.terrarium.s3;
 
-import io.terrarium.backup.Manifest;
+import io.terrarium.s3.Manifest;
 import software.amazon.awssdk.services.s3.S3Client;
 
 import java.io.IOException;

@@ -1,6 +1,6 @@
 package io.terrarium.s3;
 
-import io.terrarium.backup.Manifest;
+import io.terrarium.s3.Manifest;
 import software.amazon.awssdk.core.ResponseInputStream;
 import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.services.s3.S3Client;

@@ -2,6 +2,8 @@ package io.terrarium.it;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import io.terrarium.testing.KafkaBroker;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -39,10 +41,16 @@ class DaemonEventsIT {
         String topic = "terrarium.events.daemon-it";
         Process daemon = null;
         try (KafkaBroker broker = KafkaBroker.launch(Duration.ofSeconds(120))) {
+            // Replace (never append) the events section: a configuration stored by an earlier
+            // command already has one, and a second "events:" key is invalid YAML (CI, session 3).
             String current = StoredConfig.yaml();
-            StoredConfig.setYaml((current == null ? "version: 1\n" : current.endsWith("\n") ? current : current + "\n")
-                    + "events:\n  kafka:\n    bootstrap_servers: [\"" + broker.bootstrap() + "\"]\n    topic: " + topic
-                    + "\n    delivery_timeout_seconds: 10\n");
+            var yaml = new ObjectMapper(new YAMLFactory());
+            ObjectNode root = current == null || current.isBlank()
+                    ? yaml.createObjectNode().put("version", 1) : (ObjectNode) yaml.readTree(current);
+            ObjectNode kafka = root.putObject("events").putObject("kafka");
+            kafka.putArray("bootstrap_servers").add(broker.bootstrap());
+            kafka.put("topic", topic).put("delivery_timeout_seconds", 10);
+            StoredConfig.setYaml(yaml.writeValueAsString(root));
             Terrariumctl trm = new Terrariumctl(dir);
             int port = Terrariumctl.freePort();
             Path log = dir.resolve("daemon.log");

@@ -1,5 +1,7 @@
 package io.terrarium.provision;
 
+import io.terrarium.host.ansible.AnsiblePlaybook;
+
 import io.terrarium.App;
 import io.terrarium.config.ConfigCodec;
 import io.terrarium.config.TerrariumConfig;

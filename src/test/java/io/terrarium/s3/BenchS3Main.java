@@ -1,8 +1,12 @@
 package io.terrarium.s3;
 
-import io.terrarium.backup.ExportKeys;
-import io.terrarium.backup.Manifest;
-import io.terrarium.backup.ManifestCodec;
+import io.terrarium.host.zstd.Compression;
+import io.terrarium.restore.S3Restorer;
+import io.terrarium.host.zfs.ZfsStreamCommands;
+
+import io.terrarium.s3.ExportKeys;
+import io.terrarium.s3.Manifest;
+import io.terrarium.s3.ManifestCodec;
 import software.amazon.awssdk.services.s3.S3Client;
 
 import java.time.Clock;

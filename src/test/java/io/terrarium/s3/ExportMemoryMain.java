@@ -1,5 +1,7 @@
 package io.terrarium.s3;
 
+import io.terrarium.host.zstd.Compression;
+
 import io.terrarium.host.exec.Command;
 import io.terrarium.host.exec.StreamingProcess;
 import software.amazon.awssdk.services.s3.S3Client;

@@ -27,8 +27,8 @@ import java.util.function.BiPredicate;
  * that fails chosen part uploads. Records the highest part number ever sent and the peak number
  * of parts in flight.
  */
-final class FakeS3 implements S3Client {
-    final Map<String, byte[]> objects = new ConcurrentHashMap<>();
+public final class FakeS3 implements S3Client {
+    public final Map<String, byte[]> objects = new ConcurrentHashMap<>();
     final Map<String, Upload> uploads = new ConcurrentHashMap<>();
     final AtomicInteger maxPartNumber = new AtomicInteger();
     final AtomicInteger inFlight = new AtomicInteger();

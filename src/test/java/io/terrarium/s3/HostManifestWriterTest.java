@@ -1,8 +1,8 @@
 package io.terrarium.s3;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.terrarium.backup.HostManifest;
-import io.terrarium.backup.HostManifestCodec;
+import io.terrarium.s3.HostManifest;
+import io.terrarium.s3.HostManifestCodec;
 import io.terrarium.config.ConfigCodec;
 import io.terrarium.config.TerrariumConfig;
 import io.terrarium.host.lxd.LxdClient;

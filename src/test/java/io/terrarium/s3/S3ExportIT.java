@@ -1,7 +1,9 @@
 package io.terrarium.s3;
 
-import io.terrarium.backup.Manifest;
-import io.terrarium.backup.ManifestCodec;
+import io.terrarium.host.zstd.Compression;
+
+import io.terrarium.s3.Manifest;
+import io.terrarium.s3.ManifestCodec;
 import io.terrarium.host.exec.Command;
 import io.terrarium.host.exec.StreamingProcess;
 import org.junit.jupiter.api.AfterEach;

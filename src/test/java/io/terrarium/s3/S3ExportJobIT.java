@@ -85,7 +85,7 @@ class S3ExportJobIT {
         S3ExportJob job = new S3ExportJob(() -> cfg, () -> "inst-it", runner, new ZfsAdapter(runner),
                 () -> List.of(new InstanceDataset("it-web", "Running", ds, null)), S3ExportJob::s3Target, clock,
                 S3ExportJob.DEFAULT_MAX_INCREMENTALS);
-        var keys = new io.terrarium.backup.ExportKeys(settings.prefix(), "inst-it");
+        var keys = new io.terrarium.s3.ExportKeys(settings.prefix(), "inst-it");
 
         JobResult r1 = job.run();
         assertThat(r1.status()).as(r1.summary()).isEqualTo(JobResult.Status.OK);
@@ -101,7 +101,7 @@ class S3ExportJobIT {
         JobResult r2 = job.run();
         assertThat(r2.status()).as(r2.summary()).isEqualTo(JobResult.Status.OK);
         assertThat(row(r2)).containsEntry("kind", "incremental");
-        var codec = new io.terrarium.backup.ManifestCodec();
+        var codec = new io.terrarium.s3.ManifestCodec();
         var man2 = codec.read(s3.getObjectAsBytes(b -> b.bucket(settings.bucket())
                 .key(keys.manifest("it-web", (String) row(r2).get("manifest")))).asByteArray(), settings.prefix());
         assertThat(man2.parentId()).isEqualTo(m1);

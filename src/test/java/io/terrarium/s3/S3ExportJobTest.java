@@ -1,7 +1,7 @@
 package io.terrarium.s3;
 
 import io.terrarium.backup.InstanceDataset;
-import io.terrarium.backup.Manifest;
+import io.terrarium.s3.Manifest;
 import io.terrarium.config.TerrariumConfig;
 import io.terrarium.host.exec.Command;
 import io.terrarium.host.zfs.ZfsAdapter;
@@ -127,7 +127,7 @@ class S3ExportJobTest {
     }
 
     final class FakeTarget implements S3ExportJob.Target {
-        final io.terrarium.backup.ExportKeys keys = new io.terrarium.backup.ExportKeys("terrarium/", "inst");
+        final io.terrarium.s3.ExportKeys keys = new io.terrarium.s3.ExportKeys("terrarium/", "inst");
         final Map<String, Manifest> manifests = new LinkedHashMap<>();
         /** Volume keys stored. */
         final TreeSet<String> volumes = new TreeSet<>();
@@ -163,7 +163,7 @@ class S3ExportJobTest {
         }
 
         @Override
-        public io.terrarium.backup.ExportKeys keys() {
+        public io.terrarium.s3.ExportKeys keys() {
             return keys;
         }
 

@@ -1,7 +1,11 @@
 package io.terrarium.s3;
 
+import io.terrarium.host.zstd.Compression;
+import io.terrarium.restore.S3Restorer;
+import io.terrarium.host.zfs.ZfsStreamCommands;
+
 import io.terrarium.backup.InstanceDataset;
-import io.terrarium.backup.Manifest;
+import io.terrarium.s3.Manifest;
 import io.terrarium.config.TerrariumConfig;
 import io.terrarium.host.exec.CamelExecCommandRunner;
 import io.terrarium.host.exec.Command;

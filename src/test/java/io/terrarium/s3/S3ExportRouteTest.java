@@ -1,7 +1,7 @@
 package io.terrarium.s3;
 
 import io.terrarium.App;
-import io.terrarium.backup.Manifest;
+import io.terrarium.s3.Manifest;
 import io.terrarium.jobs.Job;
 import io.terrarium.jobs.JobFailedException;
 import io.terrarium.jobs.JobResult;

@@ -1,7 +1,11 @@
 package io.terrarium.s3;
 
-import io.terrarium.backup.Manifest;
-import io.terrarium.backup.ManifestCodec;
+import io.terrarium.host.zstd.Compression;
+import io.terrarium.restore.RestorePlanException;
+import io.terrarium.restore.S3Restorer;
+
+import io.terrarium.s3.Manifest;
+import io.terrarium.s3.ManifestCodec;
 import org.junit.jupiter.api.Test;
 
 import java.io.ByteArrayOutputStream;
@@ -19,8 +23,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /** Export → manifest → verified read-back, against the in-memory S3. */
-class S3ExporterTest {
-    static final ProviderProfile P = ProviderProfile.generic().scaled(4, MIB, 1024 * MIB);
+public class S3ExporterTest {
+    public static final ProviderProfile P = ProviderProfile.generic().scaled(4, MIB, 1024 * MIB);
 
     static S3Exporter.Request req(Compression.Engine e) {
         return new S3Exporter.Request("web", "tank/containers/web", "trm-1", "4242", null, List.of(),

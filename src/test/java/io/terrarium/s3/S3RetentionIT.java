@@ -1,9 +1,9 @@
 package io.terrarium.s3;
 
-import io.terrarium.backup.ExportKeys;
+import io.terrarium.s3.ExportKeys;
 import io.terrarium.backup.InstanceDataset;
-import io.terrarium.backup.Manifest;
-import io.terrarium.backup.ManifestCodec;
+import io.terrarium.s3.Manifest;
+import io.terrarium.s3.ManifestCodec;
 import io.terrarium.config.TerrariumConfig;
 import io.terrarium.host.exec.CamelExecCommandRunner;
 import io.terrarium.host.zfs.ZfsAdapter;

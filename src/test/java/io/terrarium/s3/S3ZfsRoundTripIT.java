@@ -1,6 +1,12 @@
 package io.terrarium.s3;
 
-import io.terrarium.backup.Manifest;
+import io.terrarium.host.zstd.Compression;
+import io.terrarium.restore.RestorePlanException;
+import io.terrarium.restore.S3RestorePlan;
+import io.terrarium.restore.S3Restorer;
+import io.terrarium.host.zfs.ZfsStreamCommands;
+
+import io.terrarium.s3.Manifest;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import software.amazon.awssdk.services.s3.S3Client;
@@ -169,7 +175,7 @@ class S3ZfsRoundTripIT {
         run("zfs", "create", "-o", "mountpoint=" + dstMnt, dstRoot);
         String target = dstRoot + "/it-web";
         var restorer = new S3Restorer(s3, settings.bucket());
-        RestorePlan plan = restorer.plan(List.of(full, inc));
+        S3RestorePlan plan = restorer.plan(List.of(full, inc));
         restorer.restore(plan, m -> ZfsStreamCommands.receive(target, !m.full(), false));
         assertThat(run("zfs", "list", "-H", "-t", "snapshot", "-o", "name", "-r", target).lines().toList())
                 .containsExactly(target + "@s1", target + "@s2");
@@ -194,7 +200,7 @@ class S3ZfsRoundTripIT {
         s3.putObject(b -> b.bucket(settings.bucket()).key(v.key()), software.amazon.awssdk.core.sync.RequestBody.fromBytes(garbage));
         run("zfs", "create", "-o", "mountpoint=" + dstMnt, dstRoot);
         var restorer = new S3Restorer(s3, settings.bucket());
-        RestorePlan plan = restorer.plan(List.of(full));
+        S3RestorePlan plan = restorer.plan(List.of(full));
         assertThatThrownBy(() -> restorer.restore(plan, m -> ZfsStreamCommands.receive(dstRoot + "/it-web", false, false)))
                 .isInstanceOf(VerifiedVolumesStream.IntegrityException.class).hasMessageContaining("part 1");
         assertThat(run("zfs", "list", "-H", "-o", "name", "-r", dstRoot).lines().toList()).containsExactly(dstRoot);

@@ -15,14 +15,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /** The uploader's part and volume logic against an in-memory S3 (the same cases run against s3proxy in S3ExportIT). */
-class StreamingUploaderTest {
+public class StreamingUploaderTest {
     static final ProviderProfile SMALL = ProviderProfile.generic().scaled(20, MIB, 1024 * MIB);
 
-    static S3Settings settings(ProviderProfile p) {
+    public static S3Settings settings(ProviderProfile p) {
         return new S3Settings(null, "us-east-1", "b", "terrarium/", "AK", Path.of("/nonexistent"), p, 1, null, null);
     }
 
-    static byte[] all(long size, long seed) throws IOException {
+    public static byte[] all(long size, long seed) throws IOException {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         new GeneratedStream(size, seed).transferTo(out);
         return out.toByteArray();

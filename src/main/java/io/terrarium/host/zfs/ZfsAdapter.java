@@ -324,6 +324,26 @@ public final class ZfsAdapter {
         return runner.run(Command.of("zfs", "list", "-H", "-t", "all", "-o", "name", name).withOkExitCodes(0, 1)).exitCode() == 0;
     }
 
+    /**
+     * Whether a pool is imported: {@code zpool list -H -o name POOL} (exit 1: no such pool).
+     *
+     * @throws CommandFailedException when zpool cannot run (for example: not installed yet)
+     */
+    public boolean poolExists(String pool) {
+        return runner.run(Command.of("zpool", "list", "-H", "-o", "name", pool).withOkExitCodes(0, 1)).exitCode() == 0;
+    }
+
+    /**
+     * The GUID of a dataset or snapshot: {@code zfs get -H -p -o value guid NAME} — the identity
+     * an incremental stream's source must match on the receiving side (zfs-send(8)).
+     *
+     * @return the GUID as zfs prints it (a decimal 64-bit number)
+     * @throws CommandFailedException when it does not exist
+     */
+    public String guid(String name) {
+        return runner.run(Command.of("zfs", "get", "-H", "-p", "-o", "value", "guid", name)).stdout().strip();
+    }
+
     /** Takes one snapshot ({@code zfs snapshot dataset@name}). @throws CommandFailedException */
     public void snapshot(String fullName) {
         runner.run(Command.of("zfs", "snapshot", fullName));

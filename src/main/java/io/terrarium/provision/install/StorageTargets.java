@@ -1,6 +1,6 @@
 package io.terrarium.provision.install;
 
-import io.terrarium.provision.install.BlockDevices.Device;
+import io.terrarium.host.block.BlockDevices.Device;
 
 import java.util.ArrayList;
 import java.util.Comparator;

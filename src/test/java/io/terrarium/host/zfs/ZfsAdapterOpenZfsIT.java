@@ -2,7 +2,7 @@ package io.terrarium.host.zfs;
 
 import io.terrarium.host.exec.CamelExecCommandRunner;
 import io.terrarium.host.exec.CommandFailedException;
-import io.terrarium.s3.ZfsStreamCommands;
+import io.terrarium.host.zfs.ZfsStreamCommands;
 import io.terrarium.testing.ZfsTarget;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;

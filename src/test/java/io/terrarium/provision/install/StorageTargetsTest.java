@@ -1,5 +1,7 @@
 package io.terrarium.provision.install;
 
+import io.terrarium.host.block.BlockDevices;
+
 import com.fasterxml.jackson.databind.ObjectMapper;
 import org.junit.jupiter.api.Test;
 

@@ -1,0 +1,153 @@
+package io.terrarium.restore;
+
+import io.terrarium.host.zstd.Compression;
+import io.terrarium.s3.VerifiedVolumesStream;
+
+import io.terrarium.s3.Manifest;
+import io.terrarium.host.exec.CommandFailedException;
+import io.terrarium.host.exec.StreamingProcess;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import software.amazon.awssdk.core.exception.SdkException;
+import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.s3.model.NoSuchKeyException;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Restore from S3 (DESIGN.md §4): plan first, then stream.
+ *
+ * <ol>
+ *   <li>{@link #plan}: the chain is a full followed by incrementals each naming the previous one as
+ *       parent, and every volume exists with its manifest size (HEAD) — checked before the first
+ *       byte reaches {@code zfs receive};</li>
+ *   <li>{@link #restore}: per manifest, GetObject per volume → SHA-256 verified per part before use
+ *       ({@link VerifiedVolumesStream}) → zstd -d → {@code zfs receive} (one process per manifest;
+ *       the volumes of one manifest are concatenated into the same receive). On a mismatch or any
+ *       error the receive is killed before its stdin is closed, so it never commits a partial
+ *       stream, and the error propagates.</li>
+ * </ol>
+ */
+public final class S3Restorer {
+    private static final Logger LOG = LoggerFactory.getLogger(S3Restorer.class);
+
+    private final S3Client s3;
+    private final String bucket;
+
+    /** @param s3 client @param bucket bucket */
+    public S3Restorer(S3Client s3, String bucket) {
+        this.s3 = s3;
+        this.bucket = bucket;
+    }
+
+    /**
+     * Checks a chain.
+     *
+     * @param chain manifests, full first, in apply order
+     * @throws RestorePlanException naming each missing object, size mismatch or broken link, and
+     *                              the newest point that could still be restored
+     */
+    public S3RestorePlan plan(List<Manifest> chain) throws RestorePlanException {
+        List<String> problems = new ArrayList<>();
+        String newestOk = null;
+        long total = 0;
+        for (int i = 0; i < chain.size(); i++) {
+            Manifest m = chain.get(i);
+            int before = problems.size();
+            if (i == 0 && !m.full()) {
+                problems.add(m.id() + " is an incremental (parent " + m.parentId() + "), the chain must start with a full");
+            }
+            if (i > 0) {
+                Manifest prev = chain.get(i - 1);
+                if (!prev.id().equals(m.parentId()) || !prev.snapshot().equals(m.parentSnapshot())) {
+                    problems.add(m.id() + " has parent " + m.parentId() + ", expected " + prev.id());
+                }
+            }
+            for (Manifest.Volume v : m.volumes()) {
+                try {
+                    Long size = s3.headObject(r -> r.bucket(bucket).key(v.key())).contentLength();
+                    if (size == null || size != v.bytes()) {
+                        problems.add(v.key() + " has " + size + " bytes, manifest " + m.id() + " says " + v.bytes());
+                    }
+                } catch (NoSuchKeyException e) {
+                    problems.add(v.key() + " (volume of " + m.id() + ") is missing");
+                } catch (SdkException e) {
+                    problems.add("HEAD " + v.key() + " failed: " + e.getMessage());
+                }
+                total += v.bytes();
+            }
+            if (problems.size() == before && (i == 0 || newestOk != null && newestOk.equals(chain.get(i - 1).id()))) {
+                newestOk = m.id();
+            }
+        }
+        if (chain.isEmpty()) {
+            problems.add("no restore point");
+        }
+        if (!problems.isEmpty()) {
+            throw new RestorePlanException(problems, newestOk);
+        }
+        return new S3RestorePlan(chain, total);
+    }
+
+    /**
+     * Streams a planned chain into {@code zfs receive}.
+     *
+     * @param plan    from {@link #plan}
+     * @param receive starts the receive for each manifest (e.g. {@code zfs receive -F pool/staging})
+     * @throws IOException on an integrity mismatch, S3 failure, or a failed {@code zfs receive}
+     */
+    public void restore(S3RestorePlan plan, java.util.function.Function<Manifest, io.terrarium.host.exec.Command> receive)
+            throws IOException {
+        for (Manifest m : plan.chain()) {
+            LOG.info("restoring {} ({} of {}@{})", m.id(), m.full() ? "full" : "incremental", m.dataset(), m.snapshot());
+            try (VerifiedVolumesStream raw = new VerifiedVolumesStream(s3, bucket, m)) {
+                receiveOne(raw, m, receive.apply(m));
+            }
+        }
+    }
+
+    private static void receiveOne(InputStream raw, Manifest m, io.terrarium.host.exec.Command cmd) throws IOException {
+        StreamingProcess zfs = StreamingProcess.startWithStdin(cmd);
+        boolean ok = false;
+        try {
+            InputStream plain = "zstd".equals(m.compression()) ? Compression.decompress(raw) : raw;
+            OutputStream stdin = zfs.stdin();
+            byte[] buf = new byte[1 << 20];
+            int n;
+            while ((n = plain.read(buf)) >= 0) {
+                stdin.write(buf, 0, n);
+            }
+            // the whole stored stream must have been read and verified, not just the zstd frame
+            if (raw.read() >= 0) {
+                throw new VerifiedVolumesStream.IntegrityException("data after the end of the zstd stream in " + m.id());
+            }
+            stdin.close();
+            zfs.waitForSuccess();
+            ok = true;
+        } catch (CommandFailedException e) {
+            throw new IOException("zfs receive of " + m.id() + " failed: " + e.getMessage(), e);
+        } catch (IOException e) {
+            if (!zfsAlive(zfs)) {
+                // receive died first (e.g. a broken pipe): report its own error
+                try {
+                    zfs.waitForSuccess();
+                } catch (CommandFailedException ce) {
+                    e.addSuppressed(ce);
+                }
+            }
+            throw e;
+        } finally {
+            if (!ok) {
+                zfs.close(); // kills a receive that still runs, before its stdin is closed: nothing is committed
+            }
+        }
+    }
+
+    private static boolean zfsAlive(StreamingProcess p) {
+        return ProcessHandle.of(p.pid()).map(ProcessHandle::isAlive).orElse(false);
+    }
+}

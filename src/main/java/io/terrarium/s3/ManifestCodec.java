@@ -1,0 +1,155 @@
+package io.terrarium.s3;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.PropertyNamingStrategies;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
+
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.regex.Pattern;
+
+/**
+ * Writes and strictly reads {@link Manifest} JSON. Reading rejects: another format version, unknown
+ * keys, missing fields, keys that are absolute, contain {@code ..}, {@code //} or a backslash, or do
+ * not start with the expected prefix, negative sizes, SHA-256 values that are not 64 lowercase hex
+ * digits, and a part count that does not fit the size. A manifest from a bucket is untrusted input:
+ * its keys decide what restore reads.
+ */
+public final class ManifestCodec {
+    private static final Pattern SHA = Pattern.compile("[0-9a-f]{64}");
+    private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._:-]{0,254}");
+    private static final Pattern GUID = Pattern.compile("[0-9]{1,20}");
+
+    private final ObjectMapper json = new ObjectMapper()
+            .registerModule(new JavaTimeModule())
+            .setPropertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
+            .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS)
+            .enable(SerializationFeature.INDENT_OUTPUT)
+            .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+            .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
+            .enable(DeserializationFeature.FAIL_ON_MISSING_CREATOR_PROPERTIES);
+
+    /** JSON bytes of a manifest (validated first against {@code prefix}). */
+    public byte[] write(Manifest m, String prefix) {
+        List<String> problems = problems(m, prefix);
+        if (!problems.isEmpty()) {
+            throw new IllegalArgumentException("invalid manifest: " + String.join("; ", problems));
+        }
+        try {
+            return json.writeValueAsBytes(m);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /**
+     * Parses and validates a manifest.
+     *
+     * @param bytes  the JSON document
+     * @param prefix the prefix every key must start with (the configured one)
+     * @throws ManifestException naming every problem found
+     */
+    public Manifest read(byte[] bytes, String prefix) throws ManifestException {
+        Manifest m;
+        try {
+            m = json.readValue(bytes, Manifest.class);
+        } catch (IOException e) {
+            throw new ManifestException("manifest is not valid JSON of format " + Manifest.FORMAT_VERSION + ": "
+                    + (e instanceof JsonProcessingException j ? j.getOriginalMessage() : e.getMessage()));
+        }
+        List<String> problems = problems(m, prefix);
+        if (!problems.isEmpty()) {
+            throw new ManifestException("invalid manifest " + m.id() + ": " + String.join("; ", problems));
+        }
+        return m;
+    }
+
+    /** Every rule the manifest breaks; empty when valid. */
+    public static List<String> problems(Manifest m, String prefix) {
+        List<String> p = new ArrayList<>();
+        if (m.formatVersion() != Manifest.FORMAT_VERSION) {
+            p.add("format_version " + m.formatVersion() + " is not " + Manifest.FORMAT_VERSION);
+        }
+        name(p, "id", m.id(), true);
+        name(p, "installation_id", m.installationId(), true);
+        name(p, "instance", m.instance(), true);
+        name(p, "snapshot", m.snapshot(), true);
+        name(p, "parent_id", m.parentId(), false);
+        name(p, "parent_snapshot", m.parentSnapshot(), false);
+        if ((m.parentId() == null) != (m.parentSnapshot() == null)) {
+            p.add("parent_id and parent_snapshot must both be set (incremental) or both be null (full)");
+        }
+        if (m.dataset() == null || !m.dataset().matches("[A-Za-z0-9][A-Za-z0-9._:/-]*") || m.dataset().contains("//")) {
+            p.add("dataset \"" + m.dataset() + "\" is not a dataset name");
+        }
+        if (m.snapshotGuid() == null || !GUID.matcher(m.snapshotGuid()).matches()) {
+            p.add("snapshot_guid must be a decimal number");
+        }
+        if (m.compression() == null || !(m.compression().equals("zstd") || m.compression().equals("none"))) {
+            p.add("compression must be zstd or none");
+        }
+        if (m.createdAt() == null) {
+            p.add("created_at is missing");
+        }
+        if (m.volumes().isEmpty()) {
+            p.add("no volumes");
+        }
+        long sum = 0;
+        for (int i = 0; i < m.volumes().size(); i++) {
+            Manifest.Volume v = m.volumes().get(i);
+            String at = "volumes[" + i + "]";
+            keyProblem(p, at, v.key(), prefix);
+            if (v.bytes() < 0) {
+                p.add(at + ".bytes is negative");
+            }
+            sum += Math.max(0, v.bytes());
+            if (v.sha256() == null || !SHA.matcher(v.sha256()).matches()) {
+                p.add(at + ".sha256 is not 64 lowercase hex digits");
+            }
+            if (v.partSize() <= 0 || v.parts() < 1 || v.bytes() > v.partSize() * v.parts()
+                    || (v.parts() > 1 && v.bytes() <= v.partSize() * (v.parts() - 1))) {
+                p.add(at + ": " + v.parts() + " parts of " + v.partSize() + " bytes cannot hold " + v.bytes() + " bytes");
+            }
+            if (!v.partSha256().isEmpty() && v.partSha256().size() != v.parts()) {
+                p.add(at + ".part_sha256 has " + v.partSha256().size() + " entries for " + v.parts() + " parts");
+            }
+            for (String s : v.partSha256()) {
+                if (s == null || !SHA.matcher(s).matches()) {
+                    p.add(at + ".part_sha256 holds a value that is not 64 lowercase hex digits");
+                    break;
+                }
+            }
+        }
+        if (m.streamBytes() != sum) {
+            p.add("stream_bytes " + m.streamBytes() + " is not the sum of the volumes (" + sum + ")");
+        }
+        return p;
+    }
+
+    /** Adds a problem when {@code key} is not a safe key under {@code prefix}. */
+    static void keyProblem(List<String> p, String at, String key, String prefix) {
+        if (key == null || key.isEmpty()) {
+            p.add(at + ".key is missing");
+        } else if (key.startsWith("/") || key.contains("\\") || key.contains("//")
+                || List.of(key.split("/")).contains("..") || List.of(key.split("/")).contains(".")
+                || key.chars().anyMatch(c -> c < 0x20 || c == 0x7f)) {
+            p.add(at + ".key \"" + key + "\" is absolute or has '..', '.', '//', '\\' or control characters");
+        } else if (!key.startsWith(prefix)) {
+            p.add(at + ".key \"" + key + "\" is not under the prefix \"" + prefix + "\"");
+        }
+    }
+
+    private static void name(List<String> p, String field, String v, boolean required) {
+        if (v == null) {
+            if (required) {
+                p.add(field + " is missing");
+            }
+        } else if (!NAME.matcher(v).matches()) {
+            p.add(field + " \"" + v + "\" has characters outside [A-Za-z0-9._:-]");
+        }
+    }
+}

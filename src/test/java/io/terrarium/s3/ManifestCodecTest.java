@@ -1,0 +1,68 @@
+package io.terrarium.s3;
+
+import org.junit.jupiter.api.Test;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+class ManifestCodecTest {
+    static final String SHA = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
+    final ManifestCodec codec = new ManifestCodec();
+
+    static Manifest manifest(String key, long bytes) {
+        return new Manifest(1, "20250101T120000Z-123", "inst-1", "web", "tank/containers/web", "trm-1", "123",
+                null, null, "zstd", List.of("-p"), Map.of("terrarium", "0.1.0"),
+                Instant.parse("2025-01-01T12:00:00Z"), bytes,
+                List.of(new Manifest.Volume(key, bytes, SHA, 1048576, 1, List.of(SHA))));
+    }
+
+    @Test
+    void roundTripsAsSnakeCaseJson() throws Exception {
+        Manifest m = manifest("terrarium/inst-1/web/data/x/stream.zst.0000", 10);
+        byte[] json = codec.write(m, "terrarium/");
+        String text = new String(json, StandardCharsets.UTF_8);
+        assertThat(text).contains("\"format_version\" : 1", "\"snapshot_guid\" : \"123\"", "\"parent_id\" : null",
+                "\"created_at\" : \"2025-01-01T12:00:00Z\"", "\"part_size\" : 1048576");
+        assertThat(codec.read(json, "terrarium/")).isEqualTo(m);
+    }
+
+    @Test
+    void rejectsKeysOutsideThePrefix() {
+        for (String key : List.of("/etc/passwd", "terrarium/../other/x", "other/x", "terrarium//x", "terrarium/a\\b")) {
+            byte[] json = new String(codec.write(manifest("terrarium/ok", 10), "terrarium/"), StandardCharsets.UTF_8)
+                    .replace("terrarium/ok", key.replace("\\", "\\\\")).getBytes(StandardCharsets.UTF_8);
+            assertThatThrownBy(() -> codec.read(json, "terrarium/")).as(key).isInstanceOf(ManifestException.class)
+                    .hasMessageContaining("volumes[0].key");
+        }
+    }
+
+    @Test
+    void rejectsNegativeSizesBadHashUnknownKeysAndOtherVersions() {
+        String ok = new String(codec.write(manifest("terrarium/ok", 10), "terrarium/"), StandardCharsets.UTF_8);
+        assertThatThrownBy(() -> codec.read(ok.replace("\"bytes\" : 10", "\"bytes\" : -1").getBytes(), "terrarium/"))
+                .hasMessageContaining("negative");
+        assertThatThrownBy(() -> codec.read(ok.replaceFirst("\"sha256\" : \"e3", "\"sha256\" : \"E3").getBytes(), "terrarium/"))
+                .hasMessageContaining("hex");
+        assertThatThrownBy(() -> codec.read(ok.replace("\"format_version\" : 1", "\"format_version\" : 2").getBytes(), "terrarium/"))
+                .hasMessageContaining("format_version 2");
+        assertThatThrownBy(() -> codec.read(ok.replace("\"instance\"", "\"extra\" : 1, \"instance\"").getBytes(), "terrarium/"))
+                .isInstanceOf(ManifestException.class).hasMessageContaining("extra");
+        assertThatThrownBy(() -> codec.read("{".getBytes(), "terrarium/")).isInstanceOf(ManifestException.class);
+    }
+
+    @Test
+    void keyLayoutStaysUnderThePrefix() {
+        ExportKeys k = new ExportKeys("terrarium/", "inst-1");
+        String id = ExportKeys.newId(Instant.parse("2025-01-01T12:00:00Z"), "42");
+        assertThat(id).isEqualTo("20250101T120000Z-42");
+        assertThat(k.manifest("web", id)).isEqualTo("terrarium/inst-1/web/manifests/20250101T120000Z-42.json");
+        assertThat(k.volume("web", id, 1)).isEqualTo("terrarium/inst-1/web/data/20250101T120000Z-42/stream.zst.0001");
+        assertThatThrownBy(() -> k.manifest("..", id)).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> k.manifest("a/b", id)).isInstanceOf(IllegalArgumentException.class);
+    }
+}
