@@ -217,7 +217,7 @@ public final class App {
                 : new LxdClient(runner(), new ObjectMapper(), config.lxd().remote(), Duration.ofSeconds(60));
         boolean ufw = config.proxy().ufw() != null ? config.proxy().ufw() : onPath("ufw");
         return new ProxySyncJob(new LxdInstances(client, config.lxd().project()), runner(), ufw ? new Ufw(runner()) : null,
-                config, paths.stateDir(), json(), LoopbackPorts::busy);
+                config, paths.stateDir(), json(), LoopbackPorts::busy).withPublicPortProbe(LoopbackPorts::publicPortBusy);
     }
 
     /** Path of the proxy sync state ({@code proxy list}). */

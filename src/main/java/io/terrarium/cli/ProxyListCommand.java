@@ -14,11 +14,11 @@ import java.util.concurrent.Callable;
 /**
  * {@code terrariumctl proxy list}: the routes of the last sync from
  * {@code <stateDir>/proxy-state.json}: instance, route, public URL/port, bridge, auth groups,
- * status (ok / error / conflict / stopped / opted-out) and reason. Reads no LXD.
+ * status (ok / error / conflict / contested / stopped / opted-out) and reason. Reads no LXD.
  */
 @Command(name = "list", description = {"List every route of the last sync with its status and reason.",
         "Columns: instance, route (as labelled), public URL or port, bridge (host loopback), auth groups,",
-        "status (ok, error, conflict, stopped, opted-out), reason. Run `proxy sync` first to refresh."},
+        "status (ok, error, conflict, contested, stopped, opted-out), reason. Run `proxy sync` first to refresh."},
         footerHeading = "%nExamples:%n",
         footer = {"  terrariumctl proxy list", "  terrariumctl proxy list -o json"})
 public final class ProxyListCommand implements Callable<Integer> {

@@ -451,6 +451,15 @@ public final class ConfigValidator {
                     + " (the daemon runs it as root, so the stored configuration may only choose from this fixed set; "
                     + "[] never reloads)");
         }
+        for (String b : x.wildcardBases()) {
+            if (b == null || !DnsNames.isHostName(b)) {
+                p.add("proxy.wildcard_bases: \"" + b + "\" is not a DNS name of at least two labels (e.g. apps.example.com)");
+            }
+        }
+        if (x.publicPortFirst() < 1 || x.publicPortLast() > 65535 || x.publicPortFirst() > x.publicPortLast()) {
+            p.add("proxy.public_port_first/public_port_last: " + x.publicPortFirst() + "-" + x.publicPortLast()
+                    + " must be a non-empty range within 1-65535 (default 1024-65535: privileged ports refused)");
+        }
     }
 
     private static void s3(List<String> p, TerrariumConfig.S3 s) {

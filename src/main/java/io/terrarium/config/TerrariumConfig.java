@@ -338,16 +338,31 @@ public record TerrariumConfig(Integer version, String installationId, Domains do
      *                        or {@code null} for none (HTTPS wildcard labels are then rejected)
      * @param intervalSeconds seconds between scheduled syncs (default 60, 10–86400)
      * @param reloadCommand   argv run after the static file changed (default
-     *                        {@code systemctl reload-or-restart traefik}); empty: no reload
+     *                        {@code systemctl restart traefik}: a restart, since Traefik exits on SIGHUP); empty: no reload
      * @param ufw             manage UFW rules for published TCP/UDP ports; {@code null} (default):
      *                        when the {@code ufw} command exists
+     * @param wildcardBases   bases under which {@code *.<name>} labels may publish (default none: no
+     *                        wildcard labels); e.g. {@code [apps.example.com]}
+     * @param publicPortFirst first public TCP/UDP port a label may publish (default 1024: privileged
+     *                        ports refused)
+     * @param publicPortLast  last one, inclusive (default 65535)
      */
     @JsonInclude(JsonInclude.Include.NON_NULL)
     @JsonPropertyOrder({"dynamic_file", "static_file", "bridge_port_first", "bridge_port_last", "oauth2_proxy_url",
-            "dns_provider", "interval_seconds", "reload_command", "ufw"})
+            "dns_provider", "interval_seconds", "reload_command", "ufw", "wildcard_bases", "public_port_first",
+            "public_port_last"})
     public record Proxy(String dynamicFile, String staticFile, Integer bridgePortFirst, Integer bridgePortLast,
                         String oauth2ProxyUrl, String dnsProvider, Integer intervalSeconds,
-                        java.util.List<String> reloadCommand, Boolean ufw) {
+                        java.util.List<String> reloadCommand, Boolean ufw, java.util.List<String> wildcardBases,
+                        Integer publicPortFirst, Integer publicPortLast) {
+
+        /** The proxy settings with the default wildcard bases (none) and public port range (1024–65535). */
+        public Proxy(String dynamicFile, String staticFile, Integer bridgePortFirst, Integer bridgePortLast,
+                     String oauth2ProxyUrl, String dnsProvider, Integer intervalSeconds,
+                     java.util.List<String> reloadCommand, Boolean ufw) {
+            this(dynamicFile, staticFile, bridgePortFirst, bridgePortLast, oauth2ProxyUrl, dnsProvider, intervalSeconds,
+                    reloadCommand, ufw, null, null, null);
+        }
         /** Default dynamic file. */
         public static final String DEFAULT_DYNAMIC_FILE = "/etc/traefik/dynamic/terrarium-lxc.yml";
         /** Default static file. */
@@ -362,8 +377,12 @@ public record TerrariumConfig(Integer version, String installationId, Domains do
             bridgePortLast = bridgePortLast == null ? 18999 : bridgePortLast;
             oauth2ProxyUrl = oauth2ProxyUrl == null ? DEFAULT_OAUTH2_PROXY_URL : oauth2ProxyUrl;
             intervalSeconds = intervalSeconds == null ? 60 : intervalSeconds;
-            reloadCommand = reloadCommand == null ? java.util.List.of("systemctl", "reload-or-restart", "traefik")
+            reloadCommand = reloadCommand == null ? java.util.List.of("systemctl", "restart", "traefik")
                     : java.util.List.copyOf(reloadCommand);
+            wildcardBases = wildcardBases == null ? java.util.List.of()
+                    : wildcardBases.stream().map(b -> b == null ? null : DnsNames.canonical(b)).toList();
+            publicPortFirst = publicPortFirst == null ? 1024 : publicPortFirst;
+            publicPortLast = publicPortLast == null ? 65535 : publicPortLast;
         }
     }
 

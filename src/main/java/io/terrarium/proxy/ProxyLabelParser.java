@@ -201,6 +201,11 @@ public final class ProxyLabelParser {
         int port = portText == null ? 80 : parsePort("container port", portText);
         String path = normalisePath(rawPath);
         AuthSpec auth = suffix == null ? null : parseAuth(suffix);
+        checkHostPolicy(host, wildcard, settings);
+        if (auth != null && auth.callbackHost() != null && settings.reservedHost(auth.callbackHost())) {
+            throw new RouteException("callback host \"" + auth.callbackHost() + "\" is reserved for Terrarium itself "
+                    + "(the domains.* hosts of the configuration can never be claimed by a label)");
+        }
 
         if (wildcard && "https".equals(scheme) && !settings.dnsProviderConfigured()) {
             throw new RouteException("wildcard host \"" + host + "\" needs a wildcard certificate, which only a DNS-01 "
@@ -227,6 +232,34 @@ public final class ProxyLabelParser {
             }
         }
         return new HttpRoute(item, scheme, host, wildcard, port, path, auth);
+    }
+
+    /**
+     * Host-name policy (issue 14 item 2): a reserved name (every {@code domains.*} host) is never
+     * claimable; a wildcard must lie under a base the admin listed in {@code proxy.wildcard_bases}
+     * and may not match a reserved name either (it would catch that host's traffic).
+     */
+    private static void checkHostPolicy(String host, boolean wildcard, ProxySettings settings) {
+        if (!wildcard) {
+            if (settings.reservedHost(host)) {
+                throw new RouteException("host \"" + host + "\" is reserved for Terrarium itself "
+                        + "(the domains.* hosts of the configuration can never be claimed by a label)");
+            }
+            return;
+        }
+        String base = host.substring(2);
+        if (settings.wildcardBaseOf(base) == null) {
+            throw new RouteException("wildcard host \"" + host + "\" is not under a base the admin allows for wildcards "
+                    + (settings.wildcardBases().isEmpty() ? "(none configured: proxy.wildcard_bases is empty)"
+                    : "(proxy.wildcard_bases: " + String.join(", ", settings.wildcardBases()) + ")")
+                    + "; use explicit host names or ask the admin");
+        }
+        for (String r : settings.reservedHosts()) {
+            if (isOneLabelUnder(r, base)) {
+                throw new RouteException("wildcard host \"" + host + "\" would match the reserved host \"" + r
+                        + "\" (the domains.* hosts of the configuration can never be claimed by a label)");
+            }
+        }
     }
 
     /** True when {@code host} is {@code <label>.<base>} with a single label. */
@@ -289,6 +322,12 @@ public final class ProxyLabelParser {
         if (settings.reservedPublicPorts().contains(publicPort)) {
             throw new RouteException("public port " + publicPort + "/" + protocol + " is reserved (reserved: "
                     + String.join(", ", settings.reservedPublicPorts().stream().map(String::valueOf).toList()) + ")");
+        }
+        if (publicPort < settings.publicPortFirst() || publicPort > settings.publicPortLast()) {
+            throw new RouteException("public port " + publicPort + "/" + protocol + " is outside the allowed range "
+                    + settings.publicPortFirst() + "-" + settings.publicPortLast()
+                    + (publicPort < 1024 ? " (privileged ports below 1024 are refused unless the admin widens"
+                    + " proxy.public_port_first)" : " (proxy.public_port_first/public_port_last)"));
         }
         if (publicPort >= settings.bridgePortFirst() && publicPort <= settings.bridgePortLast()) {
             throw new RouteException("public port " + publicPort + "/" + protocol + " is inside the internal bridge range "

@@ -11,6 +11,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
+import java.util.function.Predicate;
 
 /**
  * Decides, for a snapshot of all instances, which routes are published, which internal bridges
@@ -67,31 +68,67 @@ public final class ProxyPlanner {
         return plan(instances, settings, previousBridgePorts, Set.of());
     }
 
+    /** {@link #plan(List, ProxySettings, Map, Set, Map, Predicate)} without previous owners or busy public ports. */
+    public static ProxyPlan plan(List<ProxyInstance> instances, ProxySettings settings,
+                                 Map<BackendKey, Integer> previousBridgePorts, Set<Integer> busyHostPorts) {
+        return plan(instances, settings, previousBridgePorts, busyHostPorts, Map.of(), p -> false);
+    }
+
     /**
      * Plans a sync.
+     *
+     * <h3>Host ownership (issue 14 item 2)</h3>
+     * Every host name (explicit, or a wildcard pattern {@code *.<base>}, or an {@code @auth}
+     * callback host) has at most one owner, and only the owner publishes any path on it. An owner
+     * from {@code previousOwners} keeps the host while it exists, is not opted out and its label
+     * still names the host (an unparsable label keeps what it owned) — also while it is stopped;
+     * the host is released when the label no longer names it or the instance is gone (or by
+     * {@code terrariumctl proxy release}, which removes it from {@code previousOwners}). A host
+     * without an owner goes to its earliest-created running claimant. A refused claim is an error
+     * for the claimant and a {@link InstanceReport#contested()} line for the owner.
      *
      * @param instances           all instances (any order); names must be unique
      * @param settings            host settings
      * @param previousBridgePorts the previous plan's {@link ProxyPlan#bridgePorts()} (may be empty)
      * @param busyHostPorts       loopback ports held by something other than Terrarium's bridges
      *                            (never assigned)
+     * @param previousOwners      the previous plan's {@link ProxyPlan#owners()} minus released hosts
+     * @param publicPortBusy      true for a public port something on the host already listens on
+     *                            (not Traefik's own entrypoint): the claimant's route is refused
      * @return the plan
      * @throws IllegalArgumentException if two instances have the same name
      */
     public static ProxyPlan plan(List<ProxyInstance> instances, ProxySettings settings,
-                                 Map<BackendKey, Integer> previousBridgePorts, Set<Integer> busyHostPorts) {
+                                 Map<BackendKey, Integer> previousBridgePorts, Set<Integer> busyHostPorts,
+                                 Map<String, String> previousOwners, Predicate<PublicPort> publicPortBusy) {
         List<ProxyInstance> ordered = new ArrayList<>(instances);
         ordered.sort(SENIORITY);
         Map<String, InstanceStatus> status = new HashMap<>();
         Map<String, List<String>> errors = new HashMap<>();
+        Map<String, List<String>> contested = new HashMap<>();
         Map<String, List<ProxyRoute>> published = new LinkedHashMap<>();
-        Map<String, String> hostClaims = new HashMap<>();
         Map<String, String> portClaims = new HashMap<>();
-
+        Map<String, ProxyInstance> byNameMap = new HashMap<>();
         for (ProxyInstance inst : ordered) {
-            if (status.containsKey(inst.name())) {
+            if (byNameMap.put(inst.name(), inst) != null) {
                 throw new IllegalArgumentException("duplicate instance name " + inst.name());
             }
+        }
+        TreeMap<String, String> owners = new TreeMap<>();
+        if (previousOwners != null) {
+            previousOwners.forEach((host, owner) -> {
+                ProxyInstance o = byNameMap.get(owner);
+                if (o == null || isOptedOut(o.role())) {
+                    return;
+                }
+                Set<String> named = hostsNamed(o, settings);
+                if (named == null || named.contains(host)) {
+                    owners.put(host, owner);
+                }
+            });
+        }
+
+        for (ProxyInstance inst : ordered) {
             List<String> errs = new ArrayList<>();
             errors.put(inst.name(), errs);
             if (isOptedOut(inst.role())) {
@@ -114,21 +151,41 @@ public final class ProxyPlanner {
             }
             List<ProxyRoute> mine = new ArrayList<>();
             for (ProxyRoute route : parsed.routes()) {
-                String owner;
-                String what;
                 if (route instanceof HttpRoute http) {
-                    owner = hostClaims.putIfAbsent(http.claimKey(), inst.name());
-                    what = http.claimDisplay();
+                    String taken = null;
+                    for (String h : hostsOf(http)) {
+                        String owner = owners.get(h);
+                        if (owner != null && !owner.equals(inst.name())) {
+                            taken = h;
+                            errs.add(prefix(inst.name(), route) + "host " + h + " is owned by " + owner
+                                    + " (one owner per host name: only " + owner + " publishes paths on it, also while it is stopped,"
+                                    + " until its label stops naming it or an admin runs `terrariumctl proxy release " + h + "`)");
+                            contested.computeIfAbsent(owner, k -> new ArrayList<>()).add("instance \"" + owner + "\": host "
+                                    + h + " also claimed by " + inst.name() + " (route \"" + route.source() + "\", refused: "
+                                    + owner + " owns it)");
+                            break;
+                        }
+                    }
+                    if (taken == null) {
+                        hostsOf(http).forEach(h -> owners.put(h, inst.name()));
+                        mine.add(route);
+                    }
                 } else {
                     L4Route l4 = (L4Route) route;
-                    owner = portClaims.putIfAbsent(l4.claimDisplay(), inst.name());
-                    what = "public port " + l4.claimDisplay();
-                }
-                if (owner == null) {
-                    mine.add(route);
-                } else {
-                    errs.add(prefix(inst.name(), route) + what + " already published by " + owner
-                            + " (created earlier; the earliest-created instance keeps a claim)");
+                    String owner = portClaims.get(l4.claimDisplay());
+                    if (owner != null) {
+                        errs.add(prefix(inst.name(), route) + "public port " + l4.claimDisplay() + " already published by " + owner
+                                + " (created earlier; the earliest-created instance keeps a claim)");
+                        contested.computeIfAbsent(owner, k -> new ArrayList<>()).add("instance \"" + owner
+                                + "\": public port " + l4.claimDisplay() + " also claimed by " + inst.name() + " (refused)");
+                    } else if (publicPortBusy != null
+                            && publicPortBusy.test(new PublicPort(l4.protocol(), l4.publicPort(), inst.name()))) {
+                        errs.add(prefix(inst.name(), route) + "public port " + l4.claimDisplay()
+                                + " is in use by another program on the host (Traefik could not listen on it; choose another port)");
+                    } else {
+                        portClaims.put(l4.claimDisplay(), inst.name());
+                        mine.add(route);
+                    }
                 }
             }
             published.put(inst.name(), mine);
@@ -159,9 +216,9 @@ public final class ProxyPlanner {
                     st = InstanceStatus.ERROR;
                 }
             }
-            reports.add(new InstanceReport(name, st, kept, errs));
+            reports.add(new InstanceReport(name, st, kept, errs, contested.getOrDefault(name, List.of())));
         }
-        return new ProxyPlan(reports, bridges, publicPorts);
+        return new ProxyPlan(reports, bridges, publicPorts, owners);
     }
 
     private static TreeMap<BackendKey, Integer> assignBridgePorts(Map<String, List<ProxyRoute>> published,
@@ -193,6 +250,31 @@ public final class ProxyPlanner {
             assigned.put(key, next);
         }
         return assigned;
+    }
+
+    /** The host names a route occupies: its host (or wildcard pattern) and its {@code @auth} callback host. */
+    static List<String> hostsOf(HttpRoute h) {
+        List<String> hosts = new ArrayList<>();
+        hosts.add(h.host());
+        if (h.auth() != null && h.auth().callbackHost() != null) {
+            hosts.add(h.auth().callbackHost());
+        }
+        return hosts;
+    }
+
+    /** Every host the instance's label names, running or not; {@code null} when the label does not parse. */
+    private static Set<String> hostsNamed(ProxyInstance inst, ProxySettings settings) {
+        ParseResult parsed = ProxyLabelParser.parse(inst.name(), inst.label(), settings);
+        if (!parsed.ok()) {
+            return null;
+        }
+        Set<String> hosts = new TreeSet<>();
+        for (ProxyRoute r : parsed.routes()) {
+            if (r instanceof HttpRoute h) {
+                hosts.addAll(hostsOf(h));
+            }
+        }
+        return hosts;
     }
 
     private static String prefix(String instance, ProxyRoute route) {

@@ -30,6 +30,15 @@ import java.util.TreeSet;
  * @param acmeStorage           path of Traefik's ACME storage file
  * @param dynamicDirectory      directory Traefik's file provider watches
  * @param logLevel              Traefik log level ({@code INFO}, {@code DEBUG}, …)
+ * @param reservedHosts         host names no label may claim (lower case): every {@code domains.*}
+ *                              host of the configuration (the base itself, manage, proxy, lxd,
+ *                              auth); a label naming one is rejected
+ * @param wildcardBases         bases under which {@code *.<name>} labels are allowed ({@code proxy.wildcard_bases});
+ *                              a wildcard must be {@code *.<b>} or {@code *.<x>.<b>} for one of them;
+ *                              empty: no wildcard is allowed
+ * @param publicPortFirst       first public TCP/UDP port a label may ask for ({@code proxy.public_port_first},
+ *                              default 1024: privileged ports are refused)
+ * @param publicPortLast        last one ({@code proxy.public_port_last}, default 65535)
  */
 public record ProxySettings(
         SortedSet<Integer> reservedPublicPorts,
@@ -44,7 +53,24 @@ public record ProxySettings(
         String acmeEmail,
         String acmeStorage,
         String dynamicDirectory,
-        String logLevel) {
+        String logLevel,
+        SortedSet<String> reservedHosts,
+        SortedSet<String> wildcardBases,
+        int publicPortFirst,
+        int publicPortLast) {
+
+    /** Default first allowed public port: 1024, so privileged ports (below 1024) are refused. */
+    public static final int DEFAULT_PUBLIC_PORT_FIRST = 1024;
+
+    /** The settings without host-name policy and with the default public range (see the canonical constructor). */
+    public ProxySettings(SortedSet<Integer> reservedPublicPorts, String dnsProvider, String httpResolver,
+                         String dnsResolver, String webEntrypoint, String websecureEntrypoint, String oauth2ProxyUrl,
+                         int bridgePortFirst, int bridgePortLast, String acmeEmail, String acmeStorage,
+                         String dynamicDirectory, String logLevel) {
+        this(reservedPublicPorts, dnsProvider, httpResolver, dnsResolver, webEntrypoint, websecureEntrypoint,
+                oauth2ProxyUrl, bridgePortFirst, bridgePortLast, acmeEmail, acmeStorage, dynamicDirectory, logLevel,
+                null, null, DEFAULT_PUBLIC_PORT_FIRST, 65535);
+    }
 
     /** Ports that can never be published by a label: SSH and Traefik's own web/websecure. */
     public static final Set<Integer> ALWAYS_RESERVED = Set.of(22, 80, 443);
@@ -74,6 +100,12 @@ public record ProxySettings(
         Objects.requireNonNull(acmeStorage, "acmeStorage");
         Objects.requireNonNull(dynamicDirectory, "dynamicDirectory");
         Objects.requireNonNull(logLevel, "logLevel");
+        reservedHosts = Collections.unmodifiableSortedSet(reservedHosts == null ? new TreeSet<>() : new TreeSet<>(reservedHosts));
+        wildcardBases = Collections.unmodifiableSortedSet(wildcardBases == null ? new TreeSet<>() : new TreeSet<>(wildcardBases));
+        if (publicPortFirst < 1 || publicPortLast > 65535 || publicPortFirst > publicPortLast) {
+            throw new IllegalArgumentException("public port range " + publicPortFirst + "-" + publicPortLast
+                    + " must be a non-empty range within 1-65535");
+        }
         if (bridgePortFirst < 1024 || bridgePortLast > 65535 || bridgePortFirst > bridgePortLast) {
             throw new IllegalArgumentException("bridge port range " + bridgePortFirst + "-" + bridgePortLast
                     + " must be a non-empty range within 1024-65535");
@@ -106,35 +138,71 @@ public record ProxySettings(
     public ProxySettings withDnsProvider(String provider) {
         return new ProxySettings(reservedPublicPorts, provider, httpResolver, dnsResolver, webEntrypoint,
                 websecureEntrypoint, oauth2ProxyUrl, bridgePortFirst, bridgePortLast, acmeEmail, acmeStorage,
-                dynamicDirectory, logLevel);
+                dynamicDirectory, logLevel, reservedHosts, wildcardBases, publicPortFirst, publicPortLast);
     }
 
     /** A copy with this oauth2-proxy base URL ({@code null}: no gate). */
     public ProxySettings withOauth2ProxyUrl(String url) {
         return new ProxySettings(reservedPublicPorts, dnsProvider, httpResolver, dnsResolver, webEntrypoint,
                 websecureEntrypoint, url, bridgePortFirst, bridgePortLast, acmeEmail, acmeStorage,
-                dynamicDirectory, logLevel);
+                dynamicDirectory, logLevel, reservedHosts, wildcardBases, publicPortFirst, publicPortLast);
     }
 
     /** A copy whose reserved public ports are {@link #ALWAYS_RESERVED} plus {@code extra}. */
     public ProxySettings withReservedPorts(Set<Integer> extra) {
         return new ProxySettings(new TreeSet<>(extra), dnsProvider, httpResolver, dnsResolver, webEntrypoint,
                 websecureEntrypoint, oauth2ProxyUrl, bridgePortFirst, bridgePortLast, acmeEmail, acmeStorage,
-                dynamicDirectory, logLevel);
+                dynamicDirectory, logLevel, reservedHosts, wildcardBases, publicPortFirst, publicPortLast);
     }
 
     /** A copy with this bridge port range (inclusive). */
     public ProxySettings withBridgeRange(int first, int last) {
         return new ProxySettings(reservedPublicPorts, dnsProvider, httpResolver, dnsResolver, webEntrypoint,
                 websecureEntrypoint, oauth2ProxyUrl, first, last, acmeEmail, acmeStorage, dynamicDirectory,
-                logLevel);
+                logLevel, reservedHosts, wildcardBases, publicPortFirst, publicPortLast);
     }
 
     /** A copy with this ACME account e-mail. */
     public ProxySettings withAcmeEmail(String email) {
         return new ProxySettings(reservedPublicPorts, dnsProvider, httpResolver, dnsResolver, webEntrypoint,
                 websecureEntrypoint, oauth2ProxyUrl, bridgePortFirst, bridgePortLast, email, acmeStorage,
-                dynamicDirectory, logLevel);
+                dynamicDirectory, logLevel, reservedHosts, wildcardBases, publicPortFirst, publicPortLast);
+    }
+
+    /** A copy with these reserved host names (lower case). */
+    public ProxySettings withReservedHosts(Set<String> hosts) {
+        return new ProxySettings(reservedPublicPorts, dnsProvider, httpResolver, dnsResolver, webEntrypoint,
+                websecureEntrypoint, oauth2ProxyUrl, bridgePortFirst, bridgePortLast, acmeEmail, acmeStorage,
+                dynamicDirectory, logLevel, new TreeSet<>(hosts), wildcardBases, publicPortFirst, publicPortLast);
+    }
+
+    /** A copy with these wildcard bases (lower case). */
+    public ProxySettings withWildcardBases(Set<String> bases) {
+        return new ProxySettings(reservedPublicPorts, dnsProvider, httpResolver, dnsResolver, webEntrypoint,
+                websecureEntrypoint, oauth2ProxyUrl, bridgePortFirst, bridgePortLast, acmeEmail, acmeStorage,
+                dynamicDirectory, logLevel, reservedHosts, new TreeSet<>(bases), publicPortFirst, publicPortLast);
+    }
+
+    /** A copy with this allowed public port range (inclusive). */
+    public ProxySettings withPublicPortRange(int first, int last) {
+        return new ProxySettings(reservedPublicPorts, dnsProvider, httpResolver, dnsResolver, webEntrypoint,
+                websecureEntrypoint, oauth2ProxyUrl, bridgePortFirst, bridgePortLast, acmeEmail, acmeStorage,
+                dynamicDirectory, logLevel, reservedHosts, wildcardBases, first, last);
+    }
+
+    /** True when {@code host} (lower case, explicit) is a reserved name. */
+    public boolean reservedHost(String host) {
+        return reservedHosts.contains(host);
+    }
+
+    /** The configured base {@code base} lies under (itself or a parent), or {@code null}. */
+    public String wildcardBaseOf(String base) {
+        for (String b : wildcardBases) {
+            if (base.equals(b) || base.endsWith("." + b)) {
+                return b;
+            }
+        }
+        return null;
     }
 
     private static String blankToNull(String s) {

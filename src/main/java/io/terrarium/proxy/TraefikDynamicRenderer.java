@@ -1,5 +1,6 @@
 package io.terrarium.proxy;
 
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -112,6 +113,96 @@ public final class TraefikDynamicRenderer {
         return b.document();
     }
 
+    /**
+     * The plan minus the instances whose Traefik object names would clash with an earlier
+     * instance's (instances in name order; the first one keeps the name): each such instance loses
+     * its routes with an error naming the clash, and every other route is rendered as before. With
+     * 64-bit hashes ({@link TraefikNames}) a clash is not expected; this keeps one from ever failing
+     * the whole render (issue 14 item 2).
+     */
+    public static ProxyPlan withoutNameClashes(ProxyPlan plan, ProxySettings settings) {
+        Map<String, String> identityOf = new HashMap<>();
+        Map<String, String> failed = new TreeMap<>();
+        for (InstanceReport report : plan.instances()) {
+            Map<String, String> mine = new HashMap<>();
+            String clash = null;
+            for (ProxyRoute route : report.published()) {
+                for (Map.Entry<String, String> e : names(report.name(), route, settings).entrySet()) {
+                    String had = identityOf.get(e.getKey());
+                    String mineHad = mine.putIfAbsent(e.getKey(), e.getValue());
+                    if ((had != null && !had.equals(e.getValue())) || (mineHad != null && !mineHad.equals(e.getValue()))) {
+                        clash = e.getKey();
+                        break;
+                    }
+                }
+                if (clash != null) {
+                    break;
+                }
+            }
+            if (clash == null) {
+                identityOf.putAll(mine);
+            } else {
+                failed.put(report.name(), "Traefik object name \"" + clash + "\" clashes with another route's "
+                        + "(hash collision); this instance's routes are withdrawn — rename a host or path to change it");
+            }
+        }
+        return plan.withdraw(failed);
+    }
+
+    /** Every Traefik object name a route creates → the exact identity the name stands for. */
+    private static Map<String, String> names(String instance, ProxyRoute route, ProxySettings s) {
+        Map<String, String> n = new TreeMap<>();
+        if (route instanceof HttpRoute h) {
+            n.put("svc:" + serviceName(instance, "tcp", h.containerPort()), "backend|" + instance + "|tcp|" + h.containerPort());
+            String base = routerBase(instance, h);
+            String id = "http|" + instance + "|" + h.host() + "|" + h.pathPrefix();
+            n.put("rt:" + base + (h.https() ? "-secure" : "-web"), id + "|" + h.scheme());
+            if (h.https()) {
+                n.put("rt:" + base + "-redirect", id + "|redirect");
+            }
+            if (h.auth() != null) {
+                String ep = h.https() ? s.websecureEntrypoint() : s.webEntrypoint();
+                n.put("rt:" + oauth2RouterName(ep, h.host()), "oauth2|" + ep + "|" + h.host());
+                if (h.auth().callbackHost() != null) {
+                    n.put("rt:" + oauth2RouterName(ep, h.auth().callbackHost()), "oauth2|" + ep + "|" + h.auth().callbackHost());
+                }
+                if (!h.auth().groups().isEmpty()) {
+                    n.put("mw:" + authMiddlewareName(h.auth().groups()), "groups|" + String.join(",", h.auth().groups()));
+                }
+            }
+        } else {
+            L4Route l4 = (L4Route) route;
+            n.put(l4.protocol() + "svc:" + serviceName(instance, l4.protocol(), l4.containerPort()),
+                    "backend|" + instance + "|" + l4.protocol() + "|" + l4.containerPort());
+            n.put(l4.protocol() + "rt:" + l4RouterName(instance, l4), l4.protocol() + "|" + l4.publicPort() + "|" + instance);
+        }
+        return n;
+    }
+
+    static String serviceName(String instance, String protocol, int containerPort) {
+        return TraefikNames.name(instance + "-" + containerPort, "backend|" + instance + "|" + protocol + "|" + containerPort);
+    }
+
+    static String routerBase(String instance, HttpRoute h) {
+        return TraefikNames.name(instance + "-" + h.host().replace("*", "wildcard") + h.pathPrefix(),
+                "http|" + instance + "|" + h.host() + "|" + h.pathPrefix());
+    }
+
+    static String l4RouterName(String instance, L4Route l4) {
+        return TraefikNames.name(instance + "-" + l4.protocol() + "-" + l4.publicPort(),
+                l4.protocol() + "|" + l4.publicPort() + "|" + instance);
+    }
+
+    static String oauth2RouterName(String entrypoint, String host) {
+        return "terrarium-oauth2-" + TraefikNames.name(host.replace("*", "wildcard") + "-" + entrypoint,
+                "oauth2|" + entrypoint + "|" + host);
+    }
+
+    static String authMiddlewareName(List<String> groups) {
+        return groups.isEmpty() ? "terrarium-auth-any"
+                : "terrarium-auth-" + TraefikNames.name(String.join("-", groups), "groups|" + String.join(",", groups));
+    }
+
     /** Traefik v3 host matcher: {@code Host(`h`)}, or the anchored one-label HostRegexp for {@code *.<base>}. */
     public static String hostMatcher(String host) {
         if (host.startsWith("*.")) {
@@ -136,14 +227,12 @@ public final class TraefikDynamicRenderer {
         }
 
         void http(String instance, HttpRoute h, int bridge, Set<String> wildcardCertBases) {
-            String service = TraefikNames.name(instance + "-" + h.containerPort(),
-                    "backend|" + instance + "|tcp|" + h.containerPort());
+            String service = serviceName(instance, "tcp", h.containerPort());
             services.putIfAbsent(service, map("loadBalancer",
                     map("servers", List.of(map("url", "http://127.0.0.1:" + bridge)))));
             String rule = hostMatcher(h.host()) + ("/".equals(h.pathPrefix()) ? "" : " && PathPrefix(`" + h.pathPrefix() + "`)");
             int priority = (h.wildcard() ? PRIORITY_WILDCARD : PRIORITY_HOST) + h.pathPrefix().length();
-            String base = TraefikNames.name(instance + "-" + h.host().replace("*", "wildcard") + h.pathPrefix(),
-                    "http|" + instance + "|" + h.host() + "|" + h.pathPrefix());
+            String base = routerBase(instance, h);
             String entrypoint = h.https() ? s.websecureEntrypoint() : s.webEntrypoint();
             Map<String, Object> tls = h.https() ? tls(h.host(), wildcardCertBases) : null;
 
@@ -172,10 +261,8 @@ public final class TraefikDynamicRenderer {
         }
 
         void l4(String instance, L4Route l4, int bridge) {
-            String service = TraefikNames.name(instance + "-" + l4.containerPort(),
-                    "backend|" + instance + "|" + l4.protocol() + "|" + l4.containerPort());
-            String name = TraefikNames.name(instance + "-" + l4.protocol() + "-" + l4.publicPort(),
-                    l4.protocol() + "|" + l4.publicPort() + "|" + instance);
+            String service = serviceName(instance, l4.protocol(), l4.containerPort());
+            String name = l4RouterName(instance, l4);
             Map<String, Object> lb = map("loadBalancer",
                     map("servers", List.of(map("address", "127.0.0.1:" + bridge))));
             if ("tcp".equals(l4.protocol())) {
@@ -211,8 +298,7 @@ public final class TraefikDynamicRenderer {
             services.putIfAbsent(OAUTH2_SERVICE, map("loadBalancer",
                     map("servers", List.of(map("url", s.oauth2ProxyUrl())))));
             String joined = String.join(",", groups);
-            String name = groups.isEmpty() ? "terrarium-auth-any"
-                    : "terrarium-auth-" + TraefikNames.name(String.join("-", groups), "groups|" + joined);
+            String name = authMiddlewareName(groups);
             String address = s.oauth2ProxyUrl() + "/oauth2/auth" + (groups.isEmpty() ? "" : "?allowed_groups=" + joined);
             middlewares.putIfAbsent(name, map("forwardAuth", map("address", address,
                     "authResponseHeaders", AUTH_RESPONSE_HEADERS, "trustForwardHeader", true)));
@@ -220,8 +306,7 @@ public final class TraefikDynamicRenderer {
         }
 
         private void oauth2Router(String entrypoint, String host, Map<String, Object> tls) {
-            String name = "terrarium-oauth2-" + TraefikNames.name(host.replace("*", "wildcard") + "-" + entrypoint,
-                    "oauth2|" + entrypoint + "|" + host);
+            String name = oauth2RouterName(entrypoint, host);
             Map<String, Object> router = new TreeMap<>();
             router.put("entryPoints", List.of(entrypoint));
             router.put("rule", hostMatcher(host) + " && PathPrefix(`/oauth2/`)");

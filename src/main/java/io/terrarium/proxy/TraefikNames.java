@@ -16,8 +16,15 @@ public final class TraefikNames {
     /** Maximum length of the readable part. */
     static final int SLUG_MAX = 40;
 
-    /** Hex characters of SHA-256 kept (40 bits). The renderer also checks names are unique. */
-    static final int HASH_CHARS = 10;
+    /**
+     * Hex characters of SHA-256 kept: 16 = 64 bits (issue 14: ≥ 64 bits, so a collision cannot be
+     * forced by trying label variants). The renderer still checks every name and turns a clash into an
+     * error of the later instance ({@link TraefikDynamicRenderer#withoutNameClashes}).
+     */
+    static final int HASH_CHARS = 16;
+
+    /** Hex characters actually used; tests lower it to force a collision. */
+    static volatile int hashChars = HASH_CHARS;
 
     private TraefikNames() {
     }
@@ -54,11 +61,11 @@ public final class TraefikNames {
         return sb.length() == 0 ? "x" : sb.toString();
     }
 
-    /** First {@value #HASH_CHARS} hex characters of SHA-256 of the UTF-8 bytes of {@code key}. */
+    /** First {@value #HASH_CHARS} (64 bits) hex characters of SHA-256 of the UTF-8 bytes of {@code key}. */
     public static String hash(String key) {
         try {
             byte[] digest = MessageDigest.getInstance("SHA-256").digest(key.getBytes(StandardCharsets.UTF_8));
-            return HexFormat.of().formatHex(digest).substring(0, HASH_CHARS);
+            return HexFormat.of().formatHex(digest).substring(0, hashChars);
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException("SHA-256 is missing from this JVM", e);
         }

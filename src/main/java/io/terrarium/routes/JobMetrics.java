@@ -25,6 +25,9 @@ import java.util.concurrent.atomic.AtomicLong;
  *   <li>{@code terrarium_job_item_failed{job,item}}: 1 when an item of the last run failed, else 0 —
  *       items are the rows of {@code details.instances} or {@code details.datasets} (a proxy
  *       instance with a bad label or a conflict, a dataset whose replication failed, case C09).</li>
+ *   <li>{@code terrarium_job_item_contested{job,item}}: claims another instance tried to take from
+ *       this item in the last run and was refused (the row's {@code contested} list; proxy host
+ *       ownership, issue 14) — the owner sees the conflict too.</li>
  * </ul>
  */
 final class JobMetrics {
@@ -69,6 +72,9 @@ final class JobMetrics {
                             boolean failed = status != null && FAILED_ITEM.contains(status.toLowerCase(Locale.ROOT))
                                     || row.get("problem") != null;
                             gauge("terrarium.job.item.failed", Tags.of("job", job, "item", item)).set(failed ? 1 : 0);
+                            if (row.get("contested") instanceof List<?> c) {
+                                gauge("terrarium.job.item.contested", Tags.of("job", job, "item", item)).set(c.size());
+                            }
                         }
                     }
                 }

@@ -119,6 +119,24 @@ class EventsTest {
     }
 
     @Test
+    void aRefusedClaimIsReportedOnceToTheClaimantAndToTheOwner() throws Exception {
+        Map<String, Object> refused = new LinkedHashMap<>(route("b", null, null));
+        refused.put("status", "conflict");
+        refused.put("reason", "instance \"b\": route \"https://a.example.com/api\": host a.example.com is owned by a (…)");
+        Map<String, Object> contested = new LinkedHashMap<>(route("a", null, null));
+        contested.put("status", "contested");
+        contested.put("reason", "instance \"a\": host a.example.com also claimed by b (route \"https://a.example.com/api\", refused: a owns it)");
+        List<Map<String, Object>> after = List.of(route("a", "https://a.example.com", "tcp:127.0.0.1:18081"), refused, contested);
+        List<Event> ev = ProxyRouteChanges.between(List.of(route("a", "https://a.example.com", "tcp:127.0.0.1:18081")), after);
+        assertThat(ev).extracting(e -> e.key() + " " + e.status() + " " + e.details().get("change"))
+                .containsExactly("a WARNING contested", "b FAILED refused");
+        for (Event e : ev) {
+            assertThat(EventSchema.problems(json(e))).isEmpty();
+        }
+        assertThat(ProxyRouteChanges.between(after, after)).isEmpty();
+    }
+
+    @Test
     void jobRunEventsKnowOnlyTheJobsDirectEndpoints() {
         JobRunEvents n = new JobRunEvents(Set.of("s3-export", "proxy-sync"), JSON);
         assertThat(n.job("direct://s3-export")).isEqualTo("s3-export");

@@ -17,7 +17,10 @@ class ProxyLabelParserTest {
     static final ProxySettings SETTINGS = ProxySettings.defaults()
             .withOauth2ProxyUrl("http://127.0.0.1:4180")
             .withDnsProvider("cloudflare")
-            .withReservedPorts(Set.of(4180, 8778));
+            .withReservedPorts(Set.of(4180, 8778))
+            // the admin allows wildcards under apps.example.com and widened the public range to 1-65535
+            .withWildcardBases(Set.of("apps.example.com"))
+            .withPublicPortRange(1, 65535);
     static final ProxySettings NO_DNS = SETTINGS.withDnsProvider(null);
     static final ProxySettings NO_AUTH = SETTINGS.withOauth2ProxyUrl(null);
 

@@ -57,14 +57,21 @@ class ProxyPlannerTest {
     }
 
     @Test
-    void httpAndHttpsOnTheSameHostAndPathAreOneClaimAndTrailingSlashDoesNotMatter() {
+    void oneOwnerPerHostNameSoNoOtherInstancePublishesAnyPathOnIt() {
         ProxyPlan plan = ProxyPlanner.plan(List.of(
                 running("a", 1, "https://app.example.com/api"),
                 running("b", 2, "http://app.example.com/api/"),
                 running("c", 3, "https://app.example.com/other")), SETTINGS, Map.of());
         assertThat(report(plan, "b").errors()).containsExactly("instance \"b\": route \"http://app.example.com/api/\": "
-                + "app.example.com/api already published by a (created earlier; the earliest-created instance keeps a claim)");
-        assertThat(report(plan, "c").status()).isEqualTo(InstanceStatus.OK);
+                + "host app.example.com is owned by a (one owner per host name: only a publishes paths on it, also while it is "
+                + "stopped, until its label stops naming it or an admin runs `terrariumctl proxy release app.example.com`)");
+        assertThat(report(plan, "c").status()).isEqualTo(InstanceStatus.CONFLICT);
+        assertThat(report(plan, "c").published()).isEmpty();
+        assertThat(report(plan, "a").published()).hasSize(1);
+        assertThat(report(plan, "a").contested()).containsExactly(
+                "instance \"a\": host app.example.com also claimed by b (route \"http://app.example.com/api/\", refused: a owns it)",
+                "instance \"a\": host app.example.com also claimed by c (route \"https://app.example.com/other\", refused: a owns it)");
+        assertThat(plan.owners()).containsExactly(Map.entry("app.example.com", "a"));
     }
 
     @Test

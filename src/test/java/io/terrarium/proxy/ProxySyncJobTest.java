@@ -9,6 +9,8 @@ import io.terrarium.jobs.JobResult;
 import io.terrarium.proxy.sync.ProxyStateStore;
 import io.terrarium.proxy.sync.ProxySyncJob;
 import io.terrarium.testing.FakeLxdInstances;
+import io.terrarium.testing.FakeTraefikUnit;
+import io.terrarium.proxy.sync.TraefikRestart;
 import io.terrarium.testing.RecordingCommandRunner;
 import io.terrarium.testing.RecordingCommandRunner.Reply;
 import org.junit.jupiter.api.Test;
@@ -36,6 +38,13 @@ class ProxySyncJobTest {
     private final RecordingCommandRunner runner = new RecordingCommandRunner(lxd);
     private final TreeSet<Integer> busy = new TreeSet<>();
     private Boolean ufw = false;
+    private FakeTraefikUnit traefik;
+
+    @org.junit.jupiter.api.BeforeEach
+    void traefikUnit() {
+        traefik = new FakeTraefikUnit(staticFile());
+        lxd.other = traefik;
+    }
 
     private Path dynamicFile() {
         return dir.resolve("traefik/dynamic/terrarium-lxc.yml");
@@ -47,10 +56,11 @@ class ProxySyncJobTest {
 
     private ProxySyncJob job() {
         TerrariumConfig c = TerrariumConfig.defaults().withProxy(new TerrariumConfig.Proxy(dynamicFile().toString(),
-                staticFile().toString(), null, null, null, null, null, List.of("systemctl", "reload-or-restart", "traefik"), ufw));
+                staticFile().toString(), null, null, null, null, null, List.of("systemctl", "restart", "traefik"), ufw));
         return new ProxySyncJob(new LxdInstances(LxdClient.local(runner, new com.fasterxml.jackson.databind.ObjectMapper()), "default"),
                 runner, ufw ? new Ufw(runner) : null, c, dir.resolve("state"), App.jsonMapper(),
-                (first, last, skip) -> new TreeSet<>(busy.stream().filter(p -> !skip.contains(p)).toList()));
+                (first, last, skip) -> new TreeSet<>(busy.stream().filter(p -> !skip.contains(p)).toList()),
+                new TraefikRestart(runner, java.time.Duration.ofMillis(200), java.time.Duration.ofMillis(20)));
     }
 
     private List<List<String>> callsSince(int n) {
@@ -73,7 +83,10 @@ class ProxySyncJobTest {
                         "{\"devices\":{\"terrarium-proxy-tcp-8080\":{\"bind\":\"host\",\"connect\":\"tcp:127.0.0.1:8080\","
                                 + "\"listen\":\"tcp:127.0.0.1:18082\",\"type\":\"proxy\"}}}",
                         "/1.0/instances/web?project=default"),
-                List.of("systemctl", "reload-or-restart", "traefik"));
+                List.of("systemctl", "restart", "traefik"),
+                List.of("systemctl", "is-active", "traefik"),
+                List.of("systemctl", "show", "-p", "MainPID", "--value", "traefik"),
+                List.of("ss", "-H", "-l", "-n", "-p", "-t", "-u"));
         String dyn = Files.readString(dynamicFile());
         TraefikChecks.assertValidDynamic(dyn);
         TraefikChecks.assertValidStatic(Files.readString(staticFile()));
@@ -239,6 +252,9 @@ class ProxySyncJobTest {
         AtomicBoolean failAllow = new AtomicBoolean(true);
         java.util.Set<String> rules = new java.util.TreeSet<>(List.of("6000/tcp"));
         lxd.other = c -> {
+            if (!c.executable().equals("ufw")) {
+                return traefik.apply(c);
+            }
             ufwCalls.add(c.argv());
             List<String> a = c.args();
             if (a.equals(List.of("status"))) {
@@ -282,8 +298,13 @@ class ProxySyncJobTest {
         AtomicBoolean failReload = new AtomicBoolean(true);
         List<List<String>> reloads = new ArrayList<>();
         lxd.other = c -> {
-            reloads.add(c.argv());
-            return failReload.get() ? Reply.fail(1, "Job for traefik.service failed") : Reply.ok("");
+            if (c.args().contains("restart")) {
+                reloads.add(c.argv());
+                if (failReload.get()) {
+                    return Reply.fail(1, "Job for traefik.service failed");
+                }
+            }
+            return traefik.apply(c);
         };
         lxd.add("pg1", true, "2026-01-01T00:00:00Z", "tcp://5432:5432");
         JobResult r = job().run();
@@ -294,6 +315,37 @@ class ProxySyncJobTest {
         assertThat(reloads).hasSize(2);
         job().run();
         assertThat(reloads).hasSize(2);
+    }
+
+    @Test
+    void restartThatLeavesTraefikDownOrNotListeningIsFailedAndRetried() {
+        // the restart command exits 0 (Type=simple), but Traefik cannot bind the new entrypoint and exits
+        traefik.unbindable.add("5432/tcp");
+        lxd.add("pg1", true, "2026-01-01T00:00:00Z", "tcp://5432:5432");
+        JobResult r = job().run();
+        assertThat(r.status()).isEqualTo(JobResult.Status.FAILED);
+        assertThat(ProxySyncJobTestSupport.errors(r)).singleElement().asString()
+                .startsWith("reload of Traefik failed (retried next sync): unit traefik is failed")
+                .contains("journalctl -u traefik");
+        assertThat(r.details()).containsEntry("reload_pending", true).containsEntry("reloads", 0);
+        // nothing changed in LXD or the files, but the pending restart is tried again and now holds
+        traefik.unbindable.clear();
+        int n = traefik.calls.size();
+        JobResult r2 = job().run();
+        assertThat(r2.status()).isEqualTo(JobResult.Status.OK);
+        assertThat(traefik.calls.subList(n, traefik.calls.size())).contains(List.of("systemctl", "restart", "traefik"));
+        assertThat(traefik.active()).isTrue();
+        assertThat(r2.details()).containsEntry("reload_pending", false).containsEntry("reloads", 1);
+    }
+
+    @Test
+    void listenerCheckCountsOnlyTheUnitsOwnProcess() {
+        String ss = "tcp   LISTEN 0      4096               *:80              *:*    users:((\"traefik\",pid=77,fd=7))\n"
+                + "tcp   LISTEN 0      4096         0.0.0.0:5432        0.0.0.0:*    users:((\"postgres\",pid=12,fd=5))\n"
+                + "udp   UNCONN 0      0               [::]:5353           [::]:*    users:((\"traefik\",pid=77,fd=9))\n"
+                + "tcp   LISTEN 0      128             [::]:443            [::]:*    users:((\"traefik\",pid=77,fd=8),(\"traefik\",pid=78,fd=8))\n";
+        assertThat(io.terrarium.proxy.sync.TraefikRestartAccess.listening(ss, java.util.Set.of(77L)))
+                .containsExactly("443/tcp", "5353/udp", "80/tcp");
     }
 
     @Test

@@ -47,4 +47,28 @@ public final class LoopbackPorts {
             return false;
         }
     }
+
+    /**
+     * True when {@code port} cannot be bound on all addresses ({@code 0.0.0.0}) for {@code protocol}
+     * ({@code tcp} or {@code udp}): some program on the host listens on it, so Traefik could not
+     * open an entrypoint there (issue 14 item 3). Binds and closes at once; needs root for ports
+     * below 1024 (the daemon runs as root).
+     */
+    public static boolean publicPortBusy(String protocol, int port) {
+        InetSocketAddress any = new InetSocketAddress(port);
+        if ("udp".equals(protocol)) {
+            try (DatagramSocket d = new DatagramSocket(any)) {
+                return false;
+            } catch (IOException e) {
+                return true;
+            }
+        }
+        try (ServerSocket s = new ServerSocket()) {
+            s.setReuseAddress(true);
+            s.bind(any, 1);
+            return false;
+        } catch (IOException e) {
+            return true;
+        }
+    }
 }

@@ -16,6 +16,10 @@ public final class ProxySettingsMapper {
     /**
      * Maps {@code proxy.*}, {@code emails.acme} and the reserved ports.
      *
+     * <p>Reserved host names (issue 14): every {@code domains.*} host (base, manage, proxy, lxd,
+     * auth); wildcard labels only under {@code proxy.wildcard_bases}; public ports only within
+     * {@code proxy.public_port_first}–{@code public_port_last} (default 1024–65535).
+     *
      * <p>Reserved public ports: 22, 80, 443 (always), {@code daemon.management_port}, and the port
      * of {@code proxy.oauth2_proxy_url} (4180 by default) — a label may not publish Terrarium's
      * own listeners. {@code oauth2_proxy_url: ""} means no gate ({@code @auth} labels are then
@@ -39,9 +43,17 @@ public final class ProxySettingsMapper {
         }
         Path dyn = Path.of(p.dynamicFile());
         ProxySettings d = ProxySettings.defaults();
+        TreeSet<String> reservedHosts = new TreeSet<>();
+        TerrariumConfig.Domains dom = c.domains();
+        for (String h : java.util.Arrays.asList(dom.base(), dom.manage(), dom.proxy(), dom.lxd(), dom.auth())) {
+            if (h != null && !h.isBlank()) {
+                reservedHosts.add(h.strip().toLowerCase(java.util.Locale.ROOT));
+            }
+        }
         return new ProxySettings(new TreeSet<>(reserved), c.dnsProvider(), d.httpResolver(), d.dnsResolver(),
                 d.webEntrypoint(), d.websecureEntrypoint(), gate, p.bridgePortFirst(), p.bridgePortLast(),
                 c.emails().acmeAddress(), d.acmeStorage(),
-                dyn.getParent() == null ? d.dynamicDirectory() : dyn.getParent().toString(), d.logLevel());
+                dyn.getParent() == null ? d.dynamicDirectory() : dyn.getParent().toString(), d.logLevel(),
+                reservedHosts, new TreeSet<>(p.wildcardBases()), p.publicPortFirst(), p.publicPortLast());
     }
 }

@@ -51,8 +51,47 @@ public final class ProxyStateStore {
      * @param reloadPending true when the static file changed and the reload command has not
      *                      succeeded yet
      * @param routes        one row per route or per problem (see {@link ProxySyncJob})
+     * @param owners        host name (or wildcard pattern) → owning instance (issue 14 item 2);
+     *                      {@code null} in files of older versions
      */
-    public record State(boolean reloadPending, List<Map<String, Object>> routes) {
+    public record State(boolean reloadPending, List<Map<String, Object>> routes, Map<String, String> owners) {
+        /** A state without owners. */
+        public State(boolean reloadPending, List<Map<String, Object>> routes) {
+            this(reloadPending, routes, null);
+        }
+    }
+
+    /** Releases file name: host names an admin released with {@code proxy release}, consumed by the next sync. */
+    public static final String RELEASES = "proxy-releases.json";
+
+    /** Host names released by {@code proxy release} and not yet applied by a sync (empty when none). */
+    public java.util.SortedSet<String> releases() {
+        Path f = dir.resolve(RELEASES);
+        try {
+            if (Files.exists(f)) {
+                return new java.util.TreeSet<>(json.readValue(f.toFile(), new TypeReference<List<String>>() { }));
+            }
+        } catch (IOException e) {
+            // unreadable: nothing released
+        }
+        return new java.util.TreeSet<>();
+    }
+
+    /** Adds host names to the releases file (the next sync frees them). */
+    public synchronized void addReleases(java.util.Collection<String> hosts) throws IOException {
+        java.util.SortedSet<String> all = releases();
+        all.addAll(hosts);
+        write(RELEASES, json.writerWithDefaultPrettyPrinter().writeValueAsBytes(all));
+    }
+
+    /** Removes applied host names from the releases file (re-read first, so a release made meanwhile stays). */
+    public synchronized void removeReleases(java.util.Collection<String> applied) throws IOException {
+        if (applied.isEmpty()) {
+            return;
+        }
+        java.util.SortedSet<String> all = releases();
+        all.removeAll(applied);
+        write(RELEASES, json.writerWithDefaultPrettyPrinter().writeValueAsBytes(all));
     }
 
     /** The persisted bridge ports (empty when none or unreadable). */

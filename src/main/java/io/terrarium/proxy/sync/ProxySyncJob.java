@@ -82,6 +82,13 @@ public final class ProxySyncJob implements StagedJob<ProxySyncJob.Run> {
         SortedSet<Integer> busy(int first, int last, Set<Integer> skip);
     }
 
+    /** Tells whether a public port is in use on the host; production: {@link io.terrarium.host.net.LoopbackPorts#publicPortBusy}. */
+    @FunctionalInterface
+    public interface PublicPortProbe {
+        /** True when something on the host already listens on {@code port}/{@code protocol} (a bind on all addresses fails). */
+        boolean busy(String protocol, int port);
+    }
+
     private final LxdInstances lxd;
     private final CommandRunner runner;
     private final Ufw ufw;
@@ -89,6 +96,8 @@ public final class ProxySyncJob implements StagedJob<ProxySyncJob.Run> {
     private final ProxySettings settings;
     private final ProxyStateStore store;
     private final PortProbe probe;
+    private final TraefikRestart restart;
+    private PublicPortProbe publicProbe = (protocol, port) -> false;
 
     /**
      * @param lxd      instances of the configured project
@@ -101,6 +110,17 @@ public final class ProxySyncJob implements StagedJob<ProxySyncJob.Run> {
      */
     public ProxySyncJob(LxdInstances lxd, CommandRunner runner, Ufw ufw, TerrariumConfig config, Path stateDir,
                         com.fasterxml.jackson.databind.ObjectMapper json, PortProbe probe) {
+        this(lxd, runner, ufw, config, stateDir, json, probe, new TraefikRestart(runner));
+    }
+
+    /**
+     * As above, with the restart-and-check of Traefik given (tests shorten its settle time).
+     *
+     * @param restart applies a changed static file ({@link TraefikRestart})
+     */
+    public ProxySyncJob(LxdInstances lxd, CommandRunner runner, Ufw ufw, TerrariumConfig config, Path stateDir,
+                        com.fasterxml.jackson.databind.ObjectMapper json, PortProbe probe, TraefikRestart restart) {
+        this.restart = restart;
         this.lxd = lxd;
         this.runner = runner;
         this.ufw = ufw;
@@ -108,6 +128,34 @@ public final class ProxySyncJob implements StagedJob<ProxySyncJob.Run> {
         this.settings = ProxySettingsMapper.settings(config);
         this.store = new ProxyStateStore(stateDir, json);
         this.probe = probe;
+    }
+
+    /**
+     * Sets the probe of public ports a label asks for that Traefik does not hold yet (default: none
+     * busy). A busy port is refused for that instance only (issue 14 item 3), so Traefik never
+     * restarts into a port it cannot bind.
+     *
+     * @return this job
+     */
+    public ProxySyncJob withPublicPortProbe(PublicPortProbe probe) {
+        this.publicProbe = probe;
+        return this;
+    }
+
+    /** The TCP/UDP entrypoints of the static file as it is on disk (the ports Traefik holds); empty when absent. */
+    private SortedSet<PublicPort> currentStaticPorts() {
+        Path f = Path.of(config.staticFile());
+        if (!Files.isRegularFile(f)) {
+            return new TreeSet<>();
+        }
+        try {
+            var doc = new com.fasterxml.jackson.databind.ObjectMapper(new com.fasterxml.jackson.dataformat.yaml.YAMLFactory()).readTree(f.toFile());
+            List<String> names = new ArrayList<>();
+            doc.path("entryPoints").fieldNames().forEachRemaining(names::add);
+            return TraefikStaticRenderer.publishedPorts(names);
+        } catch (IOException e) {
+            return new TreeSet<>();
+        }
     }
 
     @Override
@@ -177,6 +225,7 @@ public final class ProxySyncJob implements StagedJob<ProxySyncJob.Run> {
         private boolean reloadPending;
         private int reloads;
         private Map<String, Object> ufwReport;
+        private Set<String> released = Set.of();
 
         private Run() {
         }
@@ -213,7 +262,14 @@ public final class ProxySyncJob implements StagedJob<ProxySyncJob.Run> {
             previous.putAll(recovered);
             Set<Integer> ours = new TreeSet<>(recovered.values());
             SortedSet<Integer> busy = probe.busy(settings.bridgePortFirst(), settings.bridgePortLast(), ours);
-            plan = ProxyPlanner.plan(inputs, settings, previous, busy);
+            ProxyStateStore.State last = store.state();
+            Map<String, String> owners = new TreeMap<>(last == null || last.owners() == null ? Map.of() : last.owners());
+            released = store.releases();
+            owners.keySet().removeAll(released);
+            Set<String> traefikHolds = new TreeSet<>();
+            currentStaticPorts().forEach(p -> traefikHolds.add(p.port() + "/" + p.protocol()));
+            plan = ProxyPlanner.plan(inputs, settings, previous, busy, owners,
+                    p -> !traefikHolds.contains(p.port() + "/" + p.protocol()) && publicProbe.busy(p.protocol(), p.port()));
         }
 
         /**
@@ -260,6 +316,12 @@ public final class ProxySyncJob implements StagedJob<ProxySyncJob.Run> {
 
         /** Step {@code write-traefik-files}: dynamic, then static file, each replaced atomically only when its bytes differ. */
         public void writeTraefikFiles() {
+            ProxyPlan checked = TraefikDynamicRenderer.withoutNameClashes(effective, settings);
+            if (checked != effective) {
+                List<String> before = effective.errors();
+                checked.errors().stream().filter(e -> !before.contains(e)).forEach(errors::add);
+                effective = checked;
+            }
             String dynamic = TraefikDynamicRenderer.render(effective, settings);
             String staticYaml = TraefikStaticRenderer.render(settings, effective.publicPorts());
             boolean dynamicOk = writeIfChanged(Path.of(config.dynamicFile()), dynamic, written, errors);
@@ -270,18 +332,22 @@ public final class ProxySyncJob implements StagedJob<ProxySyncJob.Run> {
             }
         }
 
-        /** Step {@code reload-traefik}: {@code proxy.reload_command} after a static change (or a pending one). */
+        /**
+         * Step {@code reload-traefik}: after a static change (or while one is pending) run
+         * {@code proxy.reload_command} — a restart, never SIGHUP — and check that the unit is active
+         * and listening on every entrypoint ({@link TraefikRestart}). Until that holds the change
+         * stays pending: the job is FAILED and the next sync restarts again.
+         */
         public void reloadTraefik() {
             ProxyStateStore.State last = store.state();
             reloadPending = staticChanged || (last != null && last.reloadPending());
             if (reloadPending && !config.reloadCommand().isEmpty()) {
-                List<String> argv = config.reloadCommand();
-                try {
-                    runner.run(new Command(argv.get(0), argv.subList(1, argv.size()), Duration.ofSeconds(120), null, null));
+                String why = restart.restart(config.reloadCommand(), entrypointListeners(effective.publicPorts()));
+                if (why == null) {
                     reloads++;
                     reloadPending = false;
-                } catch (CommandFailedException ex) {
-                    errors.add("reload of Traefik failed (retried next sync): " + ex.getMessage());
+                } else {
+                    errors.add("reload of Traefik failed (retried next sync): " + why);
                 }
             } else if (config.reloadCommand().isEmpty()) {
                 reloadPending = false;
@@ -299,7 +365,8 @@ public final class ProxySyncJob implements StagedJob<ProxySyncJob.Run> {
                 store.saveBridges(plan.bridgePorts());
                 ProxyStateStore.State last = store.state();
                 io.terrarium.events.Events.current().publishAll(io.terrarium.events.ProxyRouteChanges.between(last == null ? null : last.routes(), rows(effective, instances)));
-                store.saveState(new ProxyStateStore.State(reloadPending, rows(effective, instances)));
+                store.saveState(new ProxyStateStore.State(reloadPending, rows(effective, instances), plan.owners()));
+                store.removeReleases(released);
             } catch (IOException ex) {
                 errors.add("cannot save proxy state in " + ex.getMessage());
             }
@@ -311,7 +378,8 @@ public final class ProxySyncJob implements StagedJob<ProxySyncJob.Run> {
             Map<String, Object> details = new LinkedHashMap<>();
             details.put("instances", effective.instances().stream().map(r -> Map.of("name", r.name(),
                     "status", r.status().name().toLowerCase(java.util.Locale.ROOT),
-                    "routes", r.published().stream().map(ProxyRoute::source).toList(), "errors", r.errors())).toList());
+                    "routes", r.published().stream().map(ProxyRoute::source).toList(), "errors", r.errors(),
+                    "contested", r.contested())).toList());
             details.put("errors", errors);
             details.put("lxd_calls", lxdCalls);
             details.put("device_changes", deviceChanges);
@@ -332,6 +400,13 @@ public final class ProxySyncJob implements StagedJob<ProxySyncJob.Run> {
             return new JobResult(ID, JobResult.Status.FAILED, head + "; " + errors.size() + " error(s):\n" + String.join("\n", errors),
                     null, null, 0, null, details);
         }
+    }
+
+    /** The sockets Traefik must hold after applying the static file: 80/tcp, 443/tcp and each published port. */
+    static SortedSet<String> entrypointListeners(java.util.Collection<PublicPort> ports) {
+        SortedSet<String> want = new TreeSet<>(List.of("80/tcp", "443/tcp"));
+        ports.forEach(p -> want.add(p.port() + "/" + p.protocol()));
+        return want;
     }
 
     private boolean writeIfChanged(Path file, String content, List<String> written, List<String> errors) {
@@ -394,25 +469,7 @@ public final class ProxySyncJob implements StagedJob<ProxySyncJob.Run> {
 
     /** The plan minus the routes of instances whose devices could not be set (each gets an error). */
     static ProxyPlan withdraw(ProxyPlan plan, Map<String, String> failed) {
-        if (failed.isEmpty()) {
-            return plan;
-        }
-        List<InstanceReport> reports = new ArrayList<>();
-        for (InstanceReport r : plan.instances()) {
-            String why = failed.get(r.name());
-            if (why == null) {
-                reports.add(r);
-            } else {
-                List<String> errs = new ArrayList<>(r.errors());
-                errs.add("instance \"" + r.name() + "\": " + why);
-                reports.add(new InstanceReport(r.name(), InstanceStatus.ERROR, List.of(), errs));
-            }
-        }
-        Map<BackendKey, Integer> bridges = new HashMap<>(plan.bridgePorts());
-        bridges.keySet().removeIf(k -> failed.containsKey(k.instance()));
-        SortedSet<PublicPort> ports = new TreeSet<>(plan.publicPorts());
-        ports.removeIf(p -> failed.containsKey(p.instance()));
-        return new ProxyPlan(reports, new TreeMap<>(bridges), ports);
+        return plan.withdraw(failed);
     }
 
     /**
@@ -443,6 +500,9 @@ public final class ProxySyncJob implements StagedJob<ProxySyncJob.Run> {
             };
             for (String e : r.errors()) {
                 rows.add(row(r.name(), null, null, null, null, st, e));
+            }
+            for (String c : r.contested()) {
+                rows.add(row(r.name(), null, null, null, null, "contested", c));
             }
             if ((r.status() == InstanceStatus.STOPPED || r.status() == InstanceStatus.OPTED_OUT) && labels.containsKey(r.name())) {
                 rows.add(row(r.name(), labels.get(r.name()), null, null, null, st,
