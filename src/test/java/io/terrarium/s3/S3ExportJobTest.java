@@ -41,6 +41,8 @@ class S3ExportJobTest {
     boolean openZfs;
     /** Whether the OpenZFS fake's dataset is encrypted. */
     boolean encrypted;
+    /** Full snapshot name → GUID the fake zfs answers (default 1234). */
+    final Map<String, String> guids = new java.util.HashMap<>();
     /** Held snapshots (full names) of the OpenZFS fake. */
     final TreeSet<String> held = new TreeSet<>();
 
@@ -66,7 +68,7 @@ class S3ExportJobTest {
             return Reply.ok("");
         }
         if (a.contains("guid")) {
-            return Reply.ok("1234\n");
+            return Reply.ok(guids.getOrDefault(a.get(a.size() - 1), "1234") + "\n");
         }
         if (a.contains("creation,used")) {
             StringBuilder sb = new StringBuilder(DS + "\tcreation\t1\t-\n");
@@ -254,6 +256,20 @@ class S3ExportJobTest {
         // a foreign newest manifest naming another snapshot
         target.manifests.put("29990101-9", mf("29990101-9", "autosnap_x", null));
         assertThat(row(run(24))).containsEntry("kind", "full");
+    }
+
+    /**
+     * Issue 13 item 5: the base was matched by name only. A local snapshot of the same name but
+     * another GUID (destroyed and taken again, dataset re-created) cannot be the base of an
+     * incremental the manifest's chain can receive.
+     */
+    @Test
+    void fullWhenTheLocalBaseHasTheNameButNotTheGuidOfTheManifestsSnapshot() {
+        run(24);
+        guids.put(DS + "@terrarium-export-20261130T103000Z", "987654321");
+        JobResult r = run(24);
+        assertThat(row(r)).containsEntry("kind", "full");
+        assertThat(target.requests.get(1).parent()).isNull();
     }
 
     @Test
