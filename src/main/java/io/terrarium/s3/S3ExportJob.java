@@ -824,7 +824,7 @@ public final class S3ExportJob implements StagedJob<S3ExportJob.Run> {
                 String key = exporter.keys().manifest(instance, id);
                 byte[] body;
                 try {
-                    body = s3.getObjectAsBytes(b -> b.bucket(settings.bucket()).key(key)).asByteArray();
+                    body = ManifestCodec.readObject(s3, settings.bucket(), key);
                 } catch (software.amazon.awssdk.services.s3.model.NoSuchKeyException e) {
                     return null;
                 } catch (SdkException e) {
