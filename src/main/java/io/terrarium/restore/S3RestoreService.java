@@ -210,6 +210,7 @@ public final class S3RestoreService {
             Manifest newest = points.newest();
             throw new RestoreException(newest == null
                     ? "no readable restore point of " + instance + " in installation " + inst + " under " + where
+                    + points.unreadable().stream().map(u -> "; refused " + u.key() + ": " + u.reason()).collect(java.util.stream.Collectors.joining())
                     : "no restore point of " + instance + " matches --at " + at + "; newest: " + newest.id() + " (" + newest.createdAt() + ")");
         }
         S3RestorePlan chain;
