@@ -120,6 +120,7 @@ public final class JobTrigger {
             ctx.addRoutes(routes);
             io.terrarium.events.InProcessEvents.openUntilExit(config, app.json()); // events.kafka: this run's events too
             ctx.getManagementStrategy().addEventNotifier(new io.terrarium.events.JobRunEvents(java.util.Set.of(jobId), app.json()));
+            io.terrarium.routes.DevConsoles.loadBeforeStart(ctx);
             ctx.start();
             CamelExecCommandRunner exec = app.runner() instanceof CamelExecCommandRunner r ? r : null;
             if (exec != null) {

@@ -106,6 +106,7 @@ public final class TerrariumDaemon {
         main.addMainListener(new MainListenerSupport() {
             @Override
             public void afterConfigure(BaseMainSupport m) {
+                io.terrarium.routes.DevConsoles.loadBeforeStart(m.getCamelContext()); // camel-console 4.17 start race
                 // every lxc/zfs/sanoid/syncoid/ufw call becomes an exchange on this context's exec: endpoints
                 if (app.runner() instanceof CamelExecCommandRunner r) {
                     r.bind(m.getCamelContext());

@@ -40,6 +40,7 @@ public final class InProcessEvents {
             ctx.disableJMX();
             ctx.getShutdownStrategy().setTimeout(1);
             events.addTo(ctx);
+            io.terrarium.routes.DevConsoles.loadBeforeStart(ctx);
             ctx.start();
             Events.install(events);
             Runtime.getRuntime().addShutdownHook(new Thread(() -> {

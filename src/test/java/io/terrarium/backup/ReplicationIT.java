@@ -101,6 +101,7 @@ class ReplicationIT {
             JobRoutes routes = new JobRoutes(List.of(job), Map.of(), false, JSON, new JobResultStore(dir.resolve("state"), JSON), "it");
             ctx.addRoutes(routes.errorPolicy());
             ctx.addRoutes(routes);
+            io.terrarium.routes.DevConsoles.loadBeforeStart(ctx); // camel-console 4.17 start race
             ctx.start();
             org.apache.camel.Exchange ex = ctx.createProducerTemplate().send("direct:replicate", e -> e.getMessage().setBody("cli"));
             assertThat(ex.isFailed()).as("a FAILED run is a failed exchange").isTrue();

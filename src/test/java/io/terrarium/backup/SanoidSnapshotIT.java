@@ -130,6 +130,7 @@ class SanoidSnapshotIT {
             JobRoutes routes = new JobRoutes(List.of(job(slow, ROOT2)), Map.of(), false, JSON, new JobResultStore(dir.resolve("st"), JSON), "it");
             ctx.addRoutes(routes.errorPolicy());
             ctx.addRoutes(routes);
+            io.terrarium.routes.DevConsoles.loadBeforeStart(ctx); // camel-console 4.17 start race
             ctx.start();
             ProducerTemplate t = ctx.createProducerTemplate();
             CompletableFuture<String> first = CompletableFuture.supplyAsync(() -> t.requestBody("direct:snapshot", "schedule", String.class));

@@ -20,14 +20,7 @@ class BoundCamelExecCommandRunnerTest extends CamelExecCommandRunnerTest {
     @BeforeEach
     void bind() {
         ctx = new DefaultCamelContext();
-        ctx.build();
-        // camel-console 4.17: DefaultDevConsoleRegistry.doStart iterates its console set while a lazy
-        // load may still add to it (ConcurrentModificationException in ~1 of 5 starts here); load first
-        org.apache.camel.console.DevConsoleRegistry consoles =
-                ctx.getCamelContextExtension().getContextPlugin(org.apache.camel.console.DevConsoleRegistry.class);
-        if (consoles != null) {
-            consoles.loadDevConsoles();
-        }
+        io.terrarium.routes.DevConsoles.loadBeforeStart(ctx); // camel-console 4.17 start race
         ctx.start();
         runner.bind(ctx);
     }
