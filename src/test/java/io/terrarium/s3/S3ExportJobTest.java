@@ -138,6 +138,17 @@ class S3ExportJobTest {
         /** Key whose delete fails. */
         String failDelete;
         final List<S3Exporter.Request> requests = new ArrayList<>();
+        /** Unfinished uploads of this installation a killed run left (aborted by abortOrphanedUploads). */
+        final List<String> orphans = new ArrayList<>();
+
+        @Override
+        public MultipartJanitor.Report abortOrphanedUploads() {
+            log.add("abort-orphans " + orphans.size());
+            List<MultipartJanitor.Upload> aborted = orphans.stream()
+                    .map(k -> new MultipartJanitor.Upload(k, "u-" + k.hashCode(), Instant.EPOCH)).toList();
+            orphans.clear();
+            return new MultipartJanitor.Report(aborted, List.of(), List.of());
+        }
 
         @Override
         public List<String> manifestIds(String instance) {
@@ -376,6 +387,24 @@ class S3ExportJobTest {
         assertThat(bad.summary()).contains("no such instance: nope").contains("instances: web");
         assertThat(log).as("nothing snapshotted or exported").isEmpty();
         assertThat(target.requests).hasSize(1);
+    }
+
+    /**
+     * Issue 13 item 5: after kill -9, orphaned uploads lived until the daily janitor found them older
+     * than 24 h (~48 h). Holding the export lock, a run aborts this installation's unfinished uploads
+     * first (none of its own can be live then).
+     */
+    @Test
+    void holdingTheExportLockARunAbortsThisInstallationsOrphanedUploadsBeforeAnything(@org.junit.jupiter.api.io.TempDir java.nio.file.Path tmp) {
+        target.orphans.addAll(List.of("terrarium/inst/web/data/x/stream.zst.0000", "terrarium/inst/web/data/x/stream.zst.0001"));
+        JobResult r = job(24).lockFile(tmp.resolve("s3-export.lock")).run();
+        assertThat(r.status()).isEqualTo(JobResult.Status.OK);
+        assertThat(r.details()).containsEntry("orphaned_uploads_aborted", 2);
+        assertThat(log.get(0)).isEqualTo("abort-orphans 2");
+        assertThat(target.requests).hasSize(1);
+        log.clear();
+        job(24).run(); // no lock configured: no claim that nothing of ours is live, so nothing is aborted
+        assertThat(log).noneMatch(l -> l.startsWith("abort-orphans"));
     }
 
     @Test
