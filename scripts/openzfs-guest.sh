@@ -47,6 +47,17 @@ main() {
     esac
 }
 
+# Closes every descriptor above stderr in this (sub)shell; bash's {var}>&- closes the fd numbered $var.
+close_inherited_fds() {
+    local f fd
+    for f in "/proc/$BASHPID/fd/"*; do
+        fd=${f##*/}
+        if ((fd > 2)); then
+            exec {fd}>&- 2>/dev/null || true
+        fi
+    done
+}
+
 image_dir() {
     local hash
     hash=$(sha256sum "$BUILD_SCRIPT" | cut -c1-16)
@@ -131,7 +142,11 @@ cmd_up() {
     # Boot failures below power the half-started guest off again.
     trap 'on_up_failure' ERR
     step "booting the guest (TCG, -smp 2 -m 2048), ssh on 127.0.0.1:$port, serial log $RUN_DIR/serial.log"
-    qemu-system-x86_64 -name terrarium-openzfs \
+    # QEMU daemonizes and outlives this script: it must not keep a descriptor inherited from the
+    # caller. Under `flock /var/lock/terrarium-it.lock scripts/openzfs-guest.sh up` it kept the IT
+    # lock's descriptor, so the lock stayed held for as long as the guest ran and every waiting
+    # integration test hung (2026-12-06).
+    (close_inherited_fds; exec qemu-system-x86_64 -name terrarium-openzfs \
         -accel tcg,thread=multi -cpu max -smp 2 -m 2048 \
         -kernel "$dir/vmlinuz" -initrd "$dir/initrd.img" \
         -append 'root=LABEL=terrarium-root rw console=ttyS0 net.ifnames=0' \
@@ -143,7 +158,7 @@ cmd_up() {
         -device virtio-blk-pci,drive=pool2,serial=trm-pool2 \
         -netdev "user,id=net0,hostfwd=tcp:127.0.0.1:$port-:22" -device virtio-net-pci,netdev=net0 \
         -display none -serial "file:$RUN_DIR/serial.log" -monitor none \
-        -no-reboot -daemonize -pidfile "$RUN_DIR/qemu.pid"
+        -no-reboot -daemonize -pidfile "$RUN_DIR/qemu.pid")
     local key=$RUN_DIR/id_ed25519 ctl=$RUN_DIR/ssh.ctl
     local -a opts
     mapfile -t opts < <(ssh_opts "$port" "$key" "$ctl")

@@ -103,7 +103,11 @@ public final class ConfigValidator {
     /** Where secret files live on the host (DESIGN.md §3). */
     public static final String SECRETS_DIR = "/etc/terrarium/secrets/";
 
+    /** A healthchecks.io slug suffix/prefix: {@code a-z 0-9 - _} (healthchecks.io/docs/http_api/). */
+    private static final Pattern SLUG_PREFIX = Pattern.compile("[a-z0-9_-]{0,64}");
+
     private static void events(List<String> p, TerrariumConfig.Events e) {
+        notifications(p, e);
         var k = e.kafka();
         if (k == null) {
             return;
@@ -162,6 +166,57 @@ public final class ConfigValidator {
         if (k.queueSize() < 1 || k.queueSize() > 100_000) {
             p.add("events.kafka.queue_size: " + k.queueSize() + " is outside 1–100000");
         }
+    }
+
+    private static void notifications(List<String> p, TerrariumConfig.Events e) {
+        if (e.webhook() != null) {
+            secretFile(p, "events.webhook.url_file", e.webhook().urlFile(), "the webhook URL");
+            timeout(p, "events.webhook.timeout_seconds", e.webhook().timeoutSeconds());
+        }
+        if (e.healthchecks() != null) {
+            secretFile(p, "events.healthchecks.ping_url_file", e.healthchecks().pingUrlFile(), "the ping URL");
+            if (!SLUG_PREFIX.matcher(e.healthchecks().slugPrefix()).matches()) {
+                p.add("events.healthchecks.slug_prefix: \"" + printable(e.healthchecks().slugPrefix())
+                        + "\" may hold only a-z, 0-9, '-' and '_' (at most 64; healthchecks.io slugs)");
+            }
+            timeout(p, "events.healthchecks.timeout_seconds", e.healthchecks().timeoutSeconds());
+        }
+        e.staleAfter().forEach((job, age) -> {
+            if (io.terrarium.notify.Notices.parseAge(age) == null) {
+                p.add("events.stale_after." + printable(job) + ": \"" + printable(age)
+                        + "\" is not an age (a whole number with m, h or d, e.g. 90m, 26h, 2d; at least 1m)");
+            }
+        });
+        if (!e.staleAfter().isEmpty() && !e.notifies()) {
+            p.add("events.stale_after: set, but there is no webhook or healthchecks to notify (set events.webhook or events.healthchecks)");
+        }
+    }
+
+    private static void secretFile(List<String> p, String field, String path, String what) {
+        if (path == null || path.isBlank()) {
+            p.add(field + ": required (a file under " + SECRETS_DIR + " holding " + what + ")");
+        } else if (!path.startsWith(SECRETS_DIR) || !plainPath(path) || path.endsWith("/")) {
+            p.add(field + ": \"" + printable(path) + "\" must be a file under " + SECRETS_DIR + " (root-only, 0600; "
+                    + what + " itself never goes in the config)");
+        }
+    }
+
+    private static void timeout(List<String> p, String field, int seconds) {
+        if (seconds < 1 || seconds > 60) {
+            p.add(field + ": " + seconds + " is outside 1–60");
+        }
+    }
+
+    /** A value for an error message: control characters (newlines) shown escaped, at most 80 characters. */
+    private static String printable(String v) {
+        if (v == null) {
+            return "null";
+        }
+        StringBuilder b = new StringBuilder();
+        for (char c : v.toCharArray()) {
+            b.append(Character.isISOControl(c) ? String.format("\\u%04x", (int) c) : String.valueOf(c));
+        }
+        return b.length() > 80 ? b.substring(0, 80) + "…" : b.toString();
     }
 
     /** Group names oauth2-proxy compares with the token's groups claim. */

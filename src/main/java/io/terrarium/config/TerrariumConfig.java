@@ -561,14 +561,76 @@ public record TerrariumConfig(Integer version, String installationId, Domains do
      * Where Terrarium publishes its events (docs/events.md): one JSON event per job run, S3 export,
      * restore, verification and proxy route change. Absent: no events leave the host.
      *
-     * @param kafka a Kafka topic, or {@code null} (default) for none
+     * @param kafka        a Kafka topic, or {@code null} (default) for none
+     * @param webhook      a URL that gets a JSON POST when a job fails, recovers or goes stale, or {@code null}
+     * @param healthchecks healthchecks.io-style pings (start, success, fail) per job run, or {@code null}
+     * @param staleAfter   job id → the longest time without a good run before a {@code job.stale} notice,
+     *                     as {@code 90m}, {@code 26h} or {@code 2d} (empty: no staleness notices)
      */
     @JsonInclude(JsonInclude.Include.NON_NULL)
-    @JsonPropertyOrder({"kafka"})
-    public record Events(Kafka kafka) {
+    @JsonPropertyOrder({"kafka", "webhook", "healthchecks", "stale_after"})
+    public record Events(Kafka kafka, Webhook webhook, Healthchecks healthchecks, java.util.Map<String, String> staleAfter) {
+        public Events {
+            staleAfter = staleAfter == null ? java.util.Map.of() : java.util.Collections.unmodifiableMap(new java.util.TreeMap<>(staleAfter));
+        }
+
+        /** Only a Kafka sink (or none). */
+        public Events(Kafka kafka) {
+            this(kafka, null, null, null);
+        }
+
         /** No event sinks. */
         public static Events none() {
             return new Events(null);
+        }
+
+        /** Whether any notification (webhook or pings) is configured. */
+        @com.fasterxml.jackson.annotation.JsonIgnore
+        public boolean notifies() {
+            return webhook != null || healthchecks != null;
+        }
+    }
+
+    /**
+     * A webhook for notifications (docs/events.md "Notifications"). The URL often carries a token
+     * (Slack, Mattermost, ntfy), so it is read from a root-only file, never stored here.
+     *
+     * @param urlFile        absolute path under {@code /etc/terrarium/secrets/} of a file holding one
+     *                       {@code https://} (or loopback {@code http://}) URL
+     * @param timeoutSeconds connect and response timeout of one POST (default {@value #DEFAULT_TIMEOUT_SECONDS}, 1–60)
+     */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    @JsonPropertyOrder({"url_file", "timeout_seconds"})
+    public record Webhook(String urlFile, Integer timeoutSeconds) {
+        /** Default {@code timeout_seconds}. */
+        public static final int DEFAULT_TIMEOUT_SECONDS = 10;
+
+        public Webhook {
+            timeoutSeconds = timeoutSeconds == null ? DEFAULT_TIMEOUT_SECONDS : timeoutSeconds;
+        }
+    }
+
+    /**
+     * Pings in the healthchecks.io Pinging API's slug form (healthchecks.io/docs/http_api/): per
+     * job run {@code <ping_url>/<slug>/start}, then {@code <ping_url>/<slug>} or
+     * {@code <ping_url>/<slug>/fail}, with {@code ?create=1} so a missing check is created. The ping
+     * URL ({@code https://hc-ping.com/<ping-key>}, or a self-hosted instance's) holds the project's
+     * ping key, so it is read from a root-only file.
+     *
+     * @param pingUrlFile    absolute path under {@code /etc/terrarium/secrets/} of a file holding the ping URL
+     * @param slugPrefix     prefix of each job's slug (default {@value #DEFAULT_SLUG_PREFIX}; slugs are
+     *                       {@code a-z 0-9 - _}); set one per host when several hosts share a project
+     * @param timeoutSeconds connect and response timeout of one ping (default 10, 1–60)
+     */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    @JsonPropertyOrder({"ping_url_file", "slug_prefix", "timeout_seconds"})
+    public record Healthchecks(String pingUrlFile, String slugPrefix, Integer timeoutSeconds) {
+        /** Default {@code slug_prefix}. */
+        public static final String DEFAULT_SLUG_PREFIX = "terrarium-";
+
+        public Healthchecks {
+            slugPrefix = slugPrefix == null ? DEFAULT_SLUG_PREFIX : slugPrefix;
+            timeoutSeconds = timeoutSeconds == null ? Webhook.DEFAULT_TIMEOUT_SECONDS : timeoutSeconds;
         }
     }
 

@@ -111,6 +111,9 @@ public final class TerrariumDaemon {
                 if (app.runner() instanceof CamelExecCommandRunner r) {
                     r.bind(m.getCamelContext());
                 }
+                if (config.events().notifies()) {
+                    addNotifications(m.getCamelContext(), jobIds);
+                }
                 if (events == null) {
                     return;
                 }
@@ -178,5 +181,28 @@ public final class TerrariumDaemon {
             throw new IOException("the daemon stopped: its management endpoint could not be secured ("
                     + unsafe.get().getMessage() + ")", unsafe.get());
         }
+    }
+
+    /**
+     * Notifications (events.webhook, events.healthchecks, events.stale_after; docs/events.md):
+     * the notify routes and the job-run notifier, seeded with each job's last stored result so a
+     * restart neither repeats nor forgets a failure.
+     */
+    private void addNotifications(org.apache.camel.CamelContext ctx, java.util.List<String> jobIds) {
+        java.util.Map<String, io.terrarium.jobs.JobResult> last = new java.util.HashMap<>();
+        for (String id : jobIds) {
+            last.put(id, app.results().last(id));
+        }
+        java.time.Clock clock = java.time.Clock.systemUTC();
+        io.terrarium.notify.Notices notices = new io.terrarium.notify.Notices(config.events().staleAfter(), clock.instant(), last);
+        io.terrarium.notify.NotifyRoutes routes = new io.terrarium.notify.NotifyRoutes(config.events(), notices, app.json(),
+                io.terrarium.events.KafkaEvents.hostName(), config.installationId(), clock);
+        try {
+            ctx.addRoutes(routes);
+        } catch (Exception e) {
+            throw new IllegalStateException("cannot set up notifications: " + e.getMessage(), e);
+        }
+        ctx.getManagementStrategy().addEventNotifier(new io.terrarium.notify.JobNotices(config.events(), notices, routes,
+                java.util.Set.copyOf(jobIds), app.json(), clock));
     }
 }

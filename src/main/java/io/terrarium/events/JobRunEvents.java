@@ -70,7 +70,7 @@ public final class JobRunEvents extends EventNotifierSupport {
     }
 
     /** The job id of a {@code direct:<id>} / {@code direct://<id>} URI, or {@code null}. */
-    String job(String uri) {
+    public String job(String uri) {
         if (uri == null || !uri.startsWith("direct:")) {
             return null;
         }
@@ -81,7 +81,13 @@ public final class JobRunEvents extends EventNotifierSupport {
         return jobIds.contains(name) ? name : null;
     }
 
-    private JobResult result(String job, Exchange x, long tookMs) {
+    /**
+     * The result of a finished run of {@code job}: the {@link JobResult} (or its JSON) the work route
+     * answered, or FAILED with the exception's message when the run ended as a failed exchange.
+     *
+     * @param tookMs the run's duration in milliseconds (from the sent event)
+     */
+    public JobResult result(String job, Exchange x, long tookMs) {
         Exception failure = x.getException();
         if (failure == null) {
             Object body = x.getMessage().getBody();

@@ -43,7 +43,8 @@ import java.util.function.Supplier;
  *
  * <p>{@link #plan} changes nothing: it chooses the installation (the one with host manifests under
  * the prefix, or {@code --installation}; several and none given is an error listing them), reads its
- * newest {@link HostManifest} (a newer format is refused), compares every storage pool, network,
+ * newest {@link HostManifest} — with {@code --at}, the one written by the export run of the points it
+ * picks ({@link #hostManifestFor}) — (a newer format is refused), compares every storage pool, network,
  * project and profile it names with this host's, checks every exported instance's chain (as
  * {@link S3RestoreService#plan} does) and how that instance stands here. Everything that is wrong is
  * reported at once and nothing is changed: a profile, network or project that exists with other
@@ -58,7 +59,8 @@ import java.util.function.Supplier;
  *
  * <p>Re-runnable: an instance this command restored is recognised by the description
  * {@link S3RestoreService} gives it ({@code restored from NAME S3 restore point ID}) and is complete
- * when its dataset holds the point's snapshot; complete ones are skipped (started when they should
+ * when its description names the same point (set last, after LXD's import on the zfs driver) or its
+ * dataset holds the point's snapshot (the dir driver's received dataset); complete ones are skipped (started when they should
  * run), incomplete ones (a run killed between creating the instance and swapping its dataset in) are
  * deleted with their datasets and restored again, and staging datasets {@code *.s3restore-*} left by
  * a killed receive are destroyed first.
@@ -268,13 +270,8 @@ public final class HostRestoreService {
     public Plan plan(String installation, String at, boolean force, String parentDataset) throws IOException {
         String inst = chooseInstallation(installation);
         List<String> keys = manifests.keys(inst);
-        String key = keys.get(keys.size() - 1);
-        HostManifest m;
-        try {
-            m = new HostManifestCodec().read(manifests.read(key), key);
-        } catch (ManifestException e) {
-            throw new RestoreException(e.getMessage() + "; nothing was changed");
-        }
+        String key = hostManifestFor(inst, keys, at);
+        HostManifest m = readHostManifest(key);
         List<String> problems = new ArrayList<>();
         List<String> notes = new ArrayList<>(secretNotes(m));
         List<Step> steps = new ArrayList<>();
@@ -379,7 +376,10 @@ public final class HostRestoreService {
                 boolean hasData = d != null && d.resolved() && zfs.exists(d.dataset());
                 if (!hasData) {
                     mode = Mode.REDO; // an instance record without its dataset: nothing to lose, made again
-                } else if (zfs.snapshots(d.dataset(), false).stream().map(ZfsSnapshot::name).anyMatch(point.snapshot()::equals)) {
+                } else if (existing.path("description").asText("").equals(restoredFrom(i.name(), point))
+                        || zfs.snapshots(d.dataset(), false).stream().map(ZfsSnapshot::name).anyMatch(point.snapshot()::equals)) {
+                    // LXD's zfs driver imports a plain full stream: its dataset has no snapshot of the point, the
+                    // description (set last, after the import) names it; the dir driver's received dataset keeps it
                     mode = Mode.DONE;
                 } else if (force) {
                     mode = Mode.IN_PLACE;
@@ -487,6 +487,63 @@ public final class HostRestoreService {
         }
         single.execute(p, progress);
         return "restored from " + i.point().id() + (p.inPlace() ? " in place (previous dataset kept as " + p.asideDataset() + ")" : "");
+    }
+
+    private HostManifest readHostManifest(String key) throws IOException {
+        try {
+            return new HostManifestCodec().read(manifests.read(key), key);
+        } catch (ManifestException e) {
+            throw new RestoreException(e.getMessage() + "; nothing was changed");
+        }
+    }
+
+    /**
+     * The host manifest that describes the host as it was at the restore points {@code at} picks
+     * ({@code keys} oldest first, named {@code <yyyyMMdd'T'HHmmss'Z'>.json}). Without {@code at}: the
+     * newest. With it: the newest whose name contains {@code at}; else the first one written at or
+     * after the newest restore point {@code at} picks among the instances the newest host manifest
+     * lists — the export run that made those points writes its host manifest after committing them
+     * (S3ExportJob's step {@code write-host-manifest}); else the newest (the plan then names the
+     * instances without a matching point).
+     */
+    String hostManifestFor(String inst, List<String> keys, String at) throws IOException {
+        String newest = keys.get(keys.size() - 1);
+        if (at == null) {
+            return newest;
+        }
+        for (int k = keys.size() - 1; k >= 0; k--) {
+            if (stamp(keys.get(k)).contains(at)) {
+                return keys.get(k);
+            }
+        }
+        java.time.Instant t = null;
+        for (HostManifest.Instance i : readHostManifest(newest).instances()) {
+            Manifest p = i.exported() ? catalog.points(inst, i.name()).choose(at) : null;
+            if (p != null && (t == null || p.createdAt().isAfter(t))) {
+                t = p.createdAt();
+            }
+        }
+        if (t == null) {
+            return newest;
+        }
+        String floor = java.time.format.DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss'Z'").withZone(java.time.ZoneOffset.UTC).format(t);
+        for (String k : keys) {
+            if (stamp(k).compareTo(floor) >= 0) {
+                return k;
+            }
+        }
+        return newest;
+    }
+
+    /** {@code …/20261206T100000Z.json} → {@code 20261206T100000Z}. */
+    private static String stamp(String key) {
+        String name = key.substring(key.lastIndexOf('/') + 1);
+        return name.endsWith(".json") ? name.substring(0, name.length() - ".json".length()) : name;
+    }
+
+    /** The description {@link S3RestoreService} gives an instance restored from {@code point}. */
+    static String restoredFrom(String instance, Manifest point) {
+        return "restored from " + instance + " S3 restore point " + point.id();
     }
 
     /** Deletes an instance this command created but did not finish (its dataset is destroyed by the caller's clean-up list). */

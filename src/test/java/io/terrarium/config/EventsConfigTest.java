@@ -54,4 +54,36 @@ class EventsConfigTest {
                 .anyMatch(p -> p.startsWith("events.kafka.sasl_password_file: \"/etc/terrarium/secrets/../shadow\" must be a file under"));
         assertThat(problems(kafka(List.of("k:9092"), "t", "SASL_SSL", "SCRAM-SHA-256", "u", "/etc/terrarium/secrets/kafka"))).isEmpty();
     }
+
+    private static List<String> notify(TerrariumConfig.Webhook w, TerrariumConfig.Healthchecks h, java.util.Map<String, String> stale) {
+        return ConfigValidator.validate(TerrariumConfig.defaults().withEvents(new TerrariumConfig.Events(null, w, h, stale)));
+    }
+
+    @Test
+    void notificationsReadTheirUrlsFromSecretFilesAndCheckSlugsAndAges() {
+        assertThat(notify(new TerrariumConfig.Webhook("/etc/terrarium/secrets/webhook-url", null),
+                new TerrariumConfig.Healthchecks("/etc/terrarium/secrets/hc", "web1-", 5), java.util.Map.of("s3-export", "26h")))
+                .isEmpty();
+        assertThat(notify(new TerrariumConfig.Webhook("https://hooks.example.com/T0K3N", 0), null, java.util.Map.of()))
+                .containsExactly("events.webhook.url_file: \"https://hooks.example.com/T0K3N\" must be a file under /etc/terrarium/secrets/"
+                                + " (root-only, 0600; the webhook URL itself never goes in the config)",
+                        "events.webhook.timeout_seconds: 0 is outside 1–60");
+        assertThat(notify(null, new TerrariumConfig.Healthchecks(null, "Web 1\n", null), java.util.Map.of("snapshot", "1.5h")))
+                .containsExactly("events.healthchecks.ping_url_file: required (a file under /etc/terrarium/secrets/ holding the ping URL)",
+                        "events.healthchecks.slug_prefix: \"Web 1\\u000a\" may hold only a-z, 0-9, '-' and '_' (at most 64; healthchecks.io slugs)",
+                        "events.stale_after.snapshot: \"1.5h\" is not an age (a whole number with m, h or d, e.g. 90m, 26h, 2d; at least 1m)");
+        assertThat(notify(null, null, java.util.Map.of("snapshot", "2h")))
+                .containsExactly("events.stale_after: set, but there is no webhook or healthchecks to notify (set events.webhook or events.healthchecks)");
+    }
+
+    @Test
+    void notificationsRoundTripThroughTheStoredYaml() {
+        ConfigCodec codec = new ConfigCodec();
+        TerrariumConfig c = codec.parse("version: 1\nevents:\n  webhook:\n    url_file: /etc/terrarium/secrets/hook\n"
+                + "  stale_after:\n    s3-export: 26h\n", "t");
+        assertThat(c.events().webhook().urlFile()).isEqualTo("/etc/terrarium/secrets/hook");
+        assertThat(c.events().webhook().timeoutSeconds()).isEqualTo(10);
+        assertThat(c.events().staleAfter()).containsExactly(java.util.Map.entry("s3-export", "26h"));
+        assertThat(codec.parse(codec.write(c), "t")).isEqualTo(c);
+    }
 }

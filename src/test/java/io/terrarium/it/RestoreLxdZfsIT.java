@@ -4,7 +4,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.terrarium.s3.S3ExportJob;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.Assertions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.MethodOrderer;
@@ -13,7 +12,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -52,28 +50,11 @@ class RestoreLxdZfsIT {
     static String savedConfig;
 
     static String sh(String script) {
-        try {
-            Process p = new ProcessBuilder("bash", "-c", script).redirectErrorStream(true).start();
-            p.getOutputStream().close();
-            String out = new String(p.getInputStream().readAllBytes());
-            if (p.waitFor() != 0) {
-                throw new IllegalStateException("`" + script + "` failed: " + out);
-            }
-            return out.strip();
-        } catch (IOException | InterruptedException e) {
-            throw new IllegalStateException(e);
-        }
+        return LxdZfsGuest.sh(script);
     }
 
     static int shCode(String script) {
-        try {
-            Process p = new ProcessBuilder("bash", "-c", script).redirectErrorStream(true).start();
-            p.getOutputStream().close();
-            p.getInputStream().readAllBytes();
-            return p.waitFor();
-        } catch (IOException | InterruptedException e) {
-            throw new IllegalStateException(e);
-        }
+        return LxdZfsGuest.shCode(script);
     }
 
     static String exec(String name, String cmd) {
@@ -101,13 +82,7 @@ class RestoreLxdZfsIT {
 
     @BeforeAll
     static void setUp() throws Exception {
-        if (!"openzfs".equals(System.getenv("TERRARIUM_OZ_TARGET"))) {
-            Assertions.fail("RestoreLxdZfsIT runs in the openzfs-guest failsafe execution only (LXD's zfs driver exists in the guest)");
-        }
-        JsonNode pool = JSON.readTree(sh("lxc query /1.0/storage-pools/default"));
-        assertThat(pool.path("driver").asText()).as("the guest's LXD storage pool default must use the zfs driver: %s", pool)
-                .isEqualTo("zfs");
-        containers = pool.path("config").path("zfs.pool_name").asText() + "/containers";
+        containers = LxdZfsGuest.requireZfsDriver("RestoreLxdZfsIT");
         savedConfig = StoredConfig.rawValue();
         cleanUp();
         trm = new Terrariumctl(dir);
@@ -145,8 +120,7 @@ class RestoreLxdZfsIT {
     }
 
     static void releaseHolds() {
-        shCode("zfs list -H -r -t snapshot -o name " + containers + " 2>/dev/null | grep @" + S3ExportJob.BASE_PREFIX
-                + " | xargs -r -n1 zfs release " + S3ExportJob.HOLD_TAG + " 2>/dev/null; true");
+        LxdZfsGuest.releaseHolds(containers);
     }
 
     /**
@@ -154,13 +128,7 @@ class RestoreLxdZfsIT {
      * computed in the guest through a throwaway clone ("sum  ./path" lines, sorted by path).
      */
     static String treeOf(String snapshot) {
-        String clone = containers.substring(0, containers.indexOf('/')) + "/it-lz-cmp";
-        sh("zfs clone -o mountpoint=/mnt/it-lz-cmp " + snapshot + " " + clone);
-        try {
-            return sh("guest-exec sh -c 'cd /mnt/it-lz-cmp && find . -type f ! -path ./backup.yaml -exec sha256sum {} + | sort -k2'");
-        } finally {
-            sh("zfs destroy " + clone);
-        }
+        return LxdZfsGuest.treeOf(snapshot, "it-lz-cmp");
     }
 
     /** A fresh snapshot of a (stopped) instance's dataset, for {@link #treeOf}. */

@@ -233,7 +233,7 @@ class HostRestoreServiceTest {
         lxd.put("/1.0/projects/default", "{\"name\":\"default\",\"config\":{}}");
         lxd.put("/1.0/profiles/extra?project=default", HostManifestCodecTest.sample().profiles().get(0).toString());
         lxd.put("/1.0/instances?recursion=1&project=default", "[{\"name\":\"web\",\"status\":\"Running\","
-                + "\"description\":\"restored from web S3 restore point " + point.id() + "\","
+                + "\"description\":\"restored from web S3 restore point 20261201T000000Z-older\","
                 + "\"expanded_devices\":{\"root\":{\"type\":\"disk\",\"path\":\"/\",\"pool\":\"default\"}}}]");
         datasets.add("default/containers/web"); // its data, without the point's snapshot (an export dropped that base)
         assertThatThrownBy(() -> service().plan(null, null, false, null)).isInstanceOf(RestoreException.class)
@@ -243,6 +243,53 @@ class HostRestoreServiceTest {
         assertThat(forced.instances().get(0).mode()).isEqualTo(HostRestoreService.Mode.IN_PLACE);
         assertThat(forced.instances().get(0).cleanup()).isEmpty();
         assertThat(writes).extracting(c -> String.join(" ", c.args())).noneMatch(a -> a.startsWith("destroy") || a.contains("DELETE"));
+    }
+
+    /**
+     * The bug DisasterRecoveryLxdZfsIT found: on LXD's zfs driver the instance is imported from a plain
+     * full stream, so its dataset never holds the point's snapshot; the rerun after a kill -9 refused
+     * the instance the first run had finished ("restored here before, from another restore point").
+     * The description, set after the import, names the point: skipped, nothing written.
+     */
+    @Test
+    void anInstanceImportedOnTheZfsDriverFromTheSamePointIsSkippedWithoutItsSnapshot() throws Exception {
+        store("inst-old", manifest("inst-old", List.of(web(true))));
+        lxd.put("/1.0/projects/default", "{\"name\":\"default\",\"config\":{}}");
+        lxd.put("/1.0/profiles/extra?project=default", HostManifestCodecTest.sample().profiles().get(0).toString());
+        lxd.put("/1.0/instances?recursion=1&project=default", "[{\"name\":\"web\",\"status\":\"Stopped\","
+                + "\"description\":\"restored from web S3 restore point " + point.id() + "\","
+                + "\"expanded_devices\":{\"root\":{\"type\":\"disk\",\"path\":\"/\",\"pool\":\"default\"}}}]");
+        datasets.add("default/containers/web");
+        HostRestoreService.Plan plan = service().plan(null, null, false, null);
+        assertThat(plan.instances().get(0).mode()).isEqualTo(HostRestoreService.Mode.DONE);
+        assertThat(plan.describe()).anyMatch(l -> l.contains("instance web: already restored from point " + point.id()
+                + " by an earlier run: skipped, then start it (it was running)"));
+        assertThat(writes).isEmpty();
+    }
+
+    /**
+     * Known gap of the first version: {@code --all --at} restored old points but read the newest host
+     * manifest (today's profiles, instance list, who runs). The host manifest of the export run that
+     * made the chosen points is used: one whose name contains the fragment, else the first written at
+     * or after the newest chosen point.
+     */
+    @Test
+    void atPicksTheHostManifestOfTheExportRunThatMadeThePoints() throws Exception {
+        HostManifest m = manifest("inst-old", List.of(web(true)));
+        HostManifest ofThePoint = new HostManifest(1, "inst-old", T0.plusSeconds(5), "test", m.config(), m.project(), m.projectConfig(),
+                m.profiles(), m.networks(), m.storagePools(), m.instances());
+        HostManifest later = new HostManifest(1, "inst-old", T0.plusSeconds(86_400), "test", m.config(), m.project(), m.projectConfig(),
+                m.profiles(), m.networks(), m.storagePools(), List.of(web(false)));
+        store("inst-old", ofThePoint);
+        store("inst-old", later);
+        lxd.put("/1.0/projects/default", "{\"name\":\"default\",\"config\":{}}");
+        lxd.put("/1.0/profiles/extra?project=default", HostManifestCodecTest.sample().profiles().get(0).toString());
+        List<String> keys = hostManifests.get("inst-old");
+        assertThat(service().plan(null, null, false, null).manifestKey()).isEqualTo(keys.get(1));
+        HostRestoreService.Plan at = service().plan(null, point.id(), false, null);
+        assertThat(at.manifestKey()).isEqualTo(keys.get(0)).endsWith("/20261206T100005Z.json");
+        assertThat(at.instances().get(0).start()).as("running as at the point, not as in the newest host manifest").isTrue();
+        assertThat(service().hostManifestFor("inst-old", keys, "20261207T1000")).as("a fragment of its name").isEqualTo(keys.get(1));
     }
 
     @Test
