@@ -88,4 +88,18 @@ class CraftedStreamRestoreTest {
                 x -> new Command("sh", List.of("-c", "cat > " + out), Duration.ofMinutes(1), null, null));
         assertThat(Files.size(out)).isEqualTo(312 + 4096);
     }
+
+    /** A part replaced by other bytes of the same size: refused by its SHA-256 before zfs receive starts. */
+    @Test
+    void aSwappedPartIsRefusedBeforeZfsReceiveStarts(@TempDir Path tmp) throws Exception {
+        FakeS3 s3 = new FakeS3();
+        Manifest m = plant(s3, "zfs-fuse-full.bin", S1);
+        String key = m.volumes().get(0).key();
+        s3.objects.put(key, new byte[s3.objects.get(key).length]);
+        S3Restorer restorer = new S3Restorer(s3, "b");
+        Path marker = tmp.resolve("receive-started");
+        assertThatThrownBy(() -> restorer.restore(restorer.plan(List.of(m)), x -> recordingReceive(marker)))
+                .hasMessageContaining("part 1 of " + key + " has SHA-256");
+        assertThat(marker).doesNotExist();
+    }
 }
