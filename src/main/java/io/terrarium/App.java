@@ -196,7 +196,8 @@ public final class App {
                 new SnapshotJob(config, runner(), zfs(), () -> datasets(config).resolveAll(), sanoid,
                         paths.stateDir().resolve("sanoid")),
                 new ReplicateJob(config.backups().syncoid(), runner(), () -> datasets(config).resolveAll(), syncoid),
-                new io.terrarium.s3.S3JanitorJob(config::s3, JANITOR_THRESHOLD, Clock.systemUTC()),
+                new io.terrarium.s3.S3JanitorJob(config::s3, config::installationId, paths.runDir().resolve("s3-export.lock"),
+                        JANITOR_THRESHOLD, Clock.systemUTC()),
                 new io.terrarium.s3.S3ExportJob(config::s3, config::installationId, runner(), zfs(),
                         () -> datasets(config).resolveAll(), io.terrarium.s3.S3ExportJob::s3Target, Clock.systemUTC(),
                         config.s3().chain().maxIncrementals())

@@ -100,8 +100,12 @@ public final class BackupRestoreCommand implements Callable<Integer> {
     boolean acceptUnauthenticated;
 
     @Option(names = "--parent-dataset", paramLabel = "DATASET",
-            description = "S3 only, new instance: parent dataset for its dataset (default: beside the instance's dataset here, else the exporting host's parent when it exists here).")
+            description = "S3 only, new instance: parent dataset for its dataset (default: beside the instance's dataset here, else zfs.containers_dataset of this host; never the parent named in the bucket).")
     String parentDataset;
+
+    @Option(names = "--trust-config",
+            description = "S3 only, new instance: create it with every key and device of its restored backup.yaml. Default: security.privileged, raw.*, idmap keys, host-path disks, unix-* and proxy devices are dropped and listed.")
+    boolean trustConfig;
 
     @Override
     public Integer call() {
@@ -118,9 +122,9 @@ public final class BackupRestoreCommand implements Callable<Integer> {
         if (source == Source.s3) {
             return new S3Restore(this).call();
         }
-        if (installation != null || parentDataset != null) {
+        if (installation != null || parentDataset != null || trustConfig) {
             throw new picocli.CommandLine.ParameterException(spec.commandLine(),
-                    "--installation and --parent-dataset apply only to --source s3");
+                    "--installation, --parent-dataset and --trust-config apply only to --source s3");
         }
         App app = TerrariumCommand.app(spec);
         PrintWriter out = spec.commandLine().getOut();

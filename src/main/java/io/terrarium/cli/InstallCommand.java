@@ -413,7 +413,7 @@ public final class InstallCommand implements Callable<Integer> {
                     : prompter != null ? prompter.confirm("Export snapshots to S3?", old.enabled()) : old.enabled();
             if (!on) {
                 return c.withS3(new TerrariumConfig.S3(false, old.provider(), old.endpoint(), old.region(), old.bucket(),
-                        old.prefix(), old.accessKey(), old.secretKeyFile()));
+                        old.prefix(), old.accessKey(), old.secretKeyFile(), old.retention(), old.chain()));
             }
             Function<String, String> any = v -> null;
             String provider = answer("S3 provider: aws, r2, minio or generic", "--s3-provider", s3Provider, old.provider(),
@@ -437,7 +437,10 @@ public final class InstallCommand implements Callable<Integer> {
             } else if (secretPath == null) {
                 throw new IllegalArgumentException("--s3-secret-key-file is required with --enable-s3");
             }
-            TerrariumConfig.S3 s3 = new TerrariumConfig.S3(true, provider, endpoint, region, bucket, prefix, access, secretPath);
+            // install asks nothing about retention or chains: a re-run keeps the stored blocks (issue 13
+            // item 5: defaults here made the next hourly export delete every chain but the newest two)
+            TerrariumConfig.S3 s3 = new TerrariumConfig.S3(true, provider, endpoint, region, bucket, prefix, access, secretPath,
+                    old.retention(), old.chain());
             List<String> problems = app.codec().problems(c.withS3(s3)).stream().filter(p -> p.startsWith("s3.")).toList();
             if (!problems.isEmpty()) {
                 if (prompter == null || enableS3 != null && s3Endpoint != null) {
@@ -453,7 +456,8 @@ public final class InstallCommand implements Callable<Integer> {
                 if (!r.ok()) {
                     prompter.say("  rejected: S3 check failed: " + r.message());
                     // ask again with these answers as defaults; the typed secret is not kept
-                    old = new TerrariumConfig.S3(true, provider, endpoint, region, bucket, prefix, access, old.secretKeyFile());
+                    old = new TerrariumConfig.S3(true, provider, endpoint, region, bucket, prefix, access, old.secretKeyFile(),
+                            old.retention(), old.chain());
                     pendingSecrets.remove(S3_SECRET);
                     continue;
                 }

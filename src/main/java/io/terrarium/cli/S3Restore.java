@@ -56,7 +56,7 @@ final class S3Restore {
             S3RestoreService service = new S3RestoreService(app.lxd(), app.zfs(), app.datasets(config), config.lxd().project(),
                     app.paths().runDir(), new S3Catalog(s3, settings.bucket(), settings.prefix()), restorer,
                     config.installationId(), "s3://" + settings.bucket() + "/" + settings.prefix(), Clock.systemUTC(),
-                    app.lxdImport());
+                    app.lxdImport()).localParent(config.zfs().containersDataset()).trustConfig(cmd.trustConfig);
             S3RestoreService.Plan plan;
             try {
                 plan = service.plan(cmd.instance, cmd.which == null ? null : cmd.which.at, cmd.asNew, cmd.installation, cmd.parentDataset);
@@ -74,7 +74,8 @@ final class S3Restore {
             }
             plan.describe().forEach(out::println);
             out.flush();
-            Integer refused = cmd.confirm(exactCommand(plan, cmd.parentDataset));
+            String exact = exactCommand(plan, cmd.parentDataset);
+            Integer refused = cmd.confirm(cmd.trustConfig ? exact.replace(" --yes", " --trust-config --yes") : exact);
             if (refused != null) {
                 return refused;
             }

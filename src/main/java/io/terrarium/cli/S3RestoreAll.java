@@ -53,9 +53,10 @@ final class S3RestoreAll {
                     manifests(s3, settings), catalog, restorer,
                     project -> new S3RestoreService(app.lxd(), app.zfs(), new io.terrarium.backup.DatasetResolver(app.lxd(), app.zfs(), project),
                             project, app.paths().runDir(), catalog, restorer, config.installationId(), where, Clock.systemUTC(),
-                            app.lxdImport()),
+                            app.lxdImport()).localParent(config.zfs().containersDataset()).trustConfig(cmd.trustConfig),
                     project -> new io.terrarium.backup.DatasetResolver(app.lxd(), app.zfs(), project),
-                    config.installationId(), where);
+                    config.installationId(), where).localParent(config.zfs().containersDataset())
+                    .trustConfig(cmd.trustConfig);
             HostRestoreService.Plan plan;
             try {
                 plan = service.plan(cmd.installation, cmd.which == null ? null : cmd.which.at, cmd.force, cmd.parentDataset);
@@ -64,7 +65,7 @@ final class S3RestoreAll {
             }
             plan.describe().forEach(out::println);
             out.flush();
-            Integer refused = cmd.confirm(plan.exactCommand());
+            Integer refused = cmd.confirm(cmd.trustConfig ? plan.exactCommand().replace(" --yes", " --trust-config --yes") : plan.exactCommand());
             if (refused != null) {
                 return refused;
             }

@@ -126,7 +126,7 @@ public final class SetS3Command implements Callable<Integer> {
             TerrariumConfig.S3 probeCfg = secretKeyFile == null ? candidate
                     : new TerrariumConfig.S3(true, candidate.provider(), candidate.endpoint(), candidate.region(),
                     candidate.bucket(), candidate.prefix(), candidate.accessKey(),
-                    secretKeyFile.toAbsolutePath().toString(), candidate.retention());
+                    secretKeyFile.toAbsolutePath().toString(), candidate.retention(), candidate.chain());
             S3Probe.Result r = S3Probe.run(S3Settings.fromConfig(probeCfg));
             if (!r.ok()) {
                 err.println("ERROR: S3 check failed (" + r.step() + "): " + r.message());
@@ -168,7 +168,8 @@ public final class SetS3Command implements Callable<Integer> {
                 accessKey != null ? accessKey.strip() : old.accessKey(),
                 secretKeyFile != null ? storedSecret.toString() : old.secretKeyFile(),
                 new TerrariumConfig.Retention(keepChains != null ? keepChains : r.keepChains(),
-                        keepPoints != null ? keepPoints : r.keepPoints()));
+                        keepPoints != null ? keepPoints : r.keepPoints()),
+                old.chain()); // no option changes the chain block; it must survive (issue 13 item 5)
     }
 
     /** {@code backups} → {@code backups/}; {@code ""} stays empty (the bucket root). */

@@ -21,6 +21,13 @@ import java.time.Duration;
  * throws {@link OverlappingFileLockException} there; this class maps it to "held by someone else").
  */
 public final class LockFile implements AutoCloseable {
+    /**
+     * Files this JVM holds. Checked before a channel is opened: closing a second channel on a file
+     * this process has locked would drop the process's POSIX lock in the kernel ({@link FileLock}
+     * "closing a channel releases all locks held by the Java virtual machine on the underlying file"),
+     * letting another process in while the holder here still runs.
+     */
+    private static final java.util.Set<Path> HELD = java.util.concurrent.ConcurrentHashMap.newKeySet();
     private final Path file;
     private final FileLock lock;
 
@@ -41,6 +48,10 @@ public final class LockFile implements AutoCloseable {
         if (parent != null) {
             Files.createDirectories(parent);
         }
+        Path key = file.toAbsolutePath().normalize();
+        if (HELD.contains(key)) {
+            return null;
+        }
         FileChannel ch = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
         FileLock l;
         try {
@@ -52,6 +63,14 @@ public final class LockFile implements AutoCloseable {
             throw e;
         }
         if (l == null) {
+            ch.close();
+            return null;
+        }
+        if (!HELD.add(key)) {
+            // another thread of this JVM won in between: give this channel's lock back without closing
+            // anything the winner uses (the JDK's lock table made l == null above in that case, so
+            // this is only a safety net)
+            l.release();
             ch.close();
             return null;
         }
@@ -88,6 +107,7 @@ public final class LockFile implements AutoCloseable {
                 lock.release();
             } finally {
                 lock.channel().close();
+                HELD.remove(file.toAbsolutePath().normalize());
             }
         }
     }

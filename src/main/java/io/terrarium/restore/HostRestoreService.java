@@ -203,6 +203,8 @@ public final class HostRestoreService {
     private final Function<String, DatasetResolver> resolvers;
     private final String ownInstallation;
     private final String where;
+    private String localParent;
+    private boolean trustConfig;
 
     /**
      * @param lxd             LXD client (GETs, instance state and delete)
@@ -229,6 +231,30 @@ public final class HostRestoreService {
         this.resolvers = resolvers;
         this.ownInstallation = ownInstallation;
         this.where = where;
+    }
+
+    /**
+     * Where new instances' datasets go without {@code --parent-dataset}: this host's
+     * {@code zfs.containers_dataset} (issue 13 item 3: never the parent named in the bucket).
+     * {@code null} (default): {@code --parent-dataset} is required.
+     *
+     * @return this service
+     */
+    public HostRestoreService localParent(String dataset) {
+        this.localParent = dataset;
+        return this;
+    }
+
+    /**
+     * {@code --trust-config}: create the host manifest's profiles as they are, without
+     * {@link io.terrarium.host.lxd.ImportAllowlist} (default {@code false}: dropped items are listed
+     * in the plan's notes).
+     *
+     * @return this service
+     */
+    public HostRestoreService trustConfig(boolean trust) {
+        this.trustConfig = trust;
+        return this;
     }
 
     /**
@@ -265,7 +291,15 @@ public final class HostRestoreService {
                     List.of("config"), force, problems));
         }
         String profileProject = "true".equals(features.path("features.profiles").asText("false")) ? project : "default";
-        for (ObjectNode prof : m.profiles()) {
+        for (ObjectNode bucketProf : m.profiles()) {
+            // the host manifest comes from the bucket (untrusted, issue 13 item 3): a profile must not
+            // bring privileged, raw.*, idmap keys, host-path disks, unix-* or proxy devices to every instance
+            ObjectNode prof = bucketProf.deepCopy();
+            if (!trustConfig) {
+                for (String d : io.terrarium.host.lxd.ImportAllowlist.filter(prof)) {
+                    notes.add("profile " + name(prof) + ": dropped " + d + " (not allowed without --trust-config)");
+                }
+            }
             if (projectHere == null && profileProject.equals(project) && "default".equals(name(prof))) {
                 // LXD gives a new project with its own profiles an empty default profile: fill it
                 steps.add(new Step("profile", "default", Action.REPLACE, "the new project's empty default profile gets the backup's", prof));
@@ -307,12 +341,18 @@ public final class HostRestoreService {
                 problems.add("instance " + i.name() + ": the chain of " + point.id() + " is incomplete: " + String.join("; ", e.problems()));
                 continue;
             }
-            String parent = parentDataset != null ? parentDataset : parentOf(point.dataset());
+            // never the manifest's dataset (issue 13 item 3): this host's layout, or --parent-dataset
+            String parent = parentDataset != null ? parentDataset : localParent;
             String leaf = parent + "/" + ("default".equals(project) ? i.name() : project + "_" + i.name());
             List<String> cleanup = new ArrayList<>();
-            if (parent == null || !zfs.exists(parent)) {
+            if (parent == null) {
+                problems.add("instance " + i.name() + ": no parent dataset for its new dataset is configured here; choose one with"
+                        + " --parent-dataset POOL/containers");
+                continue;
+            }
+            if (!zfs.exists(parent)) {
                 problems.add("instance " + i.name() + ": dataset " + parent + (parentDataset != null ? " (--parent-dataset)"
-                        : " (where it lived on the old host)") + " does not exist here; create it (`zfs create -o mountpoint=none "
+                        : " (zfs.containers_dataset of this host's configuration)") + " does not exist here; create it (`zfs create -o mountpoint=none "
                         + parent + "`) or choose one with --parent-dataset");
                 continue;
             }
@@ -738,10 +778,6 @@ public final class HostRestoreService {
         return o.path("name").asText();
     }
 
-    private static String parentOf(String ds) {
-        int i = ds.lastIndexOf('/');
-        return i <= 0 ? null : ds.substring(0, i);
-    }
 
     private static String instancePath(String name, String project) {
         return io.terrarium.host.lxd.LxdPaths.instance(name) + io.terrarium.host.lxd.LxdPaths.projectQuery(project);

@@ -76,6 +76,8 @@ public final class S3RestoreService {
     private final String where;
     private final Clock clock;
     private final LxdBackupImport importer;
+    private String localParent;
+    private boolean trustConfig;
 
     /**
      * A checked restore.
@@ -111,6 +113,8 @@ public final class S3RestoreService {
             } else {
                 l.add("then create instance " + target + " (stopped) on dataset " + targetDataset
                         + (asNew ? ", without user.proxy and terrarium-proxy-* devices" : ", from the backup.yaml it holds"));
+                l.add("the restored backup.yaml is untrusted: security.privileged, raw.*, security.idmap.*, linux.kernel_modules,"
+                        + " host-path disk, unix-* and proxy devices are dropped and listed (--trust-config keeps them)");
             }
             return l;
         }
@@ -156,6 +160,29 @@ public final class S3RestoreService {
     }
 
     /**
+     * Where a new instance's dataset goes without {@code --parent-dataset}: this host's
+     * {@code zfs.containers_dataset} (issue 13 item 3: never the parent named in the bucket's
+     * manifest). {@code null} (default): {@code --parent-dataset} is required for a new instance.
+     *
+     * @return this service
+     */
+    public S3RestoreService localParent(String dataset) {
+        this.localParent = dataset;
+        return this;
+    }
+
+    /**
+     * {@code --trust-config}: import the restored {@code backup.yaml} as it is, without the
+     * {@link ImportAllowlist} (default {@code false}: keys and devices outside it are dropped).
+     *
+     * @return this service
+     */
+    public S3RestoreService trustConfig(boolean trust) {
+        this.trustConfig = trust;
+        return this;
+    }
+
+    /**
      * Plans a restore without changing anything.
      *
      * @param instance      instance whose restore points to use
@@ -163,7 +190,7 @@ public final class S3RestoreService {
      * @param asNew         new instance name, or {@code null}
      * @param installation  installation folder to read ({@code null}: this host's, else the only one holding the instance)
      * @param parentDataset parent dataset for a new instance ({@code null}: beside the instance's dataset here,
-     *                      else the parent of the dataset named in the manifest when it exists here)
+     *                      else {@link #localParent}; never the dataset named in the manifest)
      * @throws RestorePlanException the chain is incomplete (names the missing piece and the newest restorable point)
      * @throws RestoreException     any other reason it cannot be done (bad names, no points, busy instance, target exists)
      * @throws IOException          S3 cannot be read
@@ -183,6 +210,7 @@ public final class S3RestoreService {
             Manifest newest = points.newest();
             throw new RestoreException(newest == null
                     ? "no readable restore point of " + instance + " in installation " + inst + " under " + where
+                    + points.unreadable().stream().map(u -> "; refused " + u.key() + ": " + u.reason()).collect(java.util.stream.Collectors.joining())
                     : "no restore point of " + instance + " matches --at " + at + "; newest: " + newest.id() + " (" + newest.createdAt() + ")");
         }
         S3RestorePlan chain;
@@ -229,12 +257,17 @@ public final class S3RestoreService {
             parent = parent(local.dataset());
         }
         if (parent == null) {
-            String fromManifest = parent(point.dataset());
-            if (!zfs.exists(fromManifest)) {
-                throw new RestoreException("dataset " + fromManifest + " (where " + instance + " lived on the exporting host) does not exist here;"
-                        + " say where the new instance's dataset goes with --parent-dataset POOL/containers");
+            // never the manifest's dataset (issue 13 item 3): the bucket would choose where on this host
+            // a dataset is created; this host's own layout decides
+            if (localParent == null) {
+                throw new RestoreException("no parent dataset for the new instance " + target + " is configured here;"
+                        + " say where its dataset goes with --parent-dataset POOL/containers");
             }
-            parent = fromManifest;
+            if (!zfs.exists(localParent)) {
+                throw new RestoreException("dataset " + localParent + " (zfs.containers_dataset of this host's configuration) does not exist"
+                        + " here; create it (`zfs create -o mountpoint=none " + localParent + "`) or choose another with --parent-dataset");
+            }
+            parent = localParent;
         } else if (!zfs.exists(parent)) {
             throw new RestoreException("--parent-dataset " + parent + " does not exist; create it (`zfs create -o mountpoint=none "
                     + parent + "`) or choose another");
@@ -321,7 +354,8 @@ public final class S3RestoreService {
                 + plan.stagingDataset() + " …");
         long t0 = System.nanoTime();
         try {
-            restorer.restore(plan.chain(), m -> ZfsStreamCommands.receive(plan.stagingDataset(), !m.full(), false));
+            boolean overrides = "openzfs".equals(zfs.capabilities().implementation());
+            restorer.restore(plan.chain(), m -> ZfsStreamCommands.restoreReceive(plan.stagingDataset(), !m.full(), overrides));
         } catch (IOException | RuntimeException e) {
             String removed = destroyQuietly(plan.stagingDataset());
             throw new RestoreException("restore from S3 failed while receiving: " + e.getMessage() + "; " + removed
@@ -483,7 +517,12 @@ public final class S3RestoreService {
             throw e instanceof RestoreException re ? new RestoreException(re.getMessage() + "; " + removed, re)
                     : new RestoreException(e.getMessage() + "; " + removed, e);
         }
-        Map<String, Object> body = RestoreService.createBody(container, plan.target(),
+        com.fasterxml.jackson.databind.node.ObjectNode allowed = container.deepCopy();
+        List<String> dropped = trustConfig ? List.of() : io.terrarium.host.lxd.ImportAllowlist.filter(allowed);
+        if (!dropped.isEmpty()) {
+            progress.accept("dropped from the restored backup.yaml (not allowed without --trust-config): " + String.join(", ", dropped));
+        }
+        Map<String, Object> body = RestoreService.createBody(allowed, plan.target(),
                 plan.instance() + " S3 restore point " + plan.point().id(), !plan.asNew());
         progress.accept("creating instance " + plan.target() + " (stopped) on " + plan.targetDataset() + " …");
         boolean created = false;
@@ -513,8 +552,14 @@ public final class S3RestoreService {
             throw new RestoreException("creating instance " + plan.target() + " failed: " + why
                     + "; the partial instance and dataset were removed", e);
         }
-        return List.of("instance " + plan.target() + " is stopped" + (plan.asNew() ? " and has no proxy routes" : "")
+        List<String> notes = new ArrayList<>();
+        if (!dropped.isEmpty()) {
+            notes.add("dropped from its backup.yaml: " + String.join(", ", dropped)
+                    + " (re-add what you trust with `lxc config set` / `lxc config device add`)");
+        }
+        notes.add("instance " + plan.target() + " is stopped" + (plan.asNew() ? " and has no proxy routes" : "")
                 + "; start it with `lxc start " + plan.target() + "`");
+        return notes;
     }
 
     /**
@@ -547,7 +592,11 @@ public final class S3RestoreService {
         List<String> flags = zfs.capabilities().compressedSend() ? List.of("-L", "-c") : List.of();
         try {
             LxdBackupImport.Result r = importer.importSnapshot(staging + "@" + plan.point().snapshot(), plan.target(), pool,
-                    project, flags, plan.asNew(), progress);
+                    project, flags, plan.asNew(), trustConfig, progress);
+            if (!r.dropped().isEmpty()) {
+                progress.accept("dropped from the restored backup.yaml (not allowed without --trust-config): "
+                        + String.join(", ", r.dropped()));
+            }
             progress.accept("LXD imported " + r.streamBytes() + " bytes in " + r.importMillis() + " ms");
             lxd.patch(instancePath(plan.target()) + q(), Map.of("description", "restored from " + plan.instance()
                     + " S3 restore point " + plan.point().id()));

@@ -109,6 +109,10 @@ public final class S3Restorer {
                 Manifest prev = chain.get(i - 1);
                 if (!prev.id().equals(m.parentId()) || !prev.snapshot().equals(m.parentSnapshot())) {
                     problems.add(m.id() + " has parent " + m.parentId() + ", expected " + prev.id());
+                } else if (!parentGuid(m).isEmpty() && !parentGuid(m).equals(prev.snapshotGuid())) {
+                    // an altered manifest (issue 13 item 3): the parent's id names one GUID, its manifest another
+                    problems.add(m.id() + " names parent GUID " + parentGuid(m) + ", the parent manifest " + prev.id()
+                            + " says snapshot_guid " + prev.snapshotGuid());
                 }
             }
             for (Manifest.Volume v : m.volumes()) {
@@ -155,10 +159,14 @@ public final class S3Restorer {
     }
 
     private static void receiveOne(InputStream raw, Manifest m, io.terrarium.host.exec.Command cmd) throws IOException {
+        InputStream decompressed = "zstd".equals(m.compression()) ? Compression.decompress(raw) : raw;
+        // the DRR_BEGIN record is checked before zfs receive even starts (issue 13 item 3): a planted
+        // replication/property stream, a volume, or a stream of another snapshot is refused here
+        InputStream plain = io.terrarium.host.zfs.SendStreamHeader.checked(decompressed, m.id(), m.snapshotGuid(),
+                m.full() ? null : parentGuid(m), m.snapshot());
         StreamingProcess zfs = StreamingProcess.startWithStdin(cmd);
         boolean ok = false;
         try {
-            InputStream plain = "zstd".equals(m.compression()) ? Compression.decompress(raw) : raw;
             OutputStream stdin = zfs.stdin();
             byte[] buf = new byte[1 << 20];
             int n;
@@ -189,6 +197,14 @@ public final class S3Restorer {
                 zfs.close(); // kills a receive that still runs, before its stdin is closed: nothing is committed
             }
         }
+    }
+
+    /** The base's GUID of an incremental: its parent id is {@code <stamp>-<guid>} ({@code ExportKeys#newId}); "" when not of that form. */
+    static String parentGuid(Manifest m) {
+        String p = m.parentId();
+        int dash = p == null ? -1 : p.lastIndexOf('-');
+        String g = dash < 0 ? "" : p.substring(dash + 1);
+        return g.matches("[0-9]{1,20}") ? g : "";
     }
 
     private static boolean zfsAlive(StreamingProcess p) {

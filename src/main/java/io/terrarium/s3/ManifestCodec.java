@@ -25,6 +25,21 @@ public final class ManifestCodec {
     private static final Pattern GUID = Pattern.compile("[0-9]{1,20}");
     private static final Pattern KEY_ID = Pattern.compile("[0-9a-f]{16}");
     private static final Pattern B64 = Pattern.compile("[A-Za-z0-9+/]+={0,2}");
+    /**
+     * Largest manifest read (16 MiB; issue 13 item 3). A real one is a few KiB per volume (a
+     * {@code part_sha256} entry per part). Checked against the object's size before its body is read.
+     */
+    public static final long MAX_MANIFEST_BYTES = 16L * ProviderProfile.MIB;
+    /**
+     * Largest {@code part_size} accepted (256 MiB; issue 13 item 3): verify and restore hold one part
+     * in memory, so a bigger one could exhaust the heap. Terrarium writes parts of at most
+     * {@link PartSizing#DEFAULT_MEMORY_BUDGET} (160 MiB) divided by the parts in flight + 1.
+     */
+    public static final long MAX_PART_SIZE = 256L * ProviderProfile.MIB;
+    /** Most parts per volume: S3's limit for one multipart upload (10,000 parts, AWS S3 "Multipart upload limits"). */
+    public static final int MAX_PARTS = 10_000;
+    /** Most volumes per manifest (1,000: 10 million parts, far beyond any stream Terrarium exports). */
+    public static final int MAX_VOLUMES = 1_000;
 
     private final ObjectMapper json = new ObjectMapper()
             .registerModule(new JavaTimeModule())
@@ -56,6 +71,10 @@ public final class ManifestCodec {
      * @throws ManifestException naming every problem found
      */
     public Manifest read(byte[] bytes, String prefix) throws ManifestException {
+        if (bytes.length > MAX_MANIFEST_BYTES) {
+            throw new ManifestException("manifest of " + bytes.length + " bytes is above the limit of " + MAX_MANIFEST_BYTES
+                    + " bytes; refused");
+        }
         Manifest m;
         try {
             com.fasterxml.jackson.databind.JsonNode tree = json.readTree(bytes);
@@ -75,6 +94,34 @@ public final class ManifestCodec {
             throw new ManifestException("invalid manifest " + m.id() + ": " + String.join("; ", problems));
         }
         return m;
+    }
+
+    /**
+     * Reads a manifest object with a size limit checked before its body is read: the object's
+     * {@code Content-Length} must be at most {@link #MAX_MANIFEST_BYTES}, and reading stops one byte
+     * past the limit whatever the header said (issue 13 item 3: a huge object must not exhaust the heap).
+     *
+     * @throws ManifestException when the object is bigger than the limit
+     * @throws software.amazon.awssdk.core.exception.SdkException on S3 errors (NoSuchKeyException when gone)
+     * @throws IOException when the body cannot be read
+     */
+    public static byte[] readObject(software.amazon.awssdk.services.s3.S3Client s3, String bucket, String key)
+            throws ManifestException, IOException {
+        try (var in = s3.getObject(b -> b.bucket(bucket).key(key))) {
+            Long len = in.response().contentLength();
+            if (len != null && len > MAX_MANIFEST_BYTES) {
+                in.abort();
+                throw new ManifestException("manifest " + key + " has " + len + " bytes, above the limit of " + MAX_MANIFEST_BYTES
+                        + " bytes; refused before reading it");
+            }
+            byte[] body = in.readNBytes((int) MAX_MANIFEST_BYTES + 1);
+            if (body.length > MAX_MANIFEST_BYTES) {
+                in.abort();
+                throw new ManifestException("manifest " + key + " is longer than the limit of " + MAX_MANIFEST_BYTES
+                        + " bytes; refused");
+            }
+            return body;
+        }
     }
 
     /** Every rule the manifest breaks; empty when valid. */
@@ -114,6 +161,10 @@ public final class ManifestCodec {
         if (m.volumes().isEmpty()) {
             p.add("no volumes");
         }
+        if (m.volumes().size() > MAX_VOLUMES) {
+            p.add(m.volumes().size() + " volumes are above the limit of " + MAX_VOLUMES);
+            return p;
+        }
         long sum = 0;
         for (int i = 0; i < m.volumes().size(); i++) {
             Manifest.Volume v = m.volumes().get(i);
@@ -125,6 +176,13 @@ public final class ManifestCodec {
             sum += Math.max(0, v.bytes());
             if (v.sha256() == null || !SHA.matcher(v.sha256()).matches()) {
                 p.add(at + ".sha256 is not 64 lowercase hex digits");
+            }
+            if (v.partSize() > MAX_PART_SIZE) {
+                p.add(at + ".part_size " + v.partSize() + " bytes is above the limit of " + MAX_PART_SIZE
+                        + " bytes (one part is held in memory; Terrarium never writes bigger parts); refused before any allocation");
+            }
+            if (v.parts() > MAX_PARTS) {
+                p.add(at + ".parts " + v.parts() + " is above S3's limit of " + MAX_PARTS + " parts per upload");
             }
             if (v.partSize() <= 0 || v.parts() < 1 || v.bytes() > v.partSize() * v.parts()
                     || (v.parts() > 1 && v.bytes() <= v.partSize() * (v.parts() - 1))) {

@@ -141,9 +141,12 @@ public final class S3Catalog {
         for (String key : manifestKeys(installationId, instance)) {
             byte[] body;
             try {
-                body = s3.getObjectAsBytes(b -> b.bucket(bucket).key(key)).asByteArray();
+                body = ManifestCodec.readObject(s3, bucket, key); // size-limited before reading (issue 13 item 3)
             } catch (NoSuchKeyException e) {
                 continue; // deleted between LIST and GET
+            } catch (ManifestException e) {
+                bad.add(new Unreadable(key, e.getMessage()));
+                continue;
             } catch (SdkException e) {
                 throw new IOException("cannot read " + key + ": " + e.getMessage(), e);
             }

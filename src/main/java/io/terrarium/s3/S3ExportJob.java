@@ -111,6 +111,18 @@ public final class S3ExportJob implements StagedJob<S3ExportJob.Run> {
          */
         void delete(String key) throws IOException;
 
+        /**
+         * Aborts every unfinished multipart upload under this installation's folder
+         * ({@link MultipartJanitor#installationScope}); called at the start of a run that holds the
+         * export lock, when no upload of this installation can be live (issue 13 item 5: the uploads
+         * a killed run left behind go at the next run, not ~48 h later).
+         *
+         * @throws IOException when the uploads cannot be listed
+         */
+        default MultipartJanitor.Report abortOrphanedUploads() throws IOException {
+            return new MultipartJanitor.Report(List.of(), List.of(), List.of());
+        }
+
         @Override
         void close();
     }
@@ -301,6 +313,22 @@ public final class S3ExportJob implements StagedJob<S3ExportJob.Run> {
             } catch (IOException | RuntimeException e) {
                 errors.add("cannot open S3 destination: " + e.getMessage());
                 throw new JobFailedException(S3ExportJob.result(JobResult.Status.FAILED, "cannot open S3 destination: " + e.getMessage(), details));
+            }
+            if (runLock != null) {
+                // holding the export lock, no upload of this installation is live: what is there was
+                // left by a killed run (the janitor's coordination rule, MultipartJanitor#sweep)
+                try {
+                    MultipartJanitor.Report r = target.abortOrphanedUploads();
+                    details.put("orphaned_uploads_aborted", r.aborted().size());
+                    if (!r.errors().isEmpty()) {
+                        details.put("orphaned_upload_errors", r.errors());
+                        LOG.warn("s3-export: {} orphaned upload(s) could not be aborted: {}", r.errors().size(), r.errors());
+                    }
+                } catch (IOException | RuntimeException e) {
+                    // not fatal for this run: the daily s3-janitor tries again
+                    details.put("orphaned_upload_errors", List.of(String.valueOf(e.getMessage())));
+                    LOG.warn("s3-export: cannot list orphaned uploads: {}", e.getMessage());
+                }
             }
         }
 
@@ -702,7 +730,8 @@ public final class S3ExportJob implements StagedJob<S3ExportJob.Run> {
 
     /**
      * The manifest to send incrementally from, or {@code null} for a full: the newest committed
-     * manifest of this dataset must name one of the local export bases {@code bases} and its chain
+     * manifest of this dataset must name one of the local export bases {@code bases}, by name and by
+     * GUID ({@code zfs get guid} of the local snapshot equals the manifest's {@code snapshot_guid}), and its chain
      * must be shorter than the limit and its full younger than {@link #maxChainAge} (when set). (Any base, not only the newest: a run killed before its
      * manifest was committed leaves a newer base that no manifest names, and the chain must go on
      * from the committed one — case C08.)
@@ -727,6 +756,22 @@ public final class S3ExportJob implements StagedJob<S3ExportJob.Run> {
             }
         }
         if (newest == null || !bases.contains(newest.snapshot()) || !target.canChainOn(newest)) {
+            return null;
+        }
+        // the name is not enough (issue 13 item 5): a base destroyed and taken again under the same
+        // name, or a dataset re-created, has another GUID, and zfs receive of an incremental from it
+        // would fail at restore time — the chain would be broken without anyone noticing
+        String localGuid;
+        try {
+            localGuid = zfs.guid(ds + "@" + newest.snapshot());
+        } catch (RuntimeException e) {
+            LOG.warn("s3-export {}: cannot read the GUID of {}@{}: {}; starting a new full", instance, ds, newest.snapshot(),
+                    e.getMessage());
+            return null;
+        }
+        if (!localGuid.equals(newest.snapshotGuid())) {
+            LOG.warn("s3-export {}: local {}@{} has GUID {}, the manifest {} names GUID {}: not the same snapshot; starting a new full",
+                    instance, ds, newest.snapshot(), localGuid, newest.id(), newest.snapshotGuid());
             return null;
         }
         int incrementals = 0;
@@ -804,7 +849,7 @@ public final class S3ExportJob implements StagedJob<S3ExportJob.Run> {
                 String key = exporter.keys().manifest(instance, id);
                 byte[] body;
                 try {
-                    body = s3.getObjectAsBytes(b -> b.bucket(settings.bucket()).key(key)).asByteArray();
+                    body = ManifestCodec.readObject(s3, settings.bucket(), key);
                 } catch (software.amazon.awssdk.services.s3.model.NoSuchKeyException e) {
                     return null;
                 } catch (SdkException e) {
@@ -840,6 +885,16 @@ public final class S3ExportJob implements StagedJob<S3ExportJob.Run> {
                     s3.deleteObject(b -> b.bucket(settings.bucket()).key(key));
                 } catch (SdkException e) {
                     throw new IOException("cannot delete " + key + ": " + e.getMessage(), e);
+                }
+            }
+
+            @Override
+            public MultipartJanitor.Report abortOrphanedUploads() throws IOException {
+                try {
+                    return new MultipartJanitor(s3, settings.bucket(),
+                            MultipartJanitor.installationScope(settings.prefix(), installationId), Duration.ZERO, clock).runAll();
+                } catch (SdkException e) {
+                    throw new IOException("cannot list the unfinished uploads: " + e.getMessage(), e);
                 }
             }
 

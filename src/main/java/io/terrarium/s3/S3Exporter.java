@@ -206,7 +206,12 @@ public final class S3Exporter {
         return m;
     }
 
-    /** Writes the manifest (the commit point); on failure deletes the volumes, which nothing names then. */
+    /**
+     * Writes the manifest (the commit point). On failure (e.g. the PUT went through but its HEAD
+     * failed) the manifest is deleted first and only then the volumes, which nothing names then
+     * (issue 13 item 5): a crash in between leaves unnamed volumes (retention's business), never a
+     * manifest naming missing volumes. When the manifest cannot be deleted, the volumes are kept.
+     */
     private void commit(Manifest m) throws IOException {
         String key = keys.manifest(m.instance(), m.id());
         try {
@@ -219,17 +224,25 @@ public final class S3Exporter {
                         + body.length, null);
             }
         } catch (SdkException | UploadFailedException | IllegalArgumentException e) {
+            boolean manifestGone;
+            try {
+                s3.deleteObject(r -> r.bucket(settings.bucket()).key(key));
+                manifestGone = true;
+            } catch (SdkException d) {
+                e.addSuppressed(d);
+                manifestGone = false;
+            }
+            if (!manifestGone) {
+                throw new UploadFailedException("writing manifest " + key + " failed (" + e.getMessage()
+                        + ") and it could not be deleted: its volumes are kept, so it stays restorable if the PUT landed; "
+                        + "run `terrariumctl backup verify` to check it", e);
+            }
             for (Manifest.Volume v : m.volumes()) {
                 try {
                     s3.deleteObject(r -> r.bucket(settings.bucket()).key(v.key()));
                 } catch (SdkException d) {
                     e.addSuppressed(d);
                 }
-            }
-            try {
-                s3.deleteObject(r -> r.bucket(settings.bucket()).key(key));
-            } catch (SdkException d) {
-                e.addSuppressed(d);
             }
             if (e instanceof IllegalArgumentException) {
                 throw e;

@@ -51,6 +51,16 @@ class SetS3CommandTest {
         assertThat(s.retention()).isEqualTo(new TerrariumConfig.Retention(2, 0));
     }
 
+    /** Issue 13 item 5: {@code set s3} used to rebuild the section without its chain block (defaults). */
+    @Test
+    void setS3KeepsTheStoredChainBlock() {
+        TerrariumConfig.S3 old = OLD.withChain(new TerrariumConfig.Chain(3, 0));
+        SetS3Command c = cmd(true);
+        c.bucket = "other-bucket";
+        assertThat(c.merge(old, SECRET).chain()).isEqualTo(new TerrariumConfig.Chain(3, 0));
+        assertThat(cmd(false).merge(old, SECRET).chain()).isEqualTo(new TerrariumConfig.Chain(3, 0));
+    }
+
     @Test
     void prefixNormalisation() {
         assertThat(SetS3Command.normalizePrefix("")).isEmpty();

@@ -112,4 +112,29 @@ class LockFileTest {
             assertThat(l).isNotNull();
         }
     }
+
+    /**
+     * A second attempt in the JVM that holds the lock must not open and close another channel on
+     * the file: closing it drops this process's POSIX lock in the kernel, and another process (a
+     * CLI {@code backup export} next to the daemon's running export; the janitor's check) could then
+     * take it. The s3-janitor relies on this lock to know an export is running (issue 13 item 5).
+     */
+    @Test
+    void aSecondAttemptInTheHoldingJvmLeavesTheKernelLockInPlaceForOtherProcesses(@TempDir Path dir) throws Exception {
+        Path f = dir.resolve("s3-export.lock");
+        try (LockFile held = LockFile.tryAcquire(f)) {
+            assertThat(held).isNotNull();
+            assertThat(LockFile.tryAcquire(f)).as("held in this JVM").isNull();
+            Process other = new ProcessBuilder(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                    "-cp", System.getProperty("java.class.path"), Holder.class.getName(), f.toString()))
+                    .redirectError(ProcessBuilder.Redirect.INHERIT).start();
+            String line = new BufferedReader(new InputStreamReader(other.getInputStream(), StandardCharsets.UTF_8)).readLine();
+            other.getOutputStream().close();
+            assertThat(other.waitFor(30, TimeUnit.SECONDS)).isTrue();
+            assertThat(line).as("another process still finds it taken").isEqualTo("busy");
+        }
+        try (LockFile again = LockFile.tryAcquire(f)) {
+            assertThat(again).as("released by close").isNotNull();
+        }
+    }
 }

@@ -81,7 +81,9 @@ class DisasterRecoveryIT {
     }
 
     static void config(String installationId, String secretFile) throws Exception {
+        // the new host's own layout: restores without --parent-dataset go there, never where the bucket says (issue 13 item 3)
         StoredConfig.setYaml("version: 1\ninstallation_id: " + installationId + "\nlxd:\n  project: " + PROJECT + "\n"
+                + "zfs:\n  pool: terrarium\n  containers_dataset: " + PARENT + "\n"
                 + "proxy:\n  dynamic_file: " + dir.resolve("traefik/dynamic/terrarium-lxc.yml") + "\n  static_file: "
                 + dir.resolve("traefik/traefik.yml") + "\n  reload_command: []\n  ufw: false\n"
                 + "s3:\n  enabled: true\n  provider: generic\n  endpoint: " + System.getenv("TERRARIUM_DEV_S3_ENDPOINT") + "\n"

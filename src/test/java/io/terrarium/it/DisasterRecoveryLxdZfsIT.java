@@ -67,7 +67,9 @@ class DisasterRecoveryLxdZfsIT {
     static String profileBefore;
 
     static void config(String installationId) throws Exception {
+        // the new host's own layout (LXD's zfs pool): restores go there, never where the bucket says (issue 13 item 3)
         StoredConfig.setYaml("version: 1\ninstallation_id: " + installationId + "\nlxd:\n  project: " + PROJECT + "\n"
+                + "zfs:\n  pool: " + containers.substring(0, containers.indexOf('/')) + "\n  containers_dataset: " + containers + "\n"
                 + "proxy:\n  dynamic_file: " + dir.resolve("traefik/dynamic/terrarium-lxc.yml") + "\n  static_file: "
                 + dir.resolve("traefik/traefik.yml") + "\n  reload_command: []\n  ufw: false\n"
                 + "s3:\n  enabled: true\n  provider: generic\n  endpoint: " + System.getenv("TERRARIUM_DEV_S3_ENDPOINT") + "\n"

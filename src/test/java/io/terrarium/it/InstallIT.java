@@ -238,6 +238,31 @@ class InstallIT {
                 .contains("secret_key_file: " + copied.toAbsolutePath());
     }
 
+    /**
+     * Issue 13 item 5: a second install used to rebuild the s3 section without its retention and
+     * chain blocks, so the next hourly export deleted every chain but the newest two.
+     */
+    @Test
+    void installingAgainKeepsTheS3RetentionAndChainSettings() throws Exception {
+        String endpoint = System.getenv("TERRARIUM_DEV_S3_ENDPOINT");
+        assertThat(endpoint).as("source /var/lib/terrarium-dev/devhost.env").isNotBlank();
+        String[] s3 = {"--enable-s3", "--s3-endpoint", endpoint, "--s3-bucket", System.getenv("TERRARIUM_DEV_S3_BUCKET"),
+                "--s3-prefix", "it-install-" + System.nanoTime() + "/", "--s3-access-key", System.getenv("TERRARIUM_DEV_S3_ACCESS_KEY"),
+                "--s3-secret-key-file", System.getenv("TERRARIUM_DEV_S3_SECRET_FILE"), "--no-apply"};
+        Terrariumctl.Result first = install(s3);
+        assertThat(first.exit()).as(first.all()).isEqualTo(0);
+        Terrariumctl.Result set = trm.run(Duration.ofMinutes(2), "set", "s3", "--enable", "--keep-chains", "7", "--keep-points", "30", "--no-apply");
+        assertThat(set.exit()).as(set.all()).isEqualTo(0);
+        StoredConfig.setYaml(StoredConfig.yaml().replaceAll("max_incrementals: \\d+", "max_incrementals: 5"));
+        assertThat(StoredConfig.yaml()).contains("keep_chains: 7").contains("keep_points: 30").contains("max_incrementals: 5");
+
+        Terrariumctl.Result again = install(s3);
+        assertThat(again.exit()).as(again.all()).isEqualTo(0);
+        Terrariumctl.Result off = install("--enable-s3=false", "--no-apply");
+        assertThat(off.exit()).as(off.all()).isEqualTo(0);
+        assertThat(StoredConfig.yaml()).contains("keep_chains: 7").contains("keep_points: 30").contains("max_incrementals: 5");
+    }
+
     @Test
     void oidcPreflightNeedsTheDiscoveryDocumentToNameExactlyTheIssuer() throws Exception {
         Path secret = secretFile("oidc.secret", "oidc-client-secret-value");

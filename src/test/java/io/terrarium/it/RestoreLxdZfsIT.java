@@ -66,7 +66,10 @@ class RestoreLxdZfsIT {
     }
 
     static void config(String installationId) throws Exception {
-        StoredConfig.setYaml("version: 1\ninstallation_id: " + installationId + "\nlxd:\n  project: default\ns3:\n  enabled: true\n"
+        // this host's own layout (LXD's zfs pool): a restore onto a new host goes there, never where the bucket says (issue 13 item 3)
+        StoredConfig.setYaml("version: 1\ninstallation_id: " + installationId + "\nlxd:\n  project: default\n"
+                + "zfs:\n  pool: " + containers.substring(0, containers.indexOf('/')) + "\n  containers_dataset: " + containers + "\n"
+                + "s3:\n  enabled: true\n"
                 + "  provider: generic\n  endpoint: " + System.getenv("TERRARIUM_DEV_S3_ENDPOINT") + "\n  region: us-east-1\n"
                 + "  bucket: " + System.getenv("TERRARIUM_DEV_S3_BUCKET") + "\n  prefix: " + PREFIX + "\n"
                 + "  access_key: " + System.getenv("TERRARIUM_DEV_S3_ACCESS_KEY") + "\n"

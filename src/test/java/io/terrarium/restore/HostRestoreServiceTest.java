@@ -55,6 +55,8 @@ class HostRestoreServiceTest {
     Manifest point;
     final Map<String, String> lxd = new HashMap<>();
     final Set<String> datasets = new HashSet<>(Set.of("tank", "tank/containers"));
+    /** This host's zfs.containers_dataset. */
+    String localParent = "tank/containers";
     final List<Command> writes = new ArrayList<>();
     final Map<String, List<String>> hostManifests = new TreeMap<>();
     RecordingCommandRunner runner;
@@ -128,8 +130,8 @@ class HostRestoreServiceTest {
         S3Restorer restorer = new S3Restorer(s3, "b");
         return new HostRestoreService(client, new LxdEditor(runner), zfs, ms, catalog, restorer,
                 p -> new S3RestoreService(client, zfs, new DatasetResolver(client, zfs, p), p, Path.of("/nonexistent"), catalog, restorer,
-                        "inst-new", "s3://b/terrarium/", Clock.systemUTC()),
-                p -> new DatasetResolver(client, zfs, p), "inst-new", "s3://b/terrarium/");
+                        "inst-new", "s3://b/terrarium/", Clock.systemUTC()).localParent(localParent),
+                p -> new DatasetResolver(client, zfs, p), "inst-new", "s3://b/terrarium/").localParent(localParent);
     }
 
     @Test
@@ -300,7 +302,27 @@ class HostRestoreServiceTest {
         assertThat(plan.describe()).contains("    first destroy tank/containers/web.s3restore-20261206T100500Z (left by an interrupted restore)");
         datasets.remove("tank/containers");
         assertThatThrownBy(() -> service().plan(null, null, false, null)).isInstanceOf(RestoreException.class)
-                .hasMessageContaining("instance web: dataset tank/containers (where it lived on the old host) does not exist here");
+                .hasMessageContaining("instance web: dataset tank/containers (zfs.containers_dataset of this host's configuration) does not exist here");
+    }
+
+    /**
+     * Issue 13 item 3: without --parent-dataset the parent came from the bucket's manifest. Here the
+     * manifest says tank/containers, which exists, but this host's layout is fast/containers.
+     */
+    @Test
+    void withoutParentDatasetTheParentIsThisHostsLayoutNeverTheManifests() throws Exception {
+        store("inst-old", manifest("inst-old", List.of(web(true))));
+        lxd.put("/1.0/projects/default", "{\"name\":\"default\",\"config\":{}}");
+        datasets.add("fast");
+        datasets.add("fast/containers");
+        datasets.add("fast/containers/web.s3restore-20261206T100500Z");
+        datasets.add("tank/containers/web.s3restore-20261206T100500Z");
+        localParent = "fast/containers";
+        HostRestoreService.Plan plan = service().plan(null, null, false, null);
+        assertThat(plan.instances().get(0).cleanup()).containsExactly("fast/containers/web.s3restore-20261206T100500Z");
+        localParent = null;
+        assertThatThrownBy(() -> service().plan(null, null, false, null)).isInstanceOf(RestoreException.class)
+                .hasMessageContaining("instance web: no parent dataset for its new dataset is configured here; choose one with --parent-dataset");
     }
 
     @Test

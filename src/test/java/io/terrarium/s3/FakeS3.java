@@ -37,6 +37,10 @@ public final class FakeS3 implements S3Client {
     final List<String> calls = java.util.Collections.synchronizedList(new ArrayList<>());
     /** (key, partNumber) → fail this part upload. */
     volatile BiPredicate<String, Integer> failPart = (k, n) -> false;
+    /** key → fail HEAD of it with a 500 (the object is there). */
+    volatile java.util.function.Predicate<String> failHead = k -> false;
+    /** key → fail DELETE of it with a 500 (the object stays). */
+    volatile java.util.function.Predicate<String> failDelete = k -> false;
     private final AtomicInteger ids = new AtomicInteger();
 
     static final class Upload {
@@ -154,6 +158,9 @@ public final class FakeS3 implements S3Client {
 
     @Override
     public HeadObjectResponse headObject(HeadObjectRequest r) {
+        if (failHead.test(r.key())) {
+            throw (S3Exception) S3Exception.builder().statusCode(500).message("injected HEAD failure").build();
+        }
         byte[] b = objects.get(r.key());
         if (b == null) {
             throw NoSuchKeyException.builder().statusCode(404).message("no such key").build();
@@ -164,6 +171,9 @@ public final class FakeS3 implements S3Client {
     @Override
     public DeleteObjectResponse deleteObject(DeleteObjectRequest r) {
         calls.add("delete " + r.key());
+        if (failDelete.test(r.key())) {
+            throw (S3Exception) S3Exception.builder().statusCode(500).message("injected DELETE failure").build();
+        }
         objects.remove(r.key());
         return DeleteObjectResponse.builder().build();
     }

@@ -65,4 +65,44 @@ class ManifestCodecTest {
         assertThatThrownBy(() -> k.manifest("..", id)).isInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(() -> k.manifest("a/b", id)).isInstanceOf(IllegalArgumentException.class);
     }
+
+    /**
+     * Issue 13 item 3: a crafted manifest with {@code part_size: 2000000000} was valid, and verify or
+     * restore allocated a 2 GB buffer for its first part (the daemon JVM exits on OutOfMemoryError).
+     */
+    @Test
+    void aPartSizeOfTwoBillionBytesIsRefusedBeforeAnyAllocation() {
+        String ok = new String(codec.write(manifest("terrarium/ok", 10), "terrarium/"), StandardCharsets.UTF_8);
+        byte[] crafted = ok.replace("\"part_size\" : 1048576", "\"part_size\" : 2000000000").getBytes(StandardCharsets.UTF_8);
+        assertThatThrownBy(() -> codec.read(crafted, "terrarium/")).isInstanceOf(ManifestException.class)
+                .hasMessageContaining("volumes[0].part_size 2000000000 bytes is above the limit of 268435456 bytes");
+        byte[] manyParts = ok.replace("\"parts\" : 1", "\"parts\" : 10001").getBytes(StandardCharsets.UTF_8);
+        assertThatThrownBy(() -> codec.read(manyParts, "terrarium/")).hasMessageContaining("10001 is above S3's limit");
+    }
+
+    @Test
+    void aManifestObjectAboveTheSizeLimitIsRefusedFromItsLengthBeforeItsBodyIsRead() throws Exception {
+        FakeS3 s3 = new FakeS3();
+        s3.objects.put("terrarium/i/web/manifests/big.json", new byte[(int) ManifestCodec.MAX_MANIFEST_BYTES + 1]);
+        assertThatThrownBy(() -> ManifestCodec.readObject(s3, "b", "terrarium/i/web/manifests/big.json"))
+                .isInstanceOf(ManifestException.class).hasMessageContaining("16777217 bytes, above the limit of 16777216 bytes");
+        assertThatThrownBy(() -> codec.read(new byte[(int) ManifestCodec.MAX_MANIFEST_BYTES + 1], "terrarium/"))
+                .isInstanceOf(ManifestException.class).hasMessageContaining("above the limit");
+        byte[] ok = codec.write(manifest("terrarium/ok", 10), "terrarium/");
+        s3.objects.put("terrarium/i/web/manifests/ok.json", ok);
+        assertThat(ManifestCodec.readObject(s3, "b", "terrarium/i/web/manifests/ok.json")).isEqualTo(ok);
+    }
+
+    /** verify and restore read points through the catalog: the crafted manifest is listed as unreadable, never used. */
+    @Test
+    void theCatalogListsAManifestWithAnOversizedPartAsUnreadableAndNeverUsesIt() throws Exception {
+        FakeS3 s3 = new FakeS3();
+        Manifest m = manifest("terrarium/inst-1/web/data/x/stream.zst.0000", 10);
+        String key = new ExportKeys("terrarium/", "inst-1").manifest("web", m.id());
+        s3.objects.put(key, new String(codec.write(m, "terrarium/"), StandardCharsets.UTF_8)
+                .replace("\"part_size\" : 1048576", "\"part_size\" : 2000000000").getBytes(StandardCharsets.UTF_8));
+        var points = new S3Catalog(s3, "b", "terrarium/").points("inst-1", "web");
+        assertThat(points.manifests()).isEmpty();
+        assertThat(points.unreadable()).singleElement().satisfies(u -> assertThat(u.reason()).contains("part_size 2000000000"));
+    }
 }

@@ -41,6 +41,8 @@ class S3ExportJobTest {
     boolean openZfs;
     /** Whether the OpenZFS fake's dataset is encrypted. */
     boolean encrypted;
+    /** Full snapshot name → GUID the fake zfs answers (default 1234). */
+    final Map<String, String> guids = new java.util.HashMap<>();
     /** Held snapshots (full names) of the OpenZFS fake. */
     final TreeSet<String> held = new TreeSet<>();
 
@@ -66,7 +68,7 @@ class S3ExportJobTest {
             return Reply.ok("");
         }
         if (a.contains("guid")) {
-            return Reply.ok("1234\n");
+            return Reply.ok(guids.getOrDefault(a.get(a.size() - 1), "1234") + "\n");
         }
         if (a.contains("creation,used")) {
             StringBuilder sb = new StringBuilder(DS + "\tcreation\t1\t-\n");
@@ -136,6 +138,17 @@ class S3ExportJobTest {
         /** Key whose delete fails. */
         String failDelete;
         final List<S3Exporter.Request> requests = new ArrayList<>();
+        /** Unfinished uploads of this installation a killed run left (aborted by abortOrphanedUploads). */
+        final List<String> orphans = new ArrayList<>();
+
+        @Override
+        public MultipartJanitor.Report abortOrphanedUploads() {
+            log.add("abort-orphans " + orphans.size());
+            List<MultipartJanitor.Upload> aborted = orphans.stream()
+                    .map(k -> new MultipartJanitor.Upload(k, "u-" + k.hashCode(), Instant.EPOCH)).toList();
+            orphans.clear();
+            return new MultipartJanitor.Report(aborted, List.of(), List.of());
+        }
 
         @Override
         public List<String> manifestIds(String instance) {
@@ -256,6 +269,20 @@ class S3ExportJobTest {
         assertThat(row(run(24))).containsEntry("kind", "full");
     }
 
+    /**
+     * Issue 13 item 5: the base was matched by name only. A local snapshot of the same name but
+     * another GUID (destroyed and taken again, dataset re-created) cannot be the base of an
+     * incremental the manifest's chain can receive.
+     */
+    @Test
+    void fullWhenTheLocalBaseHasTheNameButNotTheGuidOfTheManifestsSnapshot() {
+        run(24);
+        guids.put(DS + "@terrarium-export-20261130T103000Z", "987654321");
+        JobResult r = run(24);
+        assertThat(row(r)).containsEntry("kind", "full");
+        assertThat(target.requests.get(1).parent()).isNull();
+    }
+
     @Test
     void fullWhenThePreviousBaseIsGoneLocally() {
         run(24);
@@ -360,6 +387,24 @@ class S3ExportJobTest {
         assertThat(bad.summary()).contains("no such instance: nope").contains("instances: web");
         assertThat(log).as("nothing snapshotted or exported").isEmpty();
         assertThat(target.requests).hasSize(1);
+    }
+
+    /**
+     * Issue 13 item 5: after kill -9, orphaned uploads lived until the daily janitor found them older
+     * than 24 h (~48 h). Holding the export lock, a run aborts this installation's unfinished uploads
+     * first (none of its own can be live then).
+     */
+    @Test
+    void holdingTheExportLockARunAbortsThisInstallationsOrphanedUploadsBeforeAnything(@org.junit.jupiter.api.io.TempDir java.nio.file.Path tmp) {
+        target.orphans.addAll(List.of("terrarium/inst/web/data/x/stream.zst.0000", "terrarium/inst/web/data/x/stream.zst.0001"));
+        JobResult r = job(24).lockFile(tmp.resolve("s3-export.lock")).run();
+        assertThat(r.status()).isEqualTo(JobResult.Status.OK);
+        assertThat(r.details()).containsEntry("orphaned_uploads_aborted", 2);
+        assertThat(log.get(0)).isEqualTo("abort-orphans 2");
+        assertThat(target.requests).hasSize(1);
+        log.clear();
+        job(24).run(); // no lock configured: no claim that nothing of ours is live, so nothing is aborted
+        assertThat(log).noneMatch(l -> l.startsWith("abort-orphans"));
     }
 
     @Test

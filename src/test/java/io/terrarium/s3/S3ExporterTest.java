@@ -55,6 +55,38 @@ public class S3ExporterTest {
         }
     }
 
+    /**
+     * Issue 13 item 5: the manifest PUT succeeded, its HEAD failed. The volumes used to be deleted
+     * first: a crash (or a failed manifest DELETE) in between left a manifest naming missing volumes,
+     * a restore point that looks valid but is not. The manifest goes first.
+     */
+    @Test
+    void aFailedCommitDeletesTheManifestBeforeAnyVolume() {
+        FakeS3 s3 = new FakeS3();
+        s3.failHead = k -> k.endsWith(".json");
+        var exporter = new S3Exporter(s3, StreamingUploaderTest.settings(P), "inst-1", Clock.systemUTC());
+        assertThatThrownBy(() -> exporter.exportStream(req(Compression.Engine.values()[0]), new GeneratedStream(6 * MIB, 5), n -> { }))
+                .isInstanceOf(IOException.class).hasMessageContaining("manifest");
+        List<String> deletes = s3.calls.stream().filter(c -> c.startsWith("delete ")).toList();
+        assertThat(deletes).isNotEmpty();
+        assertThat(deletes.get(0)).endsWith(".json");
+        assertThat(deletes.subList(1, deletes.size())).allSatisfy(d -> assertThat(d).contains("/stream.zst."));
+        assertThat(s3.objects).isEmpty();
+    }
+
+    /** When the manifest cannot be deleted either, the volumes it names stay: never a manifest without its volumes. */
+    @Test
+    void aFailedCommitWhoseManifestCannotBeDeletedKeepsTheVolumesItNames() {
+        FakeS3 s3 = new FakeS3();
+        s3.failHead = k -> k.endsWith(".json");
+        s3.failDelete = k -> k.endsWith(".json");
+        var exporter = new S3Exporter(s3, StreamingUploaderTest.settings(P), "inst-1", Clock.systemUTC());
+        assertThatThrownBy(() -> exporter.exportStream(req(Compression.Engine.values()[0]), new GeneratedStream(6 * MIB, 5), n -> { }))
+                .isInstanceOf(IOException.class).hasMessageContaining("kept");
+        assertThat(s3.objects.keySet()).anyMatch(k -> k.endsWith(".json")).anyMatch(k -> k.contains("/stream.zst."));
+        assertThat(s3.calls.stream().filter(c -> c.startsWith("delete ")).toList()).allSatisfy(d -> assertThat(d).endsWith(".json"));
+    }
+
     @Test
     void c04_failingProducerLeavesNoManifestNoObjectNoUpload() {
         for (Compression.Engine engine : Compression.Engine.values()) {

@@ -77,7 +77,12 @@ public final class LxdBackupImport {
     }
 
     /** What {@link #importSnapshot} did: the stream's size in bytes and the time of the import in milliseconds. */
-    public record Result(String name, long streamBytes, long importMillis) {
+    public record Result(String name, long streamBytes, long importMillis, List<String> dropped) {
+        /** A result with nothing dropped. */
+        public Result(String name, long streamBytes, long importMillis) {
+            this(name, streamBytes, importMillis, List.of());
+        }
+
     }
 
     /**
@@ -100,6 +105,17 @@ public final class LxdBackupImport {
      */
     public Result importSnapshot(String snapshot, String name, String pool, String project, List<String> sendFlags,
                                  boolean asNew, Consumer<String> progress) {
+        return importSnapshot(snapshot, name, pool, project, sendFlags, asNew, false, progress);
+    }
+
+    /**
+     * As {@link #importSnapshot(String, String, String, String, List, boolean, Consumer)}; without
+     * {@code trustConfig} the imported instance's config and devices go through
+     * {@link ImportAllowlist} in the adjustment, before it is ever started (LXD's import only writes
+     * database records and storage), and {@link Result#dropped} lists what was removed.
+     */
+    public Result importSnapshot(String snapshot, String name, String pool, String project, List<String> sendFlags,
+                                 boolean asNew, boolean trustConfig, Consumer<String> progress) {
         check(SNAPSHOT, snapshot, "snapshot");
         check(NAME, name, "instance name");
         check(NAME, project, "project");
@@ -121,8 +137,9 @@ public final class LxdBackupImport {
         Command importCmd = new Command("lxc", importArgs(name, pool, project), STREAM_TIMEOUT, null, null);
         streamImport(sendCmd, importCmd, size, indexYaml(name, pool));
         long ms = (System.nanoTime() - t0) / 1_000_000;
+        List<String> dropped;
         try {
-            adjust(name, project, asNew);
+            dropped = adjust(name, project, asNew, trustConfig);
         } catch (RuntimeException e) {
             String removed;
             try {
@@ -135,7 +152,7 @@ public final class LxdBackupImport {
             throw new LxdException("adjusting the imported instance " + name + " failed: " + e.getMessage() + "; " + removed,
                     false, false, e);
         }
-        return new Result(name, size, ms);
+        return new Result(name, size, ms, dropped);
     }
 
     /** argv of {@code lxc import} (pure): quiet, the project and pool as flags, the body on stdin. */
@@ -166,11 +183,24 @@ public final class LxdBackupImport {
      * profiles, description}), or {@code null} when nothing changes.
      */
     public static ObjectNode adjusted(JsonNode instance, boolean asNew) {
+        return adjusted(instance, asNew, true, new ArrayList<>());
+    }
+
+    /**
+     * As {@link #adjusted(JsonNode, boolean)}; without {@code trustConfig} also what
+     * {@link ImportAllowlist} does not allow, each added to {@code dropped}.
+     */
+    public static ObjectNode adjusted(JsonNode instance, boolean asNew, boolean trustConfig, List<String> dropped) {
         ObjectNode body = instance.deepCopy() instanceof ObjectNode o ? o : null;
         if (body == null) {
             throw new IllegalArgumentException("not an instance object");
         }
         boolean changed = false;
+        if (!trustConfig) {
+            List<String> d = ImportAllowlist.filter(body);
+            dropped.addAll(d);
+            changed = !d.isEmpty();
+        }
         ObjectNode config = body.with("config");
         for (Iterator<String> it = config.fieldNames(); it.hasNext(); ) {
             String k = it.next();
@@ -198,12 +228,14 @@ public final class LxdBackupImport {
         return put;
     }
 
-    private void adjust(String name, String project, boolean asNew) {
+    private List<String> adjust(String name, String project, boolean asNew, boolean trustConfig) {
         String path = "/1.0/instances/" + enc(name) + "?project=" + enc(project);
-        ObjectNode put = adjusted(lxd.get(path), asNew);
+        List<String> dropped = new ArrayList<>();
+        ObjectNode put = adjusted(lxd.get(path), asNew, trustConfig, dropped);
         if (put != null) {
             lxd.put(path, put);
         }
+        return dropped;
     }
 
     /** Runs the send once and counts its bytes. */

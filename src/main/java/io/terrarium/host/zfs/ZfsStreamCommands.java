@@ -94,6 +94,40 @@ public final class ZfsStreamCommands {
         return new Command("zfs", args, STREAM_TIMEOUT, null, null);
     }
 
+    /**
+     * Properties a restore never takes from a stream (issue 13 item 3): with {@code -x} their
+     * effective value after the receive is inherited on this host, as if the stream had not carried
+     * them (zfs-receive(8), OpenZFS 0.7 and later: "-x property … as if the property had been
+     * excluded from the send stream"). {@code setuid}/{@code exec}/{@code devices} are inherited,
+     * not forced off: an LXD container needs setuid binaries (sudo, passwd).
+     */
+    public static final List<String> RESTORE_EXCLUDED_PROPERTIES = List.of("mountpoint", "canmount", "setuid", "exec", "devices",
+            "sharenfs", "sharesmb");
+
+    /**
+     * {@code zfs receive} of a restore from an untrusted bucket: OpenZFS gets {@code -u} (nothing
+     * is mounted by the receive) and {@code -x} for each of {@link #RESTORE_EXCLUDED_PROPERTIES};
+     * zfs-fuse 0.7 knows neither ({@code receive [-vnF]}), so there the stream header check
+     * ({@link SendStreamHeader}: no property or replication stream) is the protection.
+     *
+     * @param target    dataset the stream is received into
+     * @param force     {@code -F} (an incremental into the staging dataset)
+     * @param overrides whether the host's zfs has {@code receive -u -x} (OpenZFS)
+     */
+    public static Command restoreReceive(String target, boolean force, boolean overrides) {
+        Command c = receive(target, force, overrides);
+        if (!overrides) {
+            return c;
+        }
+        List<String> args = new ArrayList<>(c.args().subList(0, c.args().size() - 1));
+        for (String p : RESTORE_EXCLUDED_PROPERTIES) {
+            args.add("-x");
+            args.add(p);
+        }
+        args.add(target);
+        return new Command("zfs", args, STREAM_TIMEOUT, null, null);
+    }
+
     private static void checkDataset(String d) {
         if (d == null || !DATASET.matcher(d).matches() || d.contains("//") || d.endsWith("/") || d.contains("..")) {
             throw new IllegalArgumentException("\"" + d + "\" is not a dataset name");

@@ -32,4 +32,18 @@ class ZfsStreamCommandsTest {
         assertThat(ZfsStreamCommands.parseEstimate("")).isEmpty();
         assertThat(ZfsStreamCommands.parseEstimate("size\tmany\n")).isEmpty();
     }
+
+    /**
+     * Issue 13 item 3: the restore's receive ran without -u or property overrides, so a planted
+     * stream's mountpoint/setuid/exec applied on the host. OpenZFS gets -u and -x; zfs-fuse 0.7
+     * knows neither (its usage: receive [-vnF]) and relies on the stream header check.
+     */
+    @Test
+    void aRestoreReceiveOnOpenZfsIsUnmountedAndTakesNoMountOrExecPropertyFromTheStream() {
+        assertThat(ZfsStreamCommands.restoreReceive("tank/containers/web.s3restore-1", true, true).argv()).containsExactly(
+                "zfs", "receive", "-F", "-u", "-x", "mountpoint", "-x", "canmount", "-x", "setuid", "-x", "exec", "-x", "devices",
+                "-x", "sharenfs", "-x", "sharesmb", "tank/containers/web.s3restore-1");
+        assertThat(ZfsStreamCommands.restoreReceive("tank/containers/web.s3restore-1", false, false).argv())
+                .containsExactly("zfs", "receive", "tank/containers/web.s3restore-1");
+    }
 }
