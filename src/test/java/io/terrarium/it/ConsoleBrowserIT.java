@@ -40,8 +40,9 @@ import static org.assertj.core.api.Assertions.assertThat;
  * {@code terrariumctl console} in a real browser (Debian's headless Chromium driven by Selenium):
  * a test daemon on a free port with private directories, the console started by the packaged
  * launcher, Hawtio opened with the operator login. Screenshots go to
- * {@code target/console-screenshots/}. LXD is made unreadable for the daemon through an
- * {@code lxc} wrapper first on its PATH (a marker file switches it), so that a proxy-sync run fails.
+ * {@code target/console-screenshots/}. LXD is made unreadable for the daemon by removing the link
+ * its {@code LXD_SOCKET} points to (and an {@code lxc} wrapper first on its PATH that a marker file
+ * switches off), so that a proxy-sync run fails.
  */
 class ConsoleBrowserIT {
     private static final Path SHOTS = Path.of("target/console-screenshots").toAbsolutePath();
@@ -59,6 +60,7 @@ class ConsoleBrowserIT {
     private ManagementCredentials admin;
     private JolokiaClient jolokia;
     private Path lxdDown;
+    private Path lxdSocket;
     private String name;
 
     @BeforeEach
@@ -72,6 +74,10 @@ class ConsoleBrowserIT {
                 + "exec /usr/bin/lxc \"$@\"\n");
         Files.setPosixFilePermissions(lxc, PosixFilePermissions.fromString("rwxr-xr-x"));
         trm.env.put("PATH", bin + ":" + System.getenv("PATH"));
+        // the daemon reaches LXD through its unix socket (not lxc): a link the test removes makes it unreadable
+        lxdSocket = dir.resolve("lxd.socket");
+        Files.createSymbolicLink(lxdSocket, io.terrarium.host.lxd.LxdSocket.locate(System.getenv()));
+        trm.env.put("LXD_SOCKET", lxdSocket.toString());
         port = Terrariumctl.freePort();
         daemonLog = dir.resolve("daemon.log");
         daemon = trm.builder("daemon", "--port", String.valueOf(port)).redirectErrorStream(true).redirectOutput(daemonLog.toFile()).start();
@@ -222,6 +228,7 @@ class ConsoleBrowserIT {
         // a proxy-sync started in the console with LXD unreadable fails: a failed exchange, and the console shows it
         long failedBefore = jolokia.read(JolokiaClient.routeMBean("proxy-sync"), "ExchangesFailed").asLong();
         Files.writeString(lxdDown, "");
+        Files.delete(lxdSocket);
         String runId = submitFromConsole("proxy-sync");
         long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
         String result;
