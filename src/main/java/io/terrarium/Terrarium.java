@@ -13,7 +13,11 @@ public final class Terrarium {
 
     public static void main(String[] args) {
         configureLogging(args);
-        int code = TerrariumCommand.commandLine(App.production()).execute(args);
+        picocli.CommandLine cl = TerrariumCommand.commandLine(App.production());
+        // error lines quote labels, instance names and bucket content: no raw control characters to the terminal
+        cl.setErr(new java.io.PrintWriter(new io.terrarium.cli.TerminalSafeWriter(
+                new java.io.OutputStreamWriter(System.err)), true));
+        int code = cl.execute(args);
         System.exit(code);
     }
 

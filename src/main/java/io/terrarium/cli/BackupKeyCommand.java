@@ -100,7 +100,17 @@ public final class BackupKeyCommand implements Runnable {
             Path dir = app.paths().secretsDir();
             BackupKey key;
             try {
-                key = BackupKey.parse(new String(System.in.readNBytes(4096), StandardCharsets.UTF_8));
+                java.io.Console console = System.console();
+                if (console != null) {
+                    // a terminal: prompt and read without echo, so the pasted key stays out of the scrollback
+                    char[] typed = console.readPassword("Recovery key (input hidden): ");
+                    key = BackupKey.parse(typed == null ? "" : new String(typed));
+                    if (typed != null) {
+                        java.util.Arrays.fill(typed, '\0');
+                    }
+                } else {
+                    key = BackupKey.parse(new String(System.in.readNBytes(4096), StandardCharsets.UTF_8));
+                }
             } catch (IllegalArgumentException e) {
                 err.println("ERROR: standard input: " + e.getMessage() + "; nothing stored");
                 err.flush();

@@ -20,11 +20,19 @@ import java.util.Map;
  */
 public final class Output {
     private static final ObjectMapper JSON = App.jsonMapper().enable(SerializationFeature.INDENT_OUTPUT);
+    /**
+     * YAML with the JSON output's shape: the same snake_case property names (a job result printed
+     * {@code startedAt} in YAML but {@code started_at} in JSON), and every string quoted — a bare
+     * {@code 2026-12-06T17:07:00Z} is a timestamp to YAML 1.1 loaders (PyYAML, Go yaml.v2), not the
+     * string the schema says.
+     */
     private static final ObjectMapper YAML = new YAMLMapper(YAMLFactory.builder()
             .disable(YAMLGenerator.Feature.WRITE_DOC_START_MARKER)
-            .enable(YAMLGenerator.Feature.MINIMIZE_QUOTES).build())
+            .disable(YAMLGenerator.Feature.MINIMIZE_QUOTES)
+            .disable(YAMLGenerator.Feature.SPLIT_LINES).build())
             .findAndRegisterModules()
-            .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS);
+            .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS)
+            .setPropertyNamingStrategy(com.fasterxml.jackson.databind.PropertyNamingStrategies.SNAKE_CASE);
 
     private Output() {
     }

@@ -146,7 +146,7 @@ public final class ConfigCodec {
             return "text";
         }
         if (java.util.Collection.class.isAssignableFrom(type)) {
-            return "a list, e.g. [systemctl, reload, traefik]";
+            return "a list in brackets, e.g. [a, b]";
         }
         if (java.util.Map.class.isAssignableFrom(type) || type.isRecord()) {
             return "a section (indented keys below it)";

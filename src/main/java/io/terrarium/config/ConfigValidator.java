@@ -145,7 +145,7 @@ public final class ConfigValidator {
     private static final Pattern SLUG_PREFIX = Pattern.compile("[a-z0-9_-]{0,64}");
 
     private static void events(List<String> p, TerrariumConfig.Events e, String secrets) {
-        notifications(p, e);
+        notifications(p, e, secrets);
         var k = e.kafka();
         if (k == null) {
             return;
@@ -203,13 +203,13 @@ public final class ConfigValidator {
         }
     }
 
-    private static void notifications(List<String> p, TerrariumConfig.Events e) {
+    private static void notifications(List<String> p, TerrariumConfig.Events e, String secrets) {
         if (e.webhook() != null) {
-            secretFile(p, "events.webhook.url_file", e.webhook().urlFile(), "the webhook URL");
+            urlFile(p, "events.webhook.url_file", e.webhook().urlFile(), secrets, "the webhook URL");
             timeout(p, "events.webhook.timeout_seconds", e.webhook().timeoutSeconds());
         }
         if (e.healthchecks() != null) {
-            secretFile(p, "events.healthchecks.ping_url_file", e.healthchecks().pingUrlFile(), "the ping URL");
+            urlFile(p, "events.healthchecks.ping_url_file", e.healthchecks().pingUrlFile(), secrets, "the ping URL");
             if (!SLUG_PREFIX.matcher(e.healthchecks().slugPrefix()).matches()) {
                 p.add("events.healthchecks.slug_prefix: \"" + printable(e.healthchecks().slugPrefix())
                         + "\" may hold only a-z, 0-9, '-' and '_' (at most 64; healthchecks.io slugs)");
@@ -217,22 +217,33 @@ public final class ConfigValidator {
             timeout(p, "events.healthchecks.timeout_seconds", e.healthchecks().timeoutSeconds());
         }
         e.staleAfter().forEach((job, age) -> {
-            if (io.terrarium.notify.Notices.parseAge(age) == null) {
-                p.add("events.stale_after." + printable(job) + ": \"" + printable(age)
-                        + "\" is not an age (a whole number with m, h or d, e.g. 90m, 26h, 2d; at least 1m)");
+            if (!KNOWN_JOBS.contains(job)) {
+                p.add("events.stale_after: unknown job \"" + printable(job) + "\" (known: "
+                        + String.join(", ", new java.util.TreeSet<>(KNOWN_JOBS)) + ")");
+            } else if (io.terrarium.notify.Notices.parseAge(age) == null) {
+                p.add("events.stale_after." + job + ": \"" + printable(age)
+                        + "\" is not an age (a whole number of 1–999999 with m, h or d, e.g. 90m, 26h, 2d)");
             }
         });
-        if (!e.staleAfter().isEmpty() && !e.notifies()) {
-            p.add("events.stale_after: set, but there is no webhook or healthchecks to notify (set events.webhook or events.healthchecks)");
+        if (!e.staleAfter().isEmpty() && e.webhook() == null) {
+            p.add("events.stale_after: set, but there is no events.webhook to send job.stale to (healthchecks.io detects"
+                    + " staleness itself: give each check the job's period and a grace time there)");
         }
     }
 
-    private static void secretFile(List<String> p, String field, String path, String what) {
+    /**
+     * A file holding a URL with a token: the strict secret-file rule ({@link #secretFile(List, String,
+     * String, String, String)}), and a value that looks like the URL itself is never echoed — pasting
+     * the URL instead of a path is the likely mistake, and error lines end up in logs.
+     */
+    private static void urlFile(List<String> p, String field, String path, String secrets, String what) {
         if (path == null || path.isBlank()) {
-            p.add(field + ": required (a file under " + SECRETS_DIR + " holding " + what + ")");
-        } else if (!path.startsWith(SECRETS_DIR) || !plainPath(path) || path.endsWith("/")) {
-            p.add(field + ": \"" + printable(path) + "\" must be a file under " + SECRETS_DIR + " (root-only, 0600; "
-                    + what + " itself never goes in the config)");
+            p.add(field + ": required (a file under " + secrets + " holding " + what + ")");
+        } else if (path.contains("://")) {
+            p.add(field + ": is a URL, not a file path (value not shown: it may hold a token); put " + what + " in a file under "
+                    + secrets + " (chmod 600) and name that path");
+        } else {
+            secretFile(p, field, printable(path), secrets, what + " itself never goes in the config");
         }
     }
 

@@ -24,7 +24,7 @@ import java.util.regex.Pattern;
  * </ul>
  */
 public final class Notices {
-    private static final Pattern AGE = Pattern.compile("([1-9][0-9]{0,5})([mhd])");
+    private static final Pattern AGE = Pattern.compile("([1-9][0-9]{0,5})([mhd])");  // at most 999999 units
 
     /** One notification. {@code type} is {@code job.failed}, {@code job.recovered} or {@code job.stale}. */
     public record Notice(String type, String job, String status, String summary, Instant at) {

@@ -134,7 +134,7 @@ class JobsCommandTest {
     @Test
     void outputAndTheHiddenFormatAliasBothSelectJson() {
         assertThat(run("jobs", "list", "-o", "json").out()).startsWith("[");
-        assertThat(run("jobs", "list", "--output=yaml").out()).startsWith("- job: host-facts");
+        assertThat(run("jobs", "list", "--output=yaml").out()).startsWith("- job: \"host-facts\"");
         assertThat(run("jobs", "list", "--format", "json").out()).startsWith("[");
         assertThat(run("jobs", "list", "--help").out()).contains("-o, --output=table|json|yaml").doesNotContain("--format");
     }

@@ -95,16 +95,29 @@ class EventsConfigTest {
         assertThat(notify(new TerrariumConfig.Webhook("/etc/terrarium/secrets/webhook-url", null),
                 new TerrariumConfig.Healthchecks("/etc/terrarium/secrets/hc", "web1-", 5), java.util.Map.of("s3-export", "26h")))
                 .isEmpty();
+        // the URL pasted instead of a path: refused without echoing the token (tester, session 4)
         assertThat(notify(new TerrariumConfig.Webhook("https://hooks.example.com/T0K3N", 0), null, java.util.Map.of()))
-                .containsExactly("events.webhook.url_file: \"https://hooks.example.com/T0K3N\" must be a file under /etc/terrarium/secrets/"
-                                + " (root-only, 0600; the webhook URL itself never goes in the config)",
+                .containsExactly("events.webhook.url_file: is a URL, not a file path (value not shown: it may hold a token); put the"
+                                + " webhook URL in a file under /etc/terrarium/secrets/ (chmod 600) and name that path",
                         "events.webhook.timeout_seconds: 0 is outside 1–60");
-        assertThat(notify(null, new TerrariumConfig.Healthchecks(null, "Web 1\n", null), java.util.Map.of("snapshot", "1.5h")))
+        // the strict secret-file rule of every other secret path: directly in the directory, plain name (tester, session 4)
+        for (String bad : new String[]{"/etc/terrarium/secrets/sub/webhook-url", "/etc/terrarium/secrets/x;rm -rf", "/etc/terrarium/secrets/UPPER url"}) {
+            assertThat(notify(new TerrariumConfig.Webhook(bad, null), null, java.util.Map.of())).as(bad)
+                    .singleElement().satisfies(m -> assertThat(m).startsWith("events.webhook.url_file: \"" + bad + "\" must be a file under"
+                            + " /etc/terrarium/secrets/ (directly in it"));
+        }
+        assertThat(notify(null, new TerrariumConfig.Healthchecks(null, "Web 1\n", null), java.util.Map.of()))
                 .containsExactly("events.healthchecks.ping_url_file: required (a file under /etc/terrarium/secrets/ holding the ping URL)",
-                        "events.healthchecks.slug_prefix: \"Web 1\\u000a\" may hold only a-z, 0-9, '-' and '_' (at most 64; healthchecks.io slugs)",
-                        "events.stale_after.snapshot: \"1.5h\" is not an age (a whole number with m, h or d, e.g. 90m, 26h, 2d; at least 1m)");
-        assertThat(notify(null, null, java.util.Map.of("snapshot", "2h")))
-                .containsExactly("events.stale_after: set, but there is no webhook or healthchecks to notify (set events.webhook or events.healthchecks)");
+                        "events.healthchecks.slug_prefix: \"Web 1\\u000a\" may hold only a-z, 0-9, '-' and '_' (at most 64; healthchecks.io slugs)");
+        assertThat(notify(new TerrariumConfig.Webhook("/etc/terrarium/secrets/hook", null), null,
+                java.util.Map.of("snapshot", "1.5h", "s3-exprot", "26h")))
+                .containsExactlyInAnyOrder(
+                        "events.stale_after.snapshot: \"1.5h\" is not an age (a whole number of 1–999999 with m, h or d, e.g. 90m, 26h, 2d)",
+                        "events.stale_after: unknown job \"s3-exprot\" (known: host-facts, proxy-sync, replicate, s3-export, s3-janitor, s3-verify, snapshot)");
+        // staleness notices go to the webhook only: healthchecks alone would accept the setting and do nothing (tester, session 4)
+        assertThat(notify(null, new TerrariumConfig.Healthchecks("/etc/terrarium/secrets/hc", null, null), java.util.Map.of("snapshot", "2h")))
+                .containsExactly("events.stale_after: set, but there is no events.webhook to send job.stale to (healthchecks.io detects"
+                        + " staleness itself: give each check the job's period and a grace time there)");
     }
 
     @Test
