@@ -183,7 +183,13 @@ cmd_up() {
     init_lxd "${opts[@]}" || fail_boot "cannot initialise LXD (zfs storage pool $LXD_STORAGE_POOL on $POOL/lxd) in the guest"
     LXD_INIT_SECONDS=$((SECONDS - lxd_start))
     step "LXD ready in $LXD_INIT_SECONDS s (storage pool $LXD_STORAGE_POOL: zfs on $POOL/lxd, network $LXD_NETWORK, image $LXD_IMAGE)"
-    write_env "$port" "$key" "$ctl"
+    # The product reaches LXD through its unix socket (LXD_SOCKET), not lxc: the guest's socket is
+    # forwarded to a host path over the same ssh connection (OpenSSH stream-local forwarding).
+    local sock=$RUN_DIR/lxd.socket
+    rm -f "$sock"
+    ssh "${opts[@]}" -O forward -L "$sock:/var/lib/lxd/unix.socket" root@127.0.0.1 \
+        || fail_boot "cannot forward the guest's LXD socket to $sock"
+    write_env "$port" "$key" "$ctl" "$sock"
     trap - ERR
     step "guest up in $((SECONDS - start)) s; env: $ENV_FILE"
 }
@@ -265,6 +271,7 @@ TERRARIUM_OZ_LXD_DATASET=$POOL/lxd
 TERRARIUM_OZ_LXD_NETWORK=$LXD_NETWORK
 TERRARIUM_OZ_LXD_IMAGE=$LXD_IMAGE
 TERRARIUM_OZ_LXD_INIT_SECONDS=$LXD_INIT_SECONDS
+TERRARIUM_OZ_LXD_SOCKET=$4
 ENV
     mv "$tmp" "$ENV_FILE"
 }
@@ -303,7 +310,7 @@ cmd_down() {
     else
         step "guest not running"
     fi
-    rm -f "$RUN_DIR/qemu.pid" "$RUN_DIR/root.qcow2" "$RUN_DIR/pool1.img" "$RUN_DIR/pool2.img"
+    rm -f "$RUN_DIR/qemu.pid" "$RUN_DIR/root.qcow2" "$RUN_DIR/pool1.img" "$RUN_DIR/pool2.img" "$RUN_DIR/lxd.socket"
 }
 
 cmd_ssh() {

@@ -102,7 +102,7 @@ class CompletionIT {
         type("clear\n");
         waitForLine("$ ", true);
 
-        type("trm jobs r");
+        type("trm jobs ru"); // "r" alone is ambiguous since `jobs resume`
         tab();
         waitForLine("$ trm jobs run ", true);
     }

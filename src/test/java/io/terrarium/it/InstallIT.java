@@ -74,12 +74,23 @@ class InstallIT {
     void save() throws Exception {
         trm = new Terrariumctl(tmp);
         savedConfig = StoredConfig.rawValue();
+        StoredConfig.dropSignature(); // a fresh host: this test's own secrets directory has no key yet
+    }
+
+    /**
+     * After the test wrote the stored document itself (not through terrariumctl): back to a host
+     * whose document was never signed — no signature, no key — so the next install reads it.
+     */
+    private void unsigned() throws Exception {
+        StoredConfig.dropSignature();
+        java.nio.file.Files.deleteIfExists(tmp.resolve("etc/secrets/config-hmac.key"));
     }
 
     @AfterEach
     void cleanUp() throws Exception {
         try {
             StoredConfig.restore(savedConfig);
+            StoredConfig.dropSignature(); // signed with this test's key, which goes with its directory
         } finally {
             for (String p : pools) {
                 new ProcessBuilder("zpool", "destroy", "-f", p).redirectErrorStream(true).start().waitFor();
@@ -170,6 +181,7 @@ class InstallIT {
 
         // an explicit device with a file system: refused without --yes... (preflight: exit 1, nothing stored)
         StoredConfig.restore(savedConfig);
+        unsigned();
         Terrariumctl.Result refused = trm.run(Duration.ofMinutes(2), "install", "--non-interactive", "--yes", "--email", "ops@example.com",
                 "--public-ip", "203.0.113.7", "--storage-mode", "disk", "--storage-source", "/dev/vda", "--pool-name", pool, "--no-apply");
         assertThat(refused.exit()).isEqualTo(1);
@@ -193,6 +205,7 @@ class InstallIT {
         ext4 = loop("128M");
         Terrariumctl.sh("mkfs.ext4", "-q", ext4);
         StoredConfig.restore(savedConfig);
+        unsigned();
         // interactive answers come from stdin without a terminal; without --yes the same device is rejected
         ProcessBuilder pb = trm.builder("install", "--email", "ops@example.com", "--acme-email", "ops@example.com", "--domain", "example.com",
                 "--idp", "local", "--admin-group", "terrarium-admins", "--pool-name", "itinstx", "--storage-mode", "disk",
@@ -254,6 +267,7 @@ class InstallIT {
         Terrariumctl.Result set = trm.run(Duration.ofMinutes(2), "set", "s3", "--enable", "--keep-chains", "7", "--keep-points", "30", "--no-apply");
         assertThat(set.exit()).as(set.all()).isEqualTo(0);
         StoredConfig.setYaml(StoredConfig.yaml().replaceAll("max_incrementals: \\d+", "max_incrementals: 5"));
+        unsigned();
         assertThat(StoredConfig.yaml()).contains("keep_chains: 7").contains("keep_points: 30").contains("max_incrementals: 5");
 
         Terrariumctl.Result again = install(s3);

@@ -28,6 +28,16 @@ final class StoredConfig {
         }
     }
 
+    /**
+     * Removes the stored document's signature ({@code user.terrarium.config_mac}): the state of a host
+     * whose document was never signed. Each test has its own secrets directory, so a signature left by
+     * an earlier test (made with that test's key) would not match the next test's key.
+     */
+    static void dropSignature() throws Exception {
+        new ProcessBuilder("lxc", "project", "unset", "terrarium-system", "user.terrarium.config_mac")
+                .redirectErrorStream(true).start().waitFor();
+    }
+
     static void setYaml(String yaml) throws Exception {
         Terrariumctl.sh("lxc", "project", "set", "terrarium-system", KEY,
                 Base64.getEncoder().encodeToString(yaml.getBytes(StandardCharsets.UTF_8)));
