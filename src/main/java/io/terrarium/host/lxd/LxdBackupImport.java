@@ -216,7 +216,9 @@ public final class LxdBackupImport {
                 changed = true;
             }
         }
-        if (!changed) {
+        // the allowlist removes terrarium-proxy-* devices without listing them (proxy sync recreates
+        // them): compare with the original, not only the lists (a new-host restore kept the device)
+        if (!changed && body.equals(instance)) {
             return null;
         }
         ObjectNode put = body.objectNode();

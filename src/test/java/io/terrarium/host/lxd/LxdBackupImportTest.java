@@ -65,6 +65,21 @@ class LxdBackupImportTest {
     }
 
     @Test
+    void withTheAllowlistARestoreOntoANewHostStillPutsTheConfigWithoutItsProxyDevice() throws Exception {
+        // the allowlist removed terrarium-proxy-* without listing it, so "nothing changed" skipped the
+        // PUT and the device stayed (RestoreLxdZfsIT in the guest, session 4)
+        JsonNode onlyProxy = JSON.readTree("""
+                {"config":{"user.proxy":"https://lz.example.test:80"},"devices":{"terrarium-proxy-it":{"type":"proxy",
+                 "listen":"tcp:127.0.0.1:18979","connect":"tcp:127.0.0.1:80","bind":"host"}},"profiles":["default"]}""");
+        List<String> dropped = new java.util.ArrayList<>();
+        ObjectNode put = LxdBackupImport.adjusted(onlyProxy, false, false, dropped);
+        assertThat(put).as("a PUT without the proxy device").isNotNull();
+        assertThat(put.get("devices").size()).isZero();
+        assertThat(dropped).as("proxy devices are not reported: proxy sync recreates them").isEmpty();
+        assertThat(put.get("config").get("user.proxy").asText()).isEqualTo("https://lz.example.test:80");
+    }
+
+    @Test
     void nothingToAdjustGivesNoPut() throws Exception {
         JsonNode plain = JSON.readTree("{\"config\":{\"limits.cpu\":\"1\"},\"devices\":{}}");
         assertThat(LxdBackupImport.adjusted(plain, true)).isNull();
