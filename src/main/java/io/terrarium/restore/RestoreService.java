@@ -164,33 +164,19 @@ public final class RestoreService {
      * @throws RestoreException when a step fails (the message says what state things are in)
      */
     public void execute(RestorePlan plan, Consumer<String> progress) {
-        try {
-            Files.createDirectories(lockDir);
-        } catch (IOException e) {
-            throw new RestoreException("cannot create " + lockDir + ": " + e.getMessage(), e);
-        }
-        Path lockFile = lockDir.resolve("restore-" + plan.instance() + ".lock");
-        try (io.terrarium.config.LockFile lock = io.terrarium.config.LockFile.tryAcquire(lockFile)) {
-            if (lock == null) {
-                throw new RestoreException("instance " + plan.instance() + " is busy: another restore of it is running");
+        RestoreLock.holding(lockDir, plan.instance(), () -> {
+            String lxdZfsPool = LxdSnapshotRestore.applies(plan)
+                    ? new LxdSnapshotRestore(lxd, zfs, project).zfsPoolOf(plan.instance()) : null;
+            if (lxdZfsPool != null) {
+                // one of LXD's own snapshots on its zfs driver: LXD restores it (issue 11, LxdSnapshotRestore)
+                new LxdSnapshotRestore(lxd, zfs, project).execute(plan, lxdZfsPool, progress);
+            } else if (plan.inPlace()) {
+                inPlace(plan, progress);
+            } else {
+                asNew(plan, progress);
             }
-            try {
-                String lxdZfsPool = LxdSnapshotRestore.applies(plan)
-                        ? new LxdSnapshotRestore(lxd, zfs, project).zfsPoolOf(plan.instance()) : null;
-                if (lxdZfsPool != null) {
-                    // one of LXD's own snapshots on its zfs driver: LXD restores it (issue 11, LxdSnapshotRestore)
-                    new LxdSnapshotRestore(lxd, zfs, project).execute(plan, lxdZfsPool, progress);
-                } else if (plan.inPlace()) {
-                    inPlace(plan, progress);
-                } else {
-                    asNew(plan, progress);
-                }
-            } finally {
-                lock.release();
-            }
-        } catch (IOException e) {
-            throw new RestoreException("cannot lock " + lockFile + ": " + e.getMessage(), e);
-        }
+            return null;
+        });
     }
 
     private void inPlace(RestorePlan plan, Consumer<String> progress) {

@@ -328,25 +328,10 @@ public final class S3RestoreService {
      * @throws RestoreException when a step fails (the message says what state things are in)
      */
     public List<String> execute(Plan plan, Consumer<String> progress) {
-        try {
-            Files.createDirectories(runDir);
-        } catch (IOException e) {
-            throw new RestoreException("cannot create " + runDir + ": " + e.getMessage(), e);
-        }
-        Path lockFile = runDir.resolve("restore-" + plan.target() + ".lock");
-        try (io.terrarium.config.LockFile lock = io.terrarium.config.LockFile.tryAcquire(lockFile)) {
-            if (lock == null) {
-                throw new RestoreException("instance " + plan.target() + " is busy: another restore of it is running");
-            }
-            try {
-                receive(plan, progress);
-                return plan.inPlace() ? swap(plan, progress) : importNew(plan, progress);
-            } finally {
-                lock.release();
-            }
-        } catch (IOException e) {
-            throw new RestoreException("cannot lock " + lockFile + ": " + e.getMessage(), e);
-        }
+        return RestoreLock.holding(runDir, plan.target(), () -> {
+            receive(plan, progress);
+            return plan.inPlace() ? swap(plan, progress) : importNew(plan, progress);
+        });
     }
 
     private void receive(Plan plan, Consumer<String> progress) {
