@@ -51,6 +51,20 @@ ensure_build_tools() {
         apt-get update -qq
         DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}"
     fi
+    ensure_promtool
+}
+
+# AlertRulesTest loads docs/alerts/terrarium.rules.yml with promtool (check rules, test rules).
+# Only the promtool binary is taken from Debian's prometheus package (19 MB download): installing
+# the package would add a Prometheus server and start its service on this machine.
+ensure_promtool() {
+    command -v promtool >/dev/null 2>&1 && return 0
+    local tmp
+    tmp=$(mktemp -d)
+    (cd "$tmp" && apt-get download prometheus >/dev/null 2>&1) || { apt-get update -qq && (cd "$tmp" && apt-get download prometheus); }
+    dpkg-deb -x "$tmp"/prometheus_*.deb "$tmp/x"
+    install -m 0755 "$tmp/x/usr/bin/promtool" /usr/local/bin/promtool
+    rm -rf "$tmp"
 }
 
 main "$@"

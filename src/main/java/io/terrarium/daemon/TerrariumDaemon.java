@@ -73,6 +73,8 @@ public final class TerrariumDaemon {
         p.put("camel.management.infoEnabled", "true");
         p.put("camel.metrics.enabled", "true");
         p.put("camel.metrics.enableRoutePolicy", "true");
+        // JVM metrics for memory and GC alerts (Micrometer's binders, named in Camel's camel.metrics.binders)
+        p.put("camel.metrics.binders", "jvm-memory,jvm-gc,jvm-thread,jvm-info,class-loader,processor,uptime,file-descriptor");
         p.put("camel.health.enabled", "true");
         // Jolokia requires the root-only credentials (ManagementCredentials); health and metrics stay open on loopback
         p.put("camel.management.authenticationEnabled", "true");
@@ -138,6 +140,13 @@ public final class TerrariumDaemon {
                             ManagementCredentials.roles(app.paths().managementAuthFile()))
                             .install(m.getCamelContext(), port, JOLOKIA_PATH);
                     new JobControl(m.getCamelContext(), jobIds).register();
+                    io.micrometer.core.instrument.MeterRegistry meters =
+                            m.getCamelContext().getRegistry().findSingleByType(io.micrometer.core.instrument.MeterRegistry.class);
+                    if (meters != null) {
+                        // job and per-instance series from the result store (docs/monitoring.md)
+                        routes.runs().useMetrics(new io.terrarium.routes.JobMetrics(app.results(), jobIds,
+                                java.time.Clock.systemUTC()).register(meters));
+                    }
                 } catch (IOException | RuntimeException e) {
                     LOG.error("cannot secure the management endpoint: {}; stopping", e.getMessage(), e);
                     unsafe.set(e);

@@ -16,6 +16,10 @@ import java.util.Map;
  *   <li>{@code <id>.json}: the last result (any status), for {@code status} and {@code jobs list};</li>
  *   <li>{@code <id>.last-success.json}: the last OK or WARNING result (a run that did its work;
  *       WARNING means it did, with something to look at), for "last success";</li>
+ *   <li>{@code <id>.items.json}: per-item state across runs ({@link JobItems}: last run, last
+ *       success, bytes, chain length, newest restore point per instance), for the per-instance
+ *       metrics — written by every process that records a run, so runs of the CLI's own process
+ *       reach the daemon's {@code /observe/metrics} too;</li>
  *   <li>{@code <id>.paused}: present while the job is paused ({@code jobs pause}): a JSON object
  *       {@code {"job":…, "paused_at":"<UTC>"}}. The daemon's scheduler routes read it at every
  *       fire, so a pause survives a daemon restart and needs no call into the daemon.</li>
@@ -43,6 +47,11 @@ public final class JobResultStore {
             if (r.status() == JobResult.Status.OK || r.status() == JobResult.Status.WARNING) {
                 AtomicFiles.write(dir.resolve(r.job() + ".last-success.json"), bytes, AtomicFiles.WORLD_READABLE);
             }
+            Map<String, JobItems.State> before = items(r.job());
+            Map<String, JobItems.State> after = JobItems.merge(before, r);
+            if (after != before && !(after.isEmpty() && before.isEmpty())) {
+                AtomicFiles.write(itemsFile(r.job()), json.writeValueAsBytes(after), AtomicFiles.WORLD_READABLE);
+            }
             return null;
         } catch (IOException e) {
             return "cannot save result of " + r.job() + ": " + e.getMessage();
@@ -57,6 +66,26 @@ public final class JobResultStore {
     /** The last OK or WARNING result of a job, or {@code null} when it never succeeded (since this store existed). */
     public JobResult lastSuccess(String jobId) {
         return read(dir.resolve(jobId + ".last-success.json"));
+    }
+
+    /**
+     * Per-item state of a job ({@link JobItems}), item → state in the order of the last run;
+     * empty when none was recorded or the file cannot be read.
+     */
+    public Map<String, JobItems.State> items(String jobId) {
+        Path f = itemsFile(jobId);
+        try {
+            if (!Files.exists(f)) {
+                return Map.of();
+            }
+            return json.readValue(f.toFile(), new com.fasterxml.jackson.core.type.TypeReference<java.util.LinkedHashMap<String, JobItems.State>>() { });
+        } catch (IOException e) {
+            return Map.of();
+        }
+    }
+
+    private Path itemsFile(String jobId) {
+        return dir.resolve(jobId + ".items.json");
     }
 
     /**

@@ -76,6 +76,14 @@ public final class JobRuns {
     }
 
     /**
+     * The metrics this context serves ({@code /observe/metrics}); REJECTED triggers are counted
+     * there. Every other outcome reaches the metrics through the result store.
+     */
+    public void useMetrics(JobMetrics m) {
+        this.metrics = m;
+    }
+
+    /**
      * Adds a listener told about every finished run (stamped result, any status, REJECTED
      * included), after it was recorded. A listener that throws is logged and never fails the run.
      */
@@ -168,9 +176,9 @@ public final class JobRuns {
         } else {
             LOG.info("job {} finished {} in {} ms: {}", stamped.job(), stamped.status(), stamped.durationMs(), stamped.summary());
         }
-        JobMetrics m = metrics(e);
-        if (m != null && (record || stamped.status() == JobResult.Status.REJECTED)) {
-            m.record(stamped);
+        JobMetrics m = metrics;
+        if (m != null && stamped.status() == JobResult.Status.REJECTED) {
+            m.rejected(stamped.job());
         }
         if (record && results != null) {
             String err = results.save(stamped);
@@ -243,18 +251,6 @@ public final class JobRuns {
                         .end();
             }
         };
-    }
-
-    /** The job gauges, when the context has a Micrometer registry (the daemon); else {@code null}. */
-    private JobMetrics metrics(Exchange e) {
-        if (metrics == null) {
-            io.micrometer.core.instrument.MeterRegistry reg =
-                    e.getContext().getRegistry().findSingleByType(io.micrometer.core.instrument.MeterRegistry.class);
-            if (reg != null) {
-                metrics = new JobMetrics(reg);
-            }
-        }
-        return metrics;
     }
 
     private static String job(Exchange e) {

@@ -277,6 +277,7 @@ public final class S3ExportJob implements StagedJob<S3ExportJob.Run> {
                     throw new JobFailedException(S3ExportJob.result(JobResult.Status.FAILED, msg, details));
                 }
                 list = list.stream().filter(i -> only.contains(i.instance())).toList();
+                details.put("partial", true); // not every instance: the others keep their per-instance metrics (JobItems)
             }
             for (InstanceDataset i : list) {
                 items.add(new Item(this, i));
@@ -504,6 +505,9 @@ public final class S3ExportJob implements StagedJob<S3ExportJob.Run> {
             row.put("status", "ok");
             row.put("bytes", manifest.streamBytes());
             row.put("manifest", manifest.id());
+            if (manifest.createdAt() != null) {
+                row.put("restore_point_at", manifest.createdAt().toString());
+            }
             LOG.info("s3-export {}: {} {} bytes, manifest {}", i.instance(), row.get("kind"), manifest.streamBytes(), manifest.id());
         }
 

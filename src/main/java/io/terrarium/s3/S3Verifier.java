@@ -54,10 +54,18 @@ public final class S3Verifier {
      * @param manifests restore points checked
      * @param bytes     stored bytes read
      * @param problems  one line per bad object, unreadable manifest or broken link (empty: all good)
+     * @param chainLength    restore points in the newest point's chain (full = 1), 0 when there is none
+     * @param newestPointAt  creation time of the newest restore point (UTC), or {@code null}
      */
-    public record Report(String instance, int manifests, long bytes, List<String> problems) {
+    public record Report(String instance, int manifests, long bytes, List<String> problems, int chainLength,
+                         java.time.Instant newestPointAt) {
         public Report {
             problems = List.copyOf(problems);
+        }
+
+        /** A report without chain facts. */
+        public Report(String instance, int manifests, long bytes, List<String> problems) {
+            this(instance, manifests, bytes, problems, 0, null);
         }
 
         /** Row for job details and tables. */
@@ -68,6 +76,12 @@ public final class S3Verifier {
             m.put("restore_points", manifests);
             m.put("bytes", bytes);
             m.put("problems", problems);
+            if (chainLength > 0) {
+                m.put("chain_length", chainLength);
+            }
+            if (newestPointAt != null) {
+                m.put("restore_point_at", newestPointAt.toString());
+            }
             return m;
         }
     }
@@ -102,6 +116,8 @@ public final class S3Verifier {
                 problems.add("restore point " + m.id() + ": " + e.getMessage());
             }
         }
-        return new Report(instance, points.manifests().size(), bytes, problems);
+        Manifest newest = points.newest();
+        return new Report(instance, points.manifests().size(), bytes, problems,
+                newest == null ? 0 : points.chainTo(newest).size(), newest == null ? null : newest.createdAt());
     }
 }

@@ -97,7 +97,12 @@ class DaemonIT {
 
         String metrics = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/observe/metrics"))
                 .build(), HttpResponse.BodyHandlers.ofString()).body();
-        assertThat(metrics).contains("terrarium_job_status{job=\"host-facts\"} 0.0").contains("terrarium_job_rejected{job=\"host-facts\"} 1.0");
+        assertThat(metrics).contains("terrarium_job_status{job=\"host-facts\"} 0.0").contains("terrarium_job_rejected{job=\"host-facts\"} 1.0")
+                // alertable: timestamps of the last run and success, HELP texts, the JVM's own metrics (docs/monitoring.md)
+                .containsPattern("terrarium_job_last_success_timestamp_seconds\\{job=\"host-facts\"} 1\\.[0-9]+E9")
+                .containsPattern("terrarium_job_duration_seconds\\{job=\"host-facts\"} [0-9]+\\.[0-9]+")
+                .contains("# HELP terrarium_job_last_success_timestamp_seconds Start of the job's last OK or WARNING run")
+                .contains("jvm_memory_used_bytes{").contains("jvm_gc_").contains("process_uptime_seconds");
 
         var status = trm.run("status", "--format", "json");
         assertThat(status.out()).contains("\"component\" : \"daemon\"").contains("UP").contains("\"component\" : \"job host-facts\"");

@@ -126,20 +126,24 @@ class JobRoutesTest {
 
     @Test
     void c09_everyRunIsPublishedAsGaugesPerJobAndPerItem() throws Exception {
-        var registry = new io.micrometer.core.instrument.simple.SimpleMeterRegistry();
+        var registry = new io.micrometer.prometheusmetrics.PrometheusMeterRegistry(io.micrometer.prometheusmetrics.PrometheusConfig.DEFAULT);
         ctx = new DefaultCamelContext();
         ctx.getRegistry().bind("metricsRegistry", registry);
-        JobRoutes routes = new JobRoutes(List.of(new ItemsJob()), Map.of(), false, json, null, "test");
+        JobResultStore store = new JobResultStore(state, json);
+        JobRoutes routes = new JobRoutes(List.of(new ItemsJob()), Map.of(), false, json, store, "test");
+        routes.runs().useMetrics(new JobMetrics(store, List.of("replicate"), java.time.Clock.systemUTC()).register(registry));
         ctx.addRoutes(routes.errorPolicy());
         ctx.addRoutes(routes);
         ctx.start();
         org.apache.camel.Exchange ex = ctx.createProducerTemplate().send("direct:replicate", e -> e.getMessage().setBody("cli"));
         assertThat(ex.getException()).isInstanceOf(io.terrarium.jobs.JobFailedException.class);
-        assertThat(registry.get("terrarium.job.status").tag("job", "replicate").gauge().value()).isEqualTo(2.0);
-        assertThat(registry.get("terrarium.job.errors").tag("job", "replicate").gauge().value()).isEqualTo(1.0);
-        assertThat(registry.get("terrarium.job.item.failed").tag("item", "cache").gauge().value()).isEqualTo(1.0);
-        assertThat(registry.get("terrarium.job.item.failed").tag("item", "web").gauge().value()).isEqualTo(0.0);
-        assertThat(registry.get("terrarium.job.last.run.seconds").tag("job", "replicate").gauge().value()).isPositive();
+        String scrape = registry.scrape();
+        assertThat(scrape).contains("terrarium_job_status{job=\"replicate\"} 2.0")
+                .contains("terrarium_job_errors{job=\"replicate\"} 1.0")
+                .contains("terrarium_job_item_failed{item=\"cache\",job=\"replicate\"} 1.0")
+                .contains("terrarium_job_item_failed{item=\"web\",job=\"replicate\"} 0.0")
+                .containsPattern("terrarium_job_last_run_timestamp_seconds\\{job=\"replicate\"} 1\\.[0-9]+E9")
+                .doesNotContain("terrarium_job_last_success_timestamp_seconds{job=\"replicate\"}");
     }
 
     @Test
