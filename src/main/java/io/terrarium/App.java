@@ -182,6 +182,17 @@ public final class App {
         return this;
     }
 
+    private volatile io.terrarium.s3.TransferProgress verifyProgress = io.terrarium.s3.TransferProgress.NONE;
+
+    /**
+     * Sets the listener that in-process {@code s3-verify} runs tell the bytes they read back (the
+     * CLI's progress bar or lines); the daemon keeps {@link io.terrarium.s3.TransferProgress#NONE}.
+     */
+    public App withVerifyProgress(io.terrarium.s3.TransferProgress listener) {
+        this.verifyProgress = listener == null ? io.terrarium.s3.TransferProgress.NONE : listener;
+        return this;
+    }
+
     /** Limits in-process {@code s3-export} runs to these instances ({@code backup export --instance}). */
     public App withExportInstances(java.util.Set<String> names) {
         this.exportInstances = names == null ? java.util.Set.of() : java.util.Set.copyOf(names);
@@ -205,7 +216,7 @@ public final class App {
                         .lockFile(paths.runDir().resolve("s3-export.lock"))
                         .hostManifest(new io.terrarium.s3.HostManifestWriter(config, codec(), lxd(),
                                 io.terrarium.s3.HostManifestWriter::s3Store, Clock.systemUTC())),
-                new io.terrarium.s3.S3VerifyJob(config::s3, config::installationId));
+                new io.terrarium.s3.S3VerifyJob(config::s3, config::installationId).progress(verifyProgress));
     }
 
     /**

@@ -40,6 +40,7 @@ import java.util.concurrent.Callable;
         "the instance is started again if it ran. An instance that does not exist here (a new host after a",
         "disaster) is created from the backup.yaml in the restored dataset, stopped; --as-new NEW likewise, without",
         "user.proxy. A failed restore removes the staging dataset and leaves the live instance untouched.",
+        "S3 progress goes to stderr: a bar with the stored bytes of the total, rate and ETA on a terminal, plain lines on a pipe.",
         "The plan is printed first. Without a terminal, --yes is required (otherwise exit 2 and the exact command is printed)."},
         footerHeading = "%nExamples:%n",
         footer = {"  terrariumctl backup restore --instance web",

@@ -22,7 +22,9 @@ import java.util.concurrent.Callable;
 @Command(name = "verify", description = {"Re-read every S3 restore point of this installation (or of one instance) and check",
         "each stored object's size and SHA-256 (per part and per volume) against its manifest, and that every",
         "incremental's parent manifest exists. Nothing is restored; every stored byte is downloaded once.",
-        "Exit 1 naming each bad object. The daemon runs the same check weekly as job s3-verify."},
+        "Exit 1 naming each bad object. The daemon runs the same check weekly as job s3-verify.",
+        "Run in this process, progress goes to stderr: a bar (bytes read of the total, rate, ETA) on a terminal,",
+        "plain lines on a pipe."},
         footerHeading = "%nExamples:%n",
         footer = {"  terrariumctl backup verify", "  terrariumctl backup verify --instance web -o json"})
 public final class BackupVerifyCommand implements Callable<Integer> {
@@ -40,13 +42,19 @@ public final class BackupVerifyCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        App app = TerrariumCommand.app(spec);
+        // progress of an in-process run on stderr (a bar on a terminal, plain lines on a pipe); stdout keeps the result
+        io.terrarium.s3.TransferProgress progress = format.format() != Format.table ? io.terrarium.s3.TransferProgress.NONE
+                : TransferProgressDisplay.forThisProcess(spec.commandLine().getErr());
         if (instance == null) {
+            if (new io.terrarium.daemon.JobTrigger(app).runningDaemon() == null) {
+                app.withVerifyProgress(progress);
+            }
             return JobRun.triggerAndPrint(spec, S3VerifyJob.ID, format.format(), 43200, "instances");
         }
-        App app = TerrariumCommand.app(spec);
         TerrariumConfig config = app.configStore().load().config();
         java.time.Instant started = java.time.Instant.now();
-        JobResult r = new S3VerifyJob(config::s3, config::installationId).run(instance)
+        JobResult r = new S3VerifyJob(config::s3, config::installationId).progress(progress).run(instance)
                 .stamped("cli", started, java.time.Duration.between(started, java.time.Instant.now()).toMillis(),
                         "pid " + ProcessHandle.current().pid());
         JobOutput.print(spec.commandLine().getOut(), format.format(), r, "instances");

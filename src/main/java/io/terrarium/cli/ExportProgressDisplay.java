@@ -169,7 +169,7 @@ final class ExportProgressDisplay {
             ProgressBar b = bar;
             long u = uploaded.addAndGet(n);
             if (b != null) {
-                b.setExtraMessage("zstd " + bytes(u));
+                b.setExtraMessage(" zstd " + bytes(u)); // a space: progressbar glues it to the speed ("66.5 MiB/sdone")
             }
         }
 
@@ -177,7 +177,7 @@ final class ExportProgressDisplay {
         public void finish(boolean ok) {
             ProgressBar b = bar;
             if (b != null) {
-                b.setExtraMessage((ok ? "done, zstd " : "FAILED, zstd ") + bytes(uploaded.get()));
+                b.setExtraMessage((ok ? " done, zstd " : " FAILED, zstd ") + bytes(uploaded.get()));
                 if (ok && b.getMax() > 0) {
                     b.stepTo(Math.max(b.getCurrent(), b.getMax()));
                 }

@@ -47,7 +47,8 @@ final class S3Restore {
         try (S3Client s3 = S3ClientFactory.create(settings, 4)) {
             S3Restorer restorer;
             try {
-                restorer = S3Restorer.forHost(s3, settings.bucket(), app.paths().secretsDir(), cmd.acceptUnauthenticated);
+                restorer = S3Restorer.forHost(s3, settings.bucket(), app.paths().secretsDir(), cmd.acceptUnauthenticated)
+                        .withProgress(TransferProgressDisplay.forThisProcess(err)); // a bar on a terminal, lines on a pipe (stderr)
             } catch (IOException e) {
                 err.println("ERROR: " + e.getMessage());
                 err.flush();

@@ -43,6 +43,7 @@ public final class S3Restorer {
     private final io.terrarium.s3.crypto.BackupKeys keys;
     private final io.terrarium.s3.crypto.ManifestSeal.Legacy legacy;
     private final io.terrarium.s3.crypto.ManifestSeal seal = new io.terrarium.s3.crypto.ManifestSeal();
+    private volatile io.terrarium.s3.TransferProgress progress = io.terrarium.s3.TransferProgress.NONE;
 
     /**
      * A restorer without backup keys that accepts unauthenticated (legacy, plaintext) points and
@@ -150,12 +151,32 @@ public final class S3Restorer {
      */
     public void restore(S3RestorePlan plan, java.util.function.Function<Manifest, io.terrarium.host.exec.Command> receive)
             throws IOException {
-        for (Manifest m : plan.chain()) {
-            LOG.info("restoring {} ({} of {}@{})", m.id(), m.full() ? "full" : "incremental", m.dataset(), m.snapshot());
-            try (InputStream raw = VerifiedVolumesStream.open(s3, bucket, m, keys)) {
-                receiveOne(raw, m, receive.apply(m));
+        io.terrarium.s3.TransferProgress p = progress;
+        p.start((plan.chain().isEmpty() ? "" : plan.chain().get(plan.chain().size() - 1).instance() + " ") + "restore",
+                java.util.OptionalLong.of(plan.totalBytes()));
+        boolean ok = false;
+        try {
+            for (Manifest m : plan.chain()) {
+                LOG.info("restoring {} ({} of {}@{})", m.id(), m.full() ? "full" : "incremental", m.dataset(), m.snapshot());
+                try (InputStream raw = io.terrarium.s3.TransferProgress.counting(VerifiedVolumesStream.open(s3, bucket, m, keys), p)) {
+                    receiveOne(raw, m, receive.apply(m));
+                }
             }
+            ok = true;
+        } finally {
+            p.finish(ok);
         }
+    }
+
+    /**
+     * Tells {@code listener} about the stored bytes each {@link #restore} reads (the CLI's progress
+     * bar or lines); {@code null} for none.
+     *
+     * @return this
+     */
+    public S3Restorer withProgress(io.terrarium.s3.TransferProgress listener) {
+        this.progress = listener == null ? io.terrarium.s3.TransferProgress.NONE : listener;
+        return this;
     }
 
     private static void receiveOne(InputStream raw, Manifest m, io.terrarium.host.exec.Command cmd) throws IOException {

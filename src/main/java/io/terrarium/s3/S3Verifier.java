@@ -25,6 +25,7 @@ public final class S3Verifier {
     private final S3Catalog catalog;
     private final io.terrarium.s3.crypto.BackupKeys keys;
     private final io.terrarium.s3.crypto.ManifestSeal.Legacy legacy;
+    private volatile TransferProgress progress = TransferProgress.NONE;
 
     /** A verifier without backup keys: legacy points only (sealed ones are reported unreadable). */
     public S3Verifier(S3Client s3, String bucket, S3Catalog catalog) {
@@ -87,6 +88,16 @@ public final class S3Verifier {
     }
 
     /**
+     * Tells {@code listener} about the stored bytes each {@link #verify} reads; {@code null} for none.
+     *
+     * @return this
+     */
+    public S3Verifier withProgress(TransferProgress listener) {
+        this.progress = listener == null ? TransferProgress.NONE : listener;
+        return this;
+    }
+
+    /**
      * Verifies every restore point of one instance of one installation.
      *
      * @throws IOException when the bucket cannot be listed (a bad object is a problem in the report, not an exception)
@@ -97,6 +108,9 @@ public final class S3Verifier {
         points.unreadable().forEach(u -> problems.add("manifest " + u.key() + " is unreadable: " + u.reason()));
         long bytes = 0;
         byte[] buf = new byte[1 << 20];
+        TransferProgress p = progress;
+        p.start(instance + " verify", java.util.OptionalLong.of(points.manifests().stream()
+                .mapToLong(m -> m.volumes().stream().mapToLong(Manifest.Volume::bytes).sum()).sum()));
         for (Manifest m : points.manifests()) {
             if (!m.full() && points.byId(m.parentId()) == null) {
                 problems.add("manifest " + m.id() + ": its parent " + m.parentId() + " is missing (the chain is broken from here)");
@@ -107,7 +121,7 @@ public final class S3Verifier {
                 problems.add(e.getMessage());
                 continue;
             }
-            try (InputStream in = VerifiedVolumesStream.open(s3, bucket, m, keys)) {
+            try (InputStream in = TransferProgress.counting(VerifiedVolumesStream.open(s3, bucket, m, keys), p)) {
                 int n;
                 while ((n = in.read(buf)) >= 0) {
                     bytes += n;
@@ -116,6 +130,7 @@ public final class S3Verifier {
                 problems.add("restore point " + m.id() + ": " + e.getMessage());
             }
         }
+        p.finish(problems.isEmpty());
         Manifest newest = points.newest();
         return new Report(instance, points.manifests().size(), bytes, problems,
                 newest == null ? 0 : points.chainTo(newest).size(), newest == null ? null : newest.createdAt());

@@ -33,6 +33,19 @@ public final class S3VerifyJob implements StagedJob<S3VerifyJob.Run> {
         this.installationId = installationId;
     }
 
+    private volatile TransferProgress progress = TransferProgress.NONE;
+
+    /**
+     * The listener told about the stored bytes each instance's verification reads (the CLI's
+     * progress bar or lines; default {@link TransferProgress#NONE}).
+     *
+     * @return this
+     */
+    public S3VerifyJob progress(TransferProgress listener) {
+        this.progress = listener == null ? TransferProgress.NONE : listener;
+        return this;
+    }
+
     @Override
     public String id() {
         return ID;
@@ -132,7 +145,8 @@ public final class S3VerifyJob implements StagedJob<S3VerifyJob.Run> {
                 io.terrarium.s3.crypto.BackupKeys keys = io.terrarium.s3.crypto.BackupKeys
                         .load(io.terrarium.config.TerrariumPaths.fromEnvironment().secretsDir()).orElse(null);
                 verifier = new S3Verifier(s3, settings.bucket(), catalog, keys, keys == null
-                        ? io.terrarium.s3.crypto.ManifestSeal.Legacy.ACCEPT : io.terrarium.s3.crypto.ManifestSeal.Legacy.REFUSE);
+                        ? io.terrarium.s3.crypto.ManifestSeal.Legacy.ACCEPT : io.terrarium.s3.crypto.ManifestSeal.Legacy.REFUSE)
+                        .withProgress(progress);
                 names = instance != null ? List.of(instance) : catalog.instances(inst);
             } catch (IOException | SdkException e) {
                 unreadable(e);

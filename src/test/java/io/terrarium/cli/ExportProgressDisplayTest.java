@@ -83,6 +83,7 @@ class ExportProgressDisplayTest {
         bar.uploaded(MIB);
         bar.finish(true);
         String last = frames.get(frames.size() - 1);
-        assertThat(last).startsWith("web full 100%").contains("8/8 MiB").contains("done, zstd 1.0 MiB");
+        assertThat(last).startsWith("web full 100%").contains("8/8 MiB").contains("done, zstd 1.0 MiB")
+                .as("the speed and the message are two words (issue 15: \"66.5 MiB/sdone\")").containsPattern("/s done, zstd");
     }
 }

@@ -50,6 +50,7 @@ class S3RestoreIT {
     static final String NEWHOST = "terrarium/it-s3rs-newhost";
     static final String NAME = "rs-web";
     static final String COPY = "rs-web-old";
+    static final String TTY_COPY = "rs-web-tty";
     static final String OLD_INSTALL = "it-old-host-" + N;
     static final String NEW_INSTALL = "it-new-host-" + N;
     static final String PREFIX = "it-s3rs-" + N + "/";
@@ -140,7 +141,7 @@ class S3RestoreIT {
 
     static void cleanHost() {
         shCode("zfs destroy -r " + PARENT + "/cmp 2>/dev/null; true");
-        for (String n : List.of(COPY, NAME)) {
+        for (String n : List.of(COPY, TTY_COPY, NAME)) {
             shCode("lxc --project " + PROJECT + " stop --force " + n + " 2>/dev/null; true");
         }
         for (String root : List.of(PARENT, NEWHOST)) {
@@ -151,7 +152,7 @@ class S3RestoreIT {
                     + " 2>/dev/null && exit 0; sleep 0.5; done");
         }
         String src = shCode("lxc storage show default >/dev/null") == 0 ? sh("lxc storage get default source") : "";
-        for (String n : List.of(COPY, NAME)) {
+        for (String n : List.of(COPY, TTY_COPY, NAME)) {
             String d = src + "/containers/" + PROJECT + "_" + n;
             shCode("if lxc query '/1.0/instances/" + n + "?project=" + PROJECT + "' >/dev/null 2>&1; then mkdir -p " + d
                     + "; lxc --project " + PROJECT + " delete --force " + n + "; fi; rmdir " + d + " 2>/dev/null; true");
@@ -288,6 +289,8 @@ class S3RestoreIT {
     void asNew() throws Exception {
         Terrariumctl.Result r = ok("backup", "restore", "--source", "s3", "--instance", NAME, "--at", points.get(1), "--as-new", COPY, "--yes");
         assertThat(r.out()).contains("as instance " + COPY);
+        // stderr is a pipe here: plain progress lines, no carriage returns (issue 15 item 2)
+        assertThat(r.err()).contains(NAME + " restore: started, ").contains(NAME + " restore: done, ").doesNotContain("\r");
         assertThat(sh("lxc list --project " + PROJECT + " ^" + COPY + "$ -c s --format csv")).isEqualTo("STOPPED");
         String config = sh("lxc config show --project " + PROJECT + " " + COPY);
         assertThat(config).doesNotContain("user.proxy").doesNotContain("terrarium-proxy");
@@ -298,6 +301,24 @@ class S3RestoreIT {
         assertThat(exec(COPY, "stat -c %u /root/v.txt")).as("files are not shifted twice").isEqualTo("0");
         assertThat(exec(NAME, "cat /root/v.txt")).isEqualTo("v3");
         sh("lxc stop --force --project " + PROJECT + " " + COPY);
+    }
+
+    @Test
+    @Order(2)
+    @DisplayName("on a terminal an S3 restore shows a progress bar: stored bytes of the total, rate, ending with done")
+    void progressOnATerminal() throws Exception {
+        try (TmuxPane pane = new TmuxPane(trm.env)) {
+            pane.typeLine(Terrariumctl.LAUNCHER + " backup restore --source s3 --instance " + NAME + " --at " + points.get(1)
+                    + " --as-new " + TTY_COPY + " --yes; echo EXIT=$?");
+            String screen = pane.waitFor("EXIT=", Duration.ofMinutes(5));
+            assertThat(screen).contains("EXIT=0").contains("as instance " + TTY_COPY);
+            // the bar's last frame: task, 100 %, MiB of the known total, the rate, then the message
+            assertThat(screen).containsPattern(NAME + " restore 100% \\[=+\\] [0-9]+/[0-9]+ MiB .*MiB/s done");
+        } finally {
+            String src = sh("lxc storage get default source");
+            shCode("mkdir -p " + src + "/containers/" + PROJECT + "_" + TTY_COPY + "; lxc --project " + PROJECT + " delete --force "
+                    + TTY_COPY + "; true");
+        }
     }
 
     @Test
