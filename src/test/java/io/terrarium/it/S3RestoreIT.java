@@ -310,7 +310,7 @@ class S3RestoreIT {
         try (TmuxPane pane = new TmuxPane(trm.env)) {
             pane.typeLine(Terrariumctl.LAUNCHER + " backup restore --source s3 --instance " + NAME + " --at " + points.get(1)
                     + " --as-new " + TTY_COPY + " --yes; echo EXIT=$?");
-            String screen = pane.waitFor("EXIT=", Duration.ofMinutes(5));
+            String screen = pane.waitFor("EXIT=[0-9]", Duration.ofMinutes(5));
             assertThat(screen).contains("EXIT=0").contains("as instance " + TTY_COPY);
             // the bar's last frame: task, 100 %, MiB of the known total, the rate, then the message
             assertThat(screen).containsPattern(NAME + " restore 100% \\[=+\\] [0-9]+/[0-9]+ MiB .*MiB/s done");

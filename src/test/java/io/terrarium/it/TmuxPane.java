@@ -43,18 +43,22 @@ final class TmuxPane implements AutoCloseable {
         return tmux("capture-pane", "-p", "-J", "-S", "-200", "-t", "sh");
     }
 
-    /** Waits until the screen contains {@code text}; returns the screen. */
-    String waitFor(String text, Duration timeout) throws Exception {
+    /**
+     * Waits until the screen matches {@code regex} somewhere (a pattern, so that the typed command
+     * line itself, e.g. {@code echo EXIT=$?}, does not count as its own output); returns the screen.
+     */
+    String waitFor(String regex, Duration timeout) throws Exception {
+        java.util.regex.Pattern p = java.util.regex.Pattern.compile(regex);
         Instant until = Instant.now().plus(timeout);
         String s = "";
         while (Instant.now().isBefore(until)) {
             s = screen();
-            if (s.contains(text)) {
+            if (p.matcher(s).find()) {
                 return s;
             }
             Thread.sleep(200);
         }
-        throw new AssertionError("the pane never showed \"" + text + "\"; it shows:\n" + s);
+        throw new AssertionError("the pane never showed /" + regex + "/; it shows:\n" + s);
     }
 
     @Override
