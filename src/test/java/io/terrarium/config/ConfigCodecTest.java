@@ -15,9 +15,23 @@ class ConfigCodecTest {
         assertThat(c.lxd().network()).isEqualTo("terrarium-ovn");
         assertThat(c.zfs().containersDataset()).isEqualTo("terrarium/containers");
         assertThat(c.daemon().managementHost()).isEqualTo("127.0.0.1");
-        assertThat(c.daemon().managementPort()).isEqualTo(8765);
+        assertThat(c.daemon().managementPort()).isEqualTo(876);
         assertThat(c.s3().enabled()).isFalse();
         assertThat(c.domains().manageHost()).isNull();
+    }
+
+    @Test
+    void readsTheOldDefaultManagementPortOfStoredDocumentsAsTheNewPrivilegedDefault() {
+        // every document stored before issue 14 item 7 carries the old default 8765 (defaults are written out)
+        assertThat(codec.parse("daemon:\n  management_port: 8765\n", "t").daemon().managementPort()).isEqualTo(876);
+        assertThat(codec.parse("daemon:\n  management_port: 700\n", "t").daemon().managementPort()).isEqualTo(700);
+    }
+
+    @Test
+    void refusesAnUnprivilegedManagementPortALocalUserCouldBindFirst() {
+        assertThatThrownBy(() -> codec.parse("daemon:\n  management_port: 9876\n", "c.yaml"))
+                .hasMessageContaining("c.yaml: daemon.management_port: 9876 is not a privileged port: any local user could bind it"
+                        + " before the daemon (and receive the CLI's management login); choose one below 1024 (default 876)");
     }
 
     @Test
