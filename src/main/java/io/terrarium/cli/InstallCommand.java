@@ -241,6 +241,15 @@ public final class InstallCommand implements Callable<Integer> {
                 out.println("cancelled; nothing was changed");
                 return ExitCodes.FAILURE;
             }
+            if (noApply && !app.appliedConfig().exists()) {
+                // issue 14 item 8: the proxy sync keeps rendering what the host runs with until `reconfigure`
+                try {
+                    app.appliedConfig().record(app.configStore().load().config());
+                } catch (RuntimeException e) {
+                    err.println("WARNING: cannot record the configuration the host runs with (" + e.getMessage()
+                            + "); the next proxy sync uses the stored one");
+                }
+            }
             TerrariumConfig stored = store(wanted);
             if (noApply) {
                 out.println("stored; not applied (--no-apply). Apply with: terrariumctl reconfigure --with-hardening");

@@ -95,7 +95,7 @@ public final class SetIdpCommand implements Callable<Integer> {
         if (secret != null) {
             new SecretStore(app.paths().secretsDir()).write(InstallCommand.OIDC_SECRET, secret);
         }
-        TerrariumConfig stored = app.configStore().update(c -> c.withIdp(idp));
+        TerrariumConfig stored = apply.store(app, c -> c.withIdp(idp), spec.commandLine().getOut(), spec.commandLine().getErr());
         out.println("stored idp in " + app.configStore().describe() + ": " + stored.idp().mode()
                 + (stored.idp().mode().equals("oidc") ? " " + stored.idp().issuer() + " client " + stored.idp().clientId() : "")
                 + ", admin group " + stored.idp().adminGroup());

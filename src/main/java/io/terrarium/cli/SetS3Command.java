@@ -139,6 +139,9 @@ public final class SetS3Command implements Callable<Integer> {
         if (secret != null) {
             new SecretStore(app.paths().secretsDir()).write(SECRET_NAME, secret.getBytes(StandardCharsets.UTF_8));
         }
+        if (noApply && !app.appliedConfig().exists()) {
+            app.appliedConfig().record(app.configStore().load().config()); // issue 14 item 8: the proxy sync keeps the applied document
+        }
         TerrariumConfig stored = app.configStore().update(c -> c.withS3(merge(c.s3(), storedSecret)));
         var s = stored.s3();
         out.println("stored S3 settings in " + app.configStore().describe() + ": " + (s.enabled() ? "enabled" : "disabled")

@@ -72,7 +72,7 @@ public final class SetSyncoidCommand implements Callable<Integer> {
         if (sshKey != null) {
             checkKey(Path.of(sshKey));
         }
-        TerrariumConfig stored = app.configStore().update(c -> {
+        TerrariumConfig stored = apply.commit(app, c -> { // no route depends on syncoid settings
             TerrariumConfig.Syncoid old = c.backups().syncoid();
             TerrariumConfig.Syncoid s = new TerrariumConfig.Syncoid(toggle.enable,
                     target != null ? target : old.target(),
