@@ -58,6 +58,17 @@ class SetNoApplyTest {
         assertThat(run("config", "import", "--file", config.toString()).exit()).isZero();
     }
 
+    private boolean pending() {
+        App app = app();
+        return app.appliedConfig().pending(app.configStore().load().config());
+    }
+
+    private App app() {
+        return new App(TerrariumPaths.from(Map.of("TERRARIUM_ETC_DIR", dir.resolve("etc").toString(),
+                "TERRARIUM_SECRETS_DIR", dir.resolve("etc/secrets").toString(),
+                "TERRARIUM_RUN_DIR", dir.resolve("run").toString(), "TERRARIUM_STATE_DIR", dir.resolve("state").toString())), runner);
+    }
+
     private Run run(String... args) {
         App app = new App(TerrariumPaths.from(Map.of("TERRARIUM_ETC_DIR", dir.resolve("etc").toString(),
                 "TERRARIUM_SECRETS_DIR", dir.resolve("etc/secrets").toString(),
@@ -102,6 +113,7 @@ class SetNoApplyTest {
         assertThat(Files.getPosixFilePermissions(dir.resolve("state/applied-config.yaml")))
                 .isEqualTo(PosixFilePermissions.fromString("rw-------"));
 
+        assertThat(pending()).as("`status` warns: changes stored with --no-apply, not applied yet").isTrue();
         // the next proxy sync (the daemon's every minute, or the CLI) still renders the applied document
         Run again = run("proxy", "sync");
         assertThat(again.exit()).as(again.out() + again.err()).isZero();
@@ -114,5 +126,6 @@ class SetNoApplyTest {
         // DNS-01 off: the wildcard route is refused, and the planner withdraws that instance's whole label
         assertThat(Files.readString(dynamic)).doesNotContain("apps.example.com").doesNotContain("www.example.com");
         assertThat(storedYaml()).contains("wildcard_bases:").contains("apps.example.com");
+        assertThat(pending()).isFalse();
     }
 }
