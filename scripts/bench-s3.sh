@@ -86,9 +86,10 @@ mrow() {
   local vs="-"
   if [ -n "${3:-}" ]; then
     local bw bc_; bw=$(median 1 "$MDIR/$3"); bc_=$(median 2 "$MDIR/$3")
-    vs="$(echo "scale=2; $bw / $w" | bc)× throughput, $(echo "scale=2; $c / $bc_" | bc)× CPU"
+    vs="$(printf '%.2f' "$(echo "scale=3; $bw / $w" | bc)")× throughput, $(printf '%.2f' "$(echo "scale=3; $c / $bc_" | bc)")× CPU"
   fi
-  echo "| $1 | $w | $(mibs "$b" "$w") | $cpg | $r | $(echo "scale=2; $z / $gib" | bc) | $vs | $(wc -l < "$f") |"
+  printf '| %s | %.2f | %.1f | %.2f | %s | %.2f | %s | %s |\n' "$1" "$w" "$(mibs "$b" "$w")" "$cpg" "$r" \
+    "$(echo "scale=2; $z / $gib" | bc)" "$vs" "$(wc -l < "$f")"
 }
 
 # java_export producer part_mib in_flight mode tag (the JVM itself under GNU time, so RSS is the JVM's)
