@@ -12,12 +12,13 @@ import java.util.Map;
 
 /**
  * {@code backup verify} and job {@code s3-verify}: re-reads every stored stream of an instance and
- * checks each part's SHA-256 against its manifest (the volume's size and whole SHA-256 when the
- * manifest lists no part digests), and that every incremental's parent manifest exists — without
- * restoring anything. With a backup key every manifest is authenticated and every encrypted segment
- * decrypted and authenticated; an unauthenticated point is then a problem.
- * Memory: up to 5 part buffers ({@link VerifiedVolumesStream}: 4 ranged GETs in flight, ≤ 96 MiB);
- * costs: one GetObject per part (one per volume for legacy points); every stored byte is downloaded once.
+ * checks each volume's size and SHA-256 (and each part's, when the manifest lists them) against its
+ * manifest, and that every incremental's parent manifest exists — without restoring anything. With
+ * a backup key every manifest is authenticated and every encrypted segment decrypted and
+ * authenticated; an unauthenticated point is then a problem.
+ * Memory: one part buffer ({@link VerifiedVolumesStream} with one part in flight: the sequential
+ * path, so the daemon's verify never competes with an export for heap). Costs: one GetObject per
+ * volume; every stored byte is downloaded once.
  */
 public final class S3Verifier {
     private final S3Client s3;
@@ -93,7 +94,8 @@ public final class S3Verifier {
                 problems.add(e.getMessage());
                 continue;
             }
-            try (InputStream in = VerifiedVolumesStream.open(s3, bucket, m, keys)) {
+            // one part buffer, sequential: verify runs in the daemon next to exports and is not time-critical
+            try (InputStream in = VerifiedVolumesStream.open(s3, bucket, m, keys, 1)) {
                 int n;
                 while ((n = in.read(buf)) >= 0) {
                     bytes += n;

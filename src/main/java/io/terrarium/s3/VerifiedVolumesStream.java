@@ -85,12 +85,22 @@ public final class VerifiedVolumesStream extends InputStream {
      */
     public static InputStream open(S3Client s3, String bucket, Manifest manifest,
                                    io.terrarium.s3.crypto.BackupKeys keys) throws ManifestException {
+        return open(s3, bucket, manifest, keys, partsInFlight());
+    }
+
+    /**
+     * {@link #open(S3Client, String, Manifest, io.terrarium.s3.crypto.BackupKeys)} with an explicit
+     * number of parts fetched at once (1: one GetObject per volume and one part buffer — what the
+     * daemon's verify job uses, so it never competes with an export for heap).
+     */
+    public static InputStream open(S3Client s3, String bucket, Manifest manifest,
+                                   io.terrarium.s3.crypto.BackupKeys keys, int partsInFlight) throws ManifestException {
         if (manifest.encryption() == null) {
-            return new VerifiedVolumesStream(s3, bucket, manifest);
+            return new VerifiedVolumesStream(s3, bucket, manifest, partsInFlight);
         }
         byte[] dataKey = new io.terrarium.s3.crypto.ManifestSeal().dataKey(manifest, keys);
-        return io.terrarium.s3.crypto.StreamAead.decrypt(new VerifiedVolumesStream(s3, bucket, manifest), dataKey,
-                manifest.id());
+        return io.terrarium.s3.crypto.StreamAead.decrypt(new VerifiedVolumesStream(s3, bucket, manifest, partsInFlight),
+                dataKey, manifest.id());
     }
 
     @Override
