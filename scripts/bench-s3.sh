@@ -53,7 +53,7 @@ time_rss() {
   T=$(secs "$s" "$e"); RSS=$(( $(tail -1 "$f") / 1024 )); rm -f "$f"
 }
 
-JOPTS="-XX:+UseSerialGC -Xmx256m -Xss512k -XX:-UsePerfData"   # the launcher's options for backup commands
+JOPTS="-XX:+UseSerialGC -Xms32m -XX:MinHeapFreeRatio=10 -XX:MaxHeapFreeRatio=20 -Xmx256m -Xss512k -XX:-UsePerfData"   # the launcher's options for backup commands
 
 # zfs-fuse daemon CPU seconds so far (utime + stime of the process serving both sides' send/receive)
 zfsd_cpu() {
