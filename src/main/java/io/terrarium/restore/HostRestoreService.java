@@ -67,7 +67,6 @@ import java.util.function.Supplier;
  */
 public final class HostRestoreService {
     private static final Duration BUSY_WAIT = Duration.ofSeconds(30);
-    private static final String STAGING = ".s3restore-";
 
     /** Where host manifests are read (a seam for tests; {@link #s3Manifests} in production). */
     public interface Manifests {
@@ -109,8 +108,20 @@ public final class HostRestoreService {
      * @param bytes    bytes to download for it
      * @param start    start it afterwards (it was running)
      * @param cleanup  datasets (staging leftovers, an incomplete restore's) to destroy first
+     * @param resume   a staging dataset an interrupted run left that holds the first streams of this chain:
+     *                 the restore continues in it ({@link StagingResume}; {@link StagingResume#NONE} otherwise)
+     * @param streams  streams in the point's chain (full + incrementals)
      */
-    public record InstancePlan(String name, Mode mode, Manifest point, long bytes, boolean start, List<String> cleanup) {
+    public record InstancePlan(String name, Mode mode, Manifest point, long bytes, boolean start, List<String> cleanup,
+                               StagingResume resume, int streams) {
+        public InstancePlan {
+            resume = resume == null ? StagingResume.NONE : resume;
+        }
+
+        /** An instance plan that resumes nothing. */
+        public InstancePlan(String name, Mode mode, Manifest point, long bytes, boolean start, List<String> cleanup) {
+            this(name, mode, point, bytes, start, cleanup, StagingResume.NONE, 0);
+        }
     }
 
     /**
@@ -144,6 +155,9 @@ public final class HostRestoreService {
                 };
                 l.add("  instance " + i.name() + ": " + how + (i.start() ? ", then start it (it was running)" : ", left stopped"));
                 i.cleanup().forEach(c -> l.add("    first destroy " + c + " (left by an interrupted restore)"));
+                if (i.resume().resumes() && i.mode() != Mode.DONE) {
+                    l.add("    " + i.resume().describe(i.streams()));
+                }
             }
             l.add("  then run proxy sync");
             notes.forEach(n -> l.add("note: " + n));
@@ -356,11 +370,9 @@ public final class HostRestoreService {
                         + parent + "`) or choose one with --parent-dataset");
                 continue;
             }
-            for (String ds : zfs.filesystems(parent)) {
-                if (ds.startsWith(leaf + STAGING) && ds.indexOf('/', leaf.length()) < 0) {
-                    cleanup.add(ds);
-                }
-            }
+            // a staging dataset that holds the first streams of this chain is continued in (issue 11 item 5); others go
+            StagingResume resume = StagingResume.inspect(zfs, parent, leaf.substring(parent.length() + 1), chain.chain());
+            cleanup.addAll(resume.discard());
             JsonNode existing = here.get(i.name());
             Mode mode;
             if (existing == null) {
@@ -397,7 +409,7 @@ public final class HostRestoreService {
                         + " dataset is kept aside)");
                 continue;
             }
-            instances.add(new InstancePlan(i.name(), mode, point, chain.totalBytes(), i.running(), cleanup));
+            instances.add(new InstancePlan(i.name(), mode, point, chain.totalBytes(), i.running(), cleanup, resume, chain.chain().size()));
         }
         if (!problems.isEmpty()) {
             throw new RestoreException("cannot restore the host of installation " + inst + " from " + key + "; nothing was changed:\n  - "

@@ -58,6 +58,8 @@ class HostRestoreServiceTest {
     /** This host's zfs.containers_dataset. */
     String localParent = "tank/containers";
     final List<Command> writes = new ArrayList<>();
+    /** dataset → its snapshots (name → GUID), answered to {@code zfs get -d 1 guid}. */
+    final Map<String, Map<String, String>> guids = new HashMap<>();
     final Map<String, List<String>> hostManifests = new TreeMap<>();
     RecordingCommandRunner runner;
 
@@ -76,6 +78,15 @@ class HostRestoreServiceTest {
             if (c.executable().equals("lxc") && a.get(0).equals("query") && !a.contains("--request")) {
                 String body = lxd.get(a.get(a.size() - 1));
                 return body == null ? Reply.fail(1, "Error: not found") : Reply.ok(body);
+            }
+            if (c.executable().equals("zfs") && a.isEmpty()) {
+                return Reply.fail(2, "usage:\n\treceive [-vnFu] <filesystem|volume|snapshot>\n"); // the capability probe: no -s
+            }
+            if (c.executable().equals("zfs") && a.get(0).equals("get") && a.contains("guid")) {
+                String ds = a.get(a.size() - 1);
+                StringBuilder out = new StringBuilder(ds + "\t" + "99\n");
+                guids.getOrDefault(ds, Map.of()).forEach((snap, g) -> out.append(ds).append('@').append(snap).append('\t').append(g).append('\n'));
+                return Reply.ok(out.toString());
             }
             if (c.executable().equals("zfs") && a.get(0).equals("list") && a.contains("all")) {
                 return datasets.contains(a.get(a.size() - 1)) ? Reply.ok(a.get(a.size() - 1)) : Reply.fail(1, "dataset does not exist");
@@ -303,6 +314,25 @@ class HostRestoreServiceTest {
         datasets.remove("tank/containers");
         assertThatThrownBy(() -> service().plan(null, null, false, null)).isInstanceOf(RestoreException.class)
                 .hasMessageContaining("instance web: dataset tank/containers (zfs.containers_dataset of this host's configuration) does not exist here");
+    }
+
+    @Test
+    void stagingThatHoldsTheChainsFirstStreamsIsResumedNotDestroyed() throws Exception {
+        store("inst-old", manifest("inst-old", List.of(web(true))));
+        lxd.put("/1.0/projects/default", "{\"name\":\"default\",\"config\":{}}");
+        // two leftovers: one received the point's full stream (its snapshot, its GUID), one holds a snapshot of another chain
+        datasets.add("tank/containers/web.s3restore-20261206T100500Z");
+        datasets.add("tank/containers/web.s3restore-20261206T100600Z");
+        guids.put("tank/containers/web.s3restore-20261206T100500Z", Map.of(point.snapshot(), point.snapshotGuid()));
+        guids.put("tank/containers/web.s3restore-20261206T100600Z", Map.of(point.snapshot(), "4242"));
+        HostRestoreService.Plan plan = service().plan(null, null, false, null);
+        HostRestoreService.InstancePlan web = plan.instances().get(0);
+        assertThat(web.resume().dataset()).isEqualTo("tank/containers/web.s3restore-20261206T100500Z");
+        assertThat(web.resume().received()).isEqualTo(1);
+        assertThat(web.resume().skippedBytes()).isEqualTo(point.volumes().stream().mapToLong(Manifest.Volume::bytes).sum()).isPositive();
+        assertThat(web.cleanup()).as("the GUID differs: another chain's leftover").containsExactly("tank/containers/web.s3restore-20261206T100600Z");
+        assertThat(String.join("\n", plan.describe())).contains("    resuming: 1 of 1 stream(s) already received in tank/containers/web.s3restore-20261206T100500Z, ")
+                .contains("nothing left to download");
     }
 
     /**
