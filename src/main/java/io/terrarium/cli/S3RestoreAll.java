@@ -59,13 +59,15 @@ final class S3RestoreAll {
                     .trustConfig(cmd.trustConfig);
             HostRestoreService.Plan plan;
             try {
-                plan = service.plan(cmd.installation, cmd.which == null ? null : cmd.which.at, cmd.force, cmd.parentDataset);
+                plan = service.plan(cmd.installation, cmd.which == null ? null : cmd.which.at, cmd.force, cmd.parentDataset,
+                        cmd.hostManifest);
             } catch (RestoreException e) {
                 return fail(err, e.getMessage());
             }
             plan.describe().forEach(out::println);
             out.flush();
-            Integer refused = cmd.confirm(cmd.trustConfig ? plan.exactCommand().replace(" --yes", " --trust-config --yes") : plan.exactCommand());
+            String exact = cmd.trustConfig ? plan.exactCommand().replace(" --yes", " --trust-config --yes") : plan.exactCommand();
+            Integer refused = cmd.confirm(exact);
             if (refused != null) {
                 return refused;
             }
@@ -87,7 +89,7 @@ final class S3RestoreAll {
             out.flush();
             if (!summary.ok()) {
                 err.println("ERROR: not every instance came back; fix the cause and run the same command again (restored ones are skipped):");
-                err.println("  " + plan.exactCommand());
+                err.println("  " + exact);
                 err.flush();
                 return ExitCodes.FAILURE;
             }

@@ -164,10 +164,14 @@ public final class HostRestoreService {
             return l;
         }
 
-        /** The command that carries out exactly this plan with --yes. */
+        /**
+         * The command that carries out exactly this plan with --yes: it names the host manifest
+         * ({@code --host-manifest KEY}), which pins every instance's restore point to the newest one
+         * at or before that manifest, so running it later (after newer exports) restores the same points.
+         */
         public String exactCommand() {
             List<String> a = new ArrayList<>(List.of("terrariumctl", "backup", "restore", "--source", "s3", "--all",
-                    "--installation", installationId));
+                    "--installation", installationId, "--host-manifest", manifestKey));
             if (at != null) {
                 a.add("--at");
                 a.add(at);
@@ -282,10 +286,28 @@ public final class HostRestoreService {
      * @throws IOException      S3 cannot be read
      */
     public Plan plan(String installation, String at, boolean force, String parentDataset) throws IOException {
+        return plan(installation, at, force, parentDataset, null);
+    }
+
+    /**
+     * As {@link #plan(String, String, boolean, String)}, pinned to one host manifest.
+     *
+     * @param hostManifest {@code --host-manifest KEY}: restore the host as this host manifest describes it, each
+     *                     instance from its newest restore point created at or before the manifest (with {@code at}:
+     *                     the newest such point matching it) — never a point exported later; {@code null}: newest
+     *                     (or the one {@code at} picks, {@link #hostManifestFor})
+     * @throws RestoreException when the key is not a host manifest of the installation (nothing was changed)
+     */
+    public Plan plan(String installation, String at, boolean force, String parentDataset, String hostManifest) throws IOException {
         String inst = chooseInstallation(installation);
         List<String> keys = manifests.keys(inst);
-        String key = hostManifestFor(inst, keys, at);
+        if (hostManifest != null && !keys.contains(hostManifest)) {
+            throw new RestoreException("--host-manifest " + hostManifest + " is not a host manifest of installation " + inst + " under "
+                    + where + "; its host manifests: " + String.join(", ", keys) + "; nothing was changed");
+        }
+        String key = hostManifest != null ? hostManifest : hostManifestFor(inst, keys, at);
         HostManifest m = readHostManifest(key);
+        java.time.Instant notAfter = hostManifest != null ? m.createdAt() : null;
         List<String> problems = new ArrayList<>();
         List<String> notes = new ArrayList<>(secretNotes(m));
         List<Step> steps = new ArrayList<>();
@@ -342,10 +364,11 @@ public final class HostRestoreService {
                 continue;
             }
             S3Catalog.Points points = catalog.points(inst, i.name());
-            Manifest point = points.choose(at);
+            Manifest point = notAfter == null ? points.choose(at) : asOf(points, at, notAfter);
             if (point == null) {
                 problems.add("instance " + i.name() + ": " + (points.manifests().isEmpty() ? "no readable restore point in installation "
-                        + inst : "no restore point matches --at " + at + " (newest " + points.newest().id() + ")"));
+                        + inst : "no restore point matches " + (at == null ? "" : "--at " + at + " ")
+                        + (notAfter == null ? "" : "at or before host manifest " + key + " ") + "(newest " + points.newest().id() + ")"));
                 continue;
             }
             S3RestorePlan chain;
@@ -545,6 +568,22 @@ public final class HostRestoreService {
             }
         }
         return newest;
+    }
+
+    /**
+     * The newest point created at or before {@code notAfter} (the pinned host manifest's time) whose
+     * id or time contains {@code at} ({@code null}: any), or {@code null}.
+     */
+    static Manifest asOf(S3Catalog.Points points, String at, java.time.Instant notAfter) {
+        List<Manifest> ms = points.manifests();
+        for (int k = ms.size() - 1; k >= 0; k--) {
+            Manifest p = ms.get(k);
+            if (!p.createdAt().isAfter(notAfter)) {
+                Manifest chosen = new S3Catalog.Points(points.installationId(), points.instance(), ms.subList(0, k + 1), List.of()).choose(at);
+                return chosen;
+            }
+        }
+        return null;
     }
 
     /** {@code …/20261206T100000Z.json} → {@code 20261206T100000Z}. */

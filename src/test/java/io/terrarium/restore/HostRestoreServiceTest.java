@@ -160,7 +160,8 @@ class HostRestoreServiceTest {
         });
         assertThat(plan.describe()).contains("  profile extra: create",
                 "  instance web: restore point " + point.id() + " (" + point.streamBytes() + " bytes) as a new instance, then start it (it was running)");
-        assertThat(plan.exactCommand()).isEqualTo("terrariumctl backup restore --source s3 --all --installation inst-old --yes");
+        assertThat(plan.exactCommand()).isEqualTo("terrariumctl backup restore --source s3 --all --installation inst-old --host-manifest "
+                + plan.manifestKey() + " --yes");
         assertThat(writes).as("planning changes nothing").isEmpty();
     }
 
@@ -314,6 +315,39 @@ class HostRestoreServiceTest {
         datasets.remove("tank/containers");
         assertThatThrownBy(() -> service().plan(null, null, false, null)).isInstanceOf(RestoreException.class)
                 .hasMessageContaining("instance web: dataset tank/containers (zfs.containers_dataset of this host's configuration) does not exist here");
+    }
+
+    /**
+     * The printed command must restore what the plan showed: run again after a newer export, it
+     * still picks the host manifest and the points of the plan, not the newer ones.
+     */
+    @Test
+    void thePrintedCommandPinsTheHostManifestAndItsPointsAgainstNewerExports() throws Exception {
+        HostManifest m = manifest("inst-old", List.of(web(true)));
+        store("inst-old", new HostManifest(1, "inst-old", T0.plusSeconds(5), "test", m.config(), m.project(), m.projectConfig(),
+                m.profiles(), m.networks(), m.storagePools(), m.instances()));
+        lxd.put("/1.0/projects/default", "{\"name\":\"default\",\"config\":{}}");
+        lxd.put("/1.0/profiles/extra?project=default", HostManifestCodecTest.sample().profiles().get(0).toString());
+        HostRestoreService.Plan first = service().plan(null, null, false, null);
+        String exact = first.exactCommand();
+        assertThat(exact).contains(" --host-manifest " + first.manifestKey() + " ");
+        // a day later the old host (or a second one) exported again: a newer point and a newer host manifest
+        var exporter = new S3Exporter(s3, StreamingUploaderTest.settings(S3ExporterTest.P), "inst-old",
+                Clock.fixed(T0.plusSeconds(86_400), ZoneOffset.UTC));
+        Manifest newer = exporter.exportStream(new S3Exporter.Request("web", "tank/containers/web", "terrarium-export-b", "12", point,
+                List.of(), OptionalLong.empty(), MIB, 2, Compression.Engine.JNI, Map.of("terrarium", "test")), new GeneratedStream(MIB, 2), n -> { });
+        store("inst-old", new HostManifest(1, "inst-old", T0.plusSeconds(86_405), "test", m.config(), m.project(), m.projectConfig(),
+                m.profiles(), m.networks(), m.storagePools(), m.instances()));
+        assertThat(service().plan(null, null, false, null).instances().get(0).point().id()).as("unpinned: the newest").isEqualTo(newer.id());
+        String key = exact.replaceFirst(".* --host-manifest (\\S+) .*", "$1");
+        HostRestoreService.Plan again = service().plan("inst-old", null, false, null, key);
+        assertThat(again.manifestKey()).isEqualTo(first.manifestKey());
+        assertThat(again.instances().get(0).point().id()).as("pinned: the point of the first plan").isEqualTo(point.id());
+        assertThat(again.exactCommand()).isEqualTo(exact);
+        assertThatThrownBy(() -> service().plan("inst-old", null, false, null, "terrarium/inst-old/_host/manifests/nosuch.json"))
+                .isInstanceOf(RestoreException.class).hasMessageContaining("--host-manifest terrarium/inst-old/_host/manifests/nosuch.json is not a"
+                        + " host manifest of installation inst-old");
+        assertThat(writes).as("planning changes nothing").isEmpty();
     }
 
     @Test
