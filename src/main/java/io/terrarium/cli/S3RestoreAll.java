@@ -56,7 +56,7 @@ final class S3RestoreAll {
                             app.lxdImport()).localParent(config.zfs().containersDataset()).trustConfig(cmd.trustConfig),
                     project -> new io.terrarium.backup.DatasetResolver(app.lxd(), app.zfs(), project),
                     config.installationId(), where).localParent(config.zfs().containersDataset())
-                    .trustConfig(cmd.trustConfig);
+                    .trustConfig(cmd.trustConfig).configTarget(configTarget(app));
             HostRestoreService.Plan plan;
             try {
                 plan = service.plan(cmd.installation, cmd.which == null ? null : cmd.which.at, cmd.force, cmd.parentDataset,
@@ -73,7 +73,8 @@ final class S3RestoreAll {
             }
             HostRestoreService.Summary summary;
             try {
-                summary = service.execute(plan, () -> app.proxySync(config).run().summary(), line -> {
+                // proxy sync renders routes with the configuration as it is now (the old host's domains applied)
+                summary = service.execute(plan, () -> app.proxySync(app.configStore().load().config()).run().summary(), line -> {
                     out.println(line);
                     out.flush();
                 });
@@ -97,6 +98,33 @@ final class S3RestoreAll {
         } catch (SdkException | IOException e) {
             return fail(err, "S3 failed: " + e.getMessage());
         }
+    }
+
+    /** This host's signed configuration store as the target of the old host's configuration. */
+    static HostRestoreService.ConfigTarget configTarget(App app) {
+        io.terrarium.config.LxdConfigStore store = app.configStore();
+        return new HostRestoreService.ConfigTarget() {
+            @Override
+            public String document() {
+                return store.readDocument();
+            }
+
+            @Override
+            public void validate(String yaml) {
+                app.codec().parse(yaml, "the old host's configuration merged into this host's");
+            }
+
+            @Override
+            public void store(String yaml) {
+                TerrariumConfig next = app.codec().parse(yaml, "the old host's configuration merged into this host's");
+                store.update(current -> next);
+            }
+
+            @Override
+            public String describe() {
+                return store.describe();
+            }
+        };
     }
 
     private static int fail(PrintWriter err, String msg) {

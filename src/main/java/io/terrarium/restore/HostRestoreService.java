@@ -80,6 +80,28 @@ public final class HostRestoreService {
         byte[] read(String key) throws IOException;
     }
 
+    /**
+     * This host's stored Terrarium configuration, where the old host's is applied ({@link ConfigMerge});
+     * in production the signed LXD store ({@code LxdConfigStore}: re-signed with this host's key).
+     */
+    public interface ConfigTarget {
+        /** The stored YAML document, or {@code null} when none is stored. */
+        String document();
+
+        /**
+         * Checks a document as the store would before writing it.
+         *
+         * @throws RuntimeException (a {@code ConfigException}) naming what is invalid
+         */
+        void validate(String yaml);
+
+        /** Stores a document (validated again, signed with this host's key). */
+        void store(String yaml);
+
+        /** Where it is stored, for messages. */
+        String describe();
+    }
+
     /** What is done to one LXD object. */
     public enum Action { CREATE, KEEP, REPLACE }
 
@@ -136,14 +158,20 @@ public final class HostRestoreService {
      * @param at             the --at fragment, or {@code null}
      * @param force          --force given
      * @param parentDataset  --parent-dataset, or {@code null}
+     * @param config         the old host's configuration merged into this host's ({@code null}: not applied, see notes)
+     * @param configStore    where {@code config} is stored, for messages
      */
     public record Plan(String installationId, String manifestKey, HostManifest manifest, List<Step> steps,
-                       List<InstancePlan> instances, List<String> notes, String at, boolean force, String parentDataset) {
+                       List<InstancePlan> instances, List<String> notes, String at, boolean force, String parentDataset,
+                       ConfigMerge config, String configStore) {
         /** Human-readable plan lines. */
         public List<String> describe() {
             List<String> l = new ArrayList<>();
             l.add("restore the host of installation " + installationId + " from " + manifestKey + " (written " + manifest.createdAt()
                     + " by terrariumctl " + manifest.terrariumVersion() + "), LXD project " + manifest.project());
+            if (config != null) {
+                config.describe(configStore).forEach(c -> l.add("  " + c));
+            }
             steps.forEach(s -> l.add("  " + s.line()));
             for (InstancePlan i : instances) {
                 String how = switch (i.mode()) {
@@ -223,6 +251,7 @@ public final class HostRestoreService {
     private final String where;
     private String localParent;
     private boolean trustConfig;
+    private ConfigTarget configTarget;
 
     /**
      * @param lxd             LXD client (GETs, instance state and delete)
@@ -260,6 +289,19 @@ public final class HostRestoreService {
      */
     public HostRestoreService localParent(String dataset) {
         this.localParent = dataset;
+        return this;
+    }
+
+    /**
+     * Applies the old host's Terrarium configuration to {@code target} ({@link ConfigMerge}: what is
+     * missing here; differing values only with {@code --force}; never installation id, s3, zfs,
+     * storage; not a section whose secret file is missing here). {@code null} (default): it is only
+     * reported.
+     *
+     * @return this service
+     */
+    public HostRestoreService configTarget(ConfigTarget target) {
+        this.configTarget = target;
         return this;
     }
 
@@ -309,7 +351,20 @@ public final class HostRestoreService {
         HostManifest m = readHostManifest(key);
         java.time.Instant notAfter = hostManifest != null ? m.createdAt() : null;
         List<String> problems = new ArrayList<>();
-        List<String> notes = new ArrayList<>(secretNotes(m));
+        List<String> notes = new ArrayList<>(secretNotes(m, configTarget == null));
+        ConfigMerge config = null;
+        if (configTarget != null) {
+            try {
+                config = ConfigMerge.of(m.config(), configTarget.document(), force, p -> Files.exists(Path.of(p)));
+                if (config.document() != null) {
+                    configTarget.validate(config.document());
+                }
+            } catch (RuntimeException e) {
+                config = null;
+                notes.add("the old host's configuration is not applied: " + e.getMessage() + "; this host keeps its own (set it with"
+                        + " `terrariumctl config …`)");
+            }
+        }
         List<Step> steps = new ArrayList<>();
         String project = m.project();
         for (ObjectNode pool : m.storagePools()) {
@@ -438,7 +493,8 @@ public final class HostRestoreService {
             throw new RestoreException("cannot restore the host of installation " + inst + " from " + key + "; nothing was changed:\n  - "
                     + String.join("\n  - ", problems));
         }
-        return new Plan(inst, key, m, steps, instances, notes, at, force, parentDataset);
+        return new Plan(inst, key, m, steps, instances, notes, at, force, parentDataset, config,
+                configTarget == null ? null : configTarget.describe());
     }
 
     /**
@@ -454,6 +510,16 @@ public final class HostRestoreService {
         long t0 = System.nanoTime();
         String project = plan.manifest().project();
         List<String> made = new ArrayList<>();
+        if (plan.config() != null && plan.config().document() != null) {
+            progress.accept("applying " + plan.config().applied().size() + " key(s) of the old host's configuration to "
+                    + plan.configStore() + " …");
+            try {
+                configTarget.store(plan.config().document());
+            } catch (RuntimeException e) {
+                throw new RestoreException("storing the old host's configuration failed: " + e.getMessage() + "; nothing was changed", e);
+            }
+            made.add("the terrarium configuration");
+        }
         for (Step s : plan.steps()) {
             if (s.action() == Action.KEEP) {
                 continue;
@@ -782,7 +848,7 @@ public final class HostRestoreService {
     }
 
     /** Notes about secret files the old configuration read that this host does not have. */
-    private static List<String> secretNotes(HostManifest m) {
+    private static List<String> secretNotes(HostManifest m, boolean reportOnly) {
         List<String> out = new ArrayList<>();
         TerrariumConfig old;
         try {
@@ -802,12 +868,12 @@ public final class HostRestoreService {
             old.dns().envFiles().forEach((k, v) -> secrets.put("DNS variable " + k, v));
         }
         secrets.forEach((what, path) -> {
-            if (!Files.exists(Path.of(path))) {
+            if (reportOnly && !Files.exists(Path.of(path))) {
                 out.add("the old host read " + what + " from " + path + ", which does not exist here: write it (0600, root) before"
                         + " using that feature; secrets are never in the bucket");
             }
         });
-        if (old.domains() != null && old.domains().base() != null) {
+        if (reportOnly && old.domains() != null && old.domains().base() != null) {
             out.add("the old host served domain " + old.domains().base() + (old.idp() == null ? "" : " with idp mode " + old.idp().mode())
                     + "; its configuration is in the host manifest (`config` field) — this host keeps its own");
         }

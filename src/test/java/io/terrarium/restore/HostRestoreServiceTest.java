@@ -350,6 +350,51 @@ class HostRestoreServiceTest {
         assertThat(writes).as("planning changes nothing").isEmpty();
     }
 
+    /** Issue 11 item 3: the old host's configuration is applied through the store, this host's own keys kept. */
+    @Test
+    void theOldHostsConfigurationIsPlannedThenStoredWithThisHostsIdentity() throws Exception {
+        HostManifest m = manifest("inst-old", List.of());
+        store("inst-old", new HostManifest(1, "inst-old", T0, "test",
+                "version: 1\ninstallation_id: inst-old\ndomains:\n  base: example.org\nemails:\n  admin: ops@example.org\n",
+                m.project(), m.projectConfig(), m.profiles(), m.networks(), m.storagePools(), List.of()));
+        lxd.put("/1.0/projects/default", "{\"name\":\"default\",\"config\":{}}");
+        lxd.put("/1.0/profiles/extra?project=default", HostManifestCodecTest.sample().profiles().get(0).toString());
+        List<String> stored = new ArrayList<>();
+        List<String> validated = new ArrayList<>();
+        HostRestoreService.ConfigTarget target = new HostRestoreService.ConfigTarget() {
+            @Override
+            public String document() {
+                return stored.isEmpty() ? "version: 1\ninstallation_id: inst-new\nemails:\n  admin: root@new.example\n" : stored.get(0);
+            }
+
+            @Override
+            public void validate(String yaml) {
+                validated.add(yaml);
+            }
+
+            @Override
+            public void store(String yaml) {
+                stored.add(yaml);
+            }
+
+            @Override
+            public String describe() {
+                return "LXD project terrarium-system";
+            }
+        };
+        HostRestoreService.Plan plan = service().configTarget(target).plan(null, null, false, null);
+        assertThat(plan.describe()).contains("  terrarium configuration: apply 1 key(s) of the old host's to LXD project terrarium-system"
+                        + " (signed with this host's key):", "      domains.base = \"example.org\"",
+                "      keep emails.admin: here \"root@new.example\" kept, the backup's is \"ops@example.org\" (--force takes the backup's)");
+        assertThat(validated).hasSize(1);
+        assertThat(stored).as("planning stores nothing").isEmpty();
+        service().configTarget(target).execute(plan, () -> "synced", l -> { });
+        assertThat(stored).singleElement().asString().contains("installation_id: inst-new").contains("base: example.org")
+                .contains("admin: root@new.example");
+        assertThat(service().configTarget(target).plan(null, null, false, null).describe())
+                .as("run again: nothing left to apply").anyMatch(l -> l.startsWith("  terrarium configuration: nothing to apply"));
+    }
+
     @Test
     void stagingThatHoldsTheChainsFirstStreamsIsResumedNotDestroyed() throws Exception {
         store("inst-old", manifest("inst-old", List.of(web(true))));
