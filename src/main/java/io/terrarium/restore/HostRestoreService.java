@@ -514,7 +514,12 @@ public final class HostRestoreService {
             progress.accept("applying " + plan.config().applied().size() + " key(s) of the old host's configuration to "
                     + plan.configStore() + " …");
             try {
-                configTarget.store(plan.config().document());
+                // the same rule against the document as it is now (a change since the plan is kept, not overwritten)
+                ConfigMerge now = ConfigMerge.of(plan.manifest().config(), configTarget.document(), plan.force(),
+                        p -> Files.exists(Path.of(p)));
+                if (now.document() != null) {
+                    configTarget.store(now.document());
+                }
             } catch (RuntimeException e) {
                 throw new RestoreException("storing the old host's configuration failed: " + e.getMessage() + "; nothing was changed", e);
             }
