@@ -70,12 +70,7 @@ public final class ConfigCodec {
         try {
             cfg = mapper.readValue(yaml, TerrariumConfig.class);
         } catch (UnrecognizedPropertyException e) {
-            String allowed = e.getKnownPropertyIds() == null ? "" : e.getKnownPropertyIds().stream()
-                    .map(Object::toString).collect(Collectors.toCollection(TreeSet::new)).toString();
-            String parent = path(e);
-            throw new ConfigException(source + ": " + where(keyLocation(yaml, names(e), e.getLocation())) + "unknown key \""
-                    + e.getPropertyName() + "\"" + (parent.isEmpty() ? " at the top level" : " in \"" + parent + "\"")
-                    + (allowed.isEmpty() ? "" : " (allowed: " + allowed.substring(1, allowed.length() - 1) + ")"));
+            throw new ConfigException(allUnknownKeys(yaml, source, e));
         } catch (MismatchedInputException e) {
             if (String.valueOf(e.getOriginalMessage()).startsWith("Trailing token")) {
                 throw new ConfigException(source + ": " + where(e.getLocation())
@@ -129,6 +124,55 @@ public final class ConfigCodec {
         } catch (JsonProcessingException e) {
             throw new IllegalStateException("cannot serialise config", e);
         }
+    }
+
+    /**
+     * Every unknown key of a document, not only the first Jackson stops at (issue 15 item 8): the
+     * key is removed from a tree of the document and the tree is bound again, until no unknown key
+     * is left (or another kind of problem stops the binding; that one is reported once the keys are
+     * fixed). At most 200 keys.
+     *
+     * @return one message per unknown key, in document order of discovery
+     */
+    private List<String> allUnknownKeys(String yaml, String source, UnrecognizedPropertyException first) {
+        List<String> out = new java.util.ArrayList<>();
+        out.add(unknownKey(yaml, source, first));
+        try {
+            com.fasterxml.jackson.databind.JsonNode tree = mapper.readTree(yaml);
+            UnrecognizedPropertyException cur = first;
+            for (int i = 0; i < 200 && remove(tree, cur.getPath()); i++) {
+                try {
+                    mapper.treeToValue(tree, TerrariumConfig.class);
+                    break;
+                } catch (UnrecognizedPropertyException next) {
+                    cur = next;
+                    out.add(unknownKey(yaml, source, next));
+                }
+            }
+        } catch (JsonProcessingException | IllegalArgumentException e) {
+            // another problem; the unknown keys found so far are reported now, the rest after they are fixed
+        }
+        return out;
+    }
+
+    private String unknownKey(String yaml, String source, UnrecognizedPropertyException e) {
+        String allowed = e.getKnownPropertyIds() == null ? "" : e.getKnownPropertyIds().stream()
+                .map(Object::toString).collect(Collectors.toCollection(TreeSet::new)).toString();
+        String parent = path(e);
+        return source + ": " + where(keyLocation(yaml, names(e), e.getLocation())) + "unknown key \""
+                + e.getPropertyName() + "\"" + (parent.isEmpty() ? " at the top level" : " in \"" + parent + "\"")
+                + (allowed.isEmpty() ? "" : " (allowed: " + allowed.substring(1, allowed.length() - 1) + ")");
+    }
+
+    /** Removes the key at the end of {@code refs} from {@code tree}; false when it is not there. */
+    private static boolean remove(com.fasterxml.jackson.databind.JsonNode tree, List<JsonMappingException.Reference> refs) {
+        com.fasterxml.jackson.databind.JsonNode node = tree;
+        for (int i = 0; i < refs.size() - 1 && node != null; i++) {
+            JsonMappingException.Reference r = refs.get(i);
+            node = r.getFieldName() != null ? node.get(r.getFieldName()) : node.get(r.getIndex());
+        }
+        String last = refs.isEmpty() ? null : refs.get(refs.size() - 1).getFieldName();
+        return node instanceof com.fasterxml.jackson.databind.node.ObjectNode o && last != null && o.remove(last) != null;
     }
 
     /** The expected shape of a value, in an operator's words. */

@@ -36,6 +36,19 @@ class ConfigCodecTest {
                 .hasMessageContaining("domains");
     }
 
+    /** Issue 15 item 8: only the first unknown key was reported; an operator fixed one per run. */
+    @Test
+    void reportsEveryUnknownKeyAtOnceWithItsLine() {
+        String yaml = "version: 1\ndomian:\n  base: example.com\ns3:\n  enabled: false\n  bukket: b\n  retention:\n    keep_last: 3\n"
+                + "lxd:\n  projekt: x\n";
+        assertThatThrownBy(() -> codec.parse(yaml, "c.yaml"))
+                .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.problems()).hasSize(4)
+                        .anySatisfy(p -> assertThat(p).startsWith("c.yaml: line 2, column 1: unknown key \"domian\" at the top level"))
+                        .anySatisfy(p -> assertThat(p).startsWith("c.yaml: line 6, column 3: unknown key \"bukket\" in \"s3\""))
+                        .anySatisfy(p -> assertThat(p).startsWith("c.yaml: line 8, column 5: unknown key \"keep_last\" in \"s3.retention\""))
+                        .anySatisfy(p -> assertThat(p).startsWith("c.yaml: line 10, column 3: unknown key \"projekt\" in \"lxd\"")));
+    }
+
     @Test
     void rejectsDuplicateKeys() {
         assertThatThrownBy(() -> codec.parse("version: 1\nversion: 1\n", "c.yaml"))
