@@ -172,7 +172,7 @@ class RestoreDrillIT {
         double seconds = d.path("seconds").asDouble();
         assertThat(seconds).isPositive();
         assertThat(d.path("rto_seconds_per_gib").asDouble())
-                .isCloseTo(seconds / (d.path("restored_bytes").asLong() / 1073741824.0), org.assertj.core.data.Offset.offset(0.01));
+                .isCloseTo(seconds / (d.path("restored_bytes").asLong() / 1073741824.0), org.assertj.core.data.Percentage.withPercentage(2));
         assertThat(scratchChildren()).as("no scratch dataset is left").isEmpty();
         System.out.printf("DRILL-FIGURES data_mib=%d restored_bytes=%d downloaded_bytes=%d seconds=%.3f rto_seconds_per_gib=%.2f%n",
                 mib, d.path("restored_bytes").asLong(), d.path("downloaded_bytes").asLong(), seconds, d.path("rto_seconds_per_gib").asDouble());
