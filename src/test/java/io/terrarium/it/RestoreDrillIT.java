@@ -194,7 +194,8 @@ class RestoreDrillIT {
     @DisplayName("restored data differs from the source snapshot (same name, other data) → FAILED naming GUID and file tree; no scratch left")
     void drillFailsWhenDataDiffers() throws Exception {
         String ds = snapshot.substring(0, snapshot.indexOf('@'));
-        sh("zfs destroy " + snapshot);
+        // zfs-fuse keeps the snapshot busy a moment after the drill's clone of it was destroyed
+        sh("for i in $(seq 40); do zfs destroy " + snapshot + " 2>/dev/null && exit 0; sleep 0.5; done; zfs destroy " + snapshot);
         S3RestoreIT.sh("lxc exec --project " + PROJECT + " " + NAME + " -- sh -c 'echo changed > /root/changed.txt'");
         sh("zfs snapshot " + snapshot);
 
