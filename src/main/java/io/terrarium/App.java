@@ -205,7 +205,9 @@ public final class App {
                         .lockFile(paths.runDir().resolve("s3-export.lock"))
                         .hostManifest(new io.terrarium.s3.HostManifestWriter(config, codec(), lxd(),
                                 io.terrarium.s3.HostManifestWriter::s3Store, Clock.systemUTC())),
-                new io.terrarium.s3.S3VerifyJob(config::s3, config::installationId));
+                new io.terrarium.s3.S3VerifyJob(config::s3, config::installationId),
+                new io.terrarium.restore.RestoreDrillJob(config::s3, config::installationId, config.zfs().pool(), zfs(),
+                        () -> datasets(config).resolveAll(), paths.stateDir(), paths.runDir(), paths.secretsDir(), Clock.systemUTC(), json()));
     }
 
     /**

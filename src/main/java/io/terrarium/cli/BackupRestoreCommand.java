@@ -44,10 +44,10 @@ import java.util.concurrent.Callable;
         footerHeading = "%nExamples:%n",
         footer = {"  terrariumctl backup restore --instance web",
                 "  terrariumctl backup restore --instance web --at 2026-01-31_12:15 --yes",
-                "  terrariumctl backup restore --instance web --snapshot autosnap_2026-01-31_12:15:00_frequently --as-new web-restored --yes",
+                "  terrariumctl backup restore --instance web --snapshot autosnap_2026-01-31_12:15:00_frequently \\", "      --as-new \\", "      web-restored --yes",
                 "  terrariumctl backup restore --source s3 --instance web --yes",
                 "  terrariumctl backup restore --source s3 --instance web --at 2026-01-31_12 --as-new web-old --yes",
-                "  terrariumctl backup restore --source s3 --instance web --parent-dataset tank/containers --yes   # new host",
+                "  # new host", "  terrariumctl backup restore --source s3 --instance web --parent-dataset tank/containers --yes",
                 "  terrariumctl backup restore --source s3 --all --yes   # a whole host after a disaster",
                 "  terrariumctl backup restore --source s3 --all --installation 3f2c… --at 2026-01-31 --yes"})
 public final class BackupRestoreCommand implements Callable<Integer> {

@@ -37,7 +37,7 @@ import java.util.concurrent.Callable;
         "Then re-applies: Ansible (without the OS hardening), proxy sync."},
         footerHeading = "%nExamples:%n",
         footer = {"  terrariumctl set dns provider cloudflare CF_DNS_API_TOKEN:@/root/cf.token",
-                "  terrariumctl set dns provider route53 AWS_REGION:eu-west-1 AWS_ACCESS_KEY_ID:AKIA... AWS_SECRET_ACCESS_KEY:@/root/aws.secret",
+                "  terrariumctl set dns provider route53 AWS_REGION:eu-west-1 AWS_ACCESS_KEY_ID:AKIA... \\", "      AWS_SECRET_ACCESS_KEY:@/root/aws.secret",
                 "  terrariumctl set dns provider"})
 public final class SetDnsCommand implements Callable<Integer> {
     /** Prefix of the secret files. */

@@ -51,6 +51,17 @@ public final class TerrariumDaemon {
         this.portOverride = portOverride;
     }
 
+    /**
+     * The start-up log line: the management endpoints on the address the socket is really bound to
+     * ({@code daemon.management_host}, default 127.0.0.1), never the wildcard Camel's own summary
+     * prints. An IPv6 address is bracketed.
+     */
+    public static String startedLine(String version, long pid, String host, int port) {
+        String base = "http://" + (host.contains(":") ? "[" + host + "]" : host) + ":" + port;
+        return "terrarium daemon " + version + " up: pid " + pid + ", management listening on " + host + ":" + port
+                + " (" + base + "/observe/health, " + base + "/observe/metrics, " + base + JOLOKIA_PATH + ")";
+    }
+
     /** The Camel Main properties this daemon runs with (pure; shown in docs and tested). */
     public Map<String, String> properties() {
         int port = portOverride != null ? portOverride : config.daemon().managementPort();
@@ -159,8 +170,7 @@ public final class TerrariumDaemon {
                     LOG.warn("cannot write runtime file {}: {} (CLI triggers will run in-process)",
                             app.paths().daemonFile(), e.getMessage());
                 }
-                LOG.info("terrarium daemon {} up: pid {}, management http://{}:{}/observe/health", Version.get(), pid,
-                        config.daemon().managementHost(), port);
+                LOG.info(startedLine(Version.get(), pid, config.daemon().managementHost(), port));
             }
 
             @Override

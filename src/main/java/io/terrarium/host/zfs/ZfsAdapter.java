@@ -389,6 +389,22 @@ public final class ZfsAdapter {
         runner.run(Command.of("zfs", "receive", "-A", dataset));
     }
 
+    /**
+     * {@code zfs create [-o PROP=VALUE]… DATASET} (its parent must exist).
+     *
+     * @param properties properties set at creation (e.g. {@code mountpoint=none}), in order
+     * @throws CommandFailedException when zfs fails (exists, no parent)
+     */
+    public void create(String dataset, Map<String, String> properties) {
+        List<String> args = new ArrayList<>(List.of("create"));
+        properties.forEach((k, v) -> {
+            args.add("-o");
+            args.add(k + "=" + v);
+        });
+        args.add(dataset);
+        runner.run(Command.of("zfs", args));
+    }
+
     /** Takes one snapshot ({@code zfs snapshot dataset@name}). @throws CommandFailedException */
     public void snapshot(String fullName) {
         runner.run(Command.of("zfs", "snapshot", fullName));
