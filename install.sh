@@ -238,13 +238,39 @@ install_release() {
         run rm -rf "$target"
         run mv "$target.new" "$target"
     fi
+    old=$(installed_version)
     run ln -sfn "releases/$version" "$PREFIX/current.new"
     run mv -T "$PREFIX/current.new" "$PREFIX/current"
+    keep_previous_and_prune "$old" "$version"
     run mkdir -p "$BIN_DIR"
     run ln -sfn "$PREFIX/current/bin/terrariumctl" "$BIN_DIR/terrariumctl"
     # trm is the same program: a second name for the one launcher, never a copy that can drift
     run ln -sfn "$PREFIX/current/bin/terrariumctl" "$BIN_DIR/trm"
-    link_shell_files
+    link_shell_files "$src"
+}
+
+# As `terrariumctl update` (ReleaseUpdater): the release that was current stays as <prefix>/previous
+# (so `terrariumctl update --rollback` finds it), every other older release is deleted.
+keep_previous_and_prune() {
+    old=$1
+    new=$2
+    if [ -n "$old" ] && [ "$old" != "$new" ]; then
+        run ln -sfn "releases/$old" "$PREFIX/previous.new"
+        run mv -T "$PREFIX/previous.new" "$PREFIX/previous"
+    fi
+    keep=""
+    if [ -L "$PREFIX/previous" ]; then
+        keep=$(basename "$(readlink "$PREFIX/previous")")
+    fi
+    [ -n "$old" ] && [ "$old" != "$new" ] && keep=$old
+    for dir in "$PREFIX"/releases/*; do
+        [ -d "$dir" ] || continue
+        name=$(basename "$dir")
+        case "$name" in
+            "$new" | "$keep" | .*) ;;
+            *) log "removing the older release $dir"; run rm -rf "$dir" ;;
+        esac
+    done
 }
 
 # Links the release's bash/zsh completion script (for both names) and its man pages into the share
@@ -260,7 +286,18 @@ link_shell_files() {
     if [ "$DRY_RUN" = 0 ]; then
         find "$man1" -maxdepth 1 -type l -lname "$PREFIX/current/share/man/man1/*" -delete
     fi
-    for page in "$PREFIX"/current/share/man/man1/*.1; do
+    # the pages of the release being installed: in a dry run `current` is still the old release (or
+    # none), so name the new release's own pages when it is unpacked here, else say what would happen
+    pages="$PREFIX/current/share/man/man1"
+    if [ "$DRY_RUN" = 1 ]; then
+        if [ -d "${1:-}/share/man/man1" ]; then
+            pages="$1/share/man/man1"
+        else
+            log "would link the release's man pages (share/man/man1/*.1) into $man1"
+            return 0
+        fi
+    fi
+    for page in "$pages"/*.1; do
         [ -e "$page" ] || continue
         run ln -sfn "$PREFIX/current/share/man/man1/$(basename "$page")" "$man1/$(basename "$page")"
     done
@@ -323,7 +360,7 @@ main() {
         ensure_packages
         install_release "$LOCAL_SRC" "$version"
         if [ "$UPDATE" = 1 ] && [ -n "$current" ]; then
-            log "updated $current -> $version (previous release kept in $PREFIX/releases/$current)"
+            log "updated $current -> $version (previous release kept in $PREFIX/releases/$current; \`terrariumctl update --rollback\` returns to it)"
             step=reconfigure
         fi
     fi

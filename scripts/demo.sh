@@ -54,6 +54,30 @@ start_daemon() {
     return 1
 }
 
+# The development host has no systemd and no Traefik: the default proxy.reload_command
+# (`systemctl restart traefik`) would fail every proxy-sync that changes the static file. `[]` (never
+# reload; one of the allowed commands, docs/configuration.md) fits this host; a real host keeps the default.
+no_traefik_reload() {
+    if command -v systemctl >/dev/null 2>&1 && [[ -d /run/systemd/system ]]; then
+        return 0
+    fi
+    local tmp
+    tmp=$(mktemp -d)
+    "$TRM" config export --file "$tmp/config.yaml" >/dev/null
+    python3 - "$tmp/config.yaml" <<'PY'
+import sys, yaml
+path = sys.argv[1]
+with open(path) as f:
+    doc = yaml.safe_load(f) or {}
+doc.setdefault("proxy", {})["reload_command"] = []
+with open(path, "w") as f:
+    yaml.safe_dump(doc, f, default_flow_style=False, sort_keys=False)
+PY
+    "$TRM" config import --file "$tmp/config.yaml"
+    rm -rf "$tmp"
+    echo "no systemd here: proxy.reload_command set to [] (Traefik is not installed on the development host)"
+}
+
 main() {
     if [[ ${1:-} == stop ]]; then
         stop_daemon
@@ -67,6 +91,7 @@ main() {
     fi
     echo "building (mvn package)"
     mvn -q -B -ntp -Dstyle.color=never package -DskipTests
+    no_traefik_reload
     stop_daemon
     start_daemon
     # S3 exports go to the dev host's s3proxy under demo/ (the write/read/delete check runs first;

@@ -216,7 +216,9 @@ public final class App {
                         .lockFile(paths.runDir().resolve("s3-export.lock"))
                         .hostManifest(new io.terrarium.s3.HostManifestWriter(config, codec(), lxd(),
                                 io.terrarium.s3.HostManifestWriter::s3Store, Clock.systemUTC())),
-                new io.terrarium.s3.S3VerifyJob(config::s3, config::installationId).progress(verifyProgress));
+                new io.terrarium.s3.S3VerifyJob(config::s3, config::installationId).progress(verifyProgress),
+                new io.terrarium.restore.RestoreDrillJob(config::s3, config::installationId, config.zfs().pool(), zfs(),
+                        () -> datasets(config).resolveAll(), paths.stateDir(), paths.runDir(), paths.secretsDir(), Clock.systemUTC(), json()));
     }
 
     /**
@@ -225,11 +227,17 @@ public final class App {
      * PATH), busy ports by bind probe.
      */
     public ProxySyncJob proxySync(TerrariumConfig config) {
+        config = appliedConfig().effective(config); // issue 14 item 8: a change stored with --no-apply waits for reconfigure
         LxdClient client = config.lxd().remote().isEmpty() ? lxd()
                 : new LxdClient(runner(), new ObjectMapper(), config.lxd().remote(), Duration.ofSeconds(60));
         boolean ufw = config.proxy().ufw() != null ? config.proxy().ufw() : onPath("ufw");
         return new ProxySyncJob(new LxdInstances(client, config.lxd().project()), runner(), ufw ? new Ufw(runner()) : null,
                 config, paths.stateDir(), json(), LoopbackPorts::busy).withPublicPortProbe(LoopbackPorts::publicPortBusy);
+    }
+
+    /** The configuration the host was last applied with ({@code <stateDir>/applied-config.yaml}; issue 14 item 8). */
+    public io.terrarium.config.AppliedConfig appliedConfig() {
+        return new io.terrarium.config.AppliedConfig(paths.stateDir(), codec());
     }
 
     /** Path of the proxy sync state ({@code proxy list}). */

@@ -50,6 +50,11 @@ public final class Terrarium {
         setDefault("org.slf4j.simpleLogger.log.org.apache.camel", v >= 2 ? "debug" : daemon ? "info" : "warn");
         setDefault("org.slf4j.simpleLogger.log.org.jolokia", libs);
         setDefault("org.slf4j.simpleLogger.log.io.vertx", libs);
+        // Camel's "HTTP endpoints summary" prints http://0.0.0.0:<port>/… whatever camel.management.host
+        // binds (MainHttpServerUtil hard-codes the address, Camel 4.17); the daemon's own start-up line
+        // names the real bind address and the endpoints instead (issue 15 item 7)
+        setDefault("org.slf4j.simpleLogger.log.org.apache.camel.component.platform.http.main.MainHttpServerUtil",
+                v >= 2 ? "debug" : "warn");
         // camel-exec logs every non-zero exit at ERROR; our runner reports failures itself
         setDefault("org.slf4j.simpleLogger.log.org.apache.camel.component.exec", v >= 2 ? "debug" : "off");
     }

@@ -147,8 +147,9 @@ public final class BackupKeyCommand implements Runnable {
             Path dir = app.paths().secretsDir();
             Optional<BackupKeys> have = BackupKeys.load(dir);
             if (have.isEmpty()) {
-                out.println("no backup key: S3 exports are not encrypted (create one with `terrariumctl backup key init`)");
-                out.flush();
+                PrintWriter err = spec.commandLine().getErr();
+                err.println("ERROR: no backup key: S3 exports are not encrypted (create one with `terrariumctl backup key init`)");
+                err.flush();
                 return ExitCodes.FAILURE;
             }
             out.println("backup key " + have.get().current().id() + " in " + dir.resolve(BackupKeys.FILE));

@@ -27,12 +27,14 @@ import java.util.concurrent.Callable;
  * (id, UTC creation time, full/incremental, chain, stored bytes), in bytes in JSON/YAML and human
  * units in the table. S3 points are listed for every installation under the prefix, so a new host
  * sees the old host's points. Aside copies ({@link AsideCopies}: the state before an in-place restore)
- * are listed with their instance (source "aside"; key {@code asides} per instance in JSON/YAML). Exit 1 for an unknown instance, or when S3 is asked for and cannot be read.
+ * are listed with their instance (source "aside"; key {@code asides} per instance in JSON/YAML), and
+ * its last restore drill ({@code RestoreDrillJob}; source "drill"; key {@code last_drill}, or null). Exit 1 for an unknown instance, or when S3 is asked for and cannot be read.
  */
 @Command(name = "list", description = {"List restore points: each instance's local snapshots (name, creation time UTC, size = space used",
         "by the snapshot alone) and its S3 restore points (id, creation time UTC, full or incremental, chain = id of the",
         "chain's full, size = stored compressed bytes). An instance without a ZFS dataset is listed with the reason.",
         "Aside copies (the state before an in-place restore, `backup aside list|remove`) are listed as source \"aside\".",
+        "The last restore drill of each instance (job restore-drill) is listed as source \"drill\" (last_drill in JSON/YAML).",
         "S3 points of every installation under the prefix are shown (a new host sees the old host's points).",
         "--source all (default) shows S3 points when S3 is configured; --source s3 fails when it is not."},
         footerHeading = "%nExamples:%n",
@@ -120,6 +122,7 @@ public final class BackupListCommand implements Callable<Integer> {
                                             List<Map<String, Object>> table) {
         List<Map<String, Object>> nested = new ArrayList<>();
         java.util.Set<String> listed = new java.util.HashSet<>();
+        Map<String, Map<String, Object>> drills = io.terrarium.restore.RestoreDrillJob.lastDrills(app.paths().stateDir(), app.json());
         for (InstanceDataset i : all) {
             listed.add(i.instance());
             List<ZfsSnapshot> snaps = i.resolved() ? app.zfs().snapshots(i.dataset(), false) : List.of();
@@ -140,6 +143,15 @@ public final class BackupListCommand implements Callable<Integer> {
             }
             m.put("snapshots", list);
             m.put("asides", asides(i.instance(), asides, project, table));
+            Map<String, Object> drill = drills.get(i.instance());
+            m.put("last_drill", drill);
+            if (drill != null) {
+                Object bytes = drill.get("restored_bytes");
+                table.add(row(i.instance(), "drill", (String) drill.get("restore_point"), (String) drill.get("at"),
+                        "restore drill " + drill.get("status") + (drill.get("seconds") == null ? ""
+                                : ", " + drill.get("seconds") + " s, RTO " + drill.get("rto_seconds_per_gib") + " s/GiB"),
+                        null, bytes instanceof Number n ? human(n.longValue()) : null));
+            }
             nested.add(m);
         }
         // aside copies of instances that no longer exist here

@@ -45,10 +45,10 @@ import java.util.concurrent.Callable;
         footerHeading = "%nExamples:%n",
         footer = {"  terrariumctl backup restore --instance web",
                 "  terrariumctl backup restore --instance web --at 2026-01-31_12:15 --yes",
-                "  terrariumctl backup restore --instance web --snapshot autosnap_2026-01-31_12:15:00_frequently --as-new web-restored --yes",
+                "  terrariumctl backup restore --instance web --snapshot autosnap_2026-01-31_12:15:00_frequently \\", "      --as-new \\", "      web-restored --yes",
                 "  terrariumctl backup restore --source s3 --instance web --yes",
                 "  terrariumctl backup restore --source s3 --instance web --at 2026-01-31_12 --as-new web-old --yes",
-                "  terrariumctl backup restore --source s3 --instance web --parent-dataset tank/containers --yes   # new host",
+                "  # new host", "  terrariumctl backup restore --source s3 --instance web --parent-dataset tank/containers --yes",
                 "  terrariumctl backup restore --source s3 --all --yes   # a whole host after a disaster",
                 "  terrariumctl backup restore --source s3 --all --installation 3f2c… --at 2026-01-31 --yes"})
 public final class BackupRestoreCommand implements Callable<Integer> {
@@ -65,6 +65,11 @@ public final class BackupRestoreCommand implements Callable<Integer> {
             "create the storage pools, networks, project and profiles that are missing, restore every exported instance,",
             "start those that were running, run proxy sync. Re-runnable: what an earlier run restored is skipped."})
     boolean all;
+
+    @Option(names = "--host-manifest", paramLabel = "KEY", description = {"With --all: restore the host as this host manifest (its object key, as the plan",
+            "prints it) describes it, each instance from its newest restore point at or before it, never a newer one.",
+            "The exact command a plan prints names it."})
+    String hostManifest;
 
     @Option(names = "--force", description = "With --all: replace profiles, networks or the project that exist with other content, and restore existing instances in place.")
     boolean force;
@@ -112,6 +117,9 @@ public final class BackupRestoreCommand implements Callable<Integer> {
     public Integer call() {
         if (all == (instance != null)) {
             throw new picocli.CommandLine.ParameterException(spec.commandLine(), "give either --instance NAME or --all (with --source s3)");
+        }
+        if (hostManifest != null && !all) {
+            throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--host-manifest applies only to --source s3 --all");
         }
         if (all || force) {
             if (source != Source.s3 || !all || asNew != null || (which != null && which.snapshot != null)) {

@@ -15,11 +15,12 @@ import java.util.concurrent.Callable;
 /** {@code terrariumctl daemon}: runs the host helper jobs as Camel routes until stopped. */
 @Command(name = "daemon", description = {
         "Run the host helpers as Camel routes on their schedules (systemd runs this).",
-        "Serves /observe/health, /observe/metrics and /observe/jolokia on 127.0.0.1 (Hawtio can attach to Jolokia).",
+        "Serves /observe/health (open), /observe/metrics, /observe/info and /observe/jolokia (management login)",
+        "on 127.0.0.1:876, a privileged port no local user can take first (Hawtio can attach to Jolokia).",
         "Refuses to start when the stored configuration is invalid."},
         footerHeading = "%nExamples:%n",
         footer = {"  terrariumctl daemon", "  terrariumctl daemon --port 9876",
-                "  curl -s http://127.0.0.1:8765/observe/health"})
+                "  curl -s http://127.0.0.1:876/observe/health"})
 public final class DaemonCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
@@ -27,7 +28,7 @@ public final class DaemonCommand implements Callable<Integer> {
     @Mixin
     VerbosityOption verbosity;
 
-    @Option(names = "--port", paramLabel = "PORT", description = "Management port (overrides daemon.management_port).")
+    @Option(names = "--port", paramLabel = "PORT", description = "Management port (overrides daemon.management_port; an unprivileged one only with a warning, for tests).")
     Integer port;
 
     @Override

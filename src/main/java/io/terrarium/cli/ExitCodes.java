@@ -88,9 +88,26 @@ public final class ExitCodes implements CommandLine.IExecutionExceptionHandler {
         return FAILURE;
     }
 
+    /**
+     * picocli's usage errors (unknown option, missing parameter …) with the same {@code ERROR:}
+     * prefix as every other error, then the command's usage (stderr), exit 2 (issue 15 item 8).
+     * An unknown option that looks like a typo keeps picocli's suggestions.
+     */
+    static int badUsage(CommandLine.ParameterException ex, String[] args) {
+        CommandLine cmd = ex.getCommandLine();
+        PrintWriter err = cmd.getErr();
+        err.println("ERROR: " + printable(ex.getMessage()));
+        if (!CommandLine.UnmatchedArgumentException.printSuggestions(ex, err)) {
+            cmd.usage(err, cmd.getColorScheme());
+        }
+        err.flush();
+        return USAGE;
+    }
+
     /** Builds the exit code mapper and handlers for a command line. */
     public static CommandLine configure(CommandLine cl) {
         return cl.setExecutionExceptionHandler(new ExitCodes())
+                .setParameterExceptionHandler(ExitCodes::badUsage)
                 .setExitCodeExceptionMapper(t -> t instanceof CommandLine.ParameterException ? USAGE : FAILURE);
     }
 }

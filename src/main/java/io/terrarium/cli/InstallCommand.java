@@ -52,12 +52,12 @@ import java.util.function.Function;
         "Secrets are read from *-file flags (root-only files) or asked without echo; never pass them as flag values."},
         footerHeading = "%nExamples:%n",
         footer = {"  terrariumctl install",
-                "  terrariumctl install --non-interactive --yes --email ops@example.com --domain example.com --storage-mode file",
-                "  terrariumctl install --non-interactive --yes --email ops@example.com --storage-mode disk --storage-source auto \\",
-                "      --idp oidc --oidc https://login.example.com/realms/ops --oidc-client terrarium --oidc-secret-file /root/oidc.secret",
-                "  terrariumctl install --non-interactive --yes --email ops@example.com --enable-s3 --s3-endpoint https://s3.eu-west-1.amazonaws.com \\",
-                "      --s3-provider aws --s3-region eu-west-1 --s3-bucket acme-dr --s3-access-key AKIA... --s3-secret-key-file /root/s3.secret",
-                "  terrariumctl install --no-apply ...   (check and store only; apply later with `terrariumctl reconfigure --with-hardening`)"})
+                "  terrariumctl install --non-interactive --yes --email ops@example.com --domain example.com \\", "      --storage-mode file",
+                "  terrariumctl install --non-interactive --yes --email ops@example.com --storage-mode disk \\", "      --storage-source auto \\",
+                "      --idp oidc --oidc https://login.example.com/realms/ops --oidc-client terrarium \\", "      --oidc-secret-file \\", "      /root/oidc.secret",
+                "  terrariumctl install --non-interactive --yes --email ops@example.com --enable-s3 --s3-endpoint \\", "      https://s3.eu-west-1.amazonaws.com \\",
+                "      --s3-provider aws --s3-region eu-west-1 --s3-bucket acme-dr --s3-access-key AKIA... \\", "      --s3-secret-key-file \\", "      /root/s3.secret",
+                "  # check and store only; apply later: terrariumctl reconfigure --with-hardening", "  terrariumctl install --no-apply ..."})
 public final class InstallCommand implements Callable<Integer> {
     /** Secret file names under the secrets directory. */
     static final String S3_SECRET = "s3-secret-key";
@@ -240,6 +240,15 @@ public final class InstallCommand implements Callable<Integer> {
             if (prompter != null && !yes && !prompter.confirm("Store this configuration and " + (noApply ? "stop" : "apply it to this host") + "?", false)) {
                 out.println("cancelled; nothing was changed");
                 return ExitCodes.FAILURE;
+            }
+            if (noApply && !app.appliedConfig().exists()) {
+                // issue 14 item 8: the proxy sync keeps rendering what the host runs with until `reconfigure`
+                try {
+                    app.appliedConfig().record(app.configStore().load().config());
+                } catch (RuntimeException e) {
+                    err.println("WARNING: cannot record the configuration the host runs with (" + e.getMessage()
+                            + "); the next proxy sync uses the stored one");
+                }
             }
             TerrariumConfig stored = store(wanted);
             if (noApply) {

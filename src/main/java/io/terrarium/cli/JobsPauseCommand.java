@@ -44,7 +44,7 @@ public final class JobsPauseCommand {
         @Mixin
         VerbosityOption verbosity;
 
-        @Parameters(index = "0", paramLabel = "JOB", description = "Job id, e.g. s3-export (see `jobs list`).")
+        @Parameters(index = "0", paramLabel = "JOB", completionCandidates = JobIds.class, description = "Job id, e.g. s3-export (see `jobs list`).")
         String job;
 
         @Override
@@ -73,7 +73,7 @@ public final class JobsPauseCommand {
         @Mixin
         VerbosityOption verbosity;
 
-        @Parameters(index = "0", paramLabel = "JOB", description = "Job id, e.g. s3-export (see `jobs list`).")
+        @Parameters(index = "0", paramLabel = "JOB", completionCandidates = JobIds.class, description = "Job id, e.g. s3-export (see `jobs list`).")
         String job;
 
         @Override

@@ -26,7 +26,7 @@ public final class JobsRunCommand implements Callable<Integer> {
     @Mixin
     FormatOption format;
 
-    @Parameters(index = "0", paramLabel = "JOB", description = "Job id, e.g. host-facts (see `jobs list`).")
+    @Parameters(index = "0", paramLabel = "JOB", completionCandidates = JobIds.class, description = "Job id, e.g. host-facts (see `jobs list`).")
     String job;
 
     @Option(names = "--timeout", paramLabel = "SECONDS", defaultValue = "3600",

@@ -83,6 +83,9 @@ record Reapply(Path playbook, String ansible, boolean hardening, boolean check, 
                 Files.deleteIfExists(stateFile);
             }
         }
+        if (!check) {
+            app.appliedConfig().record(config); // the proxy sync renders from this copy from now on
+        }
         if (check || !sync) {
             return ExitCodes.OK;
         }

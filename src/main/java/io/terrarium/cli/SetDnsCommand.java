@@ -37,7 +37,7 @@ import java.util.concurrent.Callable;
         "Then re-applies: Ansible (without the OS hardening), proxy sync."},
         footerHeading = "%nExamples:%n",
         footer = {"  terrariumctl set dns provider cloudflare CF_DNS_API_TOKEN:@/root/cf.token",
-                "  terrariumctl set dns provider route53 AWS_REGION:eu-west-1 AWS_ACCESS_KEY_ID:AKIA... AWS_SECRET_ACCESS_KEY:@/root/aws.secret",
+                "  terrariumctl set dns provider route53 AWS_REGION:eu-west-1 AWS_ACCESS_KEY_ID:AKIA... \\", "      AWS_SECRET_ACCESS_KEY:@/root/aws.secret",
                 "  terrariumctl set dns provider"})
 public final class SetDnsCommand implements Callable<Integer> {
     /** Prefix of the secret files. */
@@ -112,11 +112,12 @@ public final class SetDnsCommand implements Callable<Integer> {
         if (!problems.isEmpty()) {
             throw new IllegalArgumentException(String.join("; ", problems));
         }
+        java.util.function.UnaryOperator<TerrariumConfig> change = c -> c.withDns(dns).withProxy(withoutOldProvider(c.proxy()));
+        apply.confirmWithdrawals(app, change, err); // before any secret file changes: a refusal loses nothing
         for (var e : secrets.entrySet()) {
             store.write(secretName(e.getKey()), e.getValue());
         }
-        TerrariumConfig stored = app.configStore().update(c -> c.withDns(dns)
-                .withProxy(withoutOldProvider(c.proxy())));
+        TerrariumConfig stored = apply.commit(app, change);
         // secret files of variables no longer set
         for (String path : old.envFiles().values()) {
             Path f = Path.of(path);
@@ -142,6 +143,7 @@ public final class SetDnsCommand implements Callable<Integer> {
 
     private static TerrariumConfig.Proxy withoutOldProvider(TerrariumConfig.Proxy p) {
         return new TerrariumConfig.Proxy(p.dynamicFile(), p.staticFile(), p.bridgePortFirst(), p.bridgePortLast(),
-                p.oauth2ProxyUrl(), null, p.intervalSeconds(), p.reloadCommand(), p.ufw());
+                p.oauth2ProxyUrl(), null, p.intervalSeconds(), p.reloadCommand(), p.ufw(), p.wildcardBases(),
+                p.publicPortFirst(), p.publicPortLast()); // all twelve: the short form dropped proxy.wildcard_bases and the port range
     }
 }

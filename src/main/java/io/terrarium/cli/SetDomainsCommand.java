@@ -47,7 +47,7 @@ public final class SetDomainsCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         App app = TerrariumCommand.app(spec);
         TerrariumConfig.Domains d = new TerrariumConfig.Domains(lower(base), lower(manage), lower(proxy), lower(lxd), lower(auth));
-        TerrariumConfig stored = app.configStore().update(c -> c.withDomains(d));
+        TerrariumConfig stored = apply.store(app, c -> c.withDomains(d), spec.commandLine().getOut(), spec.commandLine().getErr());
         var out = spec.commandLine().getOut();
         var sd = stored.domains();
         out.println("stored domains in " + app.configStore().describe() + ": base " + sd.base() + ", manage "

@@ -42,8 +42,8 @@ import java.util.concurrent.Callable;
         "Options not given keep their stored value. After storing, the host is re-applied",
         "(as `terrariumctl reconfigure`: Ansible without the OS hardening, then proxy sync) unless --no-apply."},
         footerHeading = "%nExamples:%n",
-        footer = {"  terrariumctl set s3 --enable --provider aws --endpoint https://s3.eu-central-1.amazonaws.com --region eu-central-1 --bucket acme-terrarium --access-key AKIA... --secret-key-file /root/s3.secret",
-                "  terrariumctl set s3 --enable --provider r2 --endpoint https://<account>.r2.cloudflarestorage.com --region auto --bucket terrarium --access-key ... --secret-key-file /root/r2.secret",
+        footer = {"  terrariumctl set s3 --enable --provider aws --endpoint https://s3.eu-central-1.amazonaws.com \\", "      --region eu-central-1 \\", "      --bucket acme-terrarium --access-key AKIA... --secret-key-file /root/s3.secret",
+                "  terrariumctl set s3 --enable --provider r2 --endpoint \\", "      https://<account>.r2.cloudflarestorage.com --region auto \\", "      --bucket terrarium --access-key ... --secret-key-file /root/r2.secret",
                 "  terrariumctl set s3 --enable --keep-chains 3",
                 "  terrariumctl set s3 --disable"})
 public final class SetS3Command implements Callable<Integer> {
@@ -138,6 +138,9 @@ public final class SetS3Command implements Callable<Integer> {
         }
         if (secret != null) {
             new SecretStore(app.paths().secretsDir()).write(SECRET_NAME, secret.getBytes(StandardCharsets.UTF_8));
+        }
+        if (noApply && !app.appliedConfig().exists()) {
+            app.appliedConfig().record(app.configStore().load().config()); // issue 14 item 8: the proxy sync keeps the applied document
         }
         TerrariumConfig stored = app.configStore().update(c -> c.withS3(merge(c.s3(), storedSecret)));
         var s = stored.s3();

@@ -21,15 +21,19 @@ import java.util.concurrent.Callable;
  * {@code terrariumctl set syncoid --enable|--disable [--target U@H] [--target-dataset DS] [--ssh-key PATH]
  * [--ssh-port N] [--known-hosts PATH]}. Options not given keep their stored value. The key file must
  * exist, be a regular file and not be readable by group or others (the ssh client refuses such
- * keys too); its content is never read into the configuration.
+ * keys too); its content is never read into the configuration. With {@code --enable} the target is
+ * checked over SSH first ({@link io.terrarium.host.sanoid.Syncoid#reachability}); a failure exits 1
+ * and stores nothing, unless {@code --no-check}/{@code --force}.
  */
 @Command(name = "syncoid", description = {"Configure replication with syncoid to a second server over SSH.",
         "Only the key's path is stored. The key must exist and must not be group- or world-readable (chmod 600).",
         "Options not given keep their stored value.",
+        "With --enable the target is checked first (ssh in batch mode with the key, port and known hosts given, then",
+        "`zfs list` of the target dataset there); when that fails the command exits 1 and nothing is stored (--no-check skips it).",
         "Stores the change, then re-applies the host: Ansible without the hardening role, then the proxy sync (--no-apply: store only)."},
         footerHeading = "%nExamples:%n",
-        footer = {"  terrariumctl set syncoid --enable --target backup@mirror.example.com --target-dataset tank/terrarium --ssh-key /root/.ssh/terrarium-syncoid",
-                "  terrariumctl set syncoid --enable --ssh-port 2222 --known-hosts /etc/terrarium/mirror.known_hosts",
+        footer = {"  terrariumctl set syncoid --enable --target backup@mirror.example.com --target-dataset \\", "      tank/terrarium --ssh-key \\", "      /root/.ssh/terrarium-syncoid",
+                "  terrariumctl set syncoid --enable --ssh-port 2222 --known-hosts \\", "      /etc/terrarium/mirror.known_hosts",
                 "  terrariumctl set syncoid --disable"})
 public final class SetSyncoidCommand implements Callable<Integer> {
     @Spec
@@ -66,13 +70,38 @@ public final class SetSyncoidCommand implements Callable<Integer> {
     @Option(names = "--known-hosts", paramLabel = "PATH", description = "known_hosts file pinning the target's host key.")
     String knownHosts;
 
+    @Option(names = {"--no-check", "--force"}, description = "Store without first checking that the target answers over SSH "
+            + "(for a target that is not up yet).")
+    boolean noCheck;
+
     @Override
     public Integer call() throws Exception {
         App app = TerrariumCommand.app(spec);
         if (sshKey != null) {
             checkKey(Path.of(sshKey));
         }
-        TerrariumConfig stored = app.configStore().update(c -> {
+        if (toggle.enable && !noCheck) {
+            // the same check as `set s3`: an unreachable target is refused before anything is stored
+            TerrariumConfig.Syncoid old = app.configStore().load().config().backups().syncoid();
+            String t = target != null ? target : old.target();
+            String ds = targetDataset != null ? targetDataset : old.targetDataset();
+            String key = sshKey != null ? sshKey : old.sshKey();
+            int port = sshPort != null ? sshPort : old.sshPort();
+            String kh = knownHosts != null ? knownHosts : old.knownHosts();
+            if (t == null || ds == null || key == null) {
+                throw new IllegalArgumentException("--enable needs --target, --target-dataset and --ssh-key (none stored yet)");
+            }
+            var r = app.runner().run(io.terrarium.host.sanoid.Syncoid.reachability(t, ds, key, port, kh, java.time.Duration.ofSeconds(30)));
+            String problem = io.terrarium.host.sanoid.Syncoid.reachabilityProblem(r.exitCode(), r.stderrTail(), t, ds, port);
+            if (problem != null) {
+                spec.commandLine().getErr().println("ERROR: syncoid check failed: " + problem);
+                spec.commandLine().getErr().println("nothing was stored (--no-check stores without this check)");
+                spec.commandLine().getErr().flush();
+                return ExitCodes.FAILURE;
+            }
+            spec.commandLine().getOut().println("syncoid check: " + t + " answered over SSH and has " + ds);
+        }
+        TerrariumConfig stored = apply.commit(app, c -> { // no route depends on syncoid settings
             TerrariumConfig.Syncoid old = c.backups().syncoid();
             TerrariumConfig.Syncoid s = new TerrariumConfig.Syncoid(toggle.enable,
                     target != null ? target : old.target(),

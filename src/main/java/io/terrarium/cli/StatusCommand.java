@@ -64,7 +64,9 @@ public final class StatusCommand implements Callable<Integer> {
         try {
             ConfigStore.Loaded loaded = app.configStore().load();
             config = loaded.config();
-            rows.add(Output.row("component", "config", "state", loaded.stored() ? "ok" : "warn", "detail", loaded.source()));
+            boolean pending = app.appliedConfig().pending(config); // issue 14 item 8: stored with --no-apply
+            rows.add(Output.row("component", "config", "state", loaded.stored() && !pending ? "ok" : "warn", "detail", loaded.source()
+                    + (pending ? "; holds changes stored with --no-apply that are not applied yet: terrariumctl reconfigure" : "")));
         } catch (ConfigException e) {
             rows.add(Output.row("component", "config", "state", "error", "detail", e.getMessage()));
         } catch (LxdException e) {

@@ -38,7 +38,7 @@ import picocli.CommandLine.Spec;
                 "  terrariumctl proxy sync",
                 "  terrariumctl backup list",
                 "  terrariumctl daemon",
-                "%nExit codes: 0 ok, 1 failure, 2 bad usage. `trm` is the same program."})
+                "%n`trm` is the same program."})
 public final class TerrariumCommand implements Runnable {
     private final App app;
 

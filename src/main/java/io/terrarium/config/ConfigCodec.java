@@ -50,6 +50,13 @@ public final class ConfigCodec {
                 .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
                 .disable(DeserializationFeature.ACCEPT_FLOAT_AS_INT)
                 .build();
+        // a quoted number or boolean ("1024", "true") is text, not a number: a type error naming the key
+        // (Jackson coerces scalars by default; issue 15 item 8)
+        for (com.fasterxml.jackson.databind.type.LogicalType t : List.of(com.fasterxml.jackson.databind.type.LogicalType.Integer,
+                com.fasterxml.jackson.databind.type.LogicalType.Float, com.fasterxml.jackson.databind.type.LogicalType.Boolean)) {
+            mapper.coercionConfigFor(t).setCoercion(com.fasterxml.jackson.databind.cfg.CoercionInputShape.String,
+                    com.fasterxml.jackson.databind.cfg.CoercionAction.Fail);
+        }
     }
 
     /**
@@ -66,16 +73,13 @@ public final class ConfigCodec {
             throw new ConfigException(source + ": the document is empty (expected at least `version: "
                     + TerrariumConfig.CURRENT_VERSION + "`)");
         }
+        refuseControlCharacters(yaml, source);
+        refuseAnchorsAndAliases(yaml, source);
         TerrariumConfig cfg;
         try {
             cfg = mapper.readValue(yaml, TerrariumConfig.class);
         } catch (UnrecognizedPropertyException e) {
-            String allowed = e.getKnownPropertyIds() == null ? "" : e.getKnownPropertyIds().stream()
-                    .map(Object::toString).collect(Collectors.toCollection(TreeSet::new)).toString();
-            String parent = path(e);
-            throw new ConfigException(source + ": " + where(keyLocation(yaml, names(e), e.getLocation())) + "unknown key \""
-                    + e.getPropertyName() + "\"" + (parent.isEmpty() ? " at the top level" : " in \"" + parent + "\"")
-                    + (allowed.isEmpty() ? "" : " (allowed: " + allowed.substring(1, allowed.length() - 1) + ")"));
+            throw new ConfigException(allUnknownKeys(yaml, source, e));
         } catch (MismatchedInputException e) {
             if (String.valueOf(e.getOriginalMessage()).startsWith("Trailing token")) {
                 throw new ConfigException(source + ": " + where(e.getLocation())
@@ -87,7 +91,7 @@ public final class ConfigCodec {
                         + "the document must be a mapping of sections (version, domains, emails, …)");
             }
             String got = e instanceof com.fasterxml.jackson.databind.exc.InvalidFormatException f && f.getValue() != null
-                    ? ", not \"" + f.getValue() + "\"" : "";
+                    ? ", not \"" + f.getValue() + "\"" : quotedText(yaml, e);
             throw new ConfigException(source + ": " + where(keyLocation(yaml, names(e), e.getLocation())) + "key \"" + key
                     + "\" must be " + describe(e.getTargetType()) + got);
         } catch (JsonProcessingException e) {
@@ -129,6 +133,120 @@ public final class ConfigCodec {
         } catch (JsonProcessingException e) {
             throw new IllegalStateException("cannot serialise config", e);
         }
+    }
+
+    /**
+     * Every unknown key of a document, not only the first Jackson stops at (issue 15 item 8): the
+     * key is removed from a tree of the document and the tree is bound again, until no unknown key
+     * is left (or another kind of problem stops the binding; that one is reported once the keys are
+     * fixed). At most 200 keys.
+     *
+     * @return one message per unknown key, in document order of discovery
+     */
+    private List<String> allUnknownKeys(String yaml, String source, UnrecognizedPropertyException first) {
+        List<String> out = new java.util.ArrayList<>();
+        out.add(unknownKey(yaml, source, first));
+        try {
+            com.fasterxml.jackson.databind.JsonNode tree = mapper.readTree(yaml);
+            UnrecognizedPropertyException cur = first;
+            for (int i = 0; i < 200 && remove(tree, cur.getPath()); i++) {
+                try {
+                    mapper.treeToValue(tree, TerrariumConfig.class);
+                    break;
+                } catch (UnrecognizedPropertyException next) {
+                    cur = next;
+                    out.add(unknownKey(yaml, source, next));
+                }
+            }
+        } catch (JsonProcessingException | IllegalArgumentException e) {
+            // another problem; the unknown keys found so far are reported now, the rest after they are fixed
+        }
+        return out;
+    }
+
+    private String unknownKey(String yaml, String source, UnrecognizedPropertyException e) {
+        String allowed = e.getKnownPropertyIds() == null ? "" : e.getKnownPropertyIds().stream()
+                .map(Object::toString).collect(Collectors.toCollection(TreeSet::new)).toString();
+        String parent = path(e);
+        return source + ": " + where(keyLocation(yaml, names(e), e.getLocation())) + "unknown key \""
+                + e.getPropertyName() + "\"" + (parent.isEmpty() ? " at the top level" : " in \"" + parent + "\"")
+                + (allowed.isEmpty() ? "" : " (allowed: " + allowed.substring(1, allowed.length() - 1) + ")");
+    }
+
+    /** Removes the key at the end of {@code refs} from {@code tree}; false when it is not there. */
+    private static boolean remove(com.fasterxml.jackson.databind.JsonNode tree, List<JsonMappingException.Reference> refs) {
+        com.fasterxml.jackson.databind.JsonNode node = tree;
+        for (int i = 0; i < refs.size() - 1 && node != null; i++) {
+            JsonMappingException.Reference r = refs.get(i);
+            node = r.getFieldName() != null ? node.get(r.getFieldName()) : node.get(r.getIndex());
+        }
+        String last = refs.isEmpty() ? null : refs.get(refs.size() - 1).getFieldName();
+        return node instanceof com.fasterxml.jackson.databind.node.ObjectNode o && last != null && o.remove(last) != null;
+    }
+
+    /**
+     * A control character (other than tab, line feed and carriage return) is refused at its own line
+     * and column (YAML 1.1 §5.1 allows only printable characters; SnakeYAML's own message names line
+     * 1, column 1 for any of them, issue 15 item 8).
+     *
+     * @throws ConfigException naming line, column and the character's code
+     */
+    static void refuseControlCharacters(String yaml, String source) {
+        int line = 1;
+        int col = 1;
+        for (int i = 0; i < yaml.length(); i++) {
+            char c = yaml.charAt(i);
+            if (c == '\n') {
+                line++;
+                col = 1;
+                continue;
+            }
+            if (Character.isISOControl(c) && c != '\t' && c != '\r' && c != '\u0085' || c == '\uFEFF' && i > 0) {
+                throw new ConfigException(source + ": line " + line + ", column " + col + ": control character "
+                        + String.format("U+%04X", (int) c) + " is not allowed in the configuration; remove it (`cat -A` shows it)");
+            }
+            col++;
+        }
+    }
+
+    /**
+     * YAML anchors ({@code &name}) and aliases ({@code *name}) are refused, naming the anchor and
+     * where it stands: an alias copies a whole node, so a later error would point at the anchor's
+     * text and confuse, and one line can silently configure two sections. Problems SnakeYAML finds
+     * while reading the events are left to the parse that follows (it words them).
+     *
+     * @throws ConfigException naming line, column and the anchor
+     */
+    static void refuseAnchorsAndAliases(String yaml, String source) {
+        org.yaml.snakeyaml.LoaderOptions o = new org.yaml.snakeyaml.LoaderOptions();
+        try {
+            for (org.yaml.snakeyaml.events.Event ev : new org.yaml.snakeyaml.Yaml(o).parse(new java.io.StringReader(yaml))) {
+                if (ev instanceof org.yaml.snakeyaml.events.NodeEvent n && n.getAnchor() != null) {
+                    boolean alias = ev instanceof org.yaml.snakeyaml.events.AliasEvent;
+                    throw new ConfigException(source + ": line " + (ev.getStartMark().getLine() + 1) + ", column "
+                            + (ev.getStartMark().getColumn() + 1) + ": YAML " + (alias ? "alias *" : "anchor &") + n.getAnchor()
+                            + " is not supported in the configuration; write the values out in full");
+                }
+            }
+        } catch (org.yaml.snakeyaml.error.YAMLException e) {
+            // reported by the parse that follows
+        }
+    }
+
+    /** {@code , not "TEXT"} when the refused value is a string (read again from the document), else "". */
+    private String quotedText(String yaml, MismatchedInputException e) {
+        try {
+            com.fasterxml.jackson.databind.JsonNode n = mapper.readTree(yaml);
+            for (JsonMappingException.Reference r : e.getPath()) {
+                n = n == null ? null : r.getFieldName() != null ? n.get(r.getFieldName()) : n.get(r.getIndex());
+            }
+            if (n != null && n.isTextual()) {
+                return ", not \"" + n.asText() + "\"" + (n.asText().matches("-?[0-9]+|true|false") ? " (quoted, so it is text)" : "");
+            }
+        } catch (JsonProcessingException | RuntimeException ignored) {
+            // no value to show
+        }
+        return "";
     }
 
     /** The expected shape of a value, in an operator's words. */

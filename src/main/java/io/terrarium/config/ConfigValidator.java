@@ -91,6 +91,11 @@ public final class ConfigValidator {
                     + "\" must be a loopback address (127.0.0.1, ::1 or localhost): the management endpoint is never exposed");
         }
         port(p, "daemon.management_port", dm.managementPort());
+        if (dm.managementPort() >= PRIVILEGED_PORTS_END && dm.managementPort() <= 65535) {
+            p.add("daemon.management_port: " + dm.managementPort() + " is not a privileged port: any local user could bind it"
+                    + " before the daemon (and receive the CLI's management login); choose one below " + PRIVILEGED_PORTS_END
+                    + " (default " + TerrariumConfig.Daemon.DEFAULT_PORT + ")");
+        }
         dm.schedules().forEach((job, cron) -> {
             if (!KNOWN_JOBS.contains(job)) {
                 p.add("daemon.schedules: unknown job \"" + job + "\" (known: " + String.join(", ", new java.util.TreeSet<>(KNOWN_JOBS)) + ")");
@@ -615,6 +620,13 @@ public final class ConfigValidator {
             p.add(key + ": \"" + value + "\" is not a valid LXD name (letters, digits, '_', '-', '.'; at most 63)");
         }
     }
+
+    /**
+     * Ports below this need {@code CAP_NET_BIND_SERVICE} on Linux (the kernel's default of
+     * {@code net.ipv4.ip_unprivileged_port_start}, ip-sysctl.rst); the daemon checks the live value
+     * at start.
+     */
+    public static final int PRIVILEGED_PORTS_END = 1024;
 
     private static void port(List<String> p, String key, int value) {
         if (value < 1 || value > 65535) {

@@ -197,7 +197,10 @@ public record TerrariumConfig(Integer version, String installationId, Domains do
      *
      * @param managementHost bind address of {@code /observe/*} (health, metrics, Jolokia); loopback
      *                       only (default {@code 127.0.0.1})
-     * @param managementPort TCP port (default {@value Daemon#DEFAULT_PORT})
+     * @param managementPort TCP port (default {@value Daemon#DEFAULT_PORT}); privileged (below 1024), so
+     *                       no local user can bind it before the daemon (issue 14 item 7); the
+     *                       old default {@value Daemon#LEGACY_DEFAULT_PORT}, which every document
+     *                       stored before carries, is read as the new default
      * @param schedules      job id → Quartz cron expression (seconds first, UTC), overriding
      *                       the job's default schedule
      */
@@ -205,11 +208,13 @@ public record TerrariumConfig(Integer version, String installationId, Domains do
     @JsonPropertyOrder({"management_host", "management_port", "schedules"})
     public record Daemon(String managementHost, Integer managementPort, Map<String, String> schedules) {
         /** Default management port. */
-        public static final int DEFAULT_PORT = 8765;
+        public static final int DEFAULT_PORT = 876;
+        /** The default before issue 14 (unprivileged, squattable); read as {@link #DEFAULT_PORT}. */
+        public static final int LEGACY_DEFAULT_PORT = 8765;
 
         public Daemon {
             managementHost = managementHost == null ? "127.0.0.1" : managementHost;
-            managementPort = managementPort == null ? DEFAULT_PORT : managementPort;
+            managementPort = managementPort == null || managementPort == LEGACY_DEFAULT_PORT ? DEFAULT_PORT : managementPort;
             schedules = schedules == null ? Map.of() : java.util.Collections.unmodifiableMap(new TreeMap<>(schedules));
         }
     }

@@ -67,7 +67,7 @@ public final class HawtioConsole implements AutoCloseable {
      *
      * @param hawtioWar  {@code lib/hawtio/hawtio-war.war}
      * @param monacoJar  {@code lib/hawtio/monaco-editor.jar} (webjar)
-     * @param jolokiaUrl the daemon's Jolokia URL, e.g. {@code http://127.0.0.1:8765/observe/jolokia}
+     * @param jolokiaUrl the daemon's Jolokia URL, e.g. {@code http://127.0.0.1:876/observe/jolokia}
      * @param authFile   the root-only management logins
      * @param port       port on 127.0.0.1, 0 for a free one
      * @return the running console

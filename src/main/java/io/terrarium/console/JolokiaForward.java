@@ -33,7 +33,7 @@ final class JolokiaForward implements Filter {
     private final String target;
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
 
-    /** @param target the daemon's Jolokia URL, e.g. {@code http://127.0.0.1:8765/observe/jolokia} */
+    /** @param target the daemon's Jolokia URL, e.g. {@code http://127.0.0.1:876/observe/jolokia} */
     JolokiaForward(String target) {
         this.target = target;
     }

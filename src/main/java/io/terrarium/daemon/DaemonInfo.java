@@ -21,7 +21,7 @@ import java.time.Instant;
  */
 public record DaemonInfo(long pid, String host, int port, Instant startedAt, String version) {
 
-    /** Base URL of the management endpoint, e.g. {@code http://127.0.0.1:8765}. */
+    /** Base URL of the management endpoint, e.g. {@code http://127.0.0.1:876}. */
     public String baseUrl() {
         String h = host.contains(":") ? "[" + host + "]" : host;
         return "http://" + h + ":" + port;
@@ -35,7 +35,8 @@ public record DaemonInfo(long pid, String host, int port, Instant startedAt, Str
     /**
      * Checks that the management port is held by the recorded daemon process and by nothing else
      * ({@link io.terrarium.host.net.ListenerOwner}), before any management credentials are sent to
-     * it: the port is unprivileged, and a local user who bound it first would receive them.
+     * it: should the port be unprivileged (a {@code --port} override, or a lowered
+     * {@code ip_unprivileged_port_start}), a local user who bound it first would receive them.
      *
      * @throws IOException naming the port and the pid when another process holds the port, or
      *                     when no process listens on it

@@ -23,7 +23,7 @@ public final class JolokiaClient {
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
 
     /**
-     * @param baseUrl     e.g. {@code http://127.0.0.1:8765}
+     * @param baseUrl     e.g. {@code http://127.0.0.1:876}
      * @param credentials the management login (root-only file)
      */
     public JolokiaClient(String baseUrl, ManagementCredentials credentials) {

@@ -190,6 +190,37 @@ public final class JolokiaGate implements Handler<RoutingContext> {
                 .handler(new io.vertx.ext.web.impl.BlockingHandlerDecorator(jolokia, true));
     }
 
+    /**
+     * Puts a login check in front of other endpoints of Camel's management server (issue 14 item
+     * 7: {@code /observe/metrics} and {@code /observe/info} tell a local user which jobs failed,
+     * instance names and versions): a request without a valid management login (any role) gets
+     * HTTP 401 before Camel's handler runs; with one it goes on unchanged. {@code /observe/health}
+     * stays open. Call after the CamelContext started.
+     *
+     * @param camel the started context
+     * @param port  the management port
+     * @param paths exact paths, e.g. {@code /observe/metrics}; each also guards {@code <path>/*}
+     * @throws IllegalStateException when the management router is not found
+     */
+    public void requireLogin(org.apache.camel.CamelContext camel, int port, List<String> paths) {
+        var router = org.apache.camel.component.platform.http.vertx.VertxPlatformHttpRouter.lookup(camel,
+                org.apache.camel.component.platform.http.vertx.VertxPlatformHttpRouter.getRouterNameFromPort(port));
+        if (router == null) {
+            throw new IllegalStateException("Camel's management server on port " + port + " has no router");
+        }
+        Handler<RoutingContext> login = ctx -> {
+            if (authenticate(ctx.request().getHeader("Authorization")) == null) {
+                ctx.response().setStatusCode(401).putHeader("WWW-Authenticate", "Basic realm=\"Terrarium management\"").end();
+            } else {
+                ctx.next();
+            }
+        };
+        for (String path : paths) {
+            router.route(path).order(-1001).handler(login);
+            router.route(path + "/*").order(-1001).handler(login);
+        }
+    }
+
     private static void refuse(RoutingContext ctx, String who, String why) {
         AUDIT.warn("jolokia refused for {} at {}: {}", who, Instant.now(), why);
         ctx.response().setStatusCode(403).putHeader("Content-Type", "application/json")

@@ -21,7 +21,8 @@ import java.util.TreeMap;
  * {@code terrariumctl daemon}: Camel Main with the job routes, JMX on, and the management endpoint
  * on loopback: {@code /observe/health}, {@code /observe/metrics} (Prometheus) and
  * {@code /observe/jolokia} (Jolokia 2, restricted by the shipped {@code jolokia-access.xml}) for
- * Hawtio and for CLI triggers. Stops gracefully on SIGTERM/SIGINT (in-flight jobs get up to
+ * Hawtio and for CLI triggers. The port is privileged (only root binds it); Jolokia, metrics and
+ * info need the management login, health is open. Stops gracefully on SIGTERM/SIGINT (in-flight jobs get up to
  * {@value #SHUTDOWN_TIMEOUT_SECONDS} s).
  */
 public final class TerrariumDaemon {
@@ -31,6 +32,8 @@ public final class TerrariumDaemon {
     public static final int SHUTDOWN_TIMEOUT_SECONDS = 30;
     /** Path of the Jolokia endpoint on the management port. */
     public static final String JOLOKIA_PATH = "/observe/jolokia";
+    /** Management paths besides Jolokia that need the management login; {@code /observe/health} stays open. */
+    public static final java.util.List<String> LOGIN_PATHS = java.util.List.of("/observe/metrics", "/observe/info");
     private static final Logger LOG = LoggerFactory.getLogger(TerrariumDaemon.class);
 
     private final App app;
@@ -46,6 +49,17 @@ public final class TerrariumDaemon {
         this.app = app;
         this.config = config;
         this.portOverride = portOverride;
+    }
+
+    /**
+     * The start-up log line: the management endpoints on the address the socket is really bound to
+     * ({@code daemon.management_host}, default 127.0.0.1), never the wildcard Camel's own summary
+     * prints. An IPv6 address is bracketed.
+     */
+    public static String startedLine(String version, long pid, String host, int port) {
+        String base = "http://" + (host.contains(":") ? "[" + host + "]" : host) + ":" + port;
+        return "terrarium daemon " + version + " up: pid " + pid + ", management listening on " + host + ":" + port
+                + " (" + base + "/observe/health, " + base + "/observe/metrics, " + base + JOLOKIA_PATH + ")";
     }
 
     /** The Camel Main properties this daemon runs with (pure; shown in docs and tested). */
@@ -89,6 +103,8 @@ public final class TerrariumDaemon {
      * @throws Exception when Camel cannot start (e.g. the port is taken)
      */
     public void run() throws Exception {
+        checkPrivilegedPort(portOverride != null ? portOverride : config.daemon().managementPort(), portOverride != null,
+                unprivilegedPortStart());
         ManagementCredentials.ensure(app.paths().managementAuthFile());
         Main main = new Main();
         properties().forEach(main::addInitialProperty);
@@ -139,6 +155,9 @@ public final class TerrariumDaemon {
                     new JolokiaGate(ManagementCredentials.all(app.paths().managementAuthFile()),
                             ManagementCredentials.roles(app.paths().managementAuthFile()))
                             .install(m.getCamelContext(), port, JOLOKIA_PATH);
+                    new JolokiaGate(ManagementCredentials.all(app.paths().managementAuthFile()),
+                            ManagementCredentials.roles(app.paths().managementAuthFile()))
+                            .requireLogin(m.getCamelContext(), port, LOGIN_PATHS);
                     new JobControl(m.getCamelContext(), jobIds).register();
                     io.micrometer.core.instrument.MeterRegistry meters =
                             m.getCamelContext().getRegistry().findSingleByType(io.micrometer.core.instrument.MeterRegistry.class);
@@ -160,8 +179,7 @@ public final class TerrariumDaemon {
                     LOG.warn("cannot write runtime file {}: {} (CLI triggers will run in-process)",
                             app.paths().daemonFile(), e.getMessage());
                 }
-                LOG.info("terrarium daemon {} up: pid {}, management http://{}:{}/observe/health", Version.get(), pid,
-                        config.daemon().managementHost(), port);
+                LOG.info(startedLine(Version.get(), pid, config.daemon().managementHost(), port));
             }
 
             @Override
@@ -190,6 +208,44 @@ public final class TerrariumDaemon {
             throw new IOException("the daemon stopped: its management endpoint could not be secured ("
                     + unsafe.get().getMessage() + ")", unsafe.get());
         }
+    }
+
+    /**
+     * The kernel's first unprivileged port ({@code /proc/sys/net/ipv4/ip_unprivileged_port_start};
+     * Linux ip-sysctl.rst), or {@value io.terrarium.config.ConfigValidator#PRIVILEGED_PORTS_END}
+     * when it cannot be read.
+     */
+    static int unprivilegedPortStart() {
+        try {
+            return Integer.parseInt(Files.readString(java.nio.file.Path.of("/proc/sys/net/ipv4/ip_unprivileged_port_start")).strip());
+        } catch (IOException | NumberFormatException e) {
+            return io.terrarium.config.ConfigValidator.PRIVILEGED_PORTS_END;
+        }
+    }
+
+    /**
+     * Issue 14 item 7: the management port must be one that only root can bind, or a local user
+     * could bind it first (the daemon then cannot start). A configured port at or above the
+     * kernel's {@code ip_unprivileged_port_start} is refused; an explicit {@code --port} override
+     * (tests, debugging) only logs a warning.
+     *
+     * @param port              the management port
+     * @param override          whether it came from {@code --port}
+     * @param unprivilegedStart the kernel's first unprivileged port
+     * @throws IOException naming the port, the sysctl and the fix when a configured port is unprivileged
+     */
+    static void checkPrivilegedPort(int port, boolean override, int unprivilegedStart) throws IOException {
+        if (port < unprivilegedStart) {
+            return;
+        }
+        String why = "management port " + port + " is not privileged (net.ipv4.ip_unprivileged_port_start = "
+                + unprivilegedStart + "): any local user could bind it before the daemon";
+        if (override) {
+            LOG.warn("{}; use it for tests only", why);
+            return;
+        }
+        throw new IOException(why + "; choose daemon.management_port below " + unprivilegedStart
+                + " or raise the sysctl back to 1024");
     }
 
     /**

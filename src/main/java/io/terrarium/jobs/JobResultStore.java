@@ -11,7 +11,9 @@ import java.time.temporal.ChronoUnit;
 import java.util.Map;
 
 /**
- * Keeps, per job, under {@code <stateDir>/jobs/} (each file written atomically, world-readable):
+ * Keeps, per job, under {@code <stateDir>/jobs/} (directory 0700, each file written atomically,
+ * 0600: results name instances, datasets and errors, which local users need not read; issue 14
+ * item 7):
  * <ul>
  *   <li>{@code <id>.json}: the last result (any status), for {@code status} and {@code jobs list};</li>
  *   <li>{@code <id>.last-success.json}: the last OK or WARNING result (a run that did its work;
@@ -26,6 +28,8 @@ import java.util.Map;
  * </ul>
  */
 public final class JobResultStore {
+    private static final java.util.Set<java.nio.file.attribute.PosixFilePermission> OWNER_ONLY_DIR =
+            java.nio.file.attribute.PosixFilePermissions.fromString("rwx------");
     private final Path dir;
     private final ObjectMapper json;
 
@@ -41,16 +45,16 @@ public final class JobResultStore {
      */
     public String save(JobResult r) {
         try {
-            Files.createDirectories(dir);
+            AtomicFiles.ensureDirectory(dir, OWNER_ONLY_DIR);
             byte[] bytes = json.writeValueAsBytes(r);
-            AtomicFiles.write(dir.resolve(r.job() + ".json"), bytes, AtomicFiles.WORLD_READABLE);
+            AtomicFiles.write(dir.resolve(r.job() + ".json"), bytes, AtomicFiles.OWNER_ONLY);
             if (r.status() == JobResult.Status.OK || r.status() == JobResult.Status.WARNING) {
-                AtomicFiles.write(dir.resolve(r.job() + ".last-success.json"), bytes, AtomicFiles.WORLD_READABLE);
+                AtomicFiles.write(dir.resolve(r.job() + ".last-success.json"), bytes, AtomicFiles.OWNER_ONLY);
             }
             Map<String, JobItems.State> before = items(r.job());
             Map<String, JobItems.State> after = JobItems.merge(before, r);
             if (after != before && !(after.isEmpty() && before.isEmpty())) {
-                AtomicFiles.write(itemsFile(r.job()), json.writeValueAsBytes(after), AtomicFiles.WORLD_READABLE);
+                AtomicFiles.write(itemsFile(r.job()), json.writeValueAsBytes(after), AtomicFiles.OWNER_ONLY);
             }
             return null;
         } catch (IOException e) {
@@ -100,9 +104,9 @@ public final class JobResultStore {
             return since;
         }
         Instant now = Instant.now().truncatedTo(ChronoUnit.SECONDS);
-        Files.createDirectories(dir);
+        AtomicFiles.ensureDirectory(dir, OWNER_ONLY_DIR);
         AtomicFiles.write(pauseFile(jobId), json.writeValueAsBytes(Map.of("job", jobId, "paused_at", now.toString())),
-                AtomicFiles.WORLD_READABLE);
+                AtomicFiles.OWNER_ONLY);
         return now;
     }
 

@@ -19,7 +19,7 @@ import java.util.Map;
 /**
  * All job routes of one CamelContext (docs/architecture.md, "Job routes"): one RouteBuilder per
  * job ({@link ProxySyncRoute}, {@link S3ExportRoute}, {@link SnapshotRoute}, {@link ReplicateRoute},
- * {@link HostFactsRoute}, {@link S3JanitorRoute}, {@link S3VerifyRoute}; {@link JobRouteBuilder.Whole}
+ * {@link HostFactsRoute}, {@link S3JanitorRoute}, {@link S3VerifyRoute}, {@link RestoreDrillRoute}; {@link JobRouteBuilder.Whole}
  * for any other job), each with its scheduler route when {@code scheduled}. Add
  * {@link #errorPolicy()} to the same context. Runs are started asynchronously (CLI, Hawtio) through
  * the daemon's job MBean ({@code io.terrarium.daemon.JobControl}), which sends to {@code direct:<job>}.
@@ -80,6 +80,9 @@ public final class JobRoutes extends RouteBuilder {
         }
         if (shape instanceof S3VerifyJob) {
             return new S3VerifyRoute(job, runs, schedules, scheduled);
+        }
+        if (shape instanceof io.terrarium.restore.RestoreDrillJob) {
+            return new RestoreDrillRoute(job, runs, schedules, scheduled);
         }
         if (shape instanceof HostFactsJob) {
             return new HostFactsRoute(job, runs, schedules, scheduled);

@@ -186,9 +186,9 @@ class CliTest {
         Run ok = run("proxy", "validate", "https://app.example.com:8080@auth:admins,devops");
         assertThat(ok.exit()).as(ok.err()).isZero();
         assertThat(ok.out()).isEqualTo("ok: https://app.example.com:8080@auth:admins,devops  →  https://app.example.com to container port 8080, behind the sign-in gate for groups admins,devops\n");
-        Run bad = run("proxy", "validate", "tcp://8765:80", "--instance", "pg1");
+        Run bad = run("proxy", "validate", "tcp://4180:80", "--instance", "pg1");
         assertThat(bad.exit()).isEqualTo(1);
-        assertThat(bad.err()).startsWith("ERROR: instance \"pg1\": route \"tcp://8765:80\": public port 8765/tcp is reserved");
+        assertThat(bad.err()).startsWith("ERROR: instance \"pg1\": route \"tcp://4180:80\": public port 4180/tcp is reserved");
     }
 
     @Test

@@ -15,9 +15,23 @@ class ConfigCodecTest {
         assertThat(c.lxd().network()).isEqualTo("terrarium-ovn");
         assertThat(c.zfs().containersDataset()).isEqualTo("terrarium/containers");
         assertThat(c.daemon().managementHost()).isEqualTo("127.0.0.1");
-        assertThat(c.daemon().managementPort()).isEqualTo(8765);
+        assertThat(c.daemon().managementPort()).isEqualTo(876);
         assertThat(c.s3().enabled()).isFalse();
         assertThat(c.domains().manageHost()).isNull();
+    }
+
+    @Test
+    void readsTheOldDefaultManagementPortOfStoredDocumentsAsTheNewPrivilegedDefault() {
+        // every document stored before issue 14 item 7 carries the old default 8765 (defaults are written out)
+        assertThat(codec.parse("daemon:\n  management_port: 8765\n", "t").daemon().managementPort()).isEqualTo(876);
+        assertThat(codec.parse("daemon:\n  management_port: 700\n", "t").daemon().managementPort()).isEqualTo(700);
+    }
+
+    @Test
+    void refusesAnUnprivilegedManagementPortALocalUserCouldBindFirst() {
+        assertThatThrownBy(() -> codec.parse("daemon:\n  management_port: 9876\n", "c.yaml"))
+                .hasMessageContaining("c.yaml: daemon.management_port: 9876 is not a privileged port: any local user could bind it"
+                        + " before the daemon (and receive the CLI's management login); choose one below 1024 (default 876)");
     }
 
     @Test
@@ -34,6 +48,56 @@ class ConfigCodecTest {
                 .isInstanceOf(ConfigException.class)
                 .hasMessageStartingWith("c.yaml: line 2, column 1: unknown key \"domian\" at the top level (allowed: ")
                 .hasMessageContaining("domains");
+    }
+
+    /** Issue 15 item 8: only the first unknown key was reported; an operator fixed one per run. */
+    @Test
+    void reportsEveryUnknownKeyAtOnceWithItsLine() {
+        String yaml = "version: 1\ndomian:\n  base: example.com\ns3:\n  enabled: false\n  bukket: b\n  retention:\n    keep_last: 3\n"
+                + "lxd:\n  projekt: x\n";
+        assertThatThrownBy(() -> codec.parse(yaml, "c.yaml"))
+                .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.problems()).hasSize(4)
+                        .anySatisfy(p -> assertThat(p).startsWith("c.yaml: line 2, column 1: unknown key \"domian\" at the top level"))
+                        .anySatisfy(p -> assertThat(p).startsWith("c.yaml: line 6, column 3: unknown key \"bukket\" in \"s3\""))
+                        .anySatisfy(p -> assertThat(p).startsWith("c.yaml: line 8, column 5: unknown key \"keep_last\" in \"s3.retention\""))
+                        .anySatisfy(p -> assertThat(p).startsWith("c.yaml: line 10, column 3: unknown key \"projekt\" in \"lxd\"")));
+    }
+
+    /** Issue 15 item 8 (tester): {@code public_port_first: "1024"} was accepted by Jackson's string coercion. */
+    @Test
+    void aQuotedNumberOrBooleanIsATypeErrorNamingTheKey() {
+        assertThatThrownBy(() -> codec.parse("version: 1\nproxy:\n  public_port_first: \"1024\"\n", "c.yaml"))
+                .hasMessage("c.yaml: line 3, column 3: key \"proxy.public_port_first\" must be a whole number, not \"1024\" (quoted, so it is text)");
+        assertThatThrownBy(() -> codec.parse("version: 1\nproxy:\n  ufw: \"true\"\n", "c.yaml"))
+                .hasMessageContaining("key \"proxy.ufw\" must be true or false");
+        assertThat(codec.parse("version: 1\nproxy:\n  public_port_first: 1024\n", "c.yaml").proxy().publicPortFirst()).isEqualTo(1024);
+    }
+
+    /** Issue 15 item 8 (tester): an alias was expanded and the error then named the wrong section. */
+    @Test
+    void yamlAnchorsAndAliasesAreRefusedNamingTheAnchor() {
+        assertThatThrownBy(() -> codec.parse("version: 1\ndomains: &d\n  base: example.com\nemails: *d\n", "c.yaml"))
+                .hasMessage("c.yaml: line 2, column 10: YAML anchor &d is not supported in the configuration; write the values out in full");
+        assertThatThrownBy(() -> codec.parse("version: 1\nproxy:\n  wildcard_bases: [*x]\n", "c.yaml"))
+                .hasMessageContaining("line 3, column 20: YAML alias *x is not supported");
+    }
+
+    /** Issue 15 item 8 (tester): a control byte was reported at line 1, column 1 wherever it stood. */
+    @Test
+    void aControlCharacterIsReportedAtItsOwnLineAndColumn() {
+        assertThatThrownBy(() -> codec.parse("version: 1\ndomains:\n  base: exa\u0001mple.com\n", "c.yaml"))
+                .hasMessageStartingWith("c.yaml: line 3, column 12: control character U+0001 is not allowed");
+        assertThat(codec.parse("version: 1\r\ndomains:\r\n\tbase: example.com\r\n".replace("\t", "  "), "c.yaml").domains().base())
+                .isEqualTo("example.com");
+    }
+
+    /** Issue 15 item 8 (tester): a port range without a port in it fails {@code config check}. */
+    @Test
+    void aPublicPortRangeWithoutPortsIsRefused() {
+        assertThatThrownBy(() -> codec.parse("version: 1\nproxy:\n  public_port_first: 3000\n  public_port_last: 2000\n", "c.yaml"))
+                .hasMessageContaining("proxy.public_port_first/public_port_last: 3000-2000 must be a non-empty range");
+        assertThatThrownBy(() -> codec.parse("version: 1\nproxy:\n  public_port_first: 0\n  public_port_last: 0\n", "c.yaml"))
+                .hasMessageContaining("proxy.public_port_first/public_port_last: 0-0 must be a non-empty range");
     }
 
     @Test

@@ -238,7 +238,10 @@ class InstallShIT {
         assertThat(r.exit()).as(r.out()).isZero();
         assertThat(r.out()).contains("would download " + baseUrl + "latest/terrarium-" + version + "-linux-")
                 .contains("would run: ln -sfn " + prefix() + "/current/bin/terrariumctl " + bin() + "/terrariumctl")
-                .contains("would run: " + recorder() + " install --domain example.com");
+                .contains("would run: " + recorder() + " install --domain example.com")
+                // issue 15 item 8: no page of a release that is not unpacked here is named
+                .contains("would link the release's man pages (share/man/man1/*.1) into ")
+                .doesNotContain("current/share/man/man1/terrariumctl");
         assertNothingInstalled();
         assertThat(record()).doesNotExist();
     }
@@ -255,7 +258,9 @@ class InstallShIT {
     @Test
     void rerunOnAnInstalledHostOffersTheUpdateAndUpdateReplacesAndReapplies() throws Exception {
         Files.createDirectories(prefix().resolve("releases/0.0.1/bin"));
+        Files.createDirectories(prefix().resolve("releases/0.0.0/bin"));
         Files.createSymbolicLink(prefix().resolve("current"), Path.of("releases/0.0.1"));
+        Files.createSymbolicLink(prefix().resolve("previous"), Path.of("releases/0.0.0"));
         Map<String, String> env = Map.of("TERRARIUM_EXEC", recorder().toString());
 
         Run offer = piped(env, args("latest"));
@@ -270,6 +275,17 @@ class InstallShIT {
         assertThat(Files.readSymbolicLink(prefix().resolve("current"))).isEqualTo(Path.of("releases/" + version));
         assertThat(prefix().resolve("releases/0.0.1")).as("previous release kept for rollback").isDirectory();
         assertThat(Files.readAllLines(record())).containsExactly("reconfigure");
+        // issue 15 item 7: as `terrariumctl update` does, `previous` names the replaced release and older ones go,
+        // so `update --rollback` after `install.sh --update` finds it
+        assertThat(Files.readSymbolicLink(prefix().resolve("previous"))).isEqualTo(Path.of("releases/0.0.1"));
+        assertThat(prefix().resolve("releases/0.0.0")).doesNotExist();
+        Run rollback = run(List.of(prefix().resolve("current/bin/terrariumctl").toString(), "update", "--rollback",
+                "--root", prefix().toString(), "--no-reconfigure"), Map.of(), null);
+        assertThat(rollback.exit()).as(rollback.out()).isZero();
+        assertThat(Files.readSymbolicLink(prefix().resolve("current"))).isEqualTo(Path.of("releases/0.0.1"));
+        assertThat(Files.readSymbolicLink(prefix().resolve("previous"))).isEqualTo(Path.of("releases/" + version));
+        Files.delete(prefix().resolve("current"));
+        Files.createSymbolicLink(prefix().resolve("current"), Path.of("releases/" + version));
 
         Files.delete(record());
         Run same = piped(env, args("latest", "--yes"));

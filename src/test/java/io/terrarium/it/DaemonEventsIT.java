@@ -87,7 +87,9 @@ class DaemonEventsIT {
             assertThat(event.path("details").path("trigger").asText()).isEqualTo("cli");
             assertThat(event.path("details").path("ran_in").asText()).isEqualTo("daemon pid " + daemon.pid());
             String metrics = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
-                    URI.create("http://127.0.0.1:" + port + "/observe/metrics")).build(), HttpResponse.BodyHandlers.ofString()).body();
+                    URI.create("http://127.0.0.1:" + port + "/observe/metrics")).header("Authorization",
+                    io.terrarium.daemon.ManagementCredentials.read(dir.resolve("etc/secrets/management.properties")).authorizationHeader())
+                    .build(), HttpResponse.BodyHandlers.ofString()).body();
             assertThat(metrics).contains("terrarium_events_published_total");
         } finally {
             if (daemon != null && daemon.isAlive()) {

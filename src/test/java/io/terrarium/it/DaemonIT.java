@@ -33,6 +33,17 @@ class DaemonIT {
     private Process daemon;
     private Path log;
     private int port;
+    private String squatAttempt;
+
+    /** Runs a command as the unprivileged user {@code nobody} ({@code runuser}, util-linux) and returns its output. */
+    private static String asNobody(String... command) throws Exception {
+        java.util.List<String> argv = new java.util.ArrayList<>(java.util.List.of("runuser", "-u", "nobody", "--"));
+        argv.addAll(java.util.List.of(command));
+        Process p = new ProcessBuilder(argv).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        assertThat(p.waitFor(30, TimeUnit.SECONDS)).isTrue();
+        return out.strip();
+    }
 
     @BeforeEach
     void start() throws Exception {
@@ -43,7 +54,11 @@ class DaemonIT {
         Files.writeString(slow, "#!/bin/sh\nsleep 10\nexec /usr/sbin/sanoid \"$@\"\n");
         Files.setPosixFilePermissions(slow, PosixFilePermissions.fromString("rwxr-xr-x"));
         trm.env.put("PATH", bin + ":" + System.getenv("PATH"));
-        port = Terrariumctl.freePort();
+        port = Terrariumctl.freePrivilegedPort();
+        // issue 14 item 7: before the daemon starts, a local user cannot take its management port
+        squatAttempt = asNobody("/usr/bin/python3", "-c",
+                "import socket,sys\ns=socket.socket()\ntry:\n s.bind(('127.0.0.1'," + port + "));s.listen(1);print('bound')\n"
+                        + "except OSError as e:\n print('refused',e.errno)");
         log = dir.resolve("daemon.log");
         daemon = trm.builder("daemon", "--port", String.valueOf(port)).redirectErrorStream(true).redirectOutput(log.toFile()).start();
         long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
@@ -96,6 +111,8 @@ class DaemonIT {
         assertThat(jolokia.read(JolokiaClient.routeMBean("host-facts"), "RouteId").asText()).isEqualTo("host-facts");
 
         String metrics = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/observe/metrics"))
+                .header("Authorization", ManagementCredentials.read(dir.resolve("etc/secrets/management.properties"),
+                        ManagementCredentials.VIEWER).authorizationHeader())
                 .build(), HttpResponse.BodyHandlers.ofString()).body();
         assertThat(metrics).contains("terrarium_job_status{job=\"host-facts\"} 0.0").contains("terrarium_job_rejected{job=\"host-facts\"} 1.0")
                 // alertable: timestamps of the last run and success, HELP texts, the JVM's own metrics (docs/monitoring.md)
@@ -106,6 +123,33 @@ class DaemonIT {
 
         var status = trm.run("status", "--format", "json");
         assertThat(status.out()).contains("\"component\" : \"daemon\"").contains("UP").contains("\"component\" : \"job host-facts\"");
+    }
+
+    @Test
+    void aLocalUserCanNeitherSquatTheManagementPortNorReadMetricsInfoOrJobResults() throws Exception {
+        // EACCES (13): the port is privileged; the daemon, run as root, bound it afterwards
+        assertThat(squatAttempt).isEqualTo("refused 13");
+        assertThat(daemon.isAlive()).isTrue();
+        var r = trm.run("jobs", "run", "host-facts");
+        assertThat(r.exit()).as(r.all()).isZero();
+        Path result = dir.resolve("state/jobs/host-facts.json");
+        assertThat(result).exists();
+        // the test's state directory lives in a 0700 temp dir: open the path down to jobs/ so only the product's modes decide
+        Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxr-xr-x"));
+        Files.setPosixFilePermissions(dir.resolve("state"), PosixFilePermissions.fromString("rwxr-xr-x"));
+        assertThat(asNobody("cat", result.toString())).contains("Permission denied");
+        assertThat(asNobody("ls", dir.resolve("state/jobs").toString())).contains("Permission denied");
+        String curl = "curl -s -o /dev/null -w %{http_code} http://127.0.0.1:" + port;
+        assertThat(asNobody("sh", "-c", curl + "/observe/metrics")).isEqualTo("401");
+        assertThat(asNobody("sh", "-c", curl + "/observe/info")).isEqualTo("401");
+        assertThat(asNobody("sh", "-c", curl + "/observe/jolokia/version")).isEqualTo("401");
+        assertThat(asNobody("sh", "-c", curl + "/observe/health")).isEqualTo("200");
+        assertThat(asNobody("cat", dir.resolve("etc/secrets/management.properties").toString())).contains("Permission denied");
+        // with a login (even the read-only one) metrics answer
+        var viewer = ManagementCredentials.read(dir.resolve("etc/secrets/management.properties"), ManagementCredentials.VIEWER);
+        var info = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/observe/info"))
+                .header("Authorization", viewer.authorizationHeader()).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(info.statusCode()).as(info.body()).isEqualTo(200);
     }
 
     @Test

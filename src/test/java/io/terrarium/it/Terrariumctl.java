@@ -76,6 +76,23 @@ final class Terrariumctl {
         return out;
     }
 
+    /**
+     * A free privileged port on loopback (600–1023; the tests run as root), for a daemon that
+     * runs as in production: only root can bind its management port.
+     */
+    static int freePrivilegedPort() throws IOException {
+        int start = 600 + new java.util.Random().nextInt(400);
+        for (int i = 0; i < 424; i++) {
+            int port = 600 + (start - 600 + i) % 424;
+            try (var s = new java.net.ServerSocket(port, 1, java.net.InetAddress.getLoopbackAddress())) {
+                return s.getLocalPort();
+            } catch (IOException busy) {
+                // next
+            }
+        }
+        throw new IOException("no free privileged port on loopback in 600–1023");
+    }
+
     static int freePort() throws IOException {
         try (var s = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
             return s.getLocalPort();

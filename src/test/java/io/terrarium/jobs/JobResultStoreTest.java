@@ -31,6 +31,20 @@ class JobResultStoreTest {
     }
 
     @Test
+    void resultsAreRootOnlyAndAnOlderWorldReadableDirectoryIsTightened() throws Exception {
+        // issue 14 item 7: results name instances, datasets and errors; before, the files were 0644
+        Path jobs = Files.createDirectories(dir.resolve("jobs"));
+        Files.setPosixFilePermissions(jobs, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
+        JobResultStore store = new JobResultStore(dir, App.jsonMapper());
+        assertThat(store.save(result(JobResult.Status.OK, "2026-12-06T10:00:00Z"))).isNull();
+        assertThat(java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(jobs))).isEqualTo("rwx------");
+        for (String f : new String[] {"snapshot.json", "snapshot.last-success.json"}) {
+            assertThat(java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(jobs.resolve(f))))
+                    .as(f).isEqualTo("rw-------");
+        }
+    }
+
+    @Test
     void aPauseIsKeptOnDiskUntilResumedAndADamagedPauseFileStillPauses() throws Exception {
         JobResultStore store = new JobResultStore(dir, App.jsonMapper());
         assertThat(store.pausedSince("snapshot")).isNull();

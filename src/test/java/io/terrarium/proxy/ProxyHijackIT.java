@@ -196,7 +196,7 @@ class ProxyHijackIT {
     void privilegedReservedAndBusyPublicPortsAreRefused() throws Exception {
         refusedForTheTenantOnly("udp://53:53", "public port 53/udp is outside the allowed range 1024-65535 (privileged ports");
         refusedForTheTenantOnly("tcp://22:22", "public port 22/tcp is reserved");
-        refusedForTheTenantOnly("tcp://8765:80", "public port 8765/tcp is reserved");
+        refusedForTheTenantOnly("tcp://4180:80", "public port 4180/tcp is reserved");
         try (ServerSocket squatter = new ServerSocket()) {
             squatter.bind(new InetSocketAddress(24690)); // a host program listening on all addresses
             refusedForTheTenantOnly("tcp://24690:80", "public port 24690/tcp is in use by another program on the host");

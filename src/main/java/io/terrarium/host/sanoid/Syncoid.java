@@ -60,6 +60,48 @@ public final class Syncoid {
     }
 
     /**
+     * The reachability check of {@code set syncoid --enable}: {@code ssh -i KEY -p PORT -o BatchMode=yes
+     * -o ConnectTimeout=10 [-o UserKnownHostsFile=F -o StrictHostKeyChecking=yes] USER@HOST zfs list -H -o name
+     * TARGET_DATASET} — the same key, port and host-key rules syncoid uses, and the parent dataset the
+     * replicas go to. BatchMode never prompts (a missing key or host key fails at once). ssh exits 255
+     * when the connection or authentication failed, else with the remote command's exit code
+     * (ssh(1), "EXIT STATUS"). Exit codes 0–255 are returned, never thrown.
+     *
+     * @param timeout limit for the whole check
+     */
+    public static Command reachability(String target, String targetDataset, String sshKey, int sshPort, String knownHosts,
+                                       Duration timeout) {
+        List<String> a = new ArrayList<>(List.of("-i", sshKey, "-p", Integer.toString(sshPort), "-o", "BatchMode=yes",
+                "-o", "ConnectTimeout=10"));
+        if (knownHosts != null) {
+            a.addAll(List.of("-o", "UserKnownHostsFile=" + knownHosts, "-o", "StrictHostKeyChecking=yes"));
+        }
+        a.addAll(List.of("--", target, "zfs", "list", "-H", "-o", "name", targetDataset));
+        Integer[] any = new Integer[256];
+        for (int i = 0; i < any.length; i++) {
+            any[i] = i;
+        }
+        return Command.of("ssh", a).withTimeout(timeout).withOkExitCodes(any);
+    }
+
+    /**
+     * What a {@link #reachability} result means: {@code null} when the target answered and has the
+     * dataset, else one sentence for the operator.
+     */
+    public static String reachabilityProblem(int exit, String stderr, String target, String targetDataset, int sshPort) {
+        String tail = lastLine(stderr == null ? "" : stderr);
+        if (exit == 0) {
+            return null;
+        }
+        if (exit == 255) {
+            return "cannot reach " + target + " over SSH on port " + sshPort + " (" + tail + "): check --target, --ssh-port,"
+                    + " that the key is in the target's authorized_keys and the target's host key is known (--known-hosts)";
+        }
+        return target + " answered, but `zfs list " + targetDataset + "` failed there (exit " + exit + ": " + tail
+                + "): create the parent dataset on the target (`zfs create " + targetDataset + "`) or fix --target-dataset";
+    }
+
+    /**
      * Classifies a run from its exit code and output (stdout and stderr together).
      *
      * @param targetDataset for the remediation hint

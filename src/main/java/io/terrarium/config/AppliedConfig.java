@@ -1,0 +1,89 @@
+package io.terrarium.config;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/**
+ * The configuration the host was last applied with (issue 14 item 8): a root-only copy
+ * ({@code <stateDir>/applied-config.yaml}, 0600, written atomically) that {@code reconfigure},
+ * {@code install} and every {@code set …} without {@code --no-apply} record, and that the proxy sync
+ * renders Traefik's files from. A {@code set … --no-apply} stores the new document in LXD but does
+ * not touch this copy, so nothing of it reaches Traefik until {@code terrariumctl reconfigure}.
+ * Without the copy (hosts applied before this release) the stored document is used, as before;
+ * the first {@code set … --no-apply} then records the document it replaces. The copy is a local
+ * root-only file, so it is trusted like the secrets directory; it is parsed and validated with the
+ * same codec as the stored one.
+ */
+public final class AppliedConfig {
+    /** File name in the state directory. */
+    public static final String FILE = "applied-config.yaml";
+    private static final Logger LOG = LoggerFactory.getLogger(AppliedConfig.class);
+
+    private final Path file;
+    private final ConfigCodec codec;
+
+    /**
+     * @param stateDir e.g. {@code /var/lib/terrarium}
+     * @param codec    the codec that validates documents (with this host's secrets directory)
+     */
+    public AppliedConfig(Path stateDir, ConfigCodec codec) {
+        this.file = stateDir.resolve(FILE);
+        this.codec = codec;
+    }
+
+    /** The copy's path. */
+    public Path file() {
+        return file;
+    }
+
+    /** Whether a copy was recorded. */
+    public boolean exists() {
+        return Files.isRegularFile(file);
+    }
+
+    /**
+     * Records {@code applied} as what the host runs with (0600, atomic; the state directory is
+     * created when missing).
+     *
+     * @throws IOException when the state directory cannot be written
+     */
+    public void record(TerrariumConfig applied) throws IOException {
+        Files.createDirectories(file.getParent());
+        byte[] yaml = codec.write(applied).getBytes(StandardCharsets.UTF_8);
+        if (!AtomicFiles.sameContent(file, yaml)) {
+            AtomicFiles.write(file, yaml, AtomicFiles.OWNER_ONLY);
+        }
+    }
+
+    /**
+     * The document the proxy sync renders from: the recorded copy, or {@code stored} when there is
+     * none. A copy that cannot be read or no longer validates is reported (WARN) and {@code stored}
+     * is used, so a damaged file never stops every route update.
+     *
+     * @param stored the document stored in LXD
+     */
+    public TerrariumConfig effective(TerrariumConfig stored) {
+        if (!exists()) {
+            return stored;
+        }
+        try {
+            return codec.parse(Files.readString(file, StandardCharsets.UTF_8), file.toString());
+        } catch (IOException | ConfigException e) {
+            LOG.warn("cannot use the applied configuration {} ({}); using the stored one", file, e.getMessage());
+            return stored;
+        }
+    }
+
+    /**
+     * Whether {@code stored} holds changes the host was not applied with (stored with
+     * {@code --no-apply}): a copy exists and differs from it.
+     */
+    public boolean pending(TerrariumConfig stored) {
+        return exists() && !codec.write(effective(stored)).equals(codec.write(stored));
+    }
+}

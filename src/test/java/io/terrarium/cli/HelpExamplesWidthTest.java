@@ -1,0 +1,42 @@
+package io.terrarium.cli;
+
+import io.terrarium.App;
+import io.terrarium.config.TerrariumPaths;
+import io.terrarium.testing.RecordingCommandRunner;
+import org.junit.jupiter.api.Test;
+import picocli.CommandLine;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * Issue 15 item 8: long examples were wrapped by picocli at the help width, the rest of a command
+ * landing unindented on the next line (or a comment cut off from its command). Every line of every
+ * help page fits the width, so nothing is wrapped; a long example continues with {@code \} on an
+ * indented line, as in a shell.
+ */
+class HelpExamplesWidthTest {
+    @Test
+    void noHelpLineIsWiderThanTheHelpWidthSoNothingIsWrapped() {
+        CommandLine root = TerrariumCommand.commandLine(new App(TerrariumPaths.from(Map.of()),
+                new RecordingCommandRunner(c -> RecordingCommandRunner.Reply.ok(""))));
+        List<String> tooLong = new ArrayList<>();
+        collect(root, tooLong);
+        assertThat(tooLong).isEmpty();
+    }
+
+    private static void collect(CommandLine c, List<String> out) {
+        int width = Math.min(100, c.getUsageHelpWidth()); // docs/reference is rendered at 100
+        for (String f : c.getCommandSpec().usageMessage().footer()) {
+            for (String line : String.format(f).split("\n")) {
+                if (line.length() > width) {
+                    out.add(c.getCommandSpec().qualifiedName() + ": " + line.length() + " > " + width + ": " + line);
+                }
+            }
+        }
+        c.getSubcommands().values().forEach(s -> collect(s, out));
+    }
+}
