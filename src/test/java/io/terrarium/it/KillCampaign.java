@@ -60,8 +60,8 @@ final class KillCampaign implements AutoCloseable {
     }
 
     /** The campaign's totals. */
-    record Summary(List<Point> points, int killed, int committedChecked, int restoresIdentical, int orphanedUploadsAfterNextRun,
-                   int verifyFailures, int leftovers, List<String> failures, Duration elapsed) {
+    record Summary(List<Point> points, int killed, int committedChecked, int restoresIdentical, int abortedByNextRun,
+                   int orphanedUploadsAfterNextRun, int verifyFailures, int leftovers, List<String> failures, Duration elapsed) {
     }
 
     final long n = System.nanoTime() % 1_000_000L;
@@ -92,6 +92,8 @@ final class KillCampaign implements AutoCloseable {
     int copies;
     int identical;
     int orphans;
+    /** Multipart uploads killed runs left, aborted at the start of the next export. */
+    int abortedByNextRun;
     int verifyFailures;
     int leftovers;
     long lastExportMs = 8000;
@@ -140,13 +142,18 @@ final class KillCampaign implements AutoCloseable {
             out.add(p);
             log.printf("[kill-campaign] %d %s delay=%dms killed=%s: %s%n", p.n(), p.kind(), p.delayMs(), p.killed(), p.outcome());
         }
-        return new Summary(out, (int) out.stream().filter(Point::killed).count(), checked.size(), identical, orphans, verifyFailures,
+        return new Summary(out, (int) out.stream().filter(Point::killed).count(), checked.size(), identical, abortedByNextRun, orphans, verifyFailures,
                 leftovers, failures, Duration.between(start, Instant.now()));
     }
 
     /** Writes 1–12 MiB of random bytes into a new /root file and sometimes removes an older one. */
     void change(int i) throws Exception {
-        byte[] data = new byte[(1 + random.nextInt(12)) << 20];
+        change(i, 1 + random.nextInt(12));
+    }
+
+    /** Writes {@code mib} MiB of random bytes into a new /root file and sometimes removes an older one. */
+    void change(int i, int mib) throws Exception {
+        byte[] data = new byte[mib << 20];
         random.nextBytes(data);
         Path tmp = dir.resolve("f" + i + ".bin");
         Files.write(tmp, data);
@@ -161,11 +168,22 @@ final class KillCampaign implements AutoCloseable {
     }
 
     Point killExport(int i) throws Exception {
-        change(i + 1);
+        // half the export kills are byte points: 40–64 MiB of incompressible data (3–4 parts of 16 MiB),
+        // killed 0–2 s after this installation's multipart upload appears in the listing (mid-upload);
+        // the other half are time points over the whole run (JVM start, plan, snapshot, commit, clean-up)
+        boolean bytePoint = random.nextBoolean();
+        change(i + 1, bytePoint ? 40 + random.nextInt(25) : 1 + random.nextInt(12));
         Map<String, String> before = Map.copyOf(live);
         List<String> had = manifests();
-        long delay = (long) (random.nextDouble() * 1.2 * lastExportMs);
-        boolean killed = kill(trm.builder("backup", "export"), delay, "export-" + i);
+        long delay;
+        boolean killed;
+        if (bytePoint) {
+            delay = random.nextInt(2000);
+            killed = killMidUpload(trm.builder("backup", "export"), delay, "export-" + i);
+        } else {
+            delay = (long) (random.nextDouble() * 1.2 * lastExportMs);
+            killed = kill(trm.builder("backup", "export"), delay, "export-" + i);
+        }
         // a point the killed run committed holds the state of this step
         for (String m : manifests()) {
             if (!had.contains(m)) {
@@ -173,7 +191,7 @@ final class KillCampaign implements AutoCloseable {
             }
         }
         String outcome = afterKill(i);
-        return new Point(i, "export", delay, killed, outcome);
+        return new Point(i, bytePoint ? "export mid-upload" : "export", delay, killed, outcome);
     }
 
     Point killRestore(int i) throws Exception {
@@ -200,6 +218,24 @@ final class KillCampaign implements AutoCloseable {
         return new Point(i, "restore", delay, killed, note + "; restore again: " + again + "; " + afterKill(i));
     }
 
+    /**
+     * Starts the export, waits until this installation has a multipart upload in the listing, then
+     * SIGKILLs it {@code delayMs} later; true when it was still running then.
+     */
+    boolean killMidUpload(ProcessBuilder pb, long delayMs, String tag) throws Exception {
+        Process p = pb.redirectErrorStream(true).redirectOutput(dir.resolve(tag + ".log").toFile()).start();
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(180);
+        MultipartJanitor janitor = new MultipartJanitor(s3, settings.bucket(), prefix, Duration.ZERO, Clock.systemUTC());
+        while (p.isAlive() && System.nanoTime() < deadline
+                && janitor.list().stream().noneMatch(u -> u.key().startsWith(prefix + install + "/"))) {
+            Thread.sleep(50);
+        }
+        if (p.waitFor(delayMs, TimeUnit.MILLISECONDS)) {
+            return false;
+        }
+        return killNow(p);
+    }
+
     /** Starts the process, SIGKILLs it after {@code delayMs}; true when it was still running. */
     boolean kill(ProcessBuilder pb, long delayMs, String tag) throws Exception {
         Process p = pb.redirectErrorStream(true).redirectOutput(dir.resolve(tag + ".log").toFile()).start();
@@ -207,6 +243,10 @@ final class KillCampaign implements AutoCloseable {
         if (exited) {
             return false;
         }
+        return killNow(p);
+    }
+
+    boolean killNow(Process p) throws Exception {
         List<ProcessHandle> children = p.descendants().toList();
         p.toHandle().destroyForcibly();
         p.waitFor(30, TimeUnit.SECONDS);
@@ -259,8 +299,9 @@ final class KillCampaign implements AutoCloseable {
         String base = sh("zfs list -H -t snapshot -o name -r " + parent + "/" + name + " | grep '@" + S3ExportJob.BASE_PREFIX
                 + "' | sort | tail -n1");
         expectedTree.put(id, treeOf(base));
-        return row.path("kind").asText() + " " + id + ", "
-                + json.readTree(r.out()).path("details").path("orphaned_uploads_aborted").asInt() + " orphan(s) aborted";
+        int aborted = json.readTree(r.out()).path("details").path("orphaned_uploads_aborted").asInt();
+        abortedByNextRun += aborted;
+        return row.path("kind").asText() + " " + id + ", " + aborted + " orphan(s) aborted";
     }
 
     /** Restores point {@code id} as new instance {@code copy}, compares, deletes the copy. */
@@ -399,14 +440,15 @@ final class KillCampaign implements AutoCloseable {
         try (KillCampaign c = new KillCampaign(dir, seed, System.err)) {
             s = c.run(points);
         }
-        long exports = s.points().stream().filter(p -> p.killed() && p.kind().equals("export")).count();
+        long exports = s.points().stream().filter(p -> p.killed() && p.kind().startsWith("export")).count();
+        long midUpload = s.points().stream().filter(p -> p.killed() && p.kind().equals("export mid-upload")).count();
         long restores = s.points().stream().filter(p -> p.killed() && p.kind().equals("restore")).count();
-        System.out.println("| seed | kills (export / restore) | draws that finished before the signal | restore points checked "
-                + "| byte-identical | multipart uploads left after the next run | backup verify failures | killed-restore leftovers "
+        System.out.println("| seed | kills (export [of which mid-upload] / restore) | draws that finished before the signal | restore points checked "
+                + "| byte-identical | uploads left by kills, aborted by the next export | multipart uploads left after the next run | backup verify failures | killed-restore leftovers "
                 + "| minutes |");
-        System.out.println("|---|---|---|---|---|---|---|---|---|");
-        System.out.printf("| %d | %d (%d / %d) | %d | %d | %d | %d | %d | %d | %.1f |%n", seed, s.killed(), exports, restores,
-                s.points().size() - s.killed(), s.committedChecked(), s.restoresIdentical(), s.orphanedUploadsAfterNextRun(),
+        System.out.println("|---|---|---|---|---|---|---|---|---|---|");
+        System.out.printf("| %d | %d (%d [%d] / %d) | %d | %d | %d | %d | %d | %d | %d | %.1f |%n", seed, s.killed(), exports, midUpload, restores,
+                s.points().size() - s.killed(), s.committedChecked(), s.restoresIdentical(), s.abortedByNextRun(), s.orphanedUploadsAfterNextRun(),
                 s.verifyFailures(), s.leftovers(), s.elapsed().toSeconds() / 60.0);
         for (String f : s.failures()) {
             System.out.println("FAILURE: " + f);
