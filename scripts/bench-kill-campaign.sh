@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # kill -9 campaign (issue 13) on the development host: `terrariumctl backup export` and
 # `backup restore --source s3` (the packaged CLI, each its own JVM) are sent SIGKILL at random time
-# points; after every kill an uncut export must succeed with 0 multipart uploads of the installation
+# points (half the exports: mid multipart upload); after every kill an uncut export must succeed with 0 multipart uploads of the installation
 # left, `backup verify` must pass (no chain broken), and every restore point committed so far is
 # restored as a new instance and compared file by file (SHA-256) with what was written before its
 # export. Prints a Markdown row for docs/benchmarks.md; exit 1 when any check failed.

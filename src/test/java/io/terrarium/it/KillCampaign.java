@@ -34,9 +34,10 @@ import static io.terrarium.it.S3RestoreIT.shCode;
 /**
  * The kill -9 campaign of issue 13 on the development host (zfs-fuse, LXD, s3proxy): the real
  * CLI ({@code target/dist/bin/terrariumctl}, its own JVM) runs {@code backup export} or
- * {@code backup restore --source s3} and is sent SIGKILL after a random delay, drawn uniformly
- * from 0 to 1.2 × the duration of the last uncut run of the same kind (so kills land in JVM start,
- * planning, {@code zfs send}/upload or receive, commit and clean-up alike). Exports are encrypted
+ * {@code backup restore --source s3} and is sent SIGKILL at a random point: time points (a delay
+ * drawn uniformly from 0 to 1.2 × the last uncut run of the same kind, so kills land in JVM start,
+ * planning, {@code zfs send}/upload or receive, commit and clean-up alike) and, for half the
+ * exports, byte points (40–64 MiB written first, killed 0–2 s after the multipart upload appears). Exports are encrypted
  * (a backup key is created first) and chains are short ({@code s3.chain.max_incrementals: 3},
  * {@code keep_chains: 2}) so fulls, incrementals and retention all get killed.
  *
