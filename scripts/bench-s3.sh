@@ -5,7 +5,15 @@
 # the restore of that stream into `zfs receive` vs `rclone cat | zstd -d | zfs receive`, and an
 # incremental export of a 1 MiB change on a 1 GiB dataset vs its full export.
 #
+# Every row of the main table is the median of BENCH_S3_RUNS (default 3) runs, the rows of one round
+# interleaved (ours next to its baseline, so load drift hits both), with wall seconds, MiB/s, CPU
+# seconds per GiB of send stream (user + sys of the measured process and all children it waited for,
+# GNU time; the zfs-fuse daemon's own CPU is reported apart, it serves both sides alike) and the peak
+# RSS of the largest single process (GNU time's %M). The load (uptime) is printed beside the table.
+#
 # Usage: scripts/bench-s3.sh [GiB of dataset data, default 2]
+#        BENCH_S3_RUNS=N          runs per row (default 3)
+#        BENCH_S3_EXTRA=1         also the older single-shot rows (raw uploader, incremental, RSS 1 vs 4 GiB)
 #        BENCH_S3_ROUTE_AB=N scripts/bench-s3.sh [GiB]   only the export with manifest, N times
 #          alternating the direct S3Exporter call and the route's terrarium-s3-export: producer
 #          (one A/B in one run: this machine's load drifts too much for two separate runs)
@@ -43,6 +51,45 @@ time_rss() {
   local f; f=$(mktemp); local s e
   s=$(now); /usr/bin/time -f %M -o "$f" "$@"; e=$(now)
   T=$(secs "$s" "$e"); RSS=$(( $(tail -1 "$f") / 1024 )); rm -f "$f"
+}
+
+JOPTS="-XX:+UseSerialGC -Xms32m -XX:MinHeapFreeRatio=10 -XX:MaxHeapFreeRatio=20 -Xmx256m -Xss512k -XX:-UsePerfData"   # the launcher's options for backup commands
+
+# zfs-fuse daemon CPU seconds so far (utime + stime of the process serving both sides' send/receive)
+zfsd_cpu() {
+  local p; p=$(pgrep -xo zfs-fuse || true)
+  [ -n "$p" ] && awk -v hz="$(getconf CLK_TCK)" '{printf "%.2f", ($14 + $15) / hz}' "/proc/$p/stat" || echo 0
+}
+
+# measure NAME BYTES CMD...: one run of CMD under GNU time; appends "wall cpu rss zfsd" to $MDIR/NAME
+measure() {
+  local name=$1 bytes=$2; shift 2
+  local f; f=$(mktemp); local s e z0 z1
+  z0=$(zfsd_cpu); s=$(now)
+  /usr/bin/time -f '%U %S %M' -o "$f" "$@" > "$OUTF"
+  e=$(now); z1=$(zfsd_cpu)
+  read -r u sy m < <(tail -1 "$f"); rm -f "$f"
+  echo "$(secs "$s" "$e") $(echo "$u + $sy" | bc) $((m / 1024)) $(echo "$z1 - $z0" | bc)" >> "$MDIR/$name"
+  echo "$bytes" > "$MDIR/$name.bytes"
+  log "$name: $(tail -1 "$MDIR/$name") (wall s, cpu s, max rss MiB, zfs-fuse cpu s)"
+}
+
+# median COLUMN FILE
+median() { cut -d' ' -f"$1" "$2" | sort -g | awk '{a[NR]=$1} END {if (NR % 2) print a[(NR + 1) / 2]; else printf "%.2f\n", (a[NR / 2] + a[NR / 2 + 1]) / 2}'; }
+
+# mrow LABEL NAME [BASELINE NAME]: one table row of medians, ratios against the baseline when given
+mrow() {
+  local f="$MDIR/$2" b; b=$(cat "$MDIR/$2.bytes")
+  local w c r z gib; w=$(median 1 "$f"); c=$(median 2 "$f"); r=$(median 3 "$f"); z=$(median 4 "$f")
+  gib=$(echo "scale=6; $b / 1073741824" | bc)
+  local cpg; cpg=$(echo "scale=2; $c / $gib" | bc)
+  local vs="-"
+  if [ -n "${3:-}" ]; then
+    local bw bc_; bw=$(median 1 "$MDIR/$3"); bc_=$(median 2 "$MDIR/$3")
+    vs="$(printf '%.2f' "$(echo "scale=3; $bw / $w" | bc)")× throughput, $(printf '%.2f' "$(echo "scale=3; $c / $bc_" | bc)")× CPU"
+  fi
+  printf '| %s | %.2f | %.1f | %.2f | %s | %.2f | %s | %s |\n' "$1" "$w" "$(mibs "$b" "$w")" "$cpg" "$r" \
+    "$(echo "scale=2; $z / $gib" | bc)" "$vs" "$(wc -l < "$f")"
 }
 
 # java_export producer part_mib in_flight mode tag (the JVM itself under GNU time, so RSS is the JVM's)
@@ -106,6 +153,46 @@ main() {
     printf '%s\n' "${RESULTS[@]}"
     return
   fi
+
+  local runs=${BENCH_S3_RUNS:-3} r
+  MDIR=$(mktemp -d)
+  local load0; load0=$(uptime)
+  for r in $(seq 1 "$runs"); do
+    log "round $r of $runs"
+    measure zsend "$bytes" sh -c "zfs send $DS@b1 > /dev/null"
+    measure zstd "$bytes" sh -c "zstd -q -T0 -3 -c < $SPOOL > /dev/null"
+    measure ingest "$zbytes" rclone rcat ":s3:$TERRARIUM_DEV_S3_BUCKET/${PREFIX}ingest-rclone-$r.zst" < "$SPOOL.zst"
+    measure exp-rclone "$bytes" sh -c "zfs send $DS@b1 | zstd -q -T0 -3 -c | rclone rcat :s3:$TERRARIUM_DEV_S3_BUCKET/${PREFIX}rclone-$r.zst"
+    measure exp-trm "$bytes" java $JOPTS -cp "$CP" io.terrarium.s3.BenchS3Main export "$DS" b1 - "${PREFIX}trm-$r/"
+    local mid; mid=$(sed -n 's/^RESULT .*manifest=\([^ ]*\).*/\1/p' "$OUTF")
+    measure rst-rclone "$bytes" sh -c "rclone cat :s3:$TERRARIUM_DEV_S3_BUCKET/${PREFIX}rclone-$r.zst | zstd -q -d -c | zfs receive -F $DS-rc"
+    [ "$(guid "$DS-rc@b1")" = "$(guid "$DS@b1")" ] || { log "rclone restore: guid differs"; exit 1; }
+    zfs destroy -r "$DS-rc"
+    measure rst-seq "$bytes" java $JOPTS -Dterrarium.s3.restore.parts-in-flight=1 -cp "$CP" io.terrarium.s3.BenchS3Main restore "${PREFIX}trm-$r/" "$DS-rt" "$mid"
+    [ "$(guid "$DS-rt@b1")" = "$(guid "$DS@b1")" ] || { log "restore: guid differs"; exit 1; }
+    zfs destroy -r "$DS-rt"
+    measure rst-par "$bytes" java $JOPTS -cp "$CP" io.terrarium.s3.BenchS3Main restore "${PREFIX}trm-$r/" "$DS-rt" "$mid"
+    [ "$(guid "$DS-rt@b1")" = "$(guid "$DS@b1")" ] || { log "restore: guid differs"; exit 1; }
+    zfs destroy -r "$DS-rt"
+    rclone purge ":s3:$TERRARIUM_DEV_S3_BUCKET/${PREFIX}" >/dev/null 2>&1 || true
+  done
+  echo
+  echo "$(date -u +%F) · $(nproc) cores · $(java -version 2>&1 | head -1) · send stream $bytes bytes ($GIB GiB of data), zstd -3 → $zbytes bytes"
+  echo "load before: $load0"
+  echo "load after:  $(uptime)"
+  echo
+  echo "| row (median of runs) | seconds | MiB/s (of the send stream unless noted) | CPU s per GiB of send stream | peak RSS MiB (largest process) | zfs-fuse daemon CPU s per GiB | vs baseline | runs |"
+  echo "| --- | --- | --- | --- | --- | --- | --- | --- |"
+  mrow "zfs send alone (→ /dev/null)" zsend
+  mrow "zstd -T0 -3 alone (page-cached stream → /dev/null)" zstd
+  mrow "S3 ingest alone: rclone rcat of the .zst (MiB/s and CPU per GiB of the compressed bytes)" ingest
+  mrow "export baseline: zfs send \\| zstd -T0 -3 \\| rclone rcat" exp-rclone
+  mrow "export Terrarium: S3Exporter with manifest, $(command -v zstd >/dev/null && echo "zstd CLI (the job's default)" || echo zstd-jni)" exp-trm exp-rclone
+  mrow "restore baseline: rclone cat \\| zstd -d \\| zfs receive" rst-rclone
+  mrow "restore Terrarium, 1 GetObject per volume (before issue 16)" rst-seq rst-rclone
+  mrow "restore Terrarium, 4 parallel ranged GETs (issue 16)" rst-par rst-rclone
+  rm -rf "$MDIR"
+  [ -n "${BENCH_S3_EXTRA:-}" ] || return 0
 
   time_rss sh -c "zfs send $DS@b1 > /dev/null"
   row "zfs send alone (→ /dev/null)" "$T" "$(mibs "$bytes" "$T")" "-"

@@ -65,6 +65,11 @@ public final class BackupRestoreCommand implements Callable<Integer> {
             "start those that were running, run proxy sync. Re-runnable: what an earlier run restored is skipped."})
     boolean all;
 
+    @Option(names = "--host-manifest", paramLabel = "KEY", description = {"With --all: restore the host as this host manifest (its object key, as the plan",
+            "prints it) describes it, each instance from its newest restore point at or before it, never a newer one.",
+            "The exact command a plan prints names it."})
+    String hostManifest;
+
     @Option(names = "--force", description = "With --all: replace profiles, networks or the project that exist with other content, and restore existing instances in place.")
     boolean force;
 
@@ -111,6 +116,9 @@ public final class BackupRestoreCommand implements Callable<Integer> {
     public Integer call() {
         if (all == (instance != null)) {
             throw new picocli.CommandLine.ParameterException(spec.commandLine(), "give either --instance NAME or --all (with --source s3)");
+        }
+        if (hostManifest != null && !all) {
+            throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--host-manifest applies only to --source s3 --all");
         }
         if (all || force) {
             if (source != Source.s3 || !all || asNew != null || (which != null && which.snapshot != null)) {

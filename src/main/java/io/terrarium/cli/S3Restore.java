@@ -75,7 +75,10 @@ final class S3Restore {
             plan.describe().forEach(out::println);
             out.flush();
             String exact = exactCommand(plan, cmd.parentDataset);
-            Integer refused = cmd.confirm(cmd.trustConfig ? exact.replace(" --yes", " --trust-config --yes") : exact);
+            if (cmd.trustConfig) {
+                exact = exact.replace(" --yes", " --trust-config --yes");
+            }
+            Integer refused = cmd.confirm(exact);
             if (refused != null) {
                 return refused;
             }
@@ -89,6 +92,10 @@ final class S3Restore {
             } catch (RestoreException e) {
                 io.terrarium.events.Events.current().publish(io.terrarium.events.Event.restore(plan.instance(), "s3", false, e.getMessage(), java.util.Map.of("restore_point", plan.point().id())));
                 err.println("ERROR: " + e.getMessage());
+                if (e.getMessage().contains("run the same command again to continue")) {
+                    // the point by id: a later run continues this chain, not a newer point's
+                    err.println("  to continue: " + exact);
+                }
                 err.flush();
                 return ExitCodes.FAILURE;
             }

@@ -56,22 +56,25 @@ final class S3RestoreAll {
                             app.lxdImport()).localParent(config.zfs().containersDataset()).trustConfig(cmd.trustConfig),
                     project -> new io.terrarium.backup.DatasetResolver(app.lxd(), app.zfs(), project),
                     config.installationId(), where).localParent(config.zfs().containersDataset())
-                    .trustConfig(cmd.trustConfig);
+                    .trustConfig(cmd.trustConfig).configTarget(configTarget(app));
             HostRestoreService.Plan plan;
             try {
-                plan = service.plan(cmd.installation, cmd.which == null ? null : cmd.which.at, cmd.force, cmd.parentDataset);
+                plan = service.plan(cmd.installation, cmd.which == null ? null : cmd.which.at, cmd.force, cmd.parentDataset,
+                        cmd.hostManifest);
             } catch (RestoreException e) {
                 return fail(err, e.getMessage());
             }
             plan.describe().forEach(out::println);
             out.flush();
-            Integer refused = cmd.confirm(cmd.trustConfig ? plan.exactCommand().replace(" --yes", " --trust-config --yes") : plan.exactCommand());
+            String exact = cmd.trustConfig ? plan.exactCommand().replace(" --yes", " --trust-config --yes") : plan.exactCommand();
+            Integer refused = cmd.confirm(exact);
             if (refused != null) {
                 return refused;
             }
             HostRestoreService.Summary summary;
             try {
-                summary = service.execute(plan, () -> app.proxySync(config).run().summary(), line -> {
+                // proxy sync renders routes with the configuration as it is now (the old host's domains applied)
+                summary = service.execute(plan, () -> app.proxySync(app.configStore().load().config()).run().summary(), line -> {
                     out.println(line);
                     out.flush();
                 });
@@ -87,7 +90,7 @@ final class S3RestoreAll {
             out.flush();
             if (!summary.ok()) {
                 err.println("ERROR: not every instance came back; fix the cause and run the same command again (restored ones are skipped):");
-                err.println("  " + plan.exactCommand());
+                err.println("  " + exact);
                 err.flush();
                 return ExitCodes.FAILURE;
             }
@@ -95,6 +98,33 @@ final class S3RestoreAll {
         } catch (SdkException | IOException e) {
             return fail(err, "S3 failed: " + e.getMessage());
         }
+    }
+
+    /** This host's signed configuration store as the target of the old host's configuration. */
+    static HostRestoreService.ConfigTarget configTarget(App app) {
+        io.terrarium.config.LxdConfigStore store = app.configStore();
+        return new HostRestoreService.ConfigTarget() {
+            @Override
+            public String document() {
+                return store.readDocument();
+            }
+
+            @Override
+            public void validate(String yaml) {
+                app.codec().parse(yaml, "the old host's configuration merged into this host's");
+            }
+
+            @Override
+            public void store(String yaml) {
+                TerrariumConfig next = app.codec().parse(yaml, "the old host's configuration merged into this host's");
+                store.update(current -> next);
+            }
+
+            @Override
+            public String describe() {
+                return store.describe();
+            }
+        };
     }
 
     private static int fail(PrintWriter err, String msg) {

@@ -67,7 +67,6 @@ import java.util.function.Supplier;
  */
 public final class HostRestoreService {
     private static final Duration BUSY_WAIT = Duration.ofSeconds(30);
-    private static final String STAGING = ".s3restore-";
 
     /** Where host manifests are read (a seam for tests; {@link #s3Manifests} in production). */
     public interface Manifests {
@@ -79,6 +78,28 @@ public final class HostRestoreService {
 
         /** The bytes of one object. */
         byte[] read(String key) throws IOException;
+    }
+
+    /**
+     * This host's stored Terrarium configuration, where the old host's is applied ({@link ConfigMerge});
+     * in production the signed LXD store ({@code LxdConfigStore}: re-signed with this host's key).
+     */
+    public interface ConfigTarget {
+        /** The stored YAML document, or {@code null} when none is stored. */
+        String document();
+
+        /**
+         * Checks a document as the store would before writing it.
+         *
+         * @throws RuntimeException (a {@code ConfigException}) naming what is invalid
+         */
+        void validate(String yaml);
+
+        /** Stores a document (validated again, signed with this host's key). */
+        void store(String yaml);
+
+        /** Where it is stored, for messages. */
+        String describe();
     }
 
     /** What is done to one LXD object. */
@@ -109,8 +130,20 @@ public final class HostRestoreService {
      * @param bytes    bytes to download for it
      * @param start    start it afterwards (it was running)
      * @param cleanup  datasets (staging leftovers, an incomplete restore's) to destroy first
+     * @param resume   a staging dataset an interrupted run left that holds the first streams of this chain:
+     *                 the restore continues in it ({@link StagingResume}; {@link StagingResume#NONE} otherwise)
+     * @param streams  streams in the point's chain (full + incrementals)
      */
-    public record InstancePlan(String name, Mode mode, Manifest point, long bytes, boolean start, List<String> cleanup) {
+    public record InstancePlan(String name, Mode mode, Manifest point, long bytes, boolean start, List<String> cleanup,
+                               StagingResume resume, int streams) {
+        public InstancePlan {
+            resume = resume == null ? StagingResume.NONE : resume;
+        }
+
+        /** An instance plan that resumes nothing. */
+        public InstancePlan(String name, Mode mode, Manifest point, long bytes, boolean start, List<String> cleanup) {
+            this(name, mode, point, bytes, start, cleanup, StagingResume.NONE, 0);
+        }
     }
 
     /**
@@ -125,14 +158,20 @@ public final class HostRestoreService {
      * @param at             the --at fragment, or {@code null}
      * @param force          --force given
      * @param parentDataset  --parent-dataset, or {@code null}
+     * @param config         the old host's configuration merged into this host's ({@code null}: not applied, see notes)
+     * @param configStore    where {@code config} is stored, for messages
      */
     public record Plan(String installationId, String manifestKey, HostManifest manifest, List<Step> steps,
-                       List<InstancePlan> instances, List<String> notes, String at, boolean force, String parentDataset) {
+                       List<InstancePlan> instances, List<String> notes, String at, boolean force, String parentDataset,
+                       ConfigMerge config, String configStore) {
         /** Human-readable plan lines. */
         public List<String> describe() {
             List<String> l = new ArrayList<>();
             l.add("restore the host of installation " + installationId + " from " + manifestKey + " (written " + manifest.createdAt()
                     + " by terrariumctl " + manifest.terrariumVersion() + "), LXD project " + manifest.project());
+            if (config != null) {
+                config.describe(configStore).forEach(c -> l.add("  " + c));
+            }
             steps.forEach(s -> l.add("  " + s.line()));
             for (InstancePlan i : instances) {
                 String how = switch (i.mode()) {
@@ -144,16 +183,23 @@ public final class HostRestoreService {
                 };
                 l.add("  instance " + i.name() + ": " + how + (i.start() ? ", then start it (it was running)" : ", left stopped"));
                 i.cleanup().forEach(c -> l.add("    first destroy " + c + " (left by an interrupted restore)"));
+                if (i.resume().resumes() && i.mode() != Mode.DONE) {
+                    l.add("    " + i.resume().describe(i.streams()));
+                }
             }
             l.add("  then run proxy sync");
             notes.forEach(n -> l.add("note: " + n));
             return l;
         }
 
-        /** The command that carries out exactly this plan with --yes. */
+        /**
+         * The command that carries out exactly this plan with --yes: it names the host manifest
+         * ({@code --host-manifest KEY}), which pins every instance's restore point to the newest one
+         * at or before that manifest, so running it later (after newer exports) restores the same points.
+         */
         public String exactCommand() {
             List<String> a = new ArrayList<>(List.of("terrariumctl", "backup", "restore", "--source", "s3", "--all",
-                    "--installation", installationId));
+                    "--installation", installationId, "--host-manifest", manifestKey));
             if (at != null) {
                 a.add("--at");
                 a.add(at);
@@ -205,6 +251,7 @@ public final class HostRestoreService {
     private final String where;
     private String localParent;
     private boolean trustConfig;
+    private ConfigTarget configTarget;
 
     /**
      * @param lxd             LXD client (GETs, instance state and delete)
@@ -246,6 +293,19 @@ public final class HostRestoreService {
     }
 
     /**
+     * Applies the old host's Terrarium configuration to {@code target} ({@link ConfigMerge}: what is
+     * missing here; differing values only with {@code --force}; never installation id, s3, zfs,
+     * storage; not a section whose secret file is missing here). {@code null} (default): it is only
+     * reported.
+     *
+     * @return this service
+     */
+    public HostRestoreService configTarget(ConfigTarget target) {
+        this.configTarget = target;
+        return this;
+    }
+
+    /**
      * {@code --trust-config}: create the host manifest's profiles as they are, without
      * {@link io.terrarium.host.lxd.ImportAllowlist} (default {@code false}: dropped items are listed
      * in the plan's notes).
@@ -268,12 +328,43 @@ public final class HostRestoreService {
      * @throws IOException      S3 cannot be read
      */
     public Plan plan(String installation, String at, boolean force, String parentDataset) throws IOException {
+        return plan(installation, at, force, parentDataset, null);
+    }
+
+    /**
+     * As {@link #plan(String, String, boolean, String)}, pinned to one host manifest.
+     *
+     * @param hostManifest {@code --host-manifest KEY}: restore the host as this host manifest describes it, each
+     *                     instance from its newest restore point created at or before the manifest (with {@code at}:
+     *                     the newest such point matching it) — never a point exported later; {@code null}: newest
+     *                     (or the one {@code at} picks, {@link #hostManifestFor})
+     * @throws RestoreException when the key is not a host manifest of the installation (nothing was changed)
+     */
+    public Plan plan(String installation, String at, boolean force, String parentDataset, String hostManifest) throws IOException {
         String inst = chooseInstallation(installation);
         List<String> keys = manifests.keys(inst);
-        String key = hostManifestFor(inst, keys, at);
+        if (hostManifest != null && !keys.contains(hostManifest)) {
+            throw new RestoreException("--host-manifest " + hostManifest + " is not a host manifest of installation " + inst + " under "
+                    + where + "; its host manifests: " + String.join(", ", keys) + "; nothing was changed");
+        }
+        String key = hostManifest != null ? hostManifest : hostManifestFor(inst, keys, at);
         HostManifest m = readHostManifest(key);
+        java.time.Instant notAfter = hostManifest != null ? m.createdAt() : null;
         List<String> problems = new ArrayList<>();
-        List<String> notes = new ArrayList<>(secretNotes(m));
+        List<String> notes = new ArrayList<>(secretNotes(m, configTarget == null));
+        ConfigMerge config = null;
+        if (configTarget != null) {
+            try {
+                config = ConfigMerge.of(m.config(), configTarget.document(), force, p -> Files.exists(Path.of(p)));
+                if (config.document() != null) {
+                    configTarget.validate(config.document());
+                }
+            } catch (RuntimeException e) {
+                config = null;
+                notes.add("the old host's configuration is not applied: " + e.getMessage() + "; this host keeps its own (set it with"
+                        + " `terrariumctl config …`)");
+            }
+        }
         List<Step> steps = new ArrayList<>();
         String project = m.project();
         for (ObjectNode pool : m.storagePools()) {
@@ -328,10 +419,11 @@ public final class HostRestoreService {
                 continue;
             }
             S3Catalog.Points points = catalog.points(inst, i.name());
-            Manifest point = points.choose(at);
+            Manifest point = notAfter == null ? points.choose(at) : asOf(points, at, notAfter);
             if (point == null) {
                 problems.add("instance " + i.name() + ": " + (points.manifests().isEmpty() ? "no readable restore point in installation "
-                        + inst : "no restore point matches --at " + at + " (newest " + points.newest().id() + ")"));
+                        + inst : "no restore point matches " + (at == null ? "" : "--at " + at + " ")
+                        + (notAfter == null ? "" : "at or before host manifest " + key + " ") + "(newest " + points.newest().id() + ")"));
                 continue;
             }
             S3RestorePlan chain;
@@ -356,11 +448,9 @@ public final class HostRestoreService {
                         + parent + "`) or choose one with --parent-dataset");
                 continue;
             }
-            for (String ds : zfs.filesystems(parent)) {
-                if (ds.startsWith(leaf + STAGING) && ds.indexOf('/', leaf.length()) < 0) {
-                    cleanup.add(ds);
-                }
-            }
+            // a staging dataset that holds the first streams of this chain is continued in (issue 11 item 5); others go
+            StagingResume resume = StagingResume.inspect(zfs, parent, leaf.substring(parent.length() + 1), chain.chain());
+            cleanup.addAll(resume.discard());
             JsonNode existing = here.get(i.name());
             Mode mode;
             if (existing == null) {
@@ -397,13 +487,14 @@ public final class HostRestoreService {
                         + " dataset is kept aside)");
                 continue;
             }
-            instances.add(new InstancePlan(i.name(), mode, point, chain.totalBytes(), i.running(), cleanup));
+            instances.add(new InstancePlan(i.name(), mode, point, chain.totalBytes(), i.running(), cleanup, resume, chain.chain().size()));
         }
         if (!problems.isEmpty()) {
             throw new RestoreException("cannot restore the host of installation " + inst + " from " + key + "; nothing was changed:\n  - "
                     + String.join("\n  - ", problems));
         }
-        return new Plan(inst, key, m, steps, instances, notes, at, force, parentDataset);
+        return new Plan(inst, key, m, steps, instances, notes, at, force, parentDataset, config,
+                configTarget == null ? null : configTarget.describe());
     }
 
     /**
@@ -419,6 +510,21 @@ public final class HostRestoreService {
         long t0 = System.nanoTime();
         String project = plan.manifest().project();
         List<String> made = new ArrayList<>();
+        if (plan.config() != null && plan.config().document() != null) {
+            progress.accept("applying " + plan.config().applied().size() + " key(s) of the old host's configuration to "
+                    + plan.configStore() + " …");
+            try {
+                // the same rule against the document as it is now (a change since the plan is kept, not overwritten)
+                ConfigMerge now = ConfigMerge.of(plan.manifest().config(), configTarget.document(), plan.force(),
+                        p -> Files.exists(Path.of(p)));
+                if (now.document() != null) {
+                    configTarget.store(now.document());
+                }
+            } catch (RuntimeException e) {
+                throw new RestoreException("storing the old host's configuration failed: " + e.getMessage() + "; nothing was changed", e);
+            }
+            made.add("the terrarium configuration");
+        }
         for (Step s : plan.steps()) {
             if (s.action() == Action.KEEP) {
                 continue;
@@ -533,6 +639,22 @@ public final class HostRestoreService {
             }
         }
         return newest;
+    }
+
+    /**
+     * The newest point created at or before {@code notAfter} (the pinned host manifest's time) whose
+     * id or time contains {@code at} ({@code null}: any), or {@code null}.
+     */
+    static Manifest asOf(S3Catalog.Points points, String at, java.time.Instant notAfter) {
+        List<Manifest> ms = points.manifests();
+        for (int k = ms.size() - 1; k >= 0; k--) {
+            Manifest p = ms.get(k);
+            if (!p.createdAt().isAfter(notAfter)) {
+                Manifest chosen = new S3Catalog.Points(points.installationId(), points.instance(), ms.subList(0, k + 1), List.of()).choose(at);
+                return chosen;
+            }
+        }
+        return null;
     }
 
     /** {@code …/20261206T100000Z.json} → {@code 20261206T100000Z}. */
@@ -731,7 +853,7 @@ public final class HostRestoreService {
     }
 
     /** Notes about secret files the old configuration read that this host does not have. */
-    private static List<String> secretNotes(HostManifest m) {
+    private static List<String> secretNotes(HostManifest m, boolean reportOnly) {
         List<String> out = new ArrayList<>();
         TerrariumConfig old;
         try {
@@ -751,12 +873,12 @@ public final class HostRestoreService {
             old.dns().envFiles().forEach((k, v) -> secrets.put("DNS variable " + k, v));
         }
         secrets.forEach((what, path) -> {
-            if (!Files.exists(Path.of(path))) {
+            if (reportOnly && !Files.exists(Path.of(path))) {
                 out.add("the old host read " + what + " from " + path + ", which does not exist here: write it (0600, root) before"
                         + " using that feature; secrets are never in the bucket");
             }
         });
-        if (old.domains() != null && old.domains().base() != null) {
+        if (reportOnly && old.domains() != null && old.domains().base() != null) {
             out.add("the old host served domain " + old.domains().base() + (old.idp() == null ? "" : " with idp mode " + old.idp().mode())
                     + "; its configuration is in the host manifest (`config` field) — this host keeps its own");
         }

@@ -95,10 +95,24 @@ public final class S3RestoreService {
      * @param targetDataset   the dataset the result ends up as
      * @param stagingDataset  where the chain is received first
      * @param asideDataset    in place: where the previous dataset is kept; else {@code null}
+     * @param resume          what an interrupted restore of the same target left: the staging dataset
+     *                        kept and the streams it already holds, leftovers to destroy ({@link StagingResume})
      */
     public record Plan(String instance, String installationId, Manifest point, S3RestorePlan chain, boolean inPlace,
                        String target, boolean asNew, boolean running, String liveDataset, String targetDataset,
-                       String stagingDataset, String asideDataset) {
+                       String stagingDataset, String asideDataset, StagingResume resume) {
+        public Plan {
+            resume = resume == null ? StagingResume.NONE : resume;
+        }
+
+        /** A plan that resumes nothing. */
+        public Plan(String instance, String installationId, Manifest point, S3RestorePlan chain, boolean inPlace,
+                    String target, boolean asNew, boolean running, String liveDataset, String targetDataset,
+                    String stagingDataset, String asideDataset) {
+            this(instance, installationId, point, chain, inPlace, target, asNew, running, liveDataset, targetDataset,
+                    stagingDataset, asideDataset, StagingResume.NONE);
+        }
+
         /** Human-readable plan lines. */
         public List<String> describe() {
             List<String> l = new ArrayList<>();
@@ -106,7 +120,14 @@ public final class S3RestoreService {
                     + ", created " + point.createdAt() + ", snapshot " + point.snapshot() + ")");
             l.add("chain: " + chain.chain().size() + " stream(s), " + chain.totalBytes() + " bytes to download from installation "
                     + installationId + ": " + String.join(" → ", chain.chain().stream().map(Manifest::id).toList()));
-            l.add("receive into staging dataset " + stagingDataset + " first");
+            resume.discard().forEach(d -> l.add("first destroy " + d + " (left by an interrupted restore; it holds no stream of this chain)"));
+            if (resume.resumes()) {
+                l.add(resume.describe(chain.chain().size()));
+                l.add("receive the remaining " + (chain.chain().size() - resume.received()) + " stream(s) into staging dataset "
+                        + stagingDataset + " first");
+            } else {
+                l.add("receive into staging dataset " + stagingDataset + " first");
+            }
             if (inPlace) {
                 l.add("then" + (running ? " stop " + instance + "," : "") + " keep the live dataset " + liveDataset + " as " + asideDataset
                         + ", put the restored one in its place" + (running ? ", start " + instance + " again" : ""));
@@ -239,14 +260,15 @@ public final class S3RestoreService {
             String ds = local.dataset();
             String parent = parent(ds);
             String leaf = ds.substring(parent.length() + 1);
-            String staging = parent + "/" + leaf + ".s3restore-" + stamp;
+            StagingResume resume = leftovers(instance, parent, leaf, chain);
+            String staging = resume.resumes() ? resume.dataset() : parent + "/" + leaf + StagingResume.STAGING + stamp;
             String aside = parent + "/" + leaf + ".pre-restore-" + stamp;
-            for (String d : List.of(staging, aside)) {
+            for (String d : resume.resumes() ? List.of(aside) : List.of(staging, aside)) {
                 if (zfs.exists(d)) {
                     throw new RestoreException("dataset " + d + " already exists; retry in a second");
                 }
             }
-            return new Plan(instance, inst, point, chain, true, instance, false, running, ds, ds, staging, aside);
+            return new Plan(instance, inst, point, chain, true, instance, false, running, ds, ds, staging, aside, resume);
         }
         String target = asNew == null ? instance : asNew;
         if (asNew != null && all.stream().anyMatch(x -> x.instance().equals(asNew))) {
@@ -278,8 +300,18 @@ public final class S3RestoreService {
             throw new RestoreException("dataset " + targetDs + " already exists but no instance " + target + " uses it; remove it ("
                     + "`zfs destroy -r " + targetDs + "`) or choose another name or --parent-dataset");
         }
+        StagingResume resume = leftovers(target, parent, leaf, chain);
         return new Plan(instance, inst, point, chain, false, target, asNew != null, false, null, targetDs,
-                parent + "/" + leaf + ".s3restore-" + stamp, null);
+                resume.resumes() ? resume.dataset() : parent + "/" + leaf + StagingResume.STAGING + stamp, null, resume);
+    }
+
+    /**
+     * The staging leftovers of {@code <parent>/<leaf>} against the chain, inspected holding the
+     * target's restore lock: a restore of it that still runs owns its staging dataset, so planning
+     * then fails as busy instead of offering to resume (or destroy) it.
+     */
+    private StagingResume leftovers(String target, String parent, String leaf, S3RestorePlan chain) {
+        return RestoreLock.holding(runDir, target, () -> StagingResume.inspect(zfs, parent, leaf, chain.chain()));
     }
 
     /** The newest point whose whole chain passes the plan check, or {@code null}. */
@@ -335,18 +367,84 @@ public final class S3RestoreService {
     }
 
     private void receive(Plan plan, Consumer<String> progress) {
-        progress.accept("receiving " + plan.chain().chain().size() + " stream(s) (" + plan.chain().totalBytes() + " bytes) into "
-                + plan.stagingDataset() + " …");
+        List<Manifest> chain = plan.chain().chain();
+        int done;
+        try {
+            done = prepareStaging(plan, progress);
+        } catch (RuntimeException e) {
+            throw new RestoreException("preparing the staging dataset failed: " + e.getMessage() + "; nothing was received"
+                    + (plan.inPlace() ? "; " + plan.instance() + " was not touched" : ""), e);
+        }
+        List<Manifest> rest = chain.subList(done, chain.size());
+        long bytes = rest.stream().flatMap(m -> m.volumes().stream()).mapToLong(Manifest.Volume::bytes).sum();
+        if (rest.isEmpty()) {
+            progress.accept("all " + chain.size() + " stream(s) were received by an earlier run into " + plan.stagingDataset());
+            return;
+        }
+        progress.accept("receiving " + rest.size() + " stream(s) (" + bytes + " bytes) into " + plan.stagingDataset() + " …");
         long t0 = System.nanoTime();
         try {
             boolean overrides = "openzfs".equals(zfs.capabilities().implementation());
-            restorer.restore(plan.chain(), m -> ZfsStreamCommands.restoreReceive(plan.stagingDataset(), !m.full(), overrides));
+            // only the streams not yet received: the byte path (download, verify, decrypt, receive) is S3Restorer's, unchanged
+            restorer.restore(new S3RestorePlan(rest, bytes),
+                    m -> ZfsStreamCommands.restoreReceive(plan.stagingDataset(), !m.full(), overrides));
         } catch (IOException | RuntimeException e) {
-            String removed = destroyQuietly(plan.stagingDataset());
-            throw new RestoreException("restore from S3 failed while receiving: " + e.getMessage() + "; " + removed
+            throw new RestoreException("restore from S3 failed while receiving: " + e.getMessage() + "; " + keepOrRemove(plan)
                     + (plan.inPlace() ? "; " + plan.instance() + " was not touched" : ""), e);
         }
         progress.accept("received and verified in " + (System.nanoTime() - t0) / 1_000_000 + " ms");
+    }
+
+    /**
+     * Under the target's restore lock: destroys the plan's unusable leftovers, re-checks that the
+     * staging dataset to resume still holds a prefix of the chain (by snapshot GUID; it may have
+     * changed since the plan) and discards the partial state of an interrupted resumable receive.
+     *
+     * @return streams of the chain already received (0: start from the full)
+     */
+    private int prepareStaging(Plan plan, Consumer<String> progress) {
+        for (String d : plan.resume().discard()) {
+            if (zfs.exists(d)) {
+                progress.accept("destroying " + d + " (left by an interrupted restore; it holds no stream of this chain) …");
+                zfs.destroy(d, true, BUSY_WAIT);
+            }
+        }
+        if (!plan.resume().resumes()) {
+            return 0;
+        }
+        String staging = plan.stagingDataset();
+        int k = zfs.exists(staging) ? StagingResume.receivedPrefix(zfs.snapshotGuids(staging), plan.chain().chain()) : 0;
+        if (k == 0) {
+            throw new RestoreException("the staging dataset " + staging + " changed since the plan and no longer holds a stream of"
+                    + " this chain; run the command again to re-plan");
+        }
+        if (zfs.resumeToken(staging) != null) {
+            progress.accept("discarding the partial state of the interrupted receive in " + staging + " (zfs receive -A) …");
+            zfs.abortPartialReceive(staging);
+        }
+        long skipped = plan.chain().chain().subList(0, k).stream().flatMap(m -> m.volumes().stream())
+                .mapToLong(Manifest.Volume::bytes).sum();
+        progress.accept(new StagingResume(staging, k, skipped, false, List.of()).describe(plan.chain().chain().size()));
+        return k;
+    }
+
+    /**
+     * After a failed receive: a staging dataset that holds at least one stream of the chain is kept
+     * for the next run to resume from; anything else is destroyed.
+     */
+    private String keepOrRemove(Plan plan) {
+        String staging = plan.stagingDataset();
+        try {
+            int k = zfs.exists(staging) ? StagingResume.receivedPrefix(zfs.snapshotGuids(staging), plan.chain().chain()) : 0;
+            if (k > 0) {
+                return "the staging dataset " + staging + " keeps the " + k + " of " + plan.chain().chain().size()
+                        + " stream(s) received so far: run the same command again to continue with stream " + (k + 1)
+                        + " (or remove it with `zfs destroy -r " + staging + "`)";
+            }
+        } catch (RuntimeException e) {
+            LOG.warn("could not inspect {}: {}", staging, e.getMessage());
+        }
+        return destroyQuietly(staging);
     }
 
     private List<String> swap(Plan plan, Consumer<String> progress) {

@@ -27,8 +27,9 @@ import java.util.List;
  *       legacy points are accepted), the chain is a full followed by incrementals each naming the previous one as
  *       parent, and every volume exists with its manifest size (HEAD) — checked before the first
  *       byte reaches {@code zfs receive};</li>
- *   <li>{@link #restore}: per manifest, GetObject per volume → SHA-256 verified per part before use
- *       ({@link VerifiedVolumesStream}) → each AES-256-GCM segment authenticated and decrypted
+ *   <li>{@link #restore}: per manifest, parallel ranged GetObject requests per part → SHA-256
+ *       verified per part on the download threads before use, parts handed on in order
+ *       ({@link VerifiedVolumesStream}; decompression and the receive run while later parts download) → each AES-256-GCM segment authenticated and decrypted
  *       before use ({@link io.terrarium.s3.crypto.StreamAead}, sealed points) → zstd -d → {@code zfs receive} (one process per manifest;
  *       the volumes of one manifest are concatenated into the same receive). On a mismatch or any
  *       error the receive is killed before its stdin is closed, so it never commits a partial

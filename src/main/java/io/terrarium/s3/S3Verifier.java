@@ -16,8 +16,9 @@ import java.util.Map;
  * manifest, and that every incremental's parent manifest exists — without restoring anything. With
  * a backup key every manifest is authenticated and every encrypted segment decrypted and
  * authenticated; an unauthenticated point is then a problem.
- * Memory: one part buffer ({@link VerifiedVolumesStream}). Costs: one GetObject per volume; every
- * stored byte is downloaded once.
+ * Memory: one part buffer ({@link VerifiedVolumesStream} with one part in flight: the sequential
+ * path, so the daemon's verify never competes with an export for heap). Costs: one GetObject per
+ * volume; every stored byte is downloaded once.
  */
 public final class S3Verifier {
     private final S3Client s3;
@@ -93,7 +94,8 @@ public final class S3Verifier {
                 problems.add(e.getMessage());
                 continue;
             }
-            try (InputStream in = VerifiedVolumesStream.open(s3, bucket, m, keys)) {
+            // one part buffer, sequential: verify runs in the daemon next to exports and is not time-critical
+            try (InputStream in = VerifiedVolumesStream.open(s3, bucket, m, keys, 1)) {
                 int n;
                 while ((n = in.read(buf)) >= 0) {
                     bytes += n;

@@ -14,12 +14,17 @@ import java.util.HexFormat;
 import java.util.List;
 
 /**
- * The stored stream of one manifest: its volumes fetched with GetObject one after the other and
- * concatenated, each part checked against its SHA-256 <em>before</em> any of its bytes are handed
- * on, and each volume against its size and SHA-256. So a corrupted or truncated object never reaches
- * {@code zfs receive}: the read throws {@link IntegrityException} instead. Memory: one part buffer
- * (the manifest's part size). Without per-part checksums only the volume checksum is checked, at
- * the volume's end.
+ * The stored stream of one manifest: its volumes' parts concatenated, each part checked against its
+ * SHA-256 <em>before</em> any of its bytes are handed on. So a corrupted or truncated object never
+ * reaches {@code zfs receive}: the read throws {@link IntegrityException} instead.
+ *
+ * <p>When every volume has one SHA-256 per part (every point Terrarium writes), the parts are fetched
+ * with {@link #partsInFlight()} parallel ranged GetObject requests and verified on those download
+ * threads ({@link ParallelPartReader}, issue 16 item 1): memory is that many part buffers plus one.
+ * Otherwise (legacy points, or {@code terrarium.s3.restore.parts-in-flight=1}) each volume is read
+ * with one GetObject, checked per part as it streams and against its size and whole-volume SHA-256
+ * at its end; memory is one part buffer. Without per-part checksums only the volume checksum is
+ * checked, at the volume's end.
  */
 public final class VerifiedVolumesStream extends InputStream {
     private final S3Client s3;
@@ -34,6 +39,16 @@ public final class VerifiedVolumesStream extends InputStream {
     private int bufLen;
     private int pos;
     private boolean done;
+    private final ParallelPartReader parallel;
+
+    /**
+     * Parts fetched at once for a restore or verify: the system property
+     * {@code terrarium.s3.restore.parts-in-flight} (default {@value ParallelPartReader#DEFAULT_WINDOW};
+     * 1 = one sequential GetObject per volume, the behaviour before issue 16).
+     */
+    public static int partsInFlight() {
+        return Math.max(1, Integer.getInteger("terrarium.s3.restore.parts-in-flight", ParallelPartReader.DEFAULT_WINDOW));
+    }
 
     /** Thrown when a part or volume does not match its manifest. */
     public static final class IntegrityException extends IOException {
@@ -45,9 +60,18 @@ public final class VerifiedVolumesStream extends InputStream {
 
     /** @param s3 client @param bucket bucket @param manifest the stream to read */
     public VerifiedVolumesStream(S3Client s3, String bucket, Manifest manifest) {
+        this(s3, bucket, manifest, partsInFlight());
+    }
+
+    /**
+     * @param partsInFlight parts fetched at once with ranged GETs (1: one GetObject per volume, sequential)
+     */
+    public VerifiedVolumesStream(S3Client s3, String bucket, Manifest manifest, int partsInFlight) {
         this.s3 = s3;
         this.bucket = bucket;
         this.volumes = manifest.volumes();
+        this.parallel = partsInFlight > 1 && ParallelPartReader.covers(manifest)
+                ? new ParallelPartReader(s3, bucket, manifest, partsInFlight) : null;
     }
 
     /**
@@ -61,12 +85,22 @@ public final class VerifiedVolumesStream extends InputStream {
      */
     public static InputStream open(S3Client s3, String bucket, Manifest manifest,
                                    io.terrarium.s3.crypto.BackupKeys keys) throws ManifestException {
+        return open(s3, bucket, manifest, keys, partsInFlight());
+    }
+
+    /**
+     * {@link #open(S3Client, String, Manifest, io.terrarium.s3.crypto.BackupKeys)} with an explicit
+     * number of parts fetched at once (1: one GetObject per volume and one part buffer — what the
+     * daemon's verify job uses, so it never competes with an export for heap).
+     */
+    public static InputStream open(S3Client s3, String bucket, Manifest manifest,
+                                   io.terrarium.s3.crypto.BackupKeys keys, int partsInFlight) throws ManifestException {
         if (manifest.encryption() == null) {
-            return new VerifiedVolumesStream(s3, bucket, manifest);
+            return new VerifiedVolumesStream(s3, bucket, manifest, partsInFlight);
         }
         byte[] dataKey = new io.terrarium.s3.crypto.ManifestSeal().dataKey(manifest, keys);
-        return io.terrarium.s3.crypto.StreamAead.decrypt(new VerifiedVolumesStream(s3, bucket, manifest), dataKey,
-                manifest.id());
+        return io.terrarium.s3.crypto.StreamAead.decrypt(new VerifiedVolumesStream(s3, bucket, manifest, partsInFlight),
+                dataKey, manifest.id());
     }
 
     @Override
@@ -94,6 +128,18 @@ public final class VerifiedVolumesStream extends InputStream {
 
     /** Loads and verifies the next part (opening the next volume when needed). */
     private void fill() throws IOException {
+        if (parallel != null) {
+            ParallelPartReader.Filled f = parallel.next();
+            if (f == null) {
+                done = true;
+                bufLen = pos = 0;
+            } else {
+                buf = f.buf();
+                bufLen = f.length();
+                pos = 0;
+            }
+            return;
+        }
         if (object == null) {
             if (vol + 1 >= volumes.size()) {
                 done = true;
@@ -165,6 +211,9 @@ public final class VerifiedVolumesStream extends InputStream {
 
     @Override
     public void close() throws IOException {
+        if (parallel != null) {
+            parallel.close();
+        }
         if (object != null) {
             object.abort();
             object.close();

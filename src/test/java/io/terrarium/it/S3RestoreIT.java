@@ -50,6 +50,7 @@ class S3RestoreIT {
     static final String NEWHOST = "terrarium/it-s3rs-newhost";
     static final String NAME = "rs-web";
     static final String COPY = "rs-web-old";
+    static final String RESUMED = "rs-web-resumed";
     static final String OLD_INSTALL = "it-old-host-" + N;
     static final String NEW_INSTALL = "it-new-host-" + N;
     static final String PREFIX = "it-s3rs-" + N + "/";
@@ -140,7 +141,7 @@ class S3RestoreIT {
 
     static void cleanHost() {
         shCode("zfs destroy -r " + PARENT + "/cmp 2>/dev/null; true");
-        for (String n : List.of(COPY, NAME)) {
+        for (String n : List.of(COPY, RESUMED, NAME)) {
             shCode("lxc --project " + PROJECT + " stop --force " + n + " 2>/dev/null; true");
         }
         for (String root : List.of(PARENT, NEWHOST)) {
@@ -151,7 +152,7 @@ class S3RestoreIT {
                     + " 2>/dev/null && exit 0; sleep 0.5; done");
         }
         String src = shCode("lxc storage show default >/dev/null") == 0 ? sh("lxc storage get default source") : "";
-        for (String n : List.of(COPY, NAME)) {
+        for (String n : List.of(COPY, RESUMED, NAME)) {
             String d = src + "/containers/" + PROJECT + "_" + n;
             shCode("if lxc query '/1.0/instances/" + n + "?project=" + PROJECT + "' >/dev/null 2>&1; then mkdir -p " + d
                     + "; lxc --project " + PROJECT + " delete --force " + n + "; fi; rmdir " + d + " 2>/dev/null; true");
@@ -392,5 +393,88 @@ class S3RestoreIT {
         } finally {
             s3.putObject(b -> b.bucket(settings.bucket()).key(key3), RequestBody.fromBytes(original));
         }
+    }
+
+    /**
+     * Issue 11 item 5: a restore killed with SIGKILL while it receives the last stream of a chain
+     * leaves the streams it received in its staging dataset; the same command continues with the
+     * next stream (the received ones are neither downloaded nor received again) and the result is
+     * byte-identical, with the sender's snapshot GUID.
+     */
+    @Test
+    @Order(6)
+    @DisplayName("kill -9 in the middle of a multi-stream chain restore: the same command resumes from the next stream (bytes skipped > 0), byte-identical")
+    void killedMidChainResumes() throws Exception {
+        // after newHost() the instance lives in the second tree; run alone, in the first
+        String home = shCode("zfs list " + NEWHOST + "/" + PROJECT + "_" + NAME) == 0 ? NEWHOST : PARENT;
+        String live = home.equals(NEWHOST) ? NEWHOST + "/" + PROJECT + "_" + NAME : dataset(NAME, PARENT);
+        // two more exports: the last one large enough (64 MiB of random data) to be interrupted while it is received
+        String point = null;
+        for (int[] v : new int[][]{{7, 4}, {8, 64}}) {
+            byte[] data = new byte[v[1] << 20];
+            new Random(v[0]).nextBytes(data);
+            Path tmp = dir.resolve("data-v" + v[0]);
+            Files.write(tmp, data);
+            sh("lxc file push --project " + PROJECT + " " + tmp + " " + NAME + "/root/data-v" + v[0] + ".bin");
+            Files.delete(tmp);
+            var row = new com.fasterxml.jackson.databind.ObjectMapper().readTree(ok("backup", "export", "--format", "json").out())
+                    .path("details").path("datasets").get(0);
+            assertThat(row.path("status").asText()).as(row.toString()).isEqualTo("ok");
+            if (v[0] == 8) {
+                assertThat(row.path("kind").asText()).as("the last export is an incremental of the one before").isEqualTo("incremental");
+            }
+            point = row.path("manifest").asText();
+        }
+        String base = newestBase(live);
+        Map<String, String> expected = treeOf(base);
+        String guid = sh("zfs get -H -p -o value guid " + base);
+        String[] cmd = {"backup", "restore", "--source", "s3", "--instance", NAME, "--at", point, "--as-new", RESUMED, "--yes"};
+        String staging = home + "/" + PROJECT + "_" + RESUMED + ".s3restore-";
+
+        Path out = dir.resolve("resume-killed.out");
+        long t0 = System.nanoTime();
+        Process p = trm.builder(cmd).redirectErrorStream(true).redirectOutput(out.toFile()).start();
+        int streams = 0;
+        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.MINUTES.toNanos(4);
+        while (System.nanoTime() < deadline && p.isAlive()) {
+            java.util.regex.Matcher chain = java.util.regex.Pattern.compile("chain: (\\d+) stream").matcher(Files.readString(out));
+            if (chain.find()) {
+                streams = Integer.parseInt(chain.group(1));
+                long received = sh("zfs list -H -t snapshot -o name -r " + home).lines().filter(l -> l.startsWith(staging)).count();
+                if (received >= streams - 1) {
+                    break; // every stream but the last is in: the last one is being received
+                }
+            }
+            Thread.sleep(50);
+        }
+        assertThat(streams).as("a multi-stream chain: " + Files.readString(out)).isGreaterThanOrEqualTo(2);
+        assertThat(p.isAlive()).as("the restore ended before it could be killed: " + Files.readString(out)).isTrue();
+        sh("kill -9 " + p.pid());
+        p.waitFor(30, java.util.concurrent.TimeUnit.SECONDS);
+        // the orphaned `zfs receive` sees the end of its stdin, fails and removes what it had of the last stream
+        sh("for i in $(seq 100); do pgrep -x zfs >/dev/null || exit 0; sleep 0.2; done; true");
+        System.out.println("[resume] killed after " + (System.nanoTime() - t0) / 1_000_000 + " ms:\n" + Files.readString(out));
+        List<String> left = sh("zfs list -H -t snapshot -o name -r " + home).lines().filter(l -> l.startsWith(staging)).toList();
+        System.out.println("[resume] staging snapshots after the kill: " + left);
+        assertThat(left).as("the interrupted last stream is no snapshot").hasSize(streams - 1);
+        assertThat(left).noneMatch(l -> l.endsWith("@" + base.substring(base.indexOf('@') + 1)));
+
+        long t1 = System.nanoTime();
+        Terrariumctl.Result again = trm.run(Duration.ofMinutes(5), cmd);
+        long resumedMs = (System.nanoTime() - t1) / 1_000_000;
+        System.out.println("[resume] second run (" + resumedMs + " ms):\n" + again.all());
+        assertThat(again.exit()).as(again.all()).isZero();
+        assertThat(again.out()).contains("resuming: " + (streams - 1) + " of " + streams + " stream(s) already received in " + staging)
+                .contains("receiving 1 stream(s)");
+        java.util.regex.Matcher skipped = java.util.regex.Pattern.compile("\\((\\d+) bytes\\) skipped").matcher(again.out());
+        assertThat(skipped.find()).as(again.out()).isTrue();
+        assertThat(Long.parseLong(skipped.group(1))).as("bytes skipped").isPositive();
+        String restored = home + "/" + PROJECT + "_" + RESUMED + base.substring(base.indexOf('@'));
+        assertThat(sh("zfs get -H -p -o value guid " + restored)).as("the sender's snapshot GUID").isEqualTo(guid);
+        assertThat(treeOf(restored)).isEqualTo(expected);
+        assertThat(sh("zfs list -H -o name -r " + home)).doesNotContain(".s3restore-");
+        sh("lxc start --project " + PROJECT + " " + RESUMED);
+        assertThat(exec(RESUMED, "sha256sum /root/data-v8.bin | cut -c1-64")).isEqualTo(expected.get("rootfs/root/data-v8.bin"));
+        sh("lxc stop --force --project " + PROJECT + " " + RESUMED);
     }
 }

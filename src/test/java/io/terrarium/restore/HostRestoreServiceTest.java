@@ -58,6 +58,8 @@ class HostRestoreServiceTest {
     /** This host's zfs.containers_dataset. */
     String localParent = "tank/containers";
     final List<Command> writes = new ArrayList<>();
+    /** dataset → its snapshots (name → GUID), answered to {@code zfs get -d 1 guid}. */
+    final Map<String, Map<String, String>> guids = new HashMap<>();
     final Map<String, List<String>> hostManifests = new TreeMap<>();
     RecordingCommandRunner runner;
 
@@ -76,6 +78,15 @@ class HostRestoreServiceTest {
             if (c.executable().equals("lxc") && a.get(0).equals("query") && !a.contains("--request")) {
                 String body = lxd.get(a.get(a.size() - 1));
                 return body == null ? Reply.fail(1, "Error: not found") : Reply.ok(body);
+            }
+            if (c.executable().equals("zfs") && a.isEmpty()) {
+                return Reply.fail(2, "usage:\n\treceive [-vnFu] <filesystem|volume|snapshot>\n"); // the capability probe: no -s
+            }
+            if (c.executable().equals("zfs") && a.get(0).equals("get") && a.contains("guid")) {
+                String ds = a.get(a.size() - 1);
+                StringBuilder out = new StringBuilder(ds + "\t" + "99\n");
+                guids.getOrDefault(ds, Map.of()).forEach((snap, g) -> out.append(ds).append('@').append(snap).append('\t').append(g).append('\n'));
+                return Reply.ok(out.toString());
             }
             if (c.executable().equals("zfs") && a.get(0).equals("list") && a.contains("all")) {
                 return datasets.contains(a.get(a.size() - 1)) ? Reply.ok(a.get(a.size() - 1)) : Reply.fail(1, "dataset does not exist");
@@ -149,7 +160,8 @@ class HostRestoreServiceTest {
         });
         assertThat(plan.describe()).contains("  profile extra: create",
                 "  instance web: restore point " + point.id() + " (" + point.streamBytes() + " bytes) as a new instance, then start it (it was running)");
-        assertThat(plan.exactCommand()).isEqualTo("terrariumctl backup restore --source s3 --all --installation inst-old --yes");
+        assertThat(plan.exactCommand()).isEqualTo("terrariumctl backup restore --source s3 --all --installation inst-old --host-manifest "
+                + plan.manifestKey() + " --yes");
         assertThat(writes).as("planning changes nothing").isEmpty();
     }
 
@@ -303,6 +315,103 @@ class HostRestoreServiceTest {
         datasets.remove("tank/containers");
         assertThatThrownBy(() -> service().plan(null, null, false, null)).isInstanceOf(RestoreException.class)
                 .hasMessageContaining("instance web: dataset tank/containers (zfs.containers_dataset of this host's configuration) does not exist here");
+    }
+
+    /**
+     * The printed command must restore what the plan showed: run again after a newer export, it
+     * still picks the host manifest and the points of the plan, not the newer ones.
+     */
+    @Test
+    void thePrintedCommandPinsTheHostManifestAndItsPointsAgainstNewerExports() throws Exception {
+        HostManifest m = manifest("inst-old", List.of(web(true)));
+        store("inst-old", new HostManifest(1, "inst-old", T0.plusSeconds(5), "test", m.config(), m.project(), m.projectConfig(),
+                m.profiles(), m.networks(), m.storagePools(), m.instances()));
+        lxd.put("/1.0/projects/default", "{\"name\":\"default\",\"config\":{}}");
+        lxd.put("/1.0/profiles/extra?project=default", HostManifestCodecTest.sample().profiles().get(0).toString());
+        HostRestoreService.Plan first = service().plan(null, null, false, null);
+        String exact = first.exactCommand();
+        assertThat(exact).contains(" --host-manifest " + first.manifestKey() + " ");
+        // a day later the old host (or a second one) exported again: a newer point and a newer host manifest
+        var exporter = new S3Exporter(s3, StreamingUploaderTest.settings(S3ExporterTest.P), "inst-old",
+                Clock.fixed(T0.plusSeconds(86_400), ZoneOffset.UTC));
+        Manifest newer = exporter.exportStream(new S3Exporter.Request("web", "tank/containers/web", "terrarium-export-b", "12", point,
+                List.of(), OptionalLong.empty(), MIB, 2, Compression.Engine.JNI, Map.of("terrarium", "test")), new GeneratedStream(MIB, 2), n -> { });
+        store("inst-old", new HostManifest(1, "inst-old", T0.plusSeconds(86_405), "test", m.config(), m.project(), m.projectConfig(),
+                m.profiles(), m.networks(), m.storagePools(), m.instances()));
+        assertThat(service().plan(null, null, false, null).instances().get(0).point().id()).as("unpinned: the newest").isEqualTo(newer.id());
+        String key = exact.replaceFirst(".* --host-manifest (\\S+) .*", "$1");
+        HostRestoreService.Plan again = service().plan("inst-old", null, false, null, key);
+        assertThat(again.manifestKey()).isEqualTo(first.manifestKey());
+        assertThat(again.instances().get(0).point().id()).as("pinned: the point of the first plan").isEqualTo(point.id());
+        assertThat(again.exactCommand()).isEqualTo(exact);
+        assertThatThrownBy(() -> service().plan("inst-old", null, false, null, "terrarium/inst-old/_host/manifests/nosuch.json"))
+                .isInstanceOf(RestoreException.class).hasMessageContaining("--host-manifest terrarium/inst-old/_host/manifests/nosuch.json is not a"
+                        + " host manifest of installation inst-old");
+        assertThat(writes).as("planning changes nothing").isEmpty();
+    }
+
+    /** Issue 11 item 3: the old host's configuration is applied through the store, this host's own keys kept. */
+    @Test
+    void theOldHostsConfigurationIsPlannedThenStoredWithThisHostsIdentity() throws Exception {
+        HostManifest m = manifest("inst-old", List.of());
+        store("inst-old", new HostManifest(1, "inst-old", T0, "test",
+                "version: 1\ninstallation_id: inst-old\ndomains:\n  base: example.org\nemails:\n  admin: ops@example.org\n",
+                m.project(), m.projectConfig(), m.profiles(), m.networks(), m.storagePools(), List.of()));
+        lxd.put("/1.0/projects/default", "{\"name\":\"default\",\"config\":{}}");
+        lxd.put("/1.0/profiles/extra?project=default", HostManifestCodecTest.sample().profiles().get(0).toString());
+        List<String> stored = new ArrayList<>();
+        List<String> validated = new ArrayList<>();
+        HostRestoreService.ConfigTarget target = new HostRestoreService.ConfigTarget() {
+            @Override
+            public String document() {
+                return stored.isEmpty() ? "version: 1\ninstallation_id: inst-new\nemails:\n  admin: root@new.example\n" : stored.get(0);
+            }
+
+            @Override
+            public void validate(String yaml) {
+                validated.add(yaml);
+            }
+
+            @Override
+            public void store(String yaml) {
+                stored.add(yaml);
+            }
+
+            @Override
+            public String describe() {
+                return "LXD project terrarium-system";
+            }
+        };
+        HostRestoreService.Plan plan = service().configTarget(target).plan(null, null, false, null);
+        assertThat(plan.describe()).contains("  terrarium configuration: apply 1 key(s) of the old host's to LXD project terrarium-system"
+                        + " (signed with this host's key):", "      domains.base = \"example.org\"",
+                "      keep emails.admin: here \"root@new.example\" kept, the backup's is \"ops@example.org\" (--force takes the backup's)");
+        assertThat(validated).hasSize(1);
+        assertThat(stored).as("planning stores nothing").isEmpty();
+        service().configTarget(target).execute(plan, () -> "synced", l -> { });
+        assertThat(stored).singleElement().asString().contains("installation_id: inst-new").contains("base: example.org")
+                .contains("admin: root@new.example");
+        assertThat(service().configTarget(target).plan(null, null, false, null).describe())
+                .as("run again: nothing left to apply").anyMatch(l -> l.startsWith("  terrarium configuration: nothing to apply"));
+    }
+
+    @Test
+    void stagingThatHoldsTheChainsFirstStreamsIsResumedNotDestroyed() throws Exception {
+        store("inst-old", manifest("inst-old", List.of(web(true))));
+        lxd.put("/1.0/projects/default", "{\"name\":\"default\",\"config\":{}}");
+        // two leftovers: one received the point's full stream (its snapshot, its GUID), one holds a snapshot of another chain
+        datasets.add("tank/containers/web.s3restore-20261206T100500Z");
+        datasets.add("tank/containers/web.s3restore-20261206T100600Z");
+        guids.put("tank/containers/web.s3restore-20261206T100500Z", Map.of(point.snapshot(), point.snapshotGuid()));
+        guids.put("tank/containers/web.s3restore-20261206T100600Z", Map.of(point.snapshot(), "4242"));
+        HostRestoreService.Plan plan = service().plan(null, null, false, null);
+        HostRestoreService.InstancePlan web = plan.instances().get(0);
+        assertThat(web.resume().dataset()).isEqualTo("tank/containers/web.s3restore-20261206T100500Z");
+        assertThat(web.resume().received()).isEqualTo(1);
+        assertThat(web.resume().skippedBytes()).isEqualTo(point.volumes().stream().mapToLong(Manifest.Volume::bytes).sum()).isPositive();
+        assertThat(web.cleanup()).as("the GUID differs: another chain's leftover").containsExactly("tank/containers/web.s3restore-20261206T100600Z");
+        assertThat(String.join("\n", plan.describe())).contains("    resuming: 1 of 1 stream(s) already received in tank/containers/web.s3restore-20261206T100500Z, ")
+                .contains("nothing left to download");
     }
 
     /**

@@ -25,6 +25,7 @@ import java.util.OptionalLong;
  *           → RESULT bytes=&lt;stored bytes&gt; seconds=… manifest=&lt;id&gt;
  *   export-route (same arguments): the same export as an exchange of a route through the
  *           {@code terrarium-s3-export:} producer, stream caching on as in the daemon (context start included)
+ *           (engine: {@code -Dbench.engine=JNI|CLI}, default the job's own choice)
  *   restore &lt;prefix&gt; &lt;target dataset&gt; &lt;manifest id&gt;…   (full first)
  *           → RESULT bytes=&lt;stored bytes read&gt; seconds=…
  * </pre>
@@ -48,7 +49,7 @@ public final class BenchS3Main {
                 String guid = new io.terrarium.host.exec.CamelExecCommandRunner().run(io.terrarium.host.exec.Command.of(
                         "zfs", "get", "-H", "-p", "-o", "value", "guid", args[1] + "@" + args[2])).stdout().strip();
                 var req = new S3Exporter.Request(INSTANCE, args[1], args[2], guid, parent, List.of(), OptionalLong.empty(),
-                        PartSizing.DEFAULT_FLOOR, 4, Compression.Engine.JNI, Map.of("terrarium", "bench"));
+                        PartSizing.DEFAULT_FLOOR, 4, engine(), Map.of("terrarium", "bench"));
                 S3Exporter exporter = new S3Exporter(s3, s, INSTALLATION, Clock.systemUTC());
                 Manifest m = args[0].equals("export-route") ? throughRoute(exporter, req) : exporter.export(req, n -> { });
                 System.out.printf("RESULT bytes=%d seconds=%.2f manifest=%s%n", m.streamBytes(),
@@ -66,6 +67,12 @@ public final class BenchS3Main {
                         (System.nanoTime() - t0) / 1e9);
             }
         }
+    }
+
+    /** {@code -Dbench.engine=JNI|CLI}; default the engine the export job uses ({@link Compression#preferredEngine()}). */
+    private static Compression.Engine engine() {
+        String e = System.getProperty("bench.engine");
+        return e == null ? Compression.preferredEngine() : Compression.Engine.valueOf(e);
     }
 
     /** The export as route {@code s3-export} runs it: {@code direct:export → terrarium-s3-export:stream}. */

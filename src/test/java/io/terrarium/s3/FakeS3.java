@@ -184,9 +184,25 @@ public final class FakeS3 implements S3Client {
         if (b == null) {
             throw NoSuchKeyException.builder().statusCode(404).message("no such key").build();
         }
+        calls.add(r.range() == null ? "get " + r.key() : "get " + r.key() + " " + r.range());
+        GetObjectResponse.Builder resp = GetObjectResponse.builder().contentLength((long) b.length);
+        byte[] body = b;
+        if (r.range() != null) {
+            // "bytes=first-last" as S3 serves it: 416 when first is past the end, last clipped to the end
+            java.util.regex.Matcher m = java.util.regex.Pattern.compile("bytes=(\\d+)-(\\d+)").matcher(r.range());
+            if (!m.matches()) {
+                throw new IllegalArgumentException("FakeS3 serves only bytes=first-last ranges: " + r.range());
+            }
+            int first = Integer.parseInt(m.group(1));
+            int last = (int) Math.min(Long.parseLong(m.group(2)), b.length - 1L);
+            if (first >= b.length) {
+                throw (S3Exception) S3Exception.builder().statusCode(416).message("InvalidRange").build();
+            }
+            body = java.util.Arrays.copyOfRange(b, first, last + 1);
+            resp.contentLength((long) body.length).contentRange("bytes " + first + "-" + last + "/" + b.length);
+        }
         try {
-            return t.transform(GetObjectResponse.builder().contentLength((long) b.length).build(),
-                    AbortableInputStream.create(new ByteArrayInputStream(b)));
+            return t.transform(resp.build(), AbortableInputStream.create(new ByteArrayInputStream(body)));
         } catch (Exception e) {
             throw new RuntimeException(e);
         }

@@ -344,6 +344,51 @@ public final class ZfsAdapter {
         return runner.run(Command.of("zfs", "get", "-H", "-p", "-o", "value", "guid", name)).stdout().strip();
     }
 
+    /**
+     * The GUIDs of a dataset's own snapshots: {@code zfs get -H -p -o name,value -d 1 guid DATASET}
+     * (both implementations). A snapshot received from a stream keeps the GUID it had on the sender
+     * (zfs-send(8)), which is how a restore recognises streams it already received.
+     *
+     * @return snapshot name (after '@') → GUID (decimal), in zfs's order
+     * @throws CommandFailedException when the dataset does not exist
+     */
+    public Map<String, String> snapshotGuids(String dataset) {
+        String out = runner.run(Command.of("zfs", "get", "-H", "-p", "-o", "name,value", "-d", "1", "guid", dataset)).stdout();
+        Map<String, String> guids = new LinkedHashMap<>();
+        for (String line : out.split("\n")) {
+            String[] f = line.split("\t");
+            if (f.length == 2 && f[0].startsWith(dataset + "@")) {
+                guids.put(f[0].substring(dataset.length() + 1), f[1].strip());
+            }
+        }
+        return guids;
+    }
+
+    /**
+     * The partial state an interrupted resumable receive ({@code zfs receive -s}) left on a dataset:
+     * its {@code receive_resume_token} (OpenZFS 0.7+; zfs-fuse has no resumable receive).
+     *
+     * @return the token, or {@code null} when there is none or the implementation cannot resume
+     * @throws CommandFailedException when the dataset does not exist
+     */
+    public String resumeToken(String dataset) {
+        if (!capabilities().resumable()) {
+            return null;
+        }
+        String v = runner.run(Command.of("zfs", "get", "-H", "-o", "value", "receive_resume_token", dataset)).stdout().strip();
+        return v.isEmpty() || "-".equals(v) ? null : v;
+    }
+
+    /**
+     * Discards the partial state of an interrupted resumable receive: {@code zfs receive -A DATASET}
+     * (zfs-receive(8)); the dataset keeps its last complete snapshot.
+     *
+     * @throws CommandFailedException when zfs refuses
+     */
+    public void abortPartialReceive(String dataset) {
+        runner.run(Command.of("zfs", "receive", "-A", dataset));
+    }
+
     /** Takes one snapshot ({@code zfs snapshot dataset@name}). @throws CommandFailedException */
     public void snapshot(String fullName) {
         runner.run(Command.of("zfs", "snapshot", fullName));
