@@ -21,9 +21,13 @@ import java.util.concurrent.Callable;
 @Command(name = "rekey", description = {"Rotate the backup key: a new key is created, every sealed S3 manifest of this",
         "installation is rewrapped (its stream's data key wrapped under the new key, the manifest re-authenticated)",
         "and the new key replaces the old one. No stream is uploaded again. Re-run it to finish an interrupted rekey.",
-        "Exit 1 when a manifest could not be rewrapped (the old key then stays in place)."},
+        "Exit 1 when a manifest could not be rewrapped (the old key then stays in place), or when an s3-export",
+        "still runs after 10 s (it holds the export lock; nothing changes: run rekey again when it has finished)."},
         footerHeading = "%nExamples:%n", footer = {"  terrariumctl backup rekey"})
 public final class BackupRekeyCommand implements Callable<Integer> {
+    /** The lock file {@code s3-export} holds for its whole run, in the run directory (as App wires it). */
+    static final String EXPORT_LOCK = "s3-export.lock";
+
     @Spec
     CommandSpec spec;
 
@@ -45,7 +49,9 @@ public final class BackupRekeyCommand implements Callable<Integer> {
             return ExitCodes.FAILURE;
         }
         try (S3Client s3 = S3ClientFactory.create(settings, 4)) {
+            // the export lock of s3-export (App wires the same file): no export commits a manifest under the old key
             Rekey.Result r = new Rekey(s3, settings.bucket(), settings.prefix(), app.paths().secretsDir())
+                    .exportLock(app.paths().runDir().resolve(EXPORT_LOCK), java.time.Duration.ofSeconds(10))
                     .run(config.installationId());
             out.println("rewrapped " + r.rewrapped() + " manifest(s), " + r.already() + " already under the new key, "
                     + r.legacy() + " unauthenticated legacy point(s) left as they are");

@@ -152,6 +152,9 @@ public final class InstallCommand implements Callable<Integer> {
     @Option(names = "--s3-secret-key-file", paramLabel = "PATH", description = "File holding the secret key (mode 0600); copied into the secrets directory.")
     Path s3SecretFile;
 
+    @Option(names = "--encrypt", negatable = true, description = "With S3: create a backup key when there is none (exports encrypted, restore points authenticated); --no-encrypt: plaintext. Neither: asked (default yes); with --non-interactive, a first S3 setup is encrypted and a host already exporting keeps its mode.")
+    Boolean encrypt;
+
     @Option(names = "--enable-syncoid", arity = "0..1", description = "Replicate to a second server with syncoid (then --syncoid-target, --syncoid-target-dataset, --syncoid-ssh-key).")
     Boolean enableSyncoid;
 
@@ -205,6 +208,8 @@ public final class InstallCommand implements Callable<Integer> {
     /** Temporary files holding prompted secrets for the preflight (deleted at the end). */
     private final List<Path> tempFiles = new ArrayList<>();
     private StorageTargets.Target storageTarget;
+    /** The answers asked for a backup key (issue 13); it is created once the configuration is stored. */
+    private boolean createBackupKey;
 
     @Override
     public Integer call() throws Exception {
@@ -460,6 +465,12 @@ public final class InstallCommand implements Callable<Integer> {
                 continue;
             }
             s3ProbeSecret = probeSecret;
+            boolean hasKey = BackupEncryptionNotice.keys(app.paths().secretsDir()).isPresent();
+            if (Boolean.FALSE.equals(encrypt) && hasKey) {
+                throw new IllegalArgumentException("--no-encrypt: this host has a backup key, so exports are encrypted and stay so"
+                        + " (its restore points need it); omit --no-encrypt");
+            }
+            createBackupKey = BackupEncryptionNotice.shouldCreateKey(encrypt, c.s3().enabled(), hasKey, prompter);
             if (prompter != null && enableS3 == null) {
                 S3Probe.Result r = probeS3(s3, probeSecret);
                 if (!r.ok()) {
@@ -706,6 +717,12 @@ public final class InstallCommand implements Callable<Integer> {
                 .withIdp(wanted.idp()).withZfs(wanted.zfs()).withStorage(st).withS3(wanted.s3()).withBackups(wanted.backups()));
         out.println("stored the configuration in " + app.configStore().describe()
                 + (pendingSecrets.isEmpty() ? "" : "; secrets in " + app.paths().secretsDir() + ": " + String.join(", ", pendingSecrets.keySet())));
+        if (stored.s3().enabled()) {
+            if (createBackupKey) {
+                BackupEncryptionNotice.createKey(out, app.paths().secretsDir());
+            }
+            BackupEncryptionNotice.print(out, app.paths().secretsDir());
+        }
         out.flush();
         return stored;
     }

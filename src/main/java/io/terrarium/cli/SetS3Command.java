@@ -25,7 +25,7 @@ import java.util.concurrent.Callable;
 /**
  * {@code terrariumctl set s3 --enable|--disable [--endpoint URL] [--bucket B] [--region R] [--prefix P]
  * [--access-key K] [--secret-key-file FILE] [--provider aws|r2|minio|generic] [--keep-chains N]
- * [--keep-points N] [--no-apply]} (issue 5).
+ * [--keep-points N] [--[no-]encrypt] [--no-apply]} (issue 5; encryption: issue 13).
  *
  * <p>Options not given keep their stored value. Order: validate (exit 2, nothing stored) → with
  * {@code --enable}, a real write / read / delete round trip with {@link S3Probe} using the new
@@ -45,6 +45,7 @@ import java.util.concurrent.Callable;
         footer = {"  terrariumctl set s3 --enable --provider aws --endpoint https://s3.eu-central-1.amazonaws.com \\", "      --region eu-central-1 \\", "      --bucket acme-terrarium --access-key AKIA... --secret-key-file /root/s3.secret",
                 "  terrariumctl set s3 --enable --provider r2 --endpoint \\", "      https://<account>.r2.cloudflarestorage.com --region auto \\", "      --bucket terrarium --access-key ... --secret-key-file /root/r2.secret",
                 "  terrariumctl set s3 --enable --keep-chains 3",
+                "  terrariumctl set s3 --enable --encrypt",
                 "  terrariumctl set s3 --disable"})
 public final class SetS3Command implements Callable<Integer> {
     /** Name of the secret file under the secrets directory. */
@@ -97,6 +98,12 @@ public final class SetS3Command implements Callable<Integer> {
     @Option(names = "--no-apply", description = "Store only; do not run reconfigure (Ansible, proxy sync) afterwards.")
     boolean noApply;
 
+    @Option(names = "--encrypt", negatable = true, description = {"With --enable: create a backup key when there is none, so exports",
+            "are encrypted and restore points authenticated (--no-encrypt: plaintext; refused when a key exists). Neither:",
+            "a terminal is asked (default yes); without one, S3 enabled for the first time is encrypted, a host already",
+            "exporting keeps its mode. The key is never printed; the command says how to keep its recovery copy offline."})
+    Boolean encrypt;
+
     @Override
     public Integer call() throws IOException {
         App app = TerrariumCommand.app(spec);
@@ -112,6 +119,18 @@ public final class SetS3Command implements Callable<Integer> {
             }
         }
         TerrariumConfig current = app.configStore().load().config();
+        boolean hasKey = BackupEncryptionNotice.keys(app.paths().secretsDir()).isPresent();
+        if (encrypt != null && !toggle.enable) {
+            err.println("ERROR: --encrypt/--no-encrypt go with --enable; nothing was stored");
+            err.flush();
+            return ExitCodes.USAGE;
+        }
+        if (Boolean.FALSE.equals(encrypt) && hasKey) {
+            err.println("ERROR: --no-encrypt: this host has a backup key, so exports are encrypted and stay so (its restore points"
+                    + " need it); nothing was stored. Omit --no-encrypt.");
+            err.flush();
+            return ExitCodes.USAGE;
+        }
         TerrariumConfig.S3 candidate = merge(current.s3(), storedSecret);
         List<String> problems = app.codec().problems(current.withS3(candidate)).stream()
                 .filter(p -> p.startsWith("s3.")).toList();
@@ -121,6 +140,9 @@ public final class SetS3Command implements Callable<Integer> {
             err.flush();
             return ExitCodes.USAGE;
         }
+        // asked before the check; the key is created only once the configuration is stored
+        boolean createKey = toggle.enable && BackupEncryptionNotice.shouldCreateKey(encrypt, current.s3().enabled(), hasKey,
+                System.console() != null ? Prompter.system(out) : null);
         if (candidate.enabled()) {
             // probe with the new values; the secret comes from the given file, or the stored one
             TerrariumConfig.S3 probeCfg = secretKeyFile == null ? candidate
@@ -150,6 +172,9 @@ public final class SetS3Command implements Callable<Integer> {
                 + ", secret key in " + s.secretKeyFile() + ", retention keep_chains " + s.retention().keepChains()
                 + " keep_points " + s.retention().keepPoints());
         out.println("a running daemon uses these from its next s3-export run (jobs read the stored configuration on every run)");
+        if (createKey) {
+            BackupEncryptionNotice.createKey(out, app.paths().secretsDir());
+        }
         BackupEncryptionNotice.print(out, app.paths().secretsDir());
         out.flush();
         if (noApply) {

@@ -48,7 +48,9 @@ public record Manifest(int formatVersion, String id, String installationId, Stri
 
     public Manifest {
         sendFlags = sendFlags == null ? List.of() : List.copyOf(sendFlags);
-        toolVersions = toolVersions == null ? Map.of() : Map.copyOf(new java.util.TreeMap<>(toolVersions));
+        // sorted, not Map.copyOf: an immutable Map's iteration order changes from one JVM to the next (a random
+        // salt), and the manifest's MAC is over its JSON, so the exporter's and the verifier's bytes must agree
+        toolVersions = toolVersions == null ? Map.of() : java.util.Collections.unmodifiableMap(new java.util.TreeMap<>(toolVersions));
         volumes = volumes == null ? List.of() : List.copyOf(volumes);
     }
 

@@ -238,9 +238,12 @@ class InstallIT {
                 .doesNotContain("not-the-secret-key-at-all");
         assertThat(StoredConfig.rawValue()).isEqualTo(savedConfig);
         assertThat(tmp.resolve("etc/secrets/s3-secret-key")).doesNotExist();
+        Path key = tmp.resolve("etc/secrets/" + io.terrarium.s3.crypto.BackupKeys.FILE);
+        assertThat(key).as("a failed preflight creates no backup key").doesNotExist();
 
         List<String> good = new ArrayList<>(List.of(s3));
-        good.addAll(List.of("--s3-secret-key-file", secretFile));
+        // --encrypt: the stored document this test starts from may already have S3 enabled (then no flag keeps plaintext)
+        good.addAll(List.of("--s3-secret-key-file", secretFile, "--encrypt"));
         Terrariumctl.Result ok = install(good.toArray(String[]::new));
         assertThat(ok.exit()).as(ok.all()).isEqualTo(0);
         assertThat(ok.out()).contains("ok    s3: write, read back, delete: OK");
@@ -249,6 +252,10 @@ class InstallIT {
         assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(copied))).isEqualTo("rw-------");
         assertThat(StoredConfig.yaml()).contains("enabled: true").contains("bucket: " + bucket)
                 .contains("secret_key_file: " + copied.toAbsolutePath());
+        // issue 13: --encrypt creates the key once stored; how to keep the recovery key offline is printed, never the key
+        assertThat(key).exists();
+        assertThat(ok.out()).contains("Created backup key ").contains("Keep a copy OFFLINE").contains("backup encryption: on")
+                .doesNotContain(Files.readString(key).strip());
     }
 
     /**
@@ -262,8 +269,13 @@ class InstallIT {
         String[] s3 = {"--enable-s3", "--s3-endpoint", endpoint, "--s3-bucket", System.getenv("TERRARIUM_DEV_S3_BUCKET"),
                 "--s3-prefix", "it-install-" + System.nanoTime() + "/", "--s3-access-key", System.getenv("TERRARIUM_DEV_S3_ACCESS_KEY"),
                 "--s3-secret-key-file", System.getenv("TERRARIUM_DEV_S3_SECRET_FILE"), "--no-apply"};
-        Terrariumctl.Result first = install(s3);
+        List<String> plain = new ArrayList<>(List.of(s3));
+        plain.add("--no-encrypt");
+        Terrariumctl.Result first = install(plain.toArray(String[]::new));
         assertThat(first.exit()).as(first.all()).isEqualTo(0);
+        Path key = tmp.resolve("etc/secrets/" + io.terrarium.s3.crypto.BackupKeys.FILE);
+        assertThat(key).as("--no-encrypt").doesNotExist();
+        assertThat(first.out()).contains("backup encryption: OFF");
         Terrariumctl.Result set = trm.run(Duration.ofMinutes(2), "set", "s3", "--enable", "--keep-chains", "7", "--keep-points", "30", "--no-apply");
         assertThat(set.exit()).as(set.all()).isEqualTo(0);
         StoredConfig.setYaml(StoredConfig.yaml().replaceAll("max_incrementals: \\d+", "max_incrementals: 5"));
@@ -272,6 +284,7 @@ class InstallIT {
 
         Terrariumctl.Result again = install(s3);
         assertThat(again.exit()).as(again.all()).isEqualTo(0);
+        assertThat(key).as("a re-run on a host already exporting in plaintext keeps its mode").doesNotExist();
         Terrariumctl.Result off = install("--enable-s3=false", "--no-apply");
         assertThat(off.exit()).as(off.all()).isEqualTo(0);
         assertThat(StoredConfig.yaml()).contains("keep_chains: 7").contains("keep_points: 30").contains("max_incrementals: 5");

@@ -75,6 +75,13 @@ class SetS3IT {
                 .contains("  retention:\n    keep_chains: 3\n")
                 .doesNotContain(goodSecret);
 
+        // issue 13: S3 enabled for the first time without a terminal → encrypted by default; the key is never printed
+        Path key = dir.resolve("etc/secrets/" + io.terrarium.s3.crypto.BackupKeys.FILE);
+        assertThat(key).exists();
+        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(key))).isEqualTo("rw-------");
+        assertThat(r.out()).contains("Created backup key ").contains("Keep a copy OFFLINE").contains("backup encryption: on")
+                .doesNotContain(Files.readString(key).strip());
+
         // --disable keeps the settings and runs no check (the endpoint is not even contacted)
         var d = trm.run("set", "s3", "--disable", "--endpoint", "http://127.0.0.1:1", "--no-apply");
         assertThat(d.exit()).as(d.all()).isZero();
@@ -124,5 +131,46 @@ class SetS3IT {
         assertThat(o.exit()).isNotZero();
         assertThat(o.err()).contains("is readable by group or others").contains("chmod 600").doesNotContain(goodSecret);
         assertThat(StoredConfig.rawValue()).isEqualTo(before);
+    }
+
+    /**
+     * Issue 13: {@code --no-encrypt} keeps exports in plaintext (and says how to turn encryption on); a
+     * host already exporting is not switched by a re-run without a flag; {@code --encrypt} then creates
+     * the key; {@code --no-encrypt} with a key is refused (exit 2, nothing stored).
+     */
+    @Test
+    void encryptionFlagsCreateTheKeyOnlyWhenAskedAndNoEncryptIsRefusedOnceAKeyExists() throws Exception {
+        Path secret = secretFile("good.secret", goodSecret);
+        Path key = dir.resolve("etc/secrets/" + io.terrarium.s3.crypto.BackupKeys.FILE);
+        var plain = trm.run("set", "s3", "--enable", "--endpoint", endpoint, "--bucket", bucket, "--prefix", "it-sets3-enc",
+                "--access-key", accessKey, "--secret-key-file", secret.toString(), "--no-encrypt", "--no-apply");
+        assertThat(plain.exit()).as(plain.all()).isZero();
+        assertThat(key).doesNotExist();
+        assertThat(plain.out()).contains("backup encryption: OFF").contains("set s3 --enable --encrypt");
+
+        var again = trm.run("set", "s3", "--enable", "--keep-chains", "4", "--no-apply");
+        assertThat(again.exit()).as(again.all()).isZero();
+        assertThat(key).as("a host already exporting in plaintext keeps its mode without a flag").doesNotExist();
+
+        var on = trm.run("set", "s3", "--enable", "--encrypt", "--no-apply");
+        assertThat(on.exit()).as(on.all()).isZero();
+        assertThat(key).exists();
+        String recovery = Files.readString(key).strip();
+        assertThat(on.out()).contains("Created backup key ").contains("Keep a copy OFFLINE").doesNotContain(recovery);
+
+        String before = StoredConfig.rawValue();
+        var refused = trm.run("set", "s3", "--enable", "--keep-chains", "5", "--no-encrypt", "--no-apply");
+        assertThat(refused.exit()).as(refused.all()).isEqualTo(2);
+        assertThat(refused.err()).contains("--no-encrypt: this host has a backup key").contains("nothing was stored");
+        assertThat(StoredConfig.rawValue()).isEqualTo(before);
+        assertThat(Files.readString(key).strip()).isEqualTo(recovery);
+
+        var show = trm.run("backup", "key", "show");
+        assertThat(show.exit()).as(show.all()).isZero();
+        assertThat(show.out()).doesNotContain(recovery);
+
+        var disable = trm.run("set", "s3", "--disable", "--encrypt", "--no-apply");
+        assertThat(disable.exit()).as(disable.all()).isEqualTo(2);
+        assertThat(disable.err()).contains("--encrypt/--no-encrypt go with --enable");
     }
 }

@@ -31,6 +31,33 @@ class ManifestCodecTest {
         assertThat(codec.read(json, "terrarium/")).isEqualTo(m);
     }
 
+    /**
+     * Found by the kill -9 campaign (scripts/bench-kill-campaign.sh): a sealed manifest written by one
+     * JVM failed authentication in another ("its manifest was altered or forged") because
+     * {@code tool_versions} was a {@code Map.copyOf}, whose iteration order depends on a per-JVM random
+     * salt, and the MAC is over the manifest's JSON. The bytes must list map keys in order.
+     */
+    @Test
+    void authenticatedBytesListToolVersionsInKeyOrderWhateverTheInsertionOrder() throws Exception {
+        Map<String, String> tools = new java.util.LinkedHashMap<>();
+        for (String k : List.of("zz", "zstd", "zfs", "yq", "terrarium", "sanoid", "lxd", "kernel", "b", "a")) {
+            tools.put(k, "1." + k.length());
+        }
+        Manifest base = manifest("terrarium/ok", 10);
+        Manifest m = new Manifest(1, base.id(), base.installationId(), base.instance(), base.dataset(), base.snapshot(),
+                base.snapshotGuid(), null, null, "zstd", base.sendFlags(), tools, base.createdAt(), 10, base.volumes());
+        String text = new String(codec.authenticatedBytes(m), StandardCharsets.UTF_8);
+        var names = new java.util.ArrayList<String>();
+        new com.fasterxml.jackson.databind.ObjectMapper().readTree(text).path("tool_versions").fieldNames().forEachRemaining(names::add);
+        assertThat(names).containsExactly("a", "b", "kernel", "lxd", "sanoid", "terrarium", "yq", "zfs", "zstd", "zz");
+        // a stored manifest listing them in another order reads back to the same authenticated bytes
+        String shuffled = new String(codec.write(m, "terrarium/"), StandardCharsets.UTF_8)
+                .replaceFirst("\"a\" : \"1.1\",\\s*\"b\" : \"1.1\",", "\"b\" : \"1.1\", \"a\" : \"1.1\",");
+        assertThat(shuffled).contains("\"b\" : \"1.1\", \"a\"");
+        assertThat(codec.authenticatedBytes(codec.read(shuffled.getBytes(StandardCharsets.UTF_8), "terrarium/")))
+                .isEqualTo(codec.authenticatedBytes(m));
+    }
+
     @Test
     void rejectsKeysOutsideThePrefix() {
         for (String key : List.of("/etc/passwd", "terrarium/../other/x", "other/x", "terrarium//x", "terrarium/a\\b")) {

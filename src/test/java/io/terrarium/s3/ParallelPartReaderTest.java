@@ -39,7 +39,9 @@ class ParallelPartReaderTest {
         byte[] parallel = readAll(new VerifiedVolumesStream(s3, "b", m, 4));
         List<String> ranged = s3.calls.stream().filter(c -> c.startsWith("get ") && c.contains(" bytes=")).toList();
         assertThat(ranged).hasSize(parts);
-        assertThat(ranged.get(0)).isEqualTo("get " + m.volumes().get(0).key() + " bytes=0-" + (MIB - 1));
+        // the 4 fetch threads race: the order of the calls is not fixed, each part is fetched once
+        assertThat(ranged).doesNotHaveDuplicates()
+                .contains("get " + m.volumes().get(0).key() + " bytes=0-" + (MIB - 1));
         s3.calls.clear();
         byte[] sequential = readAll(new VerifiedVolumesStream(s3, "b", m, 1));
         assertThat(s3.calls).containsExactlyElementsOf(m.volumes().stream().map(v -> "get " + v.key()).toList());

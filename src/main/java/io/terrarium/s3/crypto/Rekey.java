@@ -26,6 +26,12 @@ import java.util.List;
  * the new key replace {@value BackupKeys#FILE}. An interrupted rekey is finished by running it again
  * (it reuses the pending key). Points that cannot be rewrapped (unauthenticated, other key, altered)
  * are listed and keep the old key file in place.
+ *
+ * <p>Export race (issue 13): an export that loaded the keys before the rotation would commit a
+ * manifest sealed with the old key after the old key is gone. With {@link #exportLock(Path)} set,
+ * the rotation holds the host's export lock (the one {@code s3-export} holds for its whole run) from
+ * before the keys are read until the key file is switched; when an export holds it, nothing changes
+ * and the run fails with a message to run it again afterwards.
  */
 public final class Rekey {
     private final S3Client s3;
@@ -34,6 +40,8 @@ public final class Rekey {
     private final Path secretsDir;
     private final ManifestCodec codec = new ManifestCodec();
     private final ManifestSeal seal = new ManifestSeal();
+    private Path exportLock;
+    private java.time.Duration lockWait = java.time.Duration.ZERO;
 
     /**
      * @param s3 client @param bucket bucket @param prefix configured prefix
@@ -44,6 +52,18 @@ public final class Rekey {
         this.bucket = bucket;
         this.prefix = prefix;
         this.secretsDir = secretsDir;
+    }
+
+    /**
+     * Holds the export lock {@code file} (e.g. {@code /run/terrarium/s3-export.lock}) for the whole
+     * rotation, waiting up to {@code wait} for a running export to finish; {@code null}: no lock.
+     *
+     * @return this
+     */
+    public Rekey exportLock(Path file, java.time.Duration wait) {
+        this.exportLock = file;
+        this.lockWait = wait == null ? java.time.Duration.ZERO : wait;
+        return this;
     }
 
     /**
@@ -62,9 +82,30 @@ public final class Rekey {
     /**
      * Runs the rotation for one installation's restore points.
      *
-     * @throws IOException when the host has no backup key, or S3 or the secrets directory fails
+     * @throws IOException when the host has no backup key, an export holds the export lock, or S3 or
+     *                     the secrets directory fails
      */
     public Result run(String installationId) throws IOException {
+        if (exportLock == null) {
+            return rotate(installationId);
+        }
+        io.terrarium.config.LockFile lock;
+        try {
+            lock = io.terrarium.config.LockFile.acquire(exportLock, lockWait);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted while waiting for the export lock " + exportLock, e);
+        }
+        if (lock == null) {
+            throw new IOException("an s3-export is running on this host (lock " + exportLock + "): a manifest it commits would be"
+                    + " sealed with the old key; nothing was changed. Run `terrariumctl backup rekey` again when it has finished.");
+        }
+        try (lock) {
+            return rotate(installationId);
+        }
+    }
+
+    private Result rotate(String installationId) throws IOException {
         BackupKeys keys = BackupKeys.load(secretsDir).orElseThrow(() -> new IOException(
                 "this host has no backup key (" + secretsDir.resolve(BackupKeys.FILE) + "): nothing to rotate; "
                         + "create one with `terrariumctl backup key init`"));
