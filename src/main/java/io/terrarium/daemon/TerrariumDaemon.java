@@ -216,8 +216,10 @@ public final class TerrariumDaemon {
      * when it cannot be read.
      */
     static int unprivilegedPortStart() {
-        try {
-            return Integer.parseInt(Files.readString(java.nio.file.Path.of("/proc/sys/net/ipv4/ip_unprivileged_port_start")).strip());
+        // read as a stream: on some kernels Files.readString of this procfs file returned "1" for
+        // "1024" (it trusts the file's reported size), which refused the default port 876
+        try (java.io.InputStream in = Files.newInputStream(java.nio.file.Path.of("/proc/sys/net/ipv4/ip_unprivileged_port_start"))) {
+            return Integer.parseInt(new String(in.readAllBytes(), java.nio.charset.StandardCharsets.US_ASCII).strip());
         } catch (IOException | NumberFormatException e) {
             return io.terrarium.config.ConfigValidator.PRIVILEGED_PORTS_END;
         }

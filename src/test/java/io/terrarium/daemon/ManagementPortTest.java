@@ -32,4 +32,17 @@ class ManagementPortTest {
     void anExplicitPortOverrideOnlyWarns() {
         assertThatCode(() -> TerrariumDaemon.checkPrivilegedPort(40123, true, 1024)).doesNotThrowAnyException();
     }
+
+    /**
+     * The live value as the kernel gives it to {@code sysctl -n}: on this development machine
+     * {@code Files.readString} of the procfs file returned "1" for "1024", so the default port 876
+     * was refused and the README's main command could not start the daemon.
+     */
+    @Test
+    void readsTheKernelsValueWhole() throws Exception {
+        Process p = new ProcessBuilder("sysctl", "-n", "net.ipv4.ip_unprivileged_port_start").redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes()).strip();
+        org.junit.jupiter.api.Assumptions.assumeTrue(p.waitFor() == 0, "sysctl not available: " + out);
+        org.assertj.core.api.Assertions.assertThat(TerrariumDaemon.unprivilegedPortStart()).isEqualTo(Integer.parseInt(out));
+    }
 }
