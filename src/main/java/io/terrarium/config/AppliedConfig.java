@@ -81,9 +81,19 @@ public final class AppliedConfig {
 
     /**
      * Whether {@code stored} holds changes the host was not applied with (stored with
-     * {@code --no-apply}): a copy exists and differs from it.
+     * {@code --no-apply}): a copy exists and differs from it in a section the proxy sync renders
+     * from the copy ({@code domains}, {@code emails}, {@code lxd}, {@code proxy}, {@code idp},
+     * {@code dns}). The other sections ({@code s3}, {@code backups}, {@code daemon}, …) are read
+     * from the stored document by their jobs at each run, so a difference there is not pending
+     * (the README's main command stores {@code set s3 --no-apply} and must report a clean status).
      */
     public boolean pending(TerrariumConfig stored) {
-        return exists() && !codec.write(effective(stored)).equals(codec.write(stored));
+        return exists() && !codec.write(routeView(effective(stored))).equals(codec.write(routeView(stored)));
+    }
+
+    /** The sections of {@code c} that reach Traefik through the proxy sync; the rest defaulted. */
+    static TerrariumConfig routeView(TerrariumConfig c) {
+        return new TerrariumConfig(c.version(), c.installationId(), c.domains(), c.emails(), c.lxd(), c.zfs(), null, null,
+                c.proxy(), null, c.idp(), null, c.dns(), null);
     }
 }
