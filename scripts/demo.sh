@@ -104,6 +104,11 @@ main() {
     "$TRM" set s3 --enable --provider generic --endpoint "$TERRARIUM_DEV_S3_ENDPOINT" \
         --region "$TERRARIUM_DEV_S3_REGION" --bucket "$TERRARIUM_DEV_S3_BUCKET" --prefix demo/ \
         --access-key "$TERRARIUM_DEV_S3_ACCESS_KEY" --secret-key-file "$TERRARIUM_DEV_S3_SECRET_FILE" --no-apply
+    # apply what was stored (the reload command above, S3): the dev host is not provisioned by the
+    # product's Ansible roles, so reconfigure runs a playbook that changes nothing, then records the
+    # applied configuration and runs the proxy sync from it
+    echo "== terrariumctl reconfigure (no provisioning on the development host)"
+    "$TRM" reconfigure --playbook "$ROOT/scripts/devhost/apply-nothing.yml"
     local job
     for job in $("$TRM" jobs list -o json | sed -n 's/.*"job" : "\([^"]*\)".*/\1/p'); do
         echo "== terrariumctl jobs run $job"
