@@ -22,10 +22,10 @@ final class BackupEncryptionNotice {
      *
      * <p>Rule (what a restic operator expects: new repositories are encrypted): with a key already
      * stored, never (encryption stays on; {@code --no-encrypt} is then refused by the caller). Else
-     * {@code --encrypt}/{@code --no-encrypt} decide; without either, a terminal is asked (default yes);
-     * without a terminal, S3 enabled for the first time ({@code wasEnabled} false) is encrypted, while
-     * a host that already exported in plaintext keeps doing so (turning it on would make its next
-     * export a full and its older points unauthenticated) and is told how to turn it on.
+     * {@code --encrypt}/{@code --no-encrypt} decide; without either, a host that already exported in
+     * plaintext keeps doing so, terminal or not (turning it on would make its next export a full and
+     * its older points unauthenticated) and is told how to turn it on; S3 enabled for the first time
+     * ({@code wasEnabled} false) asks a terminal (default yes) and is encrypted without one.
      *
      * @param flag       {@code --encrypt} (true), {@code --no-encrypt} (false) or neither (null)
      * @param wasEnabled S3 exports were enabled before this run
@@ -39,6 +39,12 @@ final class BackupEncryptionNotice {
         }
         if (flag != null) {
             return flag;
+        }
+        if (wasEnabled) {
+            // a host already exporting in plaintext keeps its mode unless asked with --encrypt, also
+            // on a terminal: a key created by pressing Enter would make every older point
+            // unauthenticated (s3-verify FAILED, restores need --accept-unauthenticated)
+            return false;
         }
         if (prompter != null) {
             return prompter.confirm("Encrypt S3 exports client-side (AES-256-GCM, authenticated restore points; creates a backup key"

@@ -95,6 +95,11 @@ public final class ConfigValidator {
             p.add("daemon.management_port: " + dm.managementPort() + " is not a privileged port: any local user could bind it"
                     + " before the daemon (and receive the CLI's management login); choose one below " + PRIVILEGED_PORTS_END
                     + " (default " + TerrariumConfig.Daemon.DEFAULT_PORT + ")");
+        } else if (io.terrarium.proxy.ProxySettings.ALWAYS_RESERVED.contains(dm.managementPort())) {
+            // tester, session 5: 80/443 are Traefik's entrypoints and 22 is sshd; the daemon or
+            // Traefik would fail to bind, taking the ingress or the management endpoint down
+            p.add("daemon.management_port: " + dm.managementPort() + " is reserved (22 sshd, 80 and 443 Traefik's entrypoints);"
+                    + " choose another port below " + PRIVILEGED_PORTS_END + " (default " + TerrariumConfig.Daemon.DEFAULT_PORT + ")");
         }
         dm.schedules().forEach((job, cron) -> {
             if (!KNOWN_JOBS.contains(job)) {

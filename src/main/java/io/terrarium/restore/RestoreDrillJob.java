@@ -254,6 +254,9 @@ public final class RestoreDrillJob implements StagedJob<RestoreDrillJob.Run> {
 
         private Run() {
             details.put("errors", errors);
+            // one instance per run: the metrics keep the other instances' drill series (JobItems
+            // merges a partial run); without it each drill dropped the previous instance's series
+            details.put("partial", true);
         }
 
         /** Step {@code remove-leftover-scratch}: destroys every scratch dataset a killed run left (a failure to do so is FAILED). */
@@ -486,7 +489,7 @@ public final class RestoreDrillJob implements StagedJob<RestoreDrillJob.Run> {
             try {
                 Files.createDirectories(stateDir);
                 AtomicFiles.write(stateDir.resolve(DRILLS_FILE), json.writerWithDefaultPrettyPrinter().writeValueAsBytes(all),
-                        AtomicFiles.WORLD_READABLE);
+                        AtomicFiles.OWNER_ONLY);
             } catch (IOException e) {
                 errors.add("cannot save the drill record: " + e.getMessage());
             }

@@ -35,9 +35,21 @@ class BackupEncryptionNoticeTest {
     @Test
     void aTerminalIsAskedWithYesAsTheDefault() {
         StringWriter shown = new StringWriter();
-        assertThat(BackupEncryptionNotice.shouldCreateKey(null, true, false, answering("", shown))).isTrue();
+        assertThat(BackupEncryptionNotice.shouldCreateKey(null, false, false, answering("", shown))).isTrue();
         assertThat(shown.toString()).contains("Encrypt S3 exports client-side").contains("(Y/n)");
         assertThat(BackupEncryptionNotice.shouldCreateKey(null, false, false, answering("n", new StringWriter()))).isFalse();
+    }
+
+    /**
+     * Tester, session 5: on a terminal, Enter on `set s3 --enable --keep-chains 3` of a host already
+     * exporting in plaintext created a key, after which s3-verify FAILED every older point.
+     */
+    @Test
+    void aHostAlreadyExportingInPlaintextIsNotAskedAndKeepsItsModeOnATerminalToo() {
+        StringWriter shown = new StringWriter();
+        assertThat(BackupEncryptionNotice.shouldCreateKey(null, true, false, answering("", shown))).isFalse();
+        assertThat(shown.toString()).isEmpty();
+        assertThat(BackupEncryptionNotice.shouldCreateKey(true, true, false, answering("", shown))).isTrue();
     }
 
     @Test

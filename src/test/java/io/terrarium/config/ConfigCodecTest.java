@@ -27,6 +27,15 @@ class ConfigCodecTest {
         assertThat(codec.parse("daemon:\n  management_port: 700\n", "t").daemon().managementPort()).isEqualTo(700);
     }
 
+    /** Tester, session 5: `management_port: 80` (443, 22) was "valid" and would fight Traefik or sshd. */
+    @Test
+    void refusesAManagementPortReservedForSshdOrTraefik() {
+        for (int port : new int[] {22, 80, 443}) {
+            assertThatThrownBy(() -> codec.parse("daemon:\n  management_port: " + port + "\n", "c.yaml"))
+                    .hasMessageContaining("c.yaml: daemon.management_port: " + port + " is reserved (22 sshd, 80 and 443 Traefik's entrypoints)");
+        }
+    }
+
     @Test
     void refusesAnUnprivilegedManagementPortALocalUserCouldBindFirst() {
         assertThatThrownBy(() -> codec.parse("daemon:\n  management_port: 9876\n", "c.yaml"))

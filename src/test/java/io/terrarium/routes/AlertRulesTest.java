@@ -64,7 +64,7 @@ class AlertRulesTest {
     void theRulesLoadInPromtool() throws Exception {
         Run r = run(List.of("promtool", "check", "rules", RULES.toString()));
         assertThat(r.exit()).as(r.out()).isZero();
-        assertThat(r.out()).contains("SUCCESS: 7 rules found");
+        assertThat(r.out()).contains("SUCCESS: 8 rules found");
     }
 
     @Test
@@ -134,6 +134,9 @@ class AlertRulesTest {
                       - eval_time: 5h
                         alertname: TerrariumVerifyStale
                         exp_alerts: []
+                      - eval_time: 5h
+                        alertname: TerrariumDaemonDown
+                        exp_alerts: []
                 """.formatted(RULES, series.toString().stripTrailing(), jobFailed("snapshot", "s3-export", "s3-verify"),
                 INSTANCE_FAILING, INSTANCE_FAILING, VERIFY_FAILED, VERIFY_FAILED, BACKUP_STALE, SNAPSHOT_STALE);
         Path file = dir.resolve("terrarium.rules.test.yml");
@@ -143,6 +146,35 @@ class AlertRulesTest {
         assertThat(r.out()).contains("SUCCESS");
     }
 
+    /** Tester, session 5: with the daemon down every other rule went quiet and nothing fired. */
+    @Test
+    void theDaemonDownAlertFiresWhenNoSeriesAreScraped() throws Exception {
+        String test = """
+                rule_files: ['%s']
+                evaluation_interval: 1m
+                tests:
+                  - interval: 1m
+                    input_series:
+                      - series: 'up{job="terrarium"}'
+                        values: '0+0x30'
+                    alert_rule_test:
+                      - eval_time: 5m
+                        alertname: TerrariumDaemonDown
+                        exp_alerts: []
+                      - eval_time: 15m
+                        alertname: TerrariumDaemonDown
+                        exp_alerts:
+                          - exp_labels: {severity: critical}
+                            exp_annotations: {summary: "Terrarium daemon not scraped", description: "%s"}
+                """.formatted(RULES, DAEMON_DOWN);
+        Path file = dir.resolve("daemon-down.test.yml");
+        Files.writeString(file, test);
+        Run r = run(List.of("promtool", "test", "rules", file.toString()));
+        assertThat(r.exit()).as(r.out() + "\n" + test).isZero();
+    }
+
+    static final String DAEMON_DOWN = "No Terrarium job series for 10 minutes: the daemon is down or its scrape fails"
+            + " (`terrariumctl status`, `journalctl -u terrarium`); no other Terrarium alert can fire meanwhile.";
     static final String JOB_FAILED = "The last run of the job failed. `terrariumctl jobs list` and `terrariumctl status` name the error.";
     static final String INSTANCE_FAILING = "The job's last run failed for this instance or dataset while others may have passed.";
     static final String VERIFY_FAILED = "A restore point in S3 did not verify (missing object, wrong size or SHA-256, broken chain). "

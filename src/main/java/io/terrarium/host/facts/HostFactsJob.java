@@ -93,7 +93,7 @@ public final class HostFactsJob implements StagedJob<HostFactsJob.Run> {
             try {
                 Files.createDirectories(factsFile.getParent());
                 AtomicFiles.write(factsFile, json.writerWithDefaultPrettyPrinter().writeValueAsBytes(facts),
-                        AtomicFiles.WORLD_READABLE);
+                        AtomicFiles.OWNER_ONLY);
             } catch (IOException e) {
                 warnings.add("cannot write " + factsFile + ": " + e.getMessage());
             }

@@ -135,8 +135,11 @@ public final class ProxyStateStore {
     private void write(String name, byte[] data) throws IOException {
         Files.createDirectories(dir);
         Path f = dir.resolve(name);
+        // root only (docs/security.md: instance names, hosts and refusal reasons are not for local users)
         if (!AtomicFiles.sameContent(f, data)) {
-            AtomicFiles.write(f, data, AtomicFiles.WORLD_READABLE);
+            AtomicFiles.write(f, data, AtomicFiles.OWNER_ONLY);
+        } else if (!Files.getPosixFilePermissions(f).equals(AtomicFiles.OWNER_ONLY)) {
+            Files.setPosixFilePermissions(f, AtomicFiles.OWNER_ONLY); // written world-readable by an older release
         }
     }
 }
