@@ -131,7 +131,7 @@ class JobsPauseIT {
         var unknown = trm.run("jobs", "run", "nosuch-job");
         assertThat(unknown.exit()).as(unknown.all()).isEqualTo(2);
         assertThat(unknown.err().strip()).isEqualTo("ERROR: unknown job \"nosuch-job\"; jobs are: "
-                + "host-facts, proxy-sync, snapshot, replicate, s3-janitor, s3-export, s3-verify");
+                + "host-facts, proxy-sync, snapshot, replicate, s3-janitor, s3-export, s3-verify, restore-drill");
         assertThat(unknown.out()).isEmpty();
     }
 }
