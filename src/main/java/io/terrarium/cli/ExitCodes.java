@@ -96,7 +96,9 @@ public final class ExitCodes implements CommandLine.IExecutionExceptionHandler {
     static int badUsage(CommandLine.ParameterException ex, String[] args) {
         CommandLine cmd = ex.getCommandLine();
         PrintWriter err = cmd.getErr();
-        err.println("ERROR: " + printable(ex.getMessage()));
+        // picocli's own messages for argument groups start with "Error: " (tester, session 5: "ERROR: Error: …")
+        String message = ex.getMessage() == null ? "" : ex.getMessage().replaceFirst("^Error: ", "");
+        err.println("ERROR: " + printable(message));
         if (!CommandLine.UnmatchedArgumentException.printSuggestions(ex, err)) {
             cmd.usage(err, cmd.getColorScheme());
         }

@@ -61,7 +61,7 @@ public final class PathHelpCommand implements Callable<Integer> {
     }
 
     private static void printError(CommandSpec spec, String line) {
-        spec.commandLine().getErr().println("Error: " + line);
+        spec.commandLine().getErr().println("ERROR: " + line);
         spec.commandLine().getErr().flush();
     }
 }

@@ -45,6 +45,13 @@ class CliConventionsTest {
         Run unknown = run("status", "--bogus");
         assertThat(unknown.exit()).isEqualTo(2);
         assertThat(unknown.err()).startsWith("ERROR: Unknown option: '--bogus'");
+        // tester, session 5: picocli's group messages printed "ERROR: Error: …"; `help nosuch` printed "Error: …"
+        Run exclusive = run("backup", "restore", "--at", "x", "--snapshot", "y");
+        assertThat(exclusive.exit()).isEqualTo(2);
+        assertThat(exclusive.err()).startsWith("ERROR: --at=FRAGMENT, --snapshot=NAME are mutually exclusive");
+        Run help = run("help", "nosuch");
+        assertThat(help.exit()).isEqualTo(2);
+        assertThat(help.err()).startsWith("ERROR: unknown command 'nosuch' under 'terrariumctl'");
     }
 
     @Test
