@@ -161,7 +161,11 @@ public final class S3Catalog {
                 bad.add(new Unreadable(key, e.getMessage()));
             }
         }
-        ok.sort(Comparator.comparing(Manifest::id));
+        // export time first: an id is the second plus the snapshot's GUID, so two points of the same
+        // second sorted by id alone came out in GUID order (rehearsal of session 5: a full listed as
+        // newer than its own incremental, S3EncryptedZfsIT)
+        ok.sort(Comparator.comparing(Manifest::createdAt, Comparator.nullsFirst(Comparator.naturalOrder()))
+                .thenComparing(Manifest::id));
         return new Points(installationId, instance, ok, bad);
     }
 

@@ -65,6 +65,23 @@ class S3RestorePlanningTest {
                 "s3://b/terrarium/", Clock.systemUTC());
     }
 
+    /**
+     * Rehearsal of session 5 (S3EncryptedZfsIT): a full and its incremental exported within the same
+     * second, the full's snapshot GUID sorting after the incremental's — ordered by id alone the full
+     * was "newest" and chainTo(newest) lost the incremental.
+     */
+    @Test
+    void twoPointsOfTheSameSecondAreOrderedByExportTimeNotByGuid() throws Exception {
+        s3 = new FakeS3();
+        Instant t = Instant.parse("2026-12-06T20:58:16.100Z");
+        Manifest f = export("inst-same", t, "terrarium-export-a", "9000", null, 1);
+        Manifest i = export("inst-same", t.plusMillis(700), "terrarium-export-b", "1000", f, 2);
+        assertThat(f.id()).isGreaterThan(i.id()); // the case that broke: same second, larger GUID
+        S3Catalog.Points p = catalog().points("inst-same", "web");
+        assertThat(p.newest().id()).isEqualTo(i.id());
+        assertThat(p.chainTo(p.newest())).extracting(Manifest::id).containsExactly(f.id(), i.id());
+    }
+
     @Test
     void catalogListsInstallationsInstancesAndChains() throws Exception {
         S3Catalog c = catalog();
