@@ -103,19 +103,65 @@ public record Manifest(int formatVersion, String id, String installationId, Stri
     }
 
     /**
-     * One volume object.
+     * One volume object. Its bytes are checked either against {@code sha256} (a SHA-256 over the
+     * whole object: manifests written before issue 16) or, without hashing the object twice,
+     * against {@code part_sha256} (each part on its own) tied together by {@code sha256_of_parts}
+     * (issue 16 item 2). A volume has at least one of {@code sha256} and {@code sha256_of_parts};
+     * absent fields are left out of the JSON, so an old manifest reads and re-serializes to the
+     * same bytes (its MAC still verifies).
      *
-     * @param key        object key (under the configured prefix)
-     * @param bytes      object size in bytes
-     * @param sha256     lowercase hex SHA-256 of the object
-     * @param partSize   multipart part size in bytes
-     * @param parts      number of parts
-     * @param partSha256 lowercase hex SHA-256 of each part (may be empty)
+     * @param key          object key (under the configured prefix)
+     * @param bytes        object size in bytes
+     * @param sha256       lowercase hex SHA-256 of the whole object, or {@code null} (new manifests)
+     * @param sha256OfParts lowercase hex {@link #sha256OfParts(List) SHA-256 over the part digests}
+     *                     (kind {@value #PARTS_DIGEST_KIND}), or {@code null} (old manifests)
+     * @param partSize     multipart part size in bytes
+     * @param parts        number of parts
+     * @param partSha256   lowercase hex SHA-256 of each part (may be empty when {@code sha256} is set)
      */
-    @JsonPropertyOrder({"key", "bytes", "sha256", "part_size", "parts", "part_sha256"})
-    public record Volume(String key, long bytes, String sha256, long partSize, int parts, List<String> partSha256) {
+    @JsonPropertyOrder({"key", "bytes", "sha256", "sha256_of_parts", "part_size", "parts", "part_sha256"})
+    public record Volume(String key, long bytes, @JsonInclude(JsonInclude.Include.NON_NULL) String sha256,
+                         @JsonInclude(JsonInclude.Include.NON_NULL) String sha256OfParts,
+                         long partSize, int parts, List<String> partSha256) {
+        /**
+         * How {@code sha256_of_parts} is computed, for docs and error messages: SHA-256 over the
+         * concatenation of each part's 32-byte SHA-256 digest (not its hex), in part order.
+         */
+        public static final String PARTS_DIGEST_KIND = "sha256(part_sha256[0] || … || part_sha256[n-1]), raw 32-byte digests";
+
         public Volume {
             partSha256 = partSha256 == null ? List.of() : List.copyOf(partSha256);
+        }
+
+        /** A volume with a whole-object SHA-256 only (the format before issue 16). */
+        public Volume(String key, long bytes, String sha256, long partSize, int parts, List<String> partSha256) {
+            this(key, bytes, sha256, null, partSize, parts, partSha256);
+        }
+
+        /**
+         * The digest of a volume from its part digests: SHA-256 over the parts' 32-byte SHA-256
+         * digests concatenated in part order (a one-level hash tree). Each byte of the object is
+         * hashed once (in its part); this hashes 32 bytes per part.
+         *
+         * @param partSha256 lowercase hex SHA-256 of each part, in order
+         * @return lowercase hex SHA-256
+         * @throws IllegalArgumentException when an entry is not 64 hex digits
+         */
+        public static String sha256OfParts(List<String> partSha256) {
+            java.security.MessageDigest md;
+            try {
+                md = java.security.MessageDigest.getInstance("SHA-256");
+            } catch (java.security.NoSuchAlgorithmException e) {
+                throw new IllegalStateException(e);
+            }
+            java.util.HexFormat hex = java.util.HexFormat.of();
+            for (String s : partSha256) {
+                if (s == null || s.length() != 64) {
+                    throw new IllegalArgumentException("a part SHA-256 is not 64 hex digits: " + s);
+                }
+                md.update(hex.parseHex(s));
+            }
+            return hex.formatHex(md.digest());
         }
     }
 }

@@ -84,6 +84,15 @@ public final class ManifestCodec {
                 // legacy (format 1) manifests have neither block; the rules below decide what each format needs
                 o.putIfAbsent("encryption", com.fasterxml.jackson.databind.node.NullNode.getInstance());
                 o.putIfAbsent("authentication", com.fasterxml.jackson.databind.node.NullNode.getInstance());
+                // a volume has sha256 (before issue 16), sha256_of_parts (since) or both; problems() checks which
+                if (o.get("volumes") instanceof com.fasterxml.jackson.databind.node.ArrayNode vols) {
+                    for (com.fasterxml.jackson.databind.JsonNode v : vols) {
+                        if (v instanceof com.fasterxml.jackson.databind.node.ObjectNode vo) {
+                            vo.putIfAbsent("sha256", com.fasterxml.jackson.databind.node.NullNode.getInstance());
+                            vo.putIfAbsent("sha256_of_parts", com.fasterxml.jackson.databind.node.NullNode.getInstance());
+                        }
+                    }
+                }
             }
             m = json.treeToValue(tree, Manifest.class);
         } catch (IOException e) {
@@ -176,8 +185,21 @@ public final class ManifestCodec {
                 p.add(at + ".bytes is negative");
             }
             sum += Math.max(0, v.bytes());
-            if (v.sha256() == null || !SHA.matcher(v.sha256()).matches()) {
+            if (v.sha256() == null && v.sha256OfParts() == null) {
+                p.add(at + " has neither sha256 nor sha256_of_parts");
+            }
+            if (v.sha256() != null && !SHA.matcher(v.sha256()).matches()) {
                 p.add(at + ".sha256 is not 64 lowercase hex digits");
+            }
+            if (v.sha256OfParts() != null) {
+                if (!SHA.matcher(v.sha256OfParts()).matches()) {
+                    p.add(at + ".sha256_of_parts is not 64 lowercase hex digits");
+                } else if (v.partSha256().isEmpty()) {
+                    p.add(at + ".sha256_of_parts is set but part_sha256 is empty");
+                } else if (v.partSha256().stream().allMatch(s -> s != null && SHA.matcher(s).matches())
+                        && !Manifest.Volume.sha256OfParts(v.partSha256()).equals(v.sha256OfParts())) {
+                    p.add(at + ".sha256_of_parts does not match its part_sha256 list (the list was altered, or the field)");
+                }
             }
             if (v.partSize() > MAX_PART_SIZE) {
                 p.add(at + ".part_size " + v.partSize() + " bytes is above the limit of " + MAX_PART_SIZE

@@ -23,7 +23,9 @@ import java.time.Duration;
  *   <li>endpoint override and path-style addressing for non-AWS providers;</li>
  *   <li>checksum calculation and validation {@code WHEN_REQUIRED} where the profile asks for it
  *       (case C05: SDK ≥ 2.30 adds CRC32 headers/trailers that R2, OVH and older MinIO reject);
- *       integrity then comes from our own SHA-256 per part and volume;</li>
+ *       integrity then comes from our own SHA-256 per part (and the volume's digest over them); where
+ *       the profile leaves the SDK's default, {@link StreamingUploader} hands the part's SHA-256 to S3
+ *       as its checksum, so the SDK computes no second one (issue 16);</li>
  *   <li>credentials from the secret file, read here and held only by the SDK's credentials object
  *       (whose {@code toString} redacts the secret); never in argv, logs or exception text;</li>
  *   <li>standard retries with exponential backoff and jitter (5xx, throttling, connection resets,

@@ -189,7 +189,8 @@ public final class S3Exporter {
         List<Manifest.Volume> mv = new ArrayList<>();
         long total = 0;
         for (VolumeResult v : volumes) {
-            mv.add(new Manifest.Volume(v.key(), v.bytes(), v.sha256(), v.partSize(), v.parts(), v.partSha256()));
+            mv.add(new Manifest.Volume(v.key(), v.bytes(), v.sha256(), v.sha256OfParts(), v.partSize(), v.parts(),
+                    v.partSha256()));
             total += v.bytes();
         }
         Map<String, String> tools = new LinkedHashMap<>(req.toolVersions());

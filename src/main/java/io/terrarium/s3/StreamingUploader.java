@@ -5,6 +5,7 @@ import org.slf4j.LoggerFactory;
 import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.s3.model.ChecksumAlgorithm;
 import software.amazon.awssdk.services.s3.model.CompleteMultipartUploadResponse;
 import software.amazon.awssdk.services.s3.model.CompletedPart;
 import software.amazon.awssdk.services.s3.model.HeadObjectResponse;
@@ -47,6 +48,15 @@ import java.util.function.LongConsumer;
  * {@code volumeKey.apply(index)} (index from 0). A volume whose data ends within its first part is
  * written with one {@code PutObject}.
  *
+ * <p>Integrity (issue 16 item 2): each byte is hashed once, on its part's upload thread (the parts
+ * in flight hash in parallel, off the reading thread). A volume's digest is
+ * {@link Manifest.Volume#sha256OfParts SHA-256 over its part digests}, not a second pass over its
+ * bytes. Where the profile lets the SDK send checksums (not {@code WHEN_REQUIRED}), the part's
+ * SHA-256 is also its S3 checksum ({@code x-amz-checksum-sha256}, multipart uploads created with
+ * {@code ChecksumAlgorithm.SHA256}), so the SDK computes no CRC of its own and the store checks the
+ * bytes it received against the digest the manifest will hold. For such an upload S3 reports a
+ * composite checksum of the same construction (SHA-256 of the part digests, {@code "-<parts>"}).
+ *
  * <p>Failure: a part that still fails after the client's retries, an error from the store (also a
  * 200 response carrying {@code <Error>}), a size mismatch after completion, or an
  * {@link IOException} from the source (e.g. {@code zfs send} exiting non-zero, surfaced by
@@ -64,6 +74,13 @@ public final class StreamingUploader {
     private final int partSize;
     private final int inFlight;
     private final int partsPerVolume;
+    /**
+     * Whether each part carries our SHA-256 as its S3 checksum ({@code x-amz-checksum-sha256}): for
+     * profiles where the SDK would otherwise compute its own default checksum on every upload (SDK ≥
+     * 2.30, {@code WHEN_SUPPORTED}); not where the profile asks for {@code WHEN_REQUIRED}, whose
+     * stores reject the checksum headers (case C05).
+     */
+    private final boolean partChecksums;
     private LongConsumer progress = n -> { };
 
     /**
@@ -88,6 +105,7 @@ public final class StreamingUploader {
         this.partSize = (int) partSize;
         this.inFlight = inFlight;
         this.partsPerVolume = p.partsPerVolume(partSize);
+        this.partChecksums = !p.checksumWhenRequired();
     }
 
     /** Memory the part buffers take at most: {@code partSize × (inFlight + 1)} bytes. */
@@ -138,6 +156,11 @@ public final class StreamingUploader {
 
     private static String hex(byte[] d) {
         return HexFormat.of().formatHex(d);
+    }
+
+    /** The S3 checksum header's form of a SHA-256: base64 of the 32 bytes. */
+    private static String base64(byte[] d) {
+        return java.util.Base64.getEncoder().encodeToString(d);
     }
 
     /** One upload call's state: buffers, workers, the open volume, finished volumes. */
@@ -230,15 +253,19 @@ public final class StreamingUploader {
         void putSingle(String key, byte[] buf, int n) throws UploadFailedException {
             MessageDigest md = sha256();
             md.update(buf, 0, n);
-            String sha = hex(md.digest());
+            byte[] digest = md.digest();
+            String sha = hex(digest);
             try {
                 s3.putObject(r -> {
                     r.bucket(settings.bucket()).key(key).contentLength((long) n);
+                    if (partChecksums) {
+                        r.checksumSHA256(base64(digest));
+                    }
                     if (settings.storageClass() != null) {
                         r.storageClass(StorageClass.fromValue(settings.storageClass()));
                     }
                 }, body(buf, n));
-                VolumeResult v = new VolumeResult(key, n, sha, partSize, List.of(sha));
+                VolumeResult v = new VolumeResult(key, n, partSize, List.of(sha));
                 done.add(v);
                 confirm(v);
             } catch (SdkException e) {
@@ -257,7 +284,8 @@ public final class StreamingUploader {
                 throw new UploadFailedException("object " + v.key() + " has " + head.contentLength()
                         + " bytes after upload, expected " + v.bytes(), null);
             }
-            LOG.info("uploaded {} ({} bytes, {} part(s), sha256 {})", v.key(), v.bytes(), v.parts(), v.sha256());
+            LOG.info("uploaded {} ({} bytes, {} part(s), sha256 of parts {})", v.key(), v.bytes(), v.parts(),
+                    v.sha256OfParts());
         }
 
         /** Aborts the open upload and deletes this run's finished volumes; adds their errors as suppressed. */
@@ -288,7 +316,6 @@ public final class StreamingUploader {
         final class Volume {
             final String key;
             final String uploadId;
-            final MessageDigest digest = sha256();
             final List<Future<CompletedPart>> parts = new ArrayList<>();
             final List<String> partSha = new ArrayList<>();
             long bytes;
@@ -298,6 +325,9 @@ public final class StreamingUploader {
                 try {
                     this.uploadId = s3.createMultipartUpload(r -> {
                         r.bucket(settings.bucket()).key(key);
+                        if (partChecksums) {
+                            r.checksumAlgorithm(ChecksumAlgorithm.SHA256);
+                        }
                         if (settings.storageClass() != null) {
                             r.storageClass(StorageClass.fromValue(settings.storageClass()));
                         }
@@ -309,7 +339,8 @@ public final class StreamingUploader {
             }
 
             void submit(byte[] buf, int n) {
-                digest.update(buf, 0, n);
+                // each byte is hashed once, on the part's upload thread (issue 16 item 2): the volume's
+                // digest is the SHA-256 over the part digests, computed at complete()
                 bytes += n;
                 int number = parts.size() + 1;
                 partSha.add(null);
@@ -317,12 +348,16 @@ public final class StreamingUploader {
                     try {
                         MessageDigest md = sha256();
                         md.update(buf, 0, n);
+                        byte[] digest = md.digest();
                         synchronized (partSha) {
-                            partSha.set(number - 1, hex(md.digest()));
+                            partSha.set(number - 1, hex(digest));
                         }
+                        // our digest is the part's S3 checksum: the SDK computes no other one, and the store
+                        // checks the bytes it received against the SHA-256 the manifest will hold
+                        String checksum = partChecksums ? base64(digest) : null;
                         String etag = s3.uploadPart(r -> r.bucket(settings.bucket()).key(key).uploadId(uploadId)
-                                .partNumber(number).contentLength((long) n), body(buf, n)).eTag();
-                        return CompletedPart.builder().partNumber(number).eTag(etag).build();
+                                .partNumber(number).contentLength((long) n).checksumSHA256(checksum), body(buf, n)).eTag();
+                        return CompletedPart.builder().partNumber(number).eTag(etag).checksumSHA256(checksum).build();
                     } catch (Throwable t) {
                         partFailure.compareAndSet(null, new UploadFailedException(
                                 "UploadPart " + number + " of " + key + " failed: " + t.getMessage(), t));
@@ -361,7 +396,7 @@ public final class StreamingUploader {
                 synchronized (partSha) {
                     shas = List.copyOf(partSha);
                 }
-                VolumeResult v = new VolumeResult(key, bytes, hex(digest.digest()), partSize, shas);
+                VolumeResult v = new VolumeResult(key, bytes, partSize, shas);
                 // from here the object exists: a failed HEAD must delete it (cleanUp does, via done)
                 done.add(v);
                 open = null;

@@ -42,6 +42,8 @@ public final class FakeS3 implements S3Client {
     /** key → fail DELETE of it with a 500 (the object stays). */
     volatile java.util.function.Predicate<String> failDelete = k -> false;
     private final AtomicInteger ids = new AtomicInteger();
+    /** "key#part" (or "key" for a PutObject) → the {@code x-amz-checksum-sha256} sent with it, when one was. */
+    public final Map<String, String> checksums = new ConcurrentHashMap<>();
 
     static final class Upload {
         final String key;
@@ -81,7 +83,9 @@ public final class FakeS3 implements S3Client {
     @Override
     public PutObjectResponse putObject(PutObjectRequest r, RequestBody body) {
         calls.add("put " + r.key());
-        objects.put(r.key(), read(body));
+        byte[] data = read(body);
+        checkChecksum(r.key(), r.checksumSHA256(), data);
+        objects.put(r.key(), data);
         return PutObjectResponse.builder().eTag("\"e\"").build();
     }
 
@@ -108,6 +112,7 @@ public final class FakeS3 implements S3Client {
                         .message("injected failure").build();
             }
             byte[] data = read(body);
+            checkChecksum(r.key() + "#" + r.partNumber(), r.checksumSHA256(), data);
             try {
                 Thread.sleep(2);
             } catch (InterruptedException e) {
@@ -120,6 +125,24 @@ public final class FakeS3 implements S3Client {
         } finally {
             inFlight.decrementAndGet();
         }
+    }
+
+    /** As S3 does: a body that does not match its {@code x-amz-checksum-sha256} is refused (400 BadDigest). */
+    private void checkChecksum(String what, String checksum, byte[] data) {
+        if (checksum == null) {
+            return;
+        }
+        String got;
+        try {
+            got = java.util.Base64.getEncoder().encodeToString(java.security.MessageDigest.getInstance("SHA-256").digest(data));
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+        if (!got.equals(checksum)) {
+            throw (S3Exception) S3Exception.builder().statusCode(400)
+                    .awsErrorDetails(AwsErrorDetails.builder().errorCode("BadDigest").build()).message("BadDigest").build();
+        }
+        checksums.put(what, checksum);
     }
 
     private static S3Exception noSuchUpload() {

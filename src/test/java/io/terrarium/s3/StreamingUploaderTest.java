@@ -32,6 +32,20 @@ public class StreamingUploaderTest {
         return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(b));
     }
 
+    /** SHA-256 over the raw SHA-256 digests of the object's {@code partSize} slices, in order. */
+    static String shaOfParts(byte[] object, long partSize) throws Exception {
+        MessageDigest tree = MessageDigest.getInstance("SHA-256");
+        int off = 0;
+        do {
+            int n = (int) Math.min(partSize, object.length - off);
+            MessageDigest md = MessageDigest.getInstance("SHA-256");
+            md.update(object, off, n);
+            tree.update(md.digest());
+            off += n;
+        } while (off < object.length);
+        return HexFormat.of().formatHex(tree.digest());
+    }
+
     @Test
     void c01_partLimitClosesVolumeAtPartBoundaryAndNeverSendsPart21() throws Exception {
         FakeS3 s3 = new FakeS3();
@@ -48,8 +62,37 @@ public class StreamingUploaderTest {
         joined.writeBytes(s3.objects.get("terrarium/x/v0"));
         joined.writeBytes(s3.objects.get("terrarium/x/v1"));
         assertThat(joined.toByteArray()).isEqualTo(expected);
-        assertThat(vols.get(0).sha256()).isEqualTo(sha(s3.objects.get("terrarium/x/v0")));
+        // issue 16: each byte hashed once, per part; the volume's digest is over the part digests
+        assertThat(vols.get(0).sha256()).isNull();
+        assertThat(vols.get(0).sha256OfParts()).isEqualTo(shaOfParts(s3.objects.get("terrarium/x/v0"), MIB));
+        assertThat(vols.get(0).partSha256().get(19)).isEqualTo(
+                sha(java.util.Arrays.copyOfRange(s3.objects.get("terrarium/x/v0"), (int) (19 * MIB), (int) (20 * MIB))));
         assertThat(s3.uploads).isEmpty();
+    }
+
+    /**
+     * Issue 16: where the SDK would compute its own default checksum (profile aws, not
+     * WHEN_REQUIRED), each part carries our SHA-256 as {@code x-amz-checksum-sha256} instead; the
+     * generic profile's stores reject those headers (case C05), so it sends none.
+     */
+    @Test
+    void partsCarryTheirSha256AsS3ChecksumOnlyWhereTheProfileTakesChecksums() throws Exception {
+        ProviderProfile aws = ProviderProfile.aws().scaled(20, MIB, 1024 * MIB);
+        FakeS3 s3 = new FakeS3();
+        List<VolumeResult> vols = new StreamingUploader(s3, settings(aws), MIB, 2)
+                .upload(new GeneratedStream(3 * MIB + 5, 9), i -> "k" + i);
+        VolumeResult v = vols.get(0);
+        assertThat(s3.checksums).hasSize(4);
+        for (int i = 0; i < 4; i++) {
+            assertThat(s3.checksums.get("k0#" + (i + 1)))
+                    .isEqualTo(java.util.Base64.getEncoder().encodeToString(HexFormat.of().parseHex(v.partSha256().get(i))));
+        }
+        new StreamingUploader(s3, settings(aws), MIB, 2).upload(new GeneratedStream(100, 9), i -> "small" + i);
+        assertThat(s3.checksums).containsKey("small0");
+
+        FakeS3 generic = new FakeS3();
+        new StreamingUploader(generic, settings(SMALL), MIB, 2).upload(new GeneratedStream(3 * MIB + 5, 9), i -> "k" + i);
+        assertThat(generic.checksums).isEmpty();
     }
 
     @Test
@@ -61,7 +104,7 @@ public class StreamingUploaderTest {
                 .upload(new GeneratedStream(25 * MIB, 2), i -> "k" + i);
         assertThat(vols).extracting(VolumeResult::bytes).containsExactly(10 * MIB, 10 * MIB, 5 * MIB);
         for (VolumeResult v : vols) {
-            assertThat(v.sha256()).isEqualTo(sha(s3.objects.get(v.key())));
+            assertThat(v.sha256OfParts()).isEqualTo(shaOfParts(s3.objects.get(v.key()), MIB));
             assertThat(v.partSize()).isEqualTo(MIB);
         }
     }
@@ -102,7 +145,9 @@ public class StreamingUploaderTest {
         List<VolumeResult> vols = new StreamingUploader(s3, settings(SMALL), MIB, 2)
                 .upload(new GeneratedStream(0, 4), i -> "k" + i);
         assertThat(vols).singleElement().extracting(VolumeResult::bytes).isEqualTo(0L);
-        assertThat(vols.get(0).sha256()).isEqualTo("e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+        assertThat(vols.get(0).partSha256()).containsExactly("e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+        // printf '' | sha256sum | cut -c1-64 | xxd -r -p | sha256sum
+        assertThat(vols.get(0).sha256OfParts()).isEqualTo("5df6e0e2761359d30a8275058e299fcc0381534545f55cf43e41983f5d4c9456");
     }
 
     @Test
