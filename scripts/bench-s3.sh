@@ -14,6 +14,10 @@
 # Usage: scripts/bench-s3.sh [GiB of dataset data, default 2]
 #        BENCH_S3_RUNS=N          runs per row (default 3)
 #        BENCH_S3_EXTRA=1         also the older single-shot rows (raw uploader, incremental, RSS 1 vs 4 GiB)
+#        BENCH_S3_BEFORE_CP=CP    also export with another build's class path (e.g. the commit before a change,
+#                                 built in a second worktree), interleaved with ours: before/after in one run
+#        BENCH_S3_BEFORE_LABEL=…  what that build is (default "before")
+#        BENCH_S3_SKIP_RESTORE=1  export rows only (the restore rows take as long again)
 #        BENCH_S3_ROUTE_AB=N scripts/bench-s3.sh [GiB]   only the export with manifest, N times
 #          alternating the direct S3Exporter call and the route's terrarium-s3-export: producer
 #          (one A/B in one run: this machine's load drifts too much for two separate runs)
@@ -163,8 +167,15 @@ main() {
     measure zstd "$bytes" sh -c "zstd -q -T0 -3 -c < $SPOOL > /dev/null"
     measure ingest "$zbytes" rclone rcat ":s3:$TERRARIUM_DEV_S3_BUCKET/${PREFIX}ingest-rclone-$r.zst" < "$SPOOL.zst"
     measure exp-rclone "$bytes" sh -c "zfs send $DS@b1 | zstd -q -T0 -3 -c | rclone rcat :s3:$TERRARIUM_DEV_S3_BUCKET/${PREFIX}rclone-$r.zst"
+    if [ -n "${BENCH_S3_BEFORE_CP:-}" ]; then
+      measure exp-before "$bytes" java $JOPTS -cp "$BENCH_S3_BEFORE_CP" io.terrarium.s3.BenchS3Main export "$DS" b1 - "${PREFIX}before-$r/"
+    fi
     measure exp-trm "$bytes" java $JOPTS -cp "$CP" io.terrarium.s3.BenchS3Main export "$DS" b1 - "${PREFIX}trm-$r/"
     local mid; mid=$(sed -n 's/^RESULT .*manifest=\([^ ]*\).*/\1/p' "$OUTF")
+    if [ -n "${BENCH_S3_SKIP_RESTORE:-}" ]; then
+      rclone purge ":s3:$TERRARIUM_DEV_S3_BUCKET/${PREFIX}" >/dev/null 2>&1 || true
+      continue
+    fi
     measure rst-rclone "$bytes" sh -c "rclone cat :s3:$TERRARIUM_DEV_S3_BUCKET/${PREFIX}rclone-$r.zst | zstd -q -d -c | zfs receive -F $DS-rc"
     [ "$(guid "$DS-rc@b1")" = "$(guid "$DS@b1")" ] || { log "rclone restore: guid differs"; exit 1; }
     zfs destroy -r "$DS-rc"
@@ -187,7 +198,14 @@ main() {
   mrow "zstd -T0 -3 alone (page-cached stream → /dev/null)" zstd
   mrow "S3 ingest alone: rclone rcat of the .zst (MiB/s and CPU per GiB of the compressed bytes)" ingest
   mrow "export baseline: zfs send \\| zstd -T0 -3 \\| rclone rcat" exp-rclone
+  if [ -n "${BENCH_S3_BEFORE_CP:-}" ]; then
+    mrow "export Terrarium ${BENCH_S3_BEFORE_LABEL:-before}" exp-before exp-rclone
+  fi
   mrow "export Terrarium: S3Exporter with manifest, $(command -v zstd >/dev/null && echo "zstd CLI (the job's default)" || echo zstd-jni)" exp-trm exp-rclone
+  if [ -n "${BENCH_S3_SKIP_RESTORE:-}" ]; then
+    rm -rf "$MDIR"
+    return 0
+  fi
   mrow "restore baseline: rclone cat \\| zstd -d \\| zfs receive" rst-rclone
   mrow "restore Terrarium, 1 GetObject per volume (before issue 16)" rst-seq rst-rclone
   mrow "restore Terrarium, 4 parallel ranged GETs (issue 16)" rst-par rst-rclone
