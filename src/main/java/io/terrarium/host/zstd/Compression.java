@@ -130,13 +130,22 @@ public final class Compression {
         };
     }
 
+    /** Bytes the zstd CLI's pump moves per read/write: 128 KiB (a Linux pipe holds 64 KiB). */
+    static final int PUMP_BUFFER = 128 * 1024;
+
     private static InputStream cli(InputStream source) {
         StreamingProcess zstd = StreamingProcess.startWithStdin(new Command("zstd",
                 List.of("-q", "-" + LEVEL, "-T0", "-c"), Duration.ofDays(2), null, null));
         List<IOException> pumpError = new ArrayList<>(1);
         Thread pump = new Thread(() -> {
             try (OutputStream in = zstd.stdin()) {
-                source.transferTo(in);
+                // not transferTo (8 KiB at a time): a pipe holds 64 KiB, so reads and writes of up to that
+                // much cut the pump's system calls and JNI copies per GiB by 8 (issue 16, docs/benchmarks.md)
+                byte[] buf = new byte[PUMP_BUFFER];
+                int n;
+                while ((n = source.read(buf)) >= 0) {
+                    in.write(buf, 0, n);
+                }
             } catch (IOException e) {
                 synchronized (pumpError) {
                     pumpError.add(e);
