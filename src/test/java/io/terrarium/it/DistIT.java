@@ -124,4 +124,41 @@ class DistIT {
                 "/dev/null").replace("\r\n", "\n");
         assertThat(styled).contains("\u001b[").isEqualTo(Files.readString(Path.of("target/dist/share/help/terrariumctl-backup-restore.ansi")));
     }
+
+    /**
+     * The CLI's AppCDS archive (issue 16 item 4): the first CLI command trains it once (renamed into
+     * place when complete, no temporary file left), later commands — CLI and data mode — map it, and
+     * an archive another user could have written is never mapped.
+     */
+    @Test
+    void theCliArchiveIsTrainedOnceAndMappedOnlyWhenNobodyElseCanWriteIt(@org.junit.jupiter.api.io.TempDir Path tmp) throws Exception {
+        Path cds = tmp.resolve("cds");
+        java.util.function.Function<String[], String> run = args -> {
+            try {
+                List<String> cmd = new java.util.ArrayList<>(List.of("env", "TERRARIUM_CDS_DIR=" + cds,
+                        "TERRARIUM_RUN_DIR=" + tmp.resolve("run"), "TERRARIUM_STATE_DIR=" + tmp.resolve("state"),
+                        "TERRARIUM_ETC_DIR=" + tmp.resolve("etc"), "TERRARIUM_JAVA_OPTS=-Xlog:cds=info", "target/dist/bin/terrariumctl"));
+                cmd.addAll(List.of(args));
+                Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+                String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+                p.waitFor();
+                return out;
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        };
+        String first = run.apply(new String[]{"config", "check", "target/dist/config/samples/minimal.yaml"});
+        assertThat(first).contains("minimal.yaml: valid");
+        List<Path> files;
+        try (Stream<Path> s = Files.list(cds)) {
+            files = s.toList();
+        }
+        assertThat(files).hasSize(1);
+        assertThat(files.get(0).getFileName().toString()).matches("cli-[0-9]+\\.jsa");
+        assertThat(run.apply(new String[]{"jobs", "list"})).contains("Mapped dynamic region");
+        assertThat(run.apply(new String[]{"backup", "list", "--source", "local"})).contains("Mapped dynamic region");
+        // writable by others: could hold any class metadata, so it is not used (and not replaced)
+        Files.setPosixFilePermissions(files.get(0), java.nio.file.attribute.PosixFilePermissions.fromString("rw-rw-rw-"));
+        assertThat(run.apply(new String[]{"jobs", "list"})).doesNotContain("Mapped dynamic region");
+    }
 }
