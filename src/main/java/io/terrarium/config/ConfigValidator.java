@@ -535,6 +535,27 @@ public final class ConfigValidator {
         if (ch.maxAgeDays() < 0 || ch.maxAgeDays() > 3650) {
             p.add("s3.chain.max_age_days: " + ch.maxAgeDays() + " is outside 0–3650 (0 = no age limit)");
         }
+        var lock = s.objectLock();
+        if (lock != null) {
+            if (lock.mode() == null || !(lock.mode().equals("GOVERNANCE") || lock.mode().equals("COMPLIANCE"))) {
+                p.add("s3.object_lock.mode: " + (lock.mode() == null ? "missing" : "\"" + lock.mode() + "\"")
+                        + " must be GOVERNANCE (deletable by a user allowed to bypass governance retention) or "
+                        + "COMPLIANCE (nobody can delete a locked version before its date)");
+            }
+            if (lock.retainDays() == null || lock.retainDays() < 1 || lock.retainDays() > 36_500) {
+                p.add("s3.object_lock.retain_days: " + (lock.retainDays() == null ? "missing" : lock.retainDays())
+                        + " must be 1–36500 (days each new restore point stays locked after its upload)");
+            }
+            try {
+                if (io.terrarium.s3.ProviderProfile.of(s.provider()).objectLockSupport()
+                        == io.terrarium.s3.ProviderProfile.ObjectLockSupport.NO) {
+                    p.add("s3.object_lock: provider " + s.provider() + " does not support S3 Object Lock "
+                            + "(docs/s3.md \"Object Lock\"); remove s3.object_lock or use a provider that does");
+                }
+            } catch (IllegalArgumentException e) {
+                // the unknown provider is reported by its own check
+            }
+        }
     }
 
     private static final Pattern SSH_TARGET = Pattern.compile("[a-z_][a-z0-9_.-]{0,31}@[A-Za-z0-9.:\\[\\]-]{1,253}");

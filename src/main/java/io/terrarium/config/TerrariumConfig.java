@@ -232,12 +232,21 @@ public record TerrariumConfig(Integer version, String installationId, Domains do
      * @param accessKey     access key id (not a secret by itself)
      * @param secretKeyFile absolute path of the file holding the secret key
      * @param retention     how many chains / restore points per instance the exporter keeps in S3
+     * @param chain         when a new full starts
+     * @param objectLock    S3 Object Lock for new restore points, or {@code null} (default): none
      */
     @JsonInclude(JsonInclude.Include.NON_NULL)
     @JsonPropertyOrder({"enabled", "provider", "endpoint", "region", "bucket", "prefix", "access_key", "secret_key_file",
-            "retention", "chain"})
+            "retention", "chain", "object_lock"})
     public record S3(Boolean enabled, String provider, String endpoint, String region, String bucket,
-                     String prefix, String accessKey, String secretKeyFile, Retention retention, Chain chain) {
+                     String prefix, String accessKey, String secretKeyFile, Retention retention, Chain chain,
+                     ObjectLock objectLock) {
+        /** The section without an object_lock block (no Object Lock). */
+        public S3(Boolean enabled, String provider, String endpoint, String region, String bucket,
+                  String prefix, String accessKey, String secretKeyFile, Retention retention, Chain chain) {
+            this(enabled, provider, endpoint, region, bucket, prefix, accessKey, secretKeyFile, retention, chain, null);
+        }
+
         public S3 {
             enabled = enabled != null && enabled;
             provider = provider == null ? "generic" : provider;
@@ -266,13 +275,36 @@ public record TerrariumConfig(Integer version, String installationId, Domains do
 
         /** Copy with another retention block. */
         public S3 withRetention(Retention r) {
-            return new S3(enabled, provider, endpoint, region, bucket, prefix, accessKey, secretKeyFile, r, chain);
+            return new S3(enabled, provider, endpoint, region, bucket, prefix, accessKey, secretKeyFile, r, chain, objectLock);
         }
 
         /** Copy with another chain block. */
         public S3 withChain(Chain c) {
-            return new S3(enabled, provider, endpoint, region, bucket, prefix, accessKey, secretKeyFile, retention, c);
+            return new S3(enabled, provider, endpoint, region, bucket, prefix, accessKey, secretKeyFile, retention, c, objectLock);
         }
+
+        /** Copy with another object_lock block ({@code null}: none). */
+        public S3 withObjectLock(ObjectLock l) {
+            return new S3(enabled, provider, endpoint, region, bucket, prefix, accessKey, secretKeyFile, retention, chain, l);
+        }
+    }
+
+    /**
+     * S3 Object Lock for every object of a new restore point (docs/s3.md "Object Lock"; AWS S3 user
+     * guide, "Locking objects with Object Lock"). Each volume and manifest is written with
+     * {@code x-amz-object-lock-mode} and {@code x-amz-object-lock-retain-until-date} = upload time +
+     * {@code retain_days} (UTC); when an incremental commits, every earlier point of its chain is
+     * extended (PutObjectRetention, never shortened) to at least the incremental's date. The bucket
+     * must have been created with Object Lock enabled; an export checks that before it uploads.
+     *
+     * @param mode       {@code GOVERNANCE} (a user with {@code s3:BypassGovernanceRetention} can still
+     *                   delete or shorten) or {@code COMPLIANCE} (nobody, not even the root account,
+     *                   can delete a version or shorten its date until it passes)
+     * @param retainDays days each new object is locked from its upload, 1–36500
+     */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    @JsonPropertyOrder({"mode", "retain_days"})
+    public record ObjectLock(String mode, Integer retainDays) {
     }
 
     /**

@@ -123,6 +123,21 @@ public final class S3ExportJob implements StagedJob<S3ExportJob.Run> {
             return new MultipartJanitor.Report(List.of(), List.of(), List.of());
         }
 
+        /** Whether {@code s3.object_lock} is set for this destination (retention then reads locks). */
+        default boolean objectLock() {
+            return false;
+        }
+
+        /**
+         * The date (UTC) the object {@code key} is locked until (GetObjectRetention), empty when it
+         * is not locked ({@link ObjectLock#retainUntil(S3Client, String, String)}).
+         *
+         * @throws IOException when the retention cannot be read (treat the object as locked)
+         */
+        default java.util.Optional<java.time.Instant> lockedUntil(String key) throws IOException {
+            return java.util.Optional.empty();
+        }
+
         @Override
         void close();
     }
@@ -588,6 +603,28 @@ public final class S3ExportJob implements StagedJob<S3ExportJob.Run> {
             return "cannot list or read " + instance + "'s restore points: " + e.getMessage();
         }
         RetentionPlanner.Plan plan = RetentionPlanner.plan(target.keys(), instance, keys, manifests, policy);
+        Map<String, java.time.Instant> locked = new java.util.HashMap<>();
+        Set<String> lockedOrphanKeys = new HashSet<>();
+        if (target.objectLock() && !plan.empty()) {
+            // issue 13 item 4: never try to delete a locked object; the store's retention is the truth
+            java.time.Instant now = clock.instant();
+            try {
+                for (String id : plan.deletedIds()) {
+                    target.lockedUntil(target.keys().manifest(instance, id)).filter(now::isBefore)
+                            .ifPresent(u -> locked.put(id, u));
+                }
+                for (String k : plan.deleteVolumes()) {
+                    if (plan.orphanIds().stream().anyMatch(o -> k.startsWith(target.keys().instanceDir(instance) + "data/" + o + "/"))
+                            && target.lockedUntil(k).filter(now::isBefore).isPresent()) {
+                        lockedOrphanKeys.add(k);
+                    }
+                }
+            } catch (IOException | RuntimeException e) {
+                return "cannot read the Object Lock retention of " + instance + "'s restore points (" + e.getMessage()
+                        + "); nothing was deleted";
+            }
+            plan = RetentionPlanner.plan(target.keys(), instance, keys, manifests, policy, locked);
+        }
         Map<String, Object> r = new LinkedHashMap<>();
         r.put("kept_points", plan.keptIds().size());
         r.put("deleted_points", plan.deletedIds());
@@ -595,6 +632,15 @@ public final class S3ExportJob implements StagedJob<S3ExportJob.Run> {
         if (!plan.warnings().isEmpty()) {
             r.put("warnings", plan.warnings());
             plan.warnings().forEach(w -> LOG.warn("s3-export {}: retention: {}", instance, w));
+        }
+        if (!plan.lockedKept().isEmpty()) {
+            Map<String, String> lk = new java.util.TreeMap<>(java.util.Comparator.reverseOrder());
+            plan.lockedKept().forEach((id, u) -> lk.put(id, "kept: locked until " + u));
+            r.put("locked", lk);
+            LOG.info("s3-export {}: retention kept {} locked restore point(s) (S3 Object Lock)", instance, lk.size());
+        }
+        if (!lockedOrphanKeys.isEmpty()) {
+            r.put("locked_orphan_objects", lockedOrphanKeys.size());
         }
         row.put("retention", r);
         int deleted = 0;
@@ -604,16 +650,23 @@ public final class S3ExportJob implements StagedJob<S3ExportJob.Run> {
                 deleted++;
             } catch (IOException | RuntimeException e) {
                 r.put("deleted_objects", deleted);
-                return "deleting manifest " + k + " failed (" + e.getMessage() + "); its volumes and older manifests are kept";
+                return (ObjectLock.isLockRefusal(e) ? "deleting manifest " + k + " was refused (AccessDenied: "
+                        + "the object is locked by S3 Object Lock or the key may not delete)"
+                        : "deleting manifest " + k + " failed (" + e.getMessage() + ")")
+                        + "; its volumes and older manifests are kept";
             }
         }
         List<String> failed = new ArrayList<>();
         for (String k : plan.deleteVolumes()) {
+            if (lockedOrphanKeys.contains(k)) {
+                continue;
+            }
             try {
                 target.delete(k);
                 deleted++;
             } catch (IOException | RuntimeException e) {
-                failed.add(k + ": " + e.getMessage());
+                failed.add(k + ": " + (ObjectLock.isLockRefusal(e)
+                        ? "refused (AccessDenied: locked by S3 Object Lock or not permitted)" : e.getMessage()));
             }
         }
         r.put("deleted_objects", deleted);
@@ -818,7 +871,17 @@ public final class S3ExportJob implements StagedJob<S3ExportJob.Run> {
         io.terrarium.s3.crypto.BackupKeys backupKeys = io.terrarium.s3.crypto.BackupKeys
                 .load(io.terrarium.config.TerrariumPaths.fromEnvironment().secretsDir()).orElse(null);
         S3Client s3 = S3ClientFactory.create(settings, 6);
-        S3Exporter exporter = new S3Exporter(s3, settings, installationId, clock, backupKeys);
+        ObjectLock lock;
+        try {
+            lock = ObjectLock.fromConfig(s3c.objectLock(), clock);
+            if (lock != null) {
+                ObjectLock.checkBucket(s3, settings.bucket()); // before any stream is uploaded
+            }
+        } catch (IOException | RuntimeException e) {
+            s3.close();
+            throw e;
+        }
+        S3Exporter exporter = new S3Exporter(lock == null ? s3 : lock.locking(s3), settings, installationId, clock, backupKeys);
         ManifestCodec codec = new ManifestCodec();
         return new Target() {
             @Override
@@ -864,7 +927,46 @@ public final class S3ExportJob implements StagedJob<S3ExportJob.Run> {
 
             @Override
             public Manifest export(S3Exporter.Request req, ExportProgress progress) throws IOException {
-                return exporter.export(req, progress::uploaded, progress::sent);
+                Manifest m = exporter.export(req, progress::uploaded, progress::sent);
+                if (lock != null && !m.full()) {
+                    extendChain(m);
+                }
+                return m;
+            }
+
+            /** Extends every earlier point of the incremental's chain to at least its own lock date. */
+            private void extendChain(Manifest m) throws IOException {
+                java.time.Instant until = lock.retainUntil();
+                List<String> chainKeys = new ArrayList<>();
+                Set<String> seen = new HashSet<>();
+                String parent = m.parentId();
+                try {
+                    while (parent != null && seen.add(parent)) {
+                        Manifest p = manifest(m.instance(), parent);
+                        if (p == null) {
+                            throw new IOException("its parent " + parent + " is missing");
+                        }
+                        chainKeys.add(exporter.keys().manifest(m.instance(), p.id()));
+                        p.volumes().forEach(v -> chainKeys.add(v.key()));
+                        parent = p.full() ? null : p.parentId();
+                    }
+                    List<String> extended = lock.extend(s3, settings.bucket(), chainKeys, until);
+                    LOG.info("s3-export {}: extended the Object Lock of {} object(s) of {}'s chain to {}", m.instance(),
+                            extended.size(), m.id(), until);
+                } catch (IOException e) {
+                    throw new IOException("restore point " + m.id() + " is committed, but extending the Object Lock of "
+                            + "its chain to " + until + " failed (" + e.getMessage() + "); the next export retries", e);
+                }
+            }
+
+            @Override
+            public boolean objectLock() {
+                return lock != null;
+            }
+
+            @Override
+            public java.util.Optional<java.time.Instant> lockedUntil(String key) throws IOException {
+                return ObjectLock.retainUntil(s3, settings.bucket(), key);
             }
 
             @Override
