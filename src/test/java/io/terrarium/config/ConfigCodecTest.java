@@ -180,6 +180,30 @@ class ConfigCodecTest {
     }
 
     @Test
+    void s3ObjectLockIsOffByDefaultAndRoundTrips() {
+        assertThat(codec.parse("version: 1\n", "t").s3().objectLock()).isNull();
+        TerrariumConfig set = codec.parse("s3:\n  provider: aws\n  object_lock:\n    mode: COMPLIANCE\n    retain_days: 30\n", "t");
+        assertThat(set.s3().objectLock()).isEqualTo(new TerrariumConfig.ObjectLock("COMPLIANCE", 30));
+        assertThat(codec.write(set)).contains("  object_lock:\n    mode: COMPLIANCE\n    retain_days: 30\n");
+    }
+
+    @Test
+    void rejectsABadS3ObjectLockNamingWhatToDo() {
+        var e = org.junit.jupiter.api.Assertions.assertThrows(ConfigException.class,
+                () -> codec.parse("s3:\n  provider: r2\n  object_lock:\n    mode: governance\n    retain_days: 0\n", "c.yaml"));
+        assertThat(e.problems()).containsExactly(
+                "c.yaml: s3.object_lock.mode: \"governance\" must be GOVERNANCE (deletable by a user allowed to bypass "
+                        + "governance retention) or COMPLIANCE (nobody can delete a locked version before its date)",
+                "c.yaml: s3.object_lock.retain_days: 0 must be 1–36500 (days each new restore point stays locked after its upload)",
+                "c.yaml: s3.object_lock: provider r2 does not support S3 Object Lock (docs/s3.md \"Object Lock\"); "
+                        + "remove s3.object_lock or use a provider that does");
+        var missing = org.junit.jupiter.api.Assertions.assertThrows(ConfigException.class,
+                () -> codec.parse("s3:\n  object_lock:\n    mode: GOVERNANCE\n", "c.yaml"));
+        assertThat(missing.problems()).containsExactly("c.yaml: s3.object_lock.retain_days: missing must be 1–36500 "
+                + "(days each new restore point stays locked after its upload)");
+    }
+
+    @Test
     void rejectsUnknownS3RetentionKey() {
         assertThatThrownBy(() -> codec.parse("s3:\n  retention:\n    keep_last: 3\n", "c.yaml"))
                 .isInstanceOf(ConfigException.class)
