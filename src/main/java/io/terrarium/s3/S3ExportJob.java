@@ -123,6 +123,15 @@ public final class S3ExportJob implements StagedJob<S3ExportJob.Run> {
             return new MultipartJanitor.Report(List.of(), List.of(), List.of());
         }
 
+        /**
+         * What went wrong extending the Object Lock of the chain of the point {@link #export} just
+         * committed, or {@code null}; cleared by the call. The point itself is committed (a failure
+         * here must not drop its base), so the run reports it as {@code lock_error} (WARNING).
+         */
+        default String takeLockError() {
+            return null;
+        }
+
         /** Whether {@code s3.object_lock} is set for this destination (retention then reads locks). */
         default boolean objectLock() {
             return false;
@@ -401,7 +410,8 @@ public final class S3ExportJob implements StagedJob<S3ExportJob.Run> {
             for (Item i : items) {
                 if (i.committed != null) {
                     ok++;
-                    warn |= i.row.containsKey("cleanup_error") || i.row.containsKey("retention_error");
+                    warn |= i.row.containsKey("cleanup_error") || i.row.containsKey("retention_error")
+                            || i.row.containsKey("lock_error");
                 }
                 io.terrarium.events.Events.current().publish(io.terrarium.events.Event.export(i.instance(), i.row));
             }
@@ -558,10 +568,20 @@ public final class S3ExportJob implements StagedJob<S3ExportJob.Run> {
             }
         }
 
-        /** Step {@code retention}: {@link #applyRetention} for this instance; a failure makes the run WARNING. */
+        /**
+         * Step {@code retention}: reports a failed Object Lock extension of the committed point's
+         * chain ({@code lock_error}), then {@link #applyRetention} for this instance; either failure
+         * makes the run WARNING.
+         */
         public void retention() {
             if (failed || committed == null) {
                 return;
+            }
+            String lockError = run.target.takeLockError();
+            if (lockError != null) {
+                row.put("lock_error", lockError);
+                run.errors.add(i.instance() + ": " + lockError);
+                LOG.warn("s3-export {}: {}", i.instance(), lockError);
             }
             String retentionError = applyRetention(run.target, i.instance(), row);
             if (retentionError != null) {
@@ -929,9 +949,22 @@ public final class S3ExportJob implements StagedJob<S3ExportJob.Run> {
             public Manifest export(S3Exporter.Request req, ExportProgress progress) throws IOException {
                 Manifest m = exporter.export(req, progress::uploaded, progress::sent);
                 if (lock != null && !m.full()) {
-                    extendChain(m);
+                    try {
+                        extendChain(m);
+                    } catch (IOException e) {
+                        lockError = e.getMessage();
+                    }
                 }
                 return m;
+            }
+
+            private String lockError;
+
+            @Override
+            public String takeLockError() {
+                String e = lockError;
+                lockError = null;
+                return e;
             }
 
             /** Extends every earlier point of the incremental's chain to at least its own lock date. */

@@ -212,6 +212,16 @@ class S3ExportJobTest {
             }
         }
 
+        /** Returned once by takeLockError (the Object Lock extension after a commit failed). */
+        String lockError;
+
+        @Override
+        public String takeLockError() {
+            String e = lockError;
+            lockError = null;
+            return e;
+        }
+
         @Override
         public boolean objectLock() {
             return locks != null;
@@ -569,6 +579,23 @@ class S3ExportJobTest {
         r = run(1);
         assertThat(target.manifests).doesNotContainKeys("20260000-1234", "20260001-1234");
         assertThat((Map<String, Object>) row(r).get("retention")).doesNotContainKey("locked");
+    }
+
+    @Test
+    void aFailedLockExtensionKeepsTheCommittedPointAndItsBaseAndTheRunIsAWarning() {
+        run(1); // full 0000
+        target.lockError = "restore point 20260001-1234 is committed, but extending the Object Lock of its chain to "
+                + "2026-12-01T11:30:00Z failed (503 Slow Down); the next export retries";
+        log.clear();
+        JobResult r = run(2); // incremental 0001
+        assertThat(r.status()).isEqualTo(JobResult.Status.WARNING);
+        assertThat(row(r)).containsEntry("status", "ok").containsEntry("kind", "incremental")
+                .containsEntry("lock_error", "restore point 20260001-1234 is committed, but extending the Object Lock of "
+                        + "its chain to 2026-12-01T11:30:00Z failed (503 Slow Down); the next export retries");
+        assertThat(r.summary()).contains("web: restore point 20260001-1234 is committed, but extending");
+        // the new base stays (the next export chains on it), the old one goes as after any commit
+        assertThat(log).noneMatch(l -> l.startsWith("destroy") && l.contains("20261130T113000Z"));
+        assertThat(run(2).status()).isEqualTo(JobResult.Status.OK);
     }
 
     @Test
