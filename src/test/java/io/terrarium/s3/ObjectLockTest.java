@@ -125,6 +125,16 @@ class ObjectLockTest {
     }
 
     @Test
+    void theProfilesSayWhichProvidersSupportObjectLock() {
+        assertThat(ProviderProfile.aws().objectLockSupport()).isEqualTo(ProviderProfile.ObjectLockSupport.YES);
+        assertThat(ProviderProfile.minio().objectLockSupport()).isEqualTo(ProviderProfile.ObjectLockSupport.YES);
+        assertThat(ProviderProfile.r2().objectLockSupport()).isEqualTo(ProviderProfile.ObjectLockSupport.NO);
+        assertThat(ProviderProfile.generic().objectLockSupport()).isEqualTo(ProviderProfile.ObjectLockSupport.UNKNOWN);
+        assertThat(ProviderProfile.aws().scaled(4, 1024, 1 << 20).objectLockSupport())
+                .isEqualTo(ProviderProfile.ObjectLockSupport.YES);
+    }
+
+    @Test
     void a403OnDeleteIsALockRefusalAndOtherErrorsAreNot() {
         assertThat(ObjectLock.isLockRefusal(new IOException("x", S3Exception.builder().statusCode(403).build()))).isTrue();
         assertThat(ObjectLock.isLockRefusal(new IOException("x", S3Exception.builder().statusCode(500).build()))).isFalse();
