@@ -630,8 +630,19 @@ public final class S3ExportJob implements StagedJob<S3ExportJob.Run> {
             java.time.Instant now = clock.instant();
             try {
                 for (String id : plan.deletedIds()) {
-                    target.lockedUntil(target.keys().manifest(instance, id)).filter(now::isBefore)
-                            .ifPresent(u -> locked.put(id, u));
+                    // the manifest, and its first volume too: a manifest PUT again by `backup rekey` is a new,
+                    // unlocked version while the volumes keep their lock
+                    List<String> probe = new ArrayList<>(List.of(target.keys().manifest(instance, id)));
+                    Manifest pm = manifests.get(id);
+                    if (pm != null && !pm.volumes().isEmpty()) {
+                        probe.add(pm.volumes().get(0).key());
+                    }
+                    for (String k : probe) {
+                        java.util.Optional<java.time.Instant> u = target.lockedUntil(k).filter(now::isBefore);
+                        if (u.isPresent()) {
+                            locked.merge(id, u.get(), (x, y) -> x.isAfter(y) ? x : y);
+                        }
+                    }
                 }
                 for (String k : plan.deleteVolumes()) {
                     if (plan.orphanIds().stream().anyMatch(o -> k.startsWith(target.keys().instanceDir(instance) + "data/" + o + "/"))
