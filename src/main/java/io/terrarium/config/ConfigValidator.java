@@ -445,17 +445,12 @@ public final class ConfigValidator {
             p.add("proxy.bridge_port_first/bridge_port_last: " + first + "-" + last
                     + " contains daemon.management_port " + managementPort);
         }
-        if (!x.oauth2ProxyUrl().isEmpty()) {
-            try {
-                URI u = new URI(x.oauth2ProxyUrl());
-                if (u.getHost() == null || !("http".equals(u.getScheme()) || "https".equals(u.getScheme()))
-                        || u.getUserInfo() != null || u.getQuery() != null) {
-                    p.add("proxy.oauth2_proxy_url: \"" + x.oauth2ProxyUrl()
-                            + "\" must be an http(s) URL with a host and no credentials or query, e.g. http://127.0.0.1:4180 (\"\" disables @auth)");
-                }
-            } catch (URISyntaxException e) {
-                p.add("proxy.oauth2_proxy_url: \"" + x.oauth2ProxyUrl() + "\" is not a URL: " + e.getReason());
-            }
+        gateUrl(p, "proxy.oauth2_proxy_url", x.oauth2ProxyUrl(), "http://127.0.0.1:4180");
+        gateUrl(p, "proxy.tenant_auth_url", x.tenantAuthUrl(), "http://127.0.0.1:4181");
+        if (!x.oauth2ProxyUrl().isEmpty() && !x.tenantAuthUrl().isEmpty()
+                && x.oauth2ProxyUrl().replaceAll("/+$", "").equals(x.tenantAuthUrl().replaceAll("/+$", ""))) {
+            p.add("proxy.tenant_auth_url: \"" + x.tenantAuthUrl() + "\" is the admin gate (proxy.oauth2_proxy_url); tenants'"
+                    + " @auth routes need their own oauth2-proxy (own cookie and secret), e.g. http://127.0.0.1:4181");
         }
         if (x.dnsProvider() != null && !DNS_PROVIDER.matcher(x.dnsProvider()).matches()) {
             p.add("proxy.dns_provider: \"" + x.dnsProvider()
@@ -707,5 +702,22 @@ public final class ConfigValidator {
             }
         }
         return true;
+    }
+
+    /** An oauth2-proxy address: an http(s) URL with a host, no credentials or query; {@code ""} turns the gate off. */
+    private static void gateUrl(List<String> p, String key, String value, String example) {
+        if (value.isEmpty()) {
+            return;
+        }
+        try {
+            URI u = new URI(value);
+            if (u.getHost() == null || !("http".equals(u.getScheme()) || "https".equals(u.getScheme()))
+                    || u.getUserInfo() != null || u.getQuery() != null) {
+                p.add(key + ": \"" + value + "\" must be an http(s) URL with a host and no credentials or query, e.g. "
+                        + example + " (\"\" disables @auth)");
+            }
+        } catch (URISyntaxException e) {
+            p.add(key + ": \"" + value + "\" is not a URL: " + e.getReason());
+        }
     }
 }

@@ -383,15 +383,29 @@ public record TerrariumConfig(Integer version, String installationId, Domains do
      * @param publicPortFirst first public TCP/UDP port a label may publish (default 1024: privileged
      *                        ports refused)
      * @param publicPortLast  last one, inclusive (default 65535)
+     * @param tenantAuthUrl   the tenants' oauth2-proxy gate as Traefik reaches it (default
+     *                        {@value #DEFAULT_TENANT_AUTH_URL}): every {@code @auth} label goes
+     *                        through it, never through the admin gate {@code oauth2ProxyUrl}
+     *                        (issue 14 item 4, docs/security.md "Sign-in cookies"); {@code ""}
+     *                        disables {@code @auth}, as does {@code oauth2_proxy_url: ""}
      */
     @JsonInclude(JsonInclude.Include.NON_NULL)
     @JsonPropertyOrder({"dynamic_file", "static_file", "bridge_port_first", "bridge_port_last", "oauth2_proxy_url",
-            "dns_provider", "interval_seconds", "reload_command", "ufw", "wildcard_bases", "public_port_first",
-            "public_port_last"})
+            "tenant_auth_url", "dns_provider", "interval_seconds", "reload_command", "ufw", "wildcard_bases",
+            "public_port_first", "public_port_last"})
     public record Proxy(String dynamicFile, String staticFile, Integer bridgePortFirst, Integer bridgePortLast,
                         String oauth2ProxyUrl, String dnsProvider, Integer intervalSeconds,
                         java.util.List<String> reloadCommand, Boolean ufw, java.util.List<String> wildcardBases,
-                        Integer publicPortFirst, Integer publicPortLast) {
+                        Integer publicPortFirst, Integer publicPortLast, String tenantAuthUrl) {
+
+        /** The proxy settings with the default tenant gate ({@value #DEFAULT_TENANT_AUTH_URL}). */
+        public Proxy(String dynamicFile, String staticFile, Integer bridgePortFirst, Integer bridgePortLast,
+                     String oauth2ProxyUrl, String dnsProvider, Integer intervalSeconds,
+                     java.util.List<String> reloadCommand, Boolean ufw, java.util.List<String> wildcardBases,
+                     Integer publicPortFirst, Integer publicPortLast) {
+            this(dynamicFile, staticFile, bridgePortFirst, bridgePortLast, oauth2ProxyUrl, dnsProvider, intervalSeconds,
+                    reloadCommand, ufw, wildcardBases, publicPortFirst, publicPortLast, null);
+        }
 
         /** The proxy settings with the default wildcard bases (none) and public port range (1024–65535). */
         public Proxy(String dynamicFile, String staticFile, Integer bridgePortFirst, Integer bridgePortLast,
@@ -406,6 +420,8 @@ public record TerrariumConfig(Integer version, String installationId, Domains do
         public static final String DEFAULT_STATIC_FILE = "/etc/traefik/traefik.yml";
         /** Default oauth2-proxy address. */
         public static final String DEFAULT_OAUTH2_PROXY_URL = "http://127.0.0.1:4180";
+        /** Default address of the tenants' gate (a second oauth2-proxy, own cookie and secret). */
+        public static final String DEFAULT_TENANT_AUTH_URL = "http://127.0.0.1:4181";
 
         public Proxy {
             dynamicFile = dynamicFile == null ? DEFAULT_DYNAMIC_FILE : dynamicFile;
@@ -413,6 +429,7 @@ public record TerrariumConfig(Integer version, String installationId, Domains do
             bridgePortFirst = bridgePortFirst == null ? 18081 : bridgePortFirst;
             bridgePortLast = bridgePortLast == null ? 18999 : bridgePortLast;
             oauth2ProxyUrl = oauth2ProxyUrl == null ? DEFAULT_OAUTH2_PROXY_URL : oauth2ProxyUrl;
+            tenantAuthUrl = tenantAuthUrl == null ? DEFAULT_TENANT_AUTH_URL : tenantAuthUrl;
             intervalSeconds = intervalSeconds == null ? 60 : intervalSeconds;
             reloadCommand = reloadCommand == null ? java.util.List.of("systemctl", "restart", "traefik")
                     : java.util.List.copyOf(reloadCommand);
