@@ -37,7 +37,12 @@ final class JobRun {
                     "--timeout must be at least 1 second (got " + timeoutSeconds + ")");
         }
         App app = TerrariumCommand.app(spec);
-        JobResult r = new JobTrigger(app).trigger(jobId, () -> app.configStore().load().config(), Duration.ofSeconds(timeoutSeconds));
+        JobTrigger trigger = new JobTrigger(app);
+        if (format == Format.table) {
+            // a run inside the daemon streams its progress back (issue 15): the same bar or lines as in this process, on stderr
+            trigger.withProgress(new DaemonProgress(ProgressDisplay.forThisProcess(spec.commandLine().getErr())));
+        }
+        JobResult r = trigger.trigger(jobId, () -> app.configStore().load().config(), Duration.ofSeconds(timeoutSeconds));
         return print(spec, format, r, rowsKey);
     }
 
