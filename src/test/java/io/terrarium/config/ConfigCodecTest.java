@@ -101,6 +101,22 @@ class ConfigCodecTest {
                         "c.yaml: line 3, column 3: key \"daemon.management_port\" must be a whole number, not \"80\" (quoted, so it is text)"));
     }
 
+    /** Tester (issue 15): U+2028/U+2029 and other characters that do not print were echoed raw in messages. */
+    @Test
+    void charactersThatDoNotPrintAreEscapedInMessages() {
+        assertThatThrownBy(() -> codec.parse("version: 1\nemails:\n  admin: \"ops\u2028@example.com\"\n", "c.yaml"))
+                .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.problems()).singleElement().satisfies(p -> {
+                    assertThat(p).contains("\"ops\\u2028@example.com\"");
+                    assertThat(p).doesNotContain("\u2028");
+                }));
+        assertThatThrownBy(() -> codec.parse("version: 1\nlxd:\n  pro\u200Bject\u202E: x\n", "c.yaml"))
+                .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.problems()).singleElement().satisfies(p ->
+                        assertThat(p).startsWith("c.yaml: line 3, column 3: unknown key \"pro\\u200Bject\\u202E\" in \"lxd\"")));
+        assertThat(ConfigException.printable("caf\u00e9 \u65e5\u672c \uD83D\uDE00 \u200B\t\n"))
+                .as("letters of any script and emoji print; zero-width space, tab and newline do not")
+                .isEqualTo("caf\u00e9 \u65e5\u672c \uD83D\uDE00 \\u200B\\u0009\\u000A");
+    }
+
     /** Tester (issue 15): an explicit {@code management_port: 8765} silently became 876. */
     @Test
     void warnsThatAnExplicitOldDefaultManagementPortIsReadAsTheNewOne() {
