@@ -20,7 +20,9 @@ import java.nio.file.Path;
  *   <li>{@code <out>/man-adoc/*.adoc}: one AsciiDoc man page per command
  *       ({@code terrariumctl.adoc}, {@code terrariumctl-backup-restore.adoc}, …) from picocli-codegen's
  *       {@link ManPageGenerator}; Asciidoctor's {@code manpage} backend turns them into section-1
- *       roff pages in the same build.</li>
+ *       roff pages in the same build;</li>
+ *   <li>{@code <out>/help/*.txt|*.ansi}: every command's {@code --help} page, plain and styled
+ *       ({@link HelpPages}), which the launcher prints without starting a JVM.</li>
  * </ul>
  * picocli-codegen is a build-only dependency ({@code provided}): this class is not usable from the
  * installed release.
@@ -54,6 +56,8 @@ public final class CliArtifacts {
         Path completion = out.resolve("completion");
         Files.createDirectories(completion);
         Files.writeString(completion.resolve("terrariumctl"), CompletionCommand.script(root), StandardCharsets.UTF_8);
+        // before summariseAsHeaders: the help pages are what --help prints, without the man pages' NAME headers
+        int helpPages = HelpPages.write(root, out.resolve("help"));
         summariseAsHeaders(root);
         Path man = out.resolve("man-adoc");
         Files.createDirectories(man);
@@ -62,6 +66,7 @@ public final class CliArtifacts {
             throw new IOException("man page generation failed with code " + rc);
         }
         File[] pages = man.toFile().listFiles((d, n) -> n.endsWith(".adoc"));
-        System.out.println("cli artifacts: completion script and " + (pages == null ? 0 : pages.length) + " man page sources in " + out);
+        System.out.println("cli artifacts: completion script, " + helpPages + " help pages and "
+                + (pages == null ? 0 : pages.length) + " man page sources in " + out);
     }
 }

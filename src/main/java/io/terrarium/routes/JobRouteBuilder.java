@@ -58,27 +58,25 @@ public abstract class JobRouteBuilder extends RouteBuilder {
             return;
         }
         String id = id();
+        String uri;
+        String description;
         if (!schedules.containsKey(id) && job.interval() != null) {
             // the timer runs on one thread and waits for the previous run; the guard still applies
-            from("timer:terrarium-" + id + "?delay=5000&fixedRate=false&period=" + job.interval().toMillis())
-                    .routeId(id + "-schedule")
-                    .routeDescription("schedule of " + id + " (every " + job.interval().toSeconds() + " s)")
-                    .onException(Exception.class).handled(true).logExhausted(false).end() // counted on the job route
-                    .setBody(constant("schedule")).id(id + "-trigger")
-                    .filter(e -> runs.scheduledRunAllowed(id)).id(id + "-unless-paused")
-                        .to("direct:" + id).id("run-" + id)
-                    .end();
+            uri = "timer:terrarium-" + id + "?delay=5000&fixedRate=false&period=" + job.interval().toMillis();
+            description = "schedule of " + id + " (every " + job.interval().toSeconds() + " s)";
         } else {
             String cron = schedules.getOrDefault(id, job.defaultSchedule()).replace(' ', '+');
-            from("quartz:terrarium/" + id + "?stateful=true&trigger.timeZone=UTC&cron=" + cron)
-                    .routeId(id + "-schedule")
-                    .routeDescription("schedule of " + id)
-                    .onException(Exception.class).handled(true).logExhausted(false).end() // counted on the job route
-                    .setBody(constant("schedule")).id(id + "-trigger")
-                    .filter(e -> runs.scheduledRunAllowed(id)).id(id + "-unless-paused")
-                        .to("direct:" + id).id("run-" + id)
-                    .end();
+            uri = "quartz:terrarium/" + id + "?stateful=true&trigger.timeZone=UTC&cron=" + cron;
+            description = "schedule of " + id;
         }
+        from(uri)
+                .routeId(id + "-schedule")
+                .routeDescription(description)
+                .onException(Exception.class).handled(true).logExhausted(false).end() // counted on the job route
+                .setBody(constant("schedule")).id(id + "-trigger")
+                .filter(e -> runs.scheduledRunAllowed(id)).id(id + "-unless-paused")
+                    .to("direct:" + id).id("run-" + id)
+                .end();
     }
 
     /** The work route up to and including {@code load-config}; add the job's steps, then {@link #finish}. */

@@ -100,13 +100,22 @@ public final class JobRuns {
         if (!s.tryAcquire()) {
             throw new JobRejectedException(jobId);
         }
+        whenDone(e, s::release);
+        LOG.info("job {} started (trigger: {})", jobId, trigger(e));
+    }
+
+    /**
+     * Runs {@code action} when the exchange completes, failed or not (Camel's on-completion
+     * {@code onDone}): how a step hands back what it opened — a lock, an S3 client, scratch
+     * datasets — even when a later step throws.
+     */
+    static void whenDone(Exchange e, Runnable action) {
         e.getExchangeExtension().addOnCompletion(new SynchronizationAdapter() {
             @Override
             public void onDone(Exchange exchange) {
-                s.release();
+                action.run();
             }
         });
-        LOG.info("job {} started (trigger: {})", jobId, trigger(e));
     }
 
     /**

@@ -2,7 +2,6 @@ package io.terrarium.routes;
 
 import io.terrarium.jobs.Job;
 import io.terrarium.restore.RestoreDrillJob;
-import org.apache.camel.support.SynchronizationAdapter;
 
 import java.util.Map;
 
@@ -30,12 +29,7 @@ public final class RestoreDrillRoute extends JobRouteBuilder {
         finish(work()
                 .process(e -> {
                     RestoreDrillJob.Run run = e.getProperty(JobRuns.RUN, RestoreDrillJob.Run.class);
-                    e.getExchangeExtension().addOnCompletion(new SynchronizationAdapter() {
-                        @Override
-                        public void onDone(org.apache.camel.Exchange exchange) {
-                            run.close();
-                        }
-                    });
+                    JobRuns.whenDone(e, run::close);
                     run.removeLeftovers();
                 }).id("remove-leftover-scratch")
                 .process(step(RestoreDrillJob.Run.class, RestoreDrillJob.Run::choosePoint)).id("choose-restore-point")

@@ -2,7 +2,6 @@ package io.terrarium.routes;
 
 import io.terrarium.jobs.Job;
 import io.terrarium.s3.S3VerifyJob;
-import org.apache.camel.support.SynchronizationAdapter;
 
 import java.util.Map;
 
@@ -30,12 +29,7 @@ public final class S3VerifyRoute extends JobRouteBuilder {
         finish(work()
                 .process(e -> {
                     S3VerifyJob.Run run = e.getProperty(JobRuns.RUN, S3VerifyJob.Run.class);
-                    e.getExchangeExtension().addOnCompletion(new SynchronizationAdapter() {
-                        @Override
-                        public void onDone(org.apache.camel.Exchange exchange) {
-                            run.close();
-                        }
-                    });
+                    JobRuns.whenDone(e, run::close);
                     e.getMessage().setBody(run.open());
                 }).id("read-restore-points")
                 .split(body()).id("split-instances")

@@ -25,7 +25,9 @@ class DistIT {
                 "terrarium-" + v + "/install.sh", "terrarium-" + v + "/lib/terrarium.jar", "terrarium-" + v + "/ansible/README.md",
                 "terrarium-" + v + "/config/samples/minimal.yaml",
                 // `terrariumctl console` works offline: Hawtio and Monaco ship in the tarball
-                "terrarium-" + v + "/lib/hawtio/hawtio-war.war", "terrarium-" + v + "/lib/hawtio/monaco-editor.jar");
+                "terrarium-" + v + "/lib/hawtio/hawtio-war.war", "terrarium-" + v + "/lib/hawtio/monaco-editor.jar",
+                // --help pages the launcher prints without a JVM
+                "terrarium-" + v + "/share/help/terrariumctl-backup-restore.txt", "terrarium-" + v + "/share/help/terrariumctl-backup-restore.ansi");
         assertThat(listing.lines().filter(l -> l.endsWith(".jar")).count()).isGreaterThan(20);
         String verify = Terrariumctl.sh("sh", "-c", "cd target && sha256sum -c SHA256SUMS");
         assertThat(verify).contains(tarballs.get(0).getFileName() + ": OK");
@@ -72,5 +74,91 @@ class DistIT {
         assertThat(flags.apply(new String[]{"jobs", "run", "s3-export"})).doesNotContain("-XX:TieredStopAtLevel=1");
         assertThat(flags.apply(new String[]{"status"})).contains("-XX:TieredStopAtLevel=1");
         assertThat(flags.apply(new String[]{"daemon"})).contains("-Xmx256m", "-Xms32m");
+    }
+
+    /**
+     * {@code --help} is answered from the release's pages without a JVM (issue 16 item 4), with the
+     * JVM's own bytes; every other form still reaches the JVM. A fake {@code java} that exits 99
+     * tells which path ran.
+     */
+    @Test
+    void helpComesFromTheReleasePagesWithoutAJvmAndEverythingElseStillReachesIt(@org.junit.jupiter.api.io.TempDir Path tmp) throws Exception {
+        Path bin = Files.createDirectories(tmp.resolve("jdk/bin"));
+        Path fake = bin.resolve("java");
+        Files.writeString(fake, "#!/bin/sh\necho 'the JVM ran'\nexit 99\n");
+        fake.toFile().setExecutable(true);
+        java.util.function.BiFunction<List<String>, String[], String> launch = (env, args) -> {
+            try {
+                List<String> cmd = new java.util.ArrayList<>(List.of("env", "JAVA_HOME=" + tmp.resolve("jdk")));
+                cmd.addAll(env);
+                cmd.add("target/dist/bin/terrariumctl");
+                cmd.addAll(List.of(args));
+                Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectInput(ProcessBuilder.Redirect.PIPE).start();
+                p.getOutputStream().close();
+                String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+                return p.waitFor() + ":" + out;
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        };
+        String page = Files.readString(Path.of("target/dist/share/help/terrariumctl-backup-restore.txt"));
+        // the same bytes the real JVM prints
+        assertThat(Terrariumctl.sh("env", "TERRARIUM_HELP_PAGES=0", "target/dist/bin/terrariumctl", "backup", "restore", "--help"))
+                .isEqualTo(page);
+        assertThat(launch.apply(List.of(), new String[]{"backup", "restore", "--help"})).isEqualTo("0:" + page);
+        assertThat(launch.apply(List.of(), new String[]{"help", "backup", "restore"})).isEqualTo("0:" + page);
+        assertThat(launch.apply(List.of(), new String[]{"jobs", "run", "-h"}))
+                .isEqualTo("0:" + Files.readString(Path.of("target/dist/share/help/terrariumctl-jobs-run.txt")));
+        assertThat(launch.apply(List.of(), new String[]{})).isEqualTo("0:" + Files.readString(Path.of("target/dist/share/help/terrariumctl.txt")));
+        // anything that is not a plain page request goes to the JVM
+        for (String[] args : new String[][]{{"-v", "--help"}, {"nosuch", "--help"}, {"backup", "restore", "web", "--help"},
+                {"backup", "--help", "restore"}, {"backup", "help", "restore"}, {"status"}, {"--version"}}) {
+            assertThat(launch.apply(List.of(), args)).as(String.join(" ", args)).isEqualTo("99:the JVM ran\n");
+        }
+        // variables that change picocli's colour choice, and the switch, leave it to the JVM too
+        for (String env : List.of("NO_COLOR=1", "CLICOLOR=0", "CLICOLOR_FORCE=1", "TERRARIUM_HELP_PAGES=0", "TERRARIUM_JAVA_OPTS=-Dpicocli.ansi=true")) {
+            assertThat(launch.apply(List.of(env), new String[]{"backup", "--help"})).as(env).isEqualTo("99:the JVM ran\n");
+        }
+        // on a terminal (script(1) gives stdin and stdout a pty): the styled page, as picocli styles it there
+        String styled = Terrariumctl.sh("script", "-qec", "env JAVA_HOME=" + tmp.resolve("jdk") + " target/dist/bin/terrariumctl backup restore --help",
+                "/dev/null").replace("\r\n", "\n");
+        assertThat(styled).contains("\u001b[").isEqualTo(Files.readString(Path.of("target/dist/share/help/terrariumctl-backup-restore.ansi")));
+    }
+
+    /**
+     * The CLI's AppCDS archive (issue 16 item 4): the first CLI command trains it once (renamed into
+     * place when complete, no temporary file left), later commands — CLI and data mode — map it, and
+     * an archive another user could have written is never mapped.
+     */
+    @Test
+    void theCliArchiveIsTrainedOnceAndMappedOnlyWhenNobodyElseCanWriteIt(@org.junit.jupiter.api.io.TempDir Path tmp) throws Exception {
+        Path cds = tmp.resolve("cds");
+        java.util.function.Function<String[], String> run = args -> {
+            try {
+                List<String> cmd = new java.util.ArrayList<>(List.of("env", "TERRARIUM_CDS_DIR=" + cds,
+                        "TERRARIUM_RUN_DIR=" + tmp.resolve("run"), "TERRARIUM_STATE_DIR=" + tmp.resolve("state"),
+                        "TERRARIUM_ETC_DIR=" + tmp.resolve("etc"), "TERRARIUM_JAVA_OPTS=-Xlog:cds=info", "target/dist/bin/terrariumctl"));
+                cmd.addAll(List.of(args));
+                Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+                String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+                p.waitFor();
+                return out;
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        };
+        String first = run.apply(new String[]{"config", "check", "target/dist/config/samples/minimal.yaml"});
+        assertThat(first).contains("minimal.yaml: valid");
+        List<Path> files;
+        try (Stream<Path> s = Files.list(cds)) {
+            files = s.toList();
+        }
+        assertThat(files).hasSize(1);
+        assertThat(files.get(0).getFileName().toString()).matches("cli-[0-9]+\\.jsa");
+        assertThat(run.apply(new String[]{"jobs", "list"})).contains("Mapped dynamic region");
+        assertThat(run.apply(new String[]{"backup", "list", "--source", "local"})).contains("Mapped dynamic region");
+        // writable by others: could hold any class metadata, so it is not used (and not replaced)
+        Files.setPosixFilePermissions(files.get(0), java.nio.file.attribute.PosixFilePermissions.fromString("rw-rw-rw-"));
+        assertThat(run.apply(new String[]{"jobs", "list"})).doesNotContain("Mapped dynamic region");
     }
 }
