@@ -24,7 +24,8 @@ public class ConfigException extends RuntimeException {
     }
 
     /**
-     * {@code s} with every character that does not print as {@code &#92;uXXXX} (a code point above
+     * {@code s} with every character that does not print as {@code &#92;n}, {@code &#92;r}, {@code &#92;t}
+     * or {@code &#92;uXXXX} (a code point above
      * U+FFFF as its two UTF-16 units, each escaped); printable text, including non-Latin letters, is kept.
      */
     public static String printable(String s) {
@@ -36,8 +37,15 @@ public class ConfigException extends RuntimeException {
                 if (sb == null) {
                     sb = new StringBuilder(s.length() + 8).append(s, 0, i);
                 }
-                for (int k = i; k < i + n; k++) {
-                    sb.append(String.format("\\u%04X", (int) s.charAt(k)));
+                switch (cp) {
+                    case '\n' -> sb.append("\\n");
+                    case '\r' -> sb.append("\\r");
+                    case '\t' -> sb.append("\\t");
+                    default -> {
+                        for (int k = i; k < i + n; k++) {
+                            sb.append(String.format("\\u%04X", (int) s.charAt(k)));
+                        }
+                    }
                 }
             } else if (sb != null) {
                 sb.appendCodePoint(cp);
