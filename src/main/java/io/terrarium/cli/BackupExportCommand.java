@@ -43,11 +43,11 @@ public final class BackupExportCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         App app = TerrariumCommand.app(spec);
         boolean here = !instances.isEmpty();
-        if (format.format() == Format.table && (here || new JobTrigger(app).runningDaemon() == null)) {
-            // in-process: a bar on a terminal, plain lines on a pipe or in a log (stderr; stdout keeps the result)
-            app.withExportProgress(ProgressDisplay.forThisProcess(spec.commandLine().getErr()));
-        }
         if (here) {
+            if (format.format() == Format.table) {
+                // in-process: a bar on a terminal, plain lines on a pipe or in a log (stderr; stdout keeps the result)
+                app.withExportProgress(ProgressDisplay.forThisProcess(spec.commandLine().getErr()));
+            }
             app.withExportInstances(new java.util.LinkedHashSet<>(instances));
             var r = new JobTrigger(app).triggerHere(S3ExportJob.ID, app.configStore().load().config());
             return JobRun.print(spec, format.format(), r, "datasets");

@@ -39,8 +39,11 @@ final class JobRun {
         App app = TerrariumCommand.app(spec);
         JobTrigger trigger = new JobTrigger(app);
         if (format == Format.table) {
-            // a run inside the daemon streams its progress back (issue 15): the same bar or lines as in this process, on stderr
-            trigger.withProgress(new DaemonProgress(ProgressDisplay.forThisProcess(spec.commandLine().getErr())));
+            // one display on stderr (a bar on a terminal, plain lines on a pipe): an export in this process tells it
+            // directly, a run inside the daemon streams its progress back to it (issue 15)
+            ProgressDisplay.Sink display = ProgressDisplay.forThisProcess(spec.commandLine().getErr());
+            app.withExportProgress(display);
+            trigger.withProgress(new DaemonProgress(display));
         }
         JobResult r = trigger.trigger(jobId, () -> app.configStore().load().config(), Duration.ofSeconds(timeoutSeconds));
         return print(spec, format, r, rowsKey);
