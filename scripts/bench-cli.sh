@@ -6,6 +6,8 @@
 # commands with the CLI's AppCDS archive and with TERRARIUM_CDS=0 (the baseline). Wall time and CPU
 # time (user + sys of the command and its children) are both reported: at a high load average the
 # wall time mostly measures the neighbours, the CPU time what the command itself costs.
+# BENCH_CLI_BEFORE=/path/to/other/target/dist/bin/terrariumctl adds the same commands run by another
+# build (e.g. a worktree of the previous release) as interleaved "(before build)" rows.
 # Needs a built release (mvn package); lxc and syncoid rows are skipped when the tool is missing.
 # Read-only commands run against private empty run/state/etc dirs (no daemon, no stored config), so
 # they measure start-up and the command's own work, not a large host.
@@ -36,6 +38,14 @@ rows=(
     "terrariumctl backup list --source local|$TRM backup list --source local"
     "terrariumctl backup list --source local (no CDS, before)|env TERRARIUM_CDS=0 $TRM backup list --source local"
 )
+if [[ -n ${BENCH_CLI_BEFORE:-} ]]; then
+    rows+=(
+        "terrariumctl --help (before build)|$BENCH_CLI_BEFORE --help"
+        "terrariumctl status (before build)|$BENCH_CLI_BEFORE status"
+        "terrariumctl jobs list (before build)|$BENCH_CLI_BEFORE jobs list"
+        "terrariumctl backup list --source local (before build)|$BENCH_CLI_BEFORE backup list --source local"
+    )
+fi
 command -v lxc >/dev/null && rows+=("lxc --help|lxc --help" "lxc list (neighbour's read-only)|lxc list")
 command -v syncoid >/dev/null && rows+=("syncoid --help|syncoid --help")
 

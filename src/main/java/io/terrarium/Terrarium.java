@@ -13,7 +13,7 @@ public final class Terrarium {
 
     public static void main(String[] args) {
         configureLogging(args);
-        picocli.CommandLine cl = TerrariumCommand.commandLine(App.production());
+        picocli.CommandLine cl = TerrariumCommand.commandLine(App.production(), args);
         // error lines quote labels, instance names and bucket content: no raw control characters to the terminal
         cl.setErr(new java.io.PrintWriter(new io.terrarium.cli.TerminalSafeWriter(
                 new java.io.OutputStreamWriter(System.err)), true));

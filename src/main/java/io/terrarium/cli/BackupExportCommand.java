@@ -9,7 +9,6 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Spec;
 
-import java.time.Clock;
 import java.util.concurrent.Callable;
 
 /** {@code terrariumctl backup export}: triggers the {@code s3-export} job now. */
@@ -20,8 +19,9 @@ import java.util.concurrent.Callable;
         "keeps it from overlapping the daemon's scheduled run, which makes this run REJECTED).",
         "Runs inside the daemon when it is up (a run in progress makes this trigger REJECTED),",
         "otherwise in this process. Exit 1 on FAILED or REJECTED.",
-        "In this process on a terminal, a progress bar shows the bytes of the zfs send stream, the rate and,",
-        "where zfs send -n -P can estimate the size (OpenZFS), the ETA; on a pipe, plain progress lines go to stderr.",
+        "On a terminal, a progress bar shows the bytes of the zfs send stream, the rate and, where",
+        "zfs send -n -P can estimate the size (OpenZFS), the ETA; on a pipe, plain progress lines go to stderr",
+        "(at most one every 10 s); a run inside the daemon streams its progress back the same way.",
         "After each committed export, retention removes chains beyond s3.retention (docs/s3.md \"Retention\")."},
         footerHeading = "%nExamples:%n",
         footer = {"  terrariumctl backup export", "  terrariumctl backup export --instance web --instance db",
@@ -43,12 +43,11 @@ public final class BackupExportCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         App app = TerrariumCommand.app(spec);
         boolean here = !instances.isEmpty();
-        if (format.format() == Format.table && (here || new JobTrigger(app).runningDaemon() == null)) {
-            // in-process: a bar on a terminal, plain lines on a pipe or in a log (stderr; stdout keeps the result)
-            app.withExportProgress(System.console() != null ? new ExportProgressDisplay.Bar(System.err)
-                    : new ExportProgressDisplay.Lines(spec.commandLine().getErr(), Clock.systemUTC()));
-        }
         if (here) {
+            if (format.format() == Format.table) {
+                // in-process: a bar on a terminal, plain lines on a pipe or in a log (stderr; stdout keeps the result)
+                app.withExportProgress(ProgressDisplay.forThisProcess(spec.commandLine().getErr()));
+            }
             app.withExportInstances(new java.util.LinkedHashSet<>(instances));
             var r = new JobTrigger(app).triggerHere(S3ExportJob.ID, app.configStore().load().config());
             return JobRun.print(spec, format.format(), r, "datasets");

@@ -131,9 +131,10 @@ public final class BackupRestoreCommand implements Callable<Integer> {
         if (source == Source.s3) {
             return new S3Restore(this).call();
         }
-        if (installation != null || parentDataset != null || trustConfig) {
+        if (installation != null || parentDataset != null || trustConfig || acceptUnauthenticated) {
+            // tester (issue 15): --accept-unauthenticated was silently ignored with --source local
             throw new picocli.CommandLine.ParameterException(spec.commandLine(),
-                    "--installation, --parent-dataset and --trust-config apply only to --source s3");
+                    "--installation, --parent-dataset, --trust-config and --accept-unauthenticated apply only to --source s3");
         }
         App app = TerrariumCommand.app(spec);
         PrintWriter out = spec.commandLine().getOut();

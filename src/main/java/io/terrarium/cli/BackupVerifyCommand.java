@@ -45,7 +45,7 @@ public final class BackupVerifyCommand implements Callable<Integer> {
         App app = TerrariumCommand.app(spec);
         // progress of an in-process run on stderr (a bar on a terminal, plain lines on a pipe); stdout keeps the result
         io.terrarium.s3.TransferProgress progress = format.format() != Format.table ? io.terrarium.s3.TransferProgress.NONE
-                : TransferProgressDisplay.forThisProcess(spec.commandLine().getErr());
+                : ProgressDisplay.forThisProcess(spec.commandLine().getErr());
         if (instance == null) {
             if (new io.terrarium.daemon.JobTrigger(app).runningDaemon() == null) {
                 app.withVerifyProgress(progress);

@@ -14,7 +14,8 @@ import java.util.concurrent.Callable;
 
 /** {@code terrariumctl config check [FILE]}: validates a configuration file without storing it. */
 @Command(name = "check", description = {"Validate a configuration file without storing it.",
-        "Prints every problem with its line or key; exit 1 when there is one."},
+        "Prints every problem with its line or key; exit 1 when there is one.",
+        "Warns (stderr, exit 0) about a value read otherwise than written: daemon.management_port 8765 is read as 876."},
         footerHeading = "%nExamples:%n",
         footer = {"  terrariumctl config check", "  terrariumctl config check config/samples/minimal.yaml"})
 public final class ConfigCheckCommand implements Callable<Integer> {
@@ -38,6 +39,7 @@ public final class ConfigCheckCommand implements Callable<Integer> {
             e.problems().forEach(p -> spec.commandLine().getErr().println("ERROR: " + p));
             return ExitCodes.FAILURE;
         }
+        app.codec().warnings(text, source.toString()).forEach(w -> spec.commandLine().getErr().println("WARNING: " + w));
         spec.commandLine().getOut().println(source + ": valid");
         return ExitCodes.OK;
     }

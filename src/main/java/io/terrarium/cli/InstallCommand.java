@@ -427,7 +427,7 @@ public final class InstallCommand implements Callable<Integer> {
                     : prompter != null ? prompter.confirm("Export snapshots to S3?", old.enabled()) : old.enabled();
             if (!on) {
                 return c.withS3(new TerrariumConfig.S3(false, old.provider(), old.endpoint(), old.region(), old.bucket(),
-                        old.prefix(), old.accessKey(), old.secretKeyFile(), old.retention(), old.chain()));
+                        old.prefix(), old.accessKey(), old.secretKeyFile(), old.retention(), old.chain(), old.objectLock()));
             }
             Function<String, String> any = v -> null;
             String provider = answer("S3 provider: aws, r2, minio or generic", "--s3-provider", s3Provider, old.provider(),
@@ -454,7 +454,7 @@ public final class InstallCommand implements Callable<Integer> {
             // install asks nothing about retention or chains: a re-run keeps the stored blocks (issue 13
             // item 5: defaults here made the next hourly export delete every chain but the newest two)
             TerrariumConfig.S3 s3 = new TerrariumConfig.S3(true, provider, endpoint, region, bucket, prefix, access, secretPath,
-                    old.retention(), old.chain());
+                    old.retention(), old.chain(), old.objectLock());
             List<String> problems = app.codec().problems(c.withS3(s3)).stream().filter(p -> p.startsWith("s3.")).toList();
             if (!problems.isEmpty()) {
                 if (prompter == null || enableS3 != null && s3Endpoint != null) {
@@ -477,7 +477,7 @@ public final class InstallCommand implements Callable<Integer> {
                     prompter.say("  rejected: S3 check failed: " + r.message());
                     // ask again with these answers as defaults; the typed secret is not kept
                     old = new TerrariumConfig.S3(true, provider, endpoint, region, bucket, prefix, access, old.secretKeyFile(),
-                            old.retention(), old.chain());
+                            old.retention(), old.chain(), old.objectLock());
                     pendingSecrets.remove(S3_SECRET);
                     continue;
                 }

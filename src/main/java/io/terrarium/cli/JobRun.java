@@ -37,7 +37,15 @@ final class JobRun {
                     "--timeout must be at least 1 second (got " + timeoutSeconds + ")");
         }
         App app = TerrariumCommand.app(spec);
-        JobResult r = new JobTrigger(app).trigger(jobId, () -> app.configStore().load().config(), Duration.ofSeconds(timeoutSeconds));
+        JobTrigger trigger = new JobTrigger(app);
+        if (format == Format.table) {
+            // one display on stderr (a bar on a terminal, plain lines on a pipe): an export in this process tells it
+            // directly, a run inside the daemon streams its progress back to it (issue 15)
+            ProgressDisplay.Sink display = ProgressDisplay.forThisProcess(spec.commandLine().getErr());
+            app.withExportProgress(display);
+            trigger.withProgress(new DaemonProgress(display));
+        }
+        JobResult r = trigger.trigger(jobId, () -> app.configStore().load().config(), Duration.ofSeconds(timeoutSeconds));
         return print(spec, format, r, rowsKey);
     }
 

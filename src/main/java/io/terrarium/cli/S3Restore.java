@@ -48,7 +48,7 @@ final class S3Restore {
             S3Restorer restorer;
             try {
                 restorer = S3Restorer.forHost(s3, settings.bucket(), app.paths().secretsDir(), cmd.acceptUnauthenticated)
-                        .withProgress(TransferProgressDisplay.forThisProcess(err)); // a bar on a terminal, lines on a pipe (stderr)
+                        .withProgress(ProgressDisplay.forThisProcess(err)); // a bar on a terminal, lines on a pipe (stderr)
             } catch (IOException e) {
                 err.println("ERROR: " + e.getMessage());
                 err.flush();

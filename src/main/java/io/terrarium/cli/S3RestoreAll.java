@@ -49,8 +49,8 @@ final class S3RestoreAll {
         try (S3Client s3 = S3ClientFactory.create(settings, 4)) {
             S3Catalog catalog = new S3Catalog(s3, settings.bucket(), settings.prefix());
             S3Restorer restorer = S3Restorer.forHost(s3, settings.bucket(), app.paths().secretsDir(), cmd.acceptUnauthenticated)
-                    .withProgress(TransferProgressDisplay.forThisProcess(err)); // per instance: a bar on a terminal, lines on a pipe
-            HostRestoreService service = new HostRestoreService(app.lxd(), new LxdEditor(app.runner()), app.zfs(),
+                    .withProgress(ProgressDisplay.forThisProcess(err)); // per instance: a bar on a terminal, lines on a pipe
+            HostRestoreService service = new HostRestoreService(app.lxd(), new LxdEditor(app.runner(), app.lxd()), app.zfs(),
                     manifests(s3, settings), catalog, restorer,
                     project -> new S3RestoreService(app.lxd(), app.zfs(), new io.terrarium.backup.DatasetResolver(app.lxd(), app.zfs(), project),
                             project, app.paths().runDir(), catalog, restorer, config.installationId(), where, Clock.systemUTC(),

@@ -144,6 +144,6 @@ public final class SetDnsCommand implements Callable<Integer> {
     private static TerrariumConfig.Proxy withoutOldProvider(TerrariumConfig.Proxy p) {
         return new TerrariumConfig.Proxy(p.dynamicFile(), p.staticFile(), p.bridgePortFirst(), p.bridgePortLast(),
                 p.oauth2ProxyUrl(), null, p.intervalSeconds(), p.reloadCommand(), p.ufw(), p.wildcardBases(),
-                p.publicPortFirst(), p.publicPortLast()); // all twelve: the short form dropped proxy.wildcard_bases and the port range
+                p.publicPortFirst(), p.publicPortLast(), p.tenantAuthUrl()); // every field: a short form would drop the later ones
     }
 }

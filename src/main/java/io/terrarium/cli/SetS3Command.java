@@ -197,7 +197,8 @@ public final class SetS3Command implements Callable<Integer> {
                 secretKeyFile != null ? storedSecret.toString() : old.secretKeyFile(),
                 new TerrariumConfig.Retention(keepChains != null ? keepChains : r.keepChains(),
                         keepPoints != null ? keepPoints : r.keepPoints()),
-                old.chain()); // no option changes the chain block; it must survive (issue 13 item 5)
+                old.chain(), // no option changes the chain block; it must survive (issue 13 item 5)
+                old.objectLock()); // nor the object_lock block: dropping it would silently stop locking
     }
 
     /** {@code backups} → {@code backups/}; {@code ""} stays empty (the bucket root). */

@@ -10,25 +10,10 @@ import picocli.CommandLine.Spec;
 
 /**
  * The root command {@code terrariumctl} (alias {@code trm}). Every subcommand is registered here,
- * in this one visible place.
+ * in this one visible place ({@link #COMMANDS}).
  */
 @Command(name = "terrariumctl", mixinStandardHelpOptions = true, versionProvider = TerrariumCommand.VersionProvider.class,
         description = "Terrarium: a hardened control plane for unprivileged LXD containers on ZFS.",
-        subcommands = {
-                StatusCommand.class,
-                InstallCommand.class,
-                ConfigCommand.class,
-                SetCommand.class,
-                ReconfigureCommand.class,
-                UpdateCommand.class,
-                JobsCommand.class,
-                ProxyCommand.class,
-                BackupCommand.class,
-                DaemonCommand.class,
-                ConsoleCommand.class,
-                CompletionCommand.class,
-                CommandLine.HelpCommand.class,
-        },
         footerHeading = "%nExamples:%n",
         footer = {
                 "  terrariumctl status",
@@ -40,6 +25,33 @@ import picocli.CommandLine.Spec;
                 "  terrariumctl daemon",
                 "%n`trm` is the same program."})
 public final class TerrariumCommand implements Runnable {
+    /**
+     * The top-level commands, in the order help lists them. Registered by {@link #commandLine}
+     * rather than in the annotation, so that {@link #commandLine(App, String[])} can build only the
+     * branch a command line runs.
+     */
+    static final java.util.List<Class<?>> COMMANDS = java.util.List.of(
+            StatusCommand.class,
+            InstallCommand.class,
+            ConfigCommand.class,
+            SetCommand.class,
+            ReconfigureCommand.class,
+            UpdateCommand.class,
+            JobsCommand.class,
+            ProxyCommand.class,
+            BackupCommand.class,
+            DaemonCommand.class,
+            ConsoleCommand.class,
+            CompletionCommand.class,
+            CommandLine.HelpCommand.class);
+
+    /**
+     * Commands that reach other top-level commands at run time, so they always get the whole tree:
+     * {@code set} runs {@code reconfigure} ({@code set s3}), {@code completion} describes every
+     * command, {@code help} walks to any command.
+     */
+    private static final java.util.Set<String> NEED_WHOLE_TREE = java.util.Set.of("set", "completion", "help");
+
     private final App app;
 
     @Spec
@@ -68,9 +80,44 @@ public final class TerrariumCommand implements Runnable {
         spec.commandLine().usage(spec.commandLine().getOut());
     }
 
-    /** Builds the command line for an App (used by main and by tests). */
+    /** Builds the whole command line for an App (help pages, completion, man pages, tests). */
     public static CommandLine commandLine(App app) {
+        return build(app, COMMANDS);
+    }
+
+    /**
+     * Builds the command line for running {@code args}: only the branch of the invoked top-level
+     * command when the arguments name one (after nothing but {@code -v}/{@code --verbose}), else the
+     * whole tree. picocli builds the model of every command it is given, ~0.8 s of a CLI start for
+     * the whole tree (issue 16 item 4; docs/benchmarks.md); the branch alone parses, runs and prints
+     * errors and help exactly as the whole tree does (TerrariumCommandTreeTest).
+     *
+     * @param app  the wiring
+     * @param args the command line's arguments, unchanged
+     */
+    public static CommandLine commandLine(App app, String[] args) {
+        for (String a : args) {
+            if (a.equals("--verbose") || a.matches("-v+")) {
+                continue;
+            }
+            if (!NEED_WHOLE_TREE.contains(a)) {
+                for (Class<?> c : COMMANDS) {
+                    Command command = c.getAnnotation(Command.class);
+                    if (command.name().equals(a) || java.util.Arrays.asList(command.aliases()).contains(a)) {
+                        return build(app, java.util.List.of(c));
+                    }
+                }
+            }
+            break;
+        }
+        return commandLine(app);
+    }
+
+    private static CommandLine build(App app, java.util.List<Class<?>> commands) {
         CommandLine cl = new CommandLine(new TerrariumCommand(app));
+        for (Class<?> c : commands) {
+            cl.addSubcommand(c);
+        }
         cl.setCaseInsensitiveEnumValuesAllowed(true);
         PathHelpCommand.replaceBuiltIns(cl);
         standardHelpEverywhere(cl);

@@ -78,22 +78,16 @@ public final class ConfigCodec {
         TerrariumConfig cfg;
         try {
             cfg = mapper.readValue(yaml, TerrariumConfig.class);
-        } catch (UnrecognizedPropertyException e) {
-            throw new ConfigException(allUnknownKeys(yaml, source, e));
         } catch (MismatchedInputException e) {
             if (String.valueOf(e.getOriginalMessage()).startsWith("Trailing token")) {
                 throw new ConfigException(source + ": " + where(e.getLocation())
                         + "the file holds more than one YAML document (a second '---'); keep exactly one");
             }
-            String key = fullPath(e);
-            if (key.isEmpty()) {
+            if (fullPath(e).isEmpty()) {
                 throw new ConfigException(source + ": " + where(e.getLocation())
                         + "the document must be a mapping of sections (version, domains, emails, …)");
             }
-            String got = e instanceof com.fasterxml.jackson.databind.exc.InvalidFormatException f && f.getValue() != null
-                    ? ", not \"" + f.getValue() + "\"" : quotedText(yaml, e);
-            throw new ConfigException(source + ": " + where(keyLocation(yaml, names(e), e.getLocation())) + "key \"" + key
-                    + "\" must be " + describe(e.getTargetType()) + got);
+            throw new ConfigException(allProblems(yaml, source, e));
         } catch (JsonProcessingException e) {
             if (String.valueOf(e.getOriginalMessage()).startsWith("Trailing token")) {
                 throw new ConfigException(source + ": " + where(e.getLocation())
@@ -117,6 +111,31 @@ public final class ConfigCodec {
     }
 
     /**
+     * What a valid document says that the parsed configuration silently reads otherwise: an
+     * explicit {@code daemon.management_port: 8765} (the unprivileged default before issue 14,
+     * which every stored document carried) is read as {@value TerrariumConfig.Daemon#DEFAULT_PORT}
+     * (tester, issue 15: it "silently became 876").
+     *
+     * @param yaml   the YAML text (already accepted by {@link #parse})
+     * @param source name used in messages
+     * @return one message per warning (with its line); empty when none or the text cannot be read
+     */
+    public List<String> warnings(String yaml, String source) {
+        try {
+            com.fasterxml.jackson.databind.JsonNode port = mapper.readTree(yaml).path("daemon").path("management_port");
+            if (port.isInt() && port.intValue() == TerrariumConfig.Daemon.LEGACY_DEFAULT_PORT) {
+                return List.of(source + ": " + where(keyLocation(yaml, List.of("daemon", "management_port"), null))
+                        + "daemon.management_port " + TerrariumConfig.Daemon.LEGACY_DEFAULT_PORT + " (the old default) is read as "
+                        + TerrariumConfig.Daemon.DEFAULT_PORT + ", the privileged default that no local user can bind first;"
+                        + " write " + TerrariumConfig.Daemon.DEFAULT_PORT + " (or remove the key) to say so, or choose another port below 1024");
+            }
+        } catch (JsonProcessingException | RuntimeException e) {
+            // nothing to warn about in a text that cannot be read
+        }
+        return List.of();
+    }
+
+    /**
      * Checks a configuration's values against this codec's secrets directory
      * ({@link ConfigValidator#validate(TerrariumConfig, String)}).
      *
@@ -136,32 +155,56 @@ public final class ConfigCodec {
     }
 
     /**
-     * Every unknown key of a document, not only the first Jackson stops at (issue 15 item 8): the
-     * key is removed from a tree of the document and the tree is bound again, until no unknown key
-     * is left (or another kind of problem stops the binding; that one is reported once the keys are
-     * fixed). At most 200 keys.
+     * Every problem of a document, not only the first Jackson stops at (issue 15 item 8; a new
+     * user saw one type error per run, and an unknown key hid a reversed range): the offending key
+     * (unknown, or of the wrong type) is removed from a tree of the document and the tree is bound
+     * again, until it binds; then {@link ConfigValidator} checks the values that are left, except
+     * those below a key already reported as of the wrong type (its default would be judged
+     * instead). At most 200 keys.
      *
-     * @return one message per unknown key, in document order of discovery
+     * @return one message per problem, in order of discovery
      */
-    private List<String> allUnknownKeys(String yaml, String source, UnrecognizedPropertyException first) {
+    private List<String> allProblems(String yaml, String source, MismatchedInputException first) {
         List<String> out = new java.util.ArrayList<>();
-        out.add(unknownKey(yaml, source, first));
+        List<String> mistyped = new java.util.ArrayList<>();
+        out.add(problem(yaml, source, first, mistyped));
         try {
             com.fasterxml.jackson.databind.JsonNode tree = mapper.readTree(yaml);
-            UnrecognizedPropertyException cur = first;
+            MismatchedInputException cur = first;
             for (int i = 0; i < 200 && remove(tree, cur.getPath()); i++) {
                 try {
-                    mapper.treeToValue(tree, TerrariumConfig.class);
+                    TerrariumConfig cfg = mapper.treeToValue(tree, TerrariumConfig.class);
+                    for (String p : ConfigValidator.validate(cfg, secretsDir)) {
+                        if (mistyped.stream().noneMatch(k -> p.contains(k))) {
+                            out.add(source + ": " + p);
+                        }
+                    }
                     break;
-                } catch (UnrecognizedPropertyException next) {
+                } catch (MismatchedInputException next) {
+                    if (fullPath(next).isEmpty()) {
+                        break;
+                    }
                     cur = next;
-                    out.add(unknownKey(yaml, source, next));
+                    out.add(problem(yaml, source, next, mistyped));
                 }
             }
-        } catch (JsonProcessingException | IllegalArgumentException e) {
-            // another problem; the unknown keys found so far are reported now, the rest after they are fixed
+        } catch (JsonProcessingException | RuntimeException e) {
+            // another kind of problem: the ones found so far are reported now, the rest after they are fixed
         }
         return out;
+    }
+
+    /** The message of an unknown key or a value of the wrong type; a mistyped key's path is added to {@code mistyped}. */
+    private String problem(String yaml, String source, MismatchedInputException e, List<String> mistyped) {
+        if (e instanceof UnrecognizedPropertyException u) {
+            return unknownKey(yaml, source, u);
+        }
+        String key = fullPath(e);
+        mistyped.add(key);
+        String got = e instanceof com.fasterxml.jackson.databind.exc.InvalidFormatException f && f.getValue() != null
+                ? ", not \"" + f.getValue() + "\"" : quotedText(yaml, e);
+        return source + ": " + where(keyLocation(yaml, names(e), e.getLocation())) + "key \"" + key
+                + "\" must be " + describe(e.getTargetType()) + got;
     }
 
     private String unknownKey(String yaml, String source, UnrecognizedPropertyException e) {

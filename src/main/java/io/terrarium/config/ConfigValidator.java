@@ -445,17 +445,12 @@ public final class ConfigValidator {
             p.add("proxy.bridge_port_first/bridge_port_last: " + first + "-" + last
                     + " contains daemon.management_port " + managementPort);
         }
-        if (!x.oauth2ProxyUrl().isEmpty()) {
-            try {
-                URI u = new URI(x.oauth2ProxyUrl());
-                if (u.getHost() == null || !("http".equals(u.getScheme()) || "https".equals(u.getScheme()))
-                        || u.getUserInfo() != null || u.getQuery() != null) {
-                    p.add("proxy.oauth2_proxy_url: \"" + x.oauth2ProxyUrl()
-                            + "\" must be an http(s) URL with a host and no credentials or query, e.g. http://127.0.0.1:4180 (\"\" disables @auth)");
-                }
-            } catch (URISyntaxException e) {
-                p.add("proxy.oauth2_proxy_url: \"" + x.oauth2ProxyUrl() + "\" is not a URL: " + e.getReason());
-            }
+        gateUrl(p, "proxy.oauth2_proxy_url", x.oauth2ProxyUrl(), "http://127.0.0.1:4180");
+        gateUrl(p, "proxy.tenant_auth_url", x.tenantAuthUrl(), "http://127.0.0.1:4181");
+        if (!x.oauth2ProxyUrl().isEmpty() && !x.tenantAuthUrl().isEmpty()
+                && x.oauth2ProxyUrl().replaceAll("/+$", "").equals(x.tenantAuthUrl().replaceAll("/+$", ""))) {
+            p.add("proxy.tenant_auth_url: \"" + x.tenantAuthUrl() + "\" is the admin gate (proxy.oauth2_proxy_url); tenants'"
+                    + " @auth routes need their own oauth2-proxy (own cookie and secret), e.g. http://127.0.0.1:4181");
         }
         if (x.dnsProvider() != null && !DNS_PROVIDER.matcher(x.dnsProvider()).matches()) {
             p.add("proxy.dns_provider: \"" + x.dnsProvider()
@@ -534,6 +529,27 @@ public final class ConfigValidator {
         }
         if (ch.maxAgeDays() < 0 || ch.maxAgeDays() > 3650) {
             p.add("s3.chain.max_age_days: " + ch.maxAgeDays() + " is outside 0–3650 (0 = no age limit)");
+        }
+        var lock = s.objectLock();
+        if (lock != null) {
+            if (lock.mode() == null || !(lock.mode().equals("GOVERNANCE") || lock.mode().equals("COMPLIANCE"))) {
+                p.add("s3.object_lock.mode: " + (lock.mode() == null ? "missing" : "\"" + lock.mode() + "\"")
+                        + " must be GOVERNANCE (deletable by a user allowed to bypass governance retention) or "
+                        + "COMPLIANCE (nobody can delete a locked version before its date)");
+            }
+            if (lock.retainDays() == null || lock.retainDays() < 1 || lock.retainDays() > 36_500) {
+                p.add("s3.object_lock.retain_days: " + (lock.retainDays() == null ? "missing" : lock.retainDays())
+                        + " must be 1–36500 (days each new restore point stays locked after its upload)");
+            }
+            try {
+                if (io.terrarium.s3.ProviderProfile.of(s.provider()).objectLockSupport()
+                        == io.terrarium.s3.ProviderProfile.ObjectLockSupport.NO) {
+                    p.add("s3.object_lock: provider " + s.provider() + " does not support S3 Object Lock "
+                            + "(docs/s3.md \"Object Lock\"); remove s3.object_lock or use a provider that does");
+                }
+            } catch (IllegalArgumentException e) {
+                // the unknown provider is reported by its own check
+            }
         }
     }
 
@@ -686,5 +702,22 @@ public final class ConfigValidator {
             }
         }
         return true;
+    }
+
+    /** An oauth2-proxy address: an http(s) URL with a host, no credentials or query; {@code ""} turns the gate off. */
+    private static void gateUrl(List<String> p, String key, String value, String example) {
+        if (value.isEmpty()) {
+            return;
+        }
+        try {
+            URI u = new URI(value);
+            if (u.getHost() == null || !("http".equals(u.getScheme()) || "https".equals(u.getScheme()))
+                    || u.getUserInfo() != null || u.getQuery() != null) {
+                p.add(key + ": \"" + value + "\" must be an http(s) URL with a host and no credentials or query, e.g. "
+                        + example + " (\"\" disables @auth)");
+            }
+        } catch (URISyntaxException e) {
+            p.add(key + ": \"" + value + "\" is not a URL: " + e.getReason());
+        }
     }
 }

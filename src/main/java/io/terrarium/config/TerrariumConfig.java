@@ -232,12 +232,21 @@ public record TerrariumConfig(Integer version, String installationId, Domains do
      * @param accessKey     access key id (not a secret by itself)
      * @param secretKeyFile absolute path of the file holding the secret key
      * @param retention     how many chains / restore points per instance the exporter keeps in S3
+     * @param chain         when a new full starts
+     * @param objectLock    S3 Object Lock for new restore points, or {@code null} (default): none
      */
     @JsonInclude(JsonInclude.Include.NON_NULL)
     @JsonPropertyOrder({"enabled", "provider", "endpoint", "region", "bucket", "prefix", "access_key", "secret_key_file",
-            "retention", "chain"})
+            "retention", "chain", "object_lock"})
     public record S3(Boolean enabled, String provider, String endpoint, String region, String bucket,
-                     String prefix, String accessKey, String secretKeyFile, Retention retention, Chain chain) {
+                     String prefix, String accessKey, String secretKeyFile, Retention retention, Chain chain,
+                     ObjectLock objectLock) {
+        /** The section without an object_lock block (no Object Lock). */
+        public S3(Boolean enabled, String provider, String endpoint, String region, String bucket,
+                  String prefix, String accessKey, String secretKeyFile, Retention retention, Chain chain) {
+            this(enabled, provider, endpoint, region, bucket, prefix, accessKey, secretKeyFile, retention, chain, null);
+        }
+
         public S3 {
             enabled = enabled != null && enabled;
             provider = provider == null ? "generic" : provider;
@@ -266,13 +275,36 @@ public record TerrariumConfig(Integer version, String installationId, Domains do
 
         /** Copy with another retention block. */
         public S3 withRetention(Retention r) {
-            return new S3(enabled, provider, endpoint, region, bucket, prefix, accessKey, secretKeyFile, r, chain);
+            return new S3(enabled, provider, endpoint, region, bucket, prefix, accessKey, secretKeyFile, r, chain, objectLock);
         }
 
         /** Copy with another chain block. */
         public S3 withChain(Chain c) {
-            return new S3(enabled, provider, endpoint, region, bucket, prefix, accessKey, secretKeyFile, retention, c);
+            return new S3(enabled, provider, endpoint, region, bucket, prefix, accessKey, secretKeyFile, retention, c, objectLock);
         }
+
+        /** Copy with another object_lock block ({@code null}: none). */
+        public S3 withObjectLock(ObjectLock l) {
+            return new S3(enabled, provider, endpoint, region, bucket, prefix, accessKey, secretKeyFile, retention, chain, l);
+        }
+    }
+
+    /**
+     * S3 Object Lock for every object of a new restore point (docs/s3.md "Object Lock"; AWS S3 user
+     * guide, "Locking objects with Object Lock"). Each volume and manifest is written with
+     * {@code x-amz-object-lock-mode} and {@code x-amz-object-lock-retain-until-date} = upload time +
+     * {@code retain_days} (UTC); when an incremental commits, every earlier point of its chain is
+     * extended (PutObjectRetention, never shortened) to at least the incremental's date. The bucket
+     * must have been created with Object Lock enabled; an export checks that before it uploads.
+     *
+     * @param mode       {@code GOVERNANCE} (a user with {@code s3:BypassGovernanceRetention} can still
+     *                   delete or shorten) or {@code COMPLIANCE} (nobody, not even the root account,
+     *                   can delete a version or shorten its date until it passes)
+     * @param retainDays days each new object is locked from its upload, 1–36500
+     */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    @JsonPropertyOrder({"mode", "retain_days"})
+    public record ObjectLock(String mode, Integer retainDays) {
     }
 
     /**
@@ -351,15 +383,29 @@ public record TerrariumConfig(Integer version, String installationId, Domains do
      * @param publicPortFirst first public TCP/UDP port a label may publish (default 1024: privileged
      *                        ports refused)
      * @param publicPortLast  last one, inclusive (default 65535)
+     * @param tenantAuthUrl   the tenants' oauth2-proxy gate as Traefik reaches it (default
+     *                        {@value #DEFAULT_TENANT_AUTH_URL}): every {@code @auth} label goes
+     *                        through it, never through the admin gate {@code oauth2ProxyUrl}
+     *                        (issue 14 item 4, docs/security.md "Sign-in cookies"); {@code ""}
+     *                        disables {@code @auth}, as does {@code oauth2_proxy_url: ""}
      */
     @JsonInclude(JsonInclude.Include.NON_NULL)
     @JsonPropertyOrder({"dynamic_file", "static_file", "bridge_port_first", "bridge_port_last", "oauth2_proxy_url",
-            "dns_provider", "interval_seconds", "reload_command", "ufw", "wildcard_bases", "public_port_first",
-            "public_port_last"})
+            "tenant_auth_url", "dns_provider", "interval_seconds", "reload_command", "ufw", "wildcard_bases",
+            "public_port_first", "public_port_last"})
     public record Proxy(String dynamicFile, String staticFile, Integer bridgePortFirst, Integer bridgePortLast,
                         String oauth2ProxyUrl, String dnsProvider, Integer intervalSeconds,
                         java.util.List<String> reloadCommand, Boolean ufw, java.util.List<String> wildcardBases,
-                        Integer publicPortFirst, Integer publicPortLast) {
+                        Integer publicPortFirst, Integer publicPortLast, String tenantAuthUrl) {
+
+        /** The proxy settings with the default tenant gate ({@value #DEFAULT_TENANT_AUTH_URL}). */
+        public Proxy(String dynamicFile, String staticFile, Integer bridgePortFirst, Integer bridgePortLast,
+                     String oauth2ProxyUrl, String dnsProvider, Integer intervalSeconds,
+                     java.util.List<String> reloadCommand, Boolean ufw, java.util.List<String> wildcardBases,
+                     Integer publicPortFirst, Integer publicPortLast) {
+            this(dynamicFile, staticFile, bridgePortFirst, bridgePortLast, oauth2ProxyUrl, dnsProvider, intervalSeconds,
+                    reloadCommand, ufw, wildcardBases, publicPortFirst, publicPortLast, null);
+        }
 
         /** The proxy settings with the default wildcard bases (none) and public port range (1024–65535). */
         public Proxy(String dynamicFile, String staticFile, Integer bridgePortFirst, Integer bridgePortLast,
@@ -374,6 +420,8 @@ public record TerrariumConfig(Integer version, String installationId, Domains do
         public static final String DEFAULT_STATIC_FILE = "/etc/traefik/traefik.yml";
         /** Default oauth2-proxy address. */
         public static final String DEFAULT_OAUTH2_PROXY_URL = "http://127.0.0.1:4180";
+        /** Default address of the tenants' gate (a second oauth2-proxy, own cookie and secret). */
+        public static final String DEFAULT_TENANT_AUTH_URL = "http://127.0.0.1:4181";
 
         public Proxy {
             dynamicFile = dynamicFile == null ? DEFAULT_DYNAMIC_FILE : dynamicFile;
@@ -381,6 +429,7 @@ public record TerrariumConfig(Integer version, String installationId, Domains do
             bridgePortFirst = bridgePortFirst == null ? 18081 : bridgePortFirst;
             bridgePortLast = bridgePortLast == null ? 18999 : bridgePortLast;
             oauth2ProxyUrl = oauth2ProxyUrl == null ? DEFAULT_OAUTH2_PROXY_URL : oauth2ProxyUrl;
+            tenantAuthUrl = tenantAuthUrl == null ? DEFAULT_TENANT_AUTH_URL : tenantAuthUrl;
             intervalSeconds = intervalSeconds == null ? 60 : intervalSeconds;
             reloadCommand = reloadCommand == null ? java.util.List.of("systemctl", "restart", "traefik")
                     : java.util.List.copyOf(reloadCommand);

@@ -29,9 +29,12 @@ public final class JobControl implements JobControlMBean {
     /** Answer of {@link #result} while the run is going. */
     public static final String PENDING = "PENDING";
     private static final Duration KEEP = Duration.ofHours(1);
+    private static final com.fasterxml.jackson.databind.ObjectMapper JSON = new com.fasterxml.jackson.databind.ObjectMapper()
+            .registerModule(new com.fasterxml.jackson.datatype.jsr310.JavaTimeModule())
+            .disable(com.fasterxml.jackson.databind.SerializationFeature.WRITE_DATES_AS_TIMESTAMPS);
     private static final Pattern TRIGGER = Pattern.compile("[A-Za-z0-9_.:-]{1,64}");
 
-    private record Run(String job, Instant at, CompletableFuture<Exchange> exchange) {
+    private record Run(String job, Instant at, CompletableFuture<Exchange> exchange, io.terrarium.jobs.RunProgress progress) {
     }
 
     private final CamelContext camel;
@@ -67,7 +70,13 @@ public final class JobControl implements JobControlMBean {
             template = camel.createProducerTemplate();
         }
         String runId = UUID.randomUUID().toString();
-        runs.put(runId, new Run(job, now, template.asyncSend("direct:" + job, e -> e.getMessage().setBody(trigger))));
+        io.terrarium.jobs.RunProgress progress = new io.terrarium.jobs.RunProgress();
+        CompletableFuture<Exchange> f = template.asyncSend("direct:" + job, e -> {
+            e.getMessage().setBody(trigger);
+            e.setProperty(io.terrarium.jobs.RunProgress.PROPERTY, progress); // the job's steps report into it
+        });
+        f.whenComplete((e, t) -> progress.close());
+        runs.put(runId, new Run(job, now, f, progress));
         return runId;
     }
 
@@ -85,6 +94,27 @@ public final class JobControl implements JobControlMBean {
         Exchange e = r.exchange().join();
         // a FAILED run is a failed exchange; the result JSON is kept on it either way
         return io.terrarium.routes.JobRuns.resultJson(e);
+    }
+
+    @Override
+    public String progress(String runId, long afterSeq) {
+        Run r = runId == null ? null : runs.get(runId);
+        if (r == null) {
+            throw new IllegalArgumentException("unknown run \"" + runId + "\" (progress is kept until its result is read)");
+        }
+        io.terrarium.jobs.RunProgress.Page p = r.progress().after(afterSeq);
+        Map<String, Object> out = new java.util.LinkedHashMap<>();
+        out.put("run", runId);
+        out.put("job", r.job());
+        out.put("finished", p.finished());
+        out.put("last", p.last());
+        out.put("lost", p.lost());
+        out.put("events", p.events());
+        try {
+            return JSON.writeValueAsString(out);
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new IllegalStateException("cannot write progress as JSON: " + e.getMessage(), e);
+        }
     }
 
     @Override

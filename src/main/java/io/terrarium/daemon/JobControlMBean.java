@@ -37,6 +37,21 @@ public interface JobControlMBean {
      */
     String result(String runId);
 
+    /**
+     * The progress of a submitted run (issue 15: progress streamed back to the CLI), read without
+     * consuming anything: call it with {@code afterSeq} 0, then with the {@code last} of the
+     * previous answer, until {@code finished} is true; then read {@link #result(String)}.
+     *
+     * @param runId    a run id returned by {@link #submit} whose result was not read yet
+     * @param afterSeq the last sequence number already seen (0 for none)
+     * @return JSON {@code {"run", "job", "finished": bool, "last": seq, "lost": count,
+     *         "events": [{"seq", "at" (UTC), "type": start|progress|finish, "item", "phase",
+     *         "bytes", "total" (or null), "stored", "ok" (finish only)}]}} (see
+     *         {@link io.terrarium.jobs.RunProgress}); the daemon keeps the newest 64 events of a run
+     * @throws IllegalArgumentException for an unknown (or already read, or expired) run id
+     */
+    String progress(String runId, long afterSeq);
+
     /** The job ids this daemon runs, in route order. */
     java.util.List<String> getJobs();
 

@@ -24,10 +24,25 @@ import java.util.Map;
  */
 public final class JobTrigger {
     private final App app;
+    private java.util.function.Consumer<io.terrarium.jobs.RunProgress.Event> progress;
 
     /** @param app wiring */
     public JobTrigger(App app) {
         this.app = app;
+    }
+
+    /**
+     * Tells {@code sink} the progress events of a run in the daemon while {@link #trigger} waits
+     * (polled from {@link JobControlMBean#progress}); an in-process run reports through its own
+     * listeners ({@link App#withExportProgress}) instead. A daemon that does not know the
+     * operation (an older release still running after an update) just shows no progress.
+     *
+     * @param sink called on the waiting thread, oldest event first; {@code null} for none
+     * @return this
+     */
+    public JobTrigger withProgress(java.util.function.Consumer<io.terrarium.jobs.RunProgress.Event> sink) {
+        this.progress = sink;
+        return this;
     }
 
     /**
@@ -57,7 +72,7 @@ public final class JobTrigger {
             d.checkListener(); // never hand the credentials to a process that squats the port
             try {
                 ManagementCredentials creds = ManagementCredentials.read(app.paths().managementAuthFile());
-                body = submitAndWait(new JolokiaClient(d.baseUrl(), creds), jobId, timeout);
+                body = submitAndWait(new JolokiaClient(d.baseUrl(), creds), jobId, timeout, progress);
             } catch (IOException e) {
                 if (e.getMessage() != null && e.getMessage().contains("unknown job")) {
                     throw new io.terrarium.jobs.UnknownJobException(jobId, daemonJobs(d));
@@ -100,13 +115,33 @@ public final class JobTrigger {
 
     /**
      * Submits the run to the daemon's job MBean ({@link JobControl#OBJECT_NAME}, answers at once)
-     * and polls its result every 200 ms: no HTTP request stays open for the length of the job.
+     * and polls every 200 ms: its progress while {@code sink} is set (then the result once the
+     * progress says finished, so the last events are never missed), else its result. No HTTP
+     * request stays open for the length of the job.
      */
-    private static String submitAndWait(JolokiaClient jolokia, String jobId, Duration timeout) throws IOException, InterruptedException {
+    private String submitAndWait(JolokiaClient jolokia, String jobId, Duration timeout,
+                                 java.util.function.Consumer<io.terrarium.jobs.RunProgress.Event> sink)
+            throws IOException, InterruptedException {
         String runId = jolokia.exec(JobControl.OBJECT_NAME, "submitAs", List.of(jobId, "cli"), Duration.ofSeconds(30)).asText();
         long deadline = System.nanoTime() + timeout.toNanos();
+        long seen = 0;
         while (true) {
-            String r = jolokia.exec(JobControl.OBJECT_NAME, "result", List.of(runId), Duration.ofSeconds(30)).asText();
+            boolean finished = true;
+            if (sink != null) {
+                try {
+                    var page = app.json().readTree(jolokia.exec(JobControl.OBJECT_NAME, "progress", List.of(runId, seen),
+                            Duration.ofSeconds(30)).asText());
+                    for (var e : page.path("events")) {
+                        sink.accept(app.json().treeToValue(e, io.terrarium.jobs.RunProgress.Event.class));
+                    }
+                    seen = page.path("last").asLong(seen);
+                    finished = page.path("finished").asBoolean();
+                } catch (IOException e) {
+                    sink = null; // an older daemon without the operation: wait for the result alone
+                }
+            }
+            String r = finished ? jolokia.exec(JobControl.OBJECT_NAME, "result", List.of(runId), Duration.ofSeconds(30)).asText()
+                    : JobControl.PENDING;
             if (!JobControl.PENDING.equals(r)) {
                 return r;
             }

@@ -30,11 +30,13 @@ import java.util.regex.Pattern;
  * <p>Allowed for every login (roles {@value ManagementCredentials#VIEWER_ROLE} and
  * {@value ManagementCredentials#ADMIN_ROLE}): {@code read}, {@code list}, {@code search},
  * {@code version}, and the read-only operations of {@link #READ_ONLY_OPERATION} on Camel, JVM and
- * Terrarium MBeans (route dumps and statistics that Hawtio's diagrams need).
+ * Terrarium MBeans (route dumps and statistics that Hawtio's diagrams need), and the job MBean's
+ * {@code progress} (a run's byte counts: it reads, and the CLI polls it several times a second).
  * Allowed only for {@value ManagementCredentials#ADMIN_ROLE}: route and consumer
  * start/stop/suspend/resume/reset ({@code org.apache.camel:type=routes|consumers}); Quartz trigger
  * and job pause/resume ({@code quartz:*}); the backlog tracer's switches
- * ({@code org.apache.camel:type=tracer}); the job MBean {@value JobControl#OBJECT_NAME}.
+ * ({@code org.apache.camel:type=tracer}); the job MBean {@value JobControl#OBJECT_NAME}'s
+ * {@code submit}, {@code submitAs} and {@code result}.
  * Refused for everyone: everything else, in particular {@code requestBody}/{@code sendBody}/every
  * {@code request*}/{@code send*} operation and endpoint creation (each reaches an arbitrary
  * endpoint such as {@code exec:}), the debugger (it evaluates expressions), writes to other
@@ -54,6 +56,13 @@ public final class JolokiaGate implements Handler<RoutingContext> {
     private static final Set<String> QUARTZ = Set.of("pauseTrigger", "resumeTrigger", "pauseJob", "resumeJob");
     private static final Set<String> TRACER = Set.of("clear", "setEnabled", "setStandby");
     private static final Set<String> JOB_OPS = Set.of("submit", "submitAs", "result");
+    /**
+     * Job MBean operations that only read, allowed to every login: {@code progress} returns a run's
+     * byte counts and item names (what the job's result and the metrics show the read-only login
+     * anyway), changes nothing and consumes nothing (unlike {@code result}, which hands a result over
+     * once); a caller needs the run id that {@code submit} returned.
+     */
+    private static final Set<String> JOB_READ_OPS = Set.of("progress");
     private static final int MAX_LOGGED_ARG = 200;
 
     private final ObjectMapper json = new ObjectMapper();
@@ -239,7 +248,17 @@ public final class JolokiaGate implements Handler<RoutingContext> {
     private static boolean readOnly(JsonNode r) {
         String op = r.path("operation").asText("");
         int paren = op.indexOf('(');
-        return READ_ONLY_OPERATION.matcher(paren < 0 ? op : op.substring(0, paren)).matches();
+        String name = paren < 0 ? op : op.substring(0, paren);
+        return READ_ONLY_OPERATION.matcher(name).matches() || jobRead(r.path("mbean").asText(""), name);
+    }
+
+    /** A read-only operation of the job MBean ({@link #JOB_READ_OPS}). */
+    private static boolean jobRead(String mbean, String name) {
+        try {
+            return JOB_READ_OPS.contains(name) && new ObjectName(mbean).getCanonicalName().equals(canonical(JobControl.OBJECT_NAME));
+        } catch (MalformedObjectNameException e) {
+            return false;
+        }
     }
 
     /**
@@ -285,7 +304,7 @@ public final class JolokiaGate implements Handler<RoutingContext> {
         int paren = op.indexOf('(');
         String name = paren < 0 ? op : op.substring(0, paren);
         boolean readOnly = READ_DOMAINS.contains(domain) && READ_ONLY_OPERATION.matcher(name).matches()
-                && !"debugger".equals(mtype);
+                && !"debugger".equals(mtype) || jobRead(mbean.getCanonicalName(), name);
         if (readOnly) {
             return null;
         }

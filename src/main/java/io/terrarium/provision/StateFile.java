@@ -39,15 +39,24 @@ public final class StateFile {
         v.put("traefik_config_dir", parent(p.staticFile()));
         v.put("traefik_dynamic_dir", parent(p.dynamicFile()));
         v.put("traefik_acme_storage", ProxySettings.defaults().acmeStorage());
+        // Two oauth2-proxy gates (issue 14 item 4): the admin one for the admin hosts only, the
+        // tenants' one for @auth labels; each with its own port, cookie and secret, host-only cookies.
         if (!p.oauth2ProxyUrl().isBlank()) {
-            URI u = URI.create(p.oauth2ProxyUrl());
-            v.put("oauth2_proxy_listen", u.getHost() + ":" + (u.getPort() > 0 ? u.getPort() : 80));
+            v.put("oauth2_proxy_listen", listen(p.oauth2ProxyUrl()));
         }
-        put(v, "oauth2_proxy_cookie_domain", c.domains().base());
-        put(v, "oauth2_proxy_auth_host", c.domains().authHost());
-        put(v, "idp_auth_host", c.domains().authHost());
+        if (p.oauth2ProxyUrl().isBlank() || p.tenantAuthUrl().isBlank()) {
+            v.put("oauth2_proxy_tenant_service", false);
+        } else {
+            v.put("oauth2_proxy_tenant_listen", listen(p.tenantAuthUrl()));
+        }
+        TerrariumConfig.Domains d = c.domains();
+        java.util.List<String> adminHosts = java.util.stream.Stream.of(d.manageHost(), d.proxyHost(), d.lxdHost(), d.authHost())
+                .filter(h -> h != null && !h.isBlank()).distinct().sorted().toList();
+        v.put("oauth2_proxy_admin_hosts", adminHosts);
+        put(v, "idp_auth_host", d.authHost());
         // secrets: paths only
         v.put("oauth2_proxy_cookie_secret_file", secretsDir.resolve("oauth2-proxy.env").toString());
+        v.put("oauth2_proxy_tenant_cookie_secret_file", secretsDir.resolve("oauth2-proxy-tenant.env").toString());
         TerrariumConfig.Idp idp = c.idp();
         String clientSecret = idp.clientSecretFile() != null ? idp.clientSecretFile()
                 : secretsDir.resolve("oidc-client-secret").toString();
@@ -69,6 +78,11 @@ public final class StateFile {
         v.put("idp_zitadel_masterkey_file", secretsDir.resolve("zitadel-masterkey").toString());
         v.put("backups_syncoid_key", secretsDir.resolve("syncoid_ed25519").toString());
         return v;
+    }
+
+    private static String listen(String url) {
+        URI u = URI.create(url);
+        return u.getHost() + ":" + (u.getPort() > 0 ? u.getPort() : 80);
     }
 
     private static String parent(String file) {

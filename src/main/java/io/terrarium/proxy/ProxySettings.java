@@ -21,8 +21,9 @@ import java.util.TreeSet;
  * @param dnsResolver           name of the DNS-01 certificate resolver ({@code letsencrypt-dns})
  * @param webEntrypoint         plain HTTP entrypoint name, port 80 ({@code web})
  * @param websecureEntrypoint   HTTPS entrypoint name, port 443 ({@code websecure})
- * @param oauth2ProxyUrl        base URL of the oauth2-proxy gate as Traefik reaches it, without
- *                              trailing slash (e.g. {@code http://127.0.0.1:4180}), or {@code null}
+ * @param oauth2ProxyUrl        base URL of the <em>tenants'</em> oauth2-proxy gate as Traefik reaches it
+ *                              ({@code proxy.tenant_auth_url}), without trailing slash (e.g.
+ *                              {@code http://127.0.0.1:4181}), or {@code null}
  *                              when no gate is configured ({@code @auth} labels are then rejected)
  * @param bridgePortFirst       first host loopback port of the internal bridge range (inclusive)
  * @param bridgePortLast        last host loopback port of the internal bridge range (inclusive)
@@ -39,6 +40,11 @@ import java.util.TreeSet;
  * @param publicPortFirst       first public TCP/UDP port a label may ask for ({@code proxy.public_port_first},
  *                              default 1024: privileged ports are refused)
  * @param publicPortLast        last one ({@code proxy.public_port_last}, default 65535)
+ * @param adminAuthUrl          base URL of the <em>admin</em> oauth2-proxy gate ({@code proxy.oauth2_proxy_url}),
+ *                              or {@code null}; only the admin hosts reach it, never a tenant route
+ *                              ({@code oauth2ProxyUrl} above is the tenants' gate, issue 14 item 4)
+ * @param adminHosts            the admin hosts (manage, proxy, lxd, auth; lower case) on which the
+ *                              renderer publishes the admin gate's {@code /oauth2/} endpoints
  */
 public record ProxySettings(
         SortedSet<Integer> reservedPublicPorts,
@@ -57,7 +63,9 @@ public record ProxySettings(
         SortedSet<String> reservedHosts,
         SortedSet<String> wildcardBases,
         int publicPortFirst,
-        int publicPortLast) {
+        int publicPortLast,
+        String adminAuthUrl,
+        SortedSet<String> adminHosts) {
 
     /** Default first allowed public port: 1024, so privileged ports (below 1024) are refused. */
     public static final int DEFAULT_PUBLIC_PORT_FIRST = 1024;
@@ -69,7 +77,18 @@ public record ProxySettings(
                          String dynamicDirectory, String logLevel) {
         this(reservedPublicPorts, dnsProvider, httpResolver, dnsResolver, webEntrypoint, websecureEntrypoint,
                 oauth2ProxyUrl, bridgePortFirst, bridgePortLast, acmeEmail, acmeStorage, dynamicDirectory, logLevel,
-                null, null, DEFAULT_PUBLIC_PORT_FIRST, 65535);
+                null, null, DEFAULT_PUBLIC_PORT_FIRST, 65535, null, null);
+    }
+
+    /** The settings without an admin gate (see the canonical constructor). */
+    public ProxySettings(SortedSet<Integer> reservedPublicPorts, String dnsProvider, String httpResolver,
+                         String dnsResolver, String webEntrypoint, String websecureEntrypoint, String oauth2ProxyUrl,
+                         int bridgePortFirst, int bridgePortLast, String acmeEmail, String acmeStorage,
+                         String dynamicDirectory, String logLevel, SortedSet<String> reservedHosts,
+                         SortedSet<String> wildcardBases, int publicPortFirst, int publicPortLast) {
+        this(reservedPublicPorts, dnsProvider, httpResolver, dnsResolver, webEntrypoint, websecureEntrypoint,
+                oauth2ProxyUrl, bridgePortFirst, bridgePortLast, acmeEmail, acmeStorage, dynamicDirectory, logLevel,
+                reservedHosts, wildcardBases, publicPortFirst, publicPortLast, null, null);
     }
 
     /** Ports that can never be published by a label: SSH and Traefik's own web/websecure. */
@@ -93,6 +112,11 @@ public record ProxySettings(
             oauth2ProxyUrl = oauth2ProxyUrl.substring(0, oauth2ProxyUrl.length() - 1);
         }
         acmeEmail = blankToNull(acmeEmail);
+        adminAuthUrl = blankToNull(adminAuthUrl);
+        while (adminAuthUrl != null && adminAuthUrl.endsWith("/")) {
+            adminAuthUrl = adminAuthUrl.substring(0, adminAuthUrl.length() - 1);
+        }
+        adminHosts = Collections.unmodifiableSortedSet(adminHosts == null ? new TreeSet<>() : new TreeSet<>(adminHosts));
         Objects.requireNonNull(httpResolver, "httpResolver");
         Objects.requireNonNull(dnsResolver, "dnsResolver");
         Objects.requireNonNull(webEntrypoint, "webEntrypoint");
@@ -138,56 +162,67 @@ public record ProxySettings(
     public ProxySettings withDnsProvider(String provider) {
         return new ProxySettings(reservedPublicPorts, provider, httpResolver, dnsResolver, webEntrypoint,
                 websecureEntrypoint, oauth2ProxyUrl, bridgePortFirst, bridgePortLast, acmeEmail, acmeStorage,
-                dynamicDirectory, logLevel, reservedHosts, wildcardBases, publicPortFirst, publicPortLast);
+                dynamicDirectory, logLevel, reservedHosts, wildcardBases, publicPortFirst, publicPortLast, adminAuthUrl, adminHosts);
     }
 
     /** A copy with this oauth2-proxy base URL ({@code null}: no gate). */
     public ProxySettings withOauth2ProxyUrl(String url) {
         return new ProxySettings(reservedPublicPorts, dnsProvider, httpResolver, dnsResolver, webEntrypoint,
                 websecureEntrypoint, url, bridgePortFirst, bridgePortLast, acmeEmail, acmeStorage,
-                dynamicDirectory, logLevel, reservedHosts, wildcardBases, publicPortFirst, publicPortLast);
+                dynamicDirectory, logLevel, reservedHosts, wildcardBases, publicPortFirst, publicPortLast, adminAuthUrl, adminHosts);
     }
 
     /** A copy whose reserved public ports are {@link #ALWAYS_RESERVED} plus {@code extra}. */
     public ProxySettings withReservedPorts(Set<Integer> extra) {
         return new ProxySettings(new TreeSet<>(extra), dnsProvider, httpResolver, dnsResolver, webEntrypoint,
                 websecureEntrypoint, oauth2ProxyUrl, bridgePortFirst, bridgePortLast, acmeEmail, acmeStorage,
-                dynamicDirectory, logLevel, reservedHosts, wildcardBases, publicPortFirst, publicPortLast);
+                dynamicDirectory, logLevel, reservedHosts, wildcardBases, publicPortFirst, publicPortLast, adminAuthUrl, adminHosts);
     }
 
     /** A copy with this bridge port range (inclusive). */
     public ProxySettings withBridgeRange(int first, int last) {
         return new ProxySettings(reservedPublicPorts, dnsProvider, httpResolver, dnsResolver, webEntrypoint,
                 websecureEntrypoint, oauth2ProxyUrl, first, last, acmeEmail, acmeStorage, dynamicDirectory,
-                logLevel, reservedHosts, wildcardBases, publicPortFirst, publicPortLast);
+                logLevel, reservedHosts, wildcardBases, publicPortFirst, publicPortLast, adminAuthUrl, adminHosts);
     }
 
     /** A copy with this ACME account e-mail. */
     public ProxySettings withAcmeEmail(String email) {
         return new ProxySettings(reservedPublicPorts, dnsProvider, httpResolver, dnsResolver, webEntrypoint,
                 websecureEntrypoint, oauth2ProxyUrl, bridgePortFirst, bridgePortLast, email, acmeStorage,
-                dynamicDirectory, logLevel, reservedHosts, wildcardBases, publicPortFirst, publicPortLast);
+                dynamicDirectory, logLevel, reservedHosts, wildcardBases, publicPortFirst, publicPortLast, adminAuthUrl, adminHosts);
     }
 
     /** A copy with these reserved host names (lower case). */
     public ProxySettings withReservedHosts(Set<String> hosts) {
         return new ProxySettings(reservedPublicPorts, dnsProvider, httpResolver, dnsResolver, webEntrypoint,
                 websecureEntrypoint, oauth2ProxyUrl, bridgePortFirst, bridgePortLast, acmeEmail, acmeStorage,
-                dynamicDirectory, logLevel, new TreeSet<>(hosts), wildcardBases, publicPortFirst, publicPortLast);
+                dynamicDirectory, logLevel, new TreeSet<>(hosts), wildcardBases, publicPortFirst, publicPortLast, adminAuthUrl, adminHosts);
     }
 
     /** A copy with these wildcard bases (lower case). */
     public ProxySettings withWildcardBases(Set<String> bases) {
         return new ProxySettings(reservedPublicPorts, dnsProvider, httpResolver, dnsResolver, webEntrypoint,
                 websecureEntrypoint, oauth2ProxyUrl, bridgePortFirst, bridgePortLast, acmeEmail, acmeStorage,
-                dynamicDirectory, logLevel, reservedHosts, new TreeSet<>(bases), publicPortFirst, publicPortLast);
+                dynamicDirectory, logLevel, reservedHosts, new TreeSet<>(bases), publicPortFirst, publicPortLast, adminAuthUrl, adminHosts);
     }
 
     /** A copy with this allowed public port range (inclusive). */
     public ProxySettings withPublicPortRange(int first, int last) {
         return new ProxySettings(reservedPublicPorts, dnsProvider, httpResolver, dnsResolver, webEntrypoint,
                 websecureEntrypoint, oauth2ProxyUrl, bridgePortFirst, bridgePortLast, acmeEmail, acmeStorage,
-                dynamicDirectory, logLevel, reservedHosts, wildcardBases, first, last);
+                dynamicDirectory, logLevel, reservedHosts, wildcardBases, first, last, adminAuthUrl, adminHosts);
+    }
+
+    /**
+     * A copy with the admin gate: its base URL ({@code null}: none) and the admin hosts whose
+     * {@code /oauth2/} endpoints go to it.
+     */
+    public ProxySettings withAdminGate(String url, Set<String> hosts) {
+        return new ProxySettings(reservedPublicPorts, dnsProvider, httpResolver, dnsResolver, webEntrypoint,
+                websecureEntrypoint, oauth2ProxyUrl, bridgePortFirst, bridgePortLast, acmeEmail, acmeStorage,
+                dynamicDirectory, logLevel, reservedHosts, wildcardBases, publicPortFirst, publicPortLast, url,
+                new TreeSet<>(hosts));
     }
 
     /** True when {@code host} (lower case, explicit) is a reserved name. */

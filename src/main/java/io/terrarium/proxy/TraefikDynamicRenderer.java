@@ -27,12 +27,20 @@ import java.util.TreeMap;
  *       (case C14: Let's Encrypt rate limits).</li>
  *   <li>Path prefix: {@code && PathPrefix(`/api`)}.</li>
  *   <li>{@code @auth}: middlewares in this order: {@value #SIGNIN_MIDDLEWARE} ({@code errors}: a
- *       401 becomes oauth2-proxy's {@code /oauth2/sign_in?rd={url}} page), then a
- *       {@code forwardAuth} to {@code <oauth2-proxy>/oauth2/auth?allowed_groups=<a,b>} with
+ *       401 becomes the tenants' gate's {@code /oauth2/sign_in?rd={url}} page), then a
+ *       {@code forwardAuth} to {@code <tenant gate>/oauth2/auth?allowed_groups=<a,b>} with
  *       {@code trustForwardHeader} and the {@code X-Auth-Request-User/Email/Groups} response
  *       headers; plus a router {@code <host matcher> && PathPrefix(`/oauth2/`)} to the
  *       {@value #OAUTH2_SERVICE} service without auth, at a higher priority (and one for the
- *       wildcard's callback host). Case C12.</li>
+ *       wildcard's callback host). Case C12. Every tenant object points at the <em>tenants'</em>
+ *       oauth2-proxy ({@link ProxySettings#oauth2ProxyUrl()}), never at the admin gate (issue 14
+ *       item 4: the admin session cookie must never be needed, nor accepted, on a tenant host).</li>
+ *   <li>Admin hosts ({@link ProxySettings#adminHosts()}, when an admin gate is set): a router
+ *       {@code Host(`<admin host>`) && PathPrefix(`/oauth2/`)} on websecure to the
+ *       {@value #ADMIN_SERVICE} service (the admin gate's sign-in and callback on each admin host,
+ *       whose cookie is host-only), and the middlewares {@value #ADMIN_SIGNIN_MIDDLEWARE} and
+ *       {@value #ADMIN_AUTH_MIDDLEWARE} that an admin host's routers use
+ *       ({@code terrarium-admin-auth@file}).</li>
  *   <li>Services: {@code loadBalancer.servers[].url = http://127.0.0.1:<bridge port>}, one per
  *       backend.</li>
  *   <li>{@code tcp://}: a TCP router {@code HostSNI(`*`)} on entrypoint {@code tcp-<port>} to a TCP
@@ -61,10 +69,16 @@ public final class TraefikDynamicRenderer {
 
     /** Shared HTTP→HTTPS redirect middleware (redirectScheme, permanent). */
     public static final String REDIRECT_MIDDLEWARE = "terrarium-redirect-https";
-    /** Shared errors middleware sending a 401 to the oauth2-proxy sign-in page. */
-    public static final String SIGNIN_MIDDLEWARE = "terrarium-auth-signin";
-    /** Service for the oauth2-proxy gate. */
-    public static final String OAUTH2_SERVICE = "terrarium-oauth2-proxy";
+    /** Shared errors middleware sending a 401 to the tenants' gate's sign-in page. */
+    public static final String SIGNIN_MIDDLEWARE = "terrarium-tenant-signin";
+    /** Service for the tenants' oauth2-proxy gate ({@code proxy.tenant_auth_url}). */
+    public static final String OAUTH2_SERVICE = "terrarium-tenant-gate";
+    /** Service for the admin oauth2-proxy gate ({@code proxy.oauth2_proxy_url}); only admin hosts use it. */
+    public static final String ADMIN_SERVICE = "terrarium-admin-gate";
+    /** Errors middleware sending a 401 on an admin host to the admin gate's sign-in page. */
+    public static final String ADMIN_SIGNIN_MIDDLEWARE = "terrarium-admin-signin";
+    /** forwardAuth middleware of the admin gate (its own configuration admits the admin group only). */
+    public static final String ADMIN_AUTH_MIDDLEWARE = "terrarium-admin-auth";
     /** Traefik's built-in service for routers that only redirect. */
     public static final String NOOP_SERVICE = "noop@internal";
     /** Headers oauth2-proxy returns and forwardAuth copies into the upstream request. */
@@ -110,6 +124,7 @@ public final class TraefikDynamicRenderer {
                 }
             }
         }
+        b.adminHosts();
         return b.document();
     }
 
@@ -193,14 +208,18 @@ public final class TraefikDynamicRenderer {
                 l4.protocol() + "|" + l4.publicPort() + "|" + instance);
     }
 
+    static String adminRouterName(String host) {
+        return "terrarium-admin-oauth2-" + TraefikNames.name(host, "admin-oauth2|" + host);
+    }
+
     static String oauth2RouterName(String entrypoint, String host) {
         return "terrarium-oauth2-" + TraefikNames.name(host.replace("*", "wildcard") + "-" + entrypoint,
                 "oauth2|" + entrypoint + "|" + host);
     }
 
     static String authMiddlewareName(List<String> groups) {
-        return groups.isEmpty() ? "terrarium-auth-any"
-                : "terrarium-auth-" + TraefikNames.name(String.join("-", groups), "groups|" + String.join(",", groups));
+        return groups.isEmpty() ? "terrarium-tenant-auth-any"
+                : "terrarium-tenant-auth-" + TraefikNames.name(String.join("-", groups), "groups|" + String.join(",", groups));
     }
 
     /** Traefik v3 host matcher: {@code Host(`h`)}, or the anchored one-label HostRegexp for {@code *.<base>}. */
@@ -316,6 +335,23 @@ public final class TraefikDynamicRenderer {
                 router.put("tls", tls);
             }
             routers.putIfAbsent(name, router);
+        }
+
+        /** The admin gate's endpoints on every admin host, and its middlewares; nothing without an admin gate. */
+        void adminHosts() {
+            if (s.adminAuthUrl() == null) {
+                return;
+            }
+            services.put(ADMIN_SERVICE, map("loadBalancer", map("servers", List.of(map("url", s.adminAuthUrl())))));
+            middlewares.put(ADMIN_SIGNIN_MIDDLEWARE, map("errors", map("query", "/oauth2/sign_in?rd={url}",
+                    "service", ADMIN_SERVICE, "status", List.of("401"))));
+            middlewares.put(ADMIN_AUTH_MIDDLEWARE, map("forwardAuth", map("address", s.adminAuthUrl() + "/oauth2/auth",
+                    "authResponseHeaders", AUTH_RESPONSE_HEADERS, "trustForwardHeader", true)));
+            for (String host : s.adminHosts()) {
+                putUnique(routers, adminRouterName(host), map("entryPoints", List.of(s.websecureEntrypoint()),
+                        "priority", PRIORITY_OAUTH2, "rule", hostMatcher(host) + " && PathPrefix(`/oauth2/`)",
+                        "service", ADMIN_SERVICE, "tls", map("certResolver", s.httpResolver())));
+            }
         }
 
         Map<String, Object> document() {

@@ -1,5 +1,7 @@
 package io.terrarium.routes;
 
+import io.terrarium.jobs.RunProgress;
+import io.terrarium.s3.ExportProgress;
 import io.terrarium.s3.Manifest;
 import io.terrarium.jobs.Job;
 import io.terrarium.s3.S3ExportComponent;
@@ -9,6 +11,7 @@ import org.apache.camel.Processor;
 import org.apache.camel.support.SynchronizationAdapter;
 
 import java.util.Map;
+import java.util.OptionalLong;
 import java.util.function.Consumer;
 
 /**
@@ -86,8 +89,46 @@ public final class S3ExportRoute extends JobRouteBuilder {
         e.setProperty(S3ExportComponent.DESTINATION, run.target());
         e.getMessage().setBody(run.items()); // what split-datasets splits
         Object job = e.getProperty(JobRuns.JOB_INSTANCE);
-        if (job instanceof S3ExportJob j) {
-            e.setProperty(S3ExportComponent.PROGRESS, j.progressListener());
+        ExportProgress listener = job instanceof S3ExportJob j ? j.progressListener() : ExportProgress.NONE;
+        RunProgress record = e.getProperty(RunProgress.PROPERTY, RunProgress.class);
+        e.setProperty(S3ExportComponent.PROGRESS, record == null ? listener : new Recording(listener, record));
+    }
+
+    /**
+     * The export's progress told to the CLI's listener (in-process runs) and to the run's
+     * {@link RunProgress} record (runs submitted to the daemon's job MBean, read back by the CLI).
+     */
+    static final class Recording implements ExportProgress {
+        private final ExportProgress also;
+        private final RunProgress record;
+
+        Recording(ExportProgress also, RunProgress record) {
+            this.also = also;
+            this.record = record;
+        }
+
+        @Override
+        public void start(String instance, String kind, OptionalLong estimate) {
+            record.start(instance, kind, estimate);
+            also.start(instance, kind, estimate);
+        }
+
+        @Override
+        public void sent(long bytes) {
+            record.read(bytes);
+            also.sent(bytes);
+        }
+
+        @Override
+        public void uploaded(long bytes) {
+            record.stored(bytes);
+            also.uploaded(bytes);
+        }
+
+        @Override
+        public void finish(boolean ok) {
+            record.finish(ok);
+            also.finish(ok);
         }
     }
 

@@ -5,8 +5,9 @@ import java.util.OptionalLong;
 /**
  * Listener for the progress of {@code s3-export} runs (issue 5: a progress bar on a TTY, plain
  * lines elsewhere). Called from the exporting thread and the upload threads: implementations must
- * be thread-safe. Only an in-process run has a listener; a run inside the daemon reports nothing
- * here (its result and log are the record).
+ * be thread-safe. An in-process run tells the CLI's display; a run submitted to the daemon's job
+ * MBean tells its {@link io.terrarium.jobs.RunProgress} record (route {@code s3-export}), which the
+ * CLI polls and draws the same way.
  */
 public interface ExportProgress {
     /** A listener that ignores everything. */

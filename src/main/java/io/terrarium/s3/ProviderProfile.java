@@ -85,6 +85,31 @@ public record ProviderProfile(String name, int maxParts, long minPartSize, long 
         };
     }
 
+    /** Whether a provider implements S3 Object Lock (docs/s3.md "Object Lock"). */
+    public enum ObjectLockSupport {
+        /** Documented by the provider: lock-enabled buckets, lock headers on PUT, PutObjectRetention. */
+        YES,
+        /** Documented as missing: {@code s3.object_lock} is refused by {@code config check}. */
+        NO,
+        /** Unknown (generic stores): the export checks the bucket's lock configuration first. */
+        UNKNOWN
+    }
+
+    /**
+     * Object Lock support by profile name: {@code aws} (AWS S3 user guide "Object Lock") and
+     * {@code minio} (MinIO "Object Locking and Immutability") support it; {@code r2}: Cloudflare R2
+     * documents bucket locks of its own, not the S3 Object Lock API ({@code PutObjectRetention},
+     * lock headers), so NO; {@code generic} and test profiles: UNKNOWN.
+     */
+    public ObjectLockSupport objectLockSupport() {
+        String base = name.endsWith("-scaled") ? name.substring(0, name.length() - "-scaled".length()) : name;
+        return switch (base) {
+            case "aws", "minio" -> ObjectLockSupport.YES;
+            case "r2" -> ObjectLockSupport.NO;
+            default -> ObjectLockSupport.UNKNOWN;
+        };
+    }
+
     /**
      * A copy with other size limits, for tests that cannot move terabytes (cases C01, C02).
      *

@@ -57,9 +57,19 @@ public final class RetentionPlanner {
      * @param deletedIds      manifest ids whose manifests are deleted, newest first
      * @param orphanIds       export ids without a manifest whose volumes are deleted
      * @param warnings        what was left alone and why (broken or unreadable manifests)
+     * @param lockedKept      restore points the policy would delete but that are kept because an
+     *                        object of their chain is still under S3 Object Lock: id → the latest
+     *                        retain-until date (UTC) in that chain; empty without Object Lock
      */
     public record Plan(List<String> deleteManifests, List<String> deleteVolumes, List<String> keptIds,
-                       List<String> deletedIds, List<String> orphanIds, List<String> warnings) {
+                       List<String> deletedIds, List<String> orphanIds, List<String> warnings,
+                       Map<String, java.time.Instant> lockedKept) {
+        /** A plan without locked points. */
+        public Plan(List<String> deleteManifests, List<String> deleteVolumes, List<String> keptIds,
+                    List<String> deletedIds, List<String> orphanIds, List<String> warnings) {
+            this(deleteManifests, deleteVolumes, keptIds, deletedIds, orphanIds, warnings, Map.of());
+        }
+
         /** True when nothing is to be deleted. */
         public boolean empty() {
             return deleteManifests.isEmpty() && deleteVolumes.isEmpty();
@@ -83,6 +93,20 @@ public final class RetentionPlanner {
      */
     public static Plan plan(ExportKeys keys, String instance, List<String> objectKeys, Map<String, Manifest> manifests,
                             TerrariumConfig.Retention retention) {
+        return plan(keys, instance, objectKeys, manifests, retention, Map.of());
+    }
+
+    /**
+     * Plans retention for one instance, never deleting a locked restore point (issue 13 item 4): a
+     * chain that holds a point in {@code lockedUntil} is kept whole (its incrementals need the full,
+     * and S3 would refuse — or, on a versioned bucket, hide behind a delete marker — the locked
+     * objects), and reported in {@link Plan#lockedKept}. A locked broken manifest is left in place.
+     *
+     * @param lockedUntil manifest id → the date (UTC) its objects are locked until, for points whose
+     *                    lock has not passed yet (the caller reads it with GetObjectRetention)
+     */
+    public static Plan plan(ExportKeys keys, String instance, List<String> objectKeys, Map<String, Manifest> manifests,
+                            TerrariumConfig.Retention retention, Map<String, java.time.Instant> lockedUntil) {
         if (retention.keepChains() < 1) {
             throw new IllegalArgumentException("keep_chains must be at least 1 (got " + retention.keepChains() + ")");
         }
@@ -160,13 +184,32 @@ public final class RetentionPlanner {
         for (String p : points.subList(0, Math.min(retention.keepPoints(), points.size()))) {
             keptRoots.add(root.get(p));
         }
+        // a chain with a locked point is kept whole, and said so
+        Map<String, java.time.Instant> chainLock = new HashMap<>();
+        for (Map.Entry<String, java.time.Instant> e : lockedUntil.entrySet()) {
+            String r = root.get(e.getKey());
+            if (r != null && !keptRoots.contains(r)) {
+                chainLock.merge(r, e.getValue(), (a, b) -> a.isAfter(b) ? a : b);
+            }
+        }
+        Map<String, java.time.Instant> lockedKept = new TreeMap<>(Comparator.reverseOrder());
+        for (String p : points) {
+            java.time.Instant until = chainLock.get(root.get(p));
+            if (until != null) {
+                lockedKept.put(p, until);
+            }
+        }
+        keptRoots.addAll(chainLock.keySet());
         List<String> kept = points.stream().filter(p -> keptRoots.contains(root.get(p))).toList();
         String oldestKept = kept.get(kept.size() - 1);
 
         TreeSet<String> delete = new TreeSet<>(Comparator.reverseOrder());
         points.stream().filter(p -> !keptRoots.contains(root.get(p))).forEach(delete::add);
         for (String b : broken) {
-            if (b.compareTo(oldestKept) < 0) {
+            if (lockedUntil.containsKey(b)) {
+                warnings.add("manifest " + b + " is not part of a complete chain but kept: locked until "
+                        + lockedUntil.get(b));
+            } else if (b.compareTo(oldestKept) < 0) {
                 delete.add(b);
             } else {
                 warnings.add("manifest " + b + " is not part of a complete chain (its parent is missing) but newer than "
@@ -205,6 +248,7 @@ public final class RetentionPlanner {
             }
         }
         return new Plan(List.copyOf(deleteManifests), List.copyOf(deleteVolumes), List.copyOf(kept),
-                List.copyOf(delete), List.copyOf(orphans), List.copyOf(warnings));
+                List.copyOf(delete), List.copyOf(orphans), List.copyOf(warnings),
+                java.util.Collections.unmodifiableMap(lockedKept));
     }
 }

@@ -123,6 +123,30 @@ public final class S3ExportJob implements StagedJob<S3ExportJob.Run> {
             return new MultipartJanitor.Report(List.of(), List.of(), List.of());
         }
 
+        /**
+         * What went wrong extending the Object Lock of the chain of the point {@link #export} just
+         * committed, or {@code null}; cleared by the call. The point itself is committed (a failure
+         * here must not drop its base), so the run reports it as {@code lock_error} (WARNING).
+         */
+        default String takeLockError() {
+            return null;
+        }
+
+        /** Whether {@code s3.object_lock} is set for this destination (retention then reads locks). */
+        default boolean objectLock() {
+            return false;
+        }
+
+        /**
+         * The date (UTC) the object {@code key} is locked until (GetObjectRetention), empty when it
+         * is not locked ({@link ObjectLock#retainUntil(S3Client, String, String)}).
+         *
+         * @throws IOException when the retention cannot be read (treat the object as locked)
+         */
+        default java.util.Optional<java.time.Instant> lockedUntil(String key) throws IOException {
+            return java.util.Optional.empty();
+        }
+
         @Override
         void close();
     }
@@ -386,7 +410,8 @@ public final class S3ExportJob implements StagedJob<S3ExportJob.Run> {
             for (Item i : items) {
                 if (i.committed != null) {
                     ok++;
-                    warn |= i.row.containsKey("cleanup_error") || i.row.containsKey("retention_error");
+                    warn |= i.row.containsKey("cleanup_error") || i.row.containsKey("retention_error")
+                            || i.row.containsKey("lock_error");
                 }
                 io.terrarium.events.Events.current().publish(io.terrarium.events.Event.export(i.instance(), i.row));
             }
@@ -543,10 +568,20 @@ public final class S3ExportJob implements StagedJob<S3ExportJob.Run> {
             }
         }
 
-        /** Step {@code retention}: {@link #applyRetention} for this instance; a failure makes the run WARNING. */
+        /**
+         * Step {@code retention}: reports a failed Object Lock extension of the committed point's
+         * chain ({@code lock_error}), then {@link #applyRetention} for this instance; either failure
+         * makes the run WARNING.
+         */
         public void retention() {
             if (failed || committed == null) {
                 return;
+            }
+            String lockError = run.target.takeLockError();
+            if (lockError != null) {
+                row.put("lock_error", lockError);
+                run.errors.add(i.instance() + ": " + lockError);
+                LOG.warn("s3-export {}: {}", i.instance(), lockError);
             }
             String retentionError = applyRetention(run.target, i.instance(), row);
             if (retentionError != null) {
@@ -588,6 +623,39 @@ public final class S3ExportJob implements StagedJob<S3ExportJob.Run> {
             return "cannot list or read " + instance + "'s restore points: " + e.getMessage();
         }
         RetentionPlanner.Plan plan = RetentionPlanner.plan(target.keys(), instance, keys, manifests, policy);
+        Map<String, java.time.Instant> locked = new java.util.HashMap<>();
+        Set<String> lockedOrphanKeys = new HashSet<>();
+        if (target.objectLock() && !plan.empty()) {
+            // issue 13 item 4: never try to delete a locked object; the store's retention is the truth
+            java.time.Instant now = clock.instant();
+            try {
+                for (String id : plan.deletedIds()) {
+                    // the manifest, and its first volume too: a manifest PUT again by `backup rekey` is a new,
+                    // unlocked version while the volumes keep their lock
+                    List<String> probe = new ArrayList<>(List.of(target.keys().manifest(instance, id)));
+                    Manifest pm = manifests.get(id);
+                    if (pm != null && !pm.volumes().isEmpty()) {
+                        probe.add(pm.volumes().get(0).key());
+                    }
+                    for (String k : probe) {
+                        java.util.Optional<java.time.Instant> u = target.lockedUntil(k).filter(now::isBefore);
+                        if (u.isPresent()) {
+                            locked.merge(id, u.get(), (x, y) -> x.isAfter(y) ? x : y);
+                        }
+                    }
+                }
+                for (String k : plan.deleteVolumes()) {
+                    if (plan.orphanIds().stream().anyMatch(o -> k.startsWith(target.keys().instanceDir(instance) + "data/" + o + "/"))
+                            && target.lockedUntil(k).filter(now::isBefore).isPresent()) {
+                        lockedOrphanKeys.add(k);
+                    }
+                }
+            } catch (IOException | RuntimeException e) {
+                return "cannot read the Object Lock retention of " + instance + "'s restore points (" + e.getMessage()
+                        + "); nothing was deleted";
+            }
+            plan = RetentionPlanner.plan(target.keys(), instance, keys, manifests, policy, locked);
+        }
         Map<String, Object> r = new LinkedHashMap<>();
         r.put("kept_points", plan.keptIds().size());
         r.put("deleted_points", plan.deletedIds());
@@ -595,6 +663,15 @@ public final class S3ExportJob implements StagedJob<S3ExportJob.Run> {
         if (!plan.warnings().isEmpty()) {
             r.put("warnings", plan.warnings());
             plan.warnings().forEach(w -> LOG.warn("s3-export {}: retention: {}", instance, w));
+        }
+        if (!plan.lockedKept().isEmpty()) {
+            Map<String, String> lk = new java.util.TreeMap<>(java.util.Comparator.reverseOrder());
+            plan.lockedKept().forEach((id, u) -> lk.put(id, "kept: locked until " + u));
+            r.put("locked", lk);
+            LOG.info("s3-export {}: retention kept {} locked restore point(s) (S3 Object Lock)", instance, lk.size());
+        }
+        if (!lockedOrphanKeys.isEmpty()) {
+            r.put("locked_orphan_objects", lockedOrphanKeys.size());
         }
         row.put("retention", r);
         int deleted = 0;
@@ -604,16 +681,23 @@ public final class S3ExportJob implements StagedJob<S3ExportJob.Run> {
                 deleted++;
             } catch (IOException | RuntimeException e) {
                 r.put("deleted_objects", deleted);
-                return "deleting manifest " + k + " failed (" + e.getMessage() + "); its volumes and older manifests are kept";
+                return (ObjectLock.isLockRefusal(e) ? "deleting manifest " + k + " was refused (AccessDenied: "
+                        + "the object is locked by S3 Object Lock or the key may not delete)"
+                        : "deleting manifest " + k + " failed (" + e.getMessage() + ")")
+                        + "; its volumes and older manifests are kept";
             }
         }
         List<String> failed = new ArrayList<>();
         for (String k : plan.deleteVolumes()) {
+            if (lockedOrphanKeys.contains(k)) {
+                continue;
+            }
             try {
                 target.delete(k);
                 deleted++;
             } catch (IOException | RuntimeException e) {
-                failed.add(k + ": " + e.getMessage());
+                failed.add(k + ": " + (ObjectLock.isLockRefusal(e)
+                        ? "refused (AccessDenied: locked by S3 Object Lock or not permitted)" : e.getMessage()));
             }
         }
         r.put("deleted_objects", deleted);
@@ -818,7 +902,17 @@ public final class S3ExportJob implements StagedJob<S3ExportJob.Run> {
         io.terrarium.s3.crypto.BackupKeys backupKeys = io.terrarium.s3.crypto.BackupKeys
                 .load(io.terrarium.config.TerrariumPaths.fromEnvironment().secretsDir()).orElse(null);
         S3Client s3 = S3ClientFactory.create(settings, 6);
-        S3Exporter exporter = new S3Exporter(s3, settings, installationId, clock, backupKeys);
+        ObjectLock lock;
+        try {
+            lock = ObjectLock.fromConfig(s3c.objectLock(), clock);
+            if (lock != null) {
+                ObjectLock.checkBucket(s3, settings.bucket()); // before any stream is uploaded
+            }
+        } catch (IOException | RuntimeException e) {
+            s3.close();
+            throw e;
+        }
+        S3Exporter exporter = new S3Exporter(lock == null ? s3 : lock.locking(s3), settings, installationId, clock, backupKeys);
         ManifestCodec codec = new ManifestCodec();
         return new Target() {
             @Override
@@ -864,7 +958,59 @@ public final class S3ExportJob implements StagedJob<S3ExportJob.Run> {
 
             @Override
             public Manifest export(S3Exporter.Request req, ExportProgress progress) throws IOException {
-                return exporter.export(req, progress::uploaded, progress::sent);
+                Manifest m = exporter.export(req, progress::uploaded, progress::sent);
+                if (lock != null && !m.full()) {
+                    try {
+                        extendChain(m);
+                    } catch (IOException e) {
+                        lockError = e.getMessage();
+                    }
+                }
+                return m;
+            }
+
+            private String lockError;
+
+            @Override
+            public String takeLockError() {
+                String e = lockError;
+                lockError = null;
+                return e;
+            }
+
+            /** Extends every earlier point of the incremental's chain to at least its own lock date. */
+            private void extendChain(Manifest m) throws IOException {
+                java.time.Instant until = lock.retainUntil();
+                List<String> chainKeys = new ArrayList<>();
+                Set<String> seen = new HashSet<>();
+                String parent = m.parentId();
+                try {
+                    while (parent != null && seen.add(parent)) {
+                        Manifest p = manifest(m.instance(), parent);
+                        if (p == null) {
+                            throw new IOException("its parent " + parent + " is missing");
+                        }
+                        chainKeys.add(exporter.keys().manifest(m.instance(), p.id()));
+                        p.volumes().forEach(v -> chainKeys.add(v.key()));
+                        parent = p.full() ? null : p.parentId();
+                    }
+                    List<String> extended = lock.extend(s3, settings.bucket(), chainKeys, until);
+                    LOG.info("s3-export {}: extended the Object Lock of {} object(s) of {}'s chain to {}", m.instance(),
+                            extended.size(), m.id(), until);
+                } catch (IOException e) {
+                    throw new IOException("restore point " + m.id() + " is committed, but extending the Object Lock of "
+                            + "its chain to " + until + " failed (" + e.getMessage() + "); the next export retries", e);
+                }
+            }
+
+            @Override
+            public boolean objectLock() {
+                return lock != null;
+            }
+
+            @Override
+            public java.util.Optional<java.time.Instant> lockedUntil(String key) throws IOException {
+                return ObjectLock.retainUntil(s3, settings.bucket(), key);
             }
 
             @Override

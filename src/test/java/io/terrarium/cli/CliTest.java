@@ -154,6 +154,26 @@ class CliTest {
         assertThat(check.out()).isEqualTo(f + ": valid\n");
     }
 
+    /** Tester (issue 15): an explicit management_port 8765 silently became 876. */
+    @Test
+    void checkWarnsThatAnExplicitOldDefaultManagementPortIsReadAsTheNewOne() throws Exception {
+        Path f = dir.resolve("old-port.yaml");
+        Files.writeString(f, "version: 1\ndaemon:\n  management_port: 8765\n");
+        Run check = run("config", "check", f.toString());
+        assertThat(check.exit()).isZero();
+        assertThat(check.out()).isEqualTo(f + ": valid\n");
+        assertThat(check.err()).startsWith("WARNING: " + f + ": line 3, column 3: daemon.management_port 8765 (the old default) is read as 876");
+    }
+
+    /** Tester (issue 15): --accept-unauthenticated was silently ignored with --source local. */
+    @Test
+    void restoreRefusesAnS3OnlyOptionWithALocalSourceAsBadUsage() throws Exception {
+        Run r = run("backup", "restore", "--instance", "web", "--accept-unauthenticated", "--yes");
+        assertThat(r.exit()).isEqualTo(2);
+        assertThat(r.err()).contains("--accept-unauthenticated apply only to --source s3");
+        assertThat(r.out()).isEmpty();
+    }
+
     @Test
     void importOfABrokenFileKeepsTheStoredConfiguration() throws Exception {
         run("set", "domains", "--no-apply", "example.com");

@@ -73,7 +73,7 @@ class ReconfigureCommandTest {
                 playbook.toString(), "-e", "@" + state, "--skip-tags", "hardening");
         assertThat(r.out()).contains("PLAY RECAP\nlocalhost : ok=3 changed=0\n").contains("proxy-sync: OK");
         assertThat(Files.getPosixFilePermissions(state)).isEqualTo(PosixFilePermissions.fromString("rw-------"));
-        assertThat(Files.readString(state)).contains("\"oauth2_proxy_cookie_domain\" : \"example.com\"")
+        assertThat(Files.readString(state)).contains("\"oauth2_proxy_tenant_listen\" : \"127.0.0.1:4181\"")
                 .contains("\"backups_syncoid_key\" : \"" + dir.resolve("etc/secrets/syncoid_ed25519") + "\"");
         assertThat(runner.calls()).anySatisfy(argv -> assertThat(argv).containsSubsequence("lxc", "query")
                 .anySatisfy(a -> assertThat(a).startsWith("/1.0/instances")));

@@ -62,6 +62,15 @@ class SetS3CommandTest {
     }
 
     @Test
+    void setS3KeepsTheStoredObjectLock() {
+        TerrariumConfig.S3 old = OLD.withObjectLock(new TerrariumConfig.ObjectLock("COMPLIANCE", 30));
+        SetS3Command c = cmd(true);
+        c.bucket = "other-bucket";
+        assertThat(c.merge(old, SECRET).objectLock()).isEqualTo(new TerrariumConfig.ObjectLock("COMPLIANCE", 30));
+        assertThat(cmd(false).merge(old, SECRET).objectLock()).isEqualTo(new TerrariumConfig.ObjectLock("COMPLIANCE", 30));
+    }
+
+    @Test
     void prefixNormalisation() {
         assertThat(SetS3Command.normalizePrefix("")).isEmpty();
         assertThat(SetS3Command.normalizePrefix("x/")).isEqualTo("x/");

@@ -72,6 +72,63 @@ class ConfigCodecTest {
                         .anySatisfy(p -> assertThat(p).startsWith("c.yaml: line 10, column 3: unknown key \"projekt\" in \"lxd\"")));
     }
 
+    /** Tester (issue 15): several type errors showed only the first, one per run. */
+    @Test
+    void reportsEveryTypeErrorAtOnce() {
+        String yaml = "version: 1\nproxy:\n  public_port_first: \"1024\"\n  ufw: \"true\"\ns3:\n  enabled: yes-please\n";
+        assertThatThrownBy(() -> codec.parse(yaml, "c.yaml"))
+                .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.problems()).containsExactlyInAnyOrder(
+                        "c.yaml: line 3, column 3: key \"proxy.public_port_first\" must be a whole number, not \"1024\" (quoted, so it is text)",
+                        "c.yaml: line 4, column 3: key \"proxy.ufw\" must be true or false, not \"true\" (quoted, so it is text)",
+                        "c.yaml: line 6, column 3: key \"s3.enabled\" must be true or false, not \"yes-please\""));
+    }
+
+    /** Tester (issue 15): an unknown key hid a reversed range until the key was fixed. */
+    @Test
+    void anUnknownKeyNoLongerHidesAProblemOfTheValues() {
+        String yaml = "version: 1\nproxy:\n  bridge_port_first: 30000\n  bridge_port_last: 20000\n  colour: blue\n";
+        assertThatThrownBy(() -> codec.parse(yaml, "c.yaml"))
+                .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.problems()).hasSize(2)
+                        .anySatisfy(p -> assertThat(p).startsWith("c.yaml: line 5, column 3: unknown key \"colour\" in \"proxy\""))
+                        .anySatisfy(p -> assertThat(p).startsWith("c.yaml: proxy.bridge_port_first/bridge_port_last: 30000-20000 must be a non-empty range")));
+    }
+
+    @Test
+    void aValueOfTheWrongTypeIsReportedOnceNotAgainAsItsDefault() {
+        // the mistyped key is left out to go on; the validator must not then judge the default in its place
+        assertThatThrownBy(() -> codec.parse("version: 1\ndaemon:\n  management_port: \"80\"\n", "c.yaml"))
+                .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.problems()).containsExactly(
+                        "c.yaml: line 3, column 3: key \"daemon.management_port\" must be a whole number, not \"80\" (quoted, so it is text)"));
+    }
+
+    /** Tester (issue 15): U+2028/U+2029 and other characters that do not print were echoed raw in messages. */
+    @Test
+    void charactersThatDoNotPrintAreEscapedInMessages() {
+        assertThatThrownBy(() -> codec.parse("version: 1\nemails:\n  admin: \"ops\u2028@example.com\"\n", "c.yaml"))
+                .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.problems()).singleElement().satisfies(p -> {
+                    assertThat(p).contains("\"ops\\u2028@example.com\"");
+                    assertThat(p).doesNotContain("\u2028");
+                }));
+        assertThatThrownBy(() -> codec.parse("version: 1\nlxd:\n  pro\u200Bject\u202E: x\n", "c.yaml"))
+                .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.problems()).singleElement().satisfies(p ->
+                        assertThat(p).startsWith("c.yaml: line 3, column 3: unknown key \"pro\\u200Bject\\u202E\" in \"lxd\"")));
+        assertThat(ConfigException.printable("caf\u00e9 \u65e5\u672c \uD83D\uDE00 \u200B\t\n"))
+                .as("letters of any script and emoji print; zero-width space, tab and newline do not")
+                .isEqualTo("caf\u00e9 \u65e5\u672c \uD83D\uDE00 \\u200B\\t\\n");
+    }
+
+    /** Tester (issue 15): an explicit {@code management_port: 8765} silently became 876. */
+    @Test
+    void warnsThatAnExplicitOldDefaultManagementPortIsReadAsTheNewOne() {
+        String yaml = "version: 1\ndaemon:\n  management_port: 8765\n";
+        assertThat(codec.parse(yaml, "c.yaml").daemon().managementPort()).isEqualTo(876);
+        assertThat(codec.warnings(yaml, "c.yaml")).containsExactly("c.yaml: line 3, column 3: daemon.management_port 8765 (the old default)"
+                + " is read as 876, the privileged default that no local user can bind first; write 876 (or remove the key) to say so,"
+                + " or choose another port below 1024");
+        assertThat(codec.warnings("version: 1\ndaemon:\n  management_port: 876\n", "c.yaml")).isEmpty();
+        assertThat(codec.warnings("version: 1\n", "c.yaml")).isEmpty();
+    }
+
     /** Issue 15 item 8 (tester): {@code public_port_first: "1024"} was accepted by Jackson's string coercion. */
     @Test
     void aQuotedNumberOrBooleanIsATypeErrorNamingTheKey() {
@@ -177,6 +234,30 @@ class ConfigCodecTest {
         assertThat(e.problems()).containsExactly(
                 "c.yaml: s3.retention.keep_chains: 0 is outside 1–1000 (the newest chain is always kept; use a large number to keep more)",
                 "c.yaml: s3.retention.keep_points: -1 is outside 0–100000");
+    }
+
+    @Test
+    void s3ObjectLockIsOffByDefaultAndRoundTrips() {
+        assertThat(codec.parse("version: 1\n", "t").s3().objectLock()).isNull();
+        TerrariumConfig set = codec.parse("s3:\n  provider: aws\n  object_lock:\n    mode: COMPLIANCE\n    retain_days: 30\n", "t");
+        assertThat(set.s3().objectLock()).isEqualTo(new TerrariumConfig.ObjectLock("COMPLIANCE", 30));
+        assertThat(codec.write(set)).contains("  object_lock:\n    mode: COMPLIANCE\n    retain_days: 30\n");
+    }
+
+    @Test
+    void rejectsABadS3ObjectLockNamingWhatToDo() {
+        var e = org.junit.jupiter.api.Assertions.assertThrows(ConfigException.class,
+                () -> codec.parse("s3:\n  provider: r2\n  object_lock:\n    mode: governance\n    retain_days: 0\n", "c.yaml"));
+        assertThat(e.problems()).containsExactly(
+                "c.yaml: s3.object_lock.mode: \"governance\" must be GOVERNANCE (deletable by a user allowed to bypass "
+                        + "governance retention) or COMPLIANCE (nobody can delete a locked version before its date)",
+                "c.yaml: s3.object_lock.retain_days: 0 must be 1–36500 (days each new restore point stays locked after its upload)",
+                "c.yaml: s3.object_lock: provider r2 does not support S3 Object Lock (docs/s3.md \"Object Lock\"); "
+                        + "remove s3.object_lock or use a provider that does");
+        var missing = org.junit.jupiter.api.Assertions.assertThrows(ConfigException.class,
+                () -> codec.parse("s3:\n  object_lock:\n    mode: GOVERNANCE\n", "c.yaml"));
+        assertThat(missing.problems()).containsExactly("c.yaml: s3.object_lock.retain_days: missing must be 1–36500 "
+                + "(days each new restore point stays locked after its upload)");
     }
 
     @Test

@@ -39,6 +39,8 @@ class JolokiaAccessPolicyTest {
         assertThat(exec(JobControl.OBJECT_NAME, "submit")).isTrue();
         assertThat(exec(JobControl.OBJECT_NAME, "submitAs")).isTrue();
         assertThat(exec(JobControl.OBJECT_NAME, "result")).isTrue();
+        assertThat(exec(JobControl.OBJECT_NAME, "progress(java.lang.String,long)")).isTrue();
+        assertThat(exec(JobControl.OBJECT_NAME, "progress")).isTrue();
         assertThat(exec(JobControl.OBJECT_NAME, "unregister")).isFalse();
     }
 

@@ -38,6 +38,7 @@ class JolokiaGateTest {
         assertThat(JolokiaGate.refusal(ADMIN, exec(ROUTE, "suspend", "[]"))).isNull();
         assertThat(JolokiaGate.refusal(ADMIN, exec("quartz:type=QuartzScheduler,name=DefaultQuartzScheduler-terrarium", "resumeTrigger", "[\"a\",\"b\"]"))).isNull();
         assertThat(JolokiaGate.refusal(ADMIN, exec(JobControl.OBJECT_NAME, "submit", "[\"proxy-sync\"]"))).isNull();
+        assertThat(JolokiaGate.refusal(ADMIN, exec(JobControl.OBJECT_NAME, "progress", "[\"r\",0]"))).isNull();
         assertThat(JolokiaGate.refusal(ADMIN, exec(CONTEXT, "stop", "[]"))).isNotNull();
         assertThat(JolokiaGate.refusal(ADMIN, exec("quartz:type=QuartzScheduler,name=x", "shutdown", "[]"))).isNotNull();
         assertThat(JolokiaGate.refusal(ADMIN, exec("org.apache.camel:context=terrarium,type=debugger,name=\\\"x\\\"", "evaluateExpressionAtBreakpoint", "[]"))).isNotNull();
@@ -51,6 +52,10 @@ class JolokiaGateTest {
         assertThat(JolokiaGate.refusal(VIEWER, exec(ROUTE, "dumpRouteStatsAsXml", "[false,true]"))).isNull();
         assertThat(JolokiaGate.refusal(VIEWER, exec(ROUTE, "stop", "[]"))).contains("read-only login");
         assertThat(JolokiaGate.refusal(VIEWER, exec(JobControl.OBJECT_NAME, "submit", "[\"proxy-sync\"]"))).contains("read-only login");
+        assertThat(JolokiaGate.refusal(VIEWER, exec(JobControl.OBJECT_NAME, "result", "[\"r\"]"))).as("result hands a result over once").contains("read-only login");
+        assertThat(JolokiaGate.refusal(VIEWER, exec(JobControl.OBJECT_NAME, "progress", "[\"r\",0]"))).as("progress only reads").isNull();
+        assertThat(JolokiaGate.refusal(VIEWER, exec(JobControl.OBJECT_NAME, "progress(java.lang.String,long)", "[\"r\",0]"))).isNull();
+        assertThat(JolokiaGate.refusal(VIEWER, exec(ROUTE, "progress", "[]"))).as("only the job MBean's progress").contains("read-only login");
         assertThat(JolokiaGate.refusal(VIEWER, JSON.readTree("{\"type\":\"write\",\"mbean\":\"org.apache.camel:context=terrarium,type=tracer,name=BacklogTracer\",\"attribute\":\"Enabled\",\"value\":true}")))
                 .contains("read-only login");
     }

@@ -133,4 +133,83 @@ class AnsibleIT {
         String defaults = Files.readString(ANSIBLE.resolve("roles/traefik/defaults/main.yml"));
         assertThat(defaults).contains("traefik_acme_storage: /etc/traefik/acme.json").contains("traefik_dynamic_dir: /etc/traefik/dynamic");
     }
+
+    /**
+     * Config keys of oauth2-proxy 7.x's config file this role may use: each is a documented flag
+     * with hyphens turned into underscores (oauth2-proxy docs, "Configuration / Overview":
+     * {@code --http-address}, {@code --reverse-proxy}, {@code --client-secret-file},
+     * {@code --cookie-name}, {@code --whitelist-domain} → {@code whitelist_domains}, …).
+     */
+    static final java.util.Set<String> OAUTH2_PROXY_KEYS = java.util.Set.of("http_address", "reverse_proxy", "provider",
+            "oidc_issuer_url", "client_id", "client_secret_file", "code_challenge_method", "email_domains",
+            "oidc_groups_claim", "allowed_groups", "set_xauthrequest", "skip_provider_button", "upstreams", "cookie_name",
+            "whitelist_domains", "cookie_secure", "cookie_httponly", "cookie_samesite");
+
+    /** key → value (raw TOML text) of one rendered oauth2-proxy config file. */
+    static java.util.Map<String, String> cfg(Path file) throws Exception {
+        java.util.Map<String, String> m = new java.util.TreeMap<>();
+        for (String line : Files.readAllLines(file)) {
+            if (line.isBlank() || line.startsWith("#")) {
+                continue;
+            }
+            int eq = line.indexOf(" = ");
+            assertThat(eq).as("TOML key = value: " + line).isPositive();
+            assertThat(m.put(line.substring(0, eq), line.substring(eq + 3))).as("duplicate key in " + line).isNull();
+        }
+        return m;
+    }
+
+    @Test
+    void theTwoGatesRenderHostOnlyCookiesWithOwnNamesSecretsPortsAndUnits() throws Exception {
+        // the role's own templates and defaults, rendered by Ansible with the variables StateFile passes
+        Path out = tmp.resolve("gates");
+        Files.createDirectories(out);
+        Path play = tmp.resolve("render.yml");
+        Path role = ANSIBLE.resolve("roles/oauth2_proxy");
+        Files.writeString(play, """
+                - hosts: localhost
+                  gather_facts: false
+                  vars_files: ["%1$s/defaults/main.yml"]
+                  tasks:
+                    - ansible.builtin.template: {src: "%1$s/templates/oauth2-proxy.cfg.j2", dest: "%2$s/{{ item.unit }}.cfg", mode: "0644"}
+                      loop: "{{ oauth2_proxy_gates }}"
+                    - ansible.builtin.template: {src: "%1$s/templates/oauth2-proxy.service.j2", dest: "%2$s/{{ item.unit }}.service", mode: "0644"}
+                      loop: "{{ oauth2_proxy_gates }}"
+                """.formatted(role, out));
+        Path vars = tmp.resolve("vars.json");
+        Files.writeString(vars, """
+                {"oauth2_proxy_admin_hosts": ["auth.example.test", "lxd.example.test", "manage.example.test", "proxy.example.test"],
+                 "oauth2_proxy_tenant_cookie_secret_file": "/etc/terrarium/secrets/oauth2-proxy-tenant.env",
+                 "idp_mode": "oidc", "idp_oidc_issuer": "https://login.example.test", "idp_oidc_client_id": "terrarium"}
+                """);
+        Run r = run(tmp, List.of("ansible-playbook", "-i", "localhost,", "-c", "local", play.toString(), "-e", "@" + vars));
+        assertThat(r.exit()).as(r.out()).isZero();
+
+        java.util.Map<String, String> admin = cfg(out.resolve("oauth2-proxy.cfg"));
+        java.util.Map<String, String> tenant = cfg(out.resolve("oauth2-proxy-tenant.cfg"));
+        assertThat(admin.keySet()).isSubsetOf(OAUTH2_PROXY_KEYS);
+        assertThat(tenant.keySet()).isSubsetOf(OAUTH2_PROXY_KEYS);
+        // host-only cookies: no cookie domain on either gate, so no cookie reaches another host
+        assertThat(admin).doesNotContainKeys("cookie_domains", "cookie_domain", "redirect_url", "cookie_secret");
+        assertThat(tenant).doesNotContainKeys("cookie_domains", "cookie_domain", "redirect_url", "cookie_secret");
+        assertThat(admin).containsEntry("http_address", "\"127.0.0.1:4180\"").containsEntry("cookie_name", "\"_terrarium_admin\"")
+                .containsEntry("allowed_groups", "[\"terrarium-admins\"]")
+                .containsEntry("whitelist_domains", "[\"auth.example.test\", \"lxd.example.test\", \"manage.example.test\", \"proxy.example.test\"]")
+                .containsEntry("client_secret_file", "\"/run/credentials/oauth2-proxy.service/client-secret\"");
+        assertThat(tenant).containsEntry("http_address", "\"127.0.0.1:4181\"").containsEntry("cookie_name", "\"_terrarium_tenant\"")
+                .containsEntry("client_secret_file", "\"/run/credentials/oauth2-proxy-tenant.service/client-secret\"")
+                .doesNotContainKeys("allowed_groups", "whitelist_domains");
+        for (java.util.Map<String, String> gate : List.of(admin, tenant)) {
+            assertThat(gate).containsEntry("reverse_proxy", "true").containsEntry("set_xauthrequest", "true")
+                    .containsEntry("upstreams", "[\"static://202\"]").containsEntry("cookie_secure", "true")
+                    .containsEntry("oidc_issuer_url", "\"https://login.example.test\"");
+        }
+        String adminUnit = Files.readString(out.resolve("oauth2-proxy.service"));
+        String tenantUnit = Files.readString(out.resolve("oauth2-proxy-tenant.service"));
+        assertThat(adminUnit).contains("EnvironmentFile=/etc/terrarium/secrets/oauth2-proxy.env\n")
+                .contains("--config=/etc/oauth2-proxy/oauth2-proxy.cfg\n");
+        assertThat(tenantUnit).contains("EnvironmentFile=/etc/terrarium/secrets/oauth2-proxy-tenant.env\n")
+                .contains("--config=/etc/oauth2-proxy/oauth2-proxy-tenant.cfg\n")
+                .contains("LoadCredential=client-secret:/etc/terrarium/secrets/oidc-client-secret\n");
+    }
 }

@@ -31,8 +31,9 @@ class StateFileTest {
         expected.put("traefik_dynamic_dir", "/etc/traefik/dynamic");
         expected.put("traefik_acme_storage", "/etc/traefik/acme.json");
         expected.put("oauth2_proxy_listen", "127.0.0.1:4180");
-        expected.put("oauth2_proxy_cookie_domain", "example.com");
-        expected.put("oauth2_proxy_auth_host", "auth.example.com");
+        expected.put("oauth2_proxy_tenant_listen", "127.0.0.1:4181");
+        expected.put("oauth2_proxy_admin_hosts", List.of("auth.example.com", "lxd.example.com", "manage.example.com", "proxy.example.com"));
+        expected.put("oauth2_proxy_tenant_cookie_secret_file", "/etc/terrarium/secrets/oauth2-proxy-tenant.env");
         expected.put("idp_auth_host", "auth.example.com");
         expected.put("oauth2_proxy_cookie_secret_file", "/etc/terrarium/secrets/oauth2-proxy.env");
         expected.put("oauth2_proxy_client_secret_file", "/etc/terrarium/secrets/oidc-client-secret");
@@ -61,7 +62,9 @@ class StateFileTest {
         TerrariumConfig c = TerrariumConfig.defaults()
                 .withProxy(new TerrariumConfig.Proxy(null, null, null, null, "", null, null, null, null));
         Map<String, Object> vars = StateFile.vars(c, SECRETS);
-        assertThat(vars).doesNotContainKeys("oauth2_proxy_cookie_domain", "oauth2_proxy_auth_host", "idp_auth_host", "oauth2_proxy_listen");
+        assertThat(vars).doesNotContainKeys("oauth2_proxy_cookie_domain", "oauth2_proxy_auth_host", "idp_auth_host", "oauth2_proxy_listen",
+                "oauth2_proxy_tenant_listen");
+        assertThat(vars).containsEntry("oauth2_proxy_tenant_service", false).containsEntry("oauth2_proxy_admin_hosts", List.of());
         assertThat(vars.keySet()).allMatch(k -> List.of("terrarium", "zfs", "lxd", "traefik", "oauth2_proxy", "idp", "backups")
                 .stream().anyMatch(role -> k.startsWith(role + "_")));
     }

@@ -67,6 +67,45 @@ class RetentionPlannerTest {
     }
 
     @Test
+    void aChainWithALockedPointIsKeptWholeAndSaysUntilWhen() {
+        threeChains();
+        Instant until = Instant.parse("2026-12-24T10:00:00Z");
+        // only the full of chain A reads as locked (its date was extended to its newest incremental's)
+        var p = RetentionPlanner.plan(KEYS, "web", objects, manifests, new Retention(1, 0),
+                Map.of("20261101T000000Z-1", until));
+        assertThat(p.deletedIds()).containsExactly("20261102T010000Z-5", "20261102T000000Z-4");
+        assertThat(p.deleteManifests()).containsExactly(m("20261102T010000Z-5"), m("20261102T000000Z-4"));
+        assertThat(p.deleteVolumes()).containsExactly(v("20261102T010000Z-5"), v("20261102T000000Z-4"));
+        assertThat(p.lockedKept()).containsExactly(Map.entry("20261101T020000Z-3", until),
+                Map.entry("20261101T010000Z-2", until), Map.entry("20261101T000000Z-1", until));
+        assertThat(p.keptIds()).contains("20261101T000000Z-1", "20261101T010000Z-2", "20261101T020000Z-3");
+    }
+
+    @Test
+    void aChainKeptAnywayIsNotReportedAsLockedAndTheLatestDateOfAChainIsReported() {
+        threeChains();
+        Instant early = Instant.parse("2026-12-20T00:00:00Z");
+        Instant late = Instant.parse("2026-12-21T00:00:00Z");
+        var p = RetentionPlanner.plan(KEYS, "web", objects, manifests, new Retention(1, 0),
+                Map.of("20261103T000000Z-6", early, "20261102T000000Z-4", early, "20261102T010000Z-5", late));
+        assertThat(p.lockedKept()).containsExactly(Map.entry("20261102T010000Z-5", late), Map.entry("20261102T000000Z-4", late));
+        assertThat(p.deletedIds()).containsExactly("20261101T020000Z-3", "20261101T010000Z-2", "20261101T000000Z-1");
+    }
+
+    @Test
+    void aLockedBrokenManifestIsLeftInPlace() {
+        threeChains();
+        export("20261031T000000Z-9", "20261030T000000Z-8"); // parent missing: broken, older than every kept point
+        var unlocked = plan(2, 0);
+        assertThat(unlocked.deletedIds()).contains("20261031T000000Z-9");
+        var p = RetentionPlanner.plan(KEYS, "web", objects, manifests, new Retention(2, 0),
+                Map.of("20261031T000000Z-9", Instant.parse("2026-12-24T10:00:00Z")));
+        assertThat(p.deletedIds()).doesNotContain("20261031T000000Z-9");
+        assertThat(p.deleteVolumes()).doesNotContain(v("20261031T000000Z-9"));
+        assertThat(p.warnings()).anyMatch(w -> w.contains("20261031T000000Z-9") && w.contains("locked until 2026-12-24T10:00:00Z"));
+    }
+
+    @Test
     void keepOneChainKeepsOnlyTheNewestChain() {
         threeChains();
         var p = plan(1, 0);

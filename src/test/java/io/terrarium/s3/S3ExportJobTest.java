@@ -137,6 +137,10 @@ class S3ExportJobTest {
         int exports;
         /** Key whose delete fails. */
         String failDelete;
+        /** Answer a delete of {@link #failDelete} with 403 AccessDenied (a locked object) instead of a 503. */
+        boolean failDeleteLocked;
+        /** Object Lock on, with these retain-until dates per key (GetObjectRetention). */
+        Map<String, Instant> locks;
         final List<S3Exporter.Request> requests = new ArrayList<>();
         /** Unfinished uploads of this installation a killed run left (aborted by abortOrphanedUploads). */
         final List<String> orphans = new ArrayList<>();
@@ -191,6 +195,10 @@ class S3ExportJobTest {
         @Override
         public void delete(String key) throws IOException {
             if (key.equals(failDelete)) {
+                if (failDeleteLocked) {
+                    throw new IOException("cannot delete " + key, software.amazon.awssdk.services.s3.model.S3Exception
+                            .builder().statusCode(403).message("Access Denied").build());
+                }
                 throw new IOException("503 Slow Down");
             }
             String dir = keys.instanceDir("web") + "manifests/";
@@ -202,6 +210,26 @@ class S3ExportJobTest {
                 volumes.remove(key);
                 log.add("delete " + key.substring(keys.instanceDir("web").length()));
             }
+        }
+
+        /** Returned once by takeLockError (the Object Lock extension after a commit failed). */
+        String lockError;
+
+        @Override
+        public String takeLockError() {
+            String e = lockError;
+            lockError = null;
+            return e;
+        }
+
+        @Override
+        public boolean objectLock() {
+            return locks != null;
+        }
+
+        @Override
+        public java.util.Optional<Instant> lockedUntil(String key) {
+            return java.util.Optional.ofNullable(locks.get(key));
         }
 
         @Override
@@ -525,6 +553,64 @@ class S3ExportJobTest {
         Map<String, Object> ret = (Map<String, Object>) row(r).get("retention");
         assertThat(ret).containsEntry("kept_points", 1).containsEntry("deleted_objects", 6)
                 .containsEntry("deleted_points", List.of("20260002-1234", "20260001-1234", "20260000-1234"));
+    }
+
+    @Test
+    void retentionNeverTriesToDeleteALockedChainAndSaysUntilWhen() {
+        cfg = ON.withRetention(new TerrariumConfig.Retention(1, 0));
+        run(1); // full 0000 at 10:30
+        run(1); // incremental 0001 at 11:30
+        Instant until = Instant.parse("2026-12-01T11:30:00Z");
+        // the full was extended to its incremental's date; a passed lock (the incremental's own) counts as none
+        target.locks = new java.util.HashMap<>(Map.of(target.keys.manifest("web", "20260000-1234"), until,
+                target.keys.manifest("web", "20260001-1234"), Instant.parse("2026-11-30T11:00:00Z")));
+        log.clear();
+        JobResult r = run(1); // full 0002 at 12:30: keep_chains 1 would delete [0000, 0001]
+        assertThat(r.status()).isEqualTo(JobResult.Status.OK);
+        assertThat(log).noneMatch(l -> l.contains("delete"));
+        assertThat(target.manifests).containsOnlyKeys("20260000-1234", "20260001-1234", "20260002-1234");
+        @SuppressWarnings("unchecked")
+        Map<String, Object> ret = (Map<String, Object>) row(r).get("retention");
+        assertThat(ret).containsEntry("deleted_points", List.of()).containsEntry("kept_points", 3)
+                .containsEntry("locked", Map.of("20260001-1234", "kept: locked until 2026-12-01T11:30:00Z",
+                        "20260000-1234", "kept: locked until 2026-12-01T11:30:00Z"));
+        // once the date has passed, the next run deletes the chain whole
+        now = until.plusSeconds(1);
+        r = run(1);
+        assertThat(target.manifests).doesNotContainKeys("20260000-1234", "20260001-1234");
+        assertThat((Map<String, Object>) row(r).get("retention")).doesNotContainKey("locked");
+    }
+
+    @Test
+    void aFailedLockExtensionKeepsTheCommittedPointAndItsBaseAndTheRunIsAWarning() {
+        run(1); // full 0000
+        target.lockError = "restore point 20260001-1234 is committed, but extending the Object Lock of its chain to "
+                + "2026-12-01T11:30:00Z failed (503 Slow Down); the next export retries";
+        log.clear();
+        JobResult r = run(2); // incremental 0001
+        assertThat(r.status()).isEqualTo(JobResult.Status.WARNING);
+        assertThat(row(r)).containsEntry("status", "ok").containsEntry("kind", "incremental")
+                .containsEntry("lock_error", "restore point 20260001-1234 is committed, but extending the Object Lock of "
+                        + "its chain to 2026-12-01T11:30:00Z failed (503 Slow Down); the next export retries");
+        assertThat(r.summary()).contains("web: restore point 20260001-1234 is committed, but extending");
+        // the new base stays (the next export chains on it), the old one goes as after any commit
+        assertThat(log).noneMatch(l -> l.startsWith("destroy") && l.contains("20261130T113000Z"));
+        assertThat(run(2).status()).isEqualTo(JobResult.Status.OK);
+    }
+
+    @Test
+    void anAccessDeniedOnAManifestDeleteIsReportedAsARefusalNotAGenericFailure() {
+        cfg = ON.withRetention(new TerrariumConfig.Retention(1, 0));
+        run(1);
+        run(1);
+        target.failDelete = target.keys.manifest("web", "20260001-1234");
+        target.failDeleteLocked = true;
+        JobResult r = run(1);
+        assertThat(r.status()).isEqualTo(JobResult.Status.WARNING);
+        assertThat((String) row(r).get("retention_error")).isEqualTo("deleting manifest "
+                + target.keys.manifest("web", "20260001-1234") + " was refused (AccessDenied: the object is locked by "
+                + "S3 Object Lock or the key may not delete); its volumes and older manifests are kept");
+        assertThat(target.manifests).containsKeys("20260000-1234", "20260001-1234");
     }
 
     @Test

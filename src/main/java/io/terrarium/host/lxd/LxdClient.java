@@ -13,6 +13,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 
 /**
  * LXD's REST API through {@code lxc query} (DESIGN.md §2): JSON in and out, works for the local
@@ -80,6 +81,65 @@ public final class LxdClient {
     /** Whether this client talks to LXD's unix socket (true) or runs {@code lxc query} (false). */
     public boolean usesSocket() {
         return socket != null;
+    }
+
+    /**
+     * Whether this client reaches a named remote through the {@code lxc} CLI ({@code lxd.remote}):
+     * there is no socket to send a body over, so callers that would send one use the CLI's own
+     * verbs instead ({@link #deviceArgv}), never {@code lxc query --data} (issue 14 item 6).
+     */
+    public boolean remoteOverCli() {
+        return socket == null && !remote.isEmpty();
+    }
+
+    /**
+     * The argv (after {@code lxc}) that adds or removes one device of an instance on this client's
+     * remote: {@code config device add <remote>:<instance> <device> <type> k=v… --project P} or
+     * {@code config device remove <remote>:<instance> <device> --project P}. Only names and the
+     * device's own keys (Terrarium's proxy devices: {@code listen}, {@code connect}, {@code bind})
+     * appear; the instance's config ({@code environment.*}, cloud-init) is never read into or
+     * written from argv: {@code lxc} reads the instance and writes it back with LXD's ETag itself.
+     *
+     * @param device device config including {@code type} for an add; {@code null} for a remove
+     * @throws IllegalArgumentException for a key or value that could not be passed as one argument
+     */
+    public List<String> deviceArgv(String project, String instance, String name, Map<String, String> device) {
+        List<String> args = new ArrayList<>(List.of("config", "device", device == null ? "remove" : "add",
+                (remote.isEmpty() ? "" : remote + ":") + instance, name));
+        if (device != null) {
+            String type = device.get("type");
+            if (type == null) {
+                throw new IllegalArgumentException("device " + name + " has no type");
+            }
+            args.add(type);
+            new java.util.TreeMap<>(device).forEach((k, v) -> {
+                if (!"type".equals(k)) {
+                    if (!k.matches("[a-z0-9][a-z0-9._-]{0,127}") || v.contains("\n")) {
+                        throw new IllegalArgumentException("device " + name + ": " + k + " is not an LXD device key");
+                    }
+                    args.add(k + "=" + v);
+                }
+            });
+        }
+        args.add("--project");
+        args.add(project);
+        return args;
+    }
+
+    /**
+     * Runs {@link #deviceArgv} through the command runner (the remote transport).
+     *
+     * @throws LxdException with lxc's error text
+     */
+    public void device(String project, String instance, String name, Map<String, String> device) {
+        Command cmd = new Command("lxc", deviceArgv(project, instance, name, device), timeout, null, null);
+        try {
+            runner.run(cmd);
+        } catch (CommandFailedException e) {
+            String err = e.stderrTail().strip();
+            throw new LxdException("lxc config device " + cmd.args().get(2) + " " + instance + " " + name + " failed: "
+                    + (err.isEmpty() ? e.getMessage() : err), err.toLowerCase(Locale.ROOT).contains("not found"), e.timedOut(), e);
+        }
     }
 
     /** A client for the local daemon with a 60 s timeout. */

@@ -19,8 +19,9 @@ import java.util.regex.Pattern;
  * (DESIGN.md §2: LXD config may carry secrets): {@code lxc <kind> create NAME} (name only), then
  * {@code lxc <kind> edit NAME} with the object's YAML on stdin, which replaces its writable fields
  * ({@code lxc profile edit --help}: "cat profile.yaml | lxc profile edit <profile>"). Storage pools
- * are created with their config keys as arguments ({@code lxc storage create NAME DRIVER k=v}):
- * LXD's pool keys (source, size, zfs.pool_name, …) hold paths and sizes, never credentials.
+ * are created with {@code POST /1.0/storage-pools} over LXD's unix socket ({@link LxdClient#overSocket}):
+ * a pool's keys (source, ceph/cephfs user names and cluster settings, …) never appear in argv
+ * (issue 14 item 6); {@code lxc storage create} takes them only as arguments, so it is not used.
  */
 public final class LxdEditor {
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,62}");
@@ -28,11 +29,22 @@ public final class LxdEditor {
     private static final Duration TIMEOUT = Duration.ofMinutes(2);
 
     private final CommandRunner runner;
+    private final LxdClient lxd;
     private final YAMLMapper yaml = new YAMLMapper();
 
-    /** @param runner command seam */
+    /** An editor that cannot create storage pools (no socket client); see {@link #LxdEditor(CommandRunner, LxdClient)}. */
     public LxdEditor(CommandRunner runner) {
+        this(runner, null);
+    }
+
+    /**
+     * @param runner command seam for {@code lxc <kind> create|edit}
+     * @param lxd    the LXD client storage pools are created through; only a socket client
+     *               ({@link LxdClient#usesSocket}) is used, so pool keys never go in argv
+     */
+    public LxdEditor(CommandRunner runner, LxdClient lxd) {
         this.runner = runner;
+        this.lxd = lxd;
     }
 
     /**
@@ -78,21 +90,40 @@ public final class LxdEditor {
     }
 
     /**
-     * Creates a storage pool: {@code lxc storage create NAME DRIVER k=v…} (keys {@code volatile.*} left out: LXD sets them).
+     * Creates a storage pool with {@code POST /1.0/storage-pools} ({@link #poolRequest}) over LXD's
+     * unix socket, so neither its keys nor its values are in any argv (doc/rest-api-spec: the
+     * {@code StoragePoolsPost} body {@code {name, driver, config}}).
      *
-     * @throws LxdException with LXD's error text
+     * @throws LxdException with LXD's error text, or when this editor has no socket client (the
+     *                      error says how to create the pool by hand)
      */
     public void createPool(String name, String driver, Map<String, String> config) {
-        List<String> args = new ArrayList<>(List.of("storage", "create", name(name), name(driver)));
+        Map<String, Object> body = poolRequest(name, driver, config);
+        if (lxd == null || !lxd.usesSocket()) {
+            throw new LxdException("storage pool " + name + ": creating it needs LXD's unix socket (its keys never go in a "
+                    + "command line, which every local user can read); run this on the LXD host as root, or create the pool "
+                    + "with `lxc storage create " + name + " " + driver + "` and its keys, then retry", false, false, null);
+        }
+        lxd.post("/1.0/storage-pools", body);
+    }
+
+    /**
+     * The {@code POST /1.0/storage-pools} body: {@code name}, {@code driver} and the config without
+     * {@code volatile.*} keys (LXD sets those itself).
+     *
+     * @throws IllegalArgumentException for a name, driver or key that is not an LXD name or key
+     */
+    public static Map<String, Object> poolRequest(String name, String driver, Map<String, String> config) {
+        Map<String, String> cfg = new java.util.TreeMap<>();
         config.forEach((k, v) -> {
             if (!k.startsWith("volatile.")) {
-                if (!KEY.matcher(k).matches() || v.contains("\n")) {
+                if (!KEY.matcher(k).matches()) {
                     throw new IllegalArgumentException("storage pool " + name + ": config key " + k + " is not an LXD key");
                 }
-                args.add(k + "=" + v);
+                cfg.put(k, v);
             }
         });
-        run(new Command("lxc", args, Duration.ofMinutes(5), null, null), "storage pool " + name);
+        return Map.of("name", name(name), "driver", name(driver), "config", cfg);
     }
 
     /** The argv each call would run (for tests). */

@@ -80,7 +80,9 @@ public final class LxdInstances {
     }
 
     /**
-     * Adds or replaces devices on an instance (PATCH; other devices are kept).
+     * Adds or replaces devices on an instance (PATCH; other devices are kept). On a named remote
+     * ({@link LxdClient#remoteOverCli}) each device goes through {@code lxc config device add}
+     * (after a {@code remove} when it exists), so no request body is ever in argv.
      *
      * @param instance instance name
      * @param devices  device name → full device config (including {@code type})
@@ -88,11 +90,23 @@ public final class LxdInstances {
      */
     public void putDevices(String instance, Map<String, Map<String, String>> devices) {
         calls.incrementAndGet();
+        if (lxd.remoteOverCli()) {
+            // a named remote: no socket, and never a body in argv — lxc's own device verbs instead
+            JsonNode current = lxd.get(path(instance)).path("devices");
+            for (Map.Entry<String, Map<String, String>> d : new java.util.TreeMap<>(devices).entrySet()) {
+                if (current.has(d.getKey())) {
+                    lxd.device(project, instance, d.getKey(), null);
+                }
+                lxd.device(project, instance, d.getKey(), d.getValue());
+            }
+            return;
+        }
         lxd.patch(path(instance), Map.of("devices", devices));
     }
 
     /**
-     * Removes devices from an instance: GET the instance, drop the names, PUT the writable fields
+     * Removes devices from an instance (on a named remote: {@code lxc config device remove} per
+     * device present, see {@link LxdClient#deviceArgv}): GET the instance, drop the names, PUT the writable fields
      * back with the ETag of the GET ({@link LxdClient#update}: a concurrent change such as
      * {@code lxc config set} makes LXD answer 412, and the removal is re-applied to the new state
      * instead of undoing it). Names that are not there are ignored; when none is there, no PUT is made.
@@ -101,6 +115,17 @@ public final class LxdInstances {
      */
     public void removeDevices(String instance, Set<String> names) {
         calls.incrementAndGet();
+        if (lxd.remoteOverCli()) {
+            // a named remote: `lxc config device remove` (lxc does GET + PUT with the ETag itself),
+            // so the instance's config (environment.*, cloud-init) never passes through argv
+            JsonNode current = lxd.get(path(instance)).path("devices");
+            for (String n : new java.util.TreeSet<>(names)) {
+                if (current.has(n)) {
+                    lxd.device(project, instance, n, null);
+                }
+            }
+            return;
+        }
         boolean written = lxd.update(path(instance), current -> {
             ObjectNode body = com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.objectNode();
             for (String f : WRITABLE) {

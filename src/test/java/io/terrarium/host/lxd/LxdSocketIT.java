@@ -143,6 +143,63 @@ class LxdSocketIT {
         }
     }
 
+    @Test
+    void aStoragePoolIsCreatedOverTheSocketWithItsKeysInNoArgv(@TempDir Path dir) throws Exception {
+        String pool = "trm-it-pool-" + ProcessHandle.current().pid();
+        Path source = Files.createDirectories(dir.resolve("pool"));
+        Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwx--x--x"));
+        List<List<String>> argv = new ArrayList<>();
+        io.terrarium.host.exec.CommandRunner recording = c -> {
+            argv.add(c.argv());
+            throw new IllegalStateException("no command expected: " + c.argv());
+        };
+        try {
+            new LxdEditor(recording, lxd).createPool(pool, "dir", Map.of("source", source.toString(), "volatile.x", "y"));
+            JsonNode created = lxd.get("/1.0/storage-pools/" + pool);
+            assertThat(created.path("driver").asText()).isEqualTo("dir");
+            assertThat(created.path("config").path("source").asText()).isEqualTo(source.toString());
+            assertThat(argv).isEmpty();
+        } finally {
+            run("lxc", "storage", "delete", pool);
+        }
+    }
+
+    @Test
+    void onARemoteDevicesChangeThroughLxcsDeviceVerbsAndTheConfigSecretIsInNoArgv() throws Exception {
+        // `local:` is lxc's own name for this daemon's socket: the remote transport against real LXD
+        sh("lxc", "config", "set", C, "environment.IT_TOKEN=tok-" + ProcessHandle.current().pid(), "--project", PROJECT);
+        List<List<String>> argv = new ArrayList<>();
+        io.terrarium.host.exec.CommandRunner real = c -> {
+            argv.add(c.argv());
+            String out;
+            String err;
+            int exit;
+            try {
+                Process p = new ProcessBuilder(c.argv()).redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null"))).start();
+                out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+                err = new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
+                exit = p.waitFor();
+            } catch (IOException | InterruptedException e) {
+                throw new IllegalStateException(e);
+            }
+            if (exit != 0) {
+                throw new io.terrarium.host.exec.CommandFailedException(c, exit, err, false, null);
+            }
+            return new io.terrarium.host.exec.CommandResult(c, exit, out, err, Duration.ZERO);
+        };
+        LxdInstances remote = new LxdInstances(new LxdClient(real, new ObjectMapper(), "local", Duration.ofSeconds(60)), PROJECT);
+        Map<String, String> dev = Map.of("type", "proxy", "listen", "tcp:127.0.0.1:18997", "connect", "tcp:127.0.0.1:80", "bind", "host");
+        remote.putDevices(C, Map.of("terrarium-proxy-tcp-80", dev));
+        remote.putDevices(C, Map.of("terrarium-proxy-tcp-80", Map.of("type", "proxy", "listen", "tcp:127.0.0.1:18998",
+                "connect", "tcp:127.0.0.1:80", "bind", "host")));
+        assertThat(lxd.get(path()).path("devices").path("terrarium-proxy-tcp-80").path("listen").asText()).isEqualTo("tcp:127.0.0.1:18998");
+        remote.removeDevices(C, Set.of("terrarium-proxy-tcp-80"));
+        JsonNode after = lxd.get(path());
+        assertThat(after.path("devices").has("terrarium-proxy-tcp-80")).isFalse();
+        assertThat(after.path("config").path("environment.IT_TOKEN").asText()).startsWith("tok-");
+        assertThat(argv).isNotEmpty().allSatisfy(a -> assertThat(String.join(" ", a)).doesNotContain("--data", "tok-", "environment."));
+    }
+
     private static int launch(List<String> launcher, Map<String, String> env, String... args) throws Exception {
         List<String> argv = new ArrayList<>(launcher);
         argv.addAll(List.of(args));

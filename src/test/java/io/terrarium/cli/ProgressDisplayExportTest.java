@@ -17,35 +17,35 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /** The pieces of the export progress display: units, rate, ETA, plain lines, and the TTY bar. */
-class ExportProgressDisplayTest {
+class ProgressDisplayExportTest {
     static final long MIB = 1L << 20;
 
     @Test
     void bytesInBinaryUnits() {
-        assertThat(ExportProgressDisplay.bytes(0)).isEqualTo("0 B");
-        assertThat(ExportProgressDisplay.bytes(1023)).isEqualTo("1023 B");
-        assertThat(ExportProgressDisplay.bytes(1536)).isEqualTo("1.5 KiB");
-        assertThat(ExportProgressDisplay.bytes(2L << 30)).isEqualTo("2.0 GiB");
-        assertThat(ExportProgressDisplay.bytes(5L << 40)).isEqualTo("5.0 TiB");
+        assertThat(ProgressDisplay.bytes(0)).isEqualTo("0 B");
+        assertThat(ProgressDisplay.bytes(1023)).isEqualTo("1023 B");
+        assertThat(ProgressDisplay.bytes(1536)).isEqualTo("1.5 KiB");
+        assertThat(ProgressDisplay.bytes(2L << 30)).isEqualTo("2.0 GiB");
+        assertThat(ProgressDisplay.bytes(5L << 40)).isEqualTo("5.0 TiB");
     }
 
     @Test
     void rateAndEta() {
-        assertThat(ExportProgressDisplay.rate(100 * MIB, Duration.ofSeconds(4))).isEqualTo("25.0 MiB/s");
-        assertThat(ExportProgressDisplay.rate(1, Duration.ZERO)).isEqualTo("-");
+        assertThat(ProgressDisplay.rate(100 * MIB, Duration.ofSeconds(4))).isEqualTo("25.0 MiB/s");
+        assertThat(ProgressDisplay.rate(1, Duration.ZERO)).isEqualTo("-");
         // 1 GiB of 4 GiB in 10 s → 30 s left
-        assertThat(ExportProgressDisplay.eta(1L << 30, OptionalLong.of(4L << 30), Duration.ofSeconds(10))).isEqualTo("0:00:30");
-        assertThat(ExportProgressDisplay.eta(1, OptionalLong.of(7200), Duration.ofSeconds(1))).isEqualTo("1:59:59");
-        assertThat(ExportProgressDisplay.eta(10, OptionalLong.empty(), Duration.ofSeconds(1))).isEmpty();
-        assertThat(ExportProgressDisplay.eta(0, OptionalLong.of(10), Duration.ofSeconds(1))).isEmpty();
-        assertThat(ExportProgressDisplay.eta(20, OptionalLong.of(10), Duration.ofSeconds(1))).isEmpty();
+        assertThat(ProgressDisplay.eta(1L << 30, OptionalLong.of(4L << 30), Duration.ofSeconds(10))).isEqualTo("0:00:30");
+        assertThat(ProgressDisplay.eta(1, OptionalLong.of(7200), Duration.ofSeconds(1))).isEqualTo("1:59:59");
+        assertThat(ProgressDisplay.eta(10, OptionalLong.empty(), Duration.ofSeconds(1))).isEmpty();
+        assertThat(ProgressDisplay.eta(0, OptionalLong.of(10), Duration.ofSeconds(1))).isEmpty();
+        assertThat(ProgressDisplay.eta(20, OptionalLong.of(10), Duration.ofSeconds(1))).isEmpty();
     }
 
     @Test
     void plainLinesAtStartAtMostEveryThirtySecondsAndAtTheEnd() {
         StringWriter sw = new StringWriter();
         io.terrarium.testing.MutableClock clock = new io.terrarium.testing.MutableClock(Instant.parse("2026-11-30T12:00:00Z"));
-        var lines = new ExportProgressDisplay.Lines(new PrintWriter(sw), clock);
+        var lines = new ProgressDisplay.Lines(new PrintWriter(sw), clock, Duration.ofSeconds(30));
         lines.start("web", "full", OptionalLong.of(400 * MIB));
         clock.now = clock.now.plusSeconds(10);
         lines.sent(50 * MIB); // 10 s: no line yet
@@ -65,7 +65,7 @@ class ExportProgressDisplayTest {
     void plainLinesWithoutAnEstimateHaveNoEta() {
         StringWriter sw = new StringWriter();
         io.terrarium.testing.MutableClock clock = new io.terrarium.testing.MutableClock(Instant.parse("2026-11-30T12:00:00Z"));
-        var lines = new ExportProgressDisplay.Lines(new PrintWriter(sw), clock);
+        var lines = new ProgressDisplay.Lines(new PrintWriter(sw), clock, Duration.ofSeconds(30));
         lines.start("db", "incremental", OptionalLong.empty());
         clock.now = clock.now.plusSeconds(30);
         lines.sent(3 * MIB);
@@ -77,7 +77,7 @@ class ExportProgressDisplayTest {
     @Test
     void theBarShowsTaskBytesAndTheCompressedSize() {
         List<String> frames = new CopyOnWriteArrayList<>();
-        var bar = new ExportProgressDisplay.Bar(new DelegatingProgressBarConsumer(frames::add, 120));
+        var bar = new ProgressDisplay.Bar(new DelegatingProgressBarConsumer(frames::add, 120));
         bar.start("web", "full", OptionalLong.of(8 * MIB));
         bar.sent(4 * MIB);
         bar.uploaded(MIB);
@@ -85,5 +85,26 @@ class ExportProgressDisplayTest {
         String last = frames.get(frames.size() - 1);
         assertThat(last).startsWith("web full 100%").contains("8/8 MiB").contains("done, zstd 1.0 MiB")
                 .as("the speed and the message are two words (issue 15: \"66.5 MiB/sdone\")").containsPattern("/s done, zstd");
+    }
+
+    @Test
+    void aRunInTheDaemonIsDrawnFromItsEventsWithTheSameLinesAsARunInThisProcess() {
+        StringWriter sw = new StringWriter();
+        io.terrarium.testing.MutableClock clock = new io.terrarium.testing.MutableClock(Instant.parse("2026-11-30T12:00:00Z"));
+        var draw = new DaemonProgress(new ProgressDisplay.Lines(new PrintWriter(sw), clock, Duration.ofSeconds(10)));
+        Instant t = clock.now;
+        draw.accept(new io.terrarium.jobs.RunProgress.Event(1, t, "start", "web", "full", 0, null, 0, null));
+        clock.now = clock.now.plusSeconds(12);
+        draw.accept(new io.terrarium.jobs.RunProgress.Event(2, t, "progress", "web", "full", 24 * MIB, null, 8 * MIB, null));
+        clock.now = clock.now.plusSeconds(3);
+        draw.accept(new io.terrarium.jobs.RunProgress.Event(3, t, "finish", "web", "full", 30 * MIB, null, 10 * MIB, true));
+        // the next item's start was lost (the reader fell behind): its first event starts it
+        draw.accept(new io.terrarium.jobs.RunProgress.Event(9, t, "finish", "db", "incremental", MIB, null, 512 * 1024, false));
+        assertThat(sw.toString().lines().toList()).containsExactly(
+                "web: full export started",
+                "web: 24.0 MiB sent, 8.0 MiB compressed, 2.0 MiB/s",
+                "web: done, 30.0 MiB sent, 10.0 MiB compressed in 15 s (2.0 MiB/s)",
+                "db: incremental export started",
+                "db: failed, 1.0 MiB sent, 512.0 KiB compressed in 0 s (-)");
     }
 }

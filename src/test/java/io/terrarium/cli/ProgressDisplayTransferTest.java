@@ -16,14 +16,14 @@ import java.util.concurrent.CopyOnWriteArrayList;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-class TransferProgressDisplayTest {
+class ProgressDisplayTransferTest {
     static final long MIB = 1L << 20;
 
     @Test
     void onAPipeProgressIsPlainLinesWithBytesRateAndEtaAndNoCarriageReturn() {
         StringWriter sw = new StringWriter();
         io.terrarium.testing.MutableClock clock = new io.terrarium.testing.MutableClock(Instant.parse("2026-12-06T19:00:00Z"));
-        var lines = new TransferProgressDisplay.Lines(new PrintWriter(sw), clock, Duration.ofSeconds(10));
+        var lines = new ProgressDisplay.Lines(new PrintWriter(sw), clock, Duration.ofSeconds(10));
         lines.start("web restore", OptionalLong.of(40 * MIB));
         clock.now = clock.now.plusSeconds(5);
         lines.moved(5 * MIB); // within the interval: no line
@@ -44,7 +44,7 @@ class TransferProgressDisplayTest {
     void aFailedTransferSaysSoWithWhatWasRead() {
         StringWriter sw = new StringWriter();
         io.terrarium.testing.MutableClock clock = new io.terrarium.testing.MutableClock(Instant.parse("2026-12-06T19:00:00Z"));
-        var lines = new TransferProgressDisplay.Lines(new PrintWriter(sw), clock, Duration.ofSeconds(10));
+        var lines = new ProgressDisplay.Lines(new PrintWriter(sw), clock, Duration.ofSeconds(10));
         lines.start("db verify", OptionalLong.of(8 * MIB));
         clock.now = clock.now.plusSeconds(2);
         lines.moved(MIB);
@@ -72,7 +72,7 @@ class TransferProgressDisplayTest {
     @Test
     void onATerminalTheBarShowsBytesOfTheTotalAndEndsWithDone() {
         List<String> frames = new CopyOnWriteArrayList<>();
-        var bar = new TransferProgressDisplay.Bar(new DelegatingProgressBarConsumer(frames::add, 120));
+        var bar = new ProgressDisplay.Bar(new DelegatingProgressBarConsumer(frames::add, 120));
         bar.start("web restore", OptionalLong.of(8 * MIB));
         bar.moved(8 * MIB);
         bar.finish(true);

@@ -1,0 +1,154 @@
+package io.terrarium.proxy;
+
+import static io.terrarium.proxy.TraefikChecks.assertValidDynamic;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.terrarium.config.TerrariumConfig;
+import io.terrarium.proxy.sync.ProxySettingsMapper;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Issue 14 item 4: tenants' {@code @auth} routes go through the tenants' oauth2-proxy, the admin
+ * hosts through the admin one, and no tenant router ever reaches the admin gate (whose cookie is
+ * the admin session).
+ */
+class TenantGateRenderTest {
+    static final String ADMIN = "http://127.0.0.1:4180";
+    static final String TENANT = "http://127.0.0.1:4181";
+    static final Set<String> ADMIN_HOSTS = Set.of("auth.example.com", "lxd.example.com", "manage.example.com", "proxy.example.com");
+    static final ProxySettings SETTINGS = ProxyLabelParserTest.SETTINGS.withOauth2ProxyUrl(TENANT)
+            .withReservedPorts(Set.of(4180, 4181, 876))
+            .withReservedHosts(ADMIN_HOSTS)
+            .withAdminGate(ADMIN, ADMIN_HOSTS);
+
+    static JsonNode render(ProxySettings settings, ProxyInstance... instances) {
+        ProxyPlan plan = ProxyPlanner.plan(List.of(instances), settings, Map.of());
+        String yaml = TraefikDynamicRenderer.render(plan, settings);
+        assertValidDynamic(yaml);
+        return TraefikChecks.parse(yaml);
+    }
+
+    /** Every service and middleware name a router uses, plus the services its middlewares call. */
+    static List<String> reaches(JsonNode http, JsonNode router) {
+        List<String> names = new ArrayList<>();
+        names.add(router.path("service").asText());
+        for (JsonNode m : router.path("middlewares")) {
+            names.add(m.asText());
+            JsonNode def = http.path("middlewares").path(m.asText());
+            names.add(def.path("errors").path("service").asText());
+            names.add(def.path("forwardAuth").path("address").asText());
+        }
+        return names;
+    }
+
+    @Test
+    void aTenantAuthRouteUsesTheTenantGateAndNeverTheAdminOne() {
+        JsonNode http = render(SETTINGS,
+                ProxyPlannerTest.running("app", 1, "https://app.example.com:8080@auth:devops"),
+                ProxyPlannerTest.running("open", 2, "https://open.example.com@auth"),
+                ProxyPlannerTest.running("portal", 3, "https://*.apps.example.com:3000@auth:ops~login.apps.example.com")).path("http");
+        int tenantRouters = 0;
+        for (Iterator<Map.Entry<String, JsonNode>> it = http.path("routers").fields(); it.hasNext(); ) {
+            Map.Entry<String, JsonNode> e = it.next();
+            String rule = e.getValue().path("rule").asText();
+            if (ADMIN_HOSTS.stream().anyMatch(h -> rule.contains("`" + h + "`"))) {
+                continue;
+            }
+            tenantRouters++;
+            assertThat(reaches(http, e.getValue())).as(e.getKey())
+                    .noneMatch(n -> n.startsWith(ADMIN) || n.startsWith("terrarium-admin"));
+        }
+        assertThat(tenantRouters).isEqualTo(3 * 2 + 3 + 1); // secure+redirect per route, /oauth2/ per host, callback host
+
+        JsonNode app = http.path("routers").get(TraefikDynamicRenderer.routerBase("app",
+                new HttpRoute("", "https", "app.example.com", false, 8080, "/", null)) + "-secure");
+        assertThat(app.path("middlewares").get(0).asText()).isEqualTo("terrarium-tenant-signin");
+        String forward = app.path("middlewares").get(1).asText();
+        assertThat(forward).startsWith("terrarium-tenant-auth-");
+        assertThat(http.path("middlewares").path(forward).path("forwardAuth").path("address").asText())
+                .isEqualTo(TENANT + "/oauth2/auth?allowed_groups=devops");
+        assertThat(http.path("middlewares").path("terrarium-tenant-signin").path("errors").path("service").asText())
+                .isEqualTo("terrarium-tenant-gate");
+        assertThat(http.path("services").path("terrarium-tenant-gate").path("loadBalancer").path("servers").get(0).path("url").asText())
+                .isEqualTo(TENANT);
+        JsonNode callback = http.path("routers").get(TraefikDynamicRenderer.oauth2RouterName("websecure", "login.apps.example.com"));
+        assertThat(callback.path("service").asText()).isEqualTo("terrarium-tenant-gate");
+    }
+
+    @Test
+    void adminHostsGetTheAdminGatesEndpointsAndMiddlewaresOnly() {
+        JsonNode http = render(SETTINGS, ProxyPlannerTest.running("app", 1, "https://app.example.com@auth")).path("http");
+        for (String host : ADMIN_HOSTS) {
+            JsonNode r = http.path("routers").get(TraefikDynamicRenderer.adminRouterName(host));
+            assertThat(r).as(host).isNotNull();
+            assertThat(r.path("rule").asText()).isEqualTo("Host(`" + host + "`) && PathPrefix(`/oauth2/`)");
+            assertThat(r.path("service").asText()).isEqualTo("terrarium-admin-gate");
+            assertThat(r.path("entryPoints").get(0).asText()).isEqualTo("websecure");
+            assertThat(r.path("tls").path("certResolver").asText()).isEqualTo("letsencrypt");
+        }
+        assertThat(http.path("services").path("terrarium-admin-gate").path("loadBalancer").path("servers").get(0).path("url").asText())
+                .isEqualTo(ADMIN);
+        assertThat(http.path("middlewares").path("terrarium-admin-auth").path("forwardAuth").path("address").asText())
+                .isEqualTo(ADMIN + "/oauth2/auth");
+        assertThat(http.path("middlewares").path("terrarium-admin-signin").path("errors").path("service").asText())
+                .isEqualTo("terrarium-admin-gate");
+        // the gates are two different processes: no object is shared
+        assertThat(TraefikDynamicRenderer.ADMIN_SERVICE).isNotEqualTo(TraefikDynamicRenderer.OAUTH2_SERVICE);
+        assertThat(TraefikDynamicRenderer.ADMIN_SIGNIN_MIDDLEWARE).isNotEqualTo(TraefikDynamicRenderer.SIGNIN_MIDDLEWARE);
+    }
+
+    @Test
+    void aTenantCannotPutAnAuthRouteOrCallbackOnAnAdminHost() {
+        ProxyPlan plan = ProxyPlanner.plan(List.of(
+                ProxyPlannerTest.running("evil", 1, "https://manage.example.com/x@auth"),
+                ProxyPlannerTest.running("evil2", 2, "https://*.apps.example.com@auth~auth.example.com")), SETTINGS, Map.of());
+        assertThat(plan.errors()).hasSize(2);
+        String yaml = TraefikDynamicRenderer.render(plan, SETTINGS);
+        assertThat(yaml).doesNotContain("terrarium-tenant-gate", "evil");
+    }
+
+    @Test
+    void withoutAnAdminGateNoAdminObjectIsRendered() {
+        JsonNode doc = render(SETTINGS.withAdminGate(null, ADMIN_HOSTS), ProxyPlannerTest.running("app", 1, "https://app.example.com@auth"));
+        assertThat(doc.toString()).doesNotContain("terrarium-admin", ADMIN);
+    }
+
+    @Test
+    void theMapperSendsAuthLabelsToTheTenantGateAndReservesBothPorts() {
+        TerrariumConfig c = TerrariumConfig.defaults().withDomains(new TerrariumConfig.Domains("example.com", null, null, null, null));
+        ProxySettings s = ProxySettingsMapper.settings(c);
+        assertThat(s.oauth2ProxyUrl()).isEqualTo(TENANT);
+        assertThat(s.adminAuthUrl()).isEqualTo(ADMIN);
+        assertThat(s.adminHosts()).containsExactlyElementsOf(new java.util.TreeSet<>(ADMIN_HOSTS));
+        assertThat(s.reservedHosts()).containsAll(ADMIN_HOSTS).contains("example.com");
+        assertThat(s.reservedPublicPorts()).contains(4180, 4181);
+
+        TerrariumConfig noTenantGate = c.withProxy(new TerrariumConfig.Proxy(null, null, null, null, null, null, null, null, null,
+                null, null, null, ""));
+        assertThat(ProxySettingsMapper.settings(noTenantGate).authConfigured()).isFalse();
+        assertThat(ProxySettingsMapper.settings(noTenantGate).adminAuthUrl()).isEqualTo(ADMIN);
+        TerrariumConfig noGates = c.withProxy(new TerrariumConfig.Proxy(null, null, null, null, "", null, null, null, null));
+        assertThat(ProxySettingsMapper.settings(noGates).authConfigured()).isFalse();
+        assertThat(ProxySettingsMapper.settings(noGates).adminAuthUrl()).isNull();
+    }
+
+    @Test
+    void theTenantGateMayNotBeTheAdminGateNorABadUrl() {
+        TerrariumConfig c = TerrariumConfig.defaults().withProxy(new TerrariumConfig.Proxy(null, null, null, null,
+                "http://127.0.0.1:4180", null, null, null, null, null, null, null, "http://127.0.0.1:4180/"));
+        assertThat(io.terrarium.config.ConfigValidator.validate(c)).anySatisfy(p -> assertThat(p)
+                .startsWith("proxy.tenant_auth_url: \"http://127.0.0.1:4180/\" is the admin gate"));
+        TerrariumConfig bad = TerrariumConfig.defaults().withProxy(new TerrariumConfig.Proxy(null, null, null, null,
+                null, null, null, null, null, null, null, null, "http://u:p@127.0.0.1:4181"));
+        assertThat(io.terrarium.config.ConfigValidator.validate(bad)).anySatisfy(p -> assertThat(p)
+                .startsWith("proxy.tenant_auth_url: \"http://u:p@127.0.0.1:4181\" must be an http(s) URL"));
+        assertThat(io.terrarium.config.ConfigValidator.validate(TerrariumConfig.defaults()))
+                .noneMatch(p -> p.contains("auth_url") || p.contains("oauth2_proxy_url"));
+    }
+}
