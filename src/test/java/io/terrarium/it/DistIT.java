@@ -126,39 +126,67 @@ class DistIT {
     }
 
     /**
-     * The CLI's AppCDS archive (issue 16 item 4): the first CLI command trains it once (renamed into
-     * place when complete, no temporary file left), later commands — CLI and data mode — map it, and
-     * an archive another user could have written is never mapped.
+     * The AppCDS archive (issue 16 item 4): the first CLI command trains it once (renamed into place
+     * with its checksum when complete, no temporary file left), later commands — CLI, data and daemon
+     * mode — map it; a cut-short archive (the JVM crashed with SIGBUS mapping one: new-user test) is
+     * removed and trained again, never mapped; an archive another user could have written is never
+     * mapped. The release lives in a path with a space (the archive flag was split there: same test).
      */
     @Test
-    void theCliArchiveIsTrainedOnceAndMappedOnlyWhenNobodyElseCanWriteIt(@org.junit.jupiter.api.io.TempDir Path tmp) throws Exception {
-        Path cds = tmp.resolve("cds");
+    void theArchiveIsTrainedOnceCheckedAndMappedOnlyWhenIntactAndNobodyElseCanWriteIt(@org.junit.jupiter.api.io.TempDir Path tmp) throws Exception {
+        Path release = tmp.resolve("opt with space/terrarium");
+        Files.createDirectories(release.getParent());
+        Terrariumctl.sh("cp", "-rL", "target/dist", release.toString());
+        Terrariumctl.sh("rm", "-rf", release.resolve("lib/cds").toString());
+        Path cds = release.resolve("lib/cds");
         java.util.function.Function<String[], String> run = args -> {
             try {
-                List<String> cmd = new java.util.ArrayList<>(List.of("env", "TERRARIUM_CDS_DIR=" + cds,
+                List<String> cmd = new java.util.ArrayList<>(List.of("env",
                         "TERRARIUM_RUN_DIR=" + tmp.resolve("run"), "TERRARIUM_STATE_DIR=" + tmp.resolve("state"),
-                        "TERRARIUM_ETC_DIR=" + tmp.resolve("etc"), "TERRARIUM_JAVA_OPTS=-Xlog:cds=info", "target/dist/bin/terrariumctl"));
+                        "TERRARIUM_ETC_DIR=" + tmp.resolve("etc"), "TERRARIUM_JAVA_OPTS=-Xlog:cds=info",
+                        release.resolve("bin/terrariumctl").toString()));
                 cmd.addAll(List.of(args));
                 Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
                 String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
-                p.waitFor();
-                return out;
+                return p.waitFor() + ":" + out;
             } catch (Exception e) {
                 throw new IllegalStateException(e);
             }
         };
-        String first = run.apply(new String[]{"config", "check", "target/dist/config/samples/minimal.yaml"});
-        assertThat(first).contains("minimal.yaml: valid");
-        List<Path> files;
-        try (Stream<Path> s = Files.list(cds)) {
-            files = s.toList();
-        }
-        assertThat(files).hasSize(1);
-        assertThat(files.get(0).getFileName().toString()).matches("cli-[0-9]+\\.jsa");
+        String sample = release.resolve("config/samples/minimal.yaml").toString();
+        assertThat(run.apply(new String[]{"config", "check", sample})).startsWith("0:").contains("minimal.yaml: valid");
+        java.util.function.Supplier<List<String>> names = () -> {
+            try (Stream<Path> s = Files.list(cds)) {
+                return s.map(f -> f.getFileName().toString()).sorted().toList();
+            } catch (java.io.IOException e) {
+                throw new IllegalStateException(e);
+            }
+        };
+        assertThat(names.get()).hasSize(2);
+        assertThat(names.get().get(0)).matches("cli-[0-9]+\\.jsa");
+        assertThat(names.get().get(1)).isEqualTo(names.get().get(0) + ".sum");
+        Path archive = cds.resolve(names.get().get(0));
+        assertThat(run.apply(new String[]{"jobs", "list"})).startsWith("0:").contains("Mapped dynamic region");
+        assertThat(run.apply(new String[]{"backup", "list", "--source", "local"})).startsWith("0:").contains("Mapped dynamic region");
+        // the daemon maps it too (it has no archive of its own any more); stopped by its timeout
+        Process daemon = new ProcessBuilder("env", "TERRARIUM_RUN_DIR=" + tmp.resolve("run-d"), "TERRARIUM_STATE_DIR=" + tmp.resolve("state-d"),
+                "TERRARIUM_ETC_DIR=" + tmp.resolve("etc-d"), "TERRARIUM_JAVA_OPTS=-Xlog:cds=info", "timeout", "20",
+                release.resolve("bin/terrariumctl").toString(), "daemon", "--port", String.valueOf(20000 + new java.util.Random().nextInt(10000)))
+                .redirectErrorStream(true).start();
+        assertThat(new String(daemon.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8)).contains("Mapped dynamic region");
+        daemon.waitFor();
+        // cut short: removed, not mapped (no crash), and the next CLI command trains it again
+        byte[] whole = Files.readAllBytes(archive);
+        Terrariumctl.sh("chmod", "u+w", archive.toString());
+        Files.write(archive, java.util.Arrays.copyOf(whole, whole.length / 2));
+        String cut = run.apply(new String[]{"backup", "list", "--source", "local"});
+        assertThat(cut).startsWith("0:").doesNotContain("Mapped dynamic region");
+        assertThat(names.get()).isEmpty();
+        assertThat(run.apply(new String[]{"config", "check", sample})).startsWith("0:");
+        assertThat(names.get()).hasSize(2);
         assertThat(run.apply(new String[]{"jobs", "list"})).contains("Mapped dynamic region");
-        assertThat(run.apply(new String[]{"backup", "list", "--source", "local"})).contains("Mapped dynamic region");
-        // writable by others: could hold any class metadata, so it is not used (and not replaced)
-        Files.setPosixFilePermissions(files.get(0), java.nio.file.attribute.PosixFilePermissions.fromString("rw-rw-rw-"));
-        assertThat(run.apply(new String[]{"jobs", "list"})).doesNotContain("Mapped dynamic region");
+        // writable by others: could hold any class metadata, so it is not used
+        Files.setPosixFilePermissions(archive, java.nio.file.attribute.PosixFilePermissions.fromString("rw-rw-rw-"));
+        assertThat(run.apply(new String[]{"jobs", "list"})).startsWith("0:").doesNotContain("Mapped dynamic region");
     }
 }
