@@ -445,10 +445,10 @@ public final class ConfigValidator {
             p.add("proxy.bridge_port_first/bridge_port_last: " + first + "-" + last
                     + " contains daemon.management_port " + managementPort);
         }
-        gateUrl(p, "proxy.oauth2_proxy_url", x.oauth2ProxyUrl(), "http://127.0.0.1:4180");
-        gateUrl(p, "proxy.tenant_auth_url", x.tenantAuthUrl(), "http://127.0.0.1:4181");
-        if (!x.oauth2ProxyUrl().isEmpty() && !x.tenantAuthUrl().isEmpty()
-                && x.oauth2ProxyUrl().replaceAll("/+$", "").equals(x.tenantAuthUrl().replaceAll("/+$", ""))) {
+        gateUrl(p, "proxy.oauth2_proxy_url", x.oauth2ProxyUrl(), "http://127.0.0.1:4180", managementPort);
+        gateUrl(p, "proxy.tenant_auth_url", x.tenantAuthUrl(), "http://127.0.0.1:4181", managementPort);
+        String adminGate = gateListener(x.oauth2ProxyUrl());
+        if (adminGate != null && adminGate.equals(gateListener(x.tenantAuthUrl()))) {
             p.add("proxy.tenant_auth_url: \"" + x.tenantAuthUrl() + "\" is the admin gate (proxy.oauth2_proxy_url); tenants'"
                     + " @auth routes need their own oauth2-proxy (own cookie and secret), e.g. http://127.0.0.1:4181");
         }
@@ -705,19 +705,55 @@ public final class ConfigValidator {
     }
 
     /** An oauth2-proxy address: an http(s) URL with a host, no credentials or query; {@code ""} turns the gate off. */
-    private static void gateUrl(List<String> p, String key, String value, String example) {
+    private static void gateUrl(List<String> p, String key, String value, String example, int managementPort) {
         if (value.isEmpty()) {
             return;
         }
         try {
             URI u = new URI(value);
             if (u.getHost() == null || !("http".equals(u.getScheme()) || "https".equals(u.getScheme()))
-                    || u.getUserInfo() != null || u.getQuery() != null) {
-                p.add(key + ": \"" + value + "\" must be an http(s) URL with a host and no credentials or query, e.g. "
+                    || u.getUserInfo() != null || u.getQuery() != null || u.getFragment() != null) {
+                p.add(key + ": \"" + value + "\" must be an http(s) URL with a host and no credentials, query or fragment, e.g. "
                         + example + " (\"\" disables @auth)");
+            } else if (u.getPort() > 65535 || u.getPort() == 0) {
+                p.add(key + ": \"" + value + "\" has port " + u.getPort() + ", outside 1–65535");
+            } else if (effectivePort(u) == managementPort && loopback(u.getHost())) {
+                p.add(key + ": \"" + value + "\" is the daemon's management port " + managementPort + ", not an oauth2-proxy gate");
             }
         } catch (URISyntaxException e) {
             p.add(key + ": \"" + value + "\" is not a URL: " + e.getReason());
         }
+    }
+
+    /**
+     * The listener a gate URL reaches, as {@code host:port} with the scheme's default port and every
+     * loopback spelling ({@code localhost}, {@code 127.0.0.0/8}, {@code ::1}) as one host, so that
+     * {@code http://localhost:4180/x} and {@code http://127.0.0.1:4180} are the same gate; null for
+     * an empty or unparsable URL (reported by {@link #gateUrl}).
+     */
+    static String gateListener(String url) {
+        if (url == null || url.isEmpty()) {
+            return null;
+        }
+        try {
+            URI u = new URI(url);
+            if (u.getHost() == null) {
+                return null;
+            }
+            String host = loopback(u.getHost()) ? "loopback" : u.getHost().toLowerCase(java.util.Locale.ROOT);
+            return host + ":" + effectivePort(u);
+        } catch (URISyntaxException e) {
+            return null;
+        }
+    }
+
+    private static int effectivePort(URI u) {
+        return u.getPort() >= 0 ? u.getPort() : "https".equals(u.getScheme()) ? 443 : 80;
+    }
+
+    private static boolean loopback(String host) {
+        String h = host.toLowerCase(java.util.Locale.ROOT);
+        return h.equals("localhost") || h.startsWith("127.") || h.equals("[::1]") || h.equals("::1")
+                || h.equals("[0:0:0:0:0:0:0:1]");
     }
 }

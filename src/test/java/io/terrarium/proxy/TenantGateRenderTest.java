@@ -151,4 +151,28 @@ class TenantGateRenderTest {
         assertThat(io.terrarium.config.ConfigValidator.validate(TerrariumConfig.defaults()))
                 .noneMatch(p -> p.contains("auth_url") || p.contains("oauth2_proxy_url"));
     }
+
+    /** New-user test, session 6: the admin gate spelled another way passed as the tenants' gate. */
+    @Test
+    void theAdminGateSpelledAnotherWayIsStillTheAdminGate() {
+        String[][] same = {{"http://127.0.0.1:4180", "http://localhost:4180"}, {"http://127.0.0.1:4180", "http://127.0.0.1:4180/x"},
+                {"http://127.0.0.1", "http://127.0.0.1:80"}, {"https://127.0.0.1", "https://localhost:443/"},
+                {"http://127.0.0.1:4180", "http://127.0.0.2:4180"}, {"http://127.0.0.1:4180", "http://[::1]:4180"}};
+        for (String[] pair : same) {
+            TerrariumConfig c = TerrariumConfig.defaults().withProxy(new TerrariumConfig.Proxy(null, null, null, null,
+                    pair[0], null, null, null, null, null, null, null, pair[1]));
+            assertThat(io.terrarium.config.ConfigValidator.validate(c)).as(pair[1])
+                    .anySatisfy(p -> assertThat(p).startsWith("proxy.tenant_auth_url: \"" + pair[1] + "\" is the admin gate"));
+        }
+        for (String bad : new String[]{"http://127.0.0.1:4180#frag", "http://127.0.0.1:99999", "http://127.0.0.1:876"}) {
+            TerrariumConfig c = TerrariumConfig.defaults().withProxy(new TerrariumConfig.Proxy(null, null, null, null,
+                    null, null, null, null, null, null, null, null, bad));
+            assertThat(io.terrarium.config.ConfigValidator.validate(c)).as(bad)
+                    .anySatisfy(p -> assertThat(p).startsWith("proxy.tenant_auth_url: \"" + bad + "\""));
+        }
+        // a different port on loopback is another gate
+        TerrariumConfig ok = TerrariumConfig.defaults().withProxy(new TerrariumConfig.Proxy(null, null, null, null,
+                "http://127.0.0.1:4180", null, null, null, null, null, null, null, "http://localhost:4181"));
+        assertThat(io.terrarium.config.ConfigValidator.validate(ok)).noneMatch(p -> p.contains("auth_url"));
+    }
 }
