@@ -116,7 +116,8 @@ class DistIT {
             assertThat(launch.apply(List.of(), args)).as(String.join(" ", args)).isEqualTo("99:the JVM ran\n");
         }
         // variables that change picocli's colour choice, and the switch, leave it to the JVM too
-        for (String env : List.of("NO_COLOR=1", "CLICOLOR=0", "CLICOLOR_FORCE=1", "TERRARIUM_HELP_PAGES=0", "TERRARIUM_JAVA_OPTS=-Dpicocli.ansi=true")) {
+        for (String env : List.of("NO_COLOR=1", "CLICOLOR=0", "CLICOLOR_FORCE=1", "TERRARIUM_HELP_PAGES=0", "TERRARIUM_JAVA_OPTS=-Dpicocli.ansi=true",
+                "JAVA_TOOL_OPTIONS=-Dpicocli.usage.width=60", "JDK_JAVA_OPTIONS=-Dpicocli.ansi=true")) {
             assertThat(launch.apply(List.of(env), new String[]{"backup", "--help"})).as(env).isEqualTo("99:the JVM ran\n");
         }
         // on a terminal (script(1) gives stdin and stdout a pty): the styled page, as picocli styles it there
