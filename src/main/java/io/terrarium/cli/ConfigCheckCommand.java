@@ -40,7 +40,8 @@ public final class ConfigCheckCommand implements Callable<Integer> {
             return ExitCodes.FAILURE;
         }
         app.codec().warnings(text, source.toString()).forEach(w -> spec.commandLine().getErr().println("WARNING: " + w));
-        spec.commandLine().getOut().println(source + ": valid");
+        // the file name is the user's, but may hold control characters: never raw to the terminal
+        spec.commandLine().getOut().println(ConfigException.printable(source.toString()) + ": valid");
         return ExitCodes.OK;
     }
 }

@@ -542,7 +542,8 @@ public final class ConfigValidator {
                         + " must be 1–36500 (days each new restore point stays locked after its upload)");
             }
             try {
-                if (io.terrarium.s3.ProviderProfile.of(s.provider()).objectLockSupport()
+                // an unknown spelling (e.g. "R2") is reported by its own check, once
+                if (PROVIDERS.contains(s.provider()) && io.terrarium.s3.ProviderProfile.of(s.provider()).objectLockSupport()
                         == io.terrarium.s3.ProviderProfile.ObjectLockSupport.NO) {
                     p.add("s3.object_lock: provider " + s.provider() + " does not support S3 Object Lock "
                             + "(docs/s3.md \"Object Lock\"); remove s3.object_lock or use a provider that does");

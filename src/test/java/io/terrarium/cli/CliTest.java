@@ -154,6 +154,16 @@ class CliTest {
         assertThat(check.out()).isEqualTo(f + ": valid\n");
     }
 
+    /** New-user test (session 6): the file name was echoed raw, escape sequences and line breaks included. */
+    @Test
+    void checkPrintsAHostileFileNameEscaped() throws Exception {
+        Path f = dir.resolve("x\u001b[31mred\nOK.yaml");
+        Files.writeString(f, "version: 1\n");
+        Run check = run("config", "check", f.toString());
+        assertThat(check.exit()).isZero();
+        assertThat(check.out()).isEqualTo(dir + "/x\\u001B[31mred\\nOK.yaml: valid\n").doesNotContain("\u001b");
+    }
+
     /** Tester (issue 15): an explicit management_port 8765 silently became 876. */
     @Test
     void checkWarnsThatAnExplicitOldDefaultManagementPortIsReadAsTheNewOne() throws Exception {

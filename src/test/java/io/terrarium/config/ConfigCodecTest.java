@@ -254,6 +254,10 @@ class ConfigCodecTest {
                 "c.yaml: s3.object_lock.retain_days: 0 must be 1–36500 (days each new restore point stays locked after its upload)",
                 "c.yaml: s3.object_lock: provider r2 does not support S3 Object Lock (docs/s3.md \"Object Lock\"); "
                         + "remove s3.object_lock or use a provider that does");
+        // new-user test: an unknown spelling of a provider was reported twice (unknown, and "does not support")
+        var upper = org.junit.jupiter.api.Assertions.assertThrows(ConfigException.class,
+                () -> codec.parse("s3:\n  provider: R2\n  object_lock:\n    mode: GOVERNANCE\n    retain_days: 7\n", "c.yaml"));
+        assertThat(upper.problems()).hasSize(1).allSatisfy(p -> assertThat(p).startsWith("c.yaml: s3.provider"));
         var missing = org.junit.jupiter.api.Assertions.assertThrows(ConfigException.class,
                 () -> codec.parse("s3:\n  object_lock:\n    mode: GOVERNANCE\n", "c.yaml"));
         assertThat(missing.problems()).containsExactly("c.yaml: s3.object_lock.retain_days: missing must be 1–36500 "
