@@ -89,7 +89,13 @@ record Reapply(Path playbook, String ansible, boolean hardening, boolean check, 
         if (check || !sync) {
             return ExitCodes.OK;
         }
-        JobResult r = new JobTrigger(app).trigger(ProxySyncJob.ID, () -> config, Duration.ofSeconds(300));
+        JobTrigger trigger = new JobTrigger(app);
+        JobResult r = untilNotRejected(() -> trigger.trigger(ProxySyncJob.ID, () -> config, Duration.ofSeconds(300)),
+                Duration.ofSeconds(120), Duration.ofSeconds(1), () -> {
+                    out.println("proxy-sync: another run is in progress (the daemon's schedule); running again once it ends, "
+                            + "so that the applied configuration is the one synced");
+                    out.flush();
+                });
         String summary = r.summary() == null ? "" : r.summary();
         out.println(r.job() + ": " + r.status() + ": " + summary.lines().findFirst().orElse(""));
         out.flush();
@@ -99,5 +105,31 @@ record Reapply(Path playbook, String ansible, boolean hardening, boolean check, 
             return ExitCodes.FAILURE;
         }
         return ExitCodes.OK;
+    }
+
+    /**
+     * Runs {@code run} again while it is REJECTED because the same job is already running (for the
+     * proxy sync: the daemon's minute timer, which may have read the configuration before this apply
+     * recorded it), every {@code pause}, for at most {@code wait}; {@code waiting} is called once,
+     * before the first pause. A found bug: the demo's {@code reconfigure} failed with REJECTED when it
+     * met the freshly started daemon's first proxy sync.
+     *
+     * @return the first result that is not REJECTED, or the last REJECTED one when {@code wait} ran out
+     * @throws Exception what {@code run} throws; InterruptedException while pausing
+     */
+    static JobResult untilNotRejected(java.util.concurrent.Callable<JobResult> run, Duration wait, Duration pause,
+            Runnable waiting) throws Exception {
+        long end = System.nanoTime() + wait.toNanos();
+        JobResult r = run.call();
+        boolean told = false;
+        while (r.status() == JobResult.Status.REJECTED && System.nanoTime() < end) {
+            if (!told) {
+                waiting.run();
+                told = true;
+            }
+            Thread.sleep(pause.toMillis());
+            r = run.call();
+        }
+        return r;
     }
 }
