@@ -752,9 +752,9 @@ public final class ConfigValidator {
         return u.getPort() >= 0 ? u.getPort() : "https".equals(u.getScheme()) ? 443 : 80;
     }
 
+    /** {@link #isLoopback} for a URL's host in any letter case, the long form of ::1 included. */
     private static boolean loopback(String host) {
         String h = host.toLowerCase(java.util.Locale.ROOT);
-        return h.equals("localhost") || h.startsWith("127.") || h.equals("[::1]") || h.equals("::1")
-                || h.equals("[0:0:0:0:0:0:0:1]");
+        return isLoopback(h) || h.equals("[0:0:0:0:0:0:0:1]");
     }
 }
