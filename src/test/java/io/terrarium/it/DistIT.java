@@ -50,10 +50,7 @@ class DistIT {
      */
     @Test
     void dataCommandsGetTheOptimisingJitAndABoundedHeap(@org.junit.jupiter.api.io.TempDir Path tmp) throws Exception {
-        Path bin = Files.createDirectories(tmp.resolve("jdk/bin"));
-        Path fake = bin.resolve("java");
-        Files.writeString(fake, "#!/bin/sh\nprintf '%s\\n' \"$@\" > \"$(dirname \"$0\")/../argv.txt\"\n");
-        fake.toFile().setExecutable(true);
+        fakeJdk(tmp, "printf '%s\\n' \"$@\" > \"$(dirname \"$0\")/../argv.txt\"");
         Path argv = tmp.resolve("jdk/argv.txt");
         java.util.function.Function<String[], List<String>> flags = args -> {
             try {
@@ -83,10 +80,7 @@ class DistIT {
      */
     @Test
     void helpComesFromTheReleasePagesWithoutAJvmAndEverythingElseStillReachesIt(@org.junit.jupiter.api.io.TempDir Path tmp) throws Exception {
-        Path bin = Files.createDirectories(tmp.resolve("jdk/bin"));
-        Path fake = bin.resolve("java");
-        Files.writeString(fake, "#!/bin/sh\necho 'the JVM ran'\nexit 99\n");
-        fake.toFile().setExecutable(true);
+        fakeJdk(tmp, "echo 'the JVM ran'\nexit 99");
         java.util.function.BiFunction<List<String>, String[], String> launch = (env, args) -> {
             try {
                 List<String> cmd = new java.util.ArrayList<>(List.of("env", "JAVA_HOME=" + tmp.resolve("jdk")));
@@ -189,5 +183,12 @@ class DistIT {
         // writable by others: could hold any class metadata, so it is not used
         Files.setPosixFilePermissions(archive, java.nio.file.attribute.PosixFilePermissions.fromString("rw-rw-rw-"));
         assertThat(run.apply(new String[]{"jobs", "list"})).startsWith("0:").doesNotContain("Mapped dynamic region");
+    }
+
+    /** A JAVA_HOME at {@code <tmp>/jdk} whose {@code bin/java} is the shell script {@code body}. */
+    private static void fakeJdk(Path tmp, String body) throws java.io.IOException {
+        Path fake = Files.createDirectories(tmp.resolve("jdk/bin")).resolve("java");
+        Files.writeString(fake, "#!/bin/sh\n" + body + "\n");
+        fake.toFile().setExecutable(true);
     }
 }
