@@ -101,6 +101,24 @@ public final class ProxyPlanner {
     public static ProxyPlan plan(List<ProxyInstance> instances, ProxySettings settings,
                                  Map<BackendKey, Integer> previousBridgePorts, Set<Integer> busyHostPorts,
                                  Map<String, String> previousOwners, Predicate<PublicPort> publicPortBusy) {
+        return planRefusing(instances, settings, previousBridgePorts, busyHostPorts, previousOwners,
+                p -> publicPortBusy != null && publicPortBusy.test(p) ? PORT_BUSY : null);
+    }
+
+    /** Why {@link #plan(List, ProxySettings, Map, Set, Map, Predicate)} refuses a busy public port. */
+    public static final String PORT_BUSY = "is in use by another program on the host (Traefik could not listen on it; choose another port)";
+
+    /**
+     * As {@link #plan(List, ProxySettings, Map, Set, Map, Predicate)}, with a general refusal of
+     * public ports: {@code publicPortRefused} answers, for a claimed port (with the claimant as
+     * {@link PublicPort#instance()}), {@code null} to allow it or the reason that follows
+     * "public port &lt;port&gt;/&lt;protocol&gt; " in the claimant's error (e.g. a busy port, or
+     * one quarantined after Traefik failed to start with it, see {@code ProxySyncJob}).
+     */
+    public static ProxyPlan planRefusing(List<ProxyInstance> instances, ProxySettings settings,
+                                         Map<BackendKey, Integer> previousBridgePorts, Set<Integer> busyHostPorts,
+                                         Map<String, String> previousOwners,
+                                         java.util.function.Function<PublicPort, String> publicPortRefused) {
         List<ProxyInstance> ordered = new ArrayList<>(instances);
         ordered.sort(SENIORITY);
         Map<String, InstanceStatus> status = new HashMap<>();
@@ -172,16 +190,15 @@ public final class ProxyPlanner {
                     }
                 } else {
                     L4Route l4 = (L4Route) route;
+                    String refusal;
                     String owner = portClaims.get(l4.claimDisplay());
                     if (owner != null) {
                         errs.add(prefix(inst.name(), route) + "public port " + l4.claimDisplay() + " already published by " + owner
                                 + " (created earlier; the earliest-created instance keeps a claim)");
                         contested.computeIfAbsent(owner, k -> new ArrayList<>()).add("instance \"" + owner
                                 + "\": public port " + l4.claimDisplay() + " also claimed by " + inst.name() + " (refused)");
-                    } else if (publicPortBusy != null
-                            && publicPortBusy.test(new PublicPort(l4.protocol(), l4.publicPort(), inst.name()))) {
-                        errs.add(prefix(inst.name(), route) + "public port " + l4.claimDisplay()
-                                + " is in use by another program on the host (Traefik could not listen on it; choose another port)");
+                    } else if ((refusal = publicPortRefused.apply(new PublicPort(l4.protocol(), l4.publicPort(), inst.name()))) != null) {
+                        errs.add(prefix(inst.name(), route) + "public port " + l4.claimDisplay() + " " + refusal);
                     } else {
                         portClaims.put(l4.claimDisplay(), inst.name());
                         mine.add(route);

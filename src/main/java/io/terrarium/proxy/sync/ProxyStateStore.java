@@ -22,6 +22,8 @@ import java.util.TreeMap;
  *       changes nothing.</li>
  *   <li>{@value #STATE}: the last sync's rows for {@code proxy list}, and whether a Traefik reload
  *       is still owed (a failed reload is retried by the next sync).</li>
+ *   <li>{@value #QUARANTINE}: entrypoints (and a rejected static file) Traefik failed to start
+ *       with, held back until the label changes or {@code terrariumctl reconfigure}.</li>
  * </ul>
  * Both are written atomically; unreadable files count as absent.
  */
@@ -92,6 +94,76 @@ public final class ProxyStateStore {
         java.util.SortedSet<String> all = releases();
         all.removeAll(applied);
         write(RELEASES, json.writerWithDefaultPrettyPrinter().writeValueAsBytes(all));
+    }
+
+    /** Quarantine file name: what the last failed static change left behind (see {@link Quarantine}). */
+    public static final String QUARANTINE = "proxy-quarantine.json";
+
+    /**
+     * A public entrypoint Traefik failed to start with (issue 14 item 1): the next syncs refuse it
+     * for {@code instance} while that instance's {@code user.proxy} label is still {@code label},
+     * so Traefik is not restarted into the same failure every minute.
+     *
+     * @param protocol tcp or udp
+     * @param port     public port
+     * @param instance the instance whose label asked for it
+     * @param label    the label text at the time (a changed label lifts the quarantine)
+     * @param since    when the restart failed (UTC, ISO-8601)
+     * @param reason   why the restart was judged failed (one line)
+     */
+    public record QuarantinedPort(String protocol, int port, String instance, String label, String since, String reason) {
+        /** {@code <port>/<protocol>}, as {@code ss} and UFW rules name it. */
+        public String socket() {
+            return port + "/" + protocol;
+        }
+    }
+
+    /**
+     * What the last failed static change left: the quarantined entrypoints and, when the failure
+     * could not be put on one label, the SHA-256 of the rejected static file, which the next syncs
+     * do not write again (until the rendered file differs or {@code terrariumctl reconfigure}).
+     *
+     * @param ports          quarantined entrypoints (empty when none)
+     * @param rejectedSha256 hex SHA-256 of the rejected static file, or {@code null}
+     * @param rejectedFile   where the rejected file was kept, or {@code null}
+     * @param rejectedAt     when (UTC, ISO-8601), or {@code null}
+     */
+    public record Quarantine(List<QuarantinedPort> ports, String rejectedSha256, String rejectedFile, String rejectedAt) {
+        /** Nothing quarantined. */
+        public static final Quarantine NONE = new Quarantine(List.of(), null, null, null);
+
+        public Quarantine {
+            ports = ports == null ? List.of() : List.copyOf(ports);
+        }
+
+        /** True when nothing is quarantined or held back. */
+        public boolean empty() {
+            return ports.isEmpty() && rejectedSha256 == null;
+        }
+    }
+
+    /** The quarantine (never {@code null}; an absent or unreadable file is {@link Quarantine#NONE}). */
+    public Quarantine quarantine() {
+        Path f = dir.resolve(QUARANTINE);
+        try {
+            return Files.exists(f) ? json.readValue(f.toFile(), Quarantine.class) : Quarantine.NONE;
+        } catch (IOException e) {
+            return Quarantine.NONE;
+        }
+    }
+
+    /** Saves the quarantine; an empty one removes the file. */
+    public void saveQuarantine(Quarantine q) throws IOException {
+        if (q.empty()) {
+            clearQuarantine();
+            return;
+        }
+        write(QUARANTINE, json.writerWithDefaultPrettyPrinter().writeValueAsBytes(q));
+    }
+
+    /** Lifts every quarantine ({@code terrariumctl reconfigure}): the next sync tries the static change again. */
+    public void clearQuarantine() throws IOException {
+        Files.deleteIfExists(dir.resolve(QUARANTINE));
     }
 
     /** The persisted bridge ports (empty when none or unreadable). */

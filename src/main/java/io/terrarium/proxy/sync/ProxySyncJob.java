@@ -33,6 +33,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -226,6 +227,12 @@ public final class ProxySyncJob implements StagedJob<ProxySyncJob.Run> {
         private int reloads;
         private Map<String, Object> ufwReport;
         private Set<String> released = Set.of();
+        private ProxyStateStore.Quarantine quarantine = ProxyStateStore.Quarantine.NONE;
+        private List<ProxyStateStore.QuarantinedPort> quarantined = List.of();
+        private String rejectedSha;
+        private String rejectedFile;
+        private String rejectedAt;
+        private final Map<String, String> labels = new TreeMap<>();
 
         private Run() {
         }
@@ -268,8 +275,30 @@ public final class ProxySyncJob implements StagedJob<ProxySyncJob.Run> {
             owners.keySet().removeAll(released);
             Set<String> traefikHolds = new TreeSet<>();
             currentStaticPorts().forEach(p -> traefikHolds.add(p.port() + "/" + p.protocol()));
-            plan = ProxyPlanner.plan(inputs, settings, previous, busy, owners,
-                    p -> !traefikHolds.contains(p.port() + "/" + p.protocol()) && publicProbe.busy(p.protocol(), p.port()));
+            instances.forEach(i -> {
+                String l = i.expandedConfig().get("user.proxy");
+                if (l != null) {
+                    labels.put(i.name(), l.strip());
+                }
+            });
+            quarantine = store.quarantine();
+            rejectedSha = quarantine.rejectedSha256();
+            rejectedFile = quarantine.rejectedFile();
+            rejectedAt = quarantine.rejectedAt();
+            // a quarantined entrypoint stays refused while its instance's label is unchanged
+            quarantined = new ArrayList<>(quarantine.ports().stream()
+                    .filter(q -> q.label() != null && q.label().equals(labels.get(q.instance()))).toList());
+            quarantine.ports().stream().filter(q -> !quarantined.contains(q)).forEach(q ->
+                    LOG.info("proxy-sync: quarantine of {} for {} lifted: its user.proxy label changed", q.socket(), q.instance()));
+            plan = ProxyPlanner.planRefusing(inputs, settings, previous, busy, owners, p -> {
+                for (ProxyStateStore.QuarantinedPort q : quarantined) {
+                    if (q.instance().equals(p.instance()) && q.port() == p.port() && q.protocol().equals(p.protocol())) {
+                        return StaticFallback.quarantineReason(q.since(), q.reason());
+                    }
+                }
+                return !traefikHolds.contains(p.port() + "/" + p.protocol()) && publicProbe.busy(p.protocol(), p.port())
+                        ? ProxyPlanner.PORT_BUSY : null;
+            });
         }
 
         /**
@@ -326,9 +355,51 @@ public final class ProxySyncJob implements StagedJob<ProxySyncJob.Run> {
             String staticYaml = TraefikStaticRenderer.render(settings, effective.publicPorts());
             boolean dynamicOk = writeIfChanged(Path.of(config.dynamicFile()), dynamic, written, errors);
             if (dynamicOk) {
+                Path sf = Path.of(config.staticFile());
+                String sha = StaticFallback.sha256(staticYaml);
+                if (sameContent(sf, staticYaml)) {
+                    return;
+                }
+                if (sha.equals(rejectedSha)) {
+                    // the static file Traefik failed with, rolled back: not again every minute
+                    errors.add("static configuration held back: Traefik did not start with it at " + rejectedAt
+                            + " (kept as " + rejectedFile + "), the previous one stays in effect; fix the cause "
+                            + "(journalctl -u traefik) and run `terrariumctl reconfigure` to try it again");
+                    return;
+                }
+                keepLastGood(sf);
                 int before = written.size();
-                writeIfChanged(Path.of(config.staticFile()), staticYaml, written, errors);
+                writeIfChanged(sf, staticYaml, written, errors);
                 staticChanged = written.size() > before;
+            }
+        }
+
+        /**
+         * Before a new static file replaces the current one: when {@code <static_file>.last-good}
+         * differs from the current file and Traefik is proven to run it (active and listening on its
+         * entrypoints; without systemctl: the last reload succeeded), the current file becomes the
+         * last good one. Normally a successful restart already made it so; this covers the first
+         * change after an upgrade.
+         */
+        private void keepLastGood(Path sf) {
+            Path good = StaticFallback.lastGood(sf);
+            List<String> argv = config.reloadCommand();
+            try {
+                if (argv.isEmpty() || !Files.isRegularFile(sf) || AtomicFiles.sameContent(good, Files.readAllBytes(sf))) {
+                    return;
+                }
+                String current = Files.readString(sf);
+                ProxyStateStore.State last = store.state();
+                String why = TraefikRestart.isSystemctl(argv)
+                        ? restart.check(argv.get(argv.size() - 1), StaticFallback.listeners(current))
+                        : (last != null && last.reloadPending() ? "reload pending" : null);
+                if (why == null) {
+                    AtomicFiles.write(good, current.getBytes(StandardCharsets.UTF_8), AtomicFiles.WORLD_READABLE);
+                } else {
+                    LOG.info("proxy-sync: {} not kept as the last good static file: {}", sf, why);
+                }
+            } catch (IOException e) {
+                LOG.warn("proxy-sync: cannot keep {} as {}: {}", sf, good, e.toString());
             }
         }
 
@@ -342,16 +413,150 @@ public final class ProxySyncJob implements StagedJob<ProxySyncJob.Run> {
             ProxyStateStore.State last = store.state();
             reloadPending = staticChanged || (last != null && last.reloadPending());
             if (reloadPending && !config.reloadCommand().isEmpty()) {
-                String why = restart.restart(config.reloadCommand(), entrypointListeners(effective.publicPorts()));
+                Path sf = Path.of(config.staticFile());
+                SortedSet<String> want;
+                String onDisk;
+                try {
+                    onDisk = Files.readString(sf);
+                    want = StaticFallback.listeners(onDisk);
+                } catch (IOException e) {
+                    onDisk = null;
+                    want = entrypointListeners(effective.publicPorts());
+                }
+                String why = restart.restart(config.reloadCommand(), want);
                 if (why == null) {
                     reloads++;
                     reloadPending = false;
-                } else {
+                    if (onDisk != null && StaticFallback.sha256(onDisk).equals(rejectedSha)) {
+                        rejectedSha = null; // the file once rejected now holds (e.g. a first install whose port was freed)
+                    }
+                    try {
+                        if (onDisk != null) {
+                            AtomicFiles.write(StaticFallback.lastGood(sf), onDisk.getBytes(StandardCharsets.UTF_8), AtomicFiles.WORLD_READABLE);
+                        }
+                    } catch (IOException e) {
+                        errors.add("cannot keep " + sf + " as the last good static file: " + e.getMessage());
+                    }
+                } else if (onDisk == null) {
                     errors.add("reload of Traefik failed (retried next sync): " + why);
+                } else {
+                    fallBack(sf, onDisk, want, why);
                 }
             } else if (config.reloadCommand().isEmpty()) {
                 reloadPending = false;
             }
+        }
+
+        /**
+         * After a failed restart: keep the rejected file, put {@code <static_file>.last-good} back,
+         * restart and check again (issue 14 item 1). Outcomes, each an error of this run:
+         * <ul>
+         *   <li>no last good file (first install), or the last good file is the failing one: Traefik stays down, the change stays
+         *       pending (retried every sync; nothing is up to lose);</li>
+         *   <li>restored and Traefik holds: the entrypoints new in the rejected file are quarantined
+         *       for the instance whose label asked for them (its routes on them dropped, the dynamic
+         *       file rewritten), or, when no label asked for one, the rejected file is held back by
+         *       its SHA-256; no restart is pending;</li>
+         *   <li>restored but Traefik fails again: the rejected file is held back, the restart stays
+         *       pending with the last good file.</li>
+         * </ul>
+         */
+        private void fallBack(Path sf, String rejectedYaml, SortedSet<String> rejectedListeners, String why) {
+            Instant now = Instant.now();
+            Path good = StaticFallback.lastGood(sf);
+            String goodYaml;
+            try {
+                goodYaml = Files.isRegularFile(good) ? Files.readString(good) : null;
+            } catch (IOException e) {
+                goodYaml = null;
+            }
+            if (rejectedYaml.equals(goodYaml)) {
+                // the restored file itself fails now (e.g. a host program took 80/443): everything is down, retry
+                errors.add("reload of Traefik failed (retried next sync): " + why + "; Traefik fails with the last good static file ("
+                        + good + ") too, so every route is down; see journalctl -u traefik and free the ports it names");
+                return;
+            }
+            String sha = StaticFallback.sha256(rejectedYaml);
+            String keptAs = rejectedFile;
+            if (!sha.equals(rejectedSha) || keptAs == null || !Files.isRegularFile(Path.of(keptAs))) {
+                Path copy = StaticFallback.rejected(sf, now);
+                try {
+                    AtomicFiles.write(copy, rejectedYaml.getBytes(StandardCharsets.UTF_8), AtomicFiles.WORLD_READABLE);
+                    keptAs = copy.toString();
+                } catch (IOException e) {
+                    keptAs = sf + " (a copy could not be written: " + e.getMessage() + ")";
+                }
+                rejectedAt = now.toString();
+            }
+            if (goodYaml == null) {
+                // nothing to fall back to; record the copy so the retries do not add one each minute
+                rejectedSha = sha;
+                rejectedFile = keptAs;
+                errors.add("reload of Traefik failed (retried next sync): " + why + "; no last good static configuration to fall back to"
+                        + " (none was kept yet: first install), so Traefik and every route stay down; the file is in place and kept as " + keptAs
+                        + "; see journalctl -u traefik, fix the cause, then run `terrariumctl proxy sync`");
+                return;
+            }
+            SortedSet<String> goodListeners;
+            try {
+                goodListeners = StaticFallback.listeners(goodYaml);
+                AtomicFiles.write(sf, goodYaml.getBytes(StandardCharsets.UTF_8), AtomicFiles.WORLD_READABLE);
+                written.add(sf + " (restored from " + good.getFileName() + ")");
+            } catch (IOException e) {
+                errors.add("reload of Traefik failed (retried next sync): " + why + "; the last good static file " + good
+                        + " could not be put back: " + e.getMessage() + "; the rejected file is kept as " + keptAs);
+                return;
+            }
+            SortedMap<String, PublicPort> blamed = StaticFallback.attribute(rejectedListeners, goodListeners, effective.publicPorts());
+            String why2 = restart.restart(config.reloadCommand(), goodListeners);
+            String change = blamed.isEmpty() ? "the static change (no new entrypoint: a settings change)"
+                    : "the static change adding entrypoint(s) " + blamed.entrySet().stream()
+                    .map(e -> e.getKey() + " of instance " + e.getValue().instance()).collect(java.util.stream.Collectors.joining(", "));
+            if (why2 != null) {
+                rejectedSha = sha;
+                rejectedFile = keptAs;
+                errors.add("reload of Traefik failed: " + change + ": " + why + "; the previous static configuration was restored from "
+                        + good + " but Traefik did not come back with it either: " + why2 + "; every route is down. The rejected file is"
+                        + " kept as " + keptAs + "; the next sync restarts again with the restored file; see journalctl -u traefik");
+                return;
+            }
+            reloads++;
+            reloadPending = false;
+            String routesUp;
+            if (blamed.isEmpty()) {
+                rejectedSha = sha;
+                rejectedFile = keptAs;
+                routesUp = "";
+            } else {
+                rejectedSha = null;
+                rejectedFile = null;
+                String reason = why.length() > 300 ? why.substring(0, 300) + "…" : why;
+                Map<String, Map<String, String>> drop = new TreeMap<>();
+                blamed.forEach((socket, claim) -> {
+                    quarantined.add(new ProxyStateStore.QuarantinedPort(claim.protocol(), claim.port(), claim.instance(),
+                            labels.get(claim.instance()), rejectedAt, reason));
+                    drop.computeIfAbsent(socket, k -> new TreeMap<>()).put(claim.instance(),
+                            StaticFallback.quarantineReason(rejectedAt, reason));
+                });
+                List<String> before = effective.errors();
+                effective = StaticFallback.withoutPorts(effective, drop);
+                effective.errors().stream().filter(e -> !before.contains(e)).forEach(errors::add);
+                int n = written.size();
+                writeIfChanged(Path.of(config.dynamicFile()), TraefikDynamicRenderer.render(effective, settings), written, errors);
+                routesUp = written.size() > n ? " (dynamic file rewritten without the quarantined routes)" : "";
+            }
+            long routes = effective.instances().stream().mapToLong(r -> r.published().size()).sum();
+            long inst = effective.instances().stream().filter(r -> !r.published().isEmpty()).count();
+            errors.add("reload of Traefik failed and was rolled back: " + change + ": " + why
+                    + "; the previous static configuration was restored from " + good + " and Traefik is active and listening on "
+                    + String.join(", ", goodListeners) + " again, " + routes + " route(s) of " + inst + " instance(s) up" + routesUp
+                    + ". The rejected file is kept as " + keptAs + ". "
+                    + (blamed.isEmpty()
+                    ? "It is held back (not written again) until the rendered static file changes or `terrariumctl reconfigure`;"
+                    + " see journalctl -u traefik, fix the setting, then run `terrariumctl reconfigure`"
+                    : "Entrypoint(s) " + String.join(", ", blamed.keySet()) + " quarantined until the instance's user.proxy label"
+                    + " changes or `terrariumctl reconfigure`; see journalctl -u traefik, free the port on the host (ss -ltnup)"
+                    + " or change the label"));
         }
 
         /** Step {@code reconcile-ufw}: {@code terrarium-proxy} rules equal to the published TCP/UDP ports. */
@@ -366,6 +571,8 @@ public final class ProxySyncJob implements StagedJob<ProxySyncJob.Run> {
                 ProxyStateStore.State last = store.state();
                 io.terrarium.events.Events.current().publishAll(io.terrarium.events.ProxyRouteChanges.between(last == null ? null : last.routes(), rows(effective, instances)));
                 store.saveState(new ProxyStateStore.State(reloadPending, rows(effective, instances), plan.owners()));
+                store.saveQuarantine(new ProxyStateStore.Quarantine(quarantined, rejectedSha, rejectedSha == null ? null : rejectedFile,
+                        rejectedSha == null ? null : rejectedAt));
                 store.removeReleases(released);
             } catch (IOException ex) {
                 errors.add("cannot save proxy state in " + ex.getMessage());
@@ -386,6 +593,11 @@ public final class ProxySyncJob implements StagedJob<ProxySyncJob.Run> {
             details.put("files_written", written);
             details.put("reloads", reloads);
             details.put("reload_pending", reloadPending);
+            details.put("quarantined", quarantined.stream().map(q -> Map.of("entrypoint", q.socket(), "instance", q.instance(),
+                    "since", q.since(), "reason", q.reason())).toList());
+            if (rejectedSha != null) {
+                details.put("static_held_back", Map.of("rejected_file", String.valueOf(rejectedFile), "since", String.valueOf(rejectedAt)));
+            }
             if (ufwReport != null) {
                 details.put("ufw", ufwReport);
             }
@@ -407,6 +619,14 @@ public final class ProxySyncJob implements StagedJob<ProxySyncJob.Run> {
         SortedSet<String> want = new TreeSet<>(List.of("80/tcp", "443/tcp"));
         ports.forEach(p -> want.add(p.port() + "/" + p.protocol()));
         return want;
+    }
+
+    private static boolean sameContent(Path file, String content) {
+        try {
+            return AtomicFiles.sameContent(file, content.getBytes(StandardCharsets.UTF_8));
+        } catch (IOException e) {
+            return false;
+        }
     }
 
     private boolean writeIfChanged(Path file, String content, List<String> written, List<String> errors) {
