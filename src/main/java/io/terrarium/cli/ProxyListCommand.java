@@ -14,7 +14,9 @@ import java.util.concurrent.Callable;
 /**
  * {@code terrariumctl proxy list}: the routes of the last sync from
  * {@code <stateDir>/proxy-state.json}: instance, route, public URL/port, bridge, auth groups,
- * status (ok / error / conflict / contested / stopped / opted-out) and reason. Reads no LXD.
+ * status (ok / error / conflict / contested / stopped / opted-out) and reason. Reads no LXD. In table
+ * form, warns on stderr about a pending Traefik restart and about entrypoints quarantined (or a static
+ * file held back) after a failed restart ({@code proxy-quarantine.json}).
  */
 @Command(name = "list", description = {"List every route of the last sync with its status and reason.",
         "Columns: instance, route (as labelled), public URL or port, bridge (host loopback), auth groups,",
@@ -52,6 +54,16 @@ public final class ProxyListCommand implements Callable<Integer> {
             }
             if (state.reloadPending()) {
                 err.println("warning: the Traefik static file changed and its reload has not succeeded yet");
+            }
+            ProxyStateStore.Quarantine q = app.proxyState().quarantine();
+            for (ProxyStateStore.QuarantinedPort p : q.ports()) {
+                err.println("warning: entrypoint " + p.socket() + " of " + p.instance() + " is quarantined since " + p.since()
+                        + " (Traefik did not start with it; the previous static configuration was restored) until its label"
+                        + " changes or `terrariumctl reconfigure`");
+            }
+            if (q.rejectedSha256() != null) {
+                err.println("warning: a static configuration Traefik did not start with is held back since " + q.rejectedAt()
+                        + " (kept as " + q.rejectedFile() + ") until `terrariumctl reconfigure`");
             }
             err.flush();
         }

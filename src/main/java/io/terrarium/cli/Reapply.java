@@ -89,6 +89,8 @@ record Reapply(Path playbook, String ansible, boolean hardening, boolean check, 
         if (check || !sync) {
             return ExitCodes.OK;
         }
+        // an explicit re-apply tries again what a failed Traefik restart quarantined (docs/proxy.md)
+        app.proxyState().clearQuarantine();
         JobTrigger trigger = new JobTrigger(app);
         JobResult r = untilNotRejected(() -> trigger.trigger(ProxySyncJob.ID, () -> config, Duration.ofSeconds(300)),
                 Duration.ofSeconds(120), Duration.ofSeconds(1), () -> {

@@ -8,6 +8,7 @@ import io.terrarium.host.ufw.Ufw;
 import io.terrarium.jobs.JobResult;
 import io.terrarium.proxy.sync.ProxyStateStore;
 import io.terrarium.proxy.sync.ProxySyncJob;
+import io.terrarium.proxy.sync.StaticFallback;
 import io.terrarium.testing.FakeLxdInstances;
 import io.terrarium.testing.FakeTraefikUnit;
 import io.terrarium.proxy.sync.TraefikRestart;
@@ -39,6 +40,7 @@ class ProxySyncJobTest {
     private final TreeSet<Integer> busy = new TreeSet<>();
     private Boolean ufw = false;
     private FakeTraefikUnit traefik;
+    private String dnsProvider;
 
     @org.junit.jupiter.api.BeforeEach
     void traefikUnit() {
@@ -56,7 +58,7 @@ class ProxySyncJobTest {
 
     private ProxySyncJob job() {
         TerrariumConfig c = TerrariumConfig.defaults().withProxy(new TerrariumConfig.Proxy(dynamicFile().toString(),
-                staticFile().toString(), null, null, null, null, null, List.of("systemctl", "restart", "traefik"), ufw));
+                staticFile().toString(), null, null, null, dnsProvider, null, List.of("systemctl", "restart", "traefik"), ufw));
         return new ProxySyncJob(new LxdInstances(LxdClient.local(runner, new com.fasterxml.jackson.databind.ObjectMapper()), "default"),
                 runner, ufw ? new Ufw(runner) : null, c, dir.resolve("state"), App.jsonMapper(),
                 (first, last, skip) -> new TreeSet<>(busy.stream().filter(p -> !skip.contains(p)).toList()),
@@ -377,5 +379,160 @@ class ProxySyncJobTest {
         } finally {
             io.terrarium.events.Events.install(null);
         }
+    }
+
+    private long restarts(int since) {
+        return traefik.calls.subList(since, traefik.calls.size()).stream()
+                .filter(c -> c.equals(List.of("systemctl", "restart", "traefik"))).count();
+    }
+
+    private List<Path> rejectedCopies() throws Exception {
+        try (var files = Files.list(staticFile().getParent())) {
+            return files.filter(f -> f.getFileName().toString().startsWith("traefik.yml.rejected-")).sorted().toList();
+        }
+    }
+
+    @Test
+    void failedRestartWithANewEntrypointRestoresTheLastGoodFileQuarantinesItAndTheNextSyncDoesNotRestart() throws Exception {
+        lxd.add("pg1", true, "2026-01-01T00:00:00Z", "tcp://5432:5432")
+                .add("web", true, "2026-01-01T00:00:00Z", "https://web.example.com:8080");
+        assertThat(job().run().status()).isEqualTo(JobResult.Status.OK);
+        String good = Files.readString(staticFile());
+        assertThat(StaticFallback.lastGood(staticFile())).hasContent(good);
+
+        // a host program grabbed 6000 between the port check and the restart: Traefik cannot start with the new file
+        traefik.unbindable.add("6000/tcp");
+        lxd.add("app", true, "2026-01-03T00:00:00Z", "https://app.example.com:3000,tcp://6000:6000");
+        int n = traefik.calls.size();
+        JobResult r = job().run();
+        assertThat(r.status()).isEqualTo(JobResult.Status.FAILED);
+        assertThat(restarts(n)).as("the failed restart and the one with the restored file").isEqualTo(2);
+        assertThat(traefik.active()).isTrue();
+        assertThat(staticFile()).hasContent(good);
+        assertThat(rejectedCopies()).singleElement().satisfies(f -> assertThat(Files.readString(f)).contains("\":6000/tcp\""));
+        assertThat(Files.readString(dynamicFile())).doesNotContain("tcp-6000").contains("app.example.com");
+        List<String> errors = ProxySyncJobTestSupport.errors(r);
+        assertThat(errors).anySatisfy(e -> assertThat(e).startsWith("instance \"app\": route \"tcp://6000:6000\": public port 6000/tcp is quarantined"));
+        assertThat(errors).anySatisfy(e -> assertThat(e)
+                .startsWith("reload of Traefik failed and was rolled back: the static change adding entrypoint(s) 6000/tcp of instance app: unit traefik is failed")
+                .contains("the previous static configuration was restored from " + StaticFallback.lastGood(staticFile()))
+                .contains("Traefik is active and listening on 443/tcp, 5432/tcp, 80/tcp again, 3 route(s) of 3 instance(s) up")
+                .contains("kept as " + rejectedCopies().get(0))
+                .contains("quarantined until the instance's user.proxy label changes or `terrariumctl reconfigure`"));
+        assertThat(r.details()).containsEntry("reload_pending", false).containsEntry("reloads", 1);
+        assertThat((List<?>) r.details().get("quarantined")).singleElement().asString().contains("entrypoint=6000/tcp").contains("instance=app");
+
+        // the next syncs: no restart, no write, the quarantine is reported for app only
+        traefik.unbindable.clear();
+        n = traefik.calls.size();
+        JobResult r2 = job().run();
+        assertThat(restarts(n)).isZero();
+        assertThat(r2.details()).containsEntry("files_written", List.of()).containsEntry("reloads", 0);
+        assertThat(ProxySyncJobTestSupport.errors(r2)).singleElement().asString()
+                .startsWith("instance \"app\": route \"tcp://6000:6000\": public port 6000/tcp is quarantined");
+        assertThat(new ProxyStateStore(dir.resolve("state"), App.jsonMapper()).state().routes())
+                .anySatisfy(row -> assertThat(row).containsEntry("instance", "app").containsEntry("status", "conflict"))
+                .anySatisfy(row -> assertThat(row).containsEntry("instance", "pg1").containsEntry("status", "ok"));
+
+        // a changed label lifts the quarantine: the next sync restarts with the new entrypoint
+        lxd.config("app").put("user.proxy", "https://app.example.com:3000,tcp://6001:6000");
+        n = traefik.calls.size();
+        JobResult r3 = job().run();
+        assertThat(r3.status()).as(r3.summary()).isEqualTo(JobResult.Status.OK);
+        assertThat(restarts(n)).isEqualTo(1);
+        assertThat(Files.readString(staticFile())).contains("\":6001/tcp\"");
+        assertThat(new ProxyStateStore(dir.resolve("state"), App.jsonMapper()).quarantine()).isEqualTo(ProxyStateStore.Quarantine.NONE);
+    }
+
+    @Test
+    void reconfigureLiftsTheQuarantineAndTheEntrypointIsTriedAgain() throws Exception {
+        lxd.add("pg1", true, "2026-01-01T00:00:00Z", "tcp://5432:5432");
+        job().run();
+        traefik.unbindable.add("6000/tcp");
+        lxd.add("app", true, "2026-01-03T00:00:00Z", "tcp://6000:6000");
+        assertThat(job().run().status()).isEqualTo(JobResult.Status.FAILED);
+        traefik.unbindable.clear();
+        new ProxyStateStore(dir.resolve("state"), App.jsonMapper()).clearQuarantine(); // what Reapply does
+        JobResult r = job().run();
+        assertThat(r.status()).as(r.summary()).isEqualTo(JobResult.Status.OK);
+        assertThat(Files.readString(staticFile())).contains("\":6000/tcp\"");
+        assertThat(StaticFallback.lastGood(staticFile())).hasContent(Files.readString(staticFile()));
+    }
+
+    @Test
+    void failedSettingsChangeIsRolledBackAndHeldBackInsteadOfRestartingEverySync() throws Exception {
+        lxd.add("pg1", true, "2026-01-01T00:00:00Z", "tcp://5432:5432");
+        job().run();
+        String good = Files.readString(staticFile());
+        traefik.refuseWhenContains = "cloudflare";
+        dnsProvider = "cloudflare";
+        int n = traefik.calls.size();
+        JobResult r = job().run();
+        assertThat(restarts(n)).isEqualTo(2);
+        assertThat(staticFile()).hasContent(good);
+        assertThat(traefik.active()).isTrue();
+        assertThat(ProxySyncJobTestSupport.errors(r)).singleElement().asString()
+                .startsWith("reload of Traefik failed and was rolled back: the static change (no new entrypoint: a settings change)")
+                .contains("listening on 443/tcp, 5432/tcp, 80/tcp again, 1 route(s) of 1 instance(s) up")
+                .contains("It is held back (not written again)");
+        assertThat(rejectedCopies()).singleElement().satisfies(f -> assertThat(Files.readString(f)).contains("cloudflare"));
+
+        n = traefik.calls.size();
+        JobResult r2 = job().run();
+        assertThat(restarts(n)).isZero();
+        assertThat(staticFile()).hasContent(good);
+        assertThat(ProxySyncJobTestSupport.errors(r2)).singleElement().asString()
+                .startsWith("static configuration held back: Traefik did not start with it at ")
+                .contains("kept as " + rejectedCopies().get(0)).contains("terrariumctl reconfigure");
+        assertThat(r2.details()).containsKey("static_held_back");
+
+        // the setting is taken back: nothing held back any more, nothing to restart
+        dnsProvider = null;
+        JobResult r3 = job().run();
+        assertThat(r3.status()).as(r3.summary()).isEqualTo(JobResult.Status.OK);
+        assertThat(rejectedCopies()).hasSize(1);
+    }
+
+    @Test
+    void firstInstallWithoutALastGoodFileSaysSoKeepsTheFileOnceAndRetries() throws Exception {
+        traefik.unbindable.add("5432/tcp");
+        lxd.add("pg1", true, "2026-01-01T00:00:00Z", "tcp://5432:5432");
+        JobResult r = job().run();
+        assertThat(ProxySyncJobTestSupport.errors(r)).singleElement().asString()
+                .startsWith("reload of Traefik failed (retried next sync): unit traefik is failed")
+                .contains("no last good static configuration to fall back to (none was kept yet: first install)")
+                .contains("kept as " + rejectedCopies().get(0));
+        assertThat(staticFile()).exists();
+        assertThat(StaticFallback.lastGood(staticFile())).doesNotExist();
+        int n = traefik.calls.size();
+        assertThat(job().run().status()).isEqualTo(JobResult.Status.FAILED);
+        assertThat(restarts(n)).isEqualTo(1);
+        assertThat(rejectedCopies()).as("one copy, not one per retry").hasSize(1);
+    }
+
+    @Test
+    void fallbackThatFailsTooLeavesTheRestoredFileAndBothCopiesAndRestartsNextSync() throws Exception {
+        lxd.add("pg1", true, "2026-01-01T00:00:00Z", "tcp://5432:5432");
+        job().run();
+        String good = Files.readString(staticFile());
+        traefik.unbindable.addAll(List.of("5432/tcp", "6000/tcp")); // postgres on the host took 5432 as well
+        lxd.add("app", true, "2026-01-03T00:00:00Z", "tcp://6000:6000");
+        JobResult r = job().run();
+        assertThat(ProxySyncJobTestSupport.errors(r)).singleElement().asString()
+                .startsWith("reload of Traefik failed: the static change adding entrypoint(s) 6000/tcp of instance app")
+                .contains("did not come back with it either").contains("every route is down");
+        assertThat(r.details()).containsEntry("reload_pending", true);
+        assertThat(staticFile()).hasContent(good);
+        assertThat(StaticFallback.lastGood(staticFile())).hasContent(good);
+        assertThat(rejectedCopies()).hasSize(1);
+        // the host frees 5432: the next sync restarts with the restored file (the rejected one stays held back)
+        traefik.unbindable.remove("5432/tcp");
+        int n = traefik.calls.size();
+        JobResult r2 = job().run();
+        assertThat(restarts(n)).isEqualTo(1);
+        assertThat(traefik.active()).isTrue();
+        assertThat(staticFile()).hasContent(good);
+        assertThat(r2.details()).containsEntry("reload_pending", false);
+        assertThat(ProxySyncJobTestSupport.errors(r2)).singleElement().asString().startsWith("static configuration held back");
     }
 }

@@ -27,6 +27,8 @@ public final class FakeTraefikUnit implements Function<Command, Reply> {
     private final Path staticFile;
     /** Entrypoint sockets ({@code 5432/tcp}) Traefik fails to bind. */
     public final Set<String> unbindable = new TreeSet<>();
+    /** When set: Traefik refuses a static file containing this text (a setting it rejects) and the unit fails. */
+    public String refuseWhenContains;
     /** Every argv seen. */
     public final List<List<String>> calls = new ArrayList<>();
     private boolean active;
@@ -45,7 +47,7 @@ public final class FakeTraefikUnit implements Function<Command, Reply> {
         if (a.equals(List.of("systemctl", "restart", "traefik"))) {
             pid++;
             bound = entrypoints();
-            active = bound.stream().noneMatch(unbindable::contains);
+            active = bound.stream().noneMatch(unbindable::contains) && !refused();
             if (!active) {
                 bound = new TreeSet<>();
             }
@@ -72,6 +74,14 @@ public final class FakeTraefikUnit implements Function<Command, Reply> {
     /** Whether the unit is active now. */
     public synchronized boolean active() {
         return active;
+    }
+
+    private boolean refused() {
+        try {
+            return refuseWhenContains != null && Files.readString(staticFile).contains(refuseWhenContains);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     private Set<String> entrypoints() {
