@@ -62,7 +62,10 @@ import java.util.TreeSet;
  *       it), never the others'.</li>
  *   <li>Render the dynamic and static files and replace each atomically only when its bytes
  *       differ. After the static file changed (the set of public TCP/UDP ports, or settings), run
- *       {@code proxy.reload_command}; a failed reload is retried by the next sync.</li>
+ *       {@code proxy.reload_command} and check Traefik ({@link TraefikRestart}); when that fails,
+ *       put {@code <static_file>.last-good} back, restart and check again, and quarantine the new
+ *       entrypoint for the label that asked for it ({@link StaticFallback}); with no last good
+ *       file the failed reload is retried by the next sync.</li>
  *   <li>UFW (when enabled and active): {@code allow}/{@code delete allow} with the comment
  *       {@code terrarium-proxy} until the rules listed by {@code ufw status} equal the published
  *       ports. Failures are errors of this run; the next run reconciles again.</li>
