@@ -30,7 +30,7 @@ import java.util.concurrent.Callable;
         "Then re-applies: Ansible (without the OS hardening), proxy sync."},
         footerHeading = "%nExamples:%n",
         footer = {"  terrariumctl set idp local",
-                "  terrariumctl set idp oidc --issuer https://login.example.com/realms/ops --client terrarium \\", "      --secret-file \\", "      /root/oidc.secret",
+                "  terrariumctl set idp oidc --issuer https://login.example.com/realms/ops --client terrarium \\", "      --secret-file /root/oidc.secret",
                 "  terrariumctl set idp oidc --admin-group ops-admins --no-apply"})
 public final class SetIdpCommand implements Callable<Integer> {
     @Spec
