@@ -57,6 +57,9 @@ public final class SetIdpCommand implements Callable<Integer> {
     @Mixin
     ApplyOptions apply;
 
+    @Mixin
+    ConfirmOption confirm;
+
     @Override
     public Integer call() throws Exception {
         App app = TerrariumCommand.app(spec);
@@ -95,7 +98,7 @@ public final class SetIdpCommand implements Callable<Integer> {
         if (secret != null) {
             new SecretStore(app.paths().secretsDir()).write(InstallCommand.OIDC_SECRET, secret);
         }
-        TerrariumConfig stored = apply.store(app, c -> c.withIdp(idp), spec.commandLine().getOut(), spec.commandLine().getErr());
+        TerrariumConfig stored = apply.store(app, c -> c.withIdp(idp), confirm.yes, spec.commandLine().getOut(), spec.commandLine().getErr());
         out.println("stored idp in " + app.configStore().describe() + ": " + stored.idp().mode()
                 + (stored.idp().mode().equals("oidc") ? " " + stored.idp().issuer() + " client " + stored.idp().clientId() : "")
                 + ", admin group " + stored.idp().adminGroup());
