@@ -490,7 +490,9 @@ class ProxySyncJobTest {
         dnsProvider = null;
         JobResult r3 = job().run();
         assertThat(r3.status()).as(r3.summary()).isEqualTo(JobResult.Status.OK);
-        assertThat(rejectedCopies()).hasSize(1);
+        assertThat(r3.details()).doesNotContainKey("static_held_back");
+        assertThat(new ProxyStateStore(dir.resolve("state"), App.jsonMapper()).quarantine()).isEqualTo(ProxyStateStore.Quarantine.NONE);
+        assertThat(rejectedCopies()).as("kept for debugging").hasSize(1);
     }
 
     @Test

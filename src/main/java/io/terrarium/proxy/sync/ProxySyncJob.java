@@ -360,6 +360,10 @@ public final class ProxySyncJob implements StagedJob<ProxySyncJob.Run> {
             if (dynamicOk) {
                 Path sf = Path.of(config.staticFile());
                 String sha = StaticFallback.sha256(staticYaml);
+                if (rejectedSha != null && !sha.equals(rejectedSha)) {
+                    LOG.info("proxy-sync: the static file held back since {} is no longer rendered: hold-back lifted", rejectedAt);
+                    rejectedSha = null;
+                }
                 if (sameContent(sf, staticYaml)) {
                     return;
                 }
