@@ -63,4 +63,88 @@ class CompressionTest {
         zstd.toFile().setExecutable(true);
         assertThat(Compression.preferredEngine("/nonexistent::" + bin)).isEqualTo(Compression.Engine.CLI);
     }
+
+    private static byte[] zstd(byte[] plain) throws IOException {
+        try (InputStream in = Compression.compress(new java.io.ByteArrayInputStream(plain), Compression.Engine.JNI, 1)) {
+            return in.readAllBytes();
+        }
+    }
+
+    @Test
+    void decompressAheadHandsOnTheWholeStreamInOrderAndRunsTheEndCheckOnce() throws Exception {
+        // 7 MiB + a bit: more chunks than the pipe holds, and a last chunk shorter than 1 MiB
+        byte[] expected = StreamingUploaderTest.all(7 * 1024 * 1024 + 12_345, 5);
+        java.util.concurrent.atomic.AtomicInteger checks = new java.util.concurrent.atomic.AtomicInteger();
+        try (InputStream in = Compression.decompressAhead(new java.io.ByteArrayInputStream(zstd(expected)), checks::incrementAndGet)) {
+            assertThat(in.readAllBytes()).isEqualTo(expected);
+            assertThat(in.read()).isEqualTo(-1);
+        }
+        assertThat(checks).hasValue(1);
+    }
+
+    @Test
+    void aFailedEndCheckIsAnErrorInsteadOfTheEndOfTheStream() throws Exception {
+        // the check fails after the whole stream was queued: the reader must never see a clean EOF,
+        // at any size (a consumer such as zfs receive commits at EOF)
+        for (int i = 0; i < 50; i++) {
+            byte[] compressed = zstd(StreamingUploaderTest.all(10_000 + i * 100_003, i));
+            assertThatThrownBy(() -> {
+                try (InputStream in = Compression.decompressAhead(new java.io.ByteArrayInputStream(compressed), () -> {
+                    throw new IOException("data after the end (injected)");
+                })) {
+                    in.transferTo(OutputStreamSink.INSTANCE);
+                }
+            }).as("run %d", i).isInstanceOf(IOException.class).hasMessage("data after the end (injected)");
+        }
+    }
+
+    @Test
+    void aTruncatedOrFailingCompressedStreamIsAnErrorInsteadOfTheEndOfTheStream() throws Exception {
+        byte[] compressed = zstd(StreamingUploaderTest.all(3_000_000, 6));
+        byte[] truncated = java.util.Arrays.copyOf(compressed, compressed.length / 2);
+        assertThatThrownBy(() -> {
+            try (InputStream in = Compression.decompressAhead(new java.io.ByteArrayInputStream(truncated), () -> { })) {
+                in.transferTo(OutputStreamSink.INSTANCE);
+            }
+        }).isInstanceOf(IOException.class);
+        assertThatThrownBy(() -> {
+            InputStream failing = new java.io.FilterInputStream(new java.io.ByteArrayInputStream(compressed)) {
+                private long read;
+
+                @Override
+                public int read(byte[] b, int off, int len) throws IOException {
+                    if (read > compressed.length / 2) {
+                        throw new IOException("source failed (injected)");
+                    }
+                    int n = super.read(b, off, Math.min(len, 4096));
+                    read += Math.max(0, n);
+                    return n;
+                }
+            };
+            try (InputStream in = Compression.decompressAhead(failing, () -> { })) {
+                in.transferTo(OutputStreamSink.INSTANCE);
+            }
+        }).isInstanceOf(IOException.class).hasMessageContaining("injected");
+    }
+
+    @Test
+    void closingTheViewEarlyStopsTheDecompressingThread() throws Exception {
+        byte[] compressed = zstd(StreamingUploaderTest.all(40 * 1024 * 1024, 8));
+        java.util.concurrent.atomic.AtomicLong consumed = new java.util.concurrent.atomic.AtomicLong();
+        InputStream counting = new java.io.FilterInputStream(new java.io.ByteArrayInputStream(compressed)) {
+            @Override
+            public int read(byte[] b, int off, int len) throws IOException {
+                int n = super.read(b, off, len);
+                consumed.addAndGet(Math.max(0, n));
+                return n;
+            }
+        };
+        InputStream in = Compression.decompressAhead(counting, () -> { });
+        assertThat(in.readNBytes(1024 * 1024)).hasSize(1024 * 1024);
+        in.close();
+        long after = consumed.get();
+        Thread.sleep(500);
+        assertThat(consumed.get()).as("no compressed bytes read after close").isEqualTo(after);
+        assertThat(after).as("bounded read-ahead: far less than the whole stream").isLessThan(compressed.length);
+    }
 }
