@@ -182,6 +182,9 @@ public final class S3Restorer {
         return this;
     }
 
+    /** Bytes per write into {@code zfs receive}'s stdin. */
+    static final int RECEIVE_WRITE = 128 * 1024;
+
     private static void receiveOne(InputStream raw, Manifest m, io.terrarium.host.exec.Command cmd) throws IOException {
         // zstd-jni on a thread of its own (issue 16 item 1), so decompression overlaps the writes into
         // zfs receive; the whole stored stream must have been read and verified, not just the zstd
@@ -208,7 +211,9 @@ public final class S3Restorer {
         boolean ok = false;
         try {
             OutputStream stdin = zfs.stdin();
-            byte[] buf = new byte[1 << 20];
+            // 128 KiB writes, as zstd -d makes them: a Linux pipe holds 64 KiB, and 1 MiB writes into
+            // zfs-fuse's receive measured slower (median 6.5 s vs 5.4 s for 1 GiB, 6 runs each, docs/benchmarks.md)
+            byte[] buf = new byte[RECEIVE_WRITE];
             int n;
             // EOF only after the stream ended, was fully verified and had no trailing data (see above)
             while ((n = plain.read(buf)) >= 0) {
