@@ -29,9 +29,7 @@ import java.util.List;
  *       byte reaches {@code zfs receive};</li>
  *   <li>{@link #restore}: per manifest, parallel ranged GetObject requests per part → SHA-256
  *       verified per part on the download threads before use, parts handed on in order
- *       ({@link VerifiedVolumesStream}; decompression and the receive run while later parts download;
- *       decompression on a thread of its own, {@link Compression#decompressAhead}, so it overlaps the
- *       writes into the receive) → each AES-256-GCM segment authenticated and decrypted
+ *       ({@link VerifiedVolumesStream}; decompression and the receive run while later parts download) → each AES-256-GCM segment authenticated and decrypted
  *       before use ({@link io.terrarium.s3.crypto.StreamAead}, sealed points) → zstd -d → {@code zfs receive} (one process per manifest;
  *       the volumes of one manifest are concatenated into the same receive). On a mismatch or any
  *       error the receive is killed before its stdin is closed, so it never commits a partial
@@ -186,23 +184,7 @@ public final class S3Restorer {
     static final int RECEIVE_WRITE = 128 * 1024;
 
     private static void receiveOne(InputStream raw, Manifest m, io.terrarium.host.exec.Command cmd) throws IOException {
-        // zstd-jni on a thread of its own (issue 16 item 1), so decompression overlaps the writes into
-        // zfs receive; the whole stored stream must have been read and verified, not just the zstd
-        // frame, before the decompressed stream reports its end
-        InputStream decompressed = "zstd".equals(m.compression())
-                ? Compression.decompressAhead(raw, () -> {
-                    if (raw.read() >= 0) {
-                        throw new VerifiedVolumesStream.IntegrityException("data after the end of the zstd stream in " + m.id());
-                    }
-                })
-                : raw;
-        try (decompressed) {
-            receiveDecompressed(decompressed, m, cmd);
-        }
-    }
-
-    private static void receiveDecompressed(InputStream decompressed, Manifest m, io.terrarium.host.exec.Command cmd)
-            throws IOException {
+        InputStream decompressed = "zstd".equals(m.compression()) ? Compression.decompress(raw) : raw;
         // the DRR_BEGIN record is checked before zfs receive even starts (issue 13 item 3): a planted
         // replication/property stream, a volume, or a stream of another snapshot is refused here
         InputStream plain = io.terrarium.host.zfs.SendStreamHeader.checked(decompressed, m.id(), m.snapshotGuid(),
@@ -211,13 +193,16 @@ public final class S3Restorer {
         boolean ok = false;
         try {
             OutputStream stdin = zfs.stdin();
-            // 128 KiB writes, as zstd -d makes them: a Linux pipe holds 64 KiB, and 1 MiB writes into
-            // zfs-fuse's receive measured slower (median 6.5 s vs 5.4 s for 1 GiB, 6 runs each, docs/benchmarks.md)
+            // 128 KiB writes, as zstd -d makes them (a Linux pipe holds 64 KiB), not 1 MiB: see
+            // docs/benchmarks.md, "Restore (issue 16 item 1): where the time goes"
             byte[] buf = new byte[RECEIVE_WRITE];
             int n;
-            // EOF only after the stream ended, was fully verified and had no trailing data (see above)
             while ((n = plain.read(buf)) >= 0) {
                 stdin.write(buf, 0, n);
+            }
+            // the whole stored stream must have been read and verified, not just the zstd frame
+            if (raw.read() >= 0) {
+                throw new VerifiedVolumesStream.IntegrityException("data after the end of the zstd stream in " + m.id());
             }
             stdin.close();
             zfs.waitForSuccess();

@@ -105,9 +105,7 @@ class CraftedStreamRestoreTest {
 
     /**
      * Bytes appended after the zstd stream, under a manifest whose size and SHA-256 match them: the
-     * restore fails, and the receive never sees the end of its stdin (so it commits
-     * nothing) — decompression runs on its own thread since issue 16, and the check runs there
-     * before the end of the stream is handed on.
+     * restore fails, and the receive never sees the end of its stdin (so it commits nothing).
      */
     @Test
     void bytesAfterTheZstdStreamFailTheRestoreBeforeTheReceiveSeesTheEnd(@TempDir Path tmp) throws Exception {

@@ -61,69 +61,6 @@ public final class Compression {
         return new ZstdInputStream(compressed).setContinuous(false);
     }
 
-    /** A check run on the decompressing thread after the zstd stream ended (see {@link #decompressAhead}). */
-    @FunctionalInterface
-    public interface EndCheck {
-        /** @throws IOException when what follows the zstd stream is not acceptable (e.g. trailing bytes) */
-        void check() throws IOException;
-    }
-
-    /** Chunks the decompressing thread may run ahead of the reader: 4 × 1 MiB (plus one being filled, one being read). */
-    static final int AHEAD_CHUNKS = 4;
-
-    /**
-     * A decompressing view of a zstd stream whose decompression (zstd-jni) runs on a thread of its
-     * own, at most {@value #AHEAD_CHUNKS} chunks of 1 MiB ahead of the reader (issue 16 item 1: the
-     * restore decompresses while its reading thread writes into {@code zfs receive}, as
-     * {@code zstd -d} does in the shell pipeline). Memory: at most 7 MiB on top of zstd-jni's window.
-     *
-     * <p>EOF is reported only after the frame ended <em>and</em> {@code atEnd} passed, both on the
-     * decompressing thread: a failure of either, or of {@code compressed}, makes the reader's next
-     * read throw it, never a clean EOF, so a consumer that commits at EOF (e.g. closes
-     * {@code zfs receive}'s stdin) never commits a stream that failed. Closing the view stops the
-     * thread (it notices within 200 ms when blocked on a full pipe) and waits up to 1 s for it, so the
-     * caller may close {@code compressed} afterwards.
-     *
-     * @param compressed the zstd stream, read only by the decompressing thread until that thread ends
-     * @param atEnd      run after the last frame ended, before EOF is handed on
-     */
-    public static InputStream decompressAhead(InputStream compressed, EndCheck atEnd) {
-        ChunkPipe pipe = new ChunkPipe(AHEAD_CHUNKS, 1 << 20);
-        Thread pump = new Thread(() -> {
-            try (InputStream z = decompress(compressed)) {
-                OutputStream out = pipe.out();
-                byte[] buf = new byte[1 << 20];
-                int n;
-                while ((n = z.readNBytes(buf, 0, buf.length)) > 0) {
-                    out.write(buf, 0, n);
-                }
-                atEnd.check();
-                out.close(); // only on success: EOF for the reader
-            } catch (IOException | RuntimeException e) {
-                pipe.fail(e instanceof IOException io ? io : new IOException("decompression failed: " + e, e));
-            }
-        }, "zstd-d-pump");
-        pump.setDaemon(true);
-        pump.start();
-        return new FilterInputStream(pipe.in()) {
-            @Override
-            public int read() throws IOException {
-                byte[] b = new byte[1];
-                return read(b, 0, 1) < 0 ? -1 : b[0] & 0xff;
-            }
-
-            @Override
-            public void close() throws IOException {
-                super.close();
-                try {
-                    pump.join(1000);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                }
-            }
-        };
-    }
-
     /** {@code zstd --version} first line, or {@code "zstd-jni <version>"} for the library. */
     public static String version(Engine engine) {
         if (engine == Engine.JNI) {
