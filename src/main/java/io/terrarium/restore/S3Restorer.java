@@ -180,9 +180,6 @@ public final class S3Restorer {
         return this;
     }
 
-    /** Bytes per write into {@code zfs receive}'s stdin. */
-    static final int RECEIVE_WRITE = 128 * 1024;
-
     private static void receiveOne(InputStream raw, Manifest m, io.terrarium.host.exec.Command cmd) throws IOException {
         InputStream decompressed = "zstd".equals(m.compression()) ? Compression.decompress(raw) : raw;
         // the DRR_BEGIN record is checked before zfs receive even starts (issue 13 item 3): a planted
@@ -193,9 +190,7 @@ public final class S3Restorer {
         boolean ok = false;
         try {
             OutputStream stdin = zfs.stdin();
-            // 128 KiB writes, as zstd -d makes them (a Linux pipe holds 64 KiB), not 1 MiB: see
-            // docs/benchmarks.md, "Restore (issue 16 item 1): where the time goes"
-            byte[] buf = new byte[RECEIVE_WRITE];
+            byte[] buf = new byte[1 << 20];
             int n;
             while ((n = plain.read(buf)) >= 0) {
                 stdin.write(buf, 0, n);
