@@ -131,6 +131,7 @@ class AnsibleConvergeIT {
         long t2 = System.nanoTime();
         System.out.printf("converge timings: boot+setup %.1f s, first run %.1f s, second run %.1f s%n",
                 (t0 - start) / 1e9, (t1 - t0) / 1e9, (t2 - t1) / 1e9);
+        System.out.println("time per role, first run: " + roleTimes(first) + "; second run: " + roleTimes(second));
     }
 
     /**
@@ -179,10 +180,21 @@ class AnsibleConvergeIT {
 
     static Result playbook(Path vars) {
         List<String> argv = new ArrayList<>(List.of("env", "ANSIBLE_NOCOLOR=1", "ANSIBLE_CONFIG=" + ANSIBLE.resolve("ansible.cfg"),
+                "ANSIBLE_CALLBACKS_ENABLED=ansible.posix.profile_roles",
                 "ANSIBLE_ROLES_PATH=" + ANSIBLE.resolve("roles"), "ANSIBLE_LOCAL_TEMP=" + tmp.resolve(".ansible-tmp"),
                 "ansible-playbook", "-i", name + ",", "-c", "community.general.lxd",
                 "--tags", String.join(",", TAGS), "-e", "@" + vars, ANSIBLE.resolve("site.yml").toString()));
         return DebianContainers.run(Duration.ofMinutes(15), argv);
+    }
+
+    /** The per-role times that Ansible's {@code profile_roles} callback prints after the recap, e.g. {@code base 20.1s}. */
+    static String roleTimes(Result r) {
+        Matcher m = Pattern.compile("(?m)^(\\w+) -+ (\\d+\\.\\d+s)$").matcher(r.out());
+        List<String> times = new ArrayList<>();
+        while (m.find()) {
+            times.add(m.group(1) + " " + m.group(2));
+        }
+        return String.join(", ", times);
     }
 
     @AfterAll
