@@ -18,6 +18,9 @@
 #                                 built in a second worktree), interleaved with ours: before/after in one run
 #        BENCH_S3_BEFORE_LABEL=…  what that build is (default "before")
 #        BENCH_S3_SKIP_RESTORE=1  export rows only (the restore rows take as long again)
+#        BENCH_S3_RESTORE_ONLY=1  restore rows only: one export (rclone's .zst and Terrarium's point) before the
+#                                 rounds, then per round the rclone restore, BENCH_S3_BEFORE_CP's restore when
+#                                 given, and ours (issue 16 item 1: restore vs rclone, before/after in one run)
 #        BENCH_S3_ROUTE_AB=N scripts/bench-s3.sh [GiB]   only the export with manifest, N times
 #          alternating the direct S3Exporter call and the route's terrarium-s3-export: producer
 #          (one A/B in one run: this machine's load drifts too much for two separate runs)
@@ -117,6 +120,44 @@ fill() {
 
 guid() { zfs get -H -p -o value guid "$1"; }
 
+# restore_rounds RUNS BYTES ZBYTES LOAD0: the restore rows alone (BENCH_S3_RESTORE_ONLY), one export before the rounds
+restore_rounds() {
+  local runs=$1 bytes=$2 zbytes=$3 load0=$4 r mid
+  rclone rcat ":s3:$TERRARIUM_DEV_S3_BUCKET/${PREFIX}rclone-ro.zst" < "$SPOOL.zst"
+  java $JOPTS -cp "$CP" io.terrarium.s3.BenchS3Main export "$DS" b1 - "${PREFIX}trm-ro/" > "$OUTF"
+  mid=$(sed -n 's/^RESULT .*manifest=\([^ ]*\).*/\1/p' "$OUTF")
+  for r in $(seq 1 "$runs"); do
+    log "restore round $r of $runs"
+    measure rcv-alone "$bytes" sh -c "zfs receive -F $DS-rc < $SPOOL"
+    zfs destroy -r "$DS-rc"
+    measure rst-rclone "$bytes" sh -c "rclone cat :s3:$TERRARIUM_DEV_S3_BUCKET/${PREFIX}rclone-ro.zst | zstd -q -d -c | zfs receive -F $DS-rc"
+    [ "$(guid "$DS-rc@b1")" = "$(guid "$DS@b1")" ] || { log "rclone restore: guid differs"; exit 1; }
+    zfs destroy -r "$DS-rc"
+    if [ -n "${BENCH_S3_BEFORE_CP:-}" ]; then
+      measure rst-before "$bytes" java $JOPTS -cp "$BENCH_S3_BEFORE_CP" io.terrarium.s3.BenchS3Main restore "${PREFIX}trm-ro/" "$DS-rt" "$mid"
+      [ "$(guid "$DS-rt@b1")" = "$(guid "$DS@b1")" ] || { log "restore (before): guid differs"; exit 1; }
+      zfs destroy -r "$DS-rt"
+    fi
+    measure rst-par "$bytes" java $JOPTS -cp "$CP" io.terrarium.s3.BenchS3Main restore "${PREFIX}trm-ro/" "$DS-rt" "$mid"
+    [ "$(guid "$DS-rt@b1")" = "$(guid "$DS@b1")" ] || { log "restore: guid differs"; exit 1; }
+    zfs destroy -r "$DS-rt"
+  done
+  echo
+  echo "$(date -u +%F) · $(nproc) cores · $(java -version 2>&1 | head -1) · send stream $bytes bytes, zstd -3 → $zbytes bytes"
+  echo "load before: $load0"
+  echo "load after:  $(uptime)"
+  echo
+  echo "| row (median of runs) | seconds | MiB/s (of the send stream) | CPU s per GiB of send stream | peak RSS MiB (largest process) | zfs-fuse daemon CPU s per GiB | vs baseline | runs |"
+  echo "| --- | --- | --- | --- | --- | --- | --- | --- |"
+  mrow "zfs receive alone (page-cached send stream from a file)" rcv-alone
+  mrow "restore baseline: rclone cat \\| zstd -d \\| zfs receive" rst-rclone
+  if [ -n "${BENCH_S3_BEFORE_CP:-}" ]; then
+    mrow "restore Terrarium ${BENCH_S3_BEFORE_LABEL:-before}" rst-before rst-rclone
+  fi
+  mrow "restore Terrarium (this build)" rst-par rst-rclone
+  rm -rf "$MDIR"
+}
+
 main() {
   cd "$(dirname "$0")/.."
   set -a; . /var/lib/terrarium-dev/devhost.env; set +a
@@ -161,6 +202,10 @@ main() {
   local runs=${BENCH_S3_RUNS:-3} r
   MDIR=$(mktemp -d)
   local load0; load0=$(uptime)
+  if [ -n "${BENCH_S3_RESTORE_ONLY:-}" ]; then
+    restore_rounds "$runs" "$bytes" "$zbytes" "$load0"
+    return
+  fi
   for r in $(seq 1 "$runs"); do
     log "round $r of $runs"
     measure zsend "$bytes" sh -c "zfs send $DS@b1 > /dev/null"

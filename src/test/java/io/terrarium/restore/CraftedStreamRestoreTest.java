@@ -102,4 +102,33 @@ class CraftedStreamRestoreTest {
                 .hasMessageContaining("part 1 of " + key + " has SHA-256");
         assertThat(marker).doesNotExist();
     }
+
+    /**
+     * Bytes appended after the zstd stream, under a manifest whose size and SHA-256 match them: the
+     * restore fails, and the receive never sees the end of its stdin (so it commits nothing).
+     */
+    @Test
+    void bytesAfterTheZstdStreamFailTheRestoreBeforeTheReceiveSeesTheEnd(@TempDir Path tmp) throws Exception {
+        FakeS3 s3 = new FakeS3();
+        Manifest m = plant(s3, "zfs-fuse-full.bin", S1);
+        Manifest.Volume v = m.volumes().get(0);
+        byte[] stored = s3.objects.get(v.key());
+        byte[] withTrailer = Arrays.copyOf(stored, stored.length + 7);
+        System.arraycopy("trailer".getBytes(java.nio.charset.StandardCharsets.US_ASCII), 0, withTrailer, stored.length, 7);
+        s3.objects.put(v.key(), withTrailer);
+        Manifest altered = new Manifest(m.formatVersion(), m.id(), m.installationId(), m.instance(), m.dataset(), m.snapshot(),
+                m.snapshotGuid(), m.parentId(), m.parentSnapshot(), m.compression(), m.sendFlags(), m.toolVersions(),
+                m.createdAt(), m.streamBytes(), List.of(new Manifest.Volume(v.key(), withTrailer.length,
+                java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(withTrailer)), v.partSize(), v.parts(), List.of())));
+        S3Restorer restorer = new S3Restorer(s3, "b");
+        Path received = tmp.resolve("received");
+        Path committed = tmp.resolve("committed");
+        assertThatThrownBy(() -> restorer.restore(restorer.plan(List.of(altered)), x -> new Command("sh",
+                List.of("-c", "cat > " + received + " && touch " + committed), Duration.ofMinutes(1), null, null)))
+                .isInstanceOf(java.io.IOException.class)
+                // zstd-jni reads the trailer as the start of a next frame and refuses it; had it stopped at
+                // the frame's end, the check after the frame would have named the trailing data
+                .hasMessageFindingMatch("Unknown frame descriptor|data after the end of the zstd stream in " + m.id());
+        assertThat(committed).doesNotExist();
+    }
 }
