@@ -15,14 +15,13 @@ import java.util.List;
 /**
  * The re-apply switches every {@code terrariumctl set …} command shares (issue rule: a {@code set}
  * stores, then re-applies the host: Ansible without the OS hardening role, then the proxy sync —
- * see {@link Reapply#standard}). {@code --no-apply} stores only.
+ * see {@link Reapply#standard}). {@code --no-apply} stores only. The {@code --yes} that lets a change
+ * withdraw routes is {@link ConfirmOption}, offered only by the {@code set} commands whose section
+ * can withdraw a route (domains, dns, idp).
  */
 public final class ApplyOptions {
     @Option(names = "--no-apply", description = "Store only; do not run Ansible and the proxy sync (apply later with `terrariumctl reconfigure`).")
     boolean noApply;
-
-    @Option(names = "--yes", description = "Store even when the change withdraws published routes (they are named either way).")
-    boolean yes;
 
     @Option(names = "--playbook", paramLabel = "PATH", hidden = true, description = "Playbook (default: ansible/site.yml of this release).")
     Path playbook;
@@ -40,13 +39,14 @@ public final class ApplyOptions {
      * ({@link AppliedConfig}), so the proxy sync keeps rendering from it until {@code reconfigure}.
      *
      * @param change the update, as for {@link io.terrarium.config.LxdConfigStore#update}
+     * @param yes    {@code --yes}: store without asking
      * @return the stored document
      * @throws IllegalArgumentException when routes would be withdrawn, there is no terminal and no {@code --yes}
      * @throws java.io.IOException      when the operator answered no (nothing stored)
      */
-    TerrariumConfig store(App app, java.util.function.UnaryOperator<TerrariumConfig> change, PrintWriter out, PrintWriter err)
-            throws Exception {
-        confirmWithdrawals(app, change, err);
+    TerrariumConfig store(App app, java.util.function.UnaryOperator<TerrariumConfig> change, boolean yes, PrintWriter out,
+                          PrintWriter err) throws Exception {
+        confirmWithdrawals(app, change, yes, err);
         return commit(app, change);
     }
 
@@ -58,7 +58,8 @@ public final class ApplyOptions {
      * @throws IllegalArgumentException when routes would be withdrawn, there is no terminal and no {@code --yes}
      * @throws java.io.IOException      when the operator answered no
      */
-    void confirmWithdrawals(App app, java.util.function.UnaryOperator<TerrariumConfig> change, PrintWriter err) throws Exception {
+    void confirmWithdrawals(App app, java.util.function.UnaryOperator<TerrariumConfig> change, boolean yes, PrintWriter err)
+            throws Exception {
         TerrariumConfig current = app.configStore().load().config();
         AppliedConfig applied = app.appliedConfig();
         TerrariumConfig live = applied.effective(current);

@@ -45,7 +45,7 @@ import java.util.concurrent.Callable;
         footerHeading = "%nExamples:%n",
         footer = {"  terrariumctl backup restore --instance web",
                 "  terrariumctl backup restore --instance web --at 2026-01-31_12:15 --yes",
-                "  terrariumctl backup restore --instance web --snapshot autosnap_2026-01-31_12:15:00_frequently \\", "      --as-new \\", "      web-restored --yes",
+                "  terrariumctl backup restore --instance web --snapshot autosnap_2026-01-31_12:15:00_frequently \\", "      --as-new web-restored --yes",
                 "  terrariumctl backup restore --source s3 --instance web --yes",
                 "  terrariumctl backup restore --source s3 --instance web --at 2026-01-31_12 --as-new web-old --yes",
                 "  # new host", "  terrariumctl backup restore --source s3 --instance web --parent-dataset tank/containers --yes",

@@ -53,10 +53,8 @@ import java.util.function.Function;
         footerHeading = "%nExamples:%n",
         footer = {"  terrariumctl install",
                 "  terrariumctl install --non-interactive --yes --email ops@example.com --domain example.com \\", "      --storage-mode file",
-                "  terrariumctl install --non-interactive --yes --email ops@example.com --storage-mode disk \\", "      --storage-source auto \\",
-                "      --idp oidc --oidc https://login.example.com/realms/ops --oidc-client terrarium \\", "      --oidc-secret-file \\", "      /root/oidc.secret",
-                "  terrariumctl install --non-interactive --yes --email ops@example.com --enable-s3 --s3-endpoint \\", "      https://s3.eu-west-1.amazonaws.com \\",
-                "      --s3-provider aws --s3-region eu-west-1 --s3-bucket acme-dr --s3-access-key AKIA... \\", "      --s3-secret-key-file \\", "      /root/s3.secret",
+                "  terrariumctl install --non-interactive --yes --email ops@example.com --storage-mode disk \\", "      --storage-source auto --idp oidc --oidc https://login.example.com/realms/ops \\", "      --oidc-client terrarium --oidc-secret-file /root/oidc.secret",
+                "  terrariumctl install --non-interactive --yes --email ops@example.com --enable-s3 \\", "      --s3-endpoint https://s3.eu-west-1.amazonaws.com --s3-provider aws --s3-region eu-west-1 \\", "      --s3-bucket acme-dr --s3-access-key AKIA... --s3-secret-key-file /root/s3.secret",
                 "  # check and store only; apply later: terrariumctl reconfigure --with-hardening", "  terrariumctl install --no-apply ..."})
 public final class InstallCommand implements Callable<Integer> {
     /** Secret file names under the secrets directory. */

@@ -61,6 +61,9 @@ public final class SetDnsCommand implements Callable<Integer> {
     @Mixin
     ApplyOptions apply;
 
+    @Mixin
+    ConfirmOption confirm;
+
     @Override
     public Integer call() throws Exception {
         App app = TerrariumCommand.app(spec);
@@ -113,7 +116,7 @@ public final class SetDnsCommand implements Callable<Integer> {
             throw new IllegalArgumentException(String.join("; ", problems));
         }
         java.util.function.UnaryOperator<TerrariumConfig> change = c -> c.withDns(dns).withProxy(withoutOldProvider(c.proxy()));
-        apply.confirmWithdrawals(app, change, err); // before any secret file changes: a refusal loses nothing
+        apply.confirmWithdrawals(app, change, confirm.yes, err); // before any secret file changes: a refusal loses nothing
         for (var e : secrets.entrySet()) {
             store.write(secretName(e.getKey()), e.getValue());
         }

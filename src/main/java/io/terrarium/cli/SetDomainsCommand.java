@@ -28,6 +28,9 @@ public final class SetDomainsCommand implements Callable<Integer> {
     @Mixin
     ApplyOptions apply;
 
+    @Mixin
+    ConfirmOption confirm;
+
     @Parameters(index = "0", paramLabel = "BASE", description = "Base domain, e.g. example.com.")
     String base;
 
@@ -47,7 +50,7 @@ public final class SetDomainsCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         App app = TerrariumCommand.app(spec);
         TerrariumConfig.Domains d = new TerrariumConfig.Domains(lower(base), lower(manage), lower(proxy), lower(lxd), lower(auth));
-        TerrariumConfig stored = apply.store(app, c -> c.withDomains(d), spec.commandLine().getOut(), spec.commandLine().getErr());
+        TerrariumConfig stored = apply.store(app, c -> c.withDomains(d), confirm.yes, spec.commandLine().getOut(), spec.commandLine().getErr());
         var out = spec.commandLine().getOut();
         var sd = stored.domains();
         out.println("stored domains in " + app.configStore().describe() + ": base " + sd.base() + ", manage "

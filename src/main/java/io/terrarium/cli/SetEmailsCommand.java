@@ -37,8 +37,9 @@ public final class SetEmailsCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         App app = TerrariumCommand.app(spec);
-        TerrariumConfig stored = apply.store(app, c -> c.withEmails(new TerrariumConfig.Emails(admin.strip(),
-                acme == null ? null : acme.strip())), spec.commandLine().getOut(), spec.commandLine().getErr());
+        // no route depends on the e-mail addresses (ProxyPlanner does not read emails.acme): nothing to confirm
+        TerrariumConfig stored = apply.commit(app, c -> c.withEmails(new TerrariumConfig.Emails(admin.strip(),
+                acme == null ? null : acme.strip())));
         spec.commandLine().getOut().println("stored emails in " + app.configStore().describe() + ": admin "
                 + stored.emails().admin() + ", acme " + stored.emails().acmeAddress());
         return apply.apply(app, stored, spec.commandLine().getOut(), spec.commandLine().getErr());

@@ -30,7 +30,7 @@ import java.util.concurrent.Callable;
         "Then re-applies: Ansible (without the OS hardening), proxy sync."},
         footerHeading = "%nExamples:%n",
         footer = {"  terrariumctl set idp local",
-                "  terrariumctl set idp oidc --issuer https://login.example.com/realms/ops --client terrarium \\", "      --secret-file \\", "      /root/oidc.secret",
+                "  terrariumctl set idp oidc --issuer https://login.example.com/realms/ops --client terrarium \\", "      --secret-file /root/oidc.secret",
                 "  terrariumctl set idp oidc --admin-group ops-admins --no-apply"})
 public final class SetIdpCommand implements Callable<Integer> {
     @Spec
@@ -56,6 +56,9 @@ public final class SetIdpCommand implements Callable<Integer> {
 
     @Mixin
     ApplyOptions apply;
+
+    @Mixin
+    ConfirmOption confirm;
 
     @Override
     public Integer call() throws Exception {
@@ -95,7 +98,7 @@ public final class SetIdpCommand implements Callable<Integer> {
         if (secret != null) {
             new SecretStore(app.paths().secretsDir()).write(InstallCommand.OIDC_SECRET, secret);
         }
-        TerrariumConfig stored = apply.store(app, c -> c.withIdp(idp), spec.commandLine().getOut(), spec.commandLine().getErr());
+        TerrariumConfig stored = apply.store(app, c -> c.withIdp(idp), confirm.yes, spec.commandLine().getOut(), spec.commandLine().getErr());
         out.println("stored idp in " + app.configStore().describe() + ": " + stored.idp().mode()
                 + (stored.idp().mode().equals("oidc") ? " " + stored.idp().issuer() + " client " + stored.idp().clientId() : "")
                 + ", admin group " + stored.idp().adminGroup());

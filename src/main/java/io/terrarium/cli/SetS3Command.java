@@ -42,8 +42,8 @@ import java.util.concurrent.Callable;
         "Options not given keep their stored value. After storing, the host is re-applied",
         "(as `terrariumctl reconfigure`: Ansible without the OS hardening, then proxy sync) unless --no-apply."},
         footerHeading = "%nExamples:%n",
-        footer = {"  terrariumctl set s3 --enable --provider aws --endpoint https://s3.eu-central-1.amazonaws.com \\", "      --region eu-central-1 \\", "      --bucket acme-terrarium --access-key AKIA... --secret-key-file /root/s3.secret",
-                "  terrariumctl set s3 --enable --provider r2 --endpoint \\", "      https://<account>.r2.cloudflarestorage.com --region auto \\", "      --bucket terrarium --access-key ... --secret-key-file /root/r2.secret",
+        footer = {"  terrariumctl set s3 --enable --provider aws --endpoint https://s3.eu-central-1.amazonaws.com \\", "      --region eu-central-1 --bucket acme-terrarium --access-key AKIA... \\", "      --secret-key-file /root/s3.secret",
+                "  terrariumctl set s3 --enable --provider r2 --endpoint https://<account>.r2.cloudflarestorage.com \\", "      --region auto --bucket terrarium --access-key ... --secret-key-file /root/r2.secret",
                 "  terrariumctl set s3 --enable --keep-chains 3",
                 "  terrariumctl set s3 --enable --encrypt",
                 "  terrariumctl set s3 --disable"})

@@ -32,8 +32,8 @@ import java.util.concurrent.Callable;
         "`zfs list` of the target dataset there); when that fails the command exits 1 and nothing is stored (--no-check skips it).",
         "Stores the change, then re-applies the host: Ansible without the hardening role, then the proxy sync (--no-apply: store only)."},
         footerHeading = "%nExamples:%n",
-        footer = {"  terrariumctl set syncoid --enable --target backup@mirror.example.com --target-dataset \\", "      tank/terrarium --ssh-key \\", "      /root/.ssh/terrarium-syncoid",
-                "  terrariumctl set syncoid --enable --ssh-port 2222 --known-hosts \\", "      /etc/terrarium/mirror.known_hosts",
+        footer = {"  terrariumctl set syncoid --enable --target backup@mirror.example.com \\", "      --target-dataset tank/terrarium --ssh-key /root/.ssh/terrarium-syncoid",
+                "  terrariumctl set syncoid --enable --ssh-port 2222 \\", "      --known-hosts /etc/terrarium/mirror.known_hosts",
                 "  terrariumctl set syncoid --disable"})
 public final class SetSyncoidCommand implements Callable<Integer> {
     @Spec

@@ -3,6 +3,7 @@ package io.terrarium.config;
 import com.fasterxml.jackson.core.JsonLocation;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.exc.InputCoercionException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.PropertyNamingStrategies;
@@ -89,6 +90,11 @@ public final class ConfigCodec {
             }
             throw new ConfigException(allProblems(yaml, source, e));
         } catch (JsonProcessingException e) {
+            if (outOfRange(e) != null && !keyPath(e).isEmpty()) {
+                // valid YAML, a number too large for its key: named like a value of the wrong type, and the
+                // rest of the document still checked (tester, sessions 5 and 6: "not valid YAML", and nothing else)
+                throw new ConfigException(allProblems(yaml, source, e));
+            }
             if (String.valueOf(e.getOriginalMessage()).startsWith("Trailing token")) {
                 throw new ConfigException(source + ": " + where(e.getLocation())
                         + "the file holds more than one YAML document (a second '---'); keep exactly one");
@@ -157,21 +163,22 @@ public final class ConfigCodec {
     /**
      * Every problem of a document, not only the first Jackson stops at (issue 15 item 8; a new
      * user saw one type error per run, and an unknown key hid a reversed range): the offending key
-     * (unknown, or of the wrong type) is removed from a tree of the document and the tree is bound
-     * again, until it binds; then {@link ConfigValidator} checks the values that are left, except
-     * those below a key already reported as of the wrong type (its default would be judged
-     * instead). At most 200 keys.
+     * (unknown, of the wrong type, or a number out of its type's range) is removed from a tree of the
+     * document and the tree is bound again, until it binds; then {@link ConfigValidator} checks the
+     * values that are left, except those below a key already reported as of the wrong type (its
+     * default would be judged instead). At most 200 keys.
      *
+     * @param first a {@link MismatchedInputException} or an {@link InputCoercionException}
      * @return one message per problem, in order of discovery
      */
-    private List<String> allProblems(String yaml, String source, MismatchedInputException first) {
+    private List<String> allProblems(String yaml, String source, JsonProcessingException first) {
         List<String> out = new java.util.ArrayList<>();
         List<String> mistyped = new java.util.ArrayList<>();
         out.add(problem(yaml, source, first, mistyped));
         try {
             com.fasterxml.jackson.databind.JsonNode tree = mapper.readTree(yaml);
-            MismatchedInputException cur = first;
-            for (int i = 0; i < 200 && remove(tree, cur.getPath()); i++) {
+            JsonProcessingException cur = first;
+            for (int i = 0; i < 200 && remove(tree, keyPath(cur)); i++) {
                 try {
                     TerrariumConfig cfg = mapper.treeToValue(tree, TerrariumConfig.class);
                     for (String p : ConfigValidator.validate(cfg, secretsDir)) {
@@ -180,8 +187,8 @@ public final class ConfigCodec {
                         }
                     }
                     break;
-                } catch (MismatchedInputException next) {
-                    if (fullPath(next).isEmpty()) {
+                } catch (JsonProcessingException next) {
+                    if (!(next instanceof MismatchedInputException) && outOfRange(next) == null || keyPath(next).isEmpty()) {
                         break;
                     }
                     cur = next;
@@ -194,8 +201,59 @@ public final class ConfigCodec {
         return out;
     }
 
-    /** The message of an unknown key or a value of the wrong type; a mistyped key's path is added to {@code mistyped}. */
-    private String problem(String yaml, String source, MismatchedInputException e, List<String> mistyped) {
+    /**
+     * The path of the key a binding problem is about: field names (String) and list indexes
+     * (Integer) from the document's root; empty when it is the root itself.
+     */
+    private static List<Object> keyPath(JsonProcessingException e) {
+        List<Object> out = new java.util.ArrayList<>();
+        if (e instanceof JsonMappingException m) {
+            for (JsonMappingException.Reference r : m.getPath()) {
+                out.add(r.getFieldName() != null ? r.getFieldName() : (Object) r.getIndex());
+            }
+        } else if (e instanceof InputCoercionException c && c.getProcessor() != null) {
+            for (com.fasterxml.jackson.core.JsonStreamContext x = c.getProcessor().getParsingContext(); x != null && !x.inRoot(); x = x.getParent()) {
+                out.add(0, x.inObject() ? (Object) x.getCurrentName() : (Object) x.getCurrentIndex());
+            }
+        }
+        return out;
+    }
+
+    /** The number-out-of-range error behind {@code e} (Jackson wraps it with the key's path), or null. */
+    private static InputCoercionException outOfRange(JsonProcessingException e) {
+        return e instanceof InputCoercionException c ? c : e.getCause() instanceof InputCoercionException c ? c : null;
+    }
+
+    /** A number out of its key's range: {@code key "a.b" must be a whole number from MIN to MAX, not VALUE}. */
+    private String outOfRange(String yaml, String source, JsonProcessingException any, List<String> mistyped) {
+        InputCoercionException e = outOfRange(any);
+        List<Object> path = keyPath(any);
+        String key = path.stream().map(o -> o instanceof Integer i ? "[" + i + "]" : String.valueOf(o)).collect(Collectors.joining("."));
+        mistyped.add(key);
+        Class<?> t = e.getTargetType();
+        String range = t == Long.class || t == long.class ? " from " + Long.MIN_VALUE + " to " + Long.MAX_VALUE
+                : t == Integer.class || t == int.class ? " from " + Integer.MIN_VALUE + " to " + Integer.MAX_VALUE : "";
+        String value = "";
+        try {
+            com.fasterxml.jackson.databind.JsonNode n = mapper.readTree(yaml);
+            for (Object o : path) {
+                n = n == null ? null : o instanceof Integer i ? n.get(i) : n.get((String) o);
+            }
+            value = n == null ? "" : ", not " + n.asText();
+        } catch (JsonProcessingException | RuntimeException ignored) {
+            // no value to show
+        }
+        List<String> names = path.stream().map(o -> o instanceof String n ? n : "").toList();
+        return source + ": " + where(keyLocation(yaml, names, e.getLocation())) + "key \"" + key + "\" must be "
+                + (range.isEmpty() ? "a smaller number" : describe(t) + range) + value;
+    }
+
+    /** The message of an unknown key, a value of the wrong type or out of range; a mistyped key's path is added to {@code mistyped}. */
+    private String problem(String yaml, String source, JsonProcessingException any, List<String> mistyped) {
+        if (outOfRange(any) != null) {
+            return outOfRange(yaml, source, any, mistyped);
+        }
+        MismatchedInputException e = (MismatchedInputException) any;
         if (e instanceof UnrecognizedPropertyException u) {
             return unknownKey(yaml, source, u);
         }
@@ -216,15 +274,14 @@ public final class ConfigCodec {
                 + (allowed.isEmpty() ? "" : " (allowed: " + allowed.substring(1, allowed.length() - 1) + ")");
     }
 
-    /** Removes the key at the end of {@code refs} from {@code tree}; false when it is not there. */
-    private static boolean remove(com.fasterxml.jackson.databind.JsonNode tree, List<JsonMappingException.Reference> refs) {
+    /** Removes the key at the end of {@code path} ({@link #keyPath}) from {@code tree}; false when it is not there. */
+    private static boolean remove(com.fasterxml.jackson.databind.JsonNode tree, List<Object> path) {
         com.fasterxml.jackson.databind.JsonNode node = tree;
-        for (int i = 0; i < refs.size() - 1 && node != null; i++) {
-            JsonMappingException.Reference r = refs.get(i);
-            node = r.getFieldName() != null ? node.get(r.getFieldName()) : node.get(r.getIndex());
+        for (int i = 0; i < path.size() - 1 && node != null; i++) {
+            node = path.get(i) instanceof Integer n ? node.get(n) : node.get((String) path.get(i));
         }
-        String last = refs.isEmpty() ? null : refs.get(refs.size() - 1).getFieldName();
-        return node instanceof com.fasterxml.jackson.databind.node.ObjectNode o && last != null && o.remove(last) != null;
+        Object last = path.isEmpty() ? null : path.get(path.size() - 1);
+        return node instanceof com.fasterxml.jackson.databind.node.ObjectNode o && last instanceof String k && o.remove(k) != null;
     }
 
     /**

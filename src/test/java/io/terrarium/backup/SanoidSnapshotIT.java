@@ -10,6 +10,7 @@ import io.terrarium.jobs.JobResult;
 import io.terrarium.jobs.JobResultStore;
 import io.terrarium.routes.JobRoutes;
 import io.terrarium.testing.DevHost;
+import io.terrarium.testing.SanoidWindow;
 import org.apache.camel.CamelContext;
 import org.apache.camel.ProducerTemplate;
 import org.apache.camel.impl.DefaultCamelContext;
@@ -87,7 +88,6 @@ class SanoidSnapshotIT {
         ZFS.snapshot(ROOT + "/a@autosnap_2020-01-01_00:00:00_hourly"); // hourly = 0: must be pruned
         Thread.sleep(1500); // sanoid prunes only snapshots strictly older than count x period (here: now)
         String sanoid = DevHost.wrapper(dir, "sanoid", 0);
-        Instant t0 = Instant.now();
         JobResult first = job(sanoid).run();
         assertThat(first.status()).as(first.summary()).isEqualTo(JobResult.Status.OK);
         List<ZfsSnapshot> afterFirst = ZFS.snapshots(ROOT, true);
@@ -103,18 +103,24 @@ class SanoidSnapshotIT {
         assertThat(rows.get(0).get("pruned")).isEqualTo(List.of("autosnap_2020-01-01_00:00:00_hourly"));
         assertThat(first.summary()).startsWith("2 snapshot(s) taken, 1 pruned");
 
-        // one frequent period (1 minute) later: a new frequently is taken. sanoid 2.1 prunes from the
-        // list it read at the start of the run, so the old one goes on the next run (policy + 1 between runs)
-        long wait = Duration.between(Instant.now(), t0.plusSeconds(63)).toMillis();
+        // once the first snapshots are older than one frequent period (1 minute), and so in an earlier
+        // window: a new frequently is taken. sanoid 2.1 prunes from the list it read at the start of the
+        // run, so the old one goes on the next run (policy + 1 between runs). The second and third runs
+        // must share a window, or the third rightly takes another snapshot.
+        Instant newest = afterFirst.stream().map(ZfsSnapshot::created).max(Instant::compareTo).orElseThrow();
+        long wait = Duration.between(Instant.now(), newest.plusSeconds(61)).toMillis();
         if (wait > 0) {
             Thread.sleep(wait);
         }
+        Instant window = SanoidWindow.awaitRoom(Duration.ofMinutes(1), Duration.ofSeconds(20));
         JobResult second = job(sanoid).run();
         assertThat(second.status()).as(second.summary()).isEqualTo(JobResult.Status.OK);
         assertThat(second.summary()).startsWith("2 snapshot(s) taken, 0 pruned");
         List<ZfsSnapshot> afterSecond = ZFS.snapshots(ROOT, true);
         assertThat(afterSecond).hasSize(4);
         JobResult third = job(sanoid).run();
+        assertThat(SanoidWindow.start(Instant.now(), Duration.ofMinutes(1))).as("second and third run within 20 s, one window")
+                .isEqualTo(window);
         assertThat(third.summary()).startsWith("0 snapshot(s) taken, 2 pruned");
         List<ZfsSnapshot> afterThird = ZFS.snapshots(ROOT, true);
         assertThat(afterThird).as("frequently = 1 per dataset").hasSize(2);

@@ -54,6 +54,26 @@ class CliConventionsTest {
         assertThat(help.err()).startsWith("ERROR: unknown command 'nosuch' under 'terrariumctl'");
     }
 
+    /**
+     * Tester (session 5): {@code set emails} and {@code set syncoid} offered a {@code --yes} they never
+     * needed; only the sections a route depends on (domains, dns, idp) can withdraw one.
+     */
+    @Test
+    void onlyTheSetCommandsThatCanWithdrawARouteOfferYes() {
+        CommandLine set = TerrariumCommand.commandLine(new App(TerrariumPaths.from(Map.of()),
+                new RecordingCommandRunner(new FakeLxdProjects()))).getSubcommands().get("set");
+        java.util.Set<String> withYes = new java.util.TreeSet<>();
+        set.getSubcommands().forEach((name, c) -> {
+            if (c.getCommandSpec().findOption("--yes") != null) {
+                withYes.add(name);
+            }
+        });
+        assertThat(withYes).containsExactly("dns", "domains", "idp");
+        Run r = run("set", "emails", "--yes", "ops@example.com");
+        assertThat(r.exit()).isEqualTo(2);
+        assertThat(r.err()).startsWith("ERROR: Unknown option: '--yes'");
+    }
+
     @Test
     void backupKeyShowWithoutAKeyReportsOnStderr() {
         Run r = run("backup", "key", "show");

@@ -154,6 +154,20 @@ class CliTest {
         assertThat(check.out()).isEqualTo(f + ": valid\n");
     }
 
+    /** Tester (session 5): `config import/export` take --file, `config check` refused it ("Unknown option"). */
+    @Test
+    void checkTakesTheFileAsImportAndExportSpellItButNotTwice() throws Exception {
+        Path f = dir.resolve("spelled.yaml");
+        Files.writeString(f, "version: 1\n");
+        Run check = run("config", "check", "--file", f.toString());
+        assertThat(check.exit()).as(check.err()).isZero();
+        assertThat(check.out()).isEqualTo(f + ": valid\n");
+        Run both = run("config", "check", "--file", f.toString(), f.toString());
+        assertThat(both.exit()).isEqualTo(2);
+        assertThat(both.err()).startsWith("ERROR: give the file once: either FILE or --file PATH, not both");
+        assertThat(both.out()).isEmpty();
+    }
+
     /** New-user test (session 6): the file name was echoed raw, escape sequences and line breaks included. */
     @Test
     void checkPrintsAHostileFileNameEscaped() throws Exception {

@@ -83,6 +83,24 @@ class ConfigCodecTest {
                         "c.yaml: line 6, column 3: key \"s3.enabled\" must be true or false, not \"yes-please\""));
     }
 
+    /**
+     * Tester (sessions 5 and 6): a number too large for its key was reported as "not valid YAML" (it is
+     * valid YAML) and hid every other problem of the file.
+     */
+    @Test
+    void aNumberTooLargeForItsKeyIsNamedWithItsRangeAndOtherProblemsStillShow() {
+        String yaml = "version: 1\nproxy:\n  public_port_first: 99999999999\n  colour: blue\nbackups:\n  policy:\n"
+                + "    hourly: -3\n    daily: -99999999999999999999\n";
+        assertThatThrownBy(() -> codec.parse(yaml, "c.yaml"))
+                .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.problems()).hasSize(4)
+                        .contains("c.yaml: line 8, column 5: key \"backups.policy.daily\" must be a whole number from -2147483648"
+                                + " to 2147483647, not -99999999999999999999")
+                        .contains("c.yaml: line 3, column 3: key \"proxy.public_port_first\" must be a whole number from -2147483648"
+                                + " to 2147483647, not 99999999999")
+                        .contains("c.yaml: backups.policy.hourly: -3 is outside 0–10000")
+                        .anySatisfy(p -> assertThat(p).startsWith("c.yaml: line 4, column 3: unknown key \"colour\" in \"proxy\"")));
+    }
+
     /** Tester (issue 15): an unknown key hid a reversed range until the key was fixed. */
     @Test
     void anUnknownKeyNoLongerHidesAProblemOfTheValues() {
