@@ -40,7 +40,15 @@ start_daemon() {
     echo "starting the daemon (log: $LOG)"
     # dev host only: zfs-fuse lacks `zfs get -t`, which sanoid needs to list (and prune) snapshots;
     # the shim fills the gap for sanoid and passes every other call through (docs/backups.md)
-    PATH="$ROOT/scripts/devhost/zfs-fuse-compat:$PATH" setsid nohup "$TRM" daemon >>"$LOG" 2>&1 < /dev/null &
+    # every inherited descriptor above stderr is closed for the daemon: run under `flock LOCK demo.sh`
+    # it otherwise held the lock's descriptor, and so the lock, until `demo.sh stop`
+    (
+        for fd in /proc/self/fd/*; do
+            n=${fd##*/}
+            [ "$n" -gt 2 ] 2>/dev/null && eval "exec $n>&-" 2>/dev/null
+        done
+        PATH="$ROOT/scripts/devhost/zfs-fuse-compat:$PATH" exec setsid nohup "$TRM" daemon >>"$LOG" 2>&1 < /dev/null
+    ) &
     for _ in $(seq 1 300); do
         port=$(daemon_port || true)
         if [[ -n ${port:-} ]] && curl -sf "http://127.0.0.1:$port/observe/health" >/dev/null; then

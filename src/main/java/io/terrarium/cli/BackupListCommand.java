@@ -1,6 +1,7 @@
 package io.terrarium.cli;
 
 import io.terrarium.App;
+import io.terrarium.restore.RestoreDrillJob;
 import io.terrarium.restore.AsideCopies;
 import io.terrarium.backup.InstanceDataset;
 import io.terrarium.config.TerrariumConfig;
@@ -167,7 +168,9 @@ public final class BackupListCommand implements Callable<Integer> {
      * The table row of an instance's last restore drill: KIND {@code drill <STATUS>, RTO <n> s/GiB}
      * — no wider than an aside's "state before a restore" (tester, issue 15: "restore drill OK,
      * 3.217 s, RTO 52.33 s/GiB" widened the whole KIND column); the seconds and exact figures are
-     * in {@code last_drill} of {@code -o json}.
+     * in {@code last_drill} of {@code -o json}. Below 1 GiB restored the row shows the drill's seconds
+     * instead ({@code drill OK, 3.2 s}): scaled from a few MiB, fixed costs (the plan's HEADs, the start
+     * of {@code zfs receive}) made a 3 MiB drill read "RTO 300 s/GiB" (tester, session 5).
      *
      * @param drill the drill's record ({@code status}, {@code restore_point}, {@code at},
      *              {@code rto_seconds_per_gib}, {@code restored_bytes}; any may be missing)
@@ -176,12 +179,19 @@ public final class BackupListCommand implements Callable<Integer> {
         Object bytes = drill.get("restored_bytes");
         Object rto = drill.get("rto_seconds_per_gib");
         String kind = "drill " + drill.get("status");
-        if (rto instanceof Number n) {
-            double v = n.doubleValue();
-            kind += ", RTO " + (v < 10 ? String.format(java.util.Locale.ROOT, "%.1f", v) : String.valueOf(Math.round(v))) + " s/GiB";
+        Object seconds = drill.get("seconds");
+        if (bytes instanceof Number b && b.longValue() < RestoreDrillJob.GIB && seconds instanceof Number sec) {
+            kind += ", " + figure(sec.doubleValue()) + " s";
+        } else if (rto instanceof Number n) {
+            kind += ", RTO " + figure(n.doubleValue()) + " s/GiB";
         }
         return row(instance, "drill", (String) drill.get("restore_point"), (String) drill.get("at"), kind, null,
                 bytes instanceof Number b ? human(b.longValue()) : null);
+    }
+
+    /** One decimal below 10, whole numbers from there. */
+    private static String figure(double v) {
+        return v < 10 ? String.format(java.util.Locale.ROOT, "%.1f", v) : String.valueOf(Math.round(v));
     }
 
     /** The aside copies of one instance: JSON/YAML entries (bytes), and rows of source "aside" in the table. */

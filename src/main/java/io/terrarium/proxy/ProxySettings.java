@@ -45,6 +45,10 @@ import java.util.TreeSet;
  *                              ({@code oauth2ProxyUrl} above is the tenants' gate, issue 14 item 4)
  * @param adminHosts            the admin hosts (manage, proxy, lxd, auth; lower case) on which the
  *                              renderer publishes the admin gate's {@code /oauth2/} endpoints
+ * @param dashboardHost         the Traefik dashboard's host ({@code domains.proxy}, lower case), or
+ *                              {@code null}: with an admin gate, its {@code /dashboard/} and
+ *                              {@code /api/} pages are routed to {@code api@internal} behind the
+ *                              admin gate; never without one
  */
 public record ProxySettings(
         SortedSet<Integer> reservedPublicPorts,
@@ -65,7 +69,8 @@ public record ProxySettings(
         int publicPortFirst,
         int publicPortLast,
         String adminAuthUrl,
-        SortedSet<String> adminHosts) {
+        SortedSet<String> adminHosts,
+        String dashboardHost) {
 
     /** Default first allowed public port: 1024, so privileged ports (below 1024) are refused. */
     public static final int DEFAULT_PUBLIC_PORT_FIRST = 1024;
@@ -77,7 +82,7 @@ public record ProxySettings(
                          String dynamicDirectory, String logLevel) {
         this(reservedPublicPorts, dnsProvider, httpResolver, dnsResolver, webEntrypoint, websecureEntrypoint,
                 oauth2ProxyUrl, bridgePortFirst, bridgePortLast, acmeEmail, acmeStorage, dynamicDirectory, logLevel,
-                null, null, DEFAULT_PUBLIC_PORT_FIRST, 65535, null, null);
+                null, null, DEFAULT_PUBLIC_PORT_FIRST, 65535, null, null, null);
     }
 
     /** The settings without an admin gate (see the canonical constructor). */
@@ -88,7 +93,7 @@ public record ProxySettings(
                          SortedSet<String> wildcardBases, int publicPortFirst, int publicPortLast) {
         this(reservedPublicPorts, dnsProvider, httpResolver, dnsResolver, webEntrypoint, websecureEntrypoint,
                 oauth2ProxyUrl, bridgePortFirst, bridgePortLast, acmeEmail, acmeStorage, dynamicDirectory, logLevel,
-                reservedHosts, wildcardBases, publicPortFirst, publicPortLast, null, null);
+                reservedHosts, wildcardBases, publicPortFirst, publicPortLast, null, null, null);
     }
 
     /** Ports that can never be published by a label: SSH and Traefik's own web/websecure. */
@@ -117,6 +122,10 @@ public record ProxySettings(
             adminAuthUrl = adminAuthUrl.substring(0, adminAuthUrl.length() - 1);
         }
         adminHosts = Collections.unmodifiableSortedSet(adminHosts == null ? new TreeSet<>() : new TreeSet<>(adminHosts));
+        dashboardHost = blankToNull(dashboardHost);
+        if (dashboardHost != null && !adminHosts.contains(dashboardHost)) {
+            throw new IllegalArgumentException("the dashboard host " + dashboardHost + " is not one of the admin hosts " + adminHosts);
+        }
         Objects.requireNonNull(httpResolver, "httpResolver");
         Objects.requireNonNull(dnsResolver, "dnsResolver");
         Objects.requireNonNull(webEntrypoint, "webEntrypoint");
@@ -162,67 +171,80 @@ public record ProxySettings(
     public ProxySettings withDnsProvider(String provider) {
         return new ProxySettings(reservedPublicPorts, provider, httpResolver, dnsResolver, webEntrypoint,
                 websecureEntrypoint, oauth2ProxyUrl, bridgePortFirst, bridgePortLast, acmeEmail, acmeStorage,
-                dynamicDirectory, logLevel, reservedHosts, wildcardBases, publicPortFirst, publicPortLast, adminAuthUrl, adminHosts);
+                dynamicDirectory, logLevel, reservedHosts, wildcardBases, publicPortFirst, publicPortLast, adminAuthUrl, adminHosts, dashboardHost);
     }
 
     /** A copy with this oauth2-proxy base URL ({@code null}: no gate). */
     public ProxySettings withOauth2ProxyUrl(String url) {
         return new ProxySettings(reservedPublicPorts, dnsProvider, httpResolver, dnsResolver, webEntrypoint,
                 websecureEntrypoint, url, bridgePortFirst, bridgePortLast, acmeEmail, acmeStorage,
-                dynamicDirectory, logLevel, reservedHosts, wildcardBases, publicPortFirst, publicPortLast, adminAuthUrl, adminHosts);
+                dynamicDirectory, logLevel, reservedHosts, wildcardBases, publicPortFirst, publicPortLast, adminAuthUrl, adminHosts, dashboardHost);
     }
 
     /** A copy whose reserved public ports are {@link #ALWAYS_RESERVED} plus {@code extra}. */
     public ProxySettings withReservedPorts(Set<Integer> extra) {
         return new ProxySettings(new TreeSet<>(extra), dnsProvider, httpResolver, dnsResolver, webEntrypoint,
                 websecureEntrypoint, oauth2ProxyUrl, bridgePortFirst, bridgePortLast, acmeEmail, acmeStorage,
-                dynamicDirectory, logLevel, reservedHosts, wildcardBases, publicPortFirst, publicPortLast, adminAuthUrl, adminHosts);
+                dynamicDirectory, logLevel, reservedHosts, wildcardBases, publicPortFirst, publicPortLast, adminAuthUrl, adminHosts, dashboardHost);
     }
 
     /** A copy with this bridge port range (inclusive). */
     public ProxySettings withBridgeRange(int first, int last) {
         return new ProxySettings(reservedPublicPorts, dnsProvider, httpResolver, dnsResolver, webEntrypoint,
                 websecureEntrypoint, oauth2ProxyUrl, first, last, acmeEmail, acmeStorage, dynamicDirectory,
-                logLevel, reservedHosts, wildcardBases, publicPortFirst, publicPortLast, adminAuthUrl, adminHosts);
+                logLevel, reservedHosts, wildcardBases, publicPortFirst, publicPortLast, adminAuthUrl, adminHosts, dashboardHost);
     }
 
     /** A copy with this ACME account e-mail. */
     public ProxySettings withAcmeEmail(String email) {
         return new ProxySettings(reservedPublicPorts, dnsProvider, httpResolver, dnsResolver, webEntrypoint,
                 websecureEntrypoint, oauth2ProxyUrl, bridgePortFirst, bridgePortLast, email, acmeStorage,
-                dynamicDirectory, logLevel, reservedHosts, wildcardBases, publicPortFirst, publicPortLast, adminAuthUrl, adminHosts);
+                dynamicDirectory, logLevel, reservedHosts, wildcardBases, publicPortFirst, publicPortLast, adminAuthUrl, adminHosts, dashboardHost);
     }
 
     /** A copy with these reserved host names (lower case). */
     public ProxySettings withReservedHosts(Set<String> hosts) {
         return new ProxySettings(reservedPublicPorts, dnsProvider, httpResolver, dnsResolver, webEntrypoint,
                 websecureEntrypoint, oauth2ProxyUrl, bridgePortFirst, bridgePortLast, acmeEmail, acmeStorage,
-                dynamicDirectory, logLevel, new TreeSet<>(hosts), wildcardBases, publicPortFirst, publicPortLast, adminAuthUrl, adminHosts);
+                dynamicDirectory, logLevel, new TreeSet<>(hosts), wildcardBases, publicPortFirst, publicPortLast, adminAuthUrl, adminHosts, dashboardHost);
     }
 
     /** A copy with these wildcard bases (lower case). */
     public ProxySettings withWildcardBases(Set<String> bases) {
         return new ProxySettings(reservedPublicPorts, dnsProvider, httpResolver, dnsResolver, webEntrypoint,
                 websecureEntrypoint, oauth2ProxyUrl, bridgePortFirst, bridgePortLast, acmeEmail, acmeStorage,
-                dynamicDirectory, logLevel, reservedHosts, new TreeSet<>(bases), publicPortFirst, publicPortLast, adminAuthUrl, adminHosts);
+                dynamicDirectory, logLevel, reservedHosts, new TreeSet<>(bases), publicPortFirst, publicPortLast, adminAuthUrl, adminHosts, dashboardHost);
     }
 
     /** A copy with this allowed public port range (inclusive). */
     public ProxySettings withPublicPortRange(int first, int last) {
         return new ProxySettings(reservedPublicPorts, dnsProvider, httpResolver, dnsResolver, webEntrypoint,
                 websecureEntrypoint, oauth2ProxyUrl, bridgePortFirst, bridgePortLast, acmeEmail, acmeStorage,
-                dynamicDirectory, logLevel, reservedHosts, wildcardBases, first, last, adminAuthUrl, adminHosts);
+                dynamicDirectory, logLevel, reservedHosts, wildcardBases, first, last, adminAuthUrl, adminHosts, dashboardHost);
     }
 
     /**
      * A copy with the admin gate: its base URL ({@code null}: none) and the admin hosts whose
-     * {@code /oauth2/} endpoints go to it.
+     * {@code /oauth2/} endpoints go to it (the dashboard host is kept only if still among them).
      */
     public ProxySettings withAdminGate(String url, Set<String> hosts) {
         return new ProxySettings(reservedPublicPorts, dnsProvider, httpResolver, dnsResolver, webEntrypoint,
                 websecureEntrypoint, oauth2ProxyUrl, bridgePortFirst, bridgePortLast, acmeEmail, acmeStorage,
                 dynamicDirectory, logLevel, reservedHosts, wildcardBases, publicPortFirst, publicPortLast, url,
-                new TreeSet<>(hosts));
+                new TreeSet<>(hosts), dashboardHost != null && hosts.contains(dashboardHost) ? dashboardHost : null);
+    }
+
+    /**
+     * A copy whose Traefik dashboard is published on {@code host} (one of the admin hosts, behind
+     * the admin gate); {@code null}: not published.
+     *
+     * @throws IllegalArgumentException when {@code host} is not an admin host
+     */
+    public ProxySettings withDashboardHost(String host) {
+        return new ProxySettings(reservedPublicPorts, dnsProvider, httpResolver, dnsResolver, webEntrypoint,
+                websecureEntrypoint, oauth2ProxyUrl, bridgePortFirst, bridgePortLast, acmeEmail, acmeStorage,
+                dynamicDirectory, logLevel, reservedHosts, wildcardBases, publicPortFirst, publicPortLast, adminAuthUrl,
+                adminHosts, host);
     }
 
     /** True when {@code host} (lower case, explicit) is a reserved name. */

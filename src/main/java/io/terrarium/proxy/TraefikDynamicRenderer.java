@@ -41,6 +41,16 @@ import java.util.TreeMap;
  *       whose cookie is host-only), and the middlewares {@value #ADMIN_SIGNIN_MIDDLEWARE} and
  *       {@value #ADMIN_AUTH_MIDDLEWARE} that an admin host's routers use
  *       ({@code terrarium-admin-auth@file}).</li>
+ *   <li>Admin hosts' pages, behind the admin gate (middlewares {@value #ADMIN_SIGNIN_MIDDLEWARE},
+ *       {@value #ADMIN_AUTH_MIDDLEWARE}, in that order): only what has a backend today — the Traefik
+ *       dashboard on {@link ProxySettings#dashboardHost()} (routers {@value #ADMIN_DASHBOARD_ROUTER}
+ *       {@code Host(`<proxy host>`) && PathPrefix(`/dashboard`)} and {@code …-api} with
+ *       {@code PathPrefix(`/api`)} to {@value #DASHBOARD_SERVICE}, plus an HTTP→HTTPS redirect
+ *       router). The manage host (the
+ *       Hawtio console runs only on demand, {@code terrariumctl console}, on loopback) and the LXD UI
+ *       host (LXD 5.0 ships no UI and its HTTPS API is not exposed) have no backend yet; the auth
+ *       host fronts the IdP, which must stay reachable without the admin gate (everyone signs in
+ *       there) and has no route yet (docs/security.md "Sign-in cookies").</li>
  *   <li>Services: {@code loadBalancer.servers[].url = http://127.0.0.1:<bridge port>}, one per
  *       backend.</li>
  *   <li>{@code tcp://}: a TCP router {@code HostSNI(`*`)} on entrypoint {@code tcp-<port>} to a TCP
@@ -79,6 +89,10 @@ public final class TraefikDynamicRenderer {
     public static final String ADMIN_SIGNIN_MIDDLEWARE = "terrarium-admin-signin";
     /** forwardAuth middleware of the admin gate (its own configuration admits the admin group only). */
     public static final String ADMIN_AUTH_MIDDLEWARE = "terrarium-admin-auth";
+    /** Router of the Traefik dashboard's pages on the dashboard host, behind the admin gate. */
+    public static final String ADMIN_DASHBOARD_ROUTER = "terrarium-admin-dashboard";
+    /** Traefik's built-in service of the dashboard and its API (Traefik v3 "Dashboard" doc). */
+    public static final String DASHBOARD_SERVICE = "api@internal";
     /** Traefik's built-in service for routers that only redirect. */
     public static final String NOOP_SERVICE = "noop@internal";
     /** Headers oauth2-proxy returns and forwardAuth copies into the upstream request. */
@@ -351,6 +365,22 @@ public final class TraefikDynamicRenderer {
                 putUnique(routers, adminRouterName(host), map("entryPoints", List.of(s.websecureEntrypoint()),
                         "priority", PRIORITY_OAUTH2, "rule", hostMatcher(host) + " && PathPrefix(`/oauth2/`)",
                         "service", ADMIN_SERVICE, "tls", map("certResolver", s.httpResolver())));
+            }
+            String dashboard = s.dashboardHost();
+            if (dashboard != null) {
+                // Traefik v3 "Dashboard" doc: both /api and /dashboard must reach api@internal (one
+                // router each, so every rule stays a plain && chain)
+                for (String path : List.of("/dashboard", "/api")) {
+                    putUnique(routers, ADMIN_DASHBOARD_ROUTER + ("/api".equals(path) ? "-api" : ""),
+                            map("entryPoints", List.of(s.websecureEntrypoint()),
+                                    "middlewares", List.of(ADMIN_SIGNIN_MIDDLEWARE, ADMIN_AUTH_MIDDLEWARE),
+                                    "priority", PRIORITY_HOST + path.length(),
+                                    "rule", hostMatcher(dashboard) + " && PathPrefix(`" + path + "`)",
+                                    "service", DASHBOARD_SERVICE, "tls", map("certResolver", s.httpResolver())));
+                }
+                putUnique(routers, ADMIN_DASHBOARD_ROUTER + "-redirect", map("entryPoints", List.of(s.webEntrypoint()),
+                        "middlewares", List.of(REDIRECT_MIDDLEWARE), "priority", PRIORITY_HOST,
+                        "rule", hostMatcher(dashboard), "service", NOOP_SERVICE));
             }
         }
 

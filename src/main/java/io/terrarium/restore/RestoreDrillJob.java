@@ -91,7 +91,8 @@ public final class RestoreDrillJob implements StagedJob<RestoreDrillJob.Run> {
     private static final Logger LOG = LoggerFactory.getLogger(RestoreDrillJob.class);
     private static final DateTimeFormatter STAMP = DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss'Z'").withZone(ZoneOffset.UTC);
     private static final Duration BUSY_WAIT = Duration.ofSeconds(30);
-    private static final double GIB = 1024.0 * 1024 * 1024;
+    /** One GiB in bytes: the unit of the RTO figure, and the smallest restore it is scaled from in summaries. */
+    public static final long GIB = 1L << 30;
 
     private final Supplier<TerrariumConfig.S3> config;
     private final Supplier<String> installationId;
@@ -373,7 +374,7 @@ public final class RestoreDrillJob implements StagedJob<RestoreDrillJob.Run> {
                 restoredBytes = zfs.usedBytes(target);
                 details.put("restored_bytes", restoredBytes);
                 details.put("seconds", round(seconds));
-                details.put("rto_seconds_per_gib", restoredBytes > 0 ? round(seconds / (restoredBytes / GIB)) : null);
+                details.put("rto_seconds_per_gib", restoredBytes > 0 ? round(seconds / ((double) restoredBytes / GIB)) : null);
             } catch (IOException | RuntimeException e) {
                 fail("restoring " + point.id() + " of " + instance + " into " + target + " failed: " + e.getMessage());
             }
@@ -500,7 +501,8 @@ public final class RestoreDrillJob implements StagedJob<RestoreDrillJob.Run> {
                 return "restore drill of " + instance + (point == null ? "" : " (" + point.id() + ")") + " FAILED: " + String.join("; ", errors);
             }
             return "restore drill of " + instance + ": " + point.id() + " restored (" + mib(restoredBytes) + " MiB) in "
-                    + round(seconds) + " s, RTO " + details.get("rto_seconds_per_gib") + " s/GiB; GUID "
+                    + round(seconds) + " s" + (restoredBytes >= GIB ? ", RTO " + details.get("rto_seconds_per_gib") + " s/GiB" : "")
+                    + "; GUID "
                     + (((Map<?, ?>) details.get("guid")).containsKey("source") ? "and file tree match the local source snapshot"
                     : "matches the manifest (no local source snapshot)") + "; scratch removed";
         }

@@ -26,6 +26,7 @@ class TenantGateRenderTest {
             .withReservedPorts(Set.of(4180, 4181, 876))
             .withReservedHosts(ADMIN_HOSTS)
             .withAdminGate(ADMIN, ADMIN_HOSTS);
+    static final ProxySettings WITH_DASHBOARD = SETTINGS.withDashboardHost("proxy.example.com");
 
     static JsonNode render(ProxySettings settings, ProxyInstance... instances) {
         ProxyPlan plan = ProxyPlanner.plan(List.of(instances), settings, Map.of());
@@ -104,6 +105,118 @@ class TenantGateRenderTest {
     }
 
     @Test
+    void theDashboardHostsPagesGoThroughTheAdminGateToTraefiksApi() {
+        JsonNode http = render(WITH_DASHBOARD, ProxyPlannerTest.running("app", 1, "https://app.example.com@auth")).path("http");
+        for (String[] page : new String[][]{{"terrarium-admin-dashboard", "/dashboard"}, {"terrarium-admin-dashboard-api", "/api"}}) {
+            JsonNode r = http.path("routers").path(page[0]);
+            assertThat(r.path("rule").asText()).isEqualTo("Host(`proxy.example.com`) && PathPrefix(`" + page[1] + "`)");
+            assertThat(r.path("service").asText()).isEqualTo("api@internal");
+            assertThat(r.path("middlewares").toString()).isEqualTo("[\"terrarium-admin-signin\",\"terrarium-admin-auth\"]");
+            assertThat(r.path("entryPoints").toString()).isEqualTo("[\"websecure\"]");
+            assertThat(r.path("tls").path("certResolver").asText()).isEqualTo("letsencrypt");
+            // the gate's own /oauth2/ router on that host outranks the pages (sign-in is not behind itself)
+            assertThat(http.path("routers").path(TraefikDynamicRenderer.adminRouterName("proxy.example.com")).path("priority").asInt())
+                    .isGreaterThan(r.path("priority").asInt());
+        }
+        JsonNode redirect = http.path("routers").path("terrarium-admin-dashboard-redirect");
+        assertThat(redirect.path("rule").asText()).isEqualTo("Host(`proxy.example.com`)");
+        assertThat(redirect.path("entryPoints").toString()).isEqualTo("[\"web\"]");
+        assertThat(redirect.path("middlewares").toString()).isEqualTo("[\"terrarium-redirect-https\"]");
+        assertThat(redirect.path("service").asText()).isEqualTo("noop@internal");
+        // manage, lxd and auth have no backend yet: only their /oauth2/ routers exist
+        for (String host : List.of("manage.example.com", "lxd.example.com", "auth.example.com")) {
+            List<String> on = new ArrayList<>();
+            http.path("routers").fields().forEachRemaining(e -> {
+                if (e.getValue().path("rule").asText().contains("`" + host + "`")) {
+                    on.add(e.getKey());
+                }
+            });
+            assertThat(on).as(host).containsExactly(TraefikDynamicRenderer.adminRouterName(host));
+        }
+    }
+
+    @Test
+    void withoutAnAdminGateTheDashboardIsNotPublished() {
+        JsonNode doc = render(WITH_DASHBOARD.withAdminGate(null, ADMIN_HOSTS), ProxyPlannerTest.running("app", 1, "https://app.example.com"));
+        assertThat(doc.toString()).doesNotContain("api@internal", "proxy.example.com", "terrarium-admin");
+    }
+
+    @Test
+    void theDashboardHostMustBeAnAdminHost() {
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> SETTINGS.withDashboardHost("app.example.com"))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("app.example.com");
+    }
+
+    /**
+     * 2,000 random and hostile labels (ProxyFuzzTest's generator, plus labels aimed at the admin
+     * hosts: exact, other case, trailing dot, as a callback host, under a wildcard): every router
+     * whose rule can match an admin host is one of the renderer's own admin routers, which either
+     * is the admin gate's {@code /oauth2/} endpoint or carries the admin gate's middlewares; no other
+     * router, middleware or service it uses ever reaches the admin gate.
+     */
+    @Test
+    void aTenantLabelNeverReachesTheAdminGateAndEveryAdminHostRouterIsGated() {
+        java.util.Random rnd = new java.util.Random(ProxyFuzzTest.SEED);
+        List<String> aimed = List.of("https://manage.example.com", "http://Manage.Example.com/x", "https://proxy.example.com./api",
+                "https://proxy.example.com/dashboard@auth", "https://*.example.com@auth", "https://lxd.example.com:8443",
+                "https://*.apps.example.com@auth~manage.example.com", "https://auth.example.com@auth~proxy.example.com",
+                "https://x.example.com@auth~lxd.example.com", "https://proxy.example.com.evil.org/api");
+        java.util.Set<String> adminObjects = java.util.Set.of("terrarium-admin-gate", "terrarium-admin-signin", "terrarium-admin-auth");
+        int adminRouters = 0;
+        for (int batch = 0; batch < 20; batch++) {
+            List<ProxyInstance> instances = new ArrayList<>();
+            for (int i = 0; i < 100; i++) {
+                String label = rnd.nextInt(4) == 0 ? aimed.get(rnd.nextInt(aimed.size())) : ProxyFuzzTest.label(rnd);
+                instances.add(ProxyPlannerTest.running("t" + i, i, label));
+            }
+            ProxyPlan plan = TraefikDynamicRenderer.withoutNameClashes(ProxyPlanner.plan(instances, WITH_DASHBOARD, Map.of()), WITH_DASHBOARD);
+            String yaml = TraefikDynamicRenderer.render(plan, WITH_DASHBOARD);
+            assertValidDynamic(yaml);
+            JsonNode http = TraefikChecks.parse(yaml).path("http");
+            for (Iterator<Map.Entry<String, JsonNode>> it = http.path("routers").fields(); it.hasNext(); ) {
+                Map.Entry<String, JsonNode> e = it.next();
+                JsonNode r = e.getValue();
+                String rule = r.path("rule").asText();
+                List<String> reached = reaches(http, r);
+                boolean adminRouter = e.getKey().startsWith("terrarium-admin-");
+                if (!adminRouter) {
+                    assertThat(reached).as("batch %d, router %s", batch, e.getKey())
+                            .noneMatch(n -> n.startsWith(ADMIN) || adminObjects.contains(n) || n.equals("api@internal"));
+                    for (String host : ADMIN_HOSTS) {
+                        assertThat(matches(rule, host)).as("batch %d, router %s: %s can match %s", batch, e.getKey(), rule, host).isFalse();
+                    }
+                    continue;
+                }
+                adminRouters++;
+                assertThat(ADMIN_HOSTS.stream().anyMatch(h -> rule.startsWith("Host(`" + h + "`)"))).as(rule).isTrue();
+                boolean endpoint = rule.endsWith(" && PathPrefix(`/oauth2/`)") && r.path("service").asText().equals("terrarium-admin-gate");
+                boolean redirect = r.path("service").asText().equals("noop@internal")
+                        && r.path("middlewares").toString().equals("[\"terrarium-redirect-https\"]");
+                boolean gated = r.path("middlewares").toString().equals("[\"terrarium-admin-signin\",\"terrarium-admin-auth\"]");
+                assertThat(endpoint || redirect || gated).as("admin router %s is neither the gate's endpoint nor gated", e.getKey()).isTrue();
+            }
+        }
+        assertThat(adminRouters).isEqualTo(20 * (ADMIN_HOSTS.size() + 3));
+    }
+
+    /** Whether a rendered rule's host matcher ({@code Host} or the one-label {@code HostRegexp}) accepts {@code host}. */
+    static boolean matches(String rule, String host) {
+        java.util.regex.Matcher exact = java.util.regex.Pattern.compile("Host\\(`([^`]*)`\\)").matcher(rule);
+        while (exact.find()) {
+            if (exact.group(1).equalsIgnoreCase(host)) {
+                return true;
+            }
+        }
+        java.util.regex.Matcher re = java.util.regex.Pattern.compile("HostRegexp\\(`([^`]*)`\\)").matcher(rule);
+        while (re.find()) {
+            if (java.util.regex.Pattern.compile(re.group(1), java.util.regex.Pattern.CASE_INSENSITIVE).matcher(host).find()) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    @Test
     void aTenantCannotPutAnAuthRouteOrCallbackOnAnAdminHost() {
         ProxyPlan plan = ProxyPlanner.plan(List.of(
                 ProxyPlannerTest.running("evil", 1, "https://manage.example.com/x@auth"),
@@ -126,6 +239,7 @@ class TenantGateRenderTest {
         assertThat(s.oauth2ProxyUrl()).isEqualTo(TENANT);
         assertThat(s.adminAuthUrl()).isEqualTo(ADMIN);
         assertThat(s.adminHosts()).containsExactlyElementsOf(new java.util.TreeSet<>(ADMIN_HOSTS));
+        assertThat(s.dashboardHost()).isEqualTo("proxy.example.com");
         assertThat(s.reservedHosts()).containsAll(ADMIN_HOSTS).contains("example.com");
         assertThat(s.reservedPublicPorts()).contains(4180, 4181);
 

@@ -26,7 +26,7 @@ public final class ProxySettingsMapper {
      * {@code @auth} labels go to the tenants' gate; {@code oauth2_proxy_url: ""} or
      * {@code tenant_auth_url: ""} means no tenant gate ({@code @auth} labels are then rejected).
      * The admin gate serves the admin hosts ({@code domains.manage/proxy/lxd/auth}) only (issue 14
-     * item 4). The watched directory is the dynamic file's directory.
+     * item 4); the Traefik dashboard is published on {@code domains.proxy} behind it. The watched directory is the dynamic file's directory.
      *
      * @throws IllegalArgumentException when the bridge range is invalid (the config validator
      *                                  reports that first)
@@ -68,6 +68,7 @@ public final class ProxySettingsMapper {
                 c.emails().acmeAddress(), d.acmeStorage(),
                 dyn.getParent() == null ? d.dynamicDirectory() : dyn.getParent().toString(), d.logLevel(),
                 reservedHosts, new TreeSet<>(p.wildcardBases()), p.publicPortFirst(), p.publicPortLast(),
-                adminGate, adminHosts);
+                adminGate, adminHosts, dom.proxyHost() == null || dom.proxyHost().isBlank() ? null
+                        : dom.proxyHost().strip().toLowerCase(java.util.Locale.ROOT));
     }
 }

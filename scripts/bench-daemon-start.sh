@@ -1,0 +1,81 @@
+#!/usr/bin/env bash
+# Daemon start benchmark (issue 16 item 4: "daemon start to health UP ≤ 1.5 s"): median over N runs
+# (default 5) of the wall time from launching `terrariumctl daemon` to the first 200 from its health
+# endpoint, and the daemon JVM's CPU time (user + sys, all its threads: class loading, JIT, GC)
+# at that moment. Each run uses private empty run/state/etc dirs (no stored configuration: the
+# defaults, every job route and schedule, Jolokia, metrics) and a management port given by PORT
+# (default 877; it must be free and below 1024). Rows: as shipped, and with TERRARIUM_CDS=0 (no
+# class-data sharing) so the archive's share is visible. BENCH_DAEMON_JSA=/path/archive.jsa adds a row
+# with that archive instead of the shipped one — an experiment: record one with
+# `TERRARIUM_CDS=0 TERRARIUM_JAVA_OPTS=-XX:ArchiveClassesAtExit=/path/archive.jsa terrariumctl daemon`
+# (stop it after health UP). Prints a Markdown table for
+# docs/benchmarks.md; the load average is printed, because at a high load the wall time measures the
+# neighbours more than the daemon.
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "$0")/.." && pwd -P)
+TRM="$ROOT/target/dist/bin/terrariumctl"
+N=${N:-5}
+PORT=${PORT:-877}
+[[ -x $TRM ]] || { echo "ERROR: build first: mvn package" >&2; exit 1; }
+if curl -s -o /dev/null "http://127.0.0.1:$PORT/" 2>/dev/null; then
+    echo "ERROR: 127.0.0.1:$PORT already answers; set PORT to a free port below 1024" >&2
+    exit 1
+fi
+TICK=$(getconf CLK_TCK)
+
+median() { sort -n | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
+
+# one run: prints "<wall ms> <cpu ms>"
+one() {
+    local work pid t0 t1 cpu
+    work=$(mktemp -d)
+    t0=$(date +%s%N)
+    env "$@" TERRARIUM_RUN_DIR="$work/run" TERRARIUM_STATE_DIR="$work/state" TERRARIUM_ETC_DIR="$work/etc" \
+        "$TRM" daemon --port "$PORT" >"$work/log" 2>&1 &
+    pid=$!
+    until curl -fs -o /dev/null "http://127.0.0.1:$PORT/observe/health"; do
+        if ! kill -0 "$pid" 2>/dev/null; then
+            echo "ERROR: the daemon exited before health UP; its log:" >&2
+            cat "$work/log" >&2
+            exit 1
+        fi
+        sleep 0.02
+    done
+    t1=$(date +%s%N)
+    # the launcher execs java: $pid is the JVM
+    cpu=$(awk -v t="$TICK" '{print int(($14 + $15) * 1000 / t)}' "/proc/$pid/stat")
+    kill "$pid"
+    wait "$pid" 2>/dev/null || true
+    rm -rf "$work"
+    echo "$(( (t1 - t0) / 1000000 )) $cpu"
+}
+
+# the first CLI command after a build trains the CDS archive: not inside a sample
+"$TRM" config check "$ROOT/target/dist/config/samples/minimal.yaml" >/dev/null
+
+declare -A wall cpu
+rows=("daemon start to health UP|" "daemon start to health UP (no CDS)|TERRARIUM_CDS=0")
+if [[ -n ${BENCH_DAEMON_JSA:-} ]]; then
+    [[ -r $BENCH_DAEMON_JSA ]] || { echo "ERROR: BENCH_DAEMON_JSA=$BENCH_DAEMON_JSA is not readable" >&2; exit 1; }
+    rows+=("daemon start to health UP (archive recorded from a daemon run)|TERRARIUM_CDS=0 TERRARIUM_JAVA_OPTS=-XX:SharedArchiveFile=$BENCH_DAEMON_JSA")
+fi
+for _ in $(seq 1 "$N"); do
+    for row in "${rows[@]}"; do
+        name=${row%%|*}
+        envs=${row#*|}
+        # shellcheck disable=SC2086 # envs is a list of NAME=value words without spaces
+        read -r w c < <(one $envs)
+        wall[$name]+="$w "
+        cpu[$name]+="$c "
+    done
+done
+
+echo "Daemon start, $N runs each, $(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg)"
+echo
+echo "| what | median wall (ms) | median CPU (ms) | runs (wall ms) |"
+echo "|---|---:|---:|---|"
+for row in "${rows[@]}"; do
+    name=${row%%|*}
+    echo "| $name | $(tr ' ' '\n' <<<"${wall[$name]}" | grep . | median) | $(tr ' ' '\n' <<<"${cpu[$name]}" | grep . | median) | ${wall[$name]% } |"
+done
