@@ -9,8 +9,12 @@
 # BENCH_CLI_BEFORE=/path/to/other/target/dist/bin/terrariumctl adds the same commands run by another
 # build (e.g. a worktree of the previous release) as interleaved "(before build)" rows.
 # Needs a built release (mvn package); lxc and syncoid rows are skipped when the tool is missing.
-# Read-only commands run against private empty run/state/etc dirs (no daemon, no stored config), so
-# they measure start-up and the command's own work, not a large host.
+# Read-only commands run against private empty run/state/etc dirs (no stored config), so they
+# measure start-up and the command's own work, not a large host. With BENCH_CLI_DAEMON=1 (root, a
+# free privileged port) a daemon runs on those dirs for the whole benchmark and the read-only rows
+# are measured twice: "(served)" — answered by the daemon over its CLI socket, the launcher's default
+# when the daemon runs — and "(JVM)" with TERRARIUM_SERVED=0 (the CLI's own JVM, the baseline);
+# plus the trigger round trip of `jobs run host-facts` through the daemon.
 # Prints a Markdown table for docs/benchmarks.md.
 set -euo pipefail
 
@@ -18,10 +22,28 @@ ROOT=$(cd "$(dirname "$0")/.." && pwd -P)
 TRM="$ROOT/target/dist/bin/terrariumctl"
 N=${N:-7}
 WORK=$(mktemp -d)
-trap 'rm -rf "$WORK"' EXIT
 export TERRARIUM_RUN_DIR="$WORK/run" TERRARIUM_STATE_DIR="$WORK/state" TERRARIUM_ETC_DIR="$WORK/etc"
 
 [[ -x $TRM ]] || { echo "ERROR: build first: mvn package" >&2; exit 1; }
+
+daemon_pid=""
+stop_daemon() {
+    [[ -z $daemon_pid ]] || kill "$daemon_pid" 2>/dev/null || true
+    [[ -z $daemon_pid ]] || wait "$daemon_pid" 2>/dev/null || true
+    rm -rf "$WORK"
+}
+trap stop_daemon EXIT
+if [[ ${BENCH_CLI_DAEMON:-0} = 1 ]]; then
+    port=${BENCH_CLI_PORT:-$((700 + RANDOM % 200))}
+    "$TRM" daemon --port "$port" >"$WORK/daemon.log" 2>&1 &
+    daemon_pid=$!
+    for _ in $(seq 1 120); do
+        [[ -S $WORK/run/cli/cli.sock ]] && break
+        kill -0 "$daemon_pid" 2>/dev/null || { cat "$WORK/daemon.log" >&2; echo "ERROR: the daemon did not start" >&2; exit 1; }
+        sleep 0.5
+    done
+    [[ -S $WORK/run/cli/cli.sock ]] || { echo "ERROR: no CLI socket after 60 s" >&2; exit 1; }
+fi
 
 median() { sort -n | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
 
@@ -31,13 +53,27 @@ rows=(
     "terrariumctl backup restore --help (page)|$TRM backup restore --help"
     "terrariumctl backup restore --help (JVM, before)|env TERRARIUM_HELP_PAGES=0 $TRM backup restore --help"
     "terrariumctl --version|$TRM --version"
-    "terrariumctl status|$TRM status"
-    "terrariumctl status (no CDS, before)|env TERRARIUM_CDS=0 $TRM status"
-    "terrariumctl jobs list|$TRM jobs list"
-    "terrariumctl jobs list (no CDS, before)|env TERRARIUM_CDS=0 $TRM jobs list"
-    "terrariumctl backup list --source local|$TRM backup list --source local"
-    "terrariumctl backup list --source local (no CDS, before)|env TERRARIUM_CDS=0 $TRM backup list --source local"
 )
+if [[ -n $daemon_pid ]]; then
+    rows+=(
+        "terrariumctl status (served)|$TRM status"
+        "terrariumctl status (JVM, before)|env TERRARIUM_SERVED=0 $TRM status"
+        "terrariumctl jobs list (served)|$TRM jobs list"
+        "terrariumctl jobs list (JVM, before)|env TERRARIUM_SERVED=0 $TRM jobs list"
+        "terrariumctl backup list --source local (served)|$TRM backup list --source local"
+        "terrariumctl backup list --source local (JVM, before)|env TERRARIUM_SERVED=0 $TRM backup list --source local"
+        "terrariumctl jobs run host-facts (trigger through the daemon)|$TRM jobs run host-facts"
+    )
+else
+    rows+=(
+        "terrariumctl status|$TRM status"
+        "terrariumctl status (no CDS, before)|env TERRARIUM_CDS=0 $TRM status"
+        "terrariumctl jobs list|$TRM jobs list"
+        "terrariumctl jobs list (no CDS, before)|env TERRARIUM_CDS=0 $TRM jobs list"
+        "terrariumctl backup list --source local|$TRM backup list --source local"
+        "terrariumctl backup list --source local (no CDS, before)|env TERRARIUM_CDS=0 $TRM backup list --source local"
+    )
+fi
 if [[ -n ${BENCH_CLI_BEFORE:-} ]]; then
     rows+=(
         "terrariumctl --help (before build)|$BENCH_CLI_BEFORE --help"
@@ -59,10 +95,16 @@ for _ in $(seq 1 "$N"); do
         name=${row%%|*}
         cmd=${row#*|}
         # shellcheck disable=SC2086 # cmd is a word list
-        t=$( { time $cmd </dev/null >/dev/null 2>&1 || true; } 2>&1 )
+        t=$( { time $cmd </dev/null >"$WORK/out" 2>&1 || true; } 2>&1 )
         read -r r u s <<<"$t"
-        wall[$name]+="$(awk -v r="$r" 'BEGIN {printf "%d", r * 1000}') "
+        ms=$(awk -v r="$r" 'BEGIN {printf "%d", r * 1000}')
+        wall[$name]+="$ms "
         cpu[$name]+="$(awk -v u="$u" -v s="$s" 'BEGIN {printf "%d", (u + s) * 1000}') "
+        if [[ $name = *"(trigger"* ]]; then
+            # the job's own time from its result line ("host-facts: OK in 812 ms (…)"): overhead = wall − job
+            job=$(sed -n 's/.*: [A-Z]* in \([0-9]*\) ms.*/\1/p' "$WORK/out" | head -1)
+            [[ -n $job ]] && overhead+="$((ms - job)) "
+        fi
     done
 done
 
@@ -73,3 +115,7 @@ for row in "${rows[@]}"; do
     # shellcheck disable=SC2086,SC2016 # one sample per word; the backquotes are Markdown
     printf '| `%s` | %s | %s |\n' "$name" "$(printf '%s\n' ${wall[$name]} | median)" "$(printf '%s\n' ${cpu[$name]} | median)"
 done
+if [[ -n ${overhead:-} ]]; then
+    # shellcheck disable=SC2086 # one sample per word
+    printf '| trigger overhead (wall − the job'"'"'s own time) | %s | — |\n' "$(printf '%s\n' $overhead | median)"
+fi

@@ -17,6 +17,7 @@ import java.util.concurrent.Callable;
         "Run the host helpers as Camel routes on their schedules (systemd runs this).",
         "Serves /observe/health (open), /observe/metrics, /observe/info and /observe/jolokia (management login)",
         "on 127.0.0.1:876, a privileged port no local user can take first (Hawtio can attach to Jolokia).",
+        "Answers `status`, `jobs list` and `backup list --source local` for the CLI on /run/terrarium/cli/cli.sock (root only).",
         "Refuses to start when the stored configuration is invalid."},
         footerHeading = "%nExamples:%n",
         footer = {"  terrariumctl daemon", "  terrariumctl daemon --port 9876",
@@ -44,7 +45,11 @@ public final class DaemonCommand implements Callable<Integer> {
         if (port != null && (port < 1 || port > 65535)) {
             throw new IllegalArgumentException("--port " + port + " is outside 1–65535");
         }
-        new TerrariumDaemon(app, config, port).run();
+        // the CLI socket answers only clients of this very build: identify it before an update can replace the jar
+        String build = io.terrarium.cli.served.ServedProtocol.buildId();
+        new TerrariumDaemon(app, config, port)
+                .withCliSocket(() -> io.terrarium.cli.served.ServedCommands.start(app, build, System.getenv()))
+                .run();
         return ExitCodes.OK;
     }
 }

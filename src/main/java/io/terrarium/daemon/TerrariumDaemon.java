@@ -39,6 +39,7 @@ public final class TerrariumDaemon {
     private final App app;
     private final TerrariumConfig config;
     private final Integer portOverride;
+    private java.util.concurrent.Callable<AutoCloseable> cliSocket;
 
     /**
      * @param app          wiring
@@ -49,6 +50,19 @@ public final class TerrariumDaemon {
         this.app = app;
         this.config = config;
         this.portOverride = portOverride;
+    }
+
+    /**
+     * Starts a side service once the daemon is up (after its runtime file is written) and closes it
+     * before the routes stop: the CLI socket ({@code io.terrarium.cli.served.ServedCommands}). A
+     * service that cannot start is logged as a warning; the daemon runs on without it.
+     *
+     * @param start starts the service
+     * @return this daemon
+     */
+    public TerrariumDaemon withCliSocket(java.util.concurrent.Callable<AutoCloseable> start) {
+        this.cliSocket = start;
+        return this;
     }
 
     /**
@@ -121,6 +135,7 @@ public final class TerrariumDaemon {
                         io.terrarium.events.KafkaEvents.hostName(), app.json());
         java.util.concurrent.atomic.AtomicReference<Exception> unsafe = new java.util.concurrent.atomic.AtomicReference<>();
         java.util.List<String> jobIds = app.jobs(config).stream().map(io.terrarium.jobs.Job::id).toList();
+        java.util.concurrent.atomic.AtomicReference<AutoCloseable> running = new java.util.concurrent.atomic.AtomicReference<>();
         main.addMainListener(new MainListenerSupport() {
             @Override
             public void afterConfigure(BaseMainSupport m) {
@@ -180,10 +195,25 @@ public final class TerrariumDaemon {
                             app.paths().daemonFile(), e.getMessage());
                 }
                 LOG.info(startedLine(Version.get(), pid, config.daemon().managementHost(), port));
+                if (cliSocket != null) {
+                    try {
+                        running.set(cliSocket.call());
+                    } catch (Exception e) {
+                        LOG.warn("CLI socket not served ({}): read-only commands run in the CLI's own JVM", e.getMessage());
+                    }
+                }
             }
 
             @Override
             public void beforeStop(BaseMainSupport m) {
+                AutoCloseable socket = running.getAndSet(null);
+                if (socket != null) {
+                    try {
+                        socket.close();
+                    } catch (Exception e) {
+                        LOG.debug("cannot close the CLI socket: {}", e.getMessage());
+                    }
+                }
                 JobControl.unregister();
                 try {
                     DaemonInfo current = DaemonInfo.read(app.paths().daemonFile(), app.json());

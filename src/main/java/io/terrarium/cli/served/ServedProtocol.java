@@ -1,0 +1,336 @@
+package io.terrarium.cli.served;
+
+import java.io.ByteArrayOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.EOFException;
+import java.io.FilterInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.URISyntaxException;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.nio.file.attribute.PosixFileAttributes;
+import java.nio.file.attribute.PosixFilePermission;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+
+/**
+ * The wire format and the file checks of the CLI socket (issue 16 item 4): the running daemon
+ * answers read-only commands ({@code status}, {@code jobs list}, {@code backup list --source local})
+ * on a unix domain socket, so they cost a small JVM instead of a JVM that loads picocli, Jackson
+ * and the adapters. Uses java.base only: {@link ServedClient} loads nothing else.
+ *
+ * <p>Authentication is the file system: the socket {@code <run dir>/cli/cli.sock} (default
+ * {@code /run/terrarium/cli/cli.sock}) sits in a directory of mode 0700 owned by the daemon's user
+ * (root), the socket itself 0600; both sides refuse a symlink, another owner or a looser mode
+ * ({@link #checkDirectory}, {@link #checkSocket}). The kernel checks the directory's search
+ * permission on {@code connect(2)} (unix(7), "Pathname socket ownership and permissions").
+ *
+ * <p>Request (big-endian, {@link DataOutputStream} encoding, at most {@value #MAX_REQUEST_BYTES}
+ * bytes): magic {@value #REQUEST_MAGIC}, build id (UTF), flags (byte; bit 0: stdin and stdout are a
+ * terminal, i.e. {@code System.console() != null}), stdout charset, stderr charset (UTF), the
+ * environment variables that change what a command reads ({@link #relevantEnvironment}: count,
+ * then name/value pairs), the arguments (count, then each UTF). Response: magic
+ * {@value #RESPONSE_MAGIC}, then {@link #SERVED} with exit code, stdout bytes and stderr bytes
+ * (each length-prefixed), or {@link #REFUSED} with a reason; a refused request is run by the CLI's
+ * own JVM instead, with the same output.
+ */
+public final class ServedProtocol {
+    /** "TRM1": request magic and protocol version. */
+    public static final int REQUEST_MAGIC = 0x54524D31;
+    /** "TRMR": response magic. */
+    public static final int RESPONSE_MAGIC = 0x54524D52;
+    /** Response status: the command ran in the daemon; exit code and output follow. */
+    public static final byte SERVED = 0;
+    /** Response status: the daemon did not run it (a reason follows); the CLI runs it itself. */
+    public static final byte REFUSED = 1;
+    /** Largest request in bytes; a longer one is refused unread. */
+    public static final int MAX_REQUEST_BYTES = 64 * 1024;
+    /** Most arguments in one request. */
+    public static final int MAX_ARGS = 64;
+    /** Most environment variables in one request. */
+    public static final int MAX_ENV = 64;
+    /** Longest string (argument, variable, build id) in characters. */
+    public static final int MAX_STRING = 4096;
+    /** Largest stdout or stderr the daemon returns, in bytes; a larger output is refused (the CLI runs it). */
+    public static final int MAX_OUTPUT_BYTES = 16 * 1024 * 1024;
+    /**
+     * Exit status of {@link ServedClient} when the daemon did not answer: the launcher then runs
+     * the command in its own JVM. No command exits with it (0, 1, 2 only: ExitCodes).
+     */
+    public static final int NOT_SERVED_EXIT = 222;
+    /** Launcher-only variables: they change how the JVM starts, not what a command prints. */
+    static final Set<String> LAUNCHER_ONLY = Set.of("TERRARIUM_CDS", "TERRARIUM_CDS_DIR", "TERRARIUM_HELP_PAGES", "TERRARIUM_SERVED");
+
+    private ServedProtocol() {
+    }
+
+    /** A request as the daemon reads it. */
+    public record Request(String buildId, boolean console, String stdoutCharset, String stderrCharset,
+                          Map<String, String> env, List<String> args) {
+    }
+
+    /** A response: {@code served} with exit code and output, or refused with a reason. */
+    public record Response(boolean served, int exit, byte[] out, byte[] err, String reason) {
+        /** A refusal. */
+        public static Response refused(String reason) {
+            return new Response(false, -1, new byte[0], new byte[0], reason);
+        }
+    }
+
+    /** The socket's path under the run directory ({@code TERRARIUM_RUN_DIR}, default {@code /run/terrarium}). */
+    public static Path socketPath(Map<String, String> env) {
+        return Path.of(env.getOrDefault("TERRARIUM_RUN_DIR", "/run/terrarium"), "cli", "cli.sock");
+    }
+
+    /**
+     * The variables that change what a served command reads (the paths of TerrariumPaths, LXD's
+     * socket): every {@code TERRARIUM_*} and {@code LXD_*} except the launcher's own. The daemon
+     * serves a request only when the client's map equals its own, so both read the same files.
+     */
+    public static Map<String, String> relevantEnvironment(Map<String, String> env) {
+        Map<String, String> m = new TreeMap<>();
+        env.forEach((k, v) -> {
+            if ((k.startsWith("TERRARIUM_") || k.startsWith("LXD_")) && !LAUNCHER_ONLY.contains(k)) {
+                m.put(k, v);
+            }
+        });
+        return m;
+    }
+
+    /**
+     * Identity of the running code: the real path, size, modification time and file key of the jar
+     * this class came from (a directory of classes in tests). {@code terrariumctl update} replaces the
+     * jar, so a client of the new release never talks to a daemon still running the old one.
+     *
+     * @throws IOException when the code source cannot be read
+     */
+    public static String buildId() throws IOException {
+        try {
+            return buildId(Path.of(ServedProtocol.class.getProtectionDomain().getCodeSource().getLocation().toURI()));
+        } catch (URISyntaxException | RuntimeException e) {
+            throw new IOException("cannot identify the running build: " + e, e);
+        }
+    }
+
+    /**
+     * The build id of the jar (or class directory) at {@code codeSource}: see {@link #buildId()}.
+     *
+     * @throws IOException when it cannot be read
+     */
+    public static String buildId(Path codeSource) throws IOException {
+        try {
+            Path p = codeSource.toRealPath();
+            BasicFileAttributes a = Files.readAttributes(p, BasicFileAttributes.class);
+            return a.isDirectory() ? "classes:" + p
+                    : p + "|" + a.size() + "|" + a.lastModifiedTime().toMillis() + "|" + a.fileKey();
+        } catch (RuntimeException e) {
+            throw new IOException("cannot identify the running build: " + e, e);
+        }
+    }
+
+    /** The effective uid of this process (owner of {@code /proc/self}), without jdk.security.auth. */
+    public static int currentUid() throws IOException {
+        return (Integer) Files.getAttribute(Path.of("/proc/self"), "unix:uid");
+    }
+
+    /**
+     * Checks the socket's directory: a real directory (not a symlink), owned by {@code uid}, mode 0700.
+     *
+     * @throws IOException naming what is wrong
+     */
+    public static void checkDirectory(Path dir, int uid) throws IOException {
+        PosixFileAttributes a = Files.readAttributes(dir, PosixFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+        if (!a.isDirectory()) {
+            throw new IOException(dir + " is not a directory (a symlink or a file): refusing the CLI socket");
+        }
+        int owner = (Integer) Files.getAttribute(dir, "unix:uid", LinkOption.NOFOLLOW_LINKS);
+        if (owner != uid) {
+            throw new IOException(dir + " is owned by uid " + owner + ", not " + uid + ": refusing the CLI socket");
+        }
+        if (!a.permissions().equals(Set.of(PosixFilePermission.OWNER_READ, PosixFilePermission.OWNER_WRITE,
+                PosixFilePermission.OWNER_EXECUTE))) {
+            throw new IOException(dir + " has mode " + java.nio.file.attribute.PosixFilePermissions.toString(a.permissions())
+                    + ", not rwx------: refusing the CLI socket");
+        }
+    }
+
+    /**
+     * Checks the socket file: a socket (not a symlink), owned by {@code uid}, no group or other bits.
+     *
+     * @throws IOException naming what is wrong
+     */
+    public static void checkSocket(Path socket, int uid) throws IOException {
+        PosixFileAttributes a = Files.readAttributes(socket, PosixFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+        if (!a.isOther() || a.isSymbolicLink()) {
+            throw new IOException(socket + " is not a socket: refusing it");
+        }
+        int owner = (Integer) Files.getAttribute(socket, "unix:uid", LinkOption.NOFOLLOW_LINKS);
+        if (owner != uid) {
+            throw new IOException(socket + " is owned by uid " + owner + ", not " + uid + ": refusing it");
+        }
+        for (PosixFilePermission p : a.permissions()) {
+            if (!p.name().startsWith("OWNER_")) {
+                throw new IOException(socket + " is accessible to group or others: refusing it");
+            }
+        }
+    }
+
+    /** Encodes a request ({@link ServedClient}). */
+    public static byte[] encode(Request r) throws IOException {
+        ByteArrayOutputStream b = new ByteArrayOutputStream();
+        DataOutputStream o = new DataOutputStream(b);
+        o.writeInt(REQUEST_MAGIC);
+        o.writeUTF(r.buildId());
+        o.writeByte(r.console() ? 1 : 0);
+        o.writeUTF(r.stdoutCharset());
+        o.writeUTF(r.stderrCharset());
+        o.writeInt(r.env().size());
+        for (Map.Entry<String, String> e : r.env().entrySet()) {
+            o.writeUTF(e.getKey());
+            o.writeUTF(e.getValue());
+        }
+        o.writeInt(r.args().size());
+        for (String a : r.args()) {
+            o.writeUTF(a);
+        }
+        o.flush();
+        return b.toByteArray();
+    }
+
+    /**
+     * Reads one request, at most {@value #MAX_REQUEST_BYTES} bytes.
+     *
+     * @throws IOException for a wrong magic, a count or string over its limit, a truncated or
+     *                     oversized request
+     */
+    public static Request readRequest(InputStream raw) throws IOException {
+        DataInputStream in = new DataInputStream(new Limited(raw, MAX_REQUEST_BYTES));
+        if (in.readInt() != REQUEST_MAGIC) {
+            throw new IOException("not a terrariumctl request (wrong magic or protocol version)");
+        }
+        String build = string(in);
+        boolean console = (in.readByte() & 1) != 0;
+        String outCs = string(in);
+        String errCs = string(in);
+        int n = count(in, MAX_ENV, "environment variables");
+        Map<String, String> env = new TreeMap<>();
+        for (int i = 0; i < n; i++) {
+            env.put(string(in), string(in));
+        }
+        int argc = count(in, MAX_ARGS, "arguments");
+        List<String> args = new ArrayList<>(argc);
+        for (int i = 0; i < argc; i++) {
+            args.add(string(in));
+        }
+        return new Request(build, console, outCs, errCs, env, List.copyOf(args));
+    }
+
+    /** Writes a response. */
+    public static void writeResponse(OutputStream raw, Response r) throws IOException {
+        DataOutputStream o = new DataOutputStream(new java.io.BufferedOutputStream(raw, 64 * 1024));
+        o.writeInt(RESPONSE_MAGIC);
+        if (r.served()) {
+            o.writeByte(SERVED);
+            o.writeInt(r.exit());
+            o.writeInt(r.out().length);
+            o.write(r.out());
+            o.writeInt(r.err().length);
+            o.write(r.err());
+        } else {
+            o.writeByte(REFUSED);
+            o.writeUTF(r.reason().length() > MAX_STRING ? r.reason().substring(0, MAX_STRING) : r.reason());
+        }
+        o.flush();
+    }
+
+    /**
+     * Reads a whole response (nothing is printed before it is complete).
+     *
+     * @throws IOException for a wrong magic, a truncated response or an output over {@value #MAX_OUTPUT_BYTES} bytes
+     */
+    public static Response readResponse(InputStream raw) throws IOException {
+        DataInputStream in = new DataInputStream(raw);
+        if (in.readInt() != RESPONSE_MAGIC) {
+            throw new IOException("not a terrarium daemon response");
+        }
+        byte status = in.readByte();
+        if (status == REFUSED) {
+            return Response.refused(in.readUTF());
+        }
+        if (status != SERVED) {
+            throw new IOException("unknown response status " + status);
+        }
+        int exit = in.readInt();
+        byte[] out = bytes(in);
+        byte[] err = bytes(in);
+        return new Response(true, exit, out, err, null);
+    }
+
+    private static byte[] bytes(DataInputStream in) throws IOException {
+        int n = in.readInt();
+        if (n < 0 || n > MAX_OUTPUT_BYTES) {
+            throw new IOException("output of " + n + " bytes is outside 0–" + MAX_OUTPUT_BYTES);
+        }
+        byte[] b = new byte[n];
+        in.readFully(b);
+        return b;
+    }
+
+    private static int count(DataInputStream in, int max, String what) throws IOException {
+        int n = in.readInt();
+        if (n < 0 || n > max) {
+            throw new IOException(n + " " + what + " is outside 0–" + max);
+        }
+        return n;
+    }
+
+    private static String string(DataInputStream in) throws IOException {
+        String s = in.readUTF();
+        if (s.length() > MAX_STRING) {
+            throw new IOException("a string of " + s.length() + " characters is longer than " + MAX_STRING);
+        }
+        return s;
+    }
+
+    /** Fails with EOF after {@code limit} bytes, so a request can never make the daemon read more. */
+    private static final class Limited extends FilterInputStream {
+        private long left;
+
+        Limited(InputStream in, long limit) {
+            super(in);
+            this.left = limit;
+        }
+
+        @Override
+        public int read() throws IOException {
+            if (left <= 0) {
+                throw new EOFException("request longer than " + MAX_REQUEST_BYTES + " bytes");
+            }
+            int c = super.read();
+            if (c >= 0) {
+                left--;
+            }
+            return c;
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) throws IOException {
+            if (left <= 0) {
+                throw new EOFException("request longer than " + MAX_REQUEST_BYTES + " bytes");
+            }
+            int n = super.read(b, off, (int) Math.min(len, left));
+            if (n > 0) {
+                left -= n;
+            }
+            return n;
+        }
+    }
+}

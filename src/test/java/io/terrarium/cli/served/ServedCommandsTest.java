@@ -1,0 +1,201 @@
+package io.terrarium.cli.served;
+
+import io.terrarium.App;
+import io.terrarium.config.TerrariumPaths;
+import io.terrarium.testing.RecordingCommandRunner;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.Channels;
+import java.nio.channels.SocketChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/**
+ * The CLI socket's rules without a daemon: which command lines are served, the request limits,
+ * the file checks, and a real socket that refuses hostile requests and keeps answering. The served
+ * output itself is compared with the CLI's own in ServedCommandsIT (real daemon, real LXD and zfs).
+ */
+class ServedCommandsTest {
+    @TempDir
+    Path dir;
+
+    private App app;
+    private Map<String, String> env;
+    private ServedCommands server;
+    private final List<List<String>> ran = Collections.synchronizedList(new ArrayList<>());
+
+    @BeforeEach
+    void start() throws IOException {
+        env = Map.of("TERRARIUM_RUN_DIR", dir.resolve("run").toString(), "TERRARIUM_STATE_DIR", dir.resolve("state").toString(),
+                "TERRARIUM_ETC_DIR", dir.resolve("etc").toString());
+        // every command a served line would run goes through this runner: a refused request runs nothing
+        app = new App(TerrariumPaths.from(env), new RecordingCommandRunner(c -> {
+            ran.add(c.argv());
+            return null;
+        }));
+        server = ServedCommands.start(app, "build-1", env);
+    }
+
+    @AfterEach
+    void stop() {
+        server.close();
+    }
+
+    @Test
+    void servesOnlyTheReadOnlyCommandsWithoutHelpVerboseOrUsageErrors() {
+        assertThat(ServedCommands.refusal(app, List.of("status"))).isNull();
+        assertThat(ServedCommands.refusal(app, List.of("status", "-o", "json"))).isNull();
+        assertThat(ServedCommands.refusal(app, List.of("jobs", "list", "--output=yaml"))).isNull();
+        assertThat(ServedCommands.refusal(app, List.of("backup", "list", "--source", "local"))).isNull();
+        assertThat(ServedCommands.refusal(app, List.of("backup", "list", "--source=LOCAL", "--instance", "web"))).isNull();
+        assertThat(ServedCommands.refusal(app, List.of("backup", "list"))).contains("--source local");
+        assertThat(ServedCommands.refusal(app, List.of("backup", "list", "--source", "s3"))).contains("--source local");
+        assertThat(ServedCommands.refusal(app, List.of("jobs", "run", "host-facts"))).contains("not a served command: jobs run");
+        assertThat(ServedCommands.refusal(app, List.of("config", "export"))).contains("not a served command");
+        assertThat(ServedCommands.refusal(app, List.of("backup", "restore", "web"))).isNotNull();
+        assertThat(ServedCommands.refusal(app, List.of("status", "--help"))).contains("help");
+        assertThat(ServedCommands.refusal(app, List.of("jobs", "list", "-V"))).contains("version");
+        assertThat(ServedCommands.refusal(app, List.of("status", "-vv"))).contains("verbose");
+        assertThat(ServedCommands.refusal(app, List.of("status", "--bogus"))).contains("usage error");
+        assertThat(ServedCommands.refusal(app, List.of())).contains("not a served command");
+        assertThat(ran).isEmpty();
+    }
+
+    @Test
+    void theSocketIsOwnerOnlyInAnOwnerOnlyDirectory() throws IOException {
+        Path socket = ServedProtocol.socketPath(env);
+        assertThat(server.socket()).isEqualTo(socket);
+        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(socket.getParent()))).isEqualTo("rwx------");
+        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(socket))).isEqualTo("rw-------");
+        server.close();
+        assertThat(socket).doesNotExist();
+    }
+
+    @Test
+    void refusesToStartInADirectoryOthersCanEnterOrThroughASymlink() throws IOException {
+        server.close();
+        Path cli = dir.resolve("run/cli");
+        Files.setPosixFilePermissions(cli, PosixFilePermissions.fromString("rwxr-xr-x"));
+        assertThatThrownBy(() -> ServedCommands.start(app, "build-1", env)).hasMessageContaining("not rwx------");
+        Files.delete(cli);
+        Path elsewhere = Files.createDirectory(dir.resolve("elsewhere"), PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+        Files.createSymbolicLink(cli, elsewhere);
+        assertThatThrownBy(() -> ServedCommands.start(app, "build-1", env)).hasMessageContaining("not a directory");
+        assertThat(elsewhere.resolve("cli.sock")).doesNotExist();
+        // the client refuses the same layout before it connects
+        assertThatThrownBy(() -> ServedClient.ask(env, List.of("status"))).hasMessageContaining("not a directory");
+    }
+
+    @Test
+    void hostileRequestsAreRefusedAndTheSocketKeepsAnswering() throws Exception {
+        // garbage bytes
+        assertThat(exchange("GET / HTTP/1.1\r\n\r\n".getBytes())).contains("bad request").contains("magic");
+        // a huge argv: 65 arguments, then one argument over the size limit
+        assertThat(exchange(request("build-1", env, Collections.nCopies(65, "status")))).contains("65 arguments is outside 0–64");
+        assertThat(exchange(request("build-1", env, List.of("status", "x".repeat(5000))))).contains("longer than 4096");
+        // a request longer than 64 KiB in total (20 strings of 4,000 characters)
+        assertThat(exchange(request("build-1", env, Collections.nCopies(20, "y".repeat(4000))))).contains("longer than 65536 bytes");
+        // a truncated request
+        byte[] whole = request("build-1", env, List.of("status"));
+        assertThat(exchange(java.util.Arrays.copyOf(whole, whole.length - 3))).contains("bad request");
+        // commands outside the allow-list, another build, another environment
+        assertThat(exchange(request("build-1", env, List.of("jobs", "run", "host-facts")))).contains("not a served command: jobs run");
+        assertThat(exchange(request("build-1", env, List.of("config", "show")))).contains("not a served command");
+        assertThat(exchange(request("build-0", env, List.of("status")))).contains("another build");
+        Map<String, String> other = new java.util.TreeMap<>(env);
+        other.put("TERRARIUM_STATE_DIR", "/tmp/elsewhere");
+        assertThat(exchange(request("build-1", other, List.of("status")))).contains("another environment");
+        assertThat(ran).as("no refused request ran a command").isEmpty();
+        // a client that connects and sends nothing is cut off after the request timeout, not held forever
+        try (SocketChannel idle = SocketChannel.open(StandardProtocolFamily.UNIX)) {
+            idle.connect(UnixDomainSocketAddress.of(server.socket()));
+            long t0 = System.nanoTime();
+            ByteBuffer b = ByteBuffer.allocate(64);
+            int n = idle.read(b);
+            assertThat(n).isLessThanOrEqualTo(0);
+            assertThat((System.nanoTime() - t0) / 1_000_000).isBetween(4_000L, 15_000L);
+        }
+        // still answering
+        assertThat(exchange(request("build-1", env, List.of("jobs", "pause", "snapshot")))).contains("not a served command: jobs pause");
+    }
+
+    @Test
+    void requestsAndResponsesRoundTrip() throws IOException {
+        ServedProtocol.Request r = new ServedProtocol.Request("b", true, "UTF-8", "US-ASCII", Map.of("TERRARIUM_RUN_DIR", "/r"),
+                List.of("status", "-o", "json", "ünïcode"));
+        assertThat(ServedProtocol.readRequest(new ByteArrayInputStream(ServedProtocol.encode(r)))).isEqualTo(r);
+        ByteArrayOutputStream b = new ByteArrayOutputStream();
+        ServedProtocol.writeResponse(b, new ServedProtocol.Response(true, 1, "out\n".getBytes(), "ERROR: x\n".getBytes(), null));
+        ServedProtocol.Response back = ServedProtocol.readResponse(new ByteArrayInputStream(b.toByteArray()));
+        assertThat(back.served()).isTrue();
+        assertThat(back.exit()).isEqualTo(1);
+        assertThat(new String(back.out())).isEqualTo("out\n");
+        assertThat(new String(back.err())).isEqualTo("ERROR: x\n");
+    }
+
+    @Test
+    void onlyTerrariumAndLxdVariablesButNotTheLaunchersOwnAreCompared() {
+        assertThat(ServedProtocol.relevantEnvironment(Map.of("TERRARIUM_RUN_DIR", "/r", "LXD_DIR", "/l", "PATH", "/bin",
+                "TERRARIUM_CDS", "0", "TERRARIUM_SERVED", "1", "HOME", "/root")))
+                .containsExactlyEntriesOf(new java.util.TreeMap<>(Map.of("LXD_DIR", "/l", "TERRARIUM_RUN_DIR", "/r")));
+    }
+
+    private static byte[] request(String build, Map<String, String> env, List<String> args) throws IOException {
+        // encoded by hand where encode() would refuse (a string over 65,535 bytes never occurs here)
+        ByteArrayOutputStream b = new ByteArrayOutputStream();
+        DataOutputStream o = new DataOutputStream(b);
+        o.writeInt(ServedProtocol.REQUEST_MAGIC);
+        o.writeUTF(build);
+        o.writeByte(0);
+        o.writeUTF("UTF-8");
+        o.writeUTF("UTF-8");
+        Map<String, String> rel = ServedProtocol.relevantEnvironment(env);
+        o.writeInt(rel.size());
+        for (var e : rel.entrySet()) {
+            o.writeUTF(e.getKey());
+            o.writeUTF(e.getValue());
+        }
+        o.writeInt(args.size());
+        for (String a : args) {
+            o.writeUTF(a);
+        }
+        return b.toByteArray();
+    }
+
+    /** Sends raw bytes, half-closes, and returns the refusal's reason (or fails when the request was served). */
+    private String exchange(byte[] bytes) throws IOException {
+        try (SocketChannel ch = SocketChannel.open(StandardProtocolFamily.UNIX)) {
+            ch.connect(UnixDomainSocketAddress.of(server.socket()));
+            ByteBuffer b = ByteBuffer.wrap(bytes);
+            try {
+                while (b.hasRemaining()) {
+                    ch.write(b);
+                }
+                ch.shutdownOutput();
+            } catch (IOException closedEarly) {
+                // the daemon stopped reading at its limit; its answer is still there
+            }
+            ServedProtocol.Response r = ServedProtocol.readResponse(Channels.newInputStream(ch));
+            assertThat(r.served()).as("refused").isFalse();
+            return r.reason();
+        }
+    }
+}
