@@ -29,9 +29,13 @@ import java.util.concurrent.Callable;
  * {@code terrariumctl proxy static}: renders Traefik's static configuration ({@code proxy.static_file},
  * {@code /etc/traefik/traefik.yml}) with {@link TraefikStaticRenderer} from the stored configuration
  * and the TCP/UDP ports the existing file already publishes, and replaces it atomically only when
- * the bytes differ. terrariumctl is the file's only writer (DESIGN.md §5): the Ansible role
- * {@code traefik} runs this command and restarts Traefik when it prints {@code written}. It does not
- * reload Traefik itself.
+ * the bytes differ. terrariumctl is the file's only writer (DESIGN.md §5). The Ansible role
+ * {@code traefik} runs it with {@code --only-if-missing} and starts Traefik when it prints
+ * {@code written}: Ansible writes the file only on a first install, and every later change is
+ * applied by the proxy sync that runs right after Ansible ({@link Reapply}), which restarts Traefik,
+ * checks it is active and listening, and falls back to the last good file when it is not
+ * (docs/proxy.md). Before, Ansible's handler restarted Traefik with a changed file and nothing
+ * checked or rolled it back. This command never restarts Traefik itself.
  */
 @Command(name = "static", description = {"Render Traefik's static configuration (traefik.yml) from the stored settings.",
         "Keeps the TCP/UDP entrypoints the current file publishes (proxy sync maintains them);",
@@ -39,7 +43,8 @@ import java.util.concurrent.Callable;
         "with --print, prints the file instead and writes nothing."},
         footerHeading = "%nExamples:%n",
         footer = {"  terrariumctl proxy static", "  terrariumctl proxy static --print",
-                "  terrariumctl proxy static --config-file /etc/terrarium/config.yaml --file /tmp/traefik.yml"})
+                "  terrariumctl proxy static --config-file /etc/terrarium/config.yaml --file /tmp/traefik.yml",
+                "  terrariumctl proxy static --only-if-missing   # what the Ansible role runs"})
 public final class ProxyStaticCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
@@ -52,6 +57,10 @@ public final class ProxyStaticCommand implements Callable<Integer> {
 
     @Option(names = "--file", paramLabel = "PATH", description = "File to write (default: proxy.static_file).")
     Path file;
+
+    @Option(names = "--only-if-missing", description = {"Write only when the file does not exist yet (a first install);",
+            "otherwise print 'kept: FILE' and leave changes to the proxy sync, which restarts Traefik with a check and a fallback."})
+    boolean onlyIfMissing;
 
     @Option(names = "--config-file", paramLabel = "PATH",
             description = "Render from this configuration file instead of the one stored in LXD.")
@@ -72,7 +81,9 @@ public final class ProxyStaticCommand implements Callable<Integer> {
             return ExitCodes.OK;
         }
         byte[] data = yaml.getBytes(StandardCharsets.UTF_8);
-        if (AtomicFiles.sameContent(target, data)) {
+        if (onlyIfMissing && Files.exists(target, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+            out.println("kept: " + target + " (exists; the proxy sync applies changes to it with a checked restart)");
+        } else if (AtomicFiles.sameContent(target, data)) {
             out.println("unchanged: " + target);
         } else {
             Files.createDirectories(target.toAbsolutePath().getParent());

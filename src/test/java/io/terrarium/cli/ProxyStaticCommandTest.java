@@ -58,6 +58,27 @@ class ProxyStaticCommandTest {
         assertThat(yaml).contains("email: \"certs@example.com\"").contains("provider: \"cloudflare\"");
     }
 
+    /**
+     * h1's finding (session 7): the Ansible role rewrote traefik.yml and its handler restarted Traefik
+     * with it, unchecked and without a fallback. With {@code --only-if-missing} (what the role runs)
+     * an existing file is left to the proxy sync, which restarts with a check and falls back.
+     */
+    @Test
+    void onlyIfMissingWritesAFirstFileButLeavesAnExistingOneAsItIs() throws Exception {
+        Path file = dir.resolve("etc-traefik/traefik.yml");
+        Run first = run("proxy", "static", "--only-if-missing", "--config-file", "config/samples/full.yaml", "--file", file.toString());
+        assertThat(first.exit()).as(first.err()).isZero();
+        assertThat(first.out()).isEqualTo("written: " + file + "\n");
+        Files.writeString(file, "entryPoints:\n  web: {address: ':80'}\n"); // not what full.yaml renders
+        Run again = run("proxy", "static", "--only-if-missing", "--config-file", "config/samples/full.yaml", "--file", file.toString());
+        assertThat(again.exit()).as(again.err()).isZero();
+        assertThat(again.out()).isEqualTo("kept: " + file + " (exists; the proxy sync applies changes to it with a checked restart)\n")
+                .doesNotContain("written");
+        assertThat(Files.readString(file)).isEqualTo("entryPoints:\n  web: {address: ':80'}\n");
+        Run plain = run("proxy", "static", "--config-file", "config/samples/full.yaml", "--file", file.toString());
+        assertThat(plain.out()).isEqualTo("written: " + file + "\n");
+    }
+
     @Test
     void keepsTheTcpAndUdpEntrypointsTheCurrentFilePublishes() throws Exception {
         Path file = dir.resolve("traefik.yml");

@@ -128,7 +128,7 @@ class AnsibleIT {
         TraefikChecks.assertValidStatic(yaml);
         assertThat(yaml).contains("directory: \"/etc/traefik/dynamic\"").contains("storage: \"/etc/traefik/acme.json\"");
         String role = Files.readString(ANSIBLE.resolve("roles/traefik/tasks/main.yml"));
-        assertThat(role).contains("argv: [\"{{ traefik_terrariumctl }}\", proxy, static]");
+        assertThat(role).contains("argv: [\"{{ traefik_terrariumctl }}\", proxy, static, --only-if-missing]");
         assertThat(role).doesNotContain("traefik.yml.j2");
         String defaults = Files.readString(ANSIBLE.resolve("roles/traefik/defaults/main.yml"));
         assertThat(defaults).contains("traefik_acme_storage: /etc/traefik/acme.json").contains("traefik_dynamic_dir: /etc/traefik/dynamic");
