@@ -84,13 +84,18 @@ class ServedCommandsIT {
 
     /** The served client alone (no fallback): what the daemon answered, or exit 222 when it did not. */
     private Terrariumctl.Result client(Path jar, String... args) throws Exception {
+        return clientTagged(jar, "client", args);
+    }
+
+    /** As {@link #client(Path, String...)}, with its output in files named after {@code tag} (concurrent runs). */
+    private Terrariumctl.Result clientTagged(Path jar, String tag, String... args) throws Exception {
         List<String> argv = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-cp", jar.toString(), "io.terrarium.cli.served.ServedClient"));
         argv.addAll(List.of(args));
         ProcessBuilder pb = new ProcessBuilder(argv);
         pb.environment().putAll(trm.env);
-        Path out = dir.resolve("client.out");
-        Path err = dir.resolve("client.err");
+        Path out = dir.resolve(tag + ".out");
+        Path err = dir.resolve(tag + ".err");
         Process p = pb.redirectOutput(out.toFile()).redirectError(err.toFile()).start();
         assertThat(p.waitFor(120, TimeUnit.SECONDS)).isTrue();
         return new Terrariumctl.Result(p.exitValue(), Files.readString(out, StandardCharsets.UTF_8), Files.readString(err, StandardCharsets.UTF_8));
@@ -150,7 +155,7 @@ class ServedCommandsIT {
             int n = i;
             runs.add(CompletableFuture.supplyAsync(() -> {
                 try {
-                    return clientIn(n, c);
+                    return clientTagged(JAR, "c" + n, c);
                 } catch (Exception e) {
                     throw new IllegalStateException(e);
                 }
@@ -161,19 +166,6 @@ class ServedCommandsIT {
             assertThat(r.exit()).isNotEqualTo(ServedProtocol.NOT_SERVED_EXIT);
             assertThat(r).isEqualTo(i % 2 == 0 ? jobs : backups);
         }
-    }
-
-    private Terrariumctl.Result clientIn(int n, String... args) throws Exception {
-        List<String> argv = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-cp", JAR.toString(), "io.terrarium.cli.served.ServedClient"));
-        argv.addAll(List.of(args));
-        ProcessBuilder pb = new ProcessBuilder(argv);
-        pb.environment().putAll(trm.env);
-        Path out = dir.resolve("c" + n + ".out");
-        Path err = dir.resolve("c" + n + ".err");
-        Process p = pb.redirectOutput(out.toFile()).redirectError(err.toFile()).start();
-        assertThat(p.waitFor(120, TimeUnit.SECONDS)).isTrue();
-        return new Terrariumctl.Result(p.exitValue(), Files.readString(out, StandardCharsets.UTF_8), Files.readString(err, StandardCharsets.UTF_8));
     }
 
     @Test
