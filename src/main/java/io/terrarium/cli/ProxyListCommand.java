@@ -55,7 +55,15 @@ public final class ProxyListCommand implements Callable<Integer> {
             if (state.reloadPending()) {
                 err.println("warning: the Traefik static file changed and its reload has not succeeded yet");
             }
-            ProxyStateStore.Quarantine q = app.proxyState().quarantine();
+            ProxyStateStore.Quarantine q;
+            try {
+                q = app.proxyState().quarantine();
+            } catch (java.io.IOException e) {
+                q = ProxyStateStore.Quarantine.NONE;
+                err.println("warning: the proxy quarantine " + e.getMessage() + "; until it is fixed or removed the proxy sync"
+                        + " does not change the Traefik static file nor publish a new public TCP/UDP port; fix it, or run"
+                        + " `terrariumctl reconfigure`, which removes it and tries every quarantined port again");
+            }
             for (ProxyStateStore.QuarantinedPort p : q.ports()) {
                 err.println("warning: entrypoint " + p.socket() + " of " + p.instance() + " is quarantined since " + p.since()
                         + " (Traefik did not start with it; the previous static configuration was restored) until its label"

@@ -537,4 +537,96 @@ class ProxySyncJobTest {
         assertThat(r2.details()).containsEntry("reload_pending", false);
         assertThat(ProxySyncJobTestSupport.errors(r2)).singleElement().asString().startsWith("static configuration held back");
     }
+
+    @Test
+    void garbageLastGoodFileIsReportedAsUnusableAndTheRejectedFileIsCopiedOnceNotOncePerSync() throws Exception {
+        lxd.add("pg1", true, "2026-01-01T00:00:00Z", "tcp://5432:5432");
+        assertThat(job().run().status()).isEqualTo(JobResult.Status.OK);
+        Path good = StaticFallback.lastGood(staticFile());
+        Files.writeString(good, "entryPoints: {web: [address\n  - :80\n\t}}: :\n"); // what the tester's corrupt file looked like: not YAML
+        traefik.stop(); // so the current file is not proven good and cannot replace the corrupt copy
+        traefik.unbindable.add("6000/tcp");
+        lxd.add("app", true, "2026-01-03T00:00:00Z", "tcp://6000:6000");
+        JobResult r = job().run();
+        assertThat(ProxySyncJobTestSupport.errors(r)).singleElement().asString()
+                .startsWith("reload of Traefik failed (retried next sync): unit traefik is failed")
+                .contains("the last good static file " + good + " cannot be used: not YAML: ")
+                .contains("fix or remove it, then `terrariumctl reconfigure`")
+                .doesNotContain("first install")
+                .contains("kept as " + rejectedCopies().get(0));
+        assertThat(good).content().startsWith("entryPoints: {web: [address");
+        assertThat(Files.readString(staticFile())).contains("\":6000/tcp\"");
+        assertThat(new ProxyStateStore(dir.resolve("state"), App.jsonMapper()).quarantine().rejectedSha256())
+                .isEqualTo(StaticFallback.sha256(Files.readString(staticFile())));
+        for (int i = 0; i < 3; i++) {
+            int n = traefik.calls.size();
+            JobResult again = job().run();
+            assertThat(restarts(n)).as("Traefik is down either way: the restart is retried").isEqualTo(1);
+            assertThat(ProxySyncJobTestSupport.errors(again)).singleElement().asString().contains("cannot be used: not YAML");
+        }
+        assertThat(rejectedCopies()).as("one copy of the rejected content, not one per sync").hasSize(1);
+    }
+
+    @Test
+    void directoryAsLastGoodFileIsReportedAsUnusableNotAsAFirstInstall() throws Exception {
+        lxd.add("pg1", true, "2026-01-01T00:00:00Z", "tcp://5432:5432");
+        job().run();
+        Path good = StaticFallback.lastGood(staticFile());
+        Files.delete(good);
+        Files.createDirectories(good.resolve("sub")); // not empty: an atomic replace cannot put a file there
+        traefik.unbindable.add("6000/tcp");
+        lxd.add("app", true, "2026-01-03T00:00:00Z", "tcp://6000:6000");
+        JobResult r = job().run();
+        assertThat(ProxySyncJobTestSupport.errors(r)).singleElement().asString()
+                .contains("the last good static file " + good + " cannot be used: not a regular file; fix or remove it")
+                .doesNotContain("first install");
+        int n = traefik.calls.size();
+        job().run();
+        assertThat(restarts(n)).isEqualTo(1);
+        assertThat(rejectedCopies()).hasSize(1);
+    }
+
+    @Test
+    void aRejectedContentThatFailsAgainAfterReconfigureReusesItsCopy() throws Exception {
+        lxd.add("pg1", true, "2026-01-01T00:00:00Z", "tcp://5432:5432");
+        job().run();
+        traefik.unbindable.add("6000/tcp");
+        lxd.add("app", true, "2026-01-03T00:00:00Z", "tcp://6000:6000");
+        job().run();
+        assertThat(rejectedCopies()).hasSize(1);
+        new ProxyStateStore(dir.resolve("state"), App.jsonMapper()).clearQuarantine(); // reconfigure, port still taken
+        JobResult r = job().run();
+        assertThat(ProxySyncJobTestSupport.errors(r)).anySatisfy(e -> assertThat(e)
+                .startsWith("reload of Traefik failed and was rolled back").contains("kept as " + rejectedCopies().get(0)));
+        assertThat(rejectedCopies()).as("the same rejected content is kept once").hasSize(1);
+    }
+
+    @Test
+    void garbageQuarantineFileIsReportedAndNoNewStaticFileOrPortIsTriedWhileRoutesStillUpdate() throws Exception {
+        lxd.add("pg1", true, "2026-01-01T00:00:00Z", "tcp://5432:5432");
+        job().run();
+        String staticBefore = Files.readString(staticFile());
+        ProxyStateStore store = new ProxyStateStore(dir.resolve("state"), App.jsonMapper());
+        Files.writeString(store.quarantineFile(), "{garbage");
+        lxd.add("app", true, "2026-01-03T00:00:00Z", "https://app.example.com:3000,tcp://6000:6000");
+        int n = traefik.calls.size();
+        JobResult r = job().run();
+        assertThat(r.status()).isEqualTo(JobResult.Status.FAILED);
+        assertThat(restarts(n)).isZero();
+        assertThat(staticFile()).hasContent(staticBefore);
+        assertThat(Files.readString(dynamicFile())).contains("app.example.com").doesNotContain("tcp-6000");
+        List<String> errors = ProxySyncJobTestSupport.errors(r);
+        assertThat(errors).filteredOn(e -> e.startsWith("the proxy quarantine ")).singleElement().asString()
+                .startsWith("the proxy quarantine " + store.quarantineFile() + " cannot be read: ")
+                .contains("the Traefik static file is not changed and no new public TCP/UDP port is published")
+                .contains("`terrariumctl reconfigure`");
+        assertThat(errors).anySatisfy(e -> assertThat(e).startsWith("instance \"app\": route \"tcp://6000:6000\": public port 6000/tcp is not published while "
+                + store.quarantineFile() + " cannot be read"));
+        assertThat(store.quarantineFile()).as("left for the admin, not overwritten as empty").hasContent("{garbage");
+
+        store.clearQuarantine(); // terrariumctl reconfigure
+        JobResult r2 = job().run();
+        assertThat(r2.status()).as(r2.summary()).isEqualTo(JobResult.Status.OK);
+        assertThat(Files.readString(staticFile())).contains("\":6000/tcp\"");
+    }
 }

@@ -71,6 +71,12 @@ public final class FakeTraefikUnit implements Function<Command, Reply> {
         return Reply.ok("");
     }
 
+    /** {@code systemctl stop traefik} by an admin, or a crash: the unit is inactive and holds no socket. */
+    public synchronized void stop() {
+        active = false;
+        bound = new TreeSet<>();
+    }
+
     /** Whether the unit is active now. */
     public synchronized boolean active() {
         return active;

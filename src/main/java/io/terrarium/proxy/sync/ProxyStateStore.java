@@ -25,7 +25,8 @@ import java.util.TreeMap;
  *   <li>{@value #QUARANTINE}: entrypoints (and a rejected static file) Traefik failed to start
  *       with, held back until the label changes or {@code terrariumctl reconfigure}.</li>
  * </ul>
- * Both are written atomically; unreadable files count as absent.
+ * All are written atomically; unreadable files count as absent, except the quarantine
+ * ({@link #quarantine()} reports it).
  */
 public final class ProxyStateStore {
     /** Bridge port file name. */
@@ -142,13 +143,33 @@ public final class ProxyStateStore {
         }
     }
 
-    /** The quarantine (never {@code null}; an absent or unreadable file is {@link Quarantine#NONE}). */
-    public Quarantine quarantine() {
-        Path f = dir.resolve(QUARANTINE);
-        try {
-            return Files.exists(f) ? json.readValue(f.toFile(), Quarantine.class) : Quarantine.NONE;
-        } catch (IOException e) {
+    /** Where the quarantine is kept ({@code <state>/proxy-quarantine.json}). */
+    public Path quarantineFile() {
+        return dir.resolve(QUARANTINE);
+    }
+
+    /**
+     * The quarantine (never {@code null}; an absent file is {@link Quarantine#NONE}). Unlike the
+     * other files here, an unreadable quarantine is not taken as empty: that would retry a port
+     * Traefik failed with and risk one more outage (the proxy sync then changes no static file).
+     *
+     * @throws IOException naming the file and why it cannot be read (e.g. not JSON)
+     */
+    public Quarantine quarantine() throws IOException {
+        Path f = quarantineFile();
+        if (!Files.exists(f, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
             return Quarantine.NONE;
+        }
+        try {
+            Quarantine q = json.readValue(f.toFile(), Quarantine.class);
+            if (q == null) {
+                throw new IOException("empty document");
+            }
+            return q;
+        } catch (IOException e) {
+            String m = String.valueOf(e.getMessage()).strip();
+            int nl = m.indexOf('\n');
+            throw new IOException(f + " cannot be read: " + (nl < 0 ? m : m.substring(0, nl)), e);
         }
     }
 

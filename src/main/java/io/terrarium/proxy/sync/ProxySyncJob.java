@@ -235,6 +235,7 @@ public final class ProxySyncJob implements StagedJob<ProxySyncJob.Run> {
         private String rejectedSha;
         private String rejectedFile;
         private String rejectedAt;
+        private String quarantineUnreadable; // why proxy-quarantine.json cannot be read, or null
         private final Map<String, String> labels = new TreeMap<>();
 
         private Run() {
@@ -284,7 +285,16 @@ public final class ProxySyncJob implements StagedJob<ProxySyncJob.Run> {
                     labels.put(i.name(), l.strip());
                 }
             });
-            quarantine = store.quarantine();
+            try {
+                quarantine = store.quarantine();
+            } catch (IOException e) {
+                // not taken as empty: a quarantined port would be retried and Traefik could go down once more
+                quarantineUnreadable = e.getMessage();
+                quarantine = ProxyStateStore.Quarantine.NONE;
+                errors.add("the proxy quarantine " + e.getMessage() + "; until it is fixed or removed the Traefik static file is"
+                        + " not changed and no new public TCP/UDP port is published (routes on the current entrypoints still update);"
+                        + " fix it, or run `terrariumctl reconfigure`, which removes it and tries every quarantined port again");
+            }
             rejectedSha = quarantine.rejectedSha256();
             rejectedFile = quarantine.rejectedFile();
             rejectedAt = quarantine.rejectedAt();
@@ -298,6 +308,10 @@ public final class ProxySyncJob implements StagedJob<ProxySyncJob.Run> {
                     if (q.instance().equals(p.instance()) && q.port() == p.port() && q.protocol().equals(p.protocol())) {
                         return StaticFallback.quarantineReason(q.since(), q.reason());
                     }
+                }
+                if (quarantineUnreadable != null && !traefikHolds.contains(p.port() + "/" + p.protocol())) {
+                    return "is not published while " + quarantineUnreadable + " (Traefik would need a restart with a new"
+                            + " entrypoint that may be quarantined); fix it or run `terrariumctl reconfigure`";
                 }
                 return !traefikHolds.contains(p.port() + "/" + p.protocol()) && publicProbe.busy(p.protocol(), p.port())
                         ? ProxyPlanner.PORT_BUSY : null;
@@ -367,6 +381,11 @@ public final class ProxySyncJob implements StagedJob<ProxySyncJob.Run> {
                 if (sameContent(sf, staticYaml)) {
                     return;
                 }
+                if (quarantineUnreadable != null) {
+                    // already reported in step plan; the static file (and so Traefik's restart) waits for a readable quarantine
+                    LOG.info("proxy-sync: a changed static file is not written to {} while the quarantine cannot be read", sf);
+                    return;
+                }
                 if (sha.equals(rejectedSha)) {
                     // the static file Traefik failed with, rolled back: not again every minute
                     errors.add("static configuration held back: Traefik did not start with it at " + rejectedAt
@@ -398,7 +417,7 @@ public final class ProxySyncJob implements StagedJob<ProxySyncJob.Run> {
                 String current = Files.readString(sf);
                 ProxyStateStore.State last = store.state();
                 String why = TraefikRestart.isSystemctl(argv)
-                        ? restart.check(argv.get(argv.size() - 1), StaticFallback.listeners(current))
+                        ? restart.check(argv.get(argv.size() - 1), StaticFallback.usableListeners(current))
                         : (last != null && last.reloadPending() ? "reload pending" : null);
                 if (why == null) {
                     AtomicFiles.write(good, current.getBytes(StandardCharsets.UTF_8), AtomicFiles.WORLD_READABLE);
@@ -471,11 +490,17 @@ public final class ProxySyncJob implements StagedJob<ProxySyncJob.Run> {
         private void fallBack(Path sf, String rejectedYaml, SortedSet<String> rejectedListeners, String why) {
             Instant now = Instant.now();
             Path good = StaticFallback.lastGood(sf);
-            String goodYaml;
-            try {
-                goodYaml = Files.isRegularFile(good) ? Files.readString(good) : null;
-            } catch (IOException e) {
-                goodYaml = null;
+            String goodYaml = null;
+            String goodUnusable = null; // why an existing last good file cannot be restored
+            if (Files.exists(good, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+                try {
+                    if (!Files.isRegularFile(good)) {
+                        throw new IOException("not a regular file");
+                    }
+                    goodYaml = Files.readString(good);
+                } catch (IOException e) {
+                    goodUnusable = e.getMessage() == null ? e.toString() : e.getMessage();
+                }
             }
             if (rejectedYaml.equals(goodYaml)) {
                 // the restored file itself fails now (e.g. a host program took 80/443): everything is down, retry
@@ -483,33 +508,50 @@ public final class ProxySyncJob implements StagedJob<ProxySyncJob.Run> {
                         + good + ") too, so every route is down; see journalctl -u traefik and free the ports it names");
                 return;
             }
+            SortedSet<String> goodListeners = null;
+            if (goodYaml != null) {
+                try {
+                    goodListeners = StaticFallback.usableListeners(goodYaml);
+                } catch (IOException e) {
+                    goodUnusable = e.getMessage();
+                }
+            }
             String sha = StaticFallback.sha256(rejectedYaml);
             String keptAs = rejectedFile;
             if (!sha.equals(rejectedSha) || keptAs == null || !Files.isRegularFile(Path.of(keptAs))) {
-                Path copy = StaticFallback.rejected(sf, now);
-                try {
-                    AtomicFiles.write(copy, rejectedYaml.getBytes(StandardCharsets.UTF_8), AtomicFiles.WORLD_READABLE);
-                    keptAs = copy.toString();
-                } catch (IOException e) {
-                    keptAs = sf + " (a copy could not be written: " + e.getMessage() + ")";
+                Path existing = StaticFallback.existingRejectedCopy(sf, rejectedYaml);
+                if (existing != null) {
+                    keptAs = existing.toString(); // this very content failed before: one copy per content
+                } else {
+                    Path copy = StaticFallback.rejected(sf, now);
+                    try {
+                        AtomicFiles.write(copy, rejectedYaml.getBytes(StandardCharsets.UTF_8), AtomicFiles.WORLD_READABLE);
+                        keptAs = copy.toString();
+                    } catch (IOException e) {
+                        keptAs = sf + " (a copy could not be written: " + e.getMessage() + ")";
+                    }
                 }
                 rejectedAt = now.toString();
             }
-            if (goodYaml == null) {
-                // nothing to fall back to; record the copy so the retries do not add one each minute
+            if (goodListeners == null) {
+                // nothing usable to fall back to: Traefik is down either way, so the restart is retried each sync
+                // (nothing up to lose); the rejected content is recorded so that it is copied once, not once a minute
                 rejectedSha = sha;
                 rejectedFile = keptAs;
                 errors.add("reload of Traefik failed (retried next sync): " + why + "; no last good static configuration to fall back to"
-                        + " (none was kept yet: first install), so Traefik and every route stay down; the file is in place and kept as " + keptAs
+                        + (goodUnusable == null
+                        ? " (none was kept yet: first install)"
+                        : ": the last good static file " + good + " cannot be used: " + goodUnusable + "; fix or remove it, then `terrariumctl reconfigure`")
+                        + ", so Traefik and every route stay down; the file is in place and kept as " + keptAs
                         + "; see journalctl -u traefik, fix the cause, then run `terrariumctl proxy sync`");
                 return;
             }
-            SortedSet<String> goodListeners;
             try {
-                goodListeners = StaticFallback.listeners(goodYaml);
                 AtomicFiles.write(sf, goodYaml.getBytes(StandardCharsets.UTF_8), AtomicFiles.WORLD_READABLE);
                 written.add(sf + " (restored from " + good.getFileName() + ")");
             } catch (IOException e) {
+                rejectedSha = sha;
+                rejectedFile = keptAs;
                 errors.add("reload of Traefik failed (retried next sync): " + why + "; the last good static file " + good
                         + " could not be put back: " + e.getMessage() + "; the rejected file is kept as " + keptAs);
                 return;
@@ -578,8 +620,10 @@ public final class ProxySyncJob implements StagedJob<ProxySyncJob.Run> {
                 ProxyStateStore.State last = store.state();
                 io.terrarium.events.Events.current().publishAll(io.terrarium.events.ProxyRouteChanges.between(last == null ? null : last.routes(), rows(effective, instances)));
                 store.saveState(new ProxyStateStore.State(reloadPending, rows(effective, instances), plan.owners()));
-                store.saveQuarantine(new ProxyStateStore.Quarantine(quarantined, rejectedSha, rejectedSha == null ? null : rejectedFile,
-                        rejectedSha == null ? null : rejectedAt));
+                if (quarantineUnreadable == null) { // an unreadable one stays as it is for the admin to look at
+                    store.saveQuarantine(new ProxyStateStore.Quarantine(quarantined, rejectedSha, rejectedSha == null ? null : rejectedFile,
+                            rejectedSha == null ? null : rejectedAt));
+                }
                 store.removeReleases(released);
             } catch (IOException ex) {
                 errors.add("cannot save proxy state in " + ex.getMessage());

@@ -89,6 +89,53 @@ public final class StaticFallback {
     }
 
     /**
+     * The entrypoint sockets of a static file that is to be restored (or adopted) as the last good
+     * one: unlike {@link #listeners} it insists on a YAML mapping with at least one usable
+     * {@code entryPoints.*.address}, because a file Traefik ran always has its 80/443 entrypoints.
+     *
+     * @throws IOException when the text is not YAML (Jackson's message, first line) or has no entrypoint
+     */
+    public static SortedSet<String> usableListeners(String staticYaml) throws IOException {
+        JsonNode doc;
+        try {
+            doc = new ObjectMapper(new YAMLFactory()).readTree(staticYaml);
+        } catch (IOException e) {
+            String m = String.valueOf(e.getMessage()).strip();
+            int nl = m.indexOf('\n');
+            throw new IOException("not YAML: " + (nl < 0 ? m : m.substring(0, nl)), e);
+        }
+        if (doc == null || !doc.isObject()) {
+            throw new IOException("not a Traefik static file (not a YAML mapping)");
+        }
+        SortedSet<String> out = listeners(staticYaml);
+        if (out.isEmpty()) {
+            throw new IOException("not a Traefik static file (no entryPoints with an address)");
+        }
+        return out;
+    }
+
+    /**
+     * An existing {@code <static_file>.rejected-*} copy whose bytes are exactly {@code yaml}, so
+     * that one rejected content is kept once however often it fails; {@code null} when none.
+     */
+    public static Path existingRejectedCopy(Path staticFile, String yaml) {
+        Path dir = staticFile.toAbsolutePath().getParent();
+        String prefix = staticFile.getFileName() + ".rejected-";
+        byte[] data = yaml.getBytes(StandardCharsets.UTF_8);
+        try (var files = java.nio.file.Files.list(dir)) {
+            for (Path f : files.filter(f -> f.getFileName().toString().startsWith(prefix)).sorted().toList()) {
+                if (java.nio.file.Files.isRegularFile(f) && java.nio.file.Files.size(f) == data.length
+                        && java.util.Arrays.equals(java.nio.file.Files.readAllBytes(f), data)) {
+                    return staticFile.resolveSibling(f.getFileName());
+                }
+            }
+        } catch (IOException e) {
+            return null;
+        }
+        return null;
+    }
+
+    /**
      * The sockets of {@code rejected} that {@code good} does not have, each mapped to the public
      * port claim (with its instance) that asked for it; a new socket no label asked for (80/443
      * moved by a setting) is left out.

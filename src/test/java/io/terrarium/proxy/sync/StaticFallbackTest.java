@@ -96,4 +96,26 @@ class StaticFallbackTest {
                 .contains("previous static configuration was restored").contains("terrariumctl reconfigure");
         assertThat(StaticFallback.sha256("a")).isEqualTo("ca978112ca1bbdcafac231b39a23dc4da786eff8147c4e72b9807785afee48bb");
     }
+
+    @Test
+    void aLastGoodFileMustBeAYamlMappingWithEntrypoints() throws Exception {
+        assertThat(StaticFallback.usableListeners("entryPoints:\n  web: {address: \":80\"}\n")).containsExactly("80/tcp");
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> StaticFallback.usableListeners("{garbage: [\n"))
+                .isInstanceOf(java.io.IOException.class).hasMessageStartingWith("not YAML: ").hasMessageNotContaining("\n");
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> StaticFallback.usableListeners("garbage"))
+                .hasMessage("not a Traefik static file (not a YAML mapping)");
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> StaticFallback.usableListeners("log: {level: INFO}\n"))
+                .hasMessage("not a Traefik static file (no entryPoints with an address)");
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> StaticFallback.usableListeners(""))
+                .hasMessage("not a Traefik static file (not a YAML mapping)");
+    }
+
+    @Test
+    void anExistingRejectedCopyWithTheSameBytesIsFound(@org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
+        Path sf = dir.resolve("traefik.yml");
+        java.nio.file.Files.writeString(dir.resolve("traefik.yml.rejected-20260101T000000Z"), "a: 1\n");
+        java.nio.file.Files.writeString(dir.resolve("traefik.yml.rejected-20260102T000000Z"), "a: 2\n");
+        assertThat(StaticFallback.existingRejectedCopy(sf, "a: 2\n")).isEqualTo(dir.resolve("traefik.yml.rejected-20260102T000000Z"));
+        assertThat(StaticFallback.existingRejectedCopy(sf, "a: 3\n")).isNull();
+    }
 }
