@@ -243,6 +243,18 @@ class CliTest {
     }
 
     @Test
+    void proxyListWarnsAboutAnUnreadableQuarantineFileNamingItAndWhatToDo() throws Exception {
+        io.terrarium.proxy.sync.ProxyStateStore store = new io.terrarium.proxy.sync.ProxyStateStore(dir.resolve("state"), App.jsonMapper());
+        store.saveState(new io.terrarium.proxy.sync.ProxyStateStore.State(false, List.of()));
+        java.nio.file.Files.writeString(store.quarantineFile(), "{garbage");
+        Run r = run("proxy", "list");
+        assertThat(r.exit()).isZero();
+        assertThat(r.err()).contains("warning: the proxy quarantine " + store.quarantineFile() + " cannot be read: ")
+                .contains("does not change the Traefik static file nor publish a new public TCP/UDP port")
+                .contains("`terrariumctl reconfigure`, which removes it");
+    }
+
+    @Test
     void helpWalksTheWholeCommandPath() {
         Run r = run("help", "backup", "restore");
         assertThat(r.exit()).isZero();
