@@ -629,4 +629,43 @@ class ProxySyncJobTest {
         assertThat(r2.status()).as(r2.summary()).isEqualTo(JobResult.Status.OK);
         assertThat(Files.readString(staticFile())).contains("\":6000/tcp\"");
     }
+
+    @Test
+    void aStaticFileWrittenByHandWithoutARestartIsNotAdoptedAsLastGoodEvenWithTheSamePorts() throws Exception {
+        lxd.add("pg1", true, "2026-01-01T00:00:00Z", "tcp://5432:5432");
+        job().run();
+        String good = Files.readString(staticFile());
+        Thread.sleep(30); // the file's mtime must fall after Traefik's start (kernel timestamps are coarse)
+        // `terrariumctl proxy static` by hand: same entrypoints, different text, no restart
+        String byHand = good + "# written by hand\n";
+        Files.writeString(staticFile(), byHand);
+        traefik.unbindable.add("6000/tcp");
+        lxd.add("app", true, "2026-01-03T00:00:00Z", "tcp://6000:6000");
+        JobResult r = job().run();
+        assertThat(StaticFallback.lastGood(staticFile())).as("Traefik never ran the hand-written file").hasContent(good);
+        assertThat(staticFile()).as("the fallback restores what Traefik ran").hasContent(good);
+        assertThat(ProxySyncJobTestSupport.errors(r)).anySatisfy(e -> assertThat(e).startsWith("reload of Traefik failed and was rolled back"));
+    }
+
+    @Test
+    void theCurrentFileIsAdoptedAsLastGoodWhenTraefikStartedAfterItWasWritten() throws Exception {
+        lxd.add("pg1", true, "2026-01-01T00:00:00Z", "tcp://5432:5432");
+        job().run();
+        String good = Files.readString(staticFile());
+        Files.delete(StaticFallback.lastGood(staticFile())); // a release before the fallback kept none
+        lxd.add("app", true, "2026-01-03T00:00:00Z", "tcp://6000:6000");
+        traefik.unbindable.add("6000/tcp");
+        JobResult r = job().run();
+        assertThat(ProxySyncJobTestSupport.errors(r)).anySatisfy(e -> assertThat(e).startsWith("reload of Traefik failed and was rolled back"));
+        assertThat(staticFile()).hasContent(good);
+    }
+
+    @Test
+    void systemdUsUtcTimestampsAreParsedAndAnythingElseIsUnknown() {
+        assertThat(io.terrarium.proxy.sync.TraefikRestartAccess.systemdUtc("Mon 2026-12-07 03:40:13.123456 UTC"))
+                .isEqualTo(java.time.Instant.parse("2026-12-07T03:40:13.123456Z"));
+        assertThat(io.terrarium.proxy.sync.TraefikRestartAccess.systemdUtc("")).isNull();
+        assertThat(io.terrarium.proxy.sync.TraefikRestartAccess.systemdUtc("n/a")).isNull();
+        assertThat(io.terrarium.proxy.sync.TraefikRestartAccess.systemdUtc("Mon 2026-12-07 04:40:13 CET")).as("not UTC").isNull();
+    }
 }

@@ -20,8 +20,8 @@ import java.util.function.Function;
  * Unit-test stand-in for systemd's {@code traefik.service} as seen through the command seam: a
  * {@code systemctl restart traefik} (re)reads the static file and "binds" its entrypoints, except
  * those in {@link #unbindable} (the unit then fails, as Traefik does when one entrypoint cannot
- * listen); {@code systemctl is-active}/{@code show -p MainPID} and {@code ss -H -l -n -p -t -u}
- * answer from that state. The real behaviour is tested under systemd in {@code TraefikSystemdIT}.
+ * listen); {@code systemctl is-active}/{@code show -p MainPID}/{@code show -p ExecMainStartTimestamp}
+ * and {@code ss -H -l -n -p -t -u} answer from that state. The real behaviour is tested under systemd in {@code TraefikSystemdIT}.
  */
 public final class FakeTraefikUnit implements Function<Command, Reply> {
     private final Path staticFile;
@@ -34,6 +34,7 @@ public final class FakeTraefikUnit implements Function<Command, Reply> {
     private boolean active;
     private int pid = 100;
     private Set<String> bound = new TreeSet<>();
+    private java.time.Instant started; // when the main process last started (systemd's ExecMainStartTimestamp)
 
     /** @param staticFile the {@code traefik.yml} the unit's ExecStart reads */
     public FakeTraefikUnit(Path staticFile) {
@@ -46,6 +47,7 @@ public final class FakeTraefikUnit implements Function<Command, Reply> {
         calls.add(a);
         if (a.equals(List.of("systemctl", "restart", "traefik"))) {
             pid++;
+            started = java.time.Instant.now();
             bound = entrypoints();
             active = bound.stream().noneMatch(unbindable::contains) && !refused();
             if (!active) {
@@ -58,6 +60,12 @@ public final class FakeTraefikUnit implements Function<Command, Reply> {
         }
         if (a.equals(List.of("systemctl", "show", "-p", "MainPID", "--value", "traefik"))) {
             return Reply.ok((active ? pid : 0) + "\n");
+        }
+        if (a.equals(List.of("systemctl", "show", "-p", "ExecMainStartTimestamp", "--timestamp=us+utc", "--value", "traefik"))) {
+            // systemd's us+utc style; empty for a unit whose main process never started
+            return Reply.ok(started == null ? "\n" : java.time.format.DateTimeFormatter
+                    .ofPattern("EEE yyyy-MM-dd HH:mm:ss.SSSSSS 'UTC'", java.util.Locale.ROOT)
+                    .withZone(java.time.ZoneOffset.UTC).format(started) + "\n");
         }
         if (a.equals(List.of("ss", "-H", "-l", "-n", "-p", "-t", "-u"))) {
             StringBuilder sb = new StringBuilder("tcp LISTEN 0 128 0.0.0.0:22 0.0.0.0:* users:((\"sshd\",pid=7,fd=3))\n");

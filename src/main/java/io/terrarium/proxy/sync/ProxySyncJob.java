@@ -402,8 +402,9 @@ public final class ProxySyncJob implements StagedJob<ProxySyncJob.Run> {
 
         /**
          * Before a new static file replaces the current one: when {@code <static_file>.last-good}
-         * differs from the current file and Traefik is proven to run it (active and listening on its
-         * entrypoints; without systemctl: the last reload succeeded), the current file becomes the
+         * differs from the current file and Traefik is proven to run it (active, listening on its
+         * entrypoints and started after the file was last modified, {@link TraefikRestart#runs};
+         * without systemctl: the last reload succeeded), the current file becomes the
          * last good one. Normally a successful restart already made it so; this covers the first
          * change after an upgrade.
          */
@@ -417,7 +418,8 @@ public final class ProxySyncJob implements StagedJob<ProxySyncJob.Run> {
                 String current = Files.readString(sf);
                 ProxyStateStore.State last = store.state();
                 String why = TraefikRestart.isSystemctl(argv)
-                        ? restart.check(argv.get(argv.size() - 1), StaticFallback.usableListeners(current))
+                        ? restart.runs(argv.get(argv.size() - 1), StaticFallback.usableListeners(current), sf,
+                        Files.getLastModifiedTime(sf).toInstant())
                         : (last != null && last.reloadPending() ? "reload pending" : null);
                 if (why == null) {
                     AtomicFiles.write(good, current.getBytes(StandardCharsets.UTF_8), AtomicFiles.WORLD_READABLE);

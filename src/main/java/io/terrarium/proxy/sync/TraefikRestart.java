@@ -31,7 +31,9 @@ import java.util.regex.Pattern;
  *
  * <p>The check needs systemd: it runs when the command's executable is {@code systemctl}; the unit
  * is the command's last argument. Commands used: {@code systemctl is-active UNIT},
- * {@code systemctl show -p MainPID --value UNIT} and {@code ss -H -l -n -p -t -u} (iproute2). It
+ * {@code systemctl show -p MainPID --value UNIT} and {@code ss -H -l -n -p -t -u} (iproute2); to
+ * tell whether Traefik runs a file written earlier, also
+ * {@code systemctl show -p ExecMainStartTimestamp --timestamp=us+utc --value UNIT} ({@link #runs}). It
  * polls every {@code poll} until {@code settle} has passed (default 20 s, Traefik binds its
  * entrypoints within a second of start).
  */
@@ -115,6 +117,53 @@ public final class TraefikRestart {
             return null;
         } catch (CommandFailedException | NumberFormatException e) {
             return "cannot check unit " + unit + ": " + e.getMessage();
+        }
+    }
+
+    /**
+     * {@code null} when {@code unit} runs {@code staticFile} as it is now: the checks of
+     * {@link #check} hold and the unit's main process started after the file was last modified
+     * (a file written without a restart, e.g. by {@code terrariumctl proxy static}, may differ from
+     * what Traefik read even when the ports are the same). Start time: {@code systemctl show -p
+     * ExecMainStartTimestamp --timestamp=us+utc --value UNIT} ({@code Day YYYY-MM-DD HH:MM:SS.UUUUUU UTC},
+     * systemd.time(7); {@code --timestamp=} since systemd 248).
+     *
+     * @param modified the file's last-modified time (UTC)
+     * @return why it is not proven (one line)
+     */
+    String runs(String unit, SortedSet<String> listeners, Path staticFile, java.time.Instant modified) {
+        String why = check(unit, listeners);
+        if (why != null) {
+            return why;
+        }
+        String v;
+        try {
+            v = runner.run(Command.of("systemctl", "show", "-p", "ExecMainStartTimestamp", "--timestamp=us+utc", "--value", unit))
+                    .stdout().strip();
+        } catch (CommandFailedException e) {
+            return "cannot tell when unit " + unit + " started: " + e.getMessage();
+        }
+        java.time.Instant started = systemdUtc(v);
+        if (started == null) {
+            return "cannot tell when unit " + unit + " started (ExecMainStartTimestamp \"" + v + "\")";
+        }
+        if (started.isBefore(modified)) {
+            return "unit " + unit + " started at " + started + ", before " + staticFile + " was last modified at " + modified
+                    + " (written without a restart), so it may run an older file";
+        }
+        return null;
+    }
+
+    /** A systemd timestamp in {@code us+utc} style ({@code Mon 2026-12-07 03:40:13.123456 UTC}), or {@code null} if it is not one. */
+    static java.time.Instant systemdUtc(String v) {
+        java.util.regex.Matcher m = Pattern.compile("(?:\\w+ )?(\\d{4}-\\d{2}-\\d{2}) (\\d{2}:\\d{2}:\\d{2}(?:\\.\\d{1,9})?) UTC").matcher(v.strip());
+        if (!m.matches()) {
+            return null;
+        }
+        try {
+            return java.time.LocalDateTime.parse(m.group(1) + "T" + m.group(2)).toInstant(java.time.ZoneOffset.UTC);
+        } catch (java.time.format.DateTimeParseException e) {
+            return null;
         }
     }
 

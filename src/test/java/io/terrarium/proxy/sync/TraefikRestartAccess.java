@@ -12,4 +12,9 @@ public final class TraefikRestartAccess {
     public static SortedSet<String> listening(String ss, Set<Long> pids) {
         return TraefikRestart.listening(ss, pids);
     }
+
+    /** {@link TraefikRestart#systemdUtc}. */
+    public static java.time.Instant systemdUtc(String v) {
+        return TraefikRestart.systemdUtc(v);
+    }
 }
