@@ -91,8 +91,22 @@ public final class Output {
         sb.append(l.toString().stripTrailing()).append('\n');
     }
 
-    private static String cell(Object o) {
-        return o == null ? "-" : String.valueOf(o);
+    /**
+     * A cell as it may reach a terminal: every character that does not print (ESC, CR, bidi
+     * controls, …) escaped as {@code \\uXXXX} by {@link io.terrarium.config.ConfigException#printable},
+     * line breaks kept. Cells carry text from untrusted places — a label's text in a proxy-sync
+     * error, an instance name, a job summary — and an escape sequence in one reached the operator's
+     * terminal through {@code status} (tester, session 7). JSON and YAML escape these characters themselves.
+     */
+    static String cell(Object o) {
+        if (o == null) {
+            return "-";
+        }
+        String[] lines = String.valueOf(o).split("\n", -1);
+        for (int i = 0; i < lines.length; i++) {
+            lines[i] = io.terrarium.config.ConfigException.printable(lines[i]);
+        }
+        return String.join("\n", lines);
     }
 
     static String json(Object o) {

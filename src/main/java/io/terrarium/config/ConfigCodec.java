@@ -231,21 +231,23 @@ public final class ConfigCodec {
         String key = path.stream().map(o -> o instanceof Integer i ? "[" + i + "]" : String.valueOf(o)).collect(Collectors.joining("."));
         mistyped.add(key);
         Class<?> t = e.getTargetType();
-        String range = t == Long.class || t == long.class ? " from " + Long.MIN_VALUE + " to " + Long.MAX_VALUE
-                : t == Integer.class || t == int.class ? " from " + Integer.MIN_VALUE + " to " + Integer.MAX_VALUE : "";
-        String value = "";
+        boolean isLong = t == Long.class || t == long.class;
+        String text = "";
         try {
             com.fasterxml.jackson.databind.JsonNode n = mapper.readTree(yaml);
             for (Object o : path) {
                 n = n == null ? null : o instanceof Integer i ? n.get(i) : n.get((String) o);
             }
-            value = n == null ? "" : ", not " + n.asText();
+            text = n == null ? "" : n.asText();
         } catch (JsonProcessingException | RuntimeException ignored) {
             // no value to show
         }
+        // the type's bound, not the key's own range (checked once the number fits; tester, session 7)
+        String bound = text.startsWith("-") ? " no smaller than " + (isLong ? Long.MIN_VALUE : Integer.MIN_VALUE)
+                : " no larger than " + (isLong ? Long.MAX_VALUE : Integer.MAX_VALUE);
         List<String> names = path.stream().map(o -> o instanceof String n ? n : "").toList();
         return source + ": " + where(keyLocation(yaml, names, e.getLocation())) + "key \"" + key + "\" must be "
-                + (range.isEmpty() ? "a smaller number" : describe(t) + range) + value;
+                + describe(t) + bound + (text.isEmpty() ? "" : ", not " + text) + " (its own range is checked once it fits)";
     }
 
     /** The message of an unknown key, a value of the wrong type or out of range; a mistyped key's path is added to {@code mistyped}. */

@@ -30,6 +30,18 @@ class OutputYamlTest {
         assertThat(new YAMLMapper().readTree(yaml)).isEqualTo(new ObjectMapper().readTree(render(Format.json, r)));
     }
 
+    /** Tester (session 7): an escape sequence in a job summary reached the terminal through `status`. */
+    @Test
+    void tableCellsEscapeWhatDoesNotPrintButKeepLineBreaks() {
+        String hostile = "FAILED: label \"\u001b]0;owned\u0007\u001b[2J\" refused\r\u202Eevil\nsecond line";
+        String table = Output.table(List.of(Output.row("job", "proxy-sync", "detail", hostile)));
+        assertThat(table).doesNotContain("\u001b").doesNotContain("\u0007").doesNotContain("\r").doesNotContain("\u202E")
+                .contains("\\u001B]0;owned\\u0007\\u001B[2J").contains("\\r\\u202Eevil\nsecond line");
+        assertThat(Output.cell("plain ünïcode — ok")).isEqualTo("plain ünïcode — ok");
+        // JSON keeps the text exact (escaped by the encoder)
+        assertThat(render(Format.json, List.of(Map.of("detail", hostile)))).contains("\\u001B]0;owned").doesNotContain("\u001b");
+    }
+
     @Test
     void timestampsAreQuotedStringsSoYaml11LoadersKeepThemStrings() {
         String yaml = render(Format.yaml, List.of(Map.of("next_run", "2026-12-06T17:07:00Z", "job", "snapshot")));

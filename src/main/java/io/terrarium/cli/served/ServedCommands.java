@@ -63,6 +63,8 @@ public final class ServedCommands implements AutoCloseable {
     private final ThreadPoolExecutor workers;
     private final ScheduledExecutorService timeouts;
     private final Thread acceptor;
+    /** The file key (device and inode) of the socket this daemon bound; {@link #close()} removes only that file. */
+    private volatile Object socketKey;
 
     private ServedCommands(App app, String buildId, Map<String, String> env, Path socket, ServerSocketChannel server) {
         this.app = app;
@@ -106,6 +108,12 @@ public final class ServedCommands implements AutoCloseable {
         ServedProtocol.checkDirectory(dir, uid);
         if (Files.exists(socket, LinkOption.NOFOLLOW_LINKS)) {
             ServedProtocol.checkSocket(socket, uid); // never remove something that is not our own stale socket
+            if (answers(socket)) {
+                // a live daemon on the same run directory (tester, session 7: a second daemon took the
+                // socket, and the first removed it when it stopped)
+                throw new IOException("another process serves " + socket + " (a second daemon on the same run directory?);"
+                        + " this daemon does not serve CLI commands");
+            }
             Files.delete(socket);
         }
         ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
@@ -118,9 +126,20 @@ public final class ServedCommands implements AutoCloseable {
             throw e;
         }
         ServedCommands s = new ServedCommands(app, buildId, env, socket, server);
+        s.socketKey = Files.readAttributes(socket, java.nio.file.attribute.BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS).fileKey();
         s.acceptor.start();
         LOG.info("CLI socket {} serves status, jobs list and backup list --source local", socket);
         return s;
+    }
+
+    /** Whether something accepts connections on {@code socket} (a stale socket refuses them at once). */
+    private static boolean answers(Path socket) {
+        try (SocketChannel probe = SocketChannel.open(StandardProtocolFamily.UNIX)) {
+            probe.connect(UnixDomainSocketAddress.of(socket));
+            return true;
+        } catch (IOException e) {
+            return false;
+        }
     }
 
     /** The socket's path. */
@@ -263,7 +282,11 @@ public final class ServedCommands implements AutoCloseable {
         workers.shutdownNow();
         timeouts.shutdownNow();
         try {
-            Files.deleteIfExists(socket);
+            // only our own socket: another daemon may have bound the path since (same run directory)
+            Object key = Files.readAttributes(socket, java.nio.file.attribute.BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS).fileKey();
+            if (key != null && key.equals(socketKey)) {
+                Files.deleteIfExists(socket);
+            }
         } catch (IOException e) {
             LOG.debug("cannot remove {}: {}", socket, e.getMessage());
         }

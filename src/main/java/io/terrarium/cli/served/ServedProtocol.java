@@ -90,19 +90,41 @@ public final class ServedProtocol {
         return Path.of(env.getOrDefault("TERRARIUM_RUN_DIR", "/run/terrarium"), "cli", "cli.sock");
     }
 
+    /** The entry {@link #relevantEnvironment} adds for the working directory; no variable can have this name. */
+    public static final String WORKING_DIRECTORY = " working directory";
+
     /**
      * The variables that change what a served command reads (the paths of TerrariumPaths, LXD's
      * socket): every {@code TERRARIUM_*} and {@code LXD_*} except the launcher's own. The daemon
-     * serves a request only when the client's map equals its own, so both read the same files.
+     * serves a request only when the client's map equals its own, so both read the same files. When a
+     * path variable ({@code *_DIR}, {@code *_SOCKET}, {@code *_HOME}, {@code *_ROOT}) is relative, the
+     * working directory is part of the map too ({@link #WORKING_DIRECTORY}): the same text names
+     * another directory from another working directory (tester, session 7: {@code TERRARIUM_STATE_DIR=state}
+     * was answered from the daemon's directory).
+     *
+     * @param env the process environment
+     * @param cwd the process's working directory
      */
-    public static Map<String, String> relevantEnvironment(Map<String, String> env) {
+    public static Map<String, String> relevantEnvironment(Map<String, String> env, Path cwd) {
         Map<String, String> m = new TreeMap<>();
-        env.forEach((k, v) -> {
+        boolean relative = false;
+        for (Map.Entry<String, String> e : env.entrySet()) {
+            String k = e.getKey();
             if ((k.startsWith("TERRARIUM_") || k.startsWith("LXD_")) && !LAUNCHER_ONLY.contains(k)) {
-                m.put(k, v);
+                m.put(k, e.getValue());
+                relative |= (k.endsWith("_DIR") || k.endsWith("_SOCKET") || k.endsWith("_HOME") || k.endsWith("_ROOT"))
+                        && !e.getValue().isEmpty() && !e.getValue().startsWith("/");
             }
-        });
+        }
+        if (relative) {
+            m.put(WORKING_DIRECTORY, cwd.toAbsolutePath().normalize().toString());
+        }
         return m;
+    }
+
+    /** {@link #relevantEnvironment(Map, Path)} from this process's working directory. */
+    public static Map<String, String> relevantEnvironment(Map<String, String> env) {
+        return relevantEnvironment(env, Path.of(System.getProperty("user.dir")));
     }
 
     /**

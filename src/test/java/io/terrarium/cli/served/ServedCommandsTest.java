@@ -158,6 +158,79 @@ class ServedCommandsTest {
                 .containsExactlyEntriesOf(new java.util.TreeMap<>(Map.of("LXD_DIR", "/l", "TERRARIUM_RUN_DIR", "/r")));
     }
 
+    /** Tester (session 7): TERRARIUM_STATE_DIR=state was answered from the daemon's own working directory. */
+    @Test
+    void aRelativePathVariableMakesTheWorkingDirectoryPartOfTheComparison() {
+        Map<String, String> rel = Map.of("TERRARIUM_STATE_DIR", "state", "TERRARIUM_RUN_DIR", "/r");
+        assertThat(ServedProtocol.relevantEnvironment(rel, Path.of("/tmp/a")))
+                .containsEntry(ServedProtocol.WORKING_DIRECTORY, "/tmp/a")
+                .isNotEqualTo(ServedProtocol.relevantEnvironment(rel, Path.of("/tmp/b")));
+        assertThat(ServedProtocol.relevantEnvironment(rel, Path.of("/tmp/a/./x/..")))
+                .isEqualTo(ServedProtocol.relevantEnvironment(rel, Path.of("/tmp/a")));
+        // absolute paths: the working directory does not matter (the daemon runs in /, the operator elsewhere)
+        Map<String, String> abs = Map.of("TERRARIUM_STATE_DIR", "/var/lib/terrarium", "LXD_SOCKET", "/var/lib/lxd/unix.socket");
+        assertThat(ServedProtocol.relevantEnvironment(abs, Path.of("/tmp/a")))
+                .isEqualTo(ServedProtocol.relevantEnvironment(abs, Path.of("/")))
+                .doesNotContainKey(ServedProtocol.WORKING_DIRECTORY);
+        assertThat(ServedProtocol.relevantEnvironment(Map.of("LXD_SOCKET", "unix.socket"), Path.of("/w")))
+                .containsEntry(ServedProtocol.WORKING_DIRECTORY, "/w");
+    }
+
+    /**
+     * Tester (session 7): a second daemon on the same run directory replaced the live socket, and the
+     * first one removed the second's socket when it stopped.
+     */
+    @Test
+    void aSecondDaemonLeavesALiveSocketAloneAndAStoppingDaemonRemovesOnlyItsOwn() throws Exception {
+        Path socket = server.socket();
+        Object first = Files.readAttributes(socket, java.nio.file.attribute.BasicFileAttributes.class).fileKey();
+        assertThatThrownBy(() -> ServedCommands.start(app, "build-1", env)).hasMessageContaining("another process serves " + socket);
+        assertThat(Files.readAttributes(socket, java.nio.file.attribute.BasicFileAttributes.class).fileKey()).isEqualTo(first);
+        assertThat(answering(env)).isTrue();
+        // the path is taken over by another daemon (here: the first's file removed by hand, a new one bound)
+        Files.delete(socket);
+        ServedCommands second = ServedCommands.start(app, "build-1", env);
+        try {
+            server.close();
+            assertThat(socket).as("the second daemon's socket survives the first one's stop").exists();
+            assertThat(answering(env)).isTrue();
+        } finally {
+            second.close();
+        }
+        assertThat(socket).doesNotExist();
+        // a stale socket (nothing accepts on it) is replaced at start
+        try (var stale = java.nio.channels.ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
+            stale.bind(UnixDomainSocketAddress.of(socket));
+            Files.setPosixFilePermissions(socket, PosixFilePermissions.fromString("rw-------"));
+        }
+        assertThat(socket).exists();
+        server = ServedCommands.start(app, "build-1", env);
+        assertThat(answering(env)).isTrue();
+    }
+
+    /** Tester (session 7): a stopped daemon (kill -STOP) held {@code status} for 127 s before the CLI ran it itself. */
+    @Test
+    void aDaemonThatDoesNotAnswerIsGivenUpAfterTheDeadline() throws Exception {
+        server.close();
+        Path socket = ServedProtocol.socketPath(env);
+        try (var silent = java.nio.channels.ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
+            silent.bind(UnixDomainSocketAddress.of(socket)); // accepts into the backlog, never reads or answers
+            Files.setPosixFilePermissions(socket, PosixFilePermissions.fromString("rw-------"));
+            long t0 = System.nanoTime();
+            assertThatThrownBy(() -> ServedClient.ask(env, List.of("status"), 1)).isInstanceOf(IOException.class);
+            assertThat((System.nanoTime() - t0) / 1_000_000).isBetween(900L, 5_000L);
+        }
+        assertThat(ServedClient.TIMEOUT_SECONDS).isLessThanOrEqualTo(10);
+        Files.deleteIfExists(socket);
+        server = ServedCommands.start(app, "build-1", env);
+    }
+
+    /** Whether a daemon answers on the socket (this test's client is of another build: it answers with that refusal). */
+    private static boolean answering(Map<String, String> env) throws IOException {
+        ServedProtocol.Response r = ServedClient.ask(env, List.of("jobs", "list"), 5);
+        return !r.served() && r.reason().contains("another build");
+    }
+
     private static byte[] request(String build, Map<String, String> env, List<String> args) throws IOException {
         // encoded by hand where encode() would refuse (a string over 65,535 bytes never occurs here)
         ByteArrayOutputStream b = new ByteArrayOutputStream();
