@@ -500,6 +500,8 @@ public final class ProxySyncJob implements StagedJob<ProxySyncJob.Run> {
                         throw new IOException("not a regular file");
                     }
                     goodYaml = Files.readString(good);
+                } catch (java.nio.charset.CharacterCodingException e) {
+                    goodUnusable = "not UTF-8 text";
                 } catch (IOException e) {
                     goodUnusable = e.getMessage() == null ? e.toString() : e.getMessage();
                 }
