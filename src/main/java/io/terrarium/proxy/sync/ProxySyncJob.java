@@ -598,7 +598,7 @@ public final class ProxySyncJob implements StagedJob<ProxySyncJob.Run> {
                 writeIfChanged(Path.of(config.dynamicFile()), TraefikDynamicRenderer.render(effective, settings), written, errors);
                 routesUp = written.size() > n ? " (dynamic file rewritten without the quarantined routes)" : "";
             }
-            long routes = effective.instances().stream().mapToLong(r -> r.published().size()).sum();
+            long routes = StaticFallback.routes(effective);
             long inst = effective.instances().stream().filter(r -> !r.published().isEmpty()).count();
             errors.add("reload of Traefik failed and was rolled back: " + change + ": " + why
                     + "; the previous static configuration was restored from " + good + " and Traefik is active and listening on "
@@ -656,7 +656,7 @@ public final class ProxySyncJob implements StagedJob<ProxySyncJob.Run> {
             if (ufwReport != null) {
                 details.put("ufw", ufwReport);
             }
-            long routes = effective.instances().stream().mapToLong(r -> r.published().size()).sum();
+            long routes = StaticFallback.routes(effective);
             String head = routes + " route(s) of " + effective.instances().stream().filter(r -> !r.published().isEmpty()).count()
                     + " instance(s) published, " + instances.size() + " instance(s) read; " + lxdCalls + " LXD call(s), "
                     + deviceChanges + " device change(s), " + written.size() + " file(s) written, " + reloads + " reload(s)";

@@ -67,8 +67,12 @@ public final class StaticFallback {
      * @throws IOException when the text is not YAML
      */
     public static SortedSet<String> listeners(String staticYaml) throws IOException {
+        return listeners(new ObjectMapper(new YAMLFactory()).readTree(staticYaml));
+    }
+
+    /** {@link #listeners(String)} of a parsed document ({@code null}: none). */
+    private static SortedSet<String> listeners(JsonNode doc) {
         SortedSet<String> out = new TreeSet<>();
-        JsonNode doc = new ObjectMapper(new YAMLFactory()).readTree(staticYaml);
         if (doc == null) {
             return out;
         }
@@ -107,7 +111,7 @@ public final class StaticFallback {
         if (doc == null || !doc.isObject()) {
             throw new IOException("not a Traefik static file (not a YAML mapping)");
         }
-        SortedSet<String> out = listeners(staticYaml);
+        SortedSet<String> out = listeners(doc);
         if (out.isEmpty()) {
             throw new IOException("not a Traefik static file (no entryPoints with an address)");
         }
