@@ -4,8 +4,11 @@
 # endpoint, and the daemon JVM's CPU time (user + sys, all its threads: class loading, JIT, GC)
 # at that moment. Each run uses private empty run/state/etc dirs (no stored configuration: the
 # defaults, every job route and schedule, Jolokia, metrics) and a management port given by PORT
-# (default 877; it must be free and below 1024). Rows: as shipped, and with TERRARIUM_CDS=0 (no
-# class-data sharing) so the archive's share is visible. BENCH_DAEMON_JSA=/path/archive.jsa adds a row
+# (default 877; it must be free and below 1024). Rows, interleaved run by run: as shipped (the daemon's
+# own AppCDS archive, recorded first by `terrariumctl daemon --train-cds` as install/update do; the
+# recording's wall time is printed), with only the CLI's archive (the state before the daemon had its
+# own: TERRARIUM_CDS_DIR at a directory holding just that one), and with TERRARIUM_CDS=0 (no
+# class-data sharing) so each archive's share is visible. BENCH_DAEMON_JSA=/path/archive.jsa adds a row
 # with that archive instead of the shipped one — an experiment: record one with
 # `TERRARIUM_CDS=0 TERRARIUM_JAVA_OPTS=-XX:ArchiveClassesAtExit=/path/archive.jsa terrariumctl daemon`
 # (stop it after health UP). Prints a Markdown table for
@@ -51,11 +54,22 @@ one() {
     echo "$(( (t1 - t0) / 1000000 )) $cpu"
 }
 
-# the first CLI command after a build trains the CDS archive: not inside a sample
+# the first CLI command after a build trains the CLI's CDS archive, the install/update step the
+# daemon's: neither inside a sample
 "$TRM" config check "$ROOT/target/dist/config/samples/minimal.yaml" >/dev/null
+rm -f "$ROOT"/target/dist/lib/cds/daemon-*.jsa "$ROOT"/target/dist/lib/cds/daemon-*.jsa.sum
+t0=$(date +%s%N)
+"$TRM" daemon --train-cds
+train_ms=$(( ($(date +%s%N) - t0) / 1000000 ))
+CLI_ONLY=$(mktemp -d)
+trap 'rm -rf "$CLI_ONLY"' EXIT
+TERRARIUM_CDS_DIR="$CLI_ONLY" "$TRM" config check "$ROOT/target/dist/config/samples/minimal.yaml" >/dev/null
+ls "$CLI_ONLY"/cli-*.jsa >/dev/null || { echo "ERROR: the CLI archive was not recorded in $CLI_ONLY" >&2; exit 1; }
 
 declare -A wall cpu
-rows=("daemon start to health UP|" "daemon start to health UP (no CDS)|TERRARIUM_CDS=0")
+rows=("daemon start to health UP (daemon archive, shipped)|"
+    "daemon start to health UP (CLI archive only, before)|TERRARIUM_CDS_DIR=$CLI_ONLY"
+    "daemon start to health UP (no CDS)|TERRARIUM_CDS=0")
 if [[ -n ${BENCH_DAEMON_JSA:-} ]]; then
     [[ -r $BENCH_DAEMON_JSA ]] || { echo "ERROR: BENCH_DAEMON_JSA=$BENCH_DAEMON_JSA is not readable" >&2; exit 1; }
     rows+=("daemon start to health UP (archive recorded from a daemon run)|TERRARIUM_CDS=0 TERRARIUM_JAVA_OPTS=-XX:SharedArchiveFile=$BENCH_DAEMON_JSA")
@@ -72,6 +86,7 @@ for _ in $(seq 1 "$N"); do
 done
 
 echo "Daemon start, $N runs each, $(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "Recording the daemon's archive (terrariumctl daemon --train-cds, once): ${train_ms} ms wall"
 echo
 echo "| what | median wall (ms) | median CPU (ms) | runs (wall ms) |"
 echo "|---|---:|---:|---|"

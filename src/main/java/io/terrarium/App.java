@@ -68,7 +68,15 @@ public final class App {
      * first use, so {@code --help} and {@code --version} load neither Camel nor Jackson.
      */
     public static App production() {
-        return new App(TerrariumPaths.fromEnvironment(), (java.util.function.Supplier<CommandRunner>) CamelExecCommandRunner::new);
+        return production(TerrariumPaths.fromEnvironment());
+    }
+
+    /**
+     * The production wiring on other paths: the daemon's CDS training run
+     * ({@code terrariumctl daemon --train-cds}) builds the same objects on a private temporary tree.
+     */
+    public static App production(TerrariumPaths paths) {
+        return new App(paths, (java.util.function.Supplier<CommandRunner>) CamelExecCommandRunner::new);
     }
 
     /** The JSON mapper used for results, facts, LXD bodies: snake_case, ISO-8601 UTC timestamps. */

@@ -32,8 +32,22 @@ public final class DaemonCommand implements Callable<Integer> {
     @Option(names = "--port", paramLabel = "PORT", description = "Management port (overrides daemon.management_port; an unprivileged one only with a warning, for tests).")
     Integer port;
 
+    /**
+     * Hidden: the AppCDS training run the launcher starts for {@code terrariumctl daemon --train-cds}
+     * at install/update ({@link io.terrarium.daemon.CdsTraining}; docs/architecture.md, "Class-data sharing").
+     */
+    @Option(names = "--train-cds", hidden = true, description = "Start and stop the daemon on private temporary directories, running no job (AppCDS training run; the launcher records the archive).")
+    boolean trainCds;
+
     @Override
     public Integer call() throws Exception {
+        if (trainCds) {
+            if (port != null) {
+                throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--train-cds picks its own ephemeral port; drop --port");
+            }
+            io.terrarium.daemon.CdsTraining.run(spec.commandLine().getOut());
+            return ExitCodes.OK;
+        }
         App app = TerrariumCommand.app(spec);
         TerrariumConfig config;
         try {

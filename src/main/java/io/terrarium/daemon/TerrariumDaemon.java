@@ -40,6 +40,8 @@ public final class TerrariumDaemon {
     private final TerrariumConfig config;
     private final Integer portOverride;
     private java.util.concurrent.Callable<AutoCloseable> cliSocket;
+    private boolean training;
+    private final java.util.concurrent.atomic.AtomicReference<String> trainingOutcome = new java.util.concurrent.atomic.AtomicReference<>();
 
     /**
      * @param app          wiring
@@ -62,6 +64,19 @@ public final class TerrariumDaemon {
      */
     public TerrariumDaemon withCliSocket(java.util.concurrent.Callable<AutoCloseable> start) {
         this.cliSocket = start;
+        return this;
+    }
+
+    /**
+     * Makes this a CDS training run ({@link CdsTraining}): the port is not checked for being
+     * privileged (an ephemeral one), and once the context has started the daemon asks its own
+     * {@code /observe/health} until it answers 200 (or {@value CdsTraining#HEALTH_TIMEOUT_SECONDS} s
+     * pass) and then stops; {@link #run()} fails when health never came UP.
+     *
+     * @return this daemon
+     */
+    public TerrariumDaemon trainingRun() {
+        this.training = true;
         return this;
     }
 
@@ -117,8 +132,10 @@ public final class TerrariumDaemon {
      * @throws Exception when Camel cannot start (e.g. the port is taken)
      */
     public void run() throws Exception {
-        checkPrivilegedPort(portOverride != null ? portOverride : config.daemon().managementPort(), portOverride != null,
-                unprivilegedPortStart());
+        if (!training) {
+            checkPrivilegedPort(portOverride != null ? portOverride : config.daemon().managementPort(), portOverride != null,
+                    unprivilegedPortStart());
+        }
         ManagementCredentials.ensure(app.paths().managementAuthFile());
         Main main = new Main();
         properties().forEach(main::addInitialProperty);
@@ -202,6 +219,20 @@ public final class TerrariumDaemon {
                         LOG.warn("CLI socket not served ({}): read-only commands run in the CLI's own JVM", e.getMessage());
                     }
                 }
+                if (training) {
+                    Thread t = new Thread(() -> {
+                        trainingOutcome.set(awaitHealthUp(config.daemon().managementHost(), port));
+                        try {
+                            // tests keep it running past the first scheduler fire (proxy-sync's timer: 5 s)
+                            Thread.sleep(Long.getLong(CdsTraining.HOLD_PROPERTY, 0L));
+                        } catch (InterruptedException e) {
+                            Thread.currentThread().interrupt();
+                        }
+                        main.completed();
+                    }, "cds-training");
+                    t.setDaemon(true);
+                    t.start();
+                }
             }
 
             @Override
@@ -238,6 +269,49 @@ public final class TerrariumDaemon {
             throw new IOException("the daemon stopped: its management endpoint could not be secured ("
                     + unsafe.get().getMessage() + ")", unsafe.get());
         }
+        if (training && !"UP".equals(trainingOutcome.get())) {
+            throw new IOException("training run: the daemon's health did not come UP ("
+                    + (trainingOutcome.get() == null ? "the daemon stopped first" : trainingOutcome.get()) + ")");
+        }
+    }
+
+    /**
+     * Asks {@code http://host:port/observe/health} (the request a supervisor or the start benchmark
+     * makes, so the classes that answer it are loaded too) every 50 ms until it answers 200.
+     *
+     * @return {@code "UP"}, or why not after {@value CdsTraining#HEALTH_TIMEOUT_SECONDS} s
+     */
+    private static String awaitHealthUp(String host, int port) {
+        String last = "no answer";
+        long deadline = System.nanoTime() + CdsTraining.HEALTH_TIMEOUT_SECONDS * 1_000_000_000L;
+        String h = host.contains(":") ? "[" + host + "]" : host;
+        while (System.nanoTime() < deadline) {
+            try {
+                java.net.HttpURLConnection c = (java.net.HttpURLConnection)
+                        java.net.URI.create("http://" + h + ":" + port + "/observe/health").toURL().openConnection();
+                c.setConnectTimeout(2000);
+                c.setReadTimeout(5000);
+                int code = c.getResponseCode();
+                try (java.io.InputStream body = code < 400 ? c.getInputStream() : c.getErrorStream()) {
+                    if (body != null) {
+                        body.readAllBytes();
+                    }
+                }
+                if (code == 200) {
+                    return "UP";
+                }
+                last = "HTTP " + code;
+            } catch (IOException e) {
+                last = e.toString();
+            }
+            try {
+                Thread.sleep(50);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return "interrupted";
+            }
+        }
+        return "not UP after " + CdsTraining.HEALTH_TIMEOUT_SECONDS + " s: " + last;
     }
 
     /**

@@ -163,7 +163,7 @@ class DistIT {
         Path archive = cds.resolve(names.get().get(0));
         assertThat(run.apply(new String[]{"jobs", "list"})).startsWith("0:").contains("Mapped dynamic region");
         assertThat(run.apply(new String[]{"backup", "list", "--source", "local"})).startsWith("0:").contains("Mapped dynamic region");
-        // the daemon maps it too (it has no archive of its own any more); stopped by its timeout
+        // the daemon maps it too while it has no archive of its own (`daemon --train-cds`, next test); stopped by its timeout
         Process daemon = new ProcessBuilder("env", "TERRARIUM_RUN_DIR=" + tmp.resolve("run-d"), "TERRARIUM_STATE_DIR=" + tmp.resolve("state-d"),
                 "TERRARIUM_ETC_DIR=" + tmp.resolve("etc-d"), "TERRARIUM_JAVA_OPTS=-Xlog:cds=info", "timeout", "20",
                 release.resolve("bin/terrariumctl").toString(), "daemon", "--port", String.valueOf(20000 + new java.util.Random().nextInt(10000)))
@@ -183,6 +183,194 @@ class DistIT {
         // writable by others: could hold any class metadata, so it is not used
         Files.setPosixFilePermissions(archive, java.nio.file.attribute.PosixFilePermissions.fromString("rw-rw-rw-"));
         assertThat(run.apply(new String[]{"jobs", "list"})).startsWith("0:").doesNotContain("Mapped dynamic region");
+    }
+
+    /**
+     * The daemon's own AppCDS archive (issue 16 item 4), the launcher's side, with a fake JVM that
+     * writes what {@code -XX:ArchiveClassesAtExit} names and records its argv: {@code daemon
+     * --train-cds} records {@code daemon-<key>.jsa} with its {@code .sum} (no temporary file left)
+     * with the daemon's own JVM flags, and says "up to date" the second time; {@code daemon} maps it;
+     * an altered, untrusted, missing or stale-keyed one makes the daemon fall back to the CLI's
+     * archive or none (never removed by the daemon, which cannot write the release under systemd);
+     * a failed training run exits 1 and leaves no archive at all.
+     */
+    @Test
+    void daemonMapsItsOwnArchiveOnlyWhenIntactTrustedAndCurrentAndFallsBackOtherwise(@org.junit.jupiter.api.io.TempDir Path tmp) throws Exception {
+        Path release = tmp.resolve("opt with space/terrarium");
+        Files.createDirectories(release.getParent());
+        Terrariumctl.sh("cp", "-rL", "target/dist", release.toString());
+        Terrariumctl.sh("rm", "-rf", release.resolve("lib/cds").toString());
+        Path cds = release.resolve("lib/cds");
+        fakeJdk(tmp, """
+                dir=$(dirname "$0")/..
+                printf '%s\n' "$@" > "$dir/argv.txt"
+                for a; do case $a in -XX:ArchiveClassesAtExit=*) out=${a#*=} ;; esac; done
+                if [ -n "${out:-}" ]; then
+                    printf 'part' > "$out"
+                    [ -f "$dir/fail" ] && exit 1
+                    printf 'archive of %s\n' "$*" > "$out"
+                fi
+                echo 'daemon training run: health UP after 1 ms, stopped; no job ran'
+                exit 0""");
+        Path argv = tmp.resolve("jdk/argv.txt");
+        java.util.function.Function<String[], String> run = args -> {
+            try {
+                List<String> cmd = new java.util.ArrayList<>(List.of("env", "JAVA_HOME=" + tmp.resolve("jdk"),
+                        release.resolve("bin/terrariumctl").toString()));
+                cmd.addAll(List.of(args));
+                Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+                String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+                return p.waitFor() + ":" + out;
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        };
+        java.util.function.Supplier<List<String>> names = () -> {
+            try (Stream<Path> s = Files.list(cds)) {
+                return s.map(f -> f.getFileName().toString()).sorted().toList();
+            } catch (java.io.IOException e) {
+                return List.of();
+            }
+        };
+        java.util.function.Supplier<String> mapped = () -> {
+            try {
+                return Files.readAllLines(argv).stream().filter(a -> a.startsWith("-XX:SharedArchiveFile="))
+                        .map(a -> Path.of(a.substring(a.indexOf('=') + 1)).getFileName().toString()).findFirst().orElse("none");
+            } catch (java.io.IOException e) {
+                throw new IllegalStateException(e);
+            }
+        };
+        // missing: nothing mapped (the daemon does not train the CLI's archive either)
+        assertThat(run.apply(new String[]{"daemon"})).startsWith("0:");
+        assertThat(mapped.get()).isEqualTo("none");
+        assertThat(names.get()).isEmpty();
+        // the CLI's archive, recorded by a CLI command
+        assertThat(run.apply(new String[]{"--version"})).startsWith("0:");
+        String cli = names.get().get(0);
+        assertThat(cli).matches("cli-[0-9]+\\.jsa");
+        String key = cli.substring(4, cli.length() - 4);
+        assertThat(run.apply(new String[]{"daemon"})).startsWith("0:");
+        assertThat(mapped.get()).as("no daemon archive yet: the CLI's").isEqualTo(cli);
+
+        // recorded, with the daemon's flags, renamed into place with its checksum
+        assertThat(run.apply(new String[]{"daemon", "--train-cds"})).startsWith("0:recorded the daemon CDS archive ")
+                .contains("daemon-" + key + ".jsa").contains("daemon training run: health UP");
+        assertThat(Files.readAllLines(argv)).contains("-Xmx256m", "daemon", "--train-cds").doesNotContain("-XX:TieredStopAtLevel=1")
+                .noneMatch(a -> a.startsWith("-XX:SharedArchiveFile="));
+        assertThat(names.get()).containsExactly(cli, cli + ".sum", "daemon-" + key + ".jsa", "daemon-" + key + ".jsa.sum");
+        Path archive = cds.resolve("daemon-" + key + ".jsa");
+        assertThat(Files.readString(archive)).startsWith("archive of ");
+        assertThat(run.apply(new String[]{"daemon", "--train-cds"})).isEqualTo("0:daemon CDS archive up to date: " + archive + "\n");
+        assertThat(run.apply(new String[]{"daemon"})).startsWith("0:");
+        assertThat(mapped.get()).isEqualTo("daemon-" + key + ".jsa");
+        assertThat(Files.readAllLines(argv)).contains("-Xmx256m", "-Xlog:cds=off");
+        // the CLI keeps its own
+        assertThat(run.apply(new String[]{"--version"})).startsWith("0:");
+        assertThat(mapped.get()).isEqualTo(cli);
+
+        // altered (same size, other bytes): the CLI's archive; the daemon leaves the file for the next training run
+        byte[] bytes = Files.readAllBytes(archive);
+        bytes[0] ^= 1;
+        Files.write(archive, bytes);
+        assertThat(run.apply(new String[]{"daemon"})).startsWith("0:");
+        assertThat(mapped.get()).isEqualTo(cli);
+        assertThat(archive).exists();
+        assertThat(run.apply(new String[]{"daemon", "--train-cds"})).startsWith("0:recorded ");
+        assertThat(run.apply(new String[]{"daemon"})).startsWith("0:");
+        assertThat(mapped.get()).isEqualTo("daemon-" + key + ".jsa");
+
+        // writable by others: could hold any class metadata, never mapped
+        Files.setPosixFilePermissions(archive, java.nio.file.attribute.PosixFilePermissions.fromString("rw-rw-rw-"));
+        assertThat(run.apply(new String[]{"daemon"})).startsWith("0:");
+        assertThat(mapped.get()).isEqualTo(cli);
+        Files.setPosixFilePermissions(archive, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
+
+        // a failed training run: exit 1, and neither its partial output nor the archive it was to replace is left
+        Files.write(archive, "cut".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+        Files.createFile(tmp.resolve("jdk/fail"));
+        assertThat(run.apply(new String[]{"daemon", "--train-cds"})).startsWith("1:ERROR: the daemon's CDS training run failed (exit 1)");
+        assertThat(names.get()).containsExactly(cli, cli + ".sum");
+        Files.delete(tmp.resolve("jdk/fail"));
+
+        // stale key (a jar changed): neither archive matches; training replaces the old daemon archive
+        assertThat(run.apply(new String[]{"daemon", "--train-cds"})).startsWith("0:recorded ");
+        Path jar = release.resolve("lib/terrarium.jar");
+        Files.setLastModifiedTime(jar, java.nio.file.attribute.FileTime.fromMillis(Files.getLastModifiedTime(jar).toMillis() - 60_000));
+        assertThat(run.apply(new String[]{"daemon"})).startsWith("0:");
+        assertThat(mapped.get()).isEqualTo("none");
+        assertThat(run.apply(new String[]{"daemon", "--train-cds"})).startsWith("0:recorded ");
+        assertThat(names.get()).filteredOn(n -> n.startsWith("daemon-")).hasSize(2).noneMatch(n -> n.contains(key))
+                .allMatch(n -> n.matches("daemon-[0-9]+\\.jsa(\\.sum)?"));
+        assertThat(run.apply(new String[]{"daemon"})).startsWith("0:");
+        assertThat(mapped.get()).startsWith("daemon-").isNotEqualTo("daemon-" + key + ".jsa");
+
+        // switched off: nothing recorded, nothing mapped
+        Terrariumctl.sh("rm", "-rf", cds.toString());
+        Process off = new ProcessBuilder("env", "JAVA_HOME=" + tmp.resolve("jdk"), "TERRARIUM_CDS=0",
+                release.resolve("bin/terrariumctl").toString(), "daemon", "--train-cds").redirectErrorStream(true).start();
+        assertThat(new String(off.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8))
+                .startsWith("class-data sharing is off");
+        assertThat(off.waitFor()).isZero();
+        assertThat(cds).doesNotExist();
+    }
+
+    /**
+     * The real training run ({@code terrariumctl daemon --train-cds}): it starts the daemon to health
+     * UP and stops, records an archive the daemon then maps, and leaves the host alone — run with
+     * every host tool on PATH replaced by a stub that records its call, LXD's socket pointing at
+     * nothing, the daemon's directories pointing at paths that must stay absent, and held 8 s past
+     * health UP so proxy-sync's timer (first fire after 5 s) fires and is skipped as paused.
+     */
+    @Test
+    void trainingRunRecordsAnArchiveTheDaemonMapsAndRunsNoJobNorTouchesTheHost(@org.junit.jupiter.api.io.TempDir Path tmp) throws Exception {
+        Path release = tmp.resolve("release");
+        Terrariumctl.sh("cp", "-rL", "target/dist", release.toString());
+        Terrariumctl.sh("rm", "-rf", release.resolve("lib/cds").toString());
+        Path stubs = Files.createDirectories(tmp.resolve("stubs"));
+        Path calls = tmp.resolve("host-calls.txt");
+        for (String tool : List.of("lxc", "lxd", "zfs", "zpool", "sanoid", "syncoid", "ufw", "systemctl", "traefik", "rclone", "aws",
+                "ansible-playbook", "zstd", "ip", "ss", "lsblk", "blkid", "hostname")) {
+            Path stub = stubs.resolve(tool);
+            Files.writeString(stub, "#!/bin/sh\necho \"" + tool + " $*\" >> '" + calls + "'\nexit 1\n");
+            stub.toFile().setExecutable(true);
+        }
+        List<String> env = List.of("env", "PATH=" + stubs + ":" + System.getenv("PATH"),
+                "LXD_SOCKET=" + tmp.resolve("no-lxd/unix.socket"), "LXD_DIR=" + tmp.resolve("no-lxd"),
+                "AWS_ENDPOINT_URL=http://127.0.0.1:9", "AWS_ACCESS_KEY_ID=none", "AWS_SECRET_ACCESS_KEY=none",
+                "TERRARIUM_RUN_DIR=" + tmp.resolve("run"), "TERRARIUM_STATE_DIR=" + tmp.resolve("state"),
+                "TERRARIUM_ETC_DIR=" + tmp.resolve("etc"),
+                "JAVA_TOOL_OPTIONS=-D" + io.terrarium.daemon.CdsTraining.HOLD_PROPERTY + "=8000 -Djava.io.tmpdir="
+                        + Files.createDirectories(tmp.resolve("tmpdir")));
+        List<String> cmd = new java.util.ArrayList<>(env);
+        cmd.addAll(List.of(release.resolve("bin/terrariumctl").toString(), "daemon", "--train-cds"));
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        assertThat(p.waitFor()).as(out).isZero();
+        assertThat(out).startsWith("recorded the daemon CDS archive " + release.resolve("lib/cds/daemon-"))
+                .contains("daemon training run: health UP after ").contains("stopped; no job ran");
+        assertThat(calls).as("no host tool was called").doesNotExist();
+        for (String dir : List.of("run", "state", "etc")) {
+            assertThat(tmp.resolve(dir)).as("the daemon's own " + dir + " directory is never used").doesNotExist();
+        }
+        try (Stream<Path> left = Files.list(tmp.resolve("tmpdir"))) {
+            assertThat(left).as("the private directory is removed").isEmpty();
+        }
+        List<String> cdsFiles;
+        try (Stream<Path> s = Files.list(release.resolve("lib/cds"))) {
+            cdsFiles = s.map(f -> f.getFileName().toString()).sorted().toList();
+        }
+        assertThat(cdsFiles).hasSize(2);
+        assertThat(cdsFiles.get(0)).matches("daemon-[0-9]+\\.jsa");
+        assertThat(Files.size(release.resolve("lib/cds/" + cdsFiles.get(0)))).isGreaterThan(1_000_000);
+
+        // the daemon maps it (JDK 17 logs the dynamic archive it opens); stopped by its timeout
+        Process daemon = new ProcessBuilder("env", "TERRARIUM_RUN_DIR=" + tmp.resolve("run-d"), "TERRARIUM_STATE_DIR=" + tmp.resolve("state-d"),
+                "TERRARIUM_ETC_DIR=" + tmp.resolve("etc-d"), "TERRARIUM_JAVA_OPTS=-Xlog:cds=info", "timeout", "20",
+                release.resolve("bin/terrariumctl").toString(), "daemon", "--port", String.valueOf(20000 + new java.util.Random().nextInt(10000)))
+                .redirectErrorStream(true).start();
+        String log = new String(daemon.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        daemon.waitFor();
+        assertThat(log).contains(cdsFiles.get(0)).contains("Mapped dynamic region");
     }
 
     /** A JAVA_HOME at {@code <tmp>/jdk} whose {@code bin/java} is the shell script {@code body}. */

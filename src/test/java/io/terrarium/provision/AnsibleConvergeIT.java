@@ -348,6 +348,20 @@ class AnsibleConvergeIT {
         assertThat(version.exit()).as(version.out()).isZero();
     }
 
+    /**
+     * Issue 16 item 4: the terrarium role records the daemon's own AppCDS archive in the release
+     * (the unit cannot write it) before the daemon is started, once: the second run finds it up to date.
+     */
+    @Test
+    void terrariumRoleRecordsTheDaemonsClassDataArchiveOnce() {
+        assertThat(first.out()).containsPattern("TASK \\[terrarium : Record the daemon's class-data archive[^\\n]*\\]\\s+changed:");
+        assertThat(second.out()).containsPattern("TASK \\[terrarium : Record the daemon's class-data archive[^\\n]*\\]\\s+ok:");
+        Result files = in("cd /opt/terrarium/current/lib/cds && ls daemon-*.jsa daemon-*.jsa.sum && cksum < daemon-*.jsa | cmp - daemon-*.jsa.sum");
+        assertThat(files.exit()).as(files.out()).isZero();
+        Result again = in("terrariumctl daemon --train-cds");
+        assertThat(again.out()).as(again.out()).startsWith("daemon CDS archive up to date: /opt/terrarium/releases/");
+    }
+
     @Test
     void baseRoleInstalledThePackagesAndUnattendedUpgrades() {
         assertThat(in("dpkg-query -W -f '${Status}\\n' openjdk-17-jre-headless jq zstd unattended-upgrades").out())
