@@ -28,8 +28,8 @@ import java.util.stream.Stream;
  * database, which is not read), every job is paused before the context starts (the scheduler
  * routes run to their {@code <id>-unless-paused} step and skip, as under {@code jobs pause}), and
  * every file — run, state, etc and secrets directories, the management login, the CLI socket,
- * Camel's CLI connector directory ({@code user.home/.camel}) — lives in a private temporary
- * directory removed afterwards. The management server binds an ephemeral port on 127.0.0.1.
+ * Camel's CLI connector directory ({@code user.home/.camel}), Vert.x's file cache
+ * ({@code java.io.tmpdir}) — lives in a private temporary directory removed afterwards. The management server binds an ephemeral port on 127.0.0.1.
  */
 public final class CdsTraining {
     /** How long the daemon may take to report health UP before the training run fails, in seconds. */
@@ -53,13 +53,17 @@ public final class CdsTraining {
     public static void run(PrintWriter out) throws Exception {
         Path tmp = Files.createTempDirectory("terrarium-cds-training-");
         String home = System.getProperty("user.home");
+        String tmpdir = System.getProperty("java.io.tmpdir");
         try {
             TerrariumPaths paths = paths(tmp);
-            for (Path d : new Path[]{paths.etcDir(), paths.secretsDir(), paths.runDir(), paths.stateDir(), tmp.resolve("home")}) {
+            for (Path d : new Path[]{paths.etcDir(), paths.secretsDir(), paths.runDir(), paths.stateDir(), tmp.resolve("home"),
+                    tmp.resolve("tmp")}) {
                 Files.createDirectories(d);
             }
             // camel-cli-connector writes <user.home>/.camel/<pid>.json while the context runs
             System.setProperty("user.home", tmp.resolve("home").toString());
+            // Vert.x's file cache (vertx-cache/) and anything else read later from java.io.tmpdir
+            System.setProperty("java.io.tmpdir", tmp.resolve("tmp").toString());
             App app = App.production(paths);
             TerrariumConfig config = TerrariumConfig.defaults();
             JobResultStore results = app.results();
@@ -81,6 +85,7 @@ public final class CdsTraining {
             out.flush();
         } finally {
             System.setProperty("user.home", home);
+            System.setProperty("java.io.tmpdir", tmpdir);
             deleteTree(tmp);
         }
     }
