@@ -29,6 +29,7 @@
 #        BENCH_S3_RUNS=N          runs per row (default 3)
 #        BENCH_S3_DAEMON=0        without the daemon row (it needs LXD and changes the stored configuration meanwhile)
 #        BENCH_S3_TEST_CP=1       also the rows as before issue 16: the test class path (323 jars), no archive
+#        BENCH_S3_BUILD=0         use the release and test classes already built (mvn package -DskipTests beforehand)
 #        BENCH_S3_EXTRA=1         also the older single-shot rows (raw uploader, incremental, RSS 1 vs 4 GiB)
 #        BENCH_S3_BEFORE_CP=CP    also export with another build's class path (e.g. the commit before a change,
 #                                 built in a second worktree), interleaved with ours: before/after in one run
@@ -302,7 +303,8 @@ main() {
   RCLONE_S3_SECRET_ACCESS_KEY=$(cat "$TERRARIUM_DEV_S3_SECRET_FILE"); export RCLONE_S3_SECRET_ACCESS_KEY
   trap cleanup EXIT
 
-  mvn -q -o package -DskipTests   # the release (target/dist) and the test classes (BenchS3Main)
+  # the release (target/dist) and the test classes (BenchS3Main); BENCH_S3_BUILD=0: already built (outside the lock)
+  [ "${BENCH_S3_BUILD:-1}" = 0 ] || mvn -q -o package -DskipTests
   mvn -q -o dependency:build-classpath -Dmdep.outputFile=target/cp.txt >/dev/null
   CP="target/test-classes:target/classes:$(cat target/cp.txt)"
   REL=$(cd target/dist && pwd -P)
