@@ -127,7 +127,7 @@ daemon_setup() {
   DBYTES=$(zfs send "$dds@bench-size" | wc -c)
   zfs destroy "$dds@bench-size"
   local never='"0 0 3 1 1 ?"' j sched=""
-  for j in host-facts proxy-sync snapshot replicate s3-janitor s3-export s3-verify restore-drill; do
+  for j in host-facts proxy-sync snapshot replicate s3-janitor s3-export s3-verify; do
     sched+="    $j: $never"$'\n'
   done
   lxc project set terrarium-system user.terrarium.config_b64 "$(base64 -w0 <<EOY
