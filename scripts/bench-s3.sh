@@ -324,7 +324,7 @@ main() {
   CDS_OLD="$CDSW/before.jsa"
   java -XX:TieredStopAtLevel=1 -XX:+UseSerialGC -Xss512k -XX:-UsePerfData -XX:ArchiveClassesAtExit="$CDS_OLD" \
     -Xlog:cds=off -Xlog:cds+dynamic=off -jar "$REL/lib/terrarium.jar" config check "$REL/config/samples/minimal.yaml" >/dev/null
-  TRAIN="the launcher's first CLI command with training: $(secs "$tr0" "$tr1") s wall, $trc CPU s (config check + training); archive $(($(stat -c %s "$CDS_NEW") / 1048576)) MiB (before: $(($(stat -c %s "$CDS_OLD") / 1048576)) MiB)"
+  TRAIN="the launcher's first CLI command with training: $(printf %.2f "$(secs "$tr0" "$tr1")") s wall, $trc CPU s (config check + training); archive $(($(stat -c %s "$CDS_NEW") / 1048576)) MiB (before: $(($(stat -c %s "$CDS_OLD") / 1048576)) MiB)"
   log "$TRAIN"
 
   log "filling $DS with $GIB GiB (1 MiB of /dev/urandom, 1 MiB of zeros, alternating)"
@@ -443,7 +443,8 @@ main() {
   echo "| --- | --- | --- | --- | --- |"
   local k
   for k in "plan-none|no archive (the JDK's CDS only)" "plan-old|archive of config check (before)" "plan-new|archive with the S3 training (after)"; do
-    echo "| ${k#*|} | $(median 1 "$MDIR/${k%%|*}") | $(median 2 "$MDIR/${k%%|*}") | $(median 3 "$MDIR/${k%%|*}") | $(wc -l < "$MDIR/${k%%|*}") |"
+    printf '| %s | %.2f | %.2f | %s | %s |\n' "${k#*|}" "$(median 1 "$MDIR/${k%%|*}")" "$(median 2 "$MDIR/${k%%|*}")" \
+      "$(median 3 "$MDIR/${k%%|*}")" "$(wc -l < "$MDIR/${k%%|*}")"
   done
   echo
   printf '%s\n' "$TRAIN" "${CLASSES[@]}"
