@@ -80,7 +80,7 @@ time_rss() {
   T=$(secs "$s" "$e"); RSS=$(( $(tail -1 "$f") / 1024 )); rm -f "$f"
 }
 
-JOPTS="-XX:+UseSerialGC -Xms32m -XX:MinHeapFreeRatio=10 -XX:MaxHeapFreeRatio=20 -Xmx256m -Xss512k -XX:-UsePerfData"   # the launcher's options for backup commands (test class path rows)
+JOPTS="-XX:+UseSerialGC -Xms32m -Xmn12m -XX:MinHeapFreeRatio=10 -XX:MaxHeapFreeRatio=20 -Xmx256m -Xss512k -XX:-UsePerfData"   # the launcher's options for backup commands (test class path rows)
 
 # launcher_flags: the JVM flags dist/bin/terrariumctl gives `backup restore` (a fake java prints them; no archive)
 launcher_flags() {

@@ -67,7 +67,7 @@ class DistIT {
         };
         assertThat(flags.apply(new String[]{"backup", "restore", "--source", "s3"}))
                 .contains("-Xmx256m").doesNotContain("-XX:TieredStopAtLevel=1");
-        assertThat(flags.apply(new String[]{"-v", "backup", "export"})).contains("-Xmx256m").doesNotContain("-XX:TieredStopAtLevel=1");
+        assertThat(flags.apply(new String[]{"-v", "backup", "export"})).contains("-Xmx256m", "-Xmn12m").doesNotContain("-XX:TieredStopAtLevel=1");
         assertThat(flags.apply(new String[]{"jobs", "run", "s3-export"})).doesNotContain("-XX:TieredStopAtLevel=1");
         assertThat(flags.apply(new String[]{"status"})).contains("-XX:TieredStopAtLevel=1");
         assertThat(flags.apply(new String[]{"daemon"})).contains("-Xmx256m", "-Xms32m");
