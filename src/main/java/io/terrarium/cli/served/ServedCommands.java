@@ -348,7 +348,7 @@ public final class ServedCommands implements AutoCloseable {
         /** Writes {@code len} bytes of {@code b} as frames of {@code type}. */
         synchronized void write(byte type, byte[] b, int off, int len) throws IOException {
             if (gone) {
-                throw new IOException("the client went away");
+                throw new IOException("an earlier write to the client failed");
             }
             try {
                 do {
