@@ -31,6 +31,8 @@ import java.util.concurrent.Callable;
                 + "or no-daemon (nothing runs it on a schedule until the daemon starts). Times are UTC."},
         footerHeading = "%nExamples:%n", footer = {"  terrariumctl jobs list", "  terrariumctl jobs list -o json"})
 public final class JobsListCommand implements Callable<Integer> {
+    /** The table's LAST_RESULT of a job whose last result file exists but cannot be read ({@link io.terrarium.jobs.JobResultStore#lastProblem}; JSON/YAML: {@code last_result} null and {@code last_result_error} says why). */
+    static final String UNREADABLE = "UNREADABLE";
     private static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss", Locale.ROOT).withZone(ZoneOffset.UTC);
 
     @Spec
@@ -50,6 +52,7 @@ public final class JobsListCommand implements Callable<Integer> {
         Instant now = Instant.now();
         List<Map<String, Object>> rows = new ArrayList<>();
         List<Map<String, Object>> table = new ArrayList<>();
+        List<String> problems = new ArrayList<>();
         for (Job j : app.jobs(config)) {
             JobResult last = app.results().last(j.id());
             JobResult ok = app.results().lastSuccess(j.id());
@@ -59,11 +62,16 @@ public final class JobsListCommand implements Callable<Integer> {
             Instant next = paused != null ? null : schedule.nextAfter(now, lastEnd);
             String state = paused != null ? "paused" : daemon ? "scheduled" : "no-daemon";
             Double seconds = last == null ? null : last.durationMs() / 1000.0;
+            String problem = last == null ? app.results().lastProblem(j.id()) : null;
+            if (problem != null) {
+                problems.add("job " + j.id() + ": last result unreadable: " + problem);
+            }
             rows.add(Output.row("job", j.id(),
                     "state", state,
                     "schedule", schedule.describe(),
                     "next_run", next == null ? null : next.truncatedTo(ChronoUnit.SECONDS),
                     "last_result", last == null ? null : last.status(),
+                    "last_result_error", problem,
                     "last_run", last == null ? null : seconds(last.startedAt()),
                     "last_duration_seconds", seconds,
                     "last_success", ok == null ? null : seconds(ok.startedAt()),
@@ -73,12 +81,17 @@ public final class JobsListCommand implements Callable<Integer> {
                     "state", state,
                     "schedule", schedule.describe(),
                     "next_run_utc", time(next),
-                    "last_result", last == null ? null : last.status(),
+                    "last_result", last == null ? problem == null ? null : UNREADABLE : last.status(),
                     "last_run_utc", last == null ? null : time(last.startedAt()),
                     "duration", seconds == null ? null : String.format(Locale.ROOT, "%.2f s", seconds),
                     "last_success_utc", ok == null ? null : time(ok.startedAt())));
         }
         Output.rows(spec.commandLine().getOut(), format.format(), format.format() == Format.table ? table : rows);
+        if (!problems.isEmpty()) {
+            java.io.PrintWriter err = spec.commandLine().getErr();
+            problems.forEach(p -> err.println("WARNING: " + p));
+            err.flush();
+        }
         return ExitCodes.OK;
     }
 

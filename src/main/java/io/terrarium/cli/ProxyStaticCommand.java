@@ -1,12 +1,8 @@
 package io.terrarium.cli;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import io.terrarium.App;
 import io.terrarium.config.AtomicFiles;
 import io.terrarium.config.TerrariumConfig;
-import io.terrarium.proxy.PublicPort;
 import io.terrarium.proxy.TraefikStaticRenderer;
 import io.terrarium.proxy.sync.ProxySettingsMapper;
 import picocli.CommandLine.Command;
@@ -15,14 +11,9 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
-import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.SortedSet;
-import java.util.TreeSet;
 import java.util.concurrent.Callable;
 
 /**
@@ -73,7 +64,7 @@ public final class ProxyStaticCommand implements Callable<Integer> {
                 ? app.codec().parse(Files.readString(configFile), configFile.toString())
                 : app.configStore().load().config();
         Path target = file != null ? file : Path.of(config.proxy().staticFile());
-        String yaml = TraefikStaticRenderer.render(ProxySettingsMapper.settings(config), currentPorts(target));
+        String yaml = TraefikStaticRenderer.render(ProxySettingsMapper.settings(config), TraefikStaticRenderer.publishedPorts(target));
         var out = spec.commandLine().getOut();
         if (print) {
             out.print(yaml);
@@ -92,20 +83,5 @@ public final class ProxyStaticCommand implements Callable<Integer> {
         }
         out.flush();
         return ExitCodes.OK;
-    }
-
-    /** The published ports of the existing file; none when it is missing or unreadable. */
-    static SortedSet<PublicPort> currentPorts(Path staticFile) {
-        if (!Files.isRegularFile(staticFile)) {
-            return new TreeSet<>();
-        }
-        try {
-            JsonNode doc = new ObjectMapper(new YAMLFactory()).readTree(staticFile.toFile());
-            List<String> names = new ArrayList<>();
-            doc.path("entryPoints").fieldNames().forEachRemaining(names::add);
-            return TraefikStaticRenderer.publishedPorts(names);
-        } catch (IOException e) {
-            return new TreeSet<>();
-        }
     }
 }

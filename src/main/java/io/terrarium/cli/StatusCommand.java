@@ -99,7 +99,9 @@ public final class StatusCommand implements Callable<Integer> {
         for (Job j : app.jobs(config)) {
             JobResult r = app.results().last(j.id());
             Instant paused = app.results().pausedSince(j.id());
-            String detail = r == null ? "never ran" : r.status() + " " + ago(r.startedAt()) + ": " + r.summary();
+            String problem = r == null ? app.results().lastProblem(j.id()) : null;
+            String detail = problem != null ? "last result unreadable: " + problem
+                    : r == null ? "never ran" : r.status() + " " + ago(r.startedAt()) + ": " + r.summary();
             rows.add(Output.row("component", "job " + j.id(), "state",
                     r != null && r.failed() ? "error" : paused != null || r == null || r.status() == JobResult.Status.WARNING ? "warn" : "ok",
                     "detail", paused == null ? detail

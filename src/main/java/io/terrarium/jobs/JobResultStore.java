@@ -67,6 +67,41 @@ public final class JobResultStore {
         return read(dir.resolve(jobId + ".json"));
     }
 
+    /**
+     * Why the last result of a job cannot be read, for {@code status} and {@code jobs list}, which
+     * would otherwise say "never ran" for a job whose result exists: {@code null} when the file is
+     * absent or holds a result; else one sentence naming the file, what is wrong and what to do, e.g.
+     * {@code cannot read /var/lib/terrarium/jobs/snapshot.json: permission denied (results are root's
+     * only: run as root)} or {@code /var/lib/terrarium/jobs/snapshot.json is damaged (…): the job's
+     * next run replaces it; move it aside to see the job as never run}. The file's content is not
+     * repeated (it is untrusted and may be large).
+     */
+    public String lastProblem(String jobId) {
+        Path f = dir.resolve(jobId + ".json");
+        byte[] bytes;
+        try {
+            bytes = Files.readAllBytes(f);
+        } catch (java.nio.file.NoSuchFileException e) {
+            return null;
+        } catch (java.nio.file.AccessDeniedException e) {
+            return "cannot read " + f + ": permission denied (results are root's only: run as root)";
+        } catch (IOException e) {
+            return "cannot read " + f + ": " + io.terrarium.config.ConfigException.printable(String.valueOf(e.getMessage()));
+        }
+        try {
+            JobResult r = json.readValue(bytes, JobResult.class);
+            if (r == null) {
+                throw new IOException("empty");
+            }
+            return null;
+        } catch (IOException e) {
+            String why = e instanceof com.fasterxml.jackson.core.JsonProcessingException j && j.getLocation() != null
+                    ? "not a job result at line " + j.getLocation().getLineNr() + ", column " + j.getLocation().getColumnNr()
+                    : "not a job result";
+            return f + " is damaged (" + why + "): the job's next run replaces it; move it aside to see the job as never run";
+        }
+    }
+
     /** The last OK or WARNING result of a job, or {@code null} when it never succeeded (since this store existed). */
     public JobResult lastSuccess(String jobId) {
         return read(dir.resolve(jobId + ".last-success.json"));

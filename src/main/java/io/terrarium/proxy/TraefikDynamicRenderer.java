@@ -45,8 +45,9 @@ import java.util.TreeMap;
  *       {@value #ADMIN_AUTH_MIDDLEWARE}, in that order): only what has a backend today — the Traefik
  *       dashboard on {@link ProxySettings#dashboardHost()} (routers {@value #ADMIN_DASHBOARD_ROUTER}
  *       {@code Host(`<proxy host>`) && PathPrefix(`/dashboard`)} and {@code …-api} with
- *       {@code PathPrefix(`/api`)} to {@value #DASHBOARD_SERVICE}, plus an HTTP→HTTPS redirect
- *       router). The manage host (the
+ *       {@code PathPrefix(`/api`)} to {@value #DASHBOARD_SERVICE}, {@code …-root} redirecting
+ *       {@code Path(`/`)} to {@code /dashboard/} (middleware {@value #DASHBOARD_ROOT_MIDDLEWARE}, after
+ *       the gate's two), plus an HTTP→HTTPS redirect router). The manage host (the
  *       Hawtio console runs only on demand, {@code terrariumctl console}, on loopback) and the LXD UI
  *       host (LXD 5.0 ships no UI and its HTTPS API is not exposed) have no backend yet; the auth
  *       host fronts the IdP, which must stay reachable without the admin gate (everyone signs in
@@ -91,6 +92,12 @@ public final class TraefikDynamicRenderer {
     public static final String ADMIN_AUTH_MIDDLEWARE = "terrarium-admin-auth";
     /** Router of the Traefik dashboard's pages on the dashboard host, behind the admin gate. */
     public static final String ADMIN_DASHBOARD_ROUTER = "terrarium-admin-dashboard";
+    /**
+     * redirectRegex middleware sending the dashboard host's {@code /} to {@code /dashboard/} (302, as
+     * Traefik's own dashboard entrypoint does; Traefik v3 "RedirectRegex" middleware doc: regex on the
+     * full request URL, {@code ${1}} replacement).
+     */
+    public static final String DASHBOARD_ROOT_MIDDLEWARE = "terrarium-admin-dashboard-root";
     /** Traefik's built-in service of the dashboard and its API (Traefik v3 "Dashboard" doc). */
     public static final String DASHBOARD_SERVICE = "api@internal";
     /** Traefik's built-in service for routers that only redirect. */
@@ -378,6 +385,16 @@ public final class TraefikDynamicRenderer {
                                     "rule", hostMatcher(dashboard) + " && PathPrefix(`" + path + "`)",
                                     "service", DASHBOARD_SERVICE, "tls", map("certResolver", s.httpResolver())));
                 }
+                // Traefik answers its own dashboard entrypoint's "/" with a redirect to /dashboard/; without
+                // this router https://<proxy host>/ was a 404. Behind the gate like the pages (an anonymous
+                // visitor is sent to sign in first, and learns nothing from where the page lives).
+                putUnique(routers, ADMIN_DASHBOARD_ROUTER + "-root", map("entryPoints", List.of(s.websecureEntrypoint()),
+                        "middlewares", List.of(ADMIN_SIGNIN_MIDDLEWARE, ADMIN_AUTH_MIDDLEWARE, DASHBOARD_ROOT_MIDDLEWARE),
+                        "priority", PRIORITY_HOST + 1,
+                        "rule", hostMatcher(dashboard) + " && Path(`/`)",
+                        "service", NOOP_SERVICE, "tls", map("certResolver", s.httpResolver())));
+                middlewares.put(DASHBOARD_ROOT_MIDDLEWARE, map("redirectRegex",
+                        map("regex", "^(https?://[^/]+)/(\\?.*)?$", "replacement", "${1}/dashboard/${2}", "permanent", false)));
                 putUnique(routers, ADMIN_DASHBOARD_ROUTER + "-redirect", map("entryPoints", List.of(s.webEntrypoint()),
                         "middlewares", List.of(REDIRECT_MIDDLEWARE), "priority", PRIORITY_HOST,
                         "rule", hostMatcher(dashboard), "service", NOOP_SERVICE));

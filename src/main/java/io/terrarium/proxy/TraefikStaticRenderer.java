@@ -86,6 +86,28 @@ public final class TraefikStaticRenderer {
         return ports;
     }
 
+    /**
+     * {@link #publishedPorts(Collection)} of the static file on disk (the ports Traefik holds): the
+     * keys of its {@code entryPoints}; empty when the file is missing, not YAML or has none (the
+     * callers re-render it, and the next proxy sync reconciles the port set).
+     *
+     * @param staticFile e.g. {@code /etc/traefik/traefik.yml}
+     */
+    public static java.util.SortedSet<PublicPort> publishedPorts(java.nio.file.Path staticFile) {
+        if (!java.nio.file.Files.isRegularFile(staticFile)) {
+            return new java.util.TreeSet<>();
+        }
+        try {
+            com.fasterxml.jackson.databind.JsonNode doc = new com.fasterxml.jackson.databind.ObjectMapper(
+                    new com.fasterxml.jackson.dataformat.yaml.YAMLFactory()).readTree(staticFile.toFile());
+            java.util.List<String> names = new java.util.ArrayList<>();
+            doc.path("entryPoints").fieldNames().forEachRemaining(names::add);
+            return publishedPorts(names);
+        } catch (java.io.IOException e) {
+            return new java.util.TreeSet<>();
+        }
+    }
+
     private static Map<String, Object> acme(ProxySettings s) {
         Map<String, Object> acme = new TreeMap<>();
         if (s.acmeEmail() != null) {

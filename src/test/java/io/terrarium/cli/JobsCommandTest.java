@@ -80,6 +80,41 @@ class JobsCommandTest {
     }
 
     @Test
+    void aDamagedOrUnreadableLastResultIsNamedNotShownAsNeverRan() throws Exception {
+        // session 7's tester: `status` said "never ran" for a job whose result file could not be read
+        Path jobs = Files.createDirectories(dir.resolve("state/jobs"));
+        Files.writeString(jobs.resolve("snapshot.json"), "{\"job\": \"snapshot\", \"status\": ");
+        Files.createDirectories(jobs.resolve("proxy-sync.json")); // a directory: reading it fails with an I/O error
+
+        Run t = run("jobs", "list");
+        assertThat(t.exit()).as(t.err()).isZero();
+        assertThat(t.out().lines().filter(l -> l.startsWith("snapshot ")).findFirst().orElseThrow()).contains("UNREADABLE");
+        assertThat(t.err()).contains("WARNING: job snapshot: last result unreadable: " + jobs.resolve("snapshot.json")
+                + " is damaged (not a job result at line 1, column ").contains("the job's next run replaces it");
+        assertThat(t.err()).contains("WARNING: job proxy-sync: last result unreadable: cannot read " + jobs.resolve("proxy-sync.json"));
+        assertThat(t.err().lines().filter(l -> l.startsWith("WARNING: ")).count()).as(t.err()).isEqualTo(2);
+
+        JsonNode rows = App.jsonMapper().readTree(run("jobs", "list", "-o", "json").out());
+        assertThat(OutputSchemas.problems("jobs-list.schema.json", rows)).isEmpty();
+        for (JsonNode r : rows) {
+            String job = r.path("job").asText();
+            assertThat(r.path("last_result").isNull()).as(job).isTrue();
+            assertThat(r.path("last_result_error").isNull()).as(job).isEqualTo(!job.equals("snapshot") && !job.equals("proxy-sync"));
+        }
+
+        Run status = run("status"); // exit 1: the fake LXD has no server; the job rows are printed all the same
+        String row = status.out().lines().filter(l -> l.contains("job snapshot")).findFirst().orElseThrow(() -> new AssertionError(status));
+        assertThat(row).contains("warn", "last result unreadable: " + jobs.resolve("snapshot.json") + " is damaged").doesNotContain("never ran");
+        assertThat(status.out().lines().filter(l -> l.contains("job host-facts")).findFirst().orElseThrow()).contains("never ran");
+
+        // the next run replaces a damaged file
+        App app = app();
+        app.results().save(new JobResult("snapshot", JobResult.Status.OK, "1 snapshot(s) taken", "cli", Instant.parse("2026-12-07T06:00:00Z"), 10, "test", null));
+        assertThat(app.results().lastProblem("snapshot")).isNull();
+        assertThat(run("jobs", "list").err()).doesNotContain("job snapshot");
+    }
+
+    @Test
     void pauseIsAFileThatListStatusAndRunShowAndResumeRemoves() throws Exception {
         Run p = run("jobs", "pause", "s3-export");
         assertThat(p.exit()).as(p.err()).isZero();

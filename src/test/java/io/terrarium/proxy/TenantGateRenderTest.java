@@ -118,6 +118,24 @@ class TenantGateRenderTest {
             assertThat(http.path("routers").path(TraefikDynamicRenderer.adminRouterName("proxy.example.com")).path("priority").asInt())
                     .isGreaterThan(r.path("priority").asInt());
         }
+        // https://proxy.<base>/ was a 404 (session 7's known limit): it now redirects to the dashboard, behind the gate
+        JsonNode root = http.path("routers").path("terrarium-admin-dashboard-root");
+        assertThat(root.path("rule").asText()).isEqualTo("Host(`proxy.example.com`) && Path(`/`)");
+        assertThat(root.path("entryPoints").toString()).isEqualTo("[\"websecure\"]");
+        assertThat(root.path("middlewares").toString())
+                .isEqualTo("[\"terrarium-admin-signin\",\"terrarium-admin-auth\",\"terrarium-admin-dashboard-root\"]");
+        assertThat(root.path("service").asText()).isEqualTo("noop@internal");
+        JsonNode toDashboard = http.path("middlewares").path("terrarium-admin-dashboard-root").path("redirectRegex");
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile(toDashboard.path("regex").asText()).matcher("https://proxy.example.com/");
+        assertThat(m.matches()).isTrue();
+        assertThat(toDashboard.path("replacement").asText().replace("${1}", m.group(1)).replace("${2}", "")).isEqualTo("https://proxy.example.com/dashboard/");
+        java.util.regex.Matcher q = java.util.regex.Pattern.compile(toDashboard.path("regex").asText()).matcher("https://proxy.example.com/?refresh=1");
+        assertThat(q.matches()).as("a query string keeps the redirect").isTrue();
+        assertThat(toDashboard.path("replacement").asText().replace("${1}", q.group(1)).replace("${2}", q.group(2)))
+                .isEqualTo("https://proxy.example.com/dashboard/?refresh=1");
+        assertThat(java.util.regex.Pattern.compile(toDashboard.path("regex").asText()).matcher("https://proxy.example.com/api/rawdata").matches())
+                .as("only / is redirected").isFalse();
+        assertThat(toDashboard.path("permanent").asBoolean()).isFalse();
         JsonNode redirect = http.path("routers").path("terrarium-admin-dashboard-redirect");
         assertThat(redirect.path("rule").asText()).isEqualTo("Host(`proxy.example.com`)");
         assertThat(redirect.path("entryPoints").toString()).isEqualTo("[\"web\"]");
@@ -192,11 +210,12 @@ class TenantGateRenderTest {
                 boolean endpoint = rule.endsWith(" && PathPrefix(`/oauth2/`)") && r.path("service").asText().equals("terrarium-admin-gate");
                 boolean redirect = r.path("service").asText().equals("noop@internal")
                         && r.path("middlewares").toString().equals("[\"terrarium-redirect-https\"]");
-                boolean gated = r.path("middlewares").toString().equals("[\"terrarium-admin-signin\",\"terrarium-admin-auth\"]");
+                // gated: the gate's two middlewares come first (the dashboard root's redirect runs only after them)
+                boolean gated = r.path("middlewares").toString().startsWith("[\"terrarium-admin-signin\",\"terrarium-admin-auth\"");
                 assertThat(endpoint || redirect || gated).as("admin router %s is neither the gate's endpoint nor gated", e.getKey()).isTrue();
             }
         }
-        assertThat(adminRouters).isEqualTo(20 * (ADMIN_HOSTS.size() + 3));
+        assertThat(adminRouters).isEqualTo(20 * (ADMIN_HOSTS.size() + 4));
     }
 
     /** Whether a rendered rule's host matcher ({@code Host} or the one-label {@code HostRegexp}) accepts {@code host}. */

@@ -134,11 +134,11 @@ public final class TraefikChecks {
     }
 
     private static final Pattern MATCHER = Pattern.compile("([A-Za-z]+)\\(`([^`]*)`\\)");
-    private static final Set<String> KNOWN = Set.of("Host", "HostRegexp", "PathPrefix", "HostSNI");
+    private static final Set<String> KNOWN = Set.of("Host", "HostRegexp", "Path", "PathPrefix", "HostSNI");
 
     /**
      * Problems of one rule under Traefik v3 syntax as Terrarium uses it: matchers Host, HostRegexp,
-     * PathPrefix and HostSNI, each with exactly one backtick-quoted value, joined by {@code " && "};
+     * Path, PathPrefix and HostSNI, each with exactly one backtick-quoted value, joined by {@code " && "};
      * HostRegexp values anchored ({@code ^…$}), valid regexps, every '.' outside a character class
      * escaped. An empty list means the rule is fine.
      */
@@ -170,9 +170,9 @@ public final class TraefikChecks {
                     }
                 }
                 case "HostRegexp" -> problems.addAll(regexpProblems(value));
-                case "PathPrefix" -> {
+                case "Path", "PathPrefix" -> {
                     if (!value.startsWith("/")) {
-                        problems.add("PathPrefix must start with /: " + value);
+                        problems.add(name + " must start with /: " + value);
                     }
                 }
                 case "HostSNI" -> {

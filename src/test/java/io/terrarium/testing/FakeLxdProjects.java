@@ -33,6 +33,9 @@ public final class FakeLxdProjects implements Function<Command, Reply> {
                     projects.putIfAbsent(b.get("name").asText(), new TreeMap<>());
                     return Reply.ok("");
                 }
+                if (!path.startsWith("/1.0/projects/")) {
+                    return Reply.fail(1, "Error: not found"); // only projects are faked (status asks for /1.0 too)
+                }
                 String name = path.substring("/1.0/projects/".length());
                 Map<String, String> cfg = projects.get(name);
                 if (cfg == null) {

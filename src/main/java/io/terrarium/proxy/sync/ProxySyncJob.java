@@ -2,7 +2,6 @@ package io.terrarium.proxy.sync;
 
 import io.terrarium.config.AtomicFiles;
 import io.terrarium.config.TerrariumConfig;
-import io.terrarium.host.exec.Command;
 import io.terrarium.host.exec.CommandFailedException;
 import io.terrarium.host.exec.CommandRunner;
 import io.terrarium.host.lxd.LxdException;
@@ -146,22 +145,6 @@ public final class ProxySyncJob implements StagedJob<ProxySyncJob.Run> {
         return this;
     }
 
-    /** The TCP/UDP entrypoints of the static file as it is on disk (the ports Traefik holds); empty when absent. */
-    private SortedSet<PublicPort> currentStaticPorts() {
-        Path f = Path.of(config.staticFile());
-        if (!Files.isRegularFile(f)) {
-            return new TreeSet<>();
-        }
-        try {
-            var doc = new com.fasterxml.jackson.databind.ObjectMapper(new com.fasterxml.jackson.dataformat.yaml.YAMLFactory()).readTree(f.toFile());
-            List<String> names = new ArrayList<>();
-            doc.path("entryPoints").fieldNames().forEachRemaining(names::add);
-            return TraefikStaticRenderer.publishedPorts(names);
-        } catch (IOException e) {
-            return new TreeSet<>();
-        }
-    }
-
     @Override
     public String id() {
         return ID;
@@ -278,7 +261,7 @@ public final class ProxySyncJob implements StagedJob<ProxySyncJob.Run> {
             released = store.releases();
             owners.keySet().removeAll(released);
             Set<String> traefikHolds = new TreeSet<>();
-            currentStaticPorts().forEach(p -> traefikHolds.add(p.port() + "/" + p.protocol()));
+            TraefikStaticRenderer.publishedPorts(Path.of(config.staticFile())).forEach(p -> traefikHolds.add(p.port() + "/" + p.protocol()));
             instances.forEach(i -> {
                 String l = i.expandedConfig().get("user.proxy");
                 if (l != null) {
