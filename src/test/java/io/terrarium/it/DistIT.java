@@ -55,7 +55,8 @@ class DistIT {
         java.util.function.Function<String[], List<String>> flags = args -> {
             try {
                 List<String> cmd = new java.util.ArrayList<>(List.of("env", "JAVA_HOME=" + tmp.resolve("jdk"), "TERRARIUM_CDS=0",
-                        "target/dist/bin/terrariumctl"));
+                        // a daemon running on this host must not answer (served commands skip the JVM)
+                        "TERRARIUM_SERVED=0", "target/dist/bin/terrariumctl"));
                 cmd.addAll(List.of(args));
                 Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
                 p.getInputStream().readAllBytes();
