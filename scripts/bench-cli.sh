@@ -14,7 +14,8 @@
 # free privileged port) a daemon runs on those dirs for the whole benchmark and the read-only rows
 # are measured twice: "(served)" — answered by the daemon over its CLI socket, the launcher's default
 # when the daemon runs — and "(JVM)" with TERRARIUM_SERVED=0 (the CLI's own JVM, the baseline);
-# plus the trigger round trip of `jobs run host-facts` through the daemon.
+# plus the trigger round trip of `jobs run host-facts` through the daemon, likewise served (the
+# daemon runs the command and streams its output back) and through the CLI's JVM and Jolokia.
 # Prints a Markdown table for docs/benchmarks.md.
 set -euo pipefail
 
@@ -62,7 +63,8 @@ if [[ -n $daemon_pid ]]; then
         "terrariumctl jobs list (JVM, before)|env TERRARIUM_SERVED=0 $TRM jobs list"
         "terrariumctl backup list --source local (served)|$TRM backup list --source local"
         "terrariumctl backup list --source local (JVM, before)|env TERRARIUM_SERVED=0 $TRM backup list --source local"
-        "terrariumctl jobs run host-facts (trigger through the daemon)|$TRM jobs run host-facts"
+        "terrariumctl jobs run host-facts (trigger, served)|$TRM jobs run host-facts"
+        "terrariumctl jobs run host-facts (trigger, JVM, before)|env TERRARIUM_SERVED=0 $TRM jobs run host-facts"
     )
 else
     rows+=(
@@ -88,7 +90,7 @@ command -v syncoid >/dev/null && rows+=("syncoid --help|syncoid --help")
 # the CLI's AppCDS archive is trained by the first CLI command after a build: not inside a sample
 "$TRM" config check "$ROOT/target/dist/config/samples/minimal.yaml" >/dev/null
 
-declare -A wall cpu
+declare -A wall cpu overhead
 TIMEFORMAT='%R %U %S'
 for _ in $(seq 1 "$N"); do
     for row in "${rows[@]}"; do
@@ -103,7 +105,7 @@ for _ in $(seq 1 "$N"); do
         if [[ $name = *"(trigger"* ]]; then
             # the job's own time from its result line ("host-facts: OK in 812 ms (…)"): overhead = wall − job
             job=$(sed -n 's/.*: [A-Z]* in \([0-9]*\) ms.*/\1/p' "$WORK/out" | head -1)
-            [[ -n $job ]] && overhead+="$((ms - job)) "
+            [[ -n $job ]] && overhead[$name]+="$((ms - job)) "
         fi
     done
 done
@@ -115,7 +117,10 @@ for row in "${rows[@]}"; do
     # shellcheck disable=SC2086,SC2016 # one sample per word; the backquotes are Markdown
     printf '| `%s` | %s | %s |\n' "$name" "$(printf '%s\n' ${wall[$name]} | median)" "$(printf '%s\n' ${cpu[$name]} | median)"
 done
-if [[ -n ${overhead:-} ]]; then
+for row in "${rows[@]}"; do
+    name=${row%%|*}
+    [[ -n ${overhead[$name]:-} ]] || continue
+    how=${name#*(trigger, }
     # shellcheck disable=SC2086 # one sample per word
-    printf '| trigger overhead (wall − the job'"'"'s own time) | %s | — |\n' "$(printf '%s\n' $overhead | median)"
-fi
+    printf '| trigger overhead, %s (wall − the job'"'"'s own time) | %s | — |\n' "${how%)}" "$(printf '%s\n' ${overhead[$name]} | median)"
+done

@@ -11,8 +11,25 @@
 # GNU time; the zfs-fuse daemon's own CPU is reported apart, it serves both sides alike) and the peak
 # RSS of the largest single process (GNU time's %M). The load (uptime) is printed beside the table.
 #
-# Usage: scripts/bench-s3.sh [GiB of dataset data, default 2]
+# Terrarium's rows run what users run (issue 16): the release built by `mvn package` (target/dist: its
+# lib/terrarium.jar class path, ~120 jars), the JVM flags the launcher gives `backup export/restore`
+# (read from dist/bin/terrariumctl itself) and the CLI's AppCDS archive — trained by the launcher
+# ("after": config check + the S3/backup classes) and by the training command before issue 16
+# ("before": config check alone), both into private directories; only BenchS3Main (S3Exporter /
+# S3Restorer as the jobs call them) comes from target/test-classes. "restore start" rows stop after the
+# plan (client, manifests, HEAD of every volume): the fixed cost of a restore's JVM. The row "export in
+# the running daemon" is the production path of scheduled exports: one daemon (private run/state/etc
+# dirs, the stored configuration pointing at s3proxy and an LXD project of its own with one container
+# whose dataset holds the same data) started before the rounds, `jobs run s3-export` through it (the
+# S3 prefix emptied before each run, so each is a full), CPU = the daemon's utime+stime+cutime+cstime
+# delta (/proc/PID/stat: its zfs send / zstd children included), wall = the job's own duration. The
+# stored configuration is put back afterwards (run it under the IT lock: it is shared with the ITs).
+#
+# Usage: scripts/bench-s3.sh [GiB of dataset data, default 2]   (root, under `flock /var/lock/terrarium-it.lock`)
 #        BENCH_S3_RUNS=N          runs per row (default 3)
+#        BENCH_S3_DAEMON=0        without the daemon row (it needs LXD and changes the stored configuration meanwhile)
+#        BENCH_S3_TEST_CP=1       also the rows as before issue 16: the test class path (323 jars), no archive
+#        BENCH_S3_BUILD=0         use the release and test classes already built (mvn package -DskipTests beforehand)
 #        BENCH_S3_EXTRA=1         also the older single-shot rows (raw uploader, incremental, RSS 1 vs 4 GiB)
 #        BENCH_S3_BEFORE_CP=CP    also export with another build's class path (e.g. the commit before a change,
 #                                 built in a second worktree), interleaved with ours: before/after in one run
@@ -34,6 +51,7 @@ MNT="/var/tmp/bench-s3-$N"
 SPOOL="/var/tmp/bench-s3-$N.stream"
 PREFIX="bench-s3-$N/"
 RESULTS=()
+CLASSES=()
 OUTF="/var/tmp/bench-s3-$N.out"
 
 log() { echo "[bench-s3] $*" >&2; }
@@ -43,9 +61,11 @@ mibs() { echo "scale=1; $1 / 1048576 / $2" | bc; }
 
 cleanup() {
   log "cleaning up"
+  daemon_cleanup
+  [ -z "${CDSW:-}" ] || rm -rf "$CDSW"
   rclone purge ":s3:$TERRARIUM_DEV_S3_BUCKET/$PREFIX" >/dev/null 2>&1 || true
   rm -f "$SPOOL" "$SPOOL.zst" "$OUTF"
-  for d in "$DS-rt" "$DS-rc" "$DS-inc" "$DS"; do
+  for d in "$DS-rt" "$DS-rc" "$DS-inc" "$DS-ct" "$DS"; do
     for i in 1 2 3 4 5; do zfs list "$d" >/dev/null 2>&1 || break; zfs destroy -r "$d" 2>/dev/null && break; sleep 1; done
   done
   rmdir "$MNT" "$MNT-inc" 2>/dev/null || true
@@ -60,7 +80,120 @@ time_rss() {
   T=$(secs "$s" "$e"); RSS=$(( $(tail -1 "$f") / 1024 )); rm -f "$f"
 }
 
-JOPTS="-XX:+UseSerialGC -Xms32m -XX:MinHeapFreeRatio=10 -XX:MaxHeapFreeRatio=20 -Xmx256m -Xss512k -XX:-UsePerfData"   # the launcher's options for backup commands
+JOPTS="-XX:+UseSerialGC -Xms32m -Xmn12m -XX:MinHeapFreeRatio=10 -XX:MaxHeapFreeRatio=20 -Xmx256m -Xss512k -XX:-UsePerfData"   # the launcher's options for backup commands (test class path rows)
+
+# launcher_flags: the JVM flags dist/bin/terrariumctl gives `backup restore` (a fake java prints them; no archive)
+launcher_flags() {
+  local fake; fake=$(mktemp -d)
+  mkdir -p "$fake/bin"
+  printf '#!/bin/sh\nfor a in "$@"; do [ "$a" = -jar ] && exit 0; printf "%%s " "$a"; done\n' > "$fake/bin/java"
+  chmod +x "$fake/bin/java"
+  env -u TERRARIUM_JAVA_OPTS JAVA_HOME="$fake" TERRARIUM_CDS=0 TERRARIUM_SERVED=0 "$REL/bin/terrariumctl" backup restore
+  rm -rf "$fake"
+}
+
+# jvm ARCHIVE|none [JVM OPTION…] → J: BenchS3Main as the launcher starts backup commands (its flags, the
+# release's class path, the given CLI archive)
+jvm() {
+  # shellcheck disable=SC2206 # LOPTS is a list of flags without spaces
+  J=(java $LOPTS)
+  [ "$1" = none ] || J+=(-Xlog:cds=off -Xlog:cds+dynamic=off "-XX:SharedArchiveFile=$1")
+  J+=("${@:2}" -cp "$RCP" io.terrarium.s3.BenchS3Main)
+}
+
+# proc_cpu PID: utime + stime + cutime + cstime of PID in seconds (children it waited for included)
+proc_cpu() { awk -v hz="$(getconf CLK_TCK)" '{printf "%.2f", ($14 + $15 + $16 + $17) / hz}' "/proc/$1/stat"; }
+
+DPID=""
+# daemon_setup: the stored configuration aside, an LXD project with one container on a dataset holding the
+# bench's data, a daemon on private dirs (the release's launcher, the new archive) → DPID, DENV, DBYTES
+daemon_setup() {
+  DPROJ="bench-s3-$N"; DNAME=bench-web; DW=$(mktemp -d /var/tmp/bench-s3-d.XXXXXX); DPREFIX="${PREFIX}daemon/"
+  DENV=(env -u TERRARIUM_JAVA_OPTS TERRARIUM_RUN_DIR="$DW/run" TERRARIUM_STATE_DIR="$DW/state" TERRARIUM_ETC_DIR="$DW/etc"
+        TERRARIUM_CDS_DIR="$CDSW/new")
+  local q; q=$(lxc query /1.0/projects/terrarium-system)
+  SAVED_CFG=$(jq -r '.config["user.terrarium.config_b64"] // ""' <<< "$q")
+  SAVED_MAC=$(jq -r '.config["user.terrarium.config_mac"] // ""' <<< "$q")
+  CFG_CHANGED=1
+  lxc project create "$DPROJ" -c features.images=false -c features.profiles=false -c features.storage.volumes=false >/dev/null
+  zfs create -o mountpoint=none "$DS-ct"
+  local ct=(env TERRARIUM_DEV_CONTAINERS_DATASET="$DS-ct" TERRARIUM_DEV_LXD_PROJECT="$DPROJ" TERRARIUM_DEV_NO_START=1
+            scripts/devhost/zfs-container.sh)
+  "${ct[@]}" create "$DNAME" >/dev/null
+  cp "$MNT/data.bin" "$("${ct[@]}" path "$DNAME")/rootfs/root/data.bin"
+  sync
+  local dds; dds=$("${ct[@]}" dataset "$DNAME")
+  zfs snapshot "$dds@bench-size"
+  DBYTES=$(zfs send "$dds@bench-size" | wc -c)
+  zfs destroy "$dds@bench-size"
+  local never='"0 0 3 1 1 ?"' j sched=""
+  for j in host-facts proxy-sync snapshot replicate s3-janitor s3-export s3-verify; do
+    sched+="    $j: $never"$'\n'
+  done
+  lxc project set terrarium-system user.terrarium.config_b64 "$(base64 -w0 <<EOY
+version: 1
+installation_id: bench-s3-$N
+lxd:
+  project: $DPROJ
+s3:
+  enabled: true
+  provider: generic
+  endpoint: $TERRARIUM_DEV_S3_ENDPOINT
+  region: $TERRARIUM_DEV_S3_REGION
+  bucket: $TERRARIUM_DEV_S3_BUCKET
+  prefix: $DPREFIX
+  access_key: $TERRARIUM_DEV_S3_ACCESS_KEY
+  secret_key_file: $TERRARIUM_DEV_S3_SECRET_FILE
+daemon:
+  schedules:
+$sched
+EOY
+)"
+  lxc project unset terrarium-system user.terrarium.config_mac 2>/dev/null || true   # signed by another host key
+  local port=$((20000 + RANDOM % 10000)) i
+  "${DENV[@]}" "$REL/bin/terrariumctl" daemon --port "$port" > "$DW/daemon.log" 2>&1 &
+  DPID=$!   # the launcher execs the JVM: this is the daemon's own PID
+  for i in $(seq 1 240); do
+    curl -fs "http://127.0.0.1:$port/observe/health" 2>/dev/null | grep -q UP && [ -f "$DW/run/daemon.json" ] && break
+    kill -0 "$DPID" 2>/dev/null || { cat "$DW/daemon.log" >&2; log "the daemon did not start"; exit 1; }
+    sleep 0.5
+  done
+  log "daemon $DPID up (dataset $dds, send stream $DBYTES bytes)"
+}
+
+# daemon_export ROUND: one full export through the running daemon → appends "wall cpu rss zfsd" to $MDIR/exp-daemon
+daemon_export() {
+  rclone purge ":s3:$TERRARIUM_DEV_S3_BUCKET/$DPREFIX" >/dev/null 2>&1 || true   # no manifest: a full stream
+  local c0 c1 z0 z1 s e ms rss
+  z0=$(zfsd_cpu); c0=$(proc_cpu "$DPID"); s=$(now)
+  "${DENV[@]}" "$REL/bin/terrariumctl" jobs run s3-export > "$OUTF" 2>&1 || { cat "$OUTF" >&2; log "daemon export failed"; exit 1; }
+  e=$(now); c1=$(proc_cpu "$DPID"); z1=$(zfsd_cpu)
+  grep -q 's3-export: OK.*daemon' "$OUTF" || { cat "$OUTF" >&2; log "the export did not run in the daemon"; exit 1; }
+  ms=$(sed -n 's/^s3-export: OK in \([0-9]*\) ms.*/\1/p' "$OUTF")
+  rss=$(awk '/VmHWM/ {print int($2 / 1024)}' "/proc/$DPID/status")
+  echo "$(echo "scale=2; $ms / 1000" | bc) $(echo "$c1 - $c0" | bc) $rss $(echo "$z1 - $z0" | bc)" >> "$MDIR/exp-daemon"
+  echo "$DBYTES" > "$MDIR/exp-daemon.bytes"
+  log "exp-daemon: $(tail -1 "$MDIR/exp-daemon") (job wall s, daemon cpu s, daemon VmHWM MiB, zfs-fuse cpu s; trigger wall $(secs "$s" "$e") s)"
+}
+
+daemon_cleanup() {
+  if [ -n "$DPID" ]; then
+    kill "$DPID" 2>/dev/null || true
+    for _ in $(seq 1 60); do kill -0 "$DPID" 2>/dev/null || break; sleep 0.5; done
+    kill -9 "$DPID" 2>/dev/null || true
+  fi
+  if [ -n "${CFG_CHANGED:-}" ]; then
+    if [ -n "$SAVED_CFG" ]; then lxc project set terrarium-system user.terrarium.config_b64 "$SAVED_CFG"
+    else lxc project unset terrarium-system user.terrarium.config_b64 2>/dev/null || true; fi
+    [ -z "$SAVED_MAC" ] || lxc project set terrarium-system user.terrarium.config_mac "$SAVED_MAC"
+  fi
+  if [ -n "${DPROJ:-}" ]; then
+    for s in $(zfs list -H -o name -t snapshot -r "$DS-ct" 2>/dev/null); do zfs release terrarium-export "$s" 2>/dev/null || true; done
+    env TERRARIUM_DEV_CONTAINERS_DATASET="$DS-ct" TERRARIUM_DEV_LXD_PROJECT="$DPROJ" scripts/devhost/zfs-container.sh delete "$DNAME" >/dev/null 2>&1 || true
+    lxc project delete "$DPROJ" >/dev/null 2>&1 || true
+  fi
+  [ -z "${DW:-}" ] || rm -rf "$DW"
+}
 
 # zfs-fuse daemon CPU seconds so far (utime + stime of the process serving both sides' send/receive)
 zfsd_cpu() {
@@ -170,9 +303,29 @@ main() {
   RCLONE_S3_SECRET_ACCESS_KEY=$(cat "$TERRARIUM_DEV_S3_SECRET_FILE"); export RCLONE_S3_SECRET_ACCESS_KEY
   trap cleanup EXIT
 
-  mvn -q -o test-compile
+  # the release (target/dist) and the test classes (BenchS3Main); BENCH_S3_BUILD=0: already built (outside the lock)
+  [ "${BENCH_S3_BUILD:-1}" = 0 ] || mvn -q -o package -DskipTests
   mvn -q -o dependency:build-classpath -Dmdep.outputFile=target/cp.txt >/dev/null
   CP="target/test-classes:target/classes:$(cat target/cp.txt)"
+  REL=$(cd target/dist && pwd -P)
+  RCP="$REL/lib/terrarium.jar:$(pwd -P)/target/test-classes"
+  LOPTS=$(launcher_flags)
+  log "the launcher's flags for backup commands: $LOPTS"
+  # the CLI archive twice, into private directories: "after" trained by this launcher, "before" by the training
+  # command before issue 16 (config check alone, same flags)
+  CDSW=$(mktemp -d /var/tmp/bench-s3-cds.XXXXXX)
+  local tr0 tr1 trc
+  tr0=$(now)
+  env -u TERRARIUM_JAVA_OPTS TERRARIUM_CDS_DIR="$CDSW/new" TERRARIUM_RUN_DIR="$CDSW/run" TERRARIUM_STATE_DIR="$CDSW/state" \
+    TERRARIUM_ETC_DIR="$CDSW/etc" /usr/bin/time -f '%U %S' -o "$CDSW/train.time" \
+    "$REL/bin/terrariumctl" config check "$REL/config/samples/minimal.yaml" >/dev/null
+  tr1=$(now); trc=$(awk '{print $1 + $2}' "$CDSW/train.time")
+  CDS_NEW=$(ls "$CDSW"/new/cli-*.jsa)
+  CDS_OLD="$CDSW/before.jsa"
+  java -XX:TieredStopAtLevel=1 -XX:+UseSerialGC -Xss512k -XX:-UsePerfData -XX:ArchiveClassesAtExit="$CDS_OLD" \
+    -Xlog:cds=off -Xlog:cds+dynamic=off -jar "$REL/lib/terrarium.jar" config check "$REL/config/samples/minimal.yaml" >/dev/null
+  TRAIN="the launcher's first CLI command with training: $(printf %.2f "$(secs "$tr0" "$tr1")") s wall, $trc CPU s (config check + training); archive $(($(stat -c %s "$CDS_NEW") / 1048576)) MiB (before: $(($(stat -c %s "$CDS_OLD") / 1048576)) MiB)"
+  log "$TRAIN"
 
   log "filling $DS with $GIB GiB (1 MiB of /dev/urandom, 1 MiB of zeros, alternating)"
   zfs create -o mountpoint="$MNT" "$DS"
@@ -201,6 +354,7 @@ main() {
 
   local runs=${BENCH_S3_RUNS:-3} r
   MDIR=$(mktemp -d)
+  [ "${BENCH_S3_DAEMON:-1}" = 0 ] || [ -n "${BENCH_S3_RESTORE_ONLY:-}" ] || daemon_setup
   local load0; load0=$(uptime)
   if [ -n "${BENCH_S3_RESTORE_ONLY:-}" ]; then
     restore_rounds "$runs" "$bytes" "$zbytes" "$load0"
@@ -215,21 +369,44 @@ main() {
     if [ -n "${BENCH_S3_BEFORE_CP:-}" ]; then
       measure exp-before "$bytes" java $JOPTS -cp "$BENCH_S3_BEFORE_CP" io.terrarium.s3.BenchS3Main export "$DS" b1 - "${PREFIX}before-$r/"
     fi
-    measure exp-trm "$bytes" java $JOPTS -cp "$CP" io.terrarium.s3.BenchS3Main export "$DS" b1 - "${PREFIX}trm-$r/"
+    if [ -n "${BENCH_S3_TEST_CP:-}" ]; then
+      measure exp-trm "$bytes" java $JOPTS -cp "$CP" io.terrarium.s3.BenchS3Main export "$DS" b1 - "${PREFIX}trm-$r/"
+    fi
+    jvm "$CDS_OLD"; measure exp-old "$bytes" "${J[@]}" export "$DS" b1 - "${PREFIX}old-$r/"
+    jvm "$CDS_NEW"; measure exp-new "$bytes" "${J[@]}" export "$DS" b1 - "${PREFIX}new-$r/"
     local mid; mid=$(sed -n 's/^RESULT .*manifest=\([^ ]*\).*/\1/p' "$OUTF")
+    [ -z "$DPID" ] || daemon_export "$r"
     if [ -n "${BENCH_S3_SKIP_RESTORE:-}" ]; then
       rclone purge ":s3:$TERRARIUM_DEV_S3_BUCKET/${PREFIX}" >/dev/null 2>&1 || true
       continue
     fi
+    if [ "$r" = 1 ]; then   # where the restore's classes come from, once (not measured)
+      local a f; f=$(mktemp)
+      for a in none "$CDS_OLD" "$CDS_NEW"; do
+        jvm "$a" -Xlog:class+load=info; "${J[@]}" plan "${PREFIX}new-$r/" "$DS-rt" "$mid" > "$f"
+        log "restore start, archive $(basename "$a"): $(grep -c 'source: shared objects file' "$f") of $(grep -c 'source:' "$f") classes from CDS archives"
+        CLASSES+=("restore start with archive $( [ "$a" = none ] && echo "none (JDK's CDS only)" || basename "$a"): $(grep -c 'source: shared objects file' "$f") of $(grep -c 'source:' "$f") classes loaded from CDS archives")
+      done
+      rm -f "$f"
+    fi
+    jvm none; measure plan-none 0 "${J[@]}" plan "${PREFIX}new-$r/" "$DS-rt" "$mid"
+    jvm "$CDS_OLD"; measure plan-old 0 "${J[@]}" plan "${PREFIX}new-$r/" "$DS-rt" "$mid"
+    jvm "$CDS_NEW"; measure plan-new 0 "${J[@]}" plan "${PREFIX}new-$r/" "$DS-rt" "$mid"
     measure rst-rclone "$bytes" sh -c "rclone cat :s3:$TERRARIUM_DEV_S3_BUCKET/${PREFIX}rclone-$r.zst | zstd -q -d -c | zfs receive -F $DS-rc"
     [ "$(guid "$DS-rc@b1")" = "$(guid "$DS@b1")" ] || { log "rclone restore: guid differs"; exit 1; }
     zfs destroy -r "$DS-rc"
-    measure rst-seq "$bytes" java $JOPTS -Dterrarium.s3.restore.parts-in-flight=1 -cp "$CP" io.terrarium.s3.BenchS3Main restore "${PREFIX}trm-$r/" "$DS-rt" "$mid"
-    [ "$(guid "$DS-rt@b1")" = "$(guid "$DS@b1")" ] || { log "restore: guid differs"; exit 1; }
-    zfs destroy -r "$DS-rt"
-    measure rst-par "$bytes" java $JOPTS -cp "$CP" io.terrarium.s3.BenchS3Main restore "${PREFIX}trm-$r/" "$DS-rt" "$mid"
-    [ "$(guid "$DS-rt@b1")" = "$(guid "$DS@b1")" ] || { log "restore: guid differs"; exit 1; }
-    zfs destroy -r "$DS-rt"
+    if [ -n "${BENCH_S3_TEST_CP:-}" ]; then
+      measure rst-par "$bytes" java $JOPTS -cp "$CP" io.terrarium.s3.BenchS3Main restore "${PREFIX}new-$r/" "$DS-rt" "$mid"
+      [ "$(guid "$DS-rt@b1")" = "$(guid "$DS@b1")" ] || { log "restore: guid differs"; exit 1; }
+      zfs destroy -r "$DS-rt"
+    fi
+    local which
+    for which in old new; do
+      jvm "$( [ $which = old ] && echo "$CDS_OLD" || echo "$CDS_NEW")"
+      measure "rst-$which" "$bytes" "${J[@]}" restore "${PREFIX}new-$r/" "$DS-rt" "$mid"
+      [ "$(guid "$DS-rt@b1")" = "$(guid "$DS@b1")" ] || { log "restore: guid differs"; exit 1; }
+      zfs destroy -r "$DS-rt"
+    done
     rclone purge ":s3:$TERRARIUM_DEV_S3_BUCKET/${PREFIX}" >/dev/null 2>&1 || true
   done
   echo
@@ -246,14 +423,31 @@ main() {
   if [ -n "${BENCH_S3_BEFORE_CP:-}" ]; then
     mrow "export Terrarium ${BENCH_S3_BEFORE_LABEL:-before}" exp-before exp-rclone
   fi
-  mrow "export Terrarium: S3Exporter with manifest, $(command -v zstd >/dev/null && echo "zstd CLI (the job's default)" || echo zstd-jni)" exp-trm exp-rclone
+  local eng; eng=$(command -v zstd >/dev/null && echo "zstd CLI (the job's default)" || echo zstd-jni)
+  [ -z "${BENCH_S3_TEST_CP:-}" ] || mrow "export Terrarium, test class path, no archive (as measured before): S3Exporter, $eng" exp-trm exp-rclone
+  mrow "export Terrarium, release + launcher flags, archive of config check (before)" exp-old exp-rclone
+  mrow "export Terrarium, release + launcher flags, archive with the S3 training (after): S3Exporter, $eng" exp-new exp-rclone
+  [ -z "$DPID" ] || mrow "export in the running daemon: jobs run s3-export (daemon CPU delta, job's own wall)" exp-daemon exp-rclone
   if [ -n "${BENCH_S3_SKIP_RESTORE:-}" ]; then
     rm -rf "$MDIR"
     return 0
   fi
   mrow "restore baseline: rclone cat \\| zstd -d \\| zfs receive" rst-rclone
-  mrow "restore Terrarium, 1 GetObject per volume (before issue 16)" rst-seq rst-rclone
-  mrow "restore Terrarium, 4 parallel ranged GETs (issue 16)" rst-par rst-rclone
+  [ -z "${BENCH_S3_TEST_CP:-}" ] || mrow "restore Terrarium, test class path, no archive (as measured before)" rst-par rst-rclone
+  mrow "restore Terrarium, release + launcher flags, archive of config check (before)" rst-old rst-rclone
+  mrow "restore Terrarium, release + launcher flags, archive with the S3 training (after)" rst-new rst-rclone
+  echo
+  echo "Restore start (JVM, S3 client, manifest, HEAD of every volume; no receive), median seconds and CPU seconds:"
+  echo
+  echo "| restore start | wall s | CPU s | peak RSS MiB | runs |"
+  echo "| --- | --- | --- | --- | --- |"
+  local k
+  for k in "plan-none|no archive (the JDK's CDS only)" "plan-old|archive of config check (before)" "plan-new|archive with the S3 training (after)"; do
+    printf '| %s | %.2f | %.2f | %s | %s |\n' "${k#*|}" "$(median 1 "$MDIR/${k%%|*}")" "$(median 2 "$MDIR/${k%%|*}")" \
+      "$(median 3 "$MDIR/${k%%|*}")" "$(wc -l < "$MDIR/${k%%|*}")"
+  done
+  echo
+  printf '%s\n' "$TRAIN" "${CLASSES[@]}"
   rm -rf "$MDIR"
   [ -n "${BENCH_S3_EXTRA:-}" ] || return 0
 

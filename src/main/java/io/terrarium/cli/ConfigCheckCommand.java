@@ -38,6 +38,13 @@ public final class ConfigCheckCommand implements Callable<Integer> {
     @Option(names = "--file", paramLabel = "PATH", description = "The same as FILE, as `config import` and `config export` spell it.")
     Path fileOption;
 
+    /**
+     * Hidden: the launcher's AppCDS training run ({@code dist/bin/terrariumctl}, train_cli_archive)
+     * also loads what {@code backup export/restore} need ({@link CdsTraining}: no network, no host change).
+     */
+    @Option(names = "--cds-training", hidden = true, description = "Also load the classes of backup export/restore (the launcher's class-data training).")
+    boolean cdsTraining;
+
     @Override
     public Integer call() throws Exception {
         if (file != null && fileOption != null) {
@@ -55,6 +62,11 @@ public final class ConfigCheckCommand implements Callable<Integer> {
         app.codec().warnings(text, source.toString()).forEach(w -> spec.commandLine().getErr().println("WARNING: " + w));
         // the file name is the user's, but may hold control characters: never raw to the terminal
         spec.commandLine().getOut().println(ConfigException.printable(source.toString()) + ": valid");
+        if (cdsTraining) {
+            CdsTraining.Result r = CdsTraining.run(app);
+            spec.commandLine().getOut().println("cds training: " + r.requests() + " S3 requests stopped before sending, "
+                    + r.classes() + " classes loaded");
+        }
         return ExitCodes.OK;
     }
 }

@@ -34,7 +34,7 @@ public final class DaemonCommand implements Callable<Integer> {
 
     /**
      * Hidden: the AppCDS training run the launcher starts for {@code terrariumctl daemon --train-cds}
-     * at install/update ({@link io.terrarium.daemon.CdsTraining}; docs/architecture.md, "Class-data sharing").
+     * at install/update ({@link io.terrarium.daemon.DaemonCdsTraining}; docs/architecture.md, "Class-data sharing").
      */
     @Option(names = "--train-cds", hidden = true, description = "Start and stop the daemon on private temporary directories, running no job (AppCDS training run; the launcher records the archive).")
     boolean trainCds;
@@ -45,7 +45,7 @@ public final class DaemonCommand implements Callable<Integer> {
             if (port != null) {
                 throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--train-cds picks its own ephemeral port; drop --port");
             }
-            io.terrarium.daemon.CdsTraining.run(spec.commandLine().getOut());
+            io.terrarium.daemon.DaemonCdsTraining.run(spec.commandLine().getOut());
             return ExitCodes.OK;
         }
         App app = TerrariumCommand.app(spec);

@@ -41,9 +41,15 @@ final class JobRun {
         if (format == Format.table) {
             // one display on stderr (a bar on a terminal, plain lines on a pipe): an export in this process tells it
             // directly, a run inside the daemon streams its progress back to it (issue 15)
-            ProgressDisplay.Sink display = ProgressDisplay.forThisProcess(spec.commandLine().getErr());
-            app.withExportProgress(display);
-            trigger.withProgress(new DaemonProgress(display));
+            if (trigger.insideDaemon()) {
+                // served over the CLI socket (io.terrarium.cli.served): the client's stderr is not a terminal (the
+                // daemon refuses that case), and the daemon's own export listener stays untouched
+                trigger.withProgress(new DaemonProgress(ProgressDisplay.lines(spec.commandLine().getErr())));
+            } else {
+                ProgressDisplay.Sink display = ProgressDisplay.forThisProcess(spec.commandLine().getErr());
+                app.withExportProgress(display);
+                trigger.withProgress(new DaemonProgress(display));
+            }
         }
         JobResult r = trigger.trigger(jobId, () -> app.configStore().load().config(), Duration.ofSeconds(timeoutSeconds));
         return print(spec, format, r, rowsKey);

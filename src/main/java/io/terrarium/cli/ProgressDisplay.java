@@ -45,6 +45,11 @@ public final class ProgressDisplay {
         return System.console() != null ? new Bar(System.err) : new Lines(err, Clock.systemUTC(), Lines.INTERVAL);
     }
 
+    /** The plain lines {@link #forThisProcess} prints when stdin or stdout is not a terminal, on {@code err}. */
+    static Sink lines(PrintWriter err) {
+        return new Lines(err, Clock.systemUTC(), Lines.INTERVAL);
+    }
+
     /** Binary units with one decimal: {@code 0 B}, {@code 512 B}, {@code 1.5 KiB}, {@code 2.0 GiB}. */
     public static String bytes(long n) {
         if (n < 1024) {

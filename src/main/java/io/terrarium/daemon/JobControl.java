@@ -41,6 +41,8 @@ public final class JobControl implements JobControlMBean {
     private final List<String> jobs;
     private final Map<String, Run> runs = new ConcurrentHashMap<>();
     private volatile ProducerTemplate template;
+    /** The instance {@link #register()} put in this JVM's MBeanServer, until {@link #unregister()}. */
+    private static volatile JobControl registered;
 
     /**
      * @param camel the daemon's started CamelContext
@@ -96,6 +98,33 @@ public final class JobControl implements JobControlMBean {
         return io.terrarium.routes.JobRuns.resultJson(e);
     }
 
+    /**
+     * Waits up to {@code maxWait} for a run to finish (in-process callers: a trigger served over the
+     * CLI socket, io.terrarium.cli.served); returns at once when it is done or unknown.
+     *
+     * @throws InterruptedException when the waiting thread is interrupted (its client went away);
+     *                              the run itself goes on
+     */
+    public void await(String runId, Duration maxWait) throws InterruptedException {
+        Run r = runId == null ? null : runs.get(runId);
+        if (r == null) {
+            return;
+        }
+        try {
+            r.exchange().get(maxWait.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+        } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+            // done with an exception (read by result) or still running
+        }
+    }
+
+    /**
+     * The instance registered in this JVM ({@link #register()}): non-null only inside a running
+     * daemon, where the CLI socket submits triggers to it directly instead of through Jolokia.
+     */
+    public static JobControl registered() {
+        return registered;
+    }
+
     @Override
     public String progress(String runId, long afterSeq) {
         Run r = runId == null ? null : runs.get(runId);
@@ -140,6 +169,7 @@ public final class JobControl implements JobControlMBean {
                 s.unregisterMBean(n);
             }
             s.registerMBean(this, n);
+            registered = this;
         } catch (Exception e) {
             throw new IllegalStateException("cannot register " + OBJECT_NAME + ": " + e.getMessage(), e);
         }
@@ -147,6 +177,7 @@ public final class JobControl implements JobControlMBean {
 
     /** Removes the MBean (on daemon stop); quiet when it is not registered. */
     public static void unregister() {
+        registered = null;
         try {
             MBeanServer s = ManagementFactory.getPlatformMBeanServer();
             ObjectName n = new ObjectName(OBJECT_NAME);

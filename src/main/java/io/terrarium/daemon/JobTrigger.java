@@ -66,13 +66,19 @@ public final class JobTrigger {
      * @throws io.terrarium.jobs.UnknownJobException for an unknown job id (its message lists the jobs)
      */
     public JobResult trigger(String jobId, java.util.function.Supplier<TerrariumConfig> config, Duration timeout) throws Exception {
-        DaemonInfo d = runningDaemon();
+        JobControl local = localControl();
+        DaemonInfo d = local != null ? null : runningDaemon();
         String body;
-        if (d != null) {
+        if (local != null) {
+            // this process is the daemon (a trigger served over the CLI socket): its job MBean directly, no Jolokia
+            body = submitAndWait(new LocalControl(local), jobId, timeout, progress);
+        } else if (d != null) {
             d.checkListener(); // never hand the credentials to a process that squats the port
             try {
                 ManagementCredentials creds = ManagementCredentials.read(app.paths().managementAuthFile());
-                body = submitAndWait(new JolokiaClient(d.baseUrl(), creds), jobId, timeout, progress);
+                body = submitAndWait(new RemoteControl(new JolokiaClient(d.baseUrl(), creds)), jobId, timeout, progress);
+            } catch (StillRunningException e) {
+                throw e;
             } catch (IOException e) {
                 if (e.getMessage() != null && e.getMessage().contains("unknown job")) {
                     throw new io.terrarium.jobs.UnknownJobException(jobId, daemonJobs(d));
@@ -87,6 +93,36 @@ public final class JobTrigger {
             body = runInProcess(jobId, cfg);
         }
         return app.json().readValue(body, JobResult.class);
+    }
+
+    /**
+     * Whether this process is the running daemon with its job MBean registered: a trigger then
+     * goes to that MBean in-process ({@link #trigger}); this is how a command served over the CLI
+     * socket (io.terrarium.cli.served) runs a job.
+     */
+    public boolean insideDaemon() {
+        return localControl() != null;
+    }
+
+    /** The daemon's own {@link JobControl} when this process is the daemon of the runtime file, else {@code null}. */
+    private JobControl localControl() {
+        JobControl c = JobControl.registered();
+        if (c == null) {
+            return null;
+        }
+        DaemonInfo d = runningDaemon();
+        return d != null && d.pid() == ProcessHandle.current().pid() ? c : null;
+    }
+
+    /**
+     * The waited-for run was still going when {@code --timeout} expired; it goes on in the daemon.
+     * Its message is printed as it is on every path (before, the Jolokia path wrapped it in "the
+     * management endpoint did not answer", which was not true).
+     */
+    static final class StillRunningException extends IOException {
+        StillRunningException(String message) {
+            super(message);
+        }
     }
 
     /**
@@ -113,24 +149,86 @@ public final class JobTrigger {
         }
     }
 
+    /** The job MBean's operations a trigger uses: through Jolokia from the CLI, or in-process inside the daemon. */
+    private interface Control {
+        /** Submits the run with trigger {@code cli}. @return its run id */
+        String submit(String jobId) throws IOException;
+
+        /** {@link JobControlMBean#progress} as JSON. */
+        String progress(String runId, long after) throws IOException;
+
+        /** {@link JobControlMBean#result}: the result JSON or {@link JobControl#PENDING}. */
+        String result(String runId) throws IOException;
+
+        /** Waits before the next poll: up to 200 ms. */
+        void pause(String runId) throws InterruptedException;
+    }
+
+    private record RemoteControl(JolokiaClient jolokia) implements Control {
+        @Override
+        public String submit(String jobId) throws IOException {
+            return jolokia.exec(JobControl.OBJECT_NAME, "submitAs", List.of(jobId, "cli"), Duration.ofSeconds(30)).asText();
+        }
+
+        @Override
+        public String progress(String runId, long after) throws IOException {
+            return jolokia.exec(JobControl.OBJECT_NAME, "progress", List.of(runId, after), Duration.ofSeconds(30)).asText();
+        }
+
+        @Override
+        public String result(String runId) throws IOException {
+            return jolokia.exec(JobControl.OBJECT_NAME, "result", List.of(runId), Duration.ofSeconds(30)).asText();
+        }
+
+        @Override
+        public void pause(String runId) throws InterruptedException {
+            Thread.sleep(200);
+        }
+    }
+
+    private record LocalControl(JobControl control) implements Control {
+        @Override
+        public String submit(String jobId) {
+            try {
+                return control.submitAs(jobId, "cli"); // the same trigger as through Jolokia: the result says "cli"
+            } catch (IllegalArgumentException e) {
+                throw new io.terrarium.jobs.UnknownJobException(jobId, control.getJobs());
+            }
+        }
+
+        @Override
+        public String progress(String runId, long after) {
+            return control.progress(runId, after);
+        }
+
+        @Override
+        public String result(String runId) {
+            return control.result(runId);
+        }
+
+        @Override
+        public void pause(String runId) throws InterruptedException {
+            control.await(runId, Duration.ofMillis(200)); // returns as soon as the run ends
+        }
+    }
+
     /**
      * Submits the run to the daemon's job MBean ({@link JobControl#OBJECT_NAME}, answers at once)
      * and polls every 200 ms: its progress while {@code sink} is set (then the result once the
      * progress says finished, so the last events are never missed), else its result. No HTTP
      * request stays open for the length of the job.
      */
-    private String submitAndWait(JolokiaClient jolokia, String jobId, Duration timeout,
+    private String submitAndWait(Control control, String jobId, Duration timeout,
                                  java.util.function.Consumer<io.terrarium.jobs.RunProgress.Event> sink)
             throws IOException, InterruptedException {
-        String runId = jolokia.exec(JobControl.OBJECT_NAME, "submitAs", List.of(jobId, "cli"), Duration.ofSeconds(30)).asText();
+        String runId = control.submit(jobId);
         long deadline = System.nanoTime() + timeout.toNanos();
         long seen = 0;
         while (true) {
             boolean finished = true;
             if (sink != null) {
                 try {
-                    var page = app.json().readTree(jolokia.exec(JobControl.OBJECT_NAME, "progress", List.of(runId, seen),
-                            Duration.ofSeconds(30)).asText());
+                    var page = app.json().readTree(control.progress(runId, seen));
                     for (var e : page.path("events")) {
                         sink.accept(app.json().treeToValue(e, io.terrarium.jobs.RunProgress.Event.class));
                     }
@@ -140,16 +238,15 @@ public final class JobTrigger {
                     sink = null; // an older daemon without the operation: wait for the result alone
                 }
             }
-            String r = finished ? jolokia.exec(JobControl.OBJECT_NAME, "result", List.of(runId), Duration.ofSeconds(30)).asText()
-                    : JobControl.PENDING;
+            String r = finished ? control.result(runId) : JobControl.PENDING;
             if (!JobControl.PENDING.equals(r)) {
                 return r;
             }
             if (System.nanoTime() > deadline) {
-                throw new IOException("job " + jobId + " still running after " + timeout.toSeconds()
+                throw new StillRunningException("job " + jobId + " still running after " + timeout.toSeconds()
                         + " s; it goes on in the daemon (see `terrariumctl jobs list` for its result)");
             }
-            Thread.sleep(200);
+            control.pause(runId);
         }
     }
 

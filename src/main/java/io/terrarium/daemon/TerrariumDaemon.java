@@ -68,9 +68,9 @@ public final class TerrariumDaemon {
     }
 
     /**
-     * Makes this a CDS training run ({@link CdsTraining}): the port is not checked for being
+     * Makes this a CDS training run ({@link DaemonCdsTraining}): the port is not checked for being
      * privileged (an ephemeral one), and once the context has started the daemon asks its own
-     * {@code /observe/health} until it answers 200 (or {@value CdsTraining#HEALTH_TIMEOUT_SECONDS} s
+     * {@code /observe/health} until it answers 200 (or {@value DaemonCdsTraining#HEALTH_TIMEOUT_SECONDS} s
      * pass) and then stops; {@link #run()} fails when health never came UP.
      *
      * @return this daemon
@@ -224,7 +224,7 @@ public final class TerrariumDaemon {
                         trainingOutcome.set(awaitHealthUp(config.daemon().managementHost(), port));
                         try {
                             // tests keep it running past the first scheduler fire (proxy-sync's timer: 5 s)
-                            Thread.sleep(Long.getLong(CdsTraining.HOLD_PROPERTY, 0L));
+                            Thread.sleep(Long.getLong(DaemonCdsTraining.HOLD_PROPERTY, 0L));
                         } catch (InterruptedException e) {
                             Thread.currentThread().interrupt();
                         }
@@ -279,11 +279,11 @@ public final class TerrariumDaemon {
      * Asks {@code http://host:port/observe/health} (the request a supervisor or the start benchmark
      * makes, so the classes that answer it are loaded too) every 50 ms until it answers 200.
      *
-     * @return {@code "UP"}, or why not after {@value CdsTraining#HEALTH_TIMEOUT_SECONDS} s
+     * @return {@code "UP"}, or why not after {@value DaemonCdsTraining#HEALTH_TIMEOUT_SECONDS} s
      */
     private static String awaitHealthUp(String host, int port) {
         String last = "no answer";
-        long deadline = System.nanoTime() + CdsTraining.HEALTH_TIMEOUT_SECONDS * 1_000_000_000L;
+        long deadline = System.nanoTime() + DaemonCdsTraining.HEALTH_TIMEOUT_SECONDS * 1_000_000_000L;
         String h = host.contains(":") ? "[" + host + "]" : host;
         while (System.nanoTime() < deadline) {
             try {
@@ -311,7 +311,7 @@ public final class TerrariumDaemon {
                 return "interrupted";
             }
         }
-        return "not UP after " + CdsTraining.HEALTH_TIMEOUT_SECONDS + " s: " + last;
+        return "not UP after " + DaemonCdsTraining.HEALTH_TIMEOUT_SECONDS + " s: " + last;
     }
 
     /**

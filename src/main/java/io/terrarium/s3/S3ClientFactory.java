@@ -47,7 +47,23 @@ public final class S3ClientFactory {
      *                     file, never the content)
      */
     public static S3Client create(S3Settings settings, int maxConnections) throws IOException {
-        String secret = SecretStore.read(settings.secretKeyFile()).strip();
+        return create(settings, maxConnections, SecretStore.read(settings.secretKeyFile()).strip(), java.util.List.of());
+    }
+
+    /**
+     * The same client as {@link #create(S3Settings, int)}, with the secret given instead of read from
+     * {@link S3Settings#secretKeyFile()} and extra execution interceptors (the CLI's class-data
+     * training builds a client for a dummy endpoint and stops every request before it is sent,
+     * {@code io.terrarium.cli.CdsTraining}).
+     *
+     * @param settings       destination
+     * @param maxConnections HTTP connections in the pool
+     * @param secret         the secret access key (held only by the SDK's credentials object)
+     * @param interceptors   added after the SDK's own, in this order
+     * @return a client; close it when done
+     */
+    public static S3Client create(S3Settings settings, int maxConnections, String secret,
+                                  java.util.List<software.amazon.awssdk.core.interceptor.ExecutionInterceptor> interceptors) {
         S3ClientBuilder b = S3Client.builder()
                 .region(Region.of(settings.region()))
                 .credentialsProvider(StaticCredentialsProvider.create(
@@ -59,7 +75,8 @@ public final class S3ClientFactory {
                         .tcpKeepAlive(true))
                 .overrideConfiguration(o -> o
                         .apiCallAttemptTimeout(settings.attemptTimeout())
-                        .retryStrategy(retryStrategy(settings.maxAttempts())));
+                        .retryStrategy(retryStrategy(settings.maxAttempts()))
+                        .executionInterceptors(interceptors));
         if (settings.endpoint() != null) {
             b.endpointOverride(settings.endpoint());
             // plain http is for loopback only; there, skip the SDK's payload hash (see LoopbackSigner)

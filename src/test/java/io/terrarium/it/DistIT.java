@@ -55,7 +55,8 @@ class DistIT {
         java.util.function.Function<String[], List<String>> flags = args -> {
             try {
                 List<String> cmd = new java.util.ArrayList<>(List.of("env", "JAVA_HOME=" + tmp.resolve("jdk"), "TERRARIUM_CDS=0",
-                        "target/dist/bin/terrariumctl"));
+                        // a daemon running on this host must not answer (served commands skip the JVM)
+                        "TERRARIUM_SERVED=0", "target/dist/bin/terrariumctl"));
                 cmd.addAll(List.of(args));
                 Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
                 p.getInputStream().readAllBytes();
@@ -67,7 +68,7 @@ class DistIT {
         };
         assertThat(flags.apply(new String[]{"backup", "restore", "--source", "s3"}))
                 .contains("-Xmx256m").doesNotContain("-XX:TieredStopAtLevel=1");
-        assertThat(flags.apply(new String[]{"-v", "backup", "export"})).contains("-Xmx256m").doesNotContain("-XX:TieredStopAtLevel=1");
+        assertThat(flags.apply(new String[]{"-v", "backup", "export"})).contains("-Xmx256m", "-Xmn12m").doesNotContain("-XX:TieredStopAtLevel=1");
         assertThat(flags.apply(new String[]{"jobs", "run", "s3-export"})).doesNotContain("-XX:TieredStopAtLevel=1");
         assertThat(flags.apply(new String[]{"status"})).contains("-XX:TieredStopAtLevel=1");
         assertThat(flags.apply(new String[]{"daemon"})).contains("-Xmx256m", "-Xms32m");
@@ -339,7 +340,7 @@ class DistIT {
                 "AWS_ENDPOINT_URL=http://127.0.0.1:9", "AWS_ACCESS_KEY_ID=none", "AWS_SECRET_ACCESS_KEY=none",
                 "TERRARIUM_RUN_DIR=" + tmp.resolve("run"), "TERRARIUM_STATE_DIR=" + tmp.resolve("state"),
                 "TERRARIUM_ETC_DIR=" + tmp.resolve("etc"),
-                "JAVA_TOOL_OPTIONS=-D" + io.terrarium.daemon.CdsTraining.HOLD_PROPERTY + "=8000 -Djava.io.tmpdir="
+                "JAVA_TOOL_OPTIONS=-D" + io.terrarium.daemon.DaemonCdsTraining.HOLD_PROPERTY + "=8000 -Djava.io.tmpdir="
                         + Files.createDirectories(tmp.resolve("tmpdir")));
         List<String> cmd = new java.util.ArrayList<>(env);
         cmd.addAll(List.of(release.resolve("bin/terrariumctl").toString(), "daemon", "--train-cds"));
@@ -383,6 +384,43 @@ class DistIT {
         }
         assertThat(log.toString()).contains("Opened archive " + release.resolve("lib/cds/" + cdsFiles.get(0)))
                 .contains("Mapped dynamic region");
+    }
+
+    /**
+     * The archive's training (issue 16) also covers what {@code backup export/restore} load — the AWS
+     * SDK's S3 client and the restore classes — and needs no network: trained in a network namespace
+     * without any interface (not even loopback up), the archive is written, intact, and a later JVM
+     * maps the S3 client and {@code S3Restorer} from it instead of loading them from the jars.
+     */
+    @Test
+    void theArchiveIsTrainedWithoutNetworkAndHoldsTheS3ClientAndTheRestoreClasses(@org.junit.jupiter.api.io.TempDir Path tmp) throws Exception {
+        Path release = tmp.resolve("terrarium");
+        Terrariumctl.sh("cp", "-rL", "target/dist", release.toString());
+        Terrariumctl.sh("rm", "-rf", release.resolve("lib/cds").toString());
+        String sample = release.resolve("config/samples/minimal.yaml").toString();
+        List<String> env = List.of("env", "-u", "TERRARIUM_JAVA_OPTS", "TERRARIUM_RUN_DIR=" + tmp.resolve("run"),
+                "TERRARIUM_STATE_DIR=" + tmp.resolve("state"), "TERRARIUM_ETC_DIR=" + tmp.resolve("etc"));
+        List<String> train = new java.util.ArrayList<>(List.of("unshare", "--net"));
+        train.addAll(env);
+        train.addAll(List.of(release.resolve("bin/terrariumctl").toString(), "config", "check", sample));
+        assertThat(Terrariumctl.sh(train.toArray(String[]::new))).contains("minimal.yaml: valid");
+        List<Path> archives;
+        try (Stream<Path> s = Files.list(release.resolve("lib/cds"))) {
+            archives = s.filter(f -> f.getFileName().toString().endsWith(".jsa")).toList();
+        }
+        assertThat(archives).as("trained in a namespace without network").hasSize(1);
+        assertThat(Terrariumctl.sh("sh", "-c", "cksum < '" + archives.get(0) + "'"))
+                .isEqualTo(Files.readString(Path.of(archives.get(0) + ".sum")));
+        // a later JVM of the same release: which classes come from the archive (top layer = the CLI's archive)
+        List<String> check = new java.util.ArrayList<>(env);
+        check.add("TERRARIUM_JAVA_OPTS=-Xlog:class+load=info");
+        check.addAll(List.of(release.resolve("bin/terrariumctl").toString(), "config", "check", sample, "--cds-training"));
+        String loads = Terrariumctl.sh(check.toArray(String[]::new));
+        assertThat(loads).contains("cds training: 20 S3 requests stopped before sending")
+                .containsPattern("software\\.amazon\\.awssdk\\.services\\.s3\\.DefaultS3Client source: shared objects file \\(top\\)")
+                .containsPattern("software\\.amazon\\.awssdk\\.http\\.apache\\.ApacheHttpClient source: shared objects file \\(top\\)")
+                .containsPattern("io\\.terrarium\\.restore\\.S3Restorer source: shared objects file \\(top\\)")
+                .containsPattern("io\\.terrarium\\.s3\\.VerifiedVolumesStream source: shared objects file \\(top\\)");
     }
 
     /** A JAVA_HOME at {@code <tmp>/jdk} whose {@code bin/java} is the shell script {@code body}. */

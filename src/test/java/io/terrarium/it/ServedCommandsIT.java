@@ -6,6 +6,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -19,7 +20,9 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -89,16 +92,23 @@ class ServedCommandsIT {
 
     /** As {@link #client(Path, String...)}, with its output in files named after {@code tag} (concurrent runs). */
     private Terrariumctl.Result clientTagged(Path jar, String tag, String... args) throws Exception {
+        return result(clientProcess(jar, tag, args), tag);
+    }
+
+    /** Starts the served client alone; its output goes to files named after {@code tag}. */
+    private Process clientProcess(Path jar, String tag, String... args) throws Exception {
         List<String> argv = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-cp", jar.toString(), "io.terrarium.cli.served.ServedClient"));
         argv.addAll(List.of(args));
         ProcessBuilder pb = new ProcessBuilder(argv);
         pb.environment().putAll(trm.env);
-        Path out = dir.resolve(tag + ".out");
-        Path err = dir.resolve(tag + ".err");
-        Process p = pb.redirectOutput(out.toFile()).redirectError(err.toFile()).start();
+        return pb.redirectOutput(dir.resolve(tag + ".out").toFile()).redirectError(dir.resolve(tag + ".err").toFile()).start();
+    }
+
+    private Terrariumctl.Result result(Process p, String tag) throws Exception {
         assertThat(p.waitFor(120, TimeUnit.SECONDS)).isTrue();
-        return new Terrariumctl.Result(p.exitValue(), Files.readString(out, StandardCharsets.UTF_8), Files.readString(err, StandardCharsets.UTF_8));
+        return new Terrariumctl.Result(p.exitValue(), Files.readString(dir.resolve(tag + ".out"), StandardCharsets.UTF_8),
+                Files.readString(dir.resolve(tag + ".err"), StandardCharsets.UTF_8));
     }
 
     private Terrariumctl.Result inJvm(String... args) throws Exception {
@@ -187,8 +197,9 @@ class ServedCommandsIT {
         } finally {
             Files.setPosixFilePermissions(cli, PosixFilePermissions.fromString("rwx------"));
         }
-        // a command outside the allow-list is refused (the launcher then runs it as before)
-        var run = client(JAR, "jobs", "run", "host-facts");
+        // a command outside the allow-list is refused (the launcher then runs it as before): an export of
+        // chosen instances runs in the CLI's own process
+        var run = client(JAR, "backup", "export", "--instance", "no-such-instance");
         assertThat(run.exit()).isEqualTo(ServedProtocol.NOT_SERVED_EXIT);
         assertThat(run.all()).isEmpty();
         assertThat(daemon.isAlive()).isTrue();
@@ -208,5 +219,204 @@ class ServedCommandsIT {
         assertThat(out).isEqualTo("refused 13"); // EACCES: the directory is 0700 root
         // the daemon still serves root
         assertThat(client(JAR, "jobs", "list").exit()).isZero();
+    }
+
+    // ---- job triggers, streamed (issue 16 item 4: trigger overhead) ----
+
+    /**
+     * What differs between two runs of the same job: its duration, timestamps and the pool's
+     * allocation (host-facts reads {@code zpool list}, which other writers move).
+     */
+    private static Terrariumctl.Result runless(Terrariumctl.Result r) {
+        return new Terrariumctl.Result(r.exit(), runless(r.out()), runless(r.err()));
+    }
+
+    private static String runless(String s) {
+        return s.replaceAll("in [0-9]+ ms", "in N ms").replaceAll("\"duration_ms\" : [0-9]+", "\"duration_ms\" : N")
+                .replaceAll("[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:.]+Z", "TIME").replaceAll("\"(alloc|free)\" : \"[^\"]*\"", "\"$1\" : X");
+    }
+
+    private static Set<Long> daemonChildren() {
+        return daemon.toHandle().children().map(ProcessHandle::pid).collect(Collectors.toSet());
+    }
+
+    /**
+     * Stops (SIGSTOP) the first child process the daemon starts that is not in {@code before}: a
+     * command of the job just triggered, so the job stays running until {@link #resume}. This is how
+     * a long job is had without a test-only job.
+     */
+    private static long holdNextChild(Set<Long> before) throws Exception {
+        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        while (System.nanoTime() < deadline) {
+            for (ProcessHandle c : daemon.toHandle().children().toList()) {
+                if (!before.contains(c.pid()) && new ProcessBuilder("kill", "-STOP", String.valueOf(c.pid())).start().waitFor() == 0) {
+                    if (stopped(c.pid())) {
+                        return c.pid();
+                    }
+                    resume(c.pid());
+                }
+            }
+            Thread.sleep(5);
+        }
+        throw new AssertionError("the daemon started no job command within 60 s");
+    }
+
+    /** Whether the process is stopped (state T in /proc/PID/stat): a zombie not yet reaped takes the signal too, and holds nothing. */
+    private static boolean stopped(long pid) throws InterruptedException {
+        for (int i = 0; i < 20; i++) { // the signal is delivered asynchronously
+            try {
+                String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
+                String state = stat.substring(stat.lastIndexOf(')') + 2);
+                if (state.startsWith("T")) {
+                    return true;
+                }
+                if (state.startsWith("Z")) {
+                    return false;
+                }
+            } catch (IOException | RuntimeException e) {
+                return false;
+            }
+            Thread.sleep(5);
+        }
+        return false;
+    }
+
+    private static void resume(long pid) throws Exception {
+        new ProcessBuilder("kill", "-CONT", String.valueOf(pid)).start().waitFor();
+    }
+
+    private static int finished(String job) throws Exception {
+        String log = Files.readString(dir.resolve("daemon.log"));
+        return log.split("job " + job + " finished ", -1).length - 1;
+    }
+
+    private static void awaitFinished(String job, int count) throws Exception {
+        long deadline = System.nanoTime() + Duration.ofSeconds(120).toNanos();
+        while (finished(job) < count) {
+            assertThat(System.nanoTime()).as("job %s finished %d times", job, count).isLessThan(deadline);
+            Thread.sleep(50);
+        }
+    }
+
+    @Test
+    void aServedTriggerPrintsWhatTheJvmPathPrintsForOkJsonAndUnknownJobs() throws Exception {
+        List<String[]> commands = List.of(
+                new String[]{"jobs", "run", "host-facts"},
+                new String[]{"jobs", "run", "host-facts", "-o", "json"},
+                new String[]{"jobs", "run", "no-such-job"});
+        for (String[] c : commands) {
+            String what = String.join(" ", c);
+            var served = client(JAR, c);
+            assertThat(served.exit()).as("served: %s (%s)", what, served.all()).isNotEqualTo(ServedProtocol.NOT_SERVED_EXIT);
+            var launcher = trm.run(c);
+            var jvm = inJvm(c);
+            assertThat(runless(served)).as(what).isEqualTo(runless(jvm));
+            assertThat(runless(launcher)).as("launcher: " + what).isEqualTo(runless(jvm));
+        }
+        var ok = client(JAR, "jobs", "run", "host-facts");
+        assertThat(ok.exit()).as(ok.all()).isZero();
+        // recorded as a CLI trigger, run inside the daemon, as through Jolokia
+        assertThat(ok.out()).contains("host-facts: OK").contains("(daemon pid " + daemon.pid() + ", trigger cli)").contains("lxd 5.0");
+        assertThat(ok.err()).startsWith("note: job host-facts is paused since ");
+        var unknown = client(JAR, "jobs", "run", "no-such-job");
+        assertThat(unknown.exit()).isEqualTo(2);
+        assertThat(unknown.err()).startsWith("ERROR: unknown job \"no-such-job\"; jobs are: ").contains("host-facts");
+        assertThat(Files.readString(dir.resolve("state/jobs/host-facts.json"))).contains("\"trigger\":\"cli\"");
+    }
+
+    @Test
+    void rejectedAndExpiredTimeoutPrintWhatTheJvmPathPrintsAndStatusIsServedWhileAJobRuns() throws Exception {
+        int done = finished("host-facts");
+        Set<Long> before = daemonChildren();
+        Process first = clientProcess(JAR, "first", "jobs", "run", "host-facts");
+        long held = holdNextChild(before);
+        try {
+            // the job is running: a second trigger is REJECTED, served and in the JVM alike
+            var served = client(JAR, "jobs", "run", "host-facts");
+            assertThat(served.exit()).as(served.all()).isEqualTo(1);
+            assertThat(served.out()).contains("host-facts: REJECTED");
+            assertThat(runless(trm.run("jobs", "run", "host-facts"))).isEqualTo(runless(served));
+            assertThat(runless(inJvm("jobs", "run", "host-facts"))).isEqualTo(runless(served));
+            // a long trigger holds none of the two workers of the read-only commands
+            var status = client(JAR, "status");
+            assertThat(status.exit()).as(status.all()).isNotEqualTo(ServedProtocol.NOT_SERVED_EXIT);
+        } finally {
+            resume(held);
+        }
+        var r = result(first, "first");
+        assertThat(r.exit()).as(r.all()).isZero();
+        assertThat(r.out()).contains("host-facts: OK");
+        awaitFinished("host-facts", done + 1);
+
+        // --timeout expires while the job runs: the same error on both paths, the job goes on
+        Terrariumctl.Result[] expired = new Terrariumctl.Result[2];
+        for (int i = 0; i < 2; i++) {
+            Set<Long> now = daemonChildren();
+            boolean servedPath = i == 0;
+            var run = CompletableFuture.supplyAsync(() -> {
+                try {
+                    return servedPath ? client(JAR, "jobs", "run", "host-facts", "--timeout", "1")
+                            : inJvm("jobs", "run", "host-facts", "--timeout", "1");
+                } catch (Exception e) {
+                    throw new IllegalStateException(e);
+                }
+            });
+            long h = holdNextChild(now);
+            try {
+                expired[i] = run.get(120, TimeUnit.SECONDS);
+            } finally {
+                resume(h);
+            }
+            awaitFinished("host-facts", done + 2 + i);
+        }
+        assertThat(expired[0].exit()).as(expired[0].all()).isEqualTo(1);
+        assertThat(expired[0].err()).contains("ERROR: job host-facts still running after 1 s; it goes on in the daemon");
+        assertThat(expired[0]).isEqualTo(expired[1]);
+    }
+
+    @Test
+    void aKilledClientLeavesItsJobRunningAndTheDaemonFreesItsThread() throws Exception {
+        int done = finished("host-facts");
+        Set<Long> before = daemonChildren();
+        Process client = clientProcess(JAR, "killed", "jobs", "run", "host-facts");
+        long held = holdNextChild(before);
+        try {
+            client.destroyForcibly().waitFor(10, TimeUnit.SECONDS); // kill -9 mid-run
+            long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+            // the next heartbeat (≤ 2 s) finds the client gone: the waiting thread stops, the job does not
+            while (!Files.readString(dir.resolve("daemon.log")).contains("the client of [jobs, run, host-facts] went away")) {
+                assertThat(System.nanoTime()).as("the daemon noticed the killed client").isLessThan(deadline);
+                Thread.sleep(100);
+            }
+            assertThat(finished("host-facts")).isEqualTo(done);
+        } finally {
+            resume(held);
+        }
+        awaitFinished("host-facts", done + 1);
+        assertThat(Files.readString(dir.resolve("state/jobs/host-facts.json"))).contains("\"status\":\"OK\"").contains("\"trigger\":\"cli\"");
+        assertThat(client(JAR, "jobs", "list").exit()).isZero();
+    }
+
+    @Test
+    void aDaemonStoppedMidRunIsGivenUpAfterTenSecondsOfSilence() throws Exception {
+        int done = finished("host-facts");
+        Set<Long> before = daemonChildren();
+        Process client = clientProcess(JAR, "stopped", "jobs", "run", "host-facts");
+        long held = holdNextChild(before);
+        long t0;
+        try {
+            Thread.sleep(500); // the client has its STREAMED answer by now
+            new ProcessBuilder("kill", "-STOP", String.valueOf(daemon.pid())).start().waitFor();
+            t0 = System.nanoTime();
+            var r = result(client, "stopped");
+            long ms = (System.nanoTime() - t0) / 1_000_000;
+            assertThat(r.exit()).as(r.all()).isEqualTo(1);
+            assertThat(r.err()).contains("ERROR: the daemon said nothing for 10 s (stopped or hung?) while running this command");
+            assertThat(ms).isBetween(7_000L, 20_000L);
+        } finally {
+            new ProcessBuilder("kill", "-CONT", String.valueOf(daemon.pid())).start().waitFor();
+            resume(held);
+        }
+        awaitFinished("host-facts", done + 1);
     }
 }

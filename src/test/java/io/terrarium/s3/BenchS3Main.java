@@ -28,6 +28,8 @@ import java.util.OptionalLong;
  *           (engine: {@code -Dbench.engine=JNI|CLI}, default the job's own choice)
  *   restore &lt;prefix&gt; &lt;target dataset&gt; &lt;manifest id&gt;…   (full first)
  *           → RESULT bytes=&lt;stored bytes read&gt; seconds=…
+ *   plan (same arguments): only the restore's start — client, manifests, plan (HEAD of every volume) — then exit
+ *           → RESULT bytes=0 seconds=…
  * </pre>
  */
 public final class BenchS3Main {
@@ -38,7 +40,7 @@ public final class BenchS3Main {
     }
 
     public static void main(String[] args) throws Exception {
-        S3Settings s = DevS3.settings("bench").withPrefix(args[args[0].startsWith("export") ? 4 : 1]);
+        S3Settings s = settings(args[args[0].startsWith("export") ? 4 : 1]);
         ExportKeys keys = new ExportKeys(s.prefix(), INSTALLATION);
         ManifestCodec codec = new ManifestCodec();
         try (S3Client s3 = S3ClientFactory.create(s, 6)) {
@@ -62,11 +64,28 @@ public final class BenchS3Main {
                             .asByteArray(), s.prefix()));
                 }
                 S3Restorer r = new S3Restorer(s3, s.bucket());
-                r.restore(r.plan(chain), m -> ZfsStreamCommands.receive(args[2], true, false));
+                var plan = r.plan(chain);
+                if (args[0].equals("plan")) { // the restore's start: JVM, client, manifests, HEAD of every volume
+                    System.out.printf("RESULT bytes=0 seconds=%.2f%n", (System.nanoTime() - t0) / 1e9);
+                    return;
+                }
+                r.restore(plan, m -> ZfsStreamCommands.receive(args[2], true, false));
                 System.out.printf("RESULT bytes=%d seconds=%.2f%n", chain.stream().mapToLong(Manifest::streamBytes).sum(),
                         (System.nanoTime() - t0) / 1e9);
             }
         }
+    }
+
+    /**
+     * The dev host's s3proxy (devhost.env) with this prefix; read here rather than through {@code DevS3}, so
+     * that the benchmark's JVM loads no test library (it runs on the release's class path, issue 16).
+     */
+    private static S3Settings settings(String prefix) {
+        java.util.function.Function<String, String> env = k -> java.util.Objects.requireNonNull(System.getenv(k),
+                k + " (source /var/lib/terrarium-dev/devhost.env)");
+        return new S3Settings(java.net.URI.create(env.apply("TERRARIUM_DEV_S3_ENDPOINT")), env.apply("TERRARIUM_DEV_S3_REGION"),
+                env.apply("TERRARIUM_DEV_S3_BUCKET"), prefix, env.apply("TERRARIUM_DEV_S3_ACCESS_KEY"),
+                java.nio.file.Path.of(env.apply("TERRARIUM_DEV_S3_SECRET_FILE")), ProviderProfile.generic(), 4, null, null);
     }
 
     /** {@code -Dbench.engine=JNI|CLI}; default the engine the export job uses ({@link Compression#preferredEngine()}). */

@@ -1,8 +1,11 @@
 package io.terrarium.cli.served;
 
+import java.io.BufferedInputStream;
+import java.io.DataInputStream;
 import java.io.FileDescriptor;
 import java.io.FileOutputStream;
 import java.io.IOException;
+import java.io.OutputStream;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
 import java.nio.ByteBuffer;
@@ -20,11 +23,15 @@ import java.util.Map;
  * Exits {@value ServedProtocol#NOT_SERVED_EXIT} without printing anything when the daemon cannot
  * answer — no socket, a socket or directory with the wrong owner or mode, a refusal (command not
  * served, another build, another environment), a protocol error or no answer within
- * {@value #TIMEOUT_SECONDS} s — and the launcher then runs the command in the full JVM.
+ * {@value #TIMEOUT_SECONDS} s — and the launcher then runs the command in the full JVM. A job
+ * trigger is streamed ({@link ServedProtocol#STREAMED}): its progress lines, output and exit code
+ * are printed as they arrive, and the {@value #TIMEOUT_SECONDS} s limit applies to silence (the
+ * daemon sends heartbeats while a job runs), not to the whole run.
  */
 public final class ServedClient {
     /**
-     * Longest wait for the daemon's answer, in seconds; then the CLI runs the command itself. Short,
+     * Longest silence of the daemon, in seconds; before its answer has begun the CLI then runs the
+     * command itself. Short,
      * because {@code status} is what an operator runs to look at a stuck daemon (tester, session 7:
      * a stopped daemon held {@code status} for 127 s at the former 120 s); a served command normally
      * answers in well under a second.
@@ -36,35 +43,89 @@ public final class ServedClient {
 
     /** @param args the command line, unchanged */
     public static void main(String[] args) {
-        ServedProtocol.Response r;
-        try {
-            r = ask(System.getenv(), List.of(args));
-        } catch (IOException | RuntimeException e) {
-            r = null;
-        }
-        if (r == null || !r.served()) {
-            System.exit(ServedProtocol.NOT_SERVED_EXIT);
-            return;
-        }
-        // as the full CLI: its PrintWriters drop write errors, so a closed or full stdout (>/dev/full,
-        // >&-) leaves the command's own exit code (tester, session 7: served 1, in the JVM 0)
-        FileOutputStream out = new FileOutputStream(FileDescriptor.out);
-        FileOutputStream err = new FileOutputStream(FileDescriptor.err);
-        try {
-            out.write(r.out());
-        } catch (IOException e) {
-            // dropped, as the full CLI's writer does
-        }
-        try {
-            err.write(r.err());
-        } catch (IOException e) {
-            // dropped, as the full CLI's writer does
-        }
-        System.exit(r.exit());
+        System.exit(run(System.getenv(), List.of(args), TIMEOUT_SECONDS,
+                new FileOutputStream(FileDescriptor.out), new FileOutputStream(FileDescriptor.err)));
     }
 
     /**
-     * Sends one request and reads the whole answer.
+     * Asks the daemon and prints its answer on {@code out} and {@code err}.
+     *
+     * @param silenceSeconds longest silence of the daemon before giving up ({@value #TIMEOUT_SECONDS} s)
+     * @return the command's exit code, or {@value ServedProtocol#NOT_SERVED_EXIT} (nothing printed)
+     *         when the daemon did not take the command; never that code once a streamed command has
+     *         begun: a daemon that falls silent then, or breaks the protocol, is reported on {@code err}
+     *         with exit 1 (the job may still be running in the daemon)
+     */
+    static int run(Map<String, String> env, List<String> args, int silenceSeconds, OutputStream out, OutputStream err) {
+        try (Exchange x = open(env, args, silenceSeconds)) {
+            byte status;
+            try {
+                status = ServedProtocol.readStatus(x.in);
+            } catch (IOException | RuntimeException e) {
+                return ServedProtocol.NOT_SERVED_EXIT;
+            }
+            if (status != ServedProtocol.STREAMED) {
+                ServedProtocol.Response r;
+                try {
+                    r = ServedProtocol.readResponse(status, x.in);
+                } catch (IOException | RuntimeException e) {
+                    return ServedProtocol.NOT_SERVED_EXIT;
+                }
+                if (!r.served()) {
+                    return ServedProtocol.NOT_SERVED_EXIT;
+                }
+                write(out, r.out(), 0, r.out().length);
+                write(err, r.err(), 0, r.err().length);
+                return r.exit();
+            }
+            x.heard();
+            return relay(x, silenceSeconds, out, err);
+        } catch (IOException | RuntimeException e) {
+            return ServedProtocol.NOT_SERVED_EXIT; // no socket, not ours, no connection: nothing was printed
+        }
+    }
+
+    /** Prints the frames of a streamed answer as they come, until the exit frame. */
+    private static int relay(Exchange x, int silenceSeconds, OutputStream out, OutputStream err) {
+        try {
+            while (true) {
+                ServedProtocol.Frame f = ServedProtocol.readFrame(x.in);
+                x.heard();
+                switch (f.type()) {
+                    case ServedProtocol.FRAME_STDOUT -> write(out, f.data(), 0, f.data().length);
+                    case ServedProtocol.FRAME_STDERR -> write(err, f.data(), 0, f.data().length);
+                    case ServedProtocol.FRAME_EXIT -> {
+                        int code = f.exit();
+                        return code == ServedProtocol.NOT_SERVED_EXIT ? 1 : code;
+                    }
+                    default -> {
+                        // heartbeat: the daemon is alive
+                    }
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            String why = x.silent() ? "the daemon said nothing for " + silenceSeconds + " s (stopped or hung?)"
+                    : "the daemon's answer broke off (" + e.getMessage() + ")";
+            byte[] line = ("ERROR: " + why + " while running this command; its job may go on in the daemon:"
+                    + " see `terrariumctl jobs list` for its result\n").getBytes(Charset.defaultCharset());
+            write(err, line, 0, line.length);
+            return 1;
+        }
+    }
+
+    /** As the full CLI: its PrintWriters drop write errors, so a closed or full stdout leaves the command's own exit code. */
+    private static void write(OutputStream o, byte[] b, int off, int len) {
+        try {
+            o.write(b, off, len);
+            o.flush();
+        } catch (IOException e) {
+            // dropped, as the full CLI's writer does (tester, session 7: served 1, in the JVM 0)
+        }
+    }
+
+    /**
+     * Sends one request and reads the whole answer (a streamed answer is refused here: tests of the
+     * read-only commands).
      *
      * @param env  the process environment (socket path and the variables the daemon compares)
      * @param args the command line
@@ -77,6 +138,17 @@ public final class ServedClient {
 
     /** {@link #ask(Map, List)} with another deadline in seconds (tests). */
     static ServedProtocol.Response ask(Map<String, String> env, List<String> args, int timeoutSeconds) throws IOException {
+        try (Exchange x = open(env, args, timeoutSeconds)) {
+            return ServedProtocol.readResponse(x.in);
+        }
+    }
+
+    /**
+     * Connects, checks the socket and sends the request; a watchdog closes the connection after
+     * {@code silenceSeconds} without a byte from the daemon ({@link Exchange#heard}), so a stopped
+     * daemon never holds the CLI.
+     */
+    private static Exchange open(Map<String, String> env, List<String> args, int silenceSeconds) throws IOException {
         Path socket = ServedProtocol.socketPath(env);
         int uid = ServedProtocol.currentUid();
         ServedProtocol.checkDirectory(socket.getParent(), uid);
@@ -86,26 +158,72 @@ public final class ServedClient {
         String outCs = System.getProperty("sun.stdout.encoding", Charset.defaultCharset().name());
         byte[] request = ServedProtocol.encode(new ServedProtocol.Request(ServedProtocol.buildId(), System.console() != null,
                 outCs, Charset.defaultCharset().name(), ServedProtocol.relevantEnvironment(env), args));
-        try (SocketChannel ch = SocketChannel.open(StandardProtocolFamily.UNIX)) {
-            Thread watchdog = new Thread(() -> {
-                try {
-                    Thread.sleep(timeoutSeconds * 1000L);
-                    ch.close();
-                } catch (InterruptedException | IOException e) {
-                    // done or closed
-                }
-            });
-            watchdog.setDaemon(true);
-            watchdog.start();
+        SocketChannel ch = SocketChannel.open(StandardProtocolFamily.UNIX);
+        Exchange x = new Exchange(ch, silenceSeconds);
+        try {
             ch.connect(UnixDomainSocketAddress.of(socket));
             ByteBuffer b = ByteBuffer.wrap(request);
             while (b.hasRemaining()) {
                 ch.write(b);
             }
             ch.shutdownOutput();
-            ServedProtocol.Response r = ServedProtocol.readResponse(Channels.newInputStream(ch));
+            return x;
+        } catch (IOException | RuntimeException e) {
+            x.close();
+            throw e;
+        }
+    }
+
+    /** One connection with its silence watchdog. */
+    private static final class Exchange implements AutoCloseable {
+        private final SocketChannel ch;
+        final DataInputStream in;
+        private final long silenceNanos;
+        private volatile long lastHeard = System.nanoTime();
+        private volatile boolean silent;
+        private final Thread watchdog;
+
+        Exchange(SocketChannel ch, int silenceSeconds) {
+            this.ch = ch;
+            this.silenceNanos = silenceSeconds * 1_000_000_000L;
+            this.in = new DataInputStream(new BufferedInputStream(Channels.newInputStream(ch), ServedProtocol.MAX_FRAME_BYTES + 5));
+            this.watchdog = new Thread(this::watch, "served-client-watchdog");
+            watchdog.setDaemon(true);
+            watchdog.start();
+        }
+
+        void heard() {
+            lastHeard = System.nanoTime();
+        }
+
+        boolean silent() {
+            return silent;
+        }
+
+        private void watch() {
+            try {
+                while (true) {
+                    long left = lastHeard + silenceNanos - System.nanoTime();
+                    if (left <= 0) {
+                        silent = true;
+                        ch.close();
+                        return;
+                    }
+                    Thread.sleep(Math.max(1, left / 1_000_000));
+                }
+            } catch (InterruptedException | IOException e) {
+                // done or closed
+            }
+        }
+
+        @Override
+        public void close() {
             watchdog.interrupt();
-            return r;
+            try {
+                ch.close();
+            } catch (IOException e) {
+                // closing: nothing left to read (an exception here must not turn an answer into exit 222)
+            }
         }
     }
 }

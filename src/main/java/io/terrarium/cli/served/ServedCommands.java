@@ -45,6 +45,19 @@ import java.util.concurrent.TimeUnit;
  * an unknown charset, a malformed or oversized request, a request not sent within
  * {@value #REQUEST_TIMEOUT_SECONDS} s. Two commands run at once at most, {@value #QUEUE} more wait;
  * further connections are closed (the CLI falls back), so a flood cannot hold the daemon's threads.
+ *
+ * <p>Job triggers ({@link #TRIGGERS}: {@code jobs run}, {@code proxy sync}, {@code backup export},
+ * {@code backup verify}, {@code backup snapshot}, {@code backup replicate}, each only in its form
+ * that submits to the daemon's job route) are streamed ({@link ServedProtocol#STREAMED}): the same
+ * picocli command runs here, submits to the job MBean in-process ({@link io.terrarium.daemon.JobTrigger},
+ * trigger {@code cli} as through Jolokia) and its stderr (progress lines) and stdout reach the client
+ * as they are printed, with heartbeats while the job runs. They run on their own pool of
+ * {@value #TRIGGER_WORKERS} threads, never on the two workers, so a long job cannot keep
+ * {@code status} from being served; a trigger beyond that is refused (the CLI runs it through
+ * Jolokia as before). A client that goes away (Ctrl-C, kill) is noticed at the next frame or
+ * heartbeat: its thread stops waiting and the job goes on in the daemon, as it does when the CLI's
+ * own JVM is killed. A client whose stdin and stdout are a terminal gets a progress bar from the CLI's
+ * own JVM, so a table-format trigger from a terminal is refused.
  */
 public final class ServedCommands implements AutoCloseable {
     /** Longest time a client may take to send its request, in seconds. */
@@ -53,6 +66,11 @@ public final class ServedCommands implements AutoCloseable {
     static final int QUEUE = 8;
     /** The served command paths (picocli command names from the root). */
     static final Set<List<String>> SERVED = Set.of(List.of("status"), List.of("jobs", "list"), List.of("backup", "list"));
+    /** The streamed job triggers (picocli command names from the root). */
+    static final Set<List<String>> TRIGGERS = Set.of(List.of("jobs", "run"), List.of("proxy", "sync"), List.of("backup", "export"),
+            List.of("backup", "verify"), List.of("backup", "snapshot"), List.of("backup", "replicate"));
+    /** Triggers waited for at once; one more is refused (the CLI then triggers through Jolokia). */
+    static final int TRIGGER_WORKERS = 4;
     private static final Logger LOG = LoggerFactory.getLogger(ServedCommands.class);
 
     private final App app;
@@ -61,7 +79,9 @@ public final class ServedCommands implements AutoCloseable {
     private final Path socket;
     private final ServerSocketChannel server;
     private final ThreadPoolExecutor workers;
+    private final ThreadPoolExecutor triggers;
     private final ScheduledExecutorService timeouts;
+    private final ScheduledExecutorService heartbeats;
     private final Thread acceptor;
     /** The file key (device and inode) of the socket this daemon bound; {@link #close()} removes only that file. */
     private volatile Object socketKey;
@@ -74,6 +94,16 @@ public final class ServedCommands implements AutoCloseable {
         this.server = server;
         this.workers = new ThreadPoolExecutor(2, 2, 0, TimeUnit.SECONDS, new ArrayBlockingQueue<>(QUEUE), r -> {
             Thread t = new Thread(r, "cli-socket-worker");
+            t.setDaemon(true);
+            return t;
+        });
+        this.triggers = new ThreadPoolExecutor(0, TRIGGER_WORKERS, 30, TimeUnit.SECONDS, new java.util.concurrent.SynchronousQueue<>(), r -> {
+            Thread t = new Thread(r, "cli-socket-trigger");
+            t.setDaemon(true);
+            return t;
+        });
+        this.heartbeats = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "cli-socket-heartbeat");
             t.setDaemon(true);
             return t;
         });
@@ -128,7 +158,7 @@ public final class ServedCommands implements AutoCloseable {
         ServedCommands s = new ServedCommands(app, buildId, env, socket, server);
         s.socketKey = Files.readAttributes(socket, java.nio.file.attribute.BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS).fileKey();
         s.acceptor.start();
-        LOG.info("CLI socket {} serves status, jobs list and backup list --source local", socket);
+        LOG.info("CLI socket {} serves status, jobs list, backup list --source local and job triggers", socket);
         return s;
     }
 
@@ -168,7 +198,8 @@ public final class ServedCommands implements AutoCloseable {
 
     private void handle(SocketChannel ch) {
         ScheduledFuture<?> timeout = timeouts.schedule(() -> closeQuietly(ch), REQUEST_TIMEOUT_SECONDS, TimeUnit.SECONDS);
-        try (ch) {
+        boolean handedOver = false;
+        try {
             ServedProtocol.Request req;
             try {
                 req = ServedProtocol.readRequest(Channels.newInputStream(ch));
@@ -179,7 +210,18 @@ public final class ServedCommands implements AutoCloseable {
             } finally {
                 timeout.cancel(false);
             }
-            ServedProtocol.Response r = answer(req);
+            ServedProtocol.Response r;
+            String why = check(req);
+            if (why == null && isTrigger(req.args())) {
+                try {
+                    triggers.execute(() -> stream(ch, req));
+                    handedOver = true;
+                    return;
+                } catch (RejectedExecutionException busy) {
+                    why = TRIGGER_WORKERS + " triggers are already waiting for their jobs (the CLI triggers through Jolokia)";
+                }
+            }
+            r = why != null ? ServedProtocol.Response.refused(why) : run(req);
             if (!r.served()) {
                 LOG.debug("CLI socket: refused {}: {}", req.args(), r.reason());
             }
@@ -188,35 +230,63 @@ public final class ServedCommands implements AutoCloseable {
             LOG.debug("CLI socket: client gone: {}", e.getMessage());
         } catch (RuntimeException | Error e) {
             LOG.warn("CLI socket: request failed: {}", e.toString());
+        } finally {
+            if (!handedOver) {
+                closeQuietly(ch);
+            }
         }
     }
 
     /**
      * Answers one request (pure apart from running the command): a refusal unless the request
-     * comes from this build and environment and names a served command.
+     * comes from this build and environment and names a served command. A trigger is answered here
+     * with its whole output at once (tests); the socket streams it ({@link #stream}).
      */
     ServedProtocol.Response answer(ServedProtocol.Request req) {
+        String why = check(req);
+        return why != null ? ServedProtocol.Response.refused(why) : run(req);
+    }
+
+    /** Why the request is refused, or {@code null} when it is served. */
+    private String check(ServedProtocol.Request req) {
         if (!buildId.equals(req.buildId())) {
-            return ServedProtocol.Response.refused("another build (the daemon runs " + buildId + ")");
+            return "another build (the daemon runs " + buildId + ")";
         }
         if (!env.equals(req.env())) {
-            return ServedProtocol.Response.refused("another environment (TERRARIUM_*/LXD_* differ from the daemon's)");
+            return "another environment (TERRARIUM_*/LXD_* differ from the daemon's)";
         }
-        String why = refusal(app, req.args());
+        String why = refusal(app, req.args(), req.console());
         if (why != null) {
-            return ServedProtocol.Response.refused(why);
+            return why;
         }
-        Charset outCs;
-        Charset errCs;
         try {
-            outCs = Charset.forName(req.stdoutCharset());
-            errCs = Charset.forName(req.stderrCharset());
+            Charset.forName(req.stdoutCharset());
+            Charset.forName(req.stderrCharset());
         } catch (IllegalArgumentException e) {
-            return ServedProtocol.Response.refused("unknown charset");
+            return "unknown charset";
         }
-        String[] argv = req.args().toArray(String[]::new);
+        return null;
+    }
+
+    /** Runs an accepted request with captured writers; its output is returned whole. */
+    private ServedProtocol.Response run(ServedProtocol.Request req) {
         ByteArrayOutputStream outBytes = new ByteArrayOutputStream();
         ByteArrayOutputStream errBytes = new ByteArrayOutputStream();
+        int code = execute(req, outBytes, errBytes);
+        if (code < 0 || code > 2) {
+            return ServedProtocol.Response.refused("exit code " + code + " is not one of the CLI's");
+        }
+        if (outBytes.size() > ServedProtocol.MAX_OUTPUT_BYTES || errBytes.size() > ServedProtocol.MAX_OUTPUT_BYTES) {
+            return ServedProtocol.Response.refused("output larger than " + ServedProtocol.MAX_OUTPUT_BYTES + " bytes");
+        }
+        return new ServedProtocol.Response(true, code, outBytes.toByteArray(), errBytes.toByteArray(), null);
+    }
+
+    /** Runs the picocli command of an accepted request, printing to {@code outBytes} and {@code errBytes}. @return its exit code */
+    private int execute(ServedProtocol.Request req, java.io.OutputStream outBytes, java.io.OutputStream errBytes) {
+        Charset outCs = Charset.forName(req.stdoutCharset());
+        Charset errCs = Charset.forName(req.stderrCharset());
+        String[] argv = req.args().toArray(String[]::new);
         // the writers the CLI has: picocli's default stdout writer, the terminal-safe stderr of Terrarium.main
         PrintWriter out = new PrintWriter(new BufferedWriter(new OutputStreamWriter(outBytes, outCs)), true);
         PrintWriter err = new PrintWriter(new TerminalSafeWriter(new OutputStreamWriter(errBytes, errCs)), true);
@@ -227,22 +297,158 @@ public final class ServedCommands implements AutoCloseable {
         int code = cl.execute(argv);
         out.flush();
         err.flush();
-        if (code < 0 || code > 2) {
-            return ServedProtocol.Response.refused("exit code " + code + " is not one of the CLI's");
+        return code;
+    }
+
+    /**
+     * Streams a trigger on a thread of {@link #triggers}: the {@link ServedProtocol#STREAMED} header
+     * first (before the job is submitted), then its output as printed, heartbeats, the exit frame.
+     * When the client is gone the waiting thread is interrupted; the job goes on in the daemon.
+     */
+    private void stream(SocketChannel ch, ServedProtocol.Request req) {
+        Frames frames = new Frames(Channels.newOutputStream(ch), Thread.currentThread());
+        ScheduledFuture<?> beat = null;
+        try {
+            ServedProtocol.writeStreamedHeader(Channels.newOutputStream(ch));
+            beat = heartbeats.scheduleWithFixedDelay(frames::heartbeat, 1, 1, TimeUnit.SECONDS);
+            int code = execute(req, frames.stream(ServedProtocol.FRAME_STDOUT), frames.stream(ServedProtocol.FRAME_STDERR));
+            frames.exit(code >= 0 && code <= 2 ? code : io.terrarium.cli.ExitCodes.FAILURE);
+        } catch (IOException e) {
+            LOG.info("CLI socket: the client of {} went away: {} (a job it started goes on)", req.args(), e.getMessage());
+        } catch (RuntimeException | Error e) {
+            LOG.warn("CLI socket: trigger {} failed: {}", req.args(), e.toString());
+        } finally {
+            if (beat != null) {
+                beat.cancel(false);
+            }
+            frames.done();
+            Thread.interrupted(); // an interrupt for a client that went away ends here, not in the next task
+            closeQuietly(ch);
         }
-        if (outBytes.size() > ServedProtocol.MAX_OUTPUT_BYTES || errBytes.size() > ServedProtocol.MAX_OUTPUT_BYTES) {
-            return ServedProtocol.Response.refused("output larger than " + ServedProtocol.MAX_OUTPUT_BYTES + " bytes");
+    }
+
+    /**
+     * The frames of one streamed answer: writes are serialised (the command's writers and the
+     * heartbeat thread), each flush of a writer becomes frames of at most
+     * {@value ServedProtocol#MAX_FRAME_BYTES} bytes. A failed write means the client is gone: the
+     * command's thread is interrupted (once, and only while it still runs this command).
+     */
+    static final class Frames {
+        private final java.io.OutputStream raw;
+        private final Thread worker;
+        private boolean running = true;
+        private boolean gone;
+        private long lastWrite = System.nanoTime();
+
+        Frames(java.io.OutputStream raw, Thread worker) {
+            this.raw = raw;
+            this.worker = worker;
         }
-        return new ServedProtocol.Response(true, code, outBytes.toByteArray(), errBytes.toByteArray(), null);
+
+        /** Writes {@code len} bytes of {@code b} as frames of {@code type}. */
+        synchronized void write(byte type, byte[] b, int off, int len) throws IOException {
+            if (gone) {
+                throw new IOException("an earlier write to the client failed");
+            }
+            try {
+                do {
+                    int n = Math.min(len, ServedProtocol.MAX_FRAME_BYTES);
+                    ServedProtocol.writeFrame(raw, type, b, off, n);
+                    off += n;
+                    len -= n;
+                } while (len > 0);
+                lastWrite = System.nanoTime();
+            } catch (IOException e) {
+                goneNow();
+                throw e;
+            }
+        }
+
+        /** Sends a heartbeat when nothing was sent for {@value ServedProtocol#HEARTBEAT_SECONDS} s. */
+        synchronized void heartbeat() {
+            if (gone || System.nanoTime() - lastWrite < ServedProtocol.HEARTBEAT_SECONDS * 1_000_000_000L - 100_000_000L) {
+                return;
+            }
+            try {
+                write(ServedProtocol.FRAME_HEARTBEAT, new byte[0], 0, 0);
+            } catch (IOException e) {
+                // goneNow() interrupted the command's thread
+            }
+        }
+
+        synchronized void exit(int code) throws IOException {
+            byte[] c = {(byte) (code >>> 24), (byte) (code >>> 16), (byte) (code >>> 8), (byte) code};
+            write(ServedProtocol.FRAME_EXIT, c, 0, 4);
+        }
+
+        private void goneNow() {
+            if (!gone) {
+                gone = true;
+                if (running) {
+                    worker.interrupt(); // it stops waiting for the job (JobTrigger); the job goes on
+                }
+            }
+        }
+
+        /** The command's thread is done with this answer: no interrupt reaches it any more. */
+        synchronized void done() {
+            running = false;
+        }
+
+        /** An output stream whose bytes become frames of {@code type} (no buffering: the writers above it buffer). */
+        java.io.OutputStream stream(byte type) {
+            return new java.io.OutputStream() {
+                @Override
+                public void write(int b) throws IOException {
+                    Frames.this.write(type, new byte[]{(byte) b}, 0, 1);
+                }
+
+                @Override
+                public void write(byte[] b, int off, int len) throws IOException {
+                    if (len > 0) {
+                        Frames.this.write(type, b, off, len);
+                    }
+                }
+            };
+        }
+    }
+
+    /** Whether these (accepted) arguments name a streamed trigger. */
+    private boolean isTrigger(List<String> args) {
+        List<String> path = commandPath(app, args);
+        return path != null && TRIGGERS.contains(path);
+    }
+
+    /** The picocli command path of {@code args}, or {@code null} when they do not parse. */
+    private static List<String> commandPath(App app, List<String> args) {
+        try {
+            CommandLine.ParseResult pr = TerrariumCommand.commandLine(app, args.toArray(String[]::new)).parseArgs(args.toArray(String[]::new));
+            List<String> path = new ArrayList<>();
+            for (CommandLine.ParseResult p = pr.subcommand(); p != null; p = p.subcommand()) {
+                path.add(p.commandSpec().name());
+            }
+            return path;
+        } catch (CommandLine.ParameterException e) {
+            return null;
+        }
+    }
+
+    /** {@link #refusal(App, List, boolean)} for a client without a terminal. */
+    static String refusal(App app, List<String> args) {
+        return refusal(app, args, false);
     }
 
     /**
      * Why these arguments are not served, or {@code null} when they are: they must parse without a
-     * usage error to one of {@link #SERVED} ({@code backup list} only with {@code --source local}),
-     * without a help or version request and without {@code -v} (its log lines go to the CLI's
-     * stderr, but to the daemon's log here).
+     * usage error to one of {@link #SERVED} ({@code backup list} only with {@code --source local})
+     * or {@link #TRIGGERS}, without a help or version request and without {@code -v} (its log lines
+     * go to the CLI's stderr, but to the daemon's log here). A trigger only in the form that submits
+     * to the daemon's job route (not {@code backup export/verify --instance}, not {@code backup
+     * snapshot --now}, which run in the CLI's process), only when this process is the running daemon
+     * ({@link io.terrarium.daemon.JobTrigger#insideDaemon}), and not in table format to a terminal
+     * ({@code console}: the CLI draws a progress bar there).
      */
-    static String refusal(App app, List<String> args) {
+    static String refusal(App app, List<String> args, boolean console) {
         for (String a : args) {
             if (a.equals("--verbose") || a.matches("-v+")) {
                 return "verbose output is printed by the CLI itself";
@@ -265,6 +471,9 @@ public final class ServedCommands implements AutoCloseable {
             }
             last = p;
         }
+        if (TRIGGERS.contains(path)) {
+            return triggerRefusal(app, path, last, console);
+        }
         if (!SERVED.contains(path)) {
             return "not a served command: " + String.join(" ", path);
         }
@@ -275,11 +484,33 @@ public final class ServedCommands implements AutoCloseable {
         return null;
     }
 
+    private static String triggerRefusal(App app, List<String> path, CommandLine.ParseResult last, boolean console) {
+        String cmd = String.join(" ", path);
+        if ((path.get(0).equals("backup") && last.hasMatchedOption("--instance")) || last.hasMatchedOption("--now")
+                || last.hasMatchedOption("--name")) {
+            return cmd + " with --instance, --now or --name runs in the CLI's own process";
+        }
+        if (console) {
+            // the last of -o/--output and --format wins in FormatOption; either alone is the usual case
+            Object f = last.hasMatchedOption("--format") ? last.matchedOptionValue("--format", null)
+                    : last.hasMatchedOption("--output") ? last.matchedOptionValue("--output", null) : null;
+            if (f == null || "table".equals(f.toString()) || (last.hasMatchedOption("--format") && last.hasMatchedOption("--output"))) {
+                return cmd + " to a terminal: the CLI draws its progress bar";
+            }
+        }
+        if (!new io.terrarium.daemon.JobTrigger(app).insideDaemon()) {
+            return "not a served command: " + cmd + " (this process is not the running daemon)";
+        }
+        return null;
+    }
+
     /** Stops accepting, removes the socket; a command already running finishes on its own. */
     @Override
     public void close() {
         closeQuietly(server);
         workers.shutdownNow();
+        triggers.shutdownNow(); // interrupts the waits; the jobs themselves stop with the daemon's routes
+        heartbeats.shutdownNow();
         timeouts.shutdownNow();
         try {
             // only our own socket: another daemon may have bound the path since (same run directory)

@@ -40,7 +40,14 @@ import java.util.TreeMap;
  * then name/value pairs), the arguments (count, then each UTF). Response: magic
  * {@value #RESPONSE_MAGIC}, then {@link #SERVED} with exit code, stdout bytes and stderr bytes
  * (each length-prefixed), or {@link #REFUSED} with a reason; a refused request is run by the CLI's
- * own JVM instead, with the same output.
+ * own JVM instead, with the same output. A job trigger ({@code jobs run}, {@code proxy sync}, …)
+ * is answered {@link #STREAMED}: frames follow as the command prints — each a type byte
+ * ({@link #FRAME_STDOUT}, {@link #FRAME_STDERR}, {@link #FRAME_HEARTBEAT}, {@link #FRAME_EXIT}), a
+ * length (int, 0–{@value #MAX_FRAME_BYTES}) and that many bytes — ending with the exit frame (a
+ * 4-byte exit code). The daemon sends a heartbeat after {@value #HEARTBEAT_SECONDS} s without a
+ * frame, so a client hears from a live daemon well within its silence limit while a long job runs.
+ * {@link #STREAMED} is sent before the command runs: a client that has not read it may run the
+ * command itself, one that has must not (the job may already be running).
  */
 public final class ServedProtocol {
     /** "TRM1": request magic and protocol version. */
@@ -51,6 +58,20 @@ public final class ServedProtocol {
     public static final byte SERVED = 0;
     /** Response status: the daemon did not run it (a reason follows); the CLI runs it itself. */
     public static final byte REFUSED = 1;
+    /** Response status: the command runs in the daemon now; its output follows in frames as it is printed. */
+    public static final byte STREAMED = 2;
+    /** Frame type: bytes of stdout. */
+    public static final byte FRAME_STDOUT = 1;
+    /** Frame type: bytes of stderr. */
+    public static final byte FRAME_STDERR = 2;
+    /** Frame type: no output, the daemon is alive (empty). */
+    public static final byte FRAME_HEARTBEAT = 3;
+    /** Frame type: the command's exit code (4 bytes, big-endian); the last frame. */
+    public static final byte FRAME_EXIT = 4;
+    /** Largest frame payload in bytes; a writer splits longer output, a reader refuses a longer frame. */
+    public static final int MAX_FRAME_BYTES = 64 * 1024;
+    /** Seconds without a frame after which the daemon sends a heartbeat. */
+    public static final int HEARTBEAT_SECONDS = 2;
     /** Largest request in bytes; a longer one is refused unread. */
     public static final int MAX_REQUEST_BYTES = 64 * 1024;
     /** Most arguments in one request. */
@@ -276,24 +297,116 @@ public final class ServedProtocol {
     /**
      * Reads a whole response (nothing is printed before it is complete).
      *
-     * @throws IOException for a wrong magic, a truncated response or an output over {@value #MAX_OUTPUT_BYTES} bytes
+     * @throws IOException for a wrong magic, a truncated response, an output over {@value #MAX_OUTPUT_BYTES}
+     *                     bytes or a {@link #STREAMED} answer (read those with {@link #readStatus} and {@link #readFrame})
      */
     public static Response readResponse(InputStream raw) throws IOException {
         DataInputStream in = new DataInputStream(raw);
+        return readResponse(readStatus(in), in);
+    }
+
+    /**
+     * Reads the response's magic and status ({@link #SERVED}, {@link #REFUSED} or {@link #STREAMED}).
+     *
+     * @throws IOException for a wrong magic, an unknown status or a truncated header
+     */
+    public static byte readStatus(DataInputStream in) throws IOException {
         if (in.readInt() != RESPONSE_MAGIC) {
             throw new IOException("not a terrarium daemon response");
         }
         byte status = in.readByte();
+        if (status != SERVED && status != REFUSED && status != STREAMED) {
+            throw new IOException("unknown response status " + status);
+        }
+        return status;
+    }
+
+    /**
+     * Reads the rest of a {@link #SERVED} or {@link #REFUSED} response after its status.
+     *
+     * @throws IOException for a truncated response, an output over {@value #MAX_OUTPUT_BYTES} bytes or {@link #STREAMED}
+     */
+    public static Response readResponse(byte status, DataInputStream in) throws IOException {
         if (status == REFUSED) {
             return Response.refused(in.readUTF());
         }
         if (status != SERVED) {
-            throw new IOException("unknown response status " + status);
+            throw new IOException("response status " + status + " is not a whole answer");
         }
         int exit = in.readInt();
         byte[] out = bytes(in);
         byte[] err = bytes(in);
         return new Response(true, exit, out, err, null);
+    }
+
+    /** Writes the header of a {@link #STREAMED} response; frames follow ({@link #writeFrame}). */
+    public static void writeStreamedHeader(OutputStream out) throws IOException {
+        out.write(new byte[]{(byte) (RESPONSE_MAGIC >>> 24), (byte) (RESPONSE_MAGIC >>> 16), (byte) (RESPONSE_MAGIC >>> 8),
+            (byte) RESPONSE_MAGIC, STREAMED});
+        out.flush();
+    }
+
+    /**
+     * Writes one frame in a single {@code write} call.
+     *
+     * @param type a {@code FRAME_*} type
+     * @param len  0–{@value #MAX_FRAME_BYTES} bytes of {@code b} from {@code off}
+     * @throws IllegalArgumentException for a longer payload or an unknown type (split output first)
+     * @throws IOException              when the client is gone
+     */
+    public static void writeFrame(OutputStream out, byte type, byte[] b, int off, int len) throws IOException {
+        if (type < FRAME_STDOUT || type > FRAME_EXIT) {
+            throw new IllegalArgumentException("unknown frame type " + type);
+        }
+        if (len < 0 || len > MAX_FRAME_BYTES) {
+            throw new IllegalArgumentException("a frame of " + len + " bytes is outside 0–" + MAX_FRAME_BYTES);
+        }
+        byte[] f = new byte[5 + len];
+        f[0] = type;
+        f[1] = (byte) (len >>> 24);
+        f[2] = (byte) (len >>> 16);
+        f[3] = (byte) (len >>> 8);
+        f[4] = (byte) len;
+        System.arraycopy(b, off, f, 5, len);
+        out.write(f);
+        out.flush();
+    }
+
+    /** Writes the exit frame: {@code code} as 4 bytes. */
+    public static void writeExit(OutputStream out, int code) throws IOException {
+        writeFrame(out, FRAME_EXIT, new byte[]{(byte) (code >>> 24), (byte) (code >>> 16), (byte) (code >>> 8), (byte) code}, 0, 4);
+    }
+
+    /** One frame of a {@link #STREAMED} response: its type and payload. */
+    public record Frame(byte type, byte[] data) {
+        /** The exit code of a {@link #FRAME_EXIT} frame. */
+        public int exit() {
+            return ((data[0] & 0xff) << 24) | ((data[1] & 0xff) << 16) | ((data[2] & 0xff) << 8) | (data[3] & 0xff);
+        }
+    }
+
+    /**
+     * Reads one frame.
+     *
+     * @throws IOException for a truncated frame (EOF), an unknown type, a length outside
+     *                     0–{@value #MAX_FRAME_BYTES}, an exit frame that is not 4 bytes or a heartbeat
+     *                     that is not empty
+     */
+    public static Frame readFrame(DataInputStream in) throws IOException {
+        byte type = in.readByte();
+        if (type < FRAME_STDOUT || type > FRAME_EXIT) {
+            throw new IOException("unknown frame type " + type);
+        }
+        int n = in.readInt();
+        if (n < 0 || n > MAX_FRAME_BYTES) {
+            throw new IOException("a frame of " + n + " bytes is outside 0–" + MAX_FRAME_BYTES);
+        }
+        if ((type == FRAME_EXIT && n != 4) || (type == FRAME_HEARTBEAT && n != 0)) {
+            throw new IOException("frame type " + type + " with " + n + " bytes");
+        }
+        byte[] b = new byte[n];
+        in.readFully(b);
+        return new Frame(type, b);
     }
 
     private static byte[] bytes(DataInputStream in) throws IOException {

@@ -31,7 +31,7 @@ import java.util.stream.Stream;
  * Camel's CLI connector directory ({@code user.home/.camel}), Vert.x's file cache
  * ({@code java.io.tmpdir}) — lives in a private temporary directory removed afterwards. The management server binds an ephemeral port on 127.0.0.1.
  */
-public final class CdsTraining {
+public final class DaemonCdsTraining {
     /** How long the daemon may take to report health UP before the training run fails, in seconds. */
     public static final int HEALTH_TIMEOUT_SECONDS = 180;
     /**
@@ -40,7 +40,7 @@ public final class CdsTraining {
      */
     public static final String HOLD_PROPERTY = "terrarium.cds.training.hold.millis";
 
-    private CdsTraining() {
+    private DaemonCdsTraining() {
     }
 
     /**

@@ -1,0 +1,310 @@
+package io.terrarium.cli.served;
+
+import io.terrarium.App;
+import io.terrarium.config.TerrariumPaths;
+import io.terrarium.testing.RecordingCommandRunner;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.DataInputStream;
+import java.io.EOFException;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.channels.Channels;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/**
+ * The streamed answer of a job trigger over the CLI socket: its frames (round trip, truncated,
+ * oversize and garbage frames), the daemon side's splitting and its reaction to a client that went
+ * away, and the client's reaction to a daemon that falls silent or breaks off mid-answer (served
+ * triggers against the real daemon: ServedCommandsIT).
+ */
+class ServedCommandsStreamTest {
+    @TempDir
+    Path dir;
+
+    private static byte[] frames(FrameWriter w) throws IOException {
+        ByteArrayOutputStream b = new ByteArrayOutputStream();
+        w.write(b);
+        return b.toByteArray();
+    }
+
+    private interface FrameWriter {
+        void write(OutputStream o) throws IOException;
+    }
+
+    private static DataInputStream in(byte[] b) {
+        return new DataInputStream(new ByteArrayInputStream(b));
+    }
+
+    @Test
+    void framesRoundTripInOrderAndTheExitFrameCarriesTheCode() throws IOException {
+        byte[] bytes = frames(o -> {
+            ServedProtocol.writeFrame(o, ServedProtocol.FRAME_STDERR, "progress\n".getBytes(), 0, 9);
+            ServedProtocol.writeFrame(o, ServedProtocol.FRAME_HEARTBEAT, new byte[0], 0, 0);
+            ServedProtocol.writeFrame(o, ServedProtocol.FRAME_STDOUT, "xxhost-facts: OK\n".getBytes(), 2, 15);
+            ServedProtocol.writeExit(o, 2);
+        });
+        DataInputStream in = in(bytes);
+        var f1 = ServedProtocol.readFrame(in);
+        assertThat(f1.type()).isEqualTo(ServedProtocol.FRAME_STDERR);
+        assertThat(new String(f1.data())).isEqualTo("progress\n");
+        assertThat(ServedProtocol.readFrame(in).type()).isEqualTo(ServedProtocol.FRAME_HEARTBEAT);
+        assertThat(new String(ServedProtocol.readFrame(in).data())).isEqualTo("host-facts: OK\n");
+        var exit = ServedProtocol.readFrame(in);
+        assertThat(exit.type()).isEqualTo(ServedProtocol.FRAME_EXIT);
+        assertThat(exit.exit()).isEqualTo(2);
+        assertThat(in.read()).isEqualTo(-1);
+    }
+
+    @Test
+    void truncatedOversizeAndGarbageFramesAreRefused() throws IOException {
+        byte[] whole = frames(o -> ServedProtocol.writeFrame(o, ServedProtocol.FRAME_STDOUT, "0123456789".getBytes(), 0, 10));
+        // cut inside the payload, inside the length, after the type
+        for (int cut : new int[]{whole.length - 1, 3, 1}) {
+            assertThatThrownBy(() -> ServedProtocol.readFrame(in(java.util.Arrays.copyOf(whole, cut)))).isInstanceOf(EOFException.class);
+        }
+        // a length over the cap (or negative) is refused before anything is allocated
+        byte[] huge = {ServedProtocol.FRAME_STDOUT, 0, 1, 0, 1};
+        assertThatThrownBy(() -> ServedProtocol.readFrame(in(huge))).hasMessageContaining("65537 bytes is outside 0–65536");
+        byte[] negative = {ServedProtocol.FRAME_STDERR, (byte) 0xff, (byte) 0xff, (byte) 0xff, (byte) 0xff};
+        assertThatThrownBy(() -> ServedProtocol.readFrame(in(negative))).hasMessageContaining("-1 bytes is outside");
+        // garbage: an HTTP answer, an unknown type, an exit frame of the wrong size, a heartbeat with a payload
+        assertThatThrownBy(() -> ServedProtocol.readFrame(in("HTTP/1.1 200 OK\r\n".getBytes()))).hasMessageContaining("unknown frame type 72");
+        assertThatThrownBy(() -> ServedProtocol.readFrame(in(new byte[]{9, 0, 0, 0, 0}))).hasMessageContaining("unknown frame type 9");
+        assertThatThrownBy(() -> ServedProtocol.readFrame(in(new byte[]{ServedProtocol.FRAME_EXIT, 0, 0, 0, 1, 0})))
+                .hasMessageContaining("frame type 4 with 1 bytes");
+        assertThatThrownBy(() -> ServedProtocol.readFrame(in(new byte[]{ServedProtocol.FRAME_HEARTBEAT, 0, 0, 0, 1, 0})))
+                .hasMessageContaining("frame type 3 with 1 bytes");
+        // the writer never writes a frame over the cap: output is split first
+        assertThatThrownBy(() -> ServedProtocol.writeFrame(new ByteArrayOutputStream(), ServedProtocol.FRAME_STDOUT,
+                new byte[ServedProtocol.MAX_FRAME_BYTES + 1], 0, ServedProtocol.MAX_FRAME_BYTES + 1)).isInstanceOf(IllegalArgumentException.class);
+        // a response status the client does not know
+        assertThatThrownBy(() -> ServedProtocol.readStatus(in(new byte[]{0x54, 0x52, 0x4D, 0x52, 7}))).hasMessageContaining("unknown response status 7");
+    }
+
+    @Test
+    void theDaemonSplitsLongOutputIntoFramesWithinTheCap() throws IOException {
+        ByteArrayOutputStream raw = new ByteArrayOutputStream();
+        ServedCommands.Frames f = new ServedCommands.Frames(raw, Thread.currentThread());
+        byte[] out = new byte[150 * 1024];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = (byte) ('a' + i % 26);
+        }
+        f.stream(ServedProtocol.FRAME_STDOUT).write(out);
+        f.exit(0);
+        f.done();
+        DataInputStream in = in(raw.toByteArray());
+        ByteArrayOutputStream back = new ByteArrayOutputStream();
+        int n = 0;
+        ServedProtocol.Frame frame;
+        while ((frame = ServedProtocol.readFrame(in)).type() == ServedProtocol.FRAME_STDOUT) {
+            assertThat(frame.data().length).isLessThanOrEqualTo(ServedProtocol.MAX_FRAME_BYTES);
+            back.write(frame.data());
+            n++;
+        }
+        assertThat(n).isEqualTo(3);
+        assertThat(back.toByteArray()).isEqualTo(out);
+        assertThat(frame.exit()).isZero();
+    }
+
+    @Test
+    void aClientThatWentAwayInterruptsTheWaitingThreadOnceAndOnlyWhileItRuns() throws Exception {
+        OutputStream broken = new OutputStream() {
+            @Override
+            public void write(int b) throws IOException {
+                throw new IOException("Broken pipe");
+            }
+
+            @Override
+            public void write(byte[] b, int off, int len) throws IOException {
+                throw new IOException("Broken pipe");
+            }
+        };
+        ServedCommands.Frames f = new ServedCommands.Frames(broken, Thread.currentThread());
+        assertThatThrownBy(() -> f.stream(ServedProtocol.FRAME_STDERR).write("x\n".getBytes())).hasMessageContaining("Broken pipe");
+        assertThat(Thread.interrupted()).as("the command's thread is told to stop waiting").isTrue();
+        assertThatThrownBy(() -> f.exit(0)).hasMessageContaining("an earlier write to the client failed");
+        assertThat(Thread.interrupted()).as("only once").isFalse();
+        // after the command is done, a failing heartbeat no longer reaches the (pooled) thread
+        ServedCommands.Frames g = new ServedCommands.Frames(broken, Thread.currentThread());
+        g.done();
+        Thread.sleep(ServedProtocol.HEARTBEAT_SECONDS * 1000L);
+        g.heartbeat();
+        assertThat(Thread.interrupted()).isFalse();
+    }
+
+    /** A daemon stand-in on the socket path (owner-only, as the client checks) that answers with {@code answer}. */
+    private Map<String, String> fakeDaemon(FrameWriter answer, ServerSocketChannel[] holder) throws IOException {
+        Map<String, String> env = Map.of("TERRARIUM_RUN_DIR", dir.resolve("run").toString());
+        Path socket = ServedProtocol.socketPath(env);
+        Files.createDirectories(socket.getParent().getParent());
+        Files.createDirectory(socket.getParent(), PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+        ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
+        server.bind(UnixDomainSocketAddress.of(socket));
+        Files.setPosixFilePermissions(socket, PosixFilePermissions.fromString("rw-------"));
+        holder[0] = server;
+        Thread t = new Thread(() -> {
+            try (SocketChannel ch = server.accept()) {
+                ServedProtocol.readRequest(Channels.newInputStream(ch));
+                answer.write(Channels.newOutputStream(ch));
+                Thread.sleep(30_000); // then silent, connection open (a stopped daemon)
+            } catch (IOException | InterruptedException e) {
+                // test over
+            }
+        });
+        t.setDaemon(true);
+        t.start();
+        return env;
+    }
+
+    private record Run(int exit, String out, String err, long millis) {
+    }
+
+    private Run client(Map<String, String> env, int silenceSeconds) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        long t0 = System.nanoTime();
+        int code = ServedClient.run(env, List.of("jobs", "run", "host-facts"), silenceSeconds, out, err);
+        return new Run(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8), (System.nanoTime() - t0) / 1_000_000);
+    }
+
+    @Test
+    void aDaemonSilentBeforeItsAnswerLeavesTheCommandToTheCliWithNothingPrinted() throws Exception {
+        ServerSocketChannel[] s = new ServerSocketChannel[1];
+        Map<String, String> env = fakeDaemon(o -> { }, s);
+        try {
+            Run r = client(env, 1);
+            assertThat(r.exit()).isEqualTo(ServedProtocol.NOT_SERVED_EXIT);
+            assertThat(r.out() + r.err()).isEmpty();
+            assertThat(r.millis()).isBetween(900L, 5_000L);
+        } finally {
+            s[0].close();
+        }
+    }
+
+    @Test
+    void aDaemonThatFallsSilentMidRunIsGivenUpWithAnErrorAndExit1NeverTheFallbackCode() throws Exception {
+        ServerSocketChannel[] s = new ServerSocketChannel[1];
+        Map<String, String> env = fakeDaemon(o -> {
+            ServedProtocol.writeStreamedHeader(o);
+            ServedProtocol.writeFrame(o, ServedProtocol.FRAME_STDERR, "note: first line\n".getBytes(), 0, 17);
+        }, s);
+        try {
+            Run r = client(env, 1);
+            assertThat(r.exit()).as("the job may be running: the CLI must not trigger it again").isEqualTo(1);
+            assertThat(r.err()).startsWith("note: first line\n")
+                    .contains("ERROR: the daemon said nothing for 1 s (stopped or hung?) while running this command;")
+                    .contains("terrariumctl jobs list");
+            assertThat(r.millis()).isBetween(900L, 5_000L);
+        } finally {
+            s[0].close();
+        }
+    }
+
+    @Test
+    void aGarbageFrameMidRunIsReportedAsABrokenAnswer() throws Exception {
+        ServerSocketChannel[] s = new ServerSocketChannel[1];
+        Map<String, String> env = fakeDaemon(o -> {
+            ServedProtocol.writeStreamedHeader(o);
+            o.write(new byte[]{42, 0, 0, 0, 0});
+            o.flush();
+        }, s);
+        try {
+            Run r = client(env, 5);
+            assertThat(r.exit()).isEqualTo(1);
+            assertThat(r.err()).contains("ERROR: the daemon's answer broke off (unknown frame type 42)");
+            assertThat(r.millis()).isLessThan(4_000L);
+        } finally {
+            s[0].close();
+        }
+    }
+
+    @Test
+    void heartbeatsKeepALongRunAliveBeyondTheSilenceLimit() throws Exception {
+        ServerSocketChannel[] s = new ServerSocketChannel[1];
+        Map<String, String> env = fakeDaemon(o -> {
+            ServedProtocol.writeStreamedHeader(o);
+            for (int i = 0; i < 8; i++) { // 2.4 s of heartbeats, a 1 s silence limit
+                ServedProtocol.writeFrame(o, ServedProtocol.FRAME_HEARTBEAT, new byte[0], 0, 0);
+                try {
+                    Thread.sleep(300);
+                } catch (InterruptedException e) {
+                    throw new IOException(e);
+                }
+            }
+            ServedProtocol.writeFrame(o, ServedProtocol.FRAME_STDOUT, "host-facts: OK\n".getBytes(), 0, 15);
+            ServedProtocol.writeExit(o, 0);
+        }, s);
+        try {
+            Run r = client(env, 1);
+            assertThat(r).extracting(Run::exit, Run::out, Run::err).containsExactly(0, "host-facts: OK\n", "");
+            assertThat(r.millis()).isGreaterThanOrEqualTo(2_000L);
+        } finally {
+            s[0].close();
+        }
+    }
+
+    @Test
+    void triggersAreServedOnlyInsideTheDaemonInTheFormThatSubmitsToItsRouteAndNotToATerminalBar() {
+        Map<String, String> env = Map.of("TERRARIUM_RUN_DIR", dir.resolve("run").toString(), "TERRARIUM_STATE_DIR", dir.resolve("state").toString(),
+                "TERRARIUM_ETC_DIR", dir.resolve("etc").toString());
+        App app = new App(TerrariumPaths.from(env), new RecordingCommandRunner(c -> null));
+        // this test JVM is no daemon: the trigger would run in-process here, so it is refused
+        assertThat(ServedCommands.refusal(app, List.of("jobs", "run", "host-facts"))).contains("not the running daemon");
+        assertThat(ServedCommands.refusal(app, List.of("proxy", "sync", "-o", "json"))).contains("not the running daemon");
+        assertThat(ServedCommands.refusal(app, List.of("backup", "export", "--instance", "web"))).contains("runs in the CLI's own process");
+        assertThat(ServedCommands.refusal(app, List.of("backup", "verify", "--instance", "web"))).contains("runs in the CLI's own process");
+        assertThat(ServedCommands.refusal(app, List.of("backup", "snapshot", "--now"))).contains("runs in the CLI's own process");
+        assertThat(ServedCommands.refusal(app, List.of("jobs", "run", "host-facts"), true)).contains("progress bar");
+        assertThat(ServedCommands.refusal(app, List.of("jobs", "run", "host-facts", "-o", "table"), true)).contains("progress bar");
+        assertThat(ServedCommands.refusal(app, List.of("jobs", "run", "host-facts", "-o", "json"), true)).contains("not the running daemon");
+        assertThat(ServedCommands.refusal(app, List.of("jobs", "run", "host-facts", "--format", "yaml"), true)).contains("not the running daemon");
+        assertThat(ServedCommands.refusal(app, List.of("jobs", "run"))).contains("usage error");
+        assertThat(ServedCommands.refusal(app, List.of("jobs", "run", "host-facts", "-v"))).contains("verbose");
+        assertThat(ServedCommands.refusal(app, List.of("jobs", "pause", "host-facts"))).contains("not a served command: jobs pause");
+    }
+
+    @Test
+    void aClientKilledWhileItsAnswerStreamsFreesTheDaemonsThreadViaTheHeartbeat() throws Exception {
+        // Frames over a real socket pair: the peer closes, the next heartbeat fails and interrupts the waiting thread
+        Path sock = dir.resolve("pair.sock");
+        try (ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
+            server.bind(UnixDomainSocketAddress.of(sock));
+            SocketChannel client = SocketChannel.open(UnixDomainSocketAddress.of(sock));
+            try (SocketChannel ch = server.accept()) {
+                CompletableFuture<Boolean> interrupted = new CompletableFuture<>();
+                Thread waiting = new Thread(() -> {
+                    try {
+                        Thread.sleep(60_000); // JobTrigger waiting for a long job
+                        interrupted.complete(false);
+                    } catch (InterruptedException e) {
+                        interrupted.complete(true);
+                    }
+                });
+                waiting.start();
+                ServedCommands.Frames f = new ServedCommands.Frames(Channels.newOutputStream(ch), waiting);
+                client.close(); // kill -9 of the CLI
+                Thread.sleep(ServedProtocol.HEARTBEAT_SECONDS * 1000L);
+                f.heartbeat();
+                assertThat(interrupted.get(5, TimeUnit.SECONDS)).isTrue();
+            }
+        }
+    }
+}
