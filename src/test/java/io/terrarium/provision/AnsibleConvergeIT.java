@@ -357,7 +357,7 @@ class AnsibleConvergeIT {
         // the task header, profile_tasks' timing line, then the task's result
         assertThat(first.out()).containsPattern("TASK \\[terrarium : Record the daemon's class-data archive[^\\n]*\\n(?:[^\\n]*\\n)?changed: ");
         assertThat(second.out()).containsPattern("TASK \\[terrarium : Record the daemon's class-data archive[^\\n]*\\n(?:[^\\n]*\\n)?ok: ");
-        Result files = in("cd /opt/terrarium/current/lib/cds && ls daemon-*.jsa daemon-*.jsa.sum && cksum < daemon-*.jsa | cmp - daemon-*.jsa.sum");
+        Result files = in("cd /opt/terrarium/current/lib/cds && ls daemon-*.jsa daemon-*.jsa.sum && f=$(ls daemon-*.jsa) && cksum < \"$f\" | cmp - \"$f.sum\"");
         assertThat(files.exit()).as(files.out()).isZero();
         Result again = in("terrariumctl daemon --train-cds");
         assertThat(again.out()).as(again.out()).startsWith("daemon CDS archive up to date: /opt/terrarium/releases/");
