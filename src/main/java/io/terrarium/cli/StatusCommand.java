@@ -100,7 +100,7 @@ public final class StatusCommand implements Callable<Integer> {
             JobResult r = app.results().last(j.id());
             Instant paused = app.results().pausedSince(j.id());
             String problem = r == null ? app.results().lastProblem(j.id()) : null;
-            String detail = problem != null ? "last result unreadable: " + problem
+            String detail = problem != null ? (paused == null ? "last result " : "") + "unreadable: " + problem
                     : r == null ? "never ran" : r.status() + " " + ago(r.startedAt()) + ": " + r.summary();
             rows.add(Output.row("component", "job " + j.id(), "state",
                     r != null && r.failed() ? "error" : paused != null || r == null || r.status() == JobResult.Status.WARNING ? "warn" : "ok",

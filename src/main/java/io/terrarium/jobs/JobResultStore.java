@@ -30,6 +30,14 @@ import java.util.Map;
 public final class JobResultStore {
     private static final java.util.Set<java.nio.file.attribute.PosixFilePermission> OWNER_ONLY_DIR =
             java.nio.file.attribute.PosixFilePermissions.fromString("rwx------");
+    /**
+     * Largest state file read, in bytes (4 MiB). A result names each instance or dataset of a run in a
+     * row of well under 1 KiB, so real files stay far below this; a larger one (damaged, or written by
+     * someone else) is not parsed, because the daemon serves {@code status} and {@code jobs list} from
+     * a 256 MiB heap and must not run out of memory on a file in its state directory (tester, session 8:
+     * a 300 MB result killed the daemon).
+     */
+    public static final long MAX_FILE_BYTES = 4L << 20;
     private final Path dir;
     private final ObjectMapper json;
 
@@ -80,13 +88,22 @@ public final class JobResultStore {
         Path f = dir.resolve(jobId + ".json");
         byte[] bytes;
         try {
+            long size = Files.size(f);
+            if (Files.isRegularFile(f) && size > MAX_FILE_BYTES) {
+                return f + " is too large (" + size + " bytes; a job result is at most " + MAX_FILE_BYTES
+                        + "): it is not read; move it aside, the job's next run writes a new one";
+            }
             bytes = Files.readAllBytes(f);
         } catch (java.nio.file.NoSuchFileException e) {
             return null;
         } catch (java.nio.file.AccessDeniedException e) {
             return "cannot read " + f + ": permission denied (results are root's only: run as root)";
         } catch (IOException e) {
-            return "cannot read " + f + ": " + io.terrarium.config.ConfigException.printable(String.valueOf(e.getMessage()));
+            String why = Files.isDirectory(f) ? "it is a directory" : io.terrarium.config.ConfigException.printable(String.valueOf(e.getMessage()));
+            return "cannot read " + f + ": " + why + "; move it aside so that the job's next run can write a new one";
+        }
+        if (bytes.length == 0) {
+            return f + " is empty: the job's next run replaces it; move it aside to see the job as never run";
         }
         try {
             JobResult r = json.readValue(bytes, JobResult.class);
@@ -115,6 +132,9 @@ public final class JobResultStore {
         Path f = itemsFile(jobId);
         try {
             if (!Files.exists(f)) {
+                return Map.of();
+            }
+            if (Files.size(f) > MAX_FILE_BYTES) {
                 return Map.of();
             }
             return json.readValue(f.toFile(), new com.fasterxml.jackson.core.type.TypeReference<java.util.LinkedHashMap<String, JobItems.State>>() { });
@@ -165,10 +185,13 @@ public final class JobResultStore {
             return null;
         }
         try {
+            if (Files.size(f) > MAX_FILE_BYTES) {
+                throw new IOException("too large");
+            }
             return Instant.parse(json.readTree(f.toFile()).path("paused_at").asText());
         } catch (IOException | RuntimeException e) {
             try {
-                return Files.getLastModifiedTime(f).toInstant();
+                return Files.getLastModifiedTime(f).toInstant().truncatedTo(ChronoUnit.SECONDS);
             } catch (IOException gone) {
                 return null;
             }
@@ -181,7 +204,7 @@ public final class JobResultStore {
 
     private JobResult read(Path f) {
         try {
-            return Files.exists(f) ? json.readValue(f.toFile(), JobResult.class) : null;
+            return Files.exists(f) && Files.size(f) <= MAX_FILE_BYTES ? json.readValue(f.toFile(), JobResult.class) : null;
         } catch (IOException e) {
             return null;
         }

@@ -59,4 +59,45 @@ class JobResultStoreTest {
         Files.writeString(dir.resolve("jobs/snapshot.paused"), "{not json");
         assertThat(store.pausedSince("snapshot")).isNotNull();
     }
+
+    @Test
+    void aResultFileLargerThanTheCapIsNotParsedAndSaysSo() throws Exception {
+        // tester, session 8: a 300 MB result killed the daemon (OutOfMemoryError) when `jobs list` was served
+        JobResultStore store = new JobResultStore(dir, App.jsonMapper());
+        Path jobs = Files.createDirectories(dir.resolve("jobs"));
+        Path big = jobs.resolve("snapshot.json");
+        try (var out = Files.newOutputStream(big)) {
+            out.write("{\"job\":\"snapshot\",\"status\":\"OK\",\"summary\":\"".getBytes());
+            byte[] chunk = new byte[1 << 16];
+            java.util.Arrays.fill(chunk, (byte) 'A');
+            for (long n = 0; n <= JobResultStore.MAX_FILE_BYTES; n += chunk.length) {
+                out.write(chunk);
+            }
+            out.write("\"}".getBytes());
+        }
+        assertThat(store.last("snapshot")).isNull();
+        assertThat(store.lastProblem("snapshot")).startsWith(big + " is too large (").contains("bytes; a job result is at most 4194304")
+                .contains("move it aside");
+        Files.copy(big, jobs.resolve("snapshot.items.json"));
+        Files.copy(big, jobs.resolve("snapshot.paused"));
+        assertThat(store.items("snapshot")).isEmpty();
+        assertThat(store.pausedSince("snapshot")).as("a damaged pause file still pauses").isNotNull();
+        // a file just under the cap is still read
+        Files.writeString(big, "{\"job\":\"snapshot\",\"status\":\"OK\",\"summary\":\"" + "A".repeat(1 << 20) + "\"}");
+        assertThat(store.last("snapshot").summary()).hasSize(1 << 20);
+        assertThat(store.lastProblem("snapshot")).isNull();
+    }
+
+    @Test
+    void anEmptyResultFileOrADirectoryInItsPlaceIsNamedWithWhatToDo() throws Exception {
+        JobResultStore store = new JobResultStore(dir, App.jsonMapper());
+        Path jobs = Files.createDirectories(dir.resolve("jobs"));
+        Files.writeString(jobs.resolve("snapshot.json"), "");
+        assertThat(store.lastProblem("snapshot")).isEqualTo(jobs.resolve("snapshot.json")
+                + " is empty: the job's next run replaces it; move it aside to see the job as never run");
+        Files.createDirectories(jobs.resolve("replicate.json"));
+        assertThat(store.lastProblem("replicate")).isEqualTo("cannot read " + jobs.resolve("replicate.json")
+                + ": it is a directory; move it aside so that the job's next run can write a new one");
+        assertThat(store.lastProblem("host-facts")).as("absent").isNull();
+    }
 }
