@@ -140,7 +140,33 @@ public final class ServedProtocol {
         if (relative) {
             m.put(WORKING_DIRECTORY, cwd.toAbsolutePath().normalize().toString());
         }
+        // not PATH itself (a root shell's on Ubuntu has /snap/bin and games, systemd's has not), but what
+        // it finds for the tools the served read-only commands run (tester, session 8: with another PATH
+        // a served `backup list` ran another zfs than the CLI's own JVM would)
+        String path = env.getOrDefault("PATH", "");
+        for (String tool : TOOLS) {
+            m.put(TOOL_PREFIX + tool, which(tool, path, cwd));
+        }
         return m;
+    }
+
+    /** The executables the served read-only commands run ({@code status}: lxc, zpool; {@code backup list}: zfs). */
+    static final List<String> TOOLS = List.of("lxc", "zfs", "zpool");
+    /** Prefix of the entries {@link #relevantEnvironment} adds for {@link #TOOLS}; no variable can have this name. */
+    static final String TOOL_PREFIX = " tool ";
+
+    /**
+     * The first regular executable file named {@code tool} in the directories of {@code path}, as
+     * execvp(3) searches them (an empty entry is the working directory); "" when there is none.
+     */
+    static String which(String tool, String path, Path cwd) {
+        for (String dir : path.split(":", -1)) {
+            Path p = (dir.isEmpty() ? cwd : cwd.resolve(dir)).resolve(tool).toAbsolutePath().normalize();
+            if (java.nio.file.Files.isRegularFile(p) && java.nio.file.Files.isExecutable(p)) {
+                return p.toString();
+            }
+        }
+        return "";
     }
 
     /** {@link #relevantEnvironment(Map, Path)} from this process's working directory. */

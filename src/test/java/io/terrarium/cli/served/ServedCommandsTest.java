@@ -153,9 +153,32 @@ class ServedCommandsTest {
 
     @Test
     void onlyTerrariumAndLxdVariablesButNotTheLaunchersOwnAreCompared() {
-        assertThat(ServedProtocol.relevantEnvironment(Map.of("TERRARIUM_RUN_DIR", "/r", "LXD_DIR", "/l", "PATH", "/bin",
-                "TERRARIUM_CDS", "0", "TERRARIUM_SERVED", "1", "HOME", "/root")))
-                .containsExactlyEntriesOf(new java.util.TreeMap<>(Map.of("LXD_DIR", "/l", "TERRARIUM_RUN_DIR", "/r")));
+        Map<String, String> m = ServedProtocol.relevantEnvironment(Map.of("TERRARIUM_RUN_DIR", "/r", "LXD_DIR", "/l", "PATH", "/nonexistent",
+                "TERRARIUM_CDS", "0", "TERRARIUM_SERVED", "1", "HOME", "/root"));
+        java.util.TreeMap<String, String> expected = new java.util.TreeMap<>(Map.of("LXD_DIR", "/l", "TERRARIUM_RUN_DIR", "/r"));
+        ServedProtocol.TOOLS.forEach(t -> expected.put(ServedProtocol.TOOL_PREFIX + t, ""));
+        assertThat(m).containsExactlyEntriesOf(expected);
+    }
+
+    /** Tester (session 8): with another PATH, a served `backup list` ran the daemon's zfs, not the one the CLI would run. */
+    @Test
+    void theToolsPathFindsAreComparedNotPathItself(@TempDir Path tmp) throws Exception {
+        Path a = Files.createDirectories(tmp.resolve("a"));
+        Path b = Files.createDirectories(tmp.resolve("b"));
+        Path empty = Files.createDirectories(tmp.resolve("games"));
+        for (Path d : List.of(a, b)) {
+            Path zfs = Files.writeString(d.resolve("zfs"), "#!/bin/sh\n");
+            Files.setPosixFilePermissions(zfs, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
+        }
+        Map<String, String> shell = ServedProtocol.relevantEnvironment(Map.of("PATH", a + ":" + empty), tmp);
+        Map<String, String> unit = ServedProtocol.relevantEnvironment(Map.of("PATH", a.toString()), tmp);
+        Map<String, String> other = ServedProtocol.relevantEnvironment(Map.of("PATH", b + ":" + a), tmp);
+        assertThat(shell).containsEntry(ServedProtocol.TOOL_PREFIX + "zfs", a.resolve("zfs").toString())
+                .as("a directory without the tools changes nothing").isEqualTo(unit);
+        assertThat(other).containsEntry(ServedProtocol.TOOL_PREFIX + "zfs", b.resolve("zfs").toString()).isNotEqualTo(unit);
+        // not executable: skipped, as execvp skips it
+        Files.setPosixFilePermissions(b.resolve("zfs"), java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
+        assertThat(ServedProtocol.relevantEnvironment(Map.of("PATH", b + ":" + a), tmp)).isEqualTo(unit);
     }
 
     /** Tester (session 7): TERRARIUM_STATE_DIR=state was answered from the daemon's own working directory. */
