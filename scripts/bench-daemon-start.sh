@@ -33,6 +33,12 @@ median() { sort -n | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+
 one() {
     local work pid t0 t1 cpu
     work=$(mktemp -d)
+    # every job paused (the pause files `jobs pause` writes): the daemon reads the stored configuration,
+    # and a job firing before it is stopped must not touch the host (tester, session 8)
+    mkdir -p "$work/state/jobs" && chmod 700 "$work/state" "$work/state/jobs"
+    for job in $JOBS; do
+        printf '{"job":"%s","paused_at":"%s"}' "$job" "$(date -u +%Y-%m-%dT%H:%M:%SZ)" > "$work/state/jobs/$job.paused"
+    done
     t0=$(date +%s%N)
     env "$@" TERRARIUM_RUN_DIR="$work/run" TERRARIUM_STATE_DIR="$work/state" TERRARIUM_ETC_DIR="$work/etc" \
         "$TRM" daemon --port "$PORT" >"$work/log" 2>&1 &
@@ -54,6 +60,8 @@ one() {
     echo "$(( (t1 - t0) / 1000000 )) $cpu"
 }
 
+JOBS=$(TERRARIUM_SERVED=0 "$TRM" jobs list -o json | grep -o '"job" *: *"[a-z0-9-]*"' | sed 's/.*"\([a-z0-9-]*\)"$/\1/')
+[[ -n $JOBS ]] || { echo "ERROR: no job ids from 'terrariumctl jobs list -o json'" >&2; exit 1; }
 # the first CLI command after a build trains the CLI's CDS archive, the install/update step the
 # daemon's: neither inside a sample
 "$TRM" config check "$ROOT/target/dist/config/samples/minimal.yaml" >/dev/null
