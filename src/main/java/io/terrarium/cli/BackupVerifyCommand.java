@@ -23,7 +23,8 @@ import java.util.concurrent.Callable;
         "each stored object's size and SHA-256 (per part and per volume) against its manifest, and that every",
         "incremental's parent manifest exists. Nothing is restored; every stored byte is downloaded once.",
         "Exit 1 naming each bad object. The daemon runs the same check weekly as job s3-verify.",
-        "Run in this process, progress goes to stderr: a bar (bytes read of the total, rate, ETA) on a terminal,",
+        "Without --instance it runs job s3-verify (inside the daemon when it runs, else in this process); with",
+        "--instance in this process. Progress goes to stderr: a bar (bytes read of the total, rate, ETA) on a terminal,",
         "plain lines on a pipe."},
         footerHeading = "%nExamples:%n",
         footer = {"  terrariumctl backup verify", "  terrariumctl backup verify --instance web -o json"})

@@ -17,10 +17,11 @@ import java.util.concurrent.Callable;
         "Run the host helpers as Camel routes on their schedules (systemd runs this).",
         "Serves /observe/health (open), /observe/metrics, /observe/info and /observe/jolokia (management login)",
         "on 127.0.0.1:876, a privileged port no local user can take first (Hawtio can attach to Jolokia).",
-        "Answers `status`, `jobs list` and `backup list --source local` for the CLI on /run/terrarium/cli/cli.sock (root only).",
+        "Answers `status`, `jobs list`, `backup list --source local` and job triggers (`jobs run`, `proxy sync`,",
+        "`backup export|verify|snapshot|replicate`) for the CLI on /run/terrarium/cli/cli.sock (root only).",
         "Refuses to start when the stored configuration is invalid."},
         footerHeading = "%nExamples:%n",
-        footer = {"  terrariumctl daemon", "  terrariumctl daemon --port 9876",
+        footer = {"  terrariumctl daemon", "  terrariumctl daemon --port 877",
                 "  curl -s http://127.0.0.1:876/observe/health"})
 public final class DaemonCommand implements Callable<Integer> {
     @Spec
