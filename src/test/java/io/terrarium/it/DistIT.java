@@ -253,6 +253,12 @@ class DistIT {
         assertThat(run.apply(new String[]{"daemon"})).startsWith("0:");
         assertThat(mapped.get()).as("no daemon archive yet: the CLI's").isEqualTo(cli);
 
+        // another argument beside --train-cds: refused before any JVM (it would run a training start that nothing records)
+        Files.deleteIfExists(argv);
+        assertThat(run.apply(new String[]{"daemon", "--train-cds", "-v"}))
+                .isEqualTo("2:ERROR: --train-cds takes no other argument: run exactly 'terrariumctl daemon --train-cds'\n");
+        assertThat(argv).as("no JVM started").doesNotExist();
+
         // recorded, with the daemon's flags, renamed into place with its checksum
         assertThat(run.apply(new String[]{"daemon", "--train-cds"})).startsWith("0:recorded the daemon CDS archive ")
                 .contains("daemon-" + key + ".jsa").contains("daemon training run: health UP");
