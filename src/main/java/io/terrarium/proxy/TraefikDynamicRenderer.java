@@ -97,7 +97,7 @@ public final class TraefikDynamicRenderer {
      * Traefik's own dashboard entrypoint does; Traefik v3 "RedirectRegex" middleware doc: regex on the
      * full request URL, {@code ${1}} replacement).
      */
-    public static final String DASHBOARD_ROOT_MIDDLEWARE = "terrarium-admin-dashboard-root";
+    public static final String DASHBOARD_ROOT_MIDDLEWARE = "terrarium-admin-to-dashboard";
     /** Traefik's built-in service of the dashboard and its API (Traefik v3 "Dashboard" doc). */
     public static final String DASHBOARD_SERVICE = "api@internal";
     /** Traefik's built-in service for routers that only redirect. */

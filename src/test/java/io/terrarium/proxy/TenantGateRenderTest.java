@@ -123,9 +123,9 @@ class TenantGateRenderTest {
         assertThat(root.path("rule").asText()).isEqualTo("Host(`proxy.example.com`) && Path(`/`)");
         assertThat(root.path("entryPoints").toString()).isEqualTo("[\"websecure\"]");
         assertThat(root.path("middlewares").toString())
-                .isEqualTo("[\"terrarium-admin-signin\",\"terrarium-admin-auth\",\"terrarium-admin-dashboard-root\"]");
+                .isEqualTo("[\"terrarium-admin-signin\",\"terrarium-admin-auth\",\"terrarium-admin-to-dashboard\"]");
         assertThat(root.path("service").asText()).isEqualTo("noop@internal");
-        JsonNode toDashboard = http.path("middlewares").path("terrarium-admin-dashboard-root").path("redirectRegex");
+        JsonNode toDashboard = http.path("middlewares").path("terrarium-admin-to-dashboard").path("redirectRegex");
         java.util.regex.Matcher m = java.util.regex.Pattern.compile(toDashboard.path("regex").asText()).matcher("https://proxy.example.com/");
         assertThat(m.matches()).isTrue();
         assertThat(toDashboard.path("replacement").asText().replace("${1}", m.group(1)).replace("${2}", "")).isEqualTo("https://proxy.example.com/dashboard/");
