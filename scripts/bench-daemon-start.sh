@@ -60,7 +60,10 @@ one() {
     echo "$(( (t1 - t0) / 1000000 )) $cpu"
 }
 
-JOBS=$(TERRARIUM_SERVED=0 "$TRM" jobs list -o json | grep -o '"job" *: *"[a-z0-9-]*"' | sed 's/.*"\([a-z0-9-]*\)"$/\1/')
+JOBS_DIRS=$(mktemp -d)
+JOBS=$(TERRARIUM_SERVED=0 TERRARIUM_RUN_DIR="$JOBS_DIRS/run" TERRARIUM_STATE_DIR="$JOBS_DIRS/state" TERRARIUM_ETC_DIR="$JOBS_DIRS/etc" \
+    "$TRM" jobs list -o json | grep -o '"job" *: *"[a-z0-9-]*"' | sed 's/.*"\([a-z0-9-]*\)"$/\1/')
+rm -rf "$JOBS_DIRS"
 [[ -n $JOBS ]] || { echo "ERROR: no job ids from 'terrariumctl jobs list -o json'" >&2; exit 1; }
 # the first CLI command after a build trains the CLI's CDS archive, the install/update step the
 # daemon's: neither inside a sample
