@@ -130,10 +130,7 @@ class DistIT {
      */
     @Test
     void theArchiveIsTrainedOnceCheckedAndMappedOnlyWhenIntactAndNobodyElseCanWriteIt(@org.junit.jupiter.api.io.TempDir Path tmp) throws Exception {
-        Path release = tmp.resolve("opt with space/terrarium");
-        Files.createDirectories(release.getParent());
-        Terrariumctl.sh("cp", "-rL", "target/dist", release.toString());
-        Terrariumctl.sh("rm", "-rf", release.resolve("lib/cds").toString());
+        Path release = releaseWithoutArchives(tmp);
         Path cds = release.resolve("lib/cds");
         java.util.function.Function<String[], String> run = args -> {
             try {
@@ -197,10 +194,7 @@ class DistIT {
      */
     @Test
     void daemonMapsItsOwnArchiveOnlyWhenIntactTrustedAndCurrentAndFallsBackOtherwise(@org.junit.jupiter.api.io.TempDir Path tmp) throws Exception {
-        Path release = tmp.resolve("opt with space/terrarium");
-        Files.createDirectories(release.getParent());
-        Terrariumctl.sh("cp", "-rL", "target/dist", release.toString());
-        Terrariumctl.sh("rm", "-rf", release.resolve("lib/cds").toString());
+        Path release = releaseWithoutArchives(tmp);
         Path cds = release.resolve("lib/cds");
         fakeJdk(tmp, """
                 dir=$(dirname "$0")/..
@@ -434,5 +428,17 @@ class DistIT {
         Path fake = Files.createDirectories(tmp.resolve("jdk/bin")).resolve("java");
         Files.writeString(fake, "#!/bin/sh\n" + body + "\n");
         fake.toFile().setExecutable(true);
+    }
+
+    /**
+     * A copy of the built release under a path with a space (the archive flag was once split there),
+     * without any class-data archive, so a test starts from a release nothing has trained yet.
+     */
+    private static Path releaseWithoutArchives(Path tmp) throws Exception {
+        Path release = tmp.resolve("opt with space/terrarium");
+        Files.createDirectories(release.getParent());
+        Terrariumctl.sh("cp", "-rL", "target/dist", release.toString());
+        Terrariumctl.sh("rm", "-rf", release.resolve("lib/cds").toString());
+        return release;
     }
 }
