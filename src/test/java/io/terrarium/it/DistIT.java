@@ -132,20 +132,10 @@ class DistIT {
     void theArchiveIsTrainedOnceCheckedAndMappedOnlyWhenIntactAndNobodyElseCanWriteIt(@org.junit.jupiter.api.io.TempDir Path tmp) throws Exception {
         Path release = releaseWithoutArchives(tmp);
         Path cds = release.resolve("lib/cds");
-        java.util.function.Function<String[], String> run = args -> {
-            try {
-                List<String> cmd = new java.util.ArrayList<>(List.of("env",
-                        "TERRARIUM_RUN_DIR=" + tmp.resolve("run"), "TERRARIUM_STATE_DIR=" + tmp.resolve("state"),
-                        "TERRARIUM_ETC_DIR=" + tmp.resolve("etc"), "TERRARIUM_JAVA_OPTS=-Xlog:cds=info",
-                        release.resolve("bin/terrariumctl").toString()));
-                cmd.addAll(List.of(args));
-                Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-                String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
-                return p.waitFor() + ":" + out;
-            } catch (Exception e) {
-                throw new IllegalStateException(e);
-            }
-        };
+        java.util.function.Function<String[], String> run = args -> exitAndOutput(List.of("env",
+                "TERRARIUM_RUN_DIR=" + tmp.resolve("run"), "TERRARIUM_STATE_DIR=" + tmp.resolve("state"),
+                "TERRARIUM_ETC_DIR=" + tmp.resolve("etc"), "TERRARIUM_JAVA_OPTS=-Xlog:cds=info",
+                release.resolve("bin/terrariumctl").toString()), args);
         String sample = release.resolve("config/samples/minimal.yaml").toString();
         assertThat(run.apply(new String[]{"config", "check", sample})).startsWith("0:").contains("minimal.yaml: valid");
         java.util.function.Supplier<List<String>> names = () -> {
@@ -208,18 +198,8 @@ class DistIT {
                 echo 'daemon training run: health UP after 1 ms, stopped; no job ran'
                 exit 0""");
         Path argv = tmp.resolve("jdk/argv.txt");
-        java.util.function.Function<String[], String> run = args -> {
-            try {
-                List<String> cmd = new java.util.ArrayList<>(List.of("env", "JAVA_HOME=" + tmp.resolve("jdk"),
-                        release.resolve("bin/terrariumctl").toString()));
-                cmd.addAll(List.of(args));
-                Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-                String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
-                return p.waitFor() + ":" + out;
-            } catch (Exception e) {
-                throw new IllegalStateException(e);
-            }
-        };
+        java.util.function.Function<String[], String> run = args -> exitAndOutput(List.of("env", "JAVA_HOME=" + tmp.resolve("jdk"),
+                release.resolve("bin/terrariumctl").toString()), args);
         java.util.function.Supplier<List<String>> names = () -> {
             try (Stream<Path> s = Files.list(cds)) {
                 return s.map(f -> f.getFileName().toString()).sorted().toList();
@@ -440,5 +420,18 @@ class DistIT {
         Terrariumctl.sh("cp", "-rL", "target/dist", release.toString());
         Terrariumctl.sh("rm", "-rf", release.resolve("lib/cds").toString());
         return release;
+    }
+
+    /** Runs {@code command} followed by {@code args}, stderr merged: {@code "<exit code>:<output>"}. */
+    private static String exitAndOutput(List<String> command, String... args) {
+        try {
+            List<String> cmd = new java.util.ArrayList<>(command);
+            cmd.addAll(List.of(args));
+            Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+            String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+            return p.waitFor() + ":" + out;
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
     }
 }
