@@ -33,12 +33,9 @@ median() { sort -n | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+
 one() {
     local work pid t0 t1 cpu
     work=$(mktemp -d)
-    # every job paused (the pause files `jobs pause` writes): the daemon reads the stored configuration,
-    # and a job firing before it is stopped must not touch the host (tester, session 8)
-    mkdir -p "$work/state/jobs" && chmod 700 "$work/state" "$work/state/jobs"
-    for job in $JOBS; do
-        printf '{"job":"%s","paused_at":"%s"}' "$job" "$(date -u +%Y-%m-%dT%H:%M:%SZ)" > "$work/state/jobs/$job.paused"
-    done
+    # every job paused (a copy of the state `jobs pause` wrote once, below): the daemon reads the stored
+    # configuration, and a job firing before it is stopped must not touch the host (tester, session 8)
+    cp -a "$PAUSED/state" "$work/state"
     t0=$(date +%s%N)
     env "$@" TERRARIUM_RUN_DIR="$work/run" TERRARIUM_STATE_DIR="$work/state" TERRARIUM_ETC_DIR="$work/etc" \
         "$TRM" daemon --port "$PORT" >"$work/log" 2>&1 &
@@ -60,11 +57,15 @@ one() {
     echo "$(( (t1 - t0) / 1000000 )) $cpu"
 }
 
-JOBS_DIRS=$(mktemp -d)
-JOBS=$(TERRARIUM_SERVED=0 TERRARIUM_RUN_DIR="$JOBS_DIRS/run" TERRARIUM_STATE_DIR="$JOBS_DIRS/state" TERRARIUM_ETC_DIR="$JOBS_DIRS/etc" \
-    "$TRM" jobs list -o json | grep -o '"job" *: *"[a-z0-9-]*"' | sed 's/.*"\([a-z0-9-]*\)"$/\1/')
-rm -rf "$JOBS_DIRS"
+# a state directory with every job paused by `jobs pause` itself, copied into each run's private dirs
+PAUSED=$(mktemp -d)
+trap 'rm -rf "$PAUSED"' EXIT
+export_dirs=(TERRARIUM_SERVED=0 TERRARIUM_RUN_DIR="$PAUSED/run" TERRARIUM_STATE_DIR="$PAUSED/state" TERRARIUM_ETC_DIR="$PAUSED/etc")
+JOBS=$(env "${export_dirs[@]}" "$TRM" jobs list -o json | grep -o '"job" *: *"[a-z0-9-]*"' | sed 's/.*"\([a-z0-9-]*\)"$/\1/')
 [[ -n $JOBS ]] || { echo "ERROR: no job ids from 'terrariumctl jobs list -o json'" >&2; exit 1; }
+for job in $JOBS; do
+    env "${export_dirs[@]}" "$TRM" jobs pause "$job" >/dev/null
+done
 # the first CLI command after a build trains the CLI's CDS archive, the install/update step the
 # daemon's: neither inside a sample
 "$TRM" config check "$ROOT/target/dist/config/samples/minimal.yaml" >/dev/null
@@ -73,7 +74,7 @@ t0=$(date +%s%N)
 "$TRM" daemon --train-cds
 train_ms=$(( ($(date +%s%N) - t0) / 1000000 ))
 CLI_ONLY=$(mktemp -d)
-trap 'rm -rf "$CLI_ONLY"' EXIT
+trap 'rm -rf "$CLI_ONLY" "$PAUSED"' EXIT
 TERRARIUM_CDS_DIR="$CLI_ONLY" "$TRM" config check "$ROOT/target/dist/config/samples/minimal.yaml" >/dev/null
 ls "$CLI_ONLY"/cli-*.jsa >/dev/null || { echo "ERROR: the CLI archive was not recorded in $CLI_ONLY" >&2; exit 1; }
 
