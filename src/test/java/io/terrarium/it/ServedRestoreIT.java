@@ -1,0 +1,286 @@
+package io.terrarium.it;
+
+import io.terrarium.cli.served.ServedProtocol;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * Issue 16 item 1: {@code backup restore --source s3 --instance NAME --yes} served by the running
+ * daemon (its warm JVM) prints what the CLI's own JVM prints — stdout, stderr (progress lines),
+ * exit code — for a restore as a new instance and two failures; a client killed with SIGKILL
+ * mid-receive cancels the restore (no staging dataset, no new instance left); a daemon killed
+ * mid-receive makes the client say so with exit 1 and never run the restore a second time, and the
+ * same command run again afterwards restores. Real daemon, LXD (a throwaway project), zfs-fuse and
+ * s3proxy (a throwaway prefix); ~70 s.
+ */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class ServedRestoreIT {
+    private static final Path JAR = Path.of("target/dist/lib/terrarium.jar").toAbsolutePath();
+    static final long N = System.nanoTime() % 1_000_000L;
+    static final String PROJECT = "it-srvrs";
+    static final String PARENT = "terrarium/it-srvrs";
+    static final String NAME = "srv-web";
+    static final String COPY = "srv-copy";
+    static final String PREFIX = "it-srvrs-" + N + "/";
+    static final String SCRIPT = Path.of("scripts/devhost/zfs-container.sh").toAbsolutePath().toString();
+    static final String ENV = "TERRARIUM_DEV_CONTAINERS_DATASET=" + PARENT + " TERRARIUM_DEV_LXD_PROJECT=" + PROJECT
+            + " TERRARIUM_DEV_NO_START=1 ";
+
+    @TempDir
+    static Path dir;
+    static Terrariumctl trm;
+    static String savedConfig;
+    static Process daemon;
+    static int port;
+
+    @BeforeAll
+    static void setUp() throws Exception {
+        assertThat(System.getenv("TERRARIUM_DEV_S3_ENDPOINT")).as("source /var/lib/terrarium-dev/devhost.env").isNotBlank();
+        savedConfig = StoredConfig.rawValue();
+        cleanHost();
+        S3RestoreIT.sh("lxc project create " + PROJECT + " -c features.images=false -c features.profiles=false -c features.storage.volumes=false");
+        S3RestoreIT.sh("zfs create -o mountpoint=none " + PARENT);
+        S3RestoreIT.sh(ENV + SCRIPT + " create " + NAME);
+        // incompressible data, so a receive lasts long enough to be held and killed
+        S3RestoreIT.sh("head -c 24M /dev/urandom > $(" + ENV + SCRIPT + " path " + NAME + ")/rootfs/root/data.bin");
+        StoredConfig.setYaml("version: 1\ninstallation_id: it-srvrs-" + N + "\nlxd:\n  project: " + PROJECT + "\ns3:\n  enabled: true\n"
+                + "  provider: generic\n  endpoint: " + System.getenv("TERRARIUM_DEV_S3_ENDPOINT") + "\n  region: us-east-1\n"
+                + "  bucket: " + System.getenv("TERRARIUM_DEV_S3_BUCKET") + "\n  prefix: " + PREFIX + "\n"
+                + "  access_key: " + System.getenv("TERRARIUM_DEV_S3_ACCESS_KEY") + "\n"
+                + "  secret_key_file: " + System.getenv("TERRARIUM_DEV_S3_SECRET_FILE") + "\n");
+        trm = new Terrariumctl(dir);
+        var export = trm.run(Duration.ofMinutes(5), "backup", "export", "--instance", NAME);
+        assertThat(export.exit()).as(export.all()).isZero();
+        port = Terrariumctl.freePrivilegedPort();
+        startDaemon();
+    }
+
+    static void startDaemon() throws Exception {
+        Path log = dir.resolve("daemon.log");
+        daemon = trm.builder("daemon", "--port", String.valueOf(port)).redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
+        long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
+        while (!health().contains("UP") || !Files.exists(dir.resolve("run/cli/cli.sock"))) {
+            assertThat(daemon.isAlive()).as("daemon died: %s", Files.readString(log)).isTrue();
+            assertThat(System.nanoTime()).as("daemon up with its CLI socket within 90 s").isLessThan(deadline);
+            Thread.sleep(100);
+        }
+        for (String id : List.of("s3-export", "s3-verify", "restore-drill", "snapshot", "replicate", "s3-janitor")) {
+            trm.run("jobs", "pause", id); // nothing of the daemon's own runs beside the restores
+        }
+    }
+
+    @AfterAll
+    static void tearDown() throws Exception {
+        try {
+            if (daemon != null && daemon.isAlive()) {
+                daemon.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+            }
+            if (savedConfig != null || trm != null) {
+                StoredConfig.restore(savedConfig);
+            }
+            // s3proxy's filesystem store of the dev host (scripts/devhost.sh)
+            S3RestoreIT.shCode("rm -rf /var/lib/terrarium-dev/s3/" + System.getenv("TERRARIUM_DEV_S3_BUCKET") + "/" + PREFIX.replace("/", ""));
+        } finally {
+            cleanHost();
+        }
+    }
+
+    static void cleanHost() {
+        for (String n : List.of(COPY, NAME)) {
+            removeInstance(n);
+        }
+        S3RestoreIT.shCode("zfs list -H -t snapshot -o name -r " + PARENT + " 2>/dev/null | grep @" + io.terrarium.s3.S3ExportJob.BASE_PREFIX
+                + " | xargs -r -n1 zfs release " + io.terrarium.s3.S3ExportJob.HOLD_TAG + " 2>/dev/null; true");
+        S3RestoreIT.shCode("for i in $(seq 40); do zfs list -H -o name " + PARENT + " >/dev/null 2>&1 || exit 0; zfs destroy -r " + PARENT
+                + " 2>/dev/null && exit 0; sleep 0.5; done");
+        S3RestoreIT.shCode("lxc project delete " + PROJECT + " 2>/dev/null; true");
+    }
+
+    /** Deletes an instance of the project and its dataset (LXD wants its directory to delete a zfs-fuse-backed one). */
+    static void removeInstance(String n) {
+        String src = S3RestoreIT.shCode("lxc storage show default >/dev/null") == 0 ? S3RestoreIT.sh("lxc storage get default source") : "";
+        String d = src + "/containers/" + PROJECT + "_" + n;
+        S3RestoreIT.shCode("lxc --project " + PROJECT + " stop --force " + n + " 2>/dev/null; if lxc query '/1.0/instances/" + n
+                + "?project=" + PROJECT + "' >/dev/null 2>&1; then mkdir -p " + d + "; lxc --project " + PROJECT + " delete --force " + n
+                + "; fi; rmdir " + d + " 2>/dev/null; true");
+        S3RestoreIT.shCode("for i in $(seq 40); do zfs list -H -o name " + PARENT + "/" + PROJECT + "_" + n
+                + " >/dev/null 2>&1 || exit 0; zfs destroy -r " + PARENT + "/" + PROJECT + "_" + n + " 2>/dev/null && exit 0; sleep 0.5; done");
+    }
+
+    private static String health() {
+        try {
+            return HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/observe/health"))
+                    .timeout(Duration.ofSeconds(2)).build(), HttpResponse.BodyHandlers.ofString()).body();
+        } catch (Exception e) {
+            return "";
+        }
+    }
+
+    private static String log() throws IOException {
+        return Files.readString(dir.resolve("daemon.log"));
+    }
+
+    private static int served() throws IOException {
+        return log().split("CLI socket: served \\[backup, restore", -1).length - 1;
+    }
+
+    private Process clientProcess(String tag, String... args) throws Exception {
+        List<String> argv = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-cp", JAR.toString(), "io.terrarium.cli.served.ServedClient"));
+        argv.addAll(List.of(args));
+        ProcessBuilder pb = new ProcessBuilder(argv);
+        pb.environment().putAll(trm.env);
+        return pb.redirectOutput(dir.resolve(tag + ".out").toFile()).redirectError(dir.resolve(tag + ".err").toFile()).start();
+    }
+
+    private Terrariumctl.Result result(Process p, String tag) throws Exception {
+        assertThat(p.waitFor(180, TimeUnit.SECONDS)).isTrue();
+        return new Terrariumctl.Result(p.exitValue(), Files.readString(dir.resolve(tag + ".out"), StandardCharsets.UTF_8),
+                Files.readString(dir.resolve(tag + ".err"), StandardCharsets.UTF_8));
+    }
+
+    private Terrariumctl.Result inJvm(String... args) throws Exception {
+        trm.env.put("TERRARIUM_SERVED", "0");
+        try {
+            return trm.run(Duration.ofMinutes(3), args);
+        } finally {
+            trm.env.remove("TERRARIUM_SERVED");
+        }
+    }
+
+    /** What differs between two runs of one restore: the staging dataset's UTC stamp, durations, rates, 10-s progress lines. */
+    static Terrariumctl.Result runless(Terrariumctl.Result r) {
+        return new Terrariumctl.Result(r.exit(), runless(r.out()), runless(r.err()));
+    }
+
+    static String runless(String s) {
+        return s.replaceAll("\\.s3restore-[0-9A-Za-z_:.-]+", ".s3restore-STAMP").replaceAll("in [0-9]+ ms", "in N ms")
+                .replaceAll("(restore: (done|failed), [^\n]*) in [^\n]*", "$1 in T").replaceAll("(?m)^\\S+ restore: [0-9][^\n]*\n", "");
+    }
+
+    static final String[] AS_NEW = {"backup", "restore", "--source", "s3", "--instance", NAME, "--as-new", COPY, "--yes"};
+
+    @Test
+    @Order(1)
+    void aServedRestorePrintsWhatTheJvmPathPrintsForOkAndFailures() throws Exception {
+        int before = served();
+        var launcher = trm.run(Duration.ofMinutes(3), AS_NEW); // the launcher picks the daemon's socket itself
+        assertThat(served()).as("served by the daemon: %s", log()).isEqualTo(before + 1);
+        assertThat(launcher.exit()).as(launcher.all()).isZero();
+        assertThat(launcher.out()).contains("as instance " + COPY);
+        assertThat(launcher.err()).contains(NAME + " restore: started, ").contains(NAME + " restore: done, ");
+        removeInstance(COPY);
+        var jvm = inJvm(AS_NEW);
+        assertThat(runless(launcher)).isEqualTo(runless(jvm));
+        assertThat(S3RestoreIT.sh("lxc list --project " + PROJECT + " ^" + COPY + "$ -c s --format csv")).isEqualTo("STOPPED");
+        removeInstance(COPY);
+
+        List<String[]> failures = List.of(
+                new String[]{"backup", "restore", "--source", "s3", "--instance", "no-such", "--yes"},
+                new String[]{"backup", "restore", "--source", "s3", "--instance", NAME, "--at", "1999-01-01", "--yes"});
+        for (String[] c : failures) {
+            var s = result(clientProcess("fail", c), "fail");
+            assertThat(s.exit()).as("served: %s", s.all()).isEqualTo(1);
+            assertThat(s.err()).startsWith("ERROR: ");
+            assertThat(s).isEqualTo(inJvm(c));
+        }
+        // without --yes the command may ask or prints the exact command: never served, exit 2 as before
+        var noYes = result(clientProcess("noyes", "backup", "restore", "--source", "s3", "--instance", NAME), "noyes");
+        assertThat(noYes.exit()).isEqualTo(ServedProtocol.NOT_SERVED_EXIT);
+        assertThat(trm.run("backup", "restore", "--source", "s3", "--instance", NAME).exit()).isEqualTo(2);
+        assertThat(S3RestoreIT.sh("zfs list -H -o name -r " + PARENT)).doesNotContain(".s3restore-").doesNotContain(COPY);
+    }
+
+    /** Stops (SIGSTOP) the daemon's {@code zfs receive} once it starts, so the restore stays mid-receive until resumed. */
+    private static long holdReceive() throws Exception {
+        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        while (System.nanoTime() < deadline) {
+            Optional<ProcessHandle> r = daemon.toHandle().descendants()
+                    .filter(p -> p.info().arguments().map(a -> List.of(a).contains("receive")).orElse(false)).findFirst();
+            if (r.isPresent() && new ProcessBuilder("kill", "-STOP", String.valueOf(r.get().pid())).start().waitFor() == 0) {
+                return r.get().pid();
+            }
+            Thread.sleep(5);
+        }
+        throw new AssertionError("the daemon started no zfs receive within 60 s");
+    }
+
+    private static void resume(long pid) throws Exception {
+        new ProcessBuilder("kill", "-CONT", String.valueOf(pid)).start().waitFor();
+    }
+
+    @Test
+    @Order(2)
+    void aKilledClientCancelsTheReceiveAndTheDaemonRecordsIt() throws Exception {
+        Process client = clientProcess("killed", AS_NEW);
+        long held = holdReceive();
+        try {
+            client.destroyForcibly().waitFor(10, TimeUnit.SECONDS); // kill -9 mid-receive
+            Thread.sleep(3_000); // the next heartbeat (≤ 2 s) finds the client gone
+        } finally {
+            resume(held);
+        }
+        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        while (!log().contains("ended with exit 1 after its client went away")) {
+            assertThat(System.nanoTime()).as("the daemon recorded the cancelled restore: %s", log()).isLessThan(deadline);
+            Thread.sleep(100);
+        }
+        assertThat(log()).contains("restore of " + NAME + " as " + COPY + " from S3 failed: restore from S3 failed while receiving:"
+                + " cancelled: the command that started this restore went away");
+        assertThat(S3RestoreIT.sh("zfs list -H -o name -r " + PARENT)).doesNotContain(".s3restore-").doesNotContain(COPY);
+        assertThat(S3RestoreIT.shCode("lxc query '/1.0/instances/" + COPY + "?project=" + PROJECT + "'")).isNotZero();
+        assertThat(daemon.isAlive()).isTrue();
+    }
+
+    @Test
+    @Order(3)
+    void aDaemonKilledMidRestoreIsReportedNotRunAgainAndTheNextRunRestores() throws Exception {
+        Process client = clientProcess("died", AS_NEW);
+        long held = holdReceive();
+        Terrariumctl.Result r;
+        try {
+            new ProcessBuilder("kill", "-KILL", String.valueOf(daemon.pid())).start().waitFor();
+            r = result(client, "died");
+            // not run a second time in the client's JVM (the client is java.base only; nothing else started)
+            assertThat(S3RestoreIT.shCode("lxc query '/1.0/instances/" + COPY + "?project=" + PROJECT + "'")).isNotZero();
+        } finally {
+            resume(held);
+        }
+        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        while (ProcessHandle.of(held).map(ProcessHandle::isAlive).orElse(false)) {
+            assertThat(System.nanoTime()).as("the orphaned zfs receive ended").isLessThan(deadline);
+            Thread.sleep(50);
+        }
+        assertThat(r.exit()).as(r.all()).isEqualTo(1);
+        assertThat(r.out()).contains("receive into staging dataset");
+        assertThat(r.err()).contains("ERROR: the daemon's answer broke off").contains("the restore did not finish here")
+                .contains("it was not run again");
+        // the orphaned receive ends at the end of its input; the same command (now in the CLI's own JVM) restores
+        var again = trm.run(Duration.ofMinutes(3), AS_NEW);
+        assertThat(again.exit()).as(again.all()).isZero();
+        assertThat(again.out()).contains("as instance " + COPY);
+        assertThat(S3RestoreIT.sh("zfs list -H -o name -r " + PARENT)).doesNotContain(".s3restore-");
+    }
+}
