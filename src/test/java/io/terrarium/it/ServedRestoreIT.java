@@ -109,24 +109,35 @@ class ServedRestoreIT {
 
     static void cleanHost() {
         for (String n : List.of(COPY, NAME)) {
-            removeInstance(n);
+            S3RestoreIT.shCode("lxc --project " + PROJECT + " stop --force " + n + " 2>/dev/null; true");
         }
         S3RestoreIT.shCode("zfs list -H -t snapshot -o name -r " + PARENT + " 2>/dev/null | grep @" + io.terrarium.s3.S3ExportJob.BASE_PREFIX
                 + " | xargs -r -n1 zfs release " + io.terrarium.s3.S3ExportJob.HOLD_TAG + " 2>/dev/null; true");
-        S3RestoreIT.shCode("for i in $(seq 40); do zfs list -H -o name " + PARENT + " >/dev/null 2>&1 || exit 0; zfs destroy -r " + PARENT
-                + " 2>/dev/null && exit 0; sleep 0.5; done");
+        destroy(PARENT);
+        for (String n : List.of(COPY, NAME)) {
+            deleteInstance(n);
+        }
         S3RestoreIT.shCode("lxc project delete " + PROJECT + " 2>/dev/null; true");
     }
 
-    /** Deletes an instance of the project and its dataset (LXD wants its directory to delete a zfs-fuse-backed one). */
+    /** Removes the instance a restore created as new: its dataset first (mounted on its directory), then the LXD record. */
     static void removeInstance(String n) {
+        S3RestoreIT.shCode("lxc --project " + PROJECT + " stop --force " + n + " 2>/dev/null; true");
+        destroy(PARENT + "/" + PROJECT + "_" + n);
+        deleteInstance(n);
+    }
+
+    static void destroy(String dataset) {
+        S3RestoreIT.shCode("for i in $(seq 40); do zfs list -H -o name " + dataset + " >/dev/null 2>&1 || exit 0; zfs destroy -r " + dataset
+                + " 2>/dev/null && exit 0; sleep 0.5; done");
+    }
+
+    /** Deletes the LXD record (LXD wants the instance's directory, gone with the zfs-fuse dataset, to delete it). */
+    static void deleteInstance(String n) {
         String src = S3RestoreIT.shCode("lxc storage show default >/dev/null") == 0 ? S3RestoreIT.sh("lxc storage get default source") : "";
         String d = src + "/containers/" + PROJECT + "_" + n;
-        S3RestoreIT.shCode("lxc --project " + PROJECT + " stop --force " + n + " 2>/dev/null; if lxc query '/1.0/instances/" + n
-                + "?project=" + PROJECT + "' >/dev/null 2>&1; then mkdir -p " + d + "; lxc --project " + PROJECT + " delete --force " + n
-                + "; fi; rmdir " + d + " 2>/dev/null; true");
-        S3RestoreIT.shCode("for i in $(seq 40); do zfs list -H -o name " + PARENT + "/" + PROJECT + "_" + n
-                + " >/dev/null 2>&1 || exit 0; zfs destroy -r " + PARENT + "/" + PROJECT + "_" + n + " 2>/dev/null && exit 0; sleep 0.5; done");
+        S3RestoreIT.shCode("if lxc query '/1.0/instances/" + n + "?project=" + PROJECT + "' >/dev/null 2>&1; then mkdir -p " + d
+                + "; lxc --project " + PROJECT + " delete --force " + n + "; fi; rmdir " + d + " 2>/dev/null; true");
     }
 
     private static String health() {
@@ -213,34 +224,37 @@ class ServedRestoreIT {
         assertThat(S3RestoreIT.sh("zfs list -H -o name -r " + PARENT)).doesNotContain(".s3restore-").doesNotContain(COPY);
     }
 
-    /** Stops (SIGSTOP) the daemon's {@code zfs receive} once it starts, so the restore stays mid-receive until resumed. */
-    private static long holdReceive() throws Exception {
+    /**
+     * Waits for the daemon's {@code zfs receive} to start: the restore is then mid-receive. (Stopping
+     * that process would not hold the restore: zfs-fuse's own daemon reads the stream's pipe.)
+     */
+    private static long awaitReceive() throws Exception {
         long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
         while (System.nanoTime() < deadline) {
             Optional<ProcessHandle> r = daemon.toHandle().descendants()
                     .filter(p -> p.info().arguments().map(a -> List.of(a).contains("receive")).orElse(false)).findFirst();
-            if (r.isPresent() && new ProcessBuilder("kill", "-STOP", String.valueOf(r.get().pid())).start().waitFor() == 0) {
+            if (r.isPresent()) {
                 return r.get().pid();
             }
-            Thread.sleep(5);
+            Thread.sleep(2);
         }
         throw new AssertionError("the daemon started no zfs receive within 60 s");
     }
 
-    private static void resume(long pid) throws Exception {
-        new ProcessBuilder("kill", "-CONT", String.valueOf(pid)).start().waitFor();
+    private static void signal(String sig, long pid) throws Exception {
+        new ProcessBuilder("kill", "-" + sig, String.valueOf(pid)).start().waitFor();
     }
 
     @Test
     @Order(2)
     void aKilledClientCancelsTheReceiveAndTheDaemonRecordsIt() throws Exception {
         Process client = clientProcess("killed", AS_NEW);
-        long held = holdReceive();
+        awaitReceive();
+        signal("STOP", daemon.pid()); // the restore stays mid-receive while its client is killed
         try {
             client.destroyForcibly().waitFor(10, TimeUnit.SECONDS); // kill -9 mid-receive
-            Thread.sleep(3_000); // the next heartbeat (≤ 2 s) finds the client gone
         } finally {
-            resume(held);
+            signal("CONT", daemon.pid()); // its first heartbeat finds the client gone; the next bytes read cancel
         }
         long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
         while (!log().contains("ended with exit 1 after its client went away")) {
@@ -258,16 +272,11 @@ class ServedRestoreIT {
     @Order(3)
     void aDaemonKilledMidRestoreIsReportedNotRunAgainAndTheNextRunRestores() throws Exception {
         Process client = clientProcess("died", AS_NEW);
-        long held = holdReceive();
-        Terrariumctl.Result r;
-        try {
-            new ProcessBuilder("kill", "-KILL", String.valueOf(daemon.pid())).start().waitFor();
-            r = result(client, "died");
-            // not run a second time in the client's JVM (the client is java.base only; nothing else started)
-            assertThat(S3RestoreIT.shCode("lxc query '/1.0/instances/" + COPY + "?project=" + PROJECT + "'")).isNotZero();
-        } finally {
-            resume(held);
-        }
+        long held = awaitReceive();
+        signal("KILL", daemon.pid());
+        Terrariumctl.Result r = result(client, "died");
+        // not run a second time in the client's JVM (the client is java.base only; nothing else started)
+        assertThat(S3RestoreIT.shCode("lxc query '/1.0/instances/" + COPY + "?project=" + PROJECT + "'")).isNotZero();
         long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
         while (ProcessHandle.of(held).map(ProcessHandle::isAlive).orElse(false)) {
             assertThat(System.nanoTime()).as("the orphaned zfs receive ended").isLessThan(deadline);

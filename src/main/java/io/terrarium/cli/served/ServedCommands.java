@@ -58,6 +58,12 @@ import java.util.concurrent.TimeUnit;
  * heartbeat: its thread stops waiting and the job goes on in the daemon, as it does when the CLI's
  * own JVM is killed. A client whose stdin and stdout are a terminal gets a progress bar from the CLI's
  * own JVM, so a table-format trigger from a terminal is refused.
+ *
+ * <p>{@code backup restore --source s3 --instance NAME --yes} ({@link #RESTORE}; issue 16 item 1) is
+ * streamed the same way, so the restore runs in this warm JVM: one at a time, never while a job that
+ * holds S3 buffers runs ({@link #BUFFER_JOBS}), never to a terminal. A client that goes away does
+ * not interrupt it: {@link io.terrarium.cli.ClientGone} tells the restore, which cancels a receive
+ * still running (its failure path) and finishes a swap; the outcome is logged here.
  */
 public final class ServedCommands implements AutoCloseable {
     /** Longest time a client may take to send its request, in seconds. */
