@@ -52,7 +52,9 @@ final class S3Restore {
             S3Restorer restorer;
             try {
                 restorer = S3Restorer.forHost(s3, settings.bucket(), app.paths().secretsDir(), cmd.acceptUnauthenticated)
-                        .withProgress(cancelledWhenGone(ProgressDisplay.forThisProcess(err), ClientGone.current())); // a bar on a terminal, lines on a pipe (stderr)
+                        // a bar on a terminal, lines on a pipe (stderr); served by the daemon: the client's terminal, never the daemon's
+                        .withProgress(cancelledWhenGone(ClientGone.current() != null ? ProgressDisplay.forClient(err)
+                                : ProgressDisplay.forThisProcess(err), ClientGone.current()));
             } catch (IOException e) {
                 err.println("ERROR: " + e.getMessage());
                 err.flush();
