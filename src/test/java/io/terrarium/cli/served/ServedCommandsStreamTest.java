@@ -124,9 +124,9 @@ class ServedCommandsStreamTest {
         assertThat(frame.exit()).isZero();
     }
 
-    @Test
-    void aClientThatWentAwayInterruptsTheWaitingThreadOnceAndOnlyWhileItRuns() throws Exception {
-        OutputStream broken = new OutputStream() {
+    /** A socket whose client went away: every write fails. */
+    private static OutputStream broken() {
+        return new OutputStream() {
             @Override
             public void write(int b) throws IOException {
                 throw new IOException("Broken pipe");
@@ -137,6 +137,11 @@ class ServedCommandsStreamTest {
                 throw new IOException("Broken pipe");
             }
         };
+    }
+
+    @Test
+    void aClientThatWentAwayInterruptsTheWaitingThreadOnceAndOnlyWhileItRuns() throws Exception {
+        OutputStream broken = broken();
         ServedCommands.Frames f = new ServedCommands.Frames(broken, Thread.currentThread());
         assertThatThrownBy(() -> f.stream(ServedProtocol.FRAME_STDERR).write("x\n".getBytes())).hasMessageContaining("Broken pipe");
         assertThat(Thread.interrupted()).as("the command's thread is told to stop waiting").isTrue();
@@ -382,12 +387,7 @@ class ServedCommandsStreamTest {
 
     @Test
     void aRestoresClientThatWentAwayIsFlaggedOnceAndItsThreadIsNotInterrupted() {
-        OutputStream broken = new OutputStream() {
-            @Override
-            public void write(int b) throws IOException {
-                throw new IOException("Broken pipe");
-            }
-        };
+        OutputStream broken = broken();
         java.util.concurrent.atomic.AtomicInteger gone = new java.util.concurrent.atomic.AtomicInteger();
         ServedCommands.Frames f = new ServedCommands.Frames(broken, gone::incrementAndGet);
         assertThatThrownBy(() -> f.stream(ServedProtocol.FRAME_STDERR).write("x\n".getBytes())).hasMessageContaining("Broken pipe");
