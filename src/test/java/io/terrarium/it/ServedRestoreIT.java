@@ -59,7 +59,7 @@ class ServedRestoreIT {
         S3RestoreIT.sh("zfs create -o mountpoint=none " + PARENT);
         S3RestoreIT.sh(ENV + SCRIPT + " create " + NAME);
         // incompressible data, so a receive lasts long enough to be held and killed
-        S3RestoreIT.sh("head -c 24M /dev/urandom > $(" + ENV + SCRIPT + " path " + NAME + ")/rootfs/root/data.bin");
+        S3RestoreIT.sh("head -c 48M /dev/urandom > $(" + ENV + SCRIPT + " path " + NAME + ")/rootfs/root/data.bin");
         StoredConfig.setYaml("version: 1\ninstallation_id: it-srvrs-" + N + "\nlxd:\n  project: " + PROJECT + "\ns3:\n  enabled: true\n"
                 + "  provider: generic\n  endpoint: " + System.getenv("TERRARIUM_DEV_S3_ENDPOINT") + "\n  region: us-east-1\n"
                 + "  bucket: " + System.getenv("TERRARIUM_DEV_S3_BUCKET") + "\n  prefix: " + PREFIX + "\n"
@@ -233,7 +233,7 @@ class ServedRestoreIT {
         try {
             client.destroyForcibly().waitFor(10, TimeUnit.SECONDS); // kill -9 mid-receive
         } finally {
-            signal("CONT", daemon.pid()); // its first heartbeat finds the client gone; the next bytes read cancel
+            signal("CONT", daemon.pid()); // the next bytes read probe the client (a heartbeat), find it gone and cancel
         }
         long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
         while (!log().contains("ended with exit 1 after its client went away")) {

@@ -382,7 +382,7 @@ public final class ServedCommands implements AutoCloseable {
             beat = heartbeats.scheduleWithFixedDelay(frames::heartbeat, 1, 1, TimeUnit.SECONDS);
             java.io.OutputStream errFrames = frames.stream(ServedProtocol.FRAME_STDERR);
             java.util.function.IntSupplier run = () -> execute(req, frames.stream(ServedProtocol.FRAME_STDOUT), errFrames);
-            java.util.function.IntSupplier command = restore ? () -> io.terrarium.cli.ClientGone.watching(gone::get, run::getAsInt) : run;
+            java.util.function.IntSupplier command = restore ? () -> io.terrarium.cli.ClientGone.watching(frames::probeGone, run::getAsInt) : run;
             code = req.console()
                     // the client's terminal gets the progress bar its own JVM would draw (issue 16: a trigger typed at a
                     // terminal was not served, and took 2–2.8 s instead of 0.5 s)
@@ -463,6 +463,26 @@ public final class ServedCommands implements AutoCloseable {
                 // goneNow() interrupted the command's thread
             }
         }
+
+        /**
+         * Whether the client is gone, asked by a command that reads a stream (a served restore, per
+         * read): when nothing was sent for {@value #PROBE_MILLIS} ms a heartbeat goes out first, so a
+         * client that went away is found at once (the write fails) and not only at the next scheduled
+         * heartbeat, after which the rest of a fast stream could already be received.
+         */
+        synchronized boolean probeGone() {
+            if (!gone && System.nanoTime() - lastWrite >= PROBE_MILLIS * 1_000_000L) {
+                try {
+                    write(ServedProtocol.FRAME_HEARTBEAT, new byte[0], 0, 0);
+                } catch (IOException e) {
+                    // goneNow() ran
+                }
+            }
+            return gone;
+        }
+
+        /** Least time between two heartbeats {@link #probeGone} sends, in ms. */
+        static final long PROBE_MILLIS = 250;
 
         synchronized void exit(int code) throws IOException {
             byte[] c = {(byte) (code >>> 24), (byte) (code >>> 16), (byte) (code >>> 8), (byte) code};

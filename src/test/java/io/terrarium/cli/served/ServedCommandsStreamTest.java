@@ -394,5 +394,22 @@ class ServedCommandsStreamTest {
         assertThatThrownBy(() -> f.exit(1)).hasMessageContaining("an earlier write to the client failed");
         assertThat(gone.get()).isEqualTo(1);
         assertThat(Thread.interrupted()).as("a restore's thread is never interrupted (a swap half done)").isFalse();
+        assertThat(f.probeGone()).isTrue();
+    }
+
+    @Test
+    void aProbeFindsAClientGoneWithoutWaitingForTheScheduledHeartbeat() throws Exception {
+        java.util.concurrent.atomic.AtomicInteger gone = new java.util.concurrent.atomic.AtomicInteger();
+        ByteArrayOutputStream alive = new ByteArrayOutputStream();
+        ServedCommands.Frames ok = new ServedCommands.Frames(alive, gone::incrementAndGet);
+        assertThat(ok.probeGone()).isFalse();
+        assertThat(alive.size()).as("no heartbeat right after the last write").isZero();
+        Thread.sleep(ServedCommands.Frames.PROBE_MILLIS + 50);
+        assertThat(ok.probeGone()).isFalse();
+        assertThat(alive.size()).as("one heartbeat frame").isEqualTo(5);
+        ServedCommands.Frames dead = new ServedCommands.Frames(broken(), gone::incrementAndGet);
+        Thread.sleep(ServedCommands.Frames.PROBE_MILLIS + 50);
+        assertThat(dead.probeGone()).isTrue();
+        assertThat(gone.get()).isEqualTo(1);
     }
 }
