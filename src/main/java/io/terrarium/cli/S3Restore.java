@@ -153,7 +153,7 @@ final class S3Restore {
             @Override
             public void moved(long bytes) {
                 if (gone.getAsBoolean()) {
-                    throw new java.io.UncheckedIOException(new IOException(CLIENT_GONE));
+                    throw new java.io.UncheckedIOException(CLIENT_GONE, new IOException(CLIENT_GONE)); // the message as is, not "java.io.IOException: …"
                 }
                 display.moved(bytes);
             }
