@@ -37,8 +37,13 @@ public final class StreamingProcess implements AutoCloseable {
     private volatile boolean closed;
 
     private StreamingProcess(Command command, boolean keepStdinOpen) throws IOException {
+        this(command, new ProcessBuilder(command.argv()).start(), keepStdinOpen);
+    }
+
+    /** Watches an already started process (one stage of a {@link StreamingPipe}). */
+    StreamingProcess(Command command, Process process, boolean keepStdinOpen) throws IOException {
         this.command = command;
-        this.process = new ProcessBuilder(command.argv()).start();
+        this.process = process;
         LOG.debug("started `{}` (pid {})", command.display(), process.pid());
         this.stderrPump = daemon("stderr-" + process.pid(), this::pumpStderr);
         if (command.stdin() != null) {

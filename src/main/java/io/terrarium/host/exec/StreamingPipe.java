@@ -1,0 +1,135 @@
+package io.terrarium.host.exec;
+
+import java.io.FilterInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.List;
+
+/**
+ * Two commands joined by a kernel pipe, {@code source | filter} (e.g. {@code zfs send … | zstd}),
+ * whose filter's stdout is consumed as a stream: the bytes between the two never pass through this
+ * JVM ({@link ProcessBuilder#startPipeline}). Each stage is a {@link StreamingProcess}: its stderr is
+ * drained into its own tail, its timeout kills it, {@link #close()} kills both.
+ *
+ * <p>{@link #stdout()} reports end of stream only after <em>both</em> exited with an accepted code.
+ * A source that fails mid-stream (e.g. {@code zfs send} exiting 1) leaves the filter a clean end of
+ * its input, so the filter's output ends well-formed: the reader still gets a
+ * {@link StreamingProcess.ProcessFailedIOException} with the source's exit code and stderr instead of
+ * the end. When the filter fails, its failure is thrown (the source's, typically a broken pipe, is
+ * attached as suppressed).
+ */
+public final class StreamingPipe implements AutoCloseable {
+    private final StreamingProcess source;
+    private final StreamingProcess filter;
+    private final InputStream stdout;
+
+    private StreamingPipe(StreamingProcess source, StreamingProcess filter, InputStream filterStdout) {
+        this.source = source;
+        this.filter = filter;
+        this.stdout = new CheckedStdout(filterStdout);
+    }
+
+    /**
+     * Starts {@code source | filter}; the source's stdin is closed, the filter's stdin is the pipe.
+     * The commands' own {@link Command#stdin()} must be {@code null}.
+     *
+     * @throws CommandFailedException when an executable cannot be started (nothing is left running)
+     */
+    public static StreamingPipe start(Command source, Command filter) {
+        if (source.stdin() != null || filter.stdin() != null) {
+            throw new IllegalArgumentException("a pipeline's stages take no stdin bytes");
+        }
+        List<Process> ps;
+        try {
+            ps = ProcessBuilder.startPipeline(List.of(new ProcessBuilder(source.argv()), new ProcessBuilder(filter.argv())));
+        } catch (IOException e) {
+            throw new CommandFailedException(filter, -1, e.getMessage(), false, e);
+        }
+        StreamingProcess s = null;
+        try {
+            s = new StreamingProcess(source, ps.get(0), false);
+            StreamingProcess f = new StreamingProcess(filter, ps.get(1), true);
+            return new StreamingPipe(s, f, ps.get(1).getInputStream());
+        } catch (IOException e) {
+            if (s != null) {
+                s.close();
+            }
+            ps.forEach(Process::destroyForcibly);
+            throw new CommandFailedException(source, -1, e.getMessage(), false, e);
+        }
+    }
+
+    /** The filter's stdout; EOF only after both stages exited well (see class doc). */
+    public InputStream stdout() {
+        return stdout;
+    }
+
+    /** The source stage (its pid, its stderr tail). */
+    public StreamingProcess source() {
+        return source;
+    }
+
+    /** The filter stage (its pid, its stderr tail). */
+    public StreamingProcess filter() {
+        return filter;
+    }
+
+    /** Kills both stages if they still run. Idempotent. */
+    @Override
+    public void close() {
+        filter.close();
+        source.close();
+    }
+
+    private final class CheckedStdout extends FilterInputStream {
+        private boolean verified;
+
+        CheckedStdout(InputStream in) {
+            super(in);
+        }
+
+        private int atEof() throws IOException {
+            if (!verified) {
+                CommandFailedException filterFailed = null;
+                CommandFailedException sourceFailed = null;
+                try {
+                    filter.waitForSuccess();
+                } catch (CommandFailedException e) {
+                    filterFailed = e;
+                }
+                try {
+                    source.waitForSuccess();
+                } catch (CommandFailedException e) {
+                    sourceFailed = e;
+                }
+                if (filterFailed != null) {
+                    var io = new StreamingProcess.ProcessFailedIOException(filterFailed);
+                    if (sourceFailed != null) {
+                        io.addSuppressed(sourceFailed);
+                    }
+                    throw io;
+                }
+                if (sourceFailed != null) {
+                    throw new StreamingProcess.ProcessFailedIOException(sourceFailed);
+                }
+                verified = true;
+            }
+            return -1;
+        }
+
+        @Override
+        public int read() throws IOException {
+            int b = super.read();
+            return b < 0 ? atEof() : b;
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) throws IOException {
+            if (len == 0) {
+                return 0;
+            }
+            int n = super.read(b, off, len);
+            return n < 0 ? atEof() : n;
+        }
+    }
+}
