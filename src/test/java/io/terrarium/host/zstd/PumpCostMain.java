@@ -19,7 +19,8 @@ import java.util.TreeMap;
  * live threads (from {@code /proc/self/task/*}/stat, summed by name), of its ended threads (the pump)
  * and of the waited-for children ({@code cat}, {@code zstd}).
  *
- * <p>Usage: {@code java -cp … io.terrarium.host.zstd.PumpCostMain pump|pipe FILE}
+ * <p>Usage: {@code java -cp … io.terrarium.host.zstd.PumpCostMain pump|pipe FILE [BYTES]}: BYTES per
+ * {@code readNBytes} of the compressed stream (default 64 KiB; the uploader asks for a whole part)
  */
 public final class PumpCostMain {
     private PumpCostMain() {
@@ -30,19 +31,19 @@ public final class PumpCostMain {
         long t0 = System.nanoTime();
         long[] sent = {0};
         long out = 0;
-        byte[] buf = new byte[1 << 16];
+        byte[] buf = new byte[args.length > 2 ? Integer.parseInt(args[2]) : 1 << 16];
         if (args[0].equals("pump")) {
             try (StreamingProcess p = StreamingProcess.start(cat);
                  InputStream in = Compression.compress(p.stdout(), Compression.Engine.CLI, 2)) {
                 int n;
-                while ((n = in.read(buf)) >= 0) {
+                while ((n = in.readNBytes(buf, 0, buf.length)) > 0) {
                     out += n;
                 }
             }
         } else {
             try (InputStream in = Compression.cliPipeline(cat, k -> sent[0] += k)) {
                 int n;
-                while ((n = in.read(buf)) >= 0) {
+                while ((n = in.readNBytes(buf, 0, buf.length)) > 0) {
                     out += n;
                 }
             }
