@@ -1,6 +1,5 @@
 package io.terrarium.host.exec;
 
-import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.util.List;
@@ -26,7 +25,7 @@ public final class StreamingPipe implements AutoCloseable {
     private StreamingPipe(StreamingProcess source, StreamingProcess filter, InputStream filterStdout) {
         this.source = source;
         this.filter = filter;
-        this.stdout = new CheckedStdout(filterStdout);
+        this.stdout = new StreamingProcess.VerifiedEnd(filterStdout, this::verifyExits);
     }
 
     /**
@@ -81,55 +80,28 @@ public final class StreamingPipe implements AutoCloseable {
         source.close();
     }
 
-    private final class CheckedStdout extends FilterInputStream {
-        private boolean verified;
-
-        CheckedStdout(InputStream in) {
-            super(in);
+    /** Both stages' exits, the filter's failure first (see class doc). */
+    private void verifyExits() throws IOException {
+        StreamingProcess.ProcessFailedIOException filterFailed = null;
+        StreamingProcess.ProcessFailedIOException sourceFailed = null;
+        try {
+            filter.verifyExit();
+        } catch (StreamingProcess.ProcessFailedIOException e) {
+            filterFailed = e;
         }
-
-        private int atEof() throws IOException {
-            if (!verified) {
-                CommandFailedException filterFailed = null;
-                CommandFailedException sourceFailed = null;
-                try {
-                    filter.waitForSuccess();
-                } catch (CommandFailedException e) {
-                    filterFailed = e;
-                }
-                try {
-                    source.waitForSuccess();
-                } catch (CommandFailedException e) {
-                    sourceFailed = e;
-                }
-                if (filterFailed != null) {
-                    var io = new StreamingProcess.ProcessFailedIOException(filterFailed);
-                    if (sourceFailed != null) {
-                        io.addSuppressed(sourceFailed);
-                    }
-                    throw io;
-                }
-                if (sourceFailed != null) {
-                    throw new StreamingProcess.ProcessFailedIOException(sourceFailed);
-                }
-                verified = true;
+        try {
+            source.verifyExit();
+        } catch (StreamingProcess.ProcessFailedIOException e) {
+            sourceFailed = e;
+        }
+        if (filterFailed != null) {
+            if (sourceFailed != null) {
+                filterFailed.addSuppressed(sourceFailed);
             }
-            return -1;
+            throw filterFailed;
         }
-
-        @Override
-        public int read() throws IOException {
-            int b = super.read();
-            return b < 0 ? atEof() : b;
-        }
-
-        @Override
-        public int read(byte[] b, int off, int len) throws IOException {
-            if (len == 0) {
-                return 0;
-            }
-            int n = super.read(b, off, len);
-            return n < 0 ? atEof() : n;
+        if (sourceFailed != null) {
+            throw sourceFailed;
         }
     }
 }

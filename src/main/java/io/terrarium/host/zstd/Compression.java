@@ -104,26 +104,15 @@ public final class Compression {
         }, "zstd-pump");
         pump.setDaemon(true);
         pump.start();
-        return new FilterInputStream(pipe.in()) {
+        return new ChunkReads(pipe.in()) {
             @Override
             public int read(byte[] b, int off, int len) throws IOException {
                 int n = super.read(b, off, len);
                 if (n < 0) {
-                    try {
-                        pump.join(); // EOF counts only once the pump has finished without failing
-                    } catch (InterruptedException e) {
-                        Thread.currentThread().interrupt();
-                        throw new java.io.InterruptedIOException();
-                    }
+                    join(pump); // EOF counts only once the pump has finished without failing
                     return super.read(b, off, len);
                 }
                 return n;
-            }
-
-            @Override
-            public int read() throws IOException {
-                byte[] b = new byte[1];
-                return read(b, 0, 1) < 0 ? -1 : b[0] & 0xff;
             }
 
             @Override
@@ -216,31 +205,19 @@ public final class Compression {
         }, "zstd-cli-progress");
         sampler.setDaemon(true);
         sampler.start();
-        return new FilterInputStream(pipe.stdout()) {
+        return new ChunkReads(pipe.stdout()) {
             private boolean ended;
 
             @Override
             public int read(byte[] b, int off, int len) throws IOException {
-                int n;
-                try {
-                    n = super.read(b, off, len);
-                } catch (IOException e) {
-                    sampler.interrupt();
-                    throw e;
-                }
+                int n = super.read(b, off, len); // a failure stops the sampler on close()
                 if (n < 0 && !ended) {
                     ended = true; // both processes exited well: zstd's summary is complete
                     sampler.interrupt();
-                    joinQuietly(sampler);
+                    join(sampler);
                     summaryBytesIn(pipe.filter().stderrTail()).ifPresent(counter::upTo);
                 }
                 return n;
-            }
-
-            @Override
-            public int read() throws IOException {
-                byte[] b = new byte[1];
-                return read(b, 0, 1) < 0 ? -1 : b[0] & 0xff;
             }
 
             @Override
@@ -251,12 +228,26 @@ public final class Compression {
         };
     }
 
-    private static void joinQuietly(Thread t) throws java.io.InterruptedIOException {
+    /** Waits for {@code t}; an interrupt of the waiting thread is kept and thrown as an I/O interruption. */
+    private static void join(Thread t) throws java.io.InterruptedIOException {
         try {
             t.join();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new java.io.InterruptedIOException();
+        }
+    }
+
+    /** A filter whose single-byte {@code read} goes through {@code read(byte[], int, int)}. */
+    private abstract static class ChunkReads extends FilterInputStream {
+        ChunkReads(InputStream in) {
+            super(in);
+        }
+
+        @Override
+        public int read() throws IOException {
+            byte[] b = new byte[1];
+            return read(b, 0, 1) < 0 ? -1 : b[0] & 0xff;
         }
     }
 
@@ -311,7 +302,7 @@ public final class Compression {
     private static final java.util.regex.Pattern SUMMARY = java.util.regex.Pattern.compile("\\(\\s*(\\d+)(?: B)? => ");
 
     /** zstd's stdout, failing at EOF (or on a read error) with the pump's error when the source failed. */
-    private static final class PumpedStream extends FilterInputStream {
+    private static final class PumpedStream extends ChunkReads {
         private final Thread pump;
         private final List<IOException> error;
         private final StreamingProcess process;
@@ -341,21 +332,10 @@ public final class Compression {
                 throw e;
             }
             if (n < 0) {
-                try {
-                    pump.join();
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    throw new java.io.InterruptedIOException();
-                }
+                join(pump);
                 check();
             }
             return n;
-        }
-
-        @Override
-        public int read() throws IOException {
-            byte[] b = new byte[1];
-            return read(b, 0, 1) < 0 ? -1 : b[0] & 0xff;
         }
 
         @Override
