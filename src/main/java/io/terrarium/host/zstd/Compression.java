@@ -216,12 +216,14 @@ public final class Compression {
                     sampler.interrupt();
                     join(sampler);
                     summaryBytesIn(pipe.filter().stderrTail()).ifPresent(counter::upTo);
+                    counter.close();
                 }
                 return n;
             }
 
             @Override
             public void close() {
+                counter.close(); // no late "sent" from the sampler once the export is over
                 sampler.interrupt();
                 pipe.close();
             }
@@ -260,9 +262,11 @@ public final class Compression {
             this.listener = listener;
         }
 
+        private boolean closed;
+
         /** Tells the listener {@code total} less what it was told so far, when that is positive. */
         synchronized void upTo(long total) {
-            if (total > told) {
+            if (!closed && total > told) {
                 listener.accept(total - told);
                 told = total;
             }
@@ -270,6 +274,11 @@ public final class Compression {
 
         synchronized long told() {
             return told;
+        }
+
+        /** Tells nothing more: once this returns, the listener hears no call from any thread. */
+        synchronized void close() {
+            closed = true;
         }
     }
 

@@ -147,5 +147,8 @@ class CompressionTest {
         c.upTo(250);
         assertThat(told).containsExactly(100L, 150L);
         assertThat(c.told()).isEqualTo(250);
+        c.close();
+        c.upTo(400);
+        assertThat(told).as("closed: a late sample tells nothing").containsExactly(100L, 150L);
     }
 }
