@@ -169,7 +169,7 @@ public final class Compression {
     /**
      * {@code source | zstd} joined in the kernel ({@link StreamingPipe}): the uncompressed stream
      * never enters this JVM, only zstd's output does (issue 16 item 2: the pump that copied it
-     * through the JVM cost more CPU than zstd, docs/benchmarks.md). A failing source or zstd fails
+     * through the JVM cost 0.2–0.5 CPU s per GiB, docs/benchmarks.md). A failing source or zstd fails
      * the returned stream's {@code read} with its exit code and stderr (never a clean EOF).
      *
      * <p>{@code sent} is told the uncompressed bytes zstd has read: while it runs, from its read
