@@ -42,7 +42,10 @@ public final class StreamingPipe implements AutoCloseable {
         try {
             ps = ProcessBuilder.startPipeline(List.of(new ProcessBuilder(source.argv()), new ProcessBuilder(filter.argv())));
         } catch (IOException e) {
-            throw new CommandFailedException(filter, -1, e.getMessage(), false, e);
+            // "Cannot run program "zfs": …" names the stage that could not start
+            String m = String.valueOf(e.getMessage());
+            Command failed = m.contains('"' + source.argv().get(0) + '"') ? source : filter;
+            throw new CommandFailedException(failed, -1, e.getMessage(), false, e);
         }
         StreamingProcess s = null;
         try {

@@ -72,8 +72,11 @@ class StreamingPipeTest {
     }
 
     @Test
-    void aMissingProgramIsACommandFailure() {
+    void aMissingProgramIsACommandFailureOfThatStage() {
         assertThatThrownBy(() -> StreamingPipe.start(sh("true"), Command.of("/nonexistent/zstd")))
-                .isInstanceOf(CommandFailedException.class);
+                .isInstanceOf(CommandFailedException.class).hasMessageContaining("/nonexistent/zstd");
+        assertThatThrownBy(() -> StreamingPipe.start(Command.of("/nonexistent/zfs", "send"), Command.of("cat")))
+                .isInstanceOf(CommandFailedException.class).hasMessageContaining("/nonexistent/zfs send")
+                .satisfies(e -> assertThat(((CommandFailedException) e).getMessage()).doesNotContain("`cat`"));
     }
 }
