@@ -80,11 +80,11 @@ public final class ServedCommands implements AutoCloseable {
     static final List<String> RESTORE = List.of("backup", "restore");
     /**
      * Daemon jobs that hold S3 part buffers (up to 160 MiB for an export, 96 MiB ahead for a
-     * verify or a drill): while one runs a restore is not served, so its own buffers (up to
-     * 128 MiB) never meet theirs in the daemon's 256 MiB heap (docs/backups.md, "Where a restore runs").
+     * verify or a drill): while one runs a restore is not served, and one that starts during a
+     * served restore waits for it ({@link io.terrarium.routes.BufferGate}), so a restore's own buffers
+     * (up to 128 MiB) never meet theirs in the daemon's 256 MiB heap (docs/backups.md, "Where a restore runs").
      */
-    static final List<String> BUFFER_JOBS = List.of(io.terrarium.s3.S3ExportJob.ID, io.terrarium.s3.S3VerifyJob.ID,
-            io.terrarium.restore.RestoreDrillJob.ID);
+    static final List<String> BUFFER_JOBS = io.terrarium.routes.BufferGate.JOBS.stream().sorted().toList();
     /** Triggers waited for at once; one more is refused (the CLI then triggers through Jolokia). */
     static final int TRIGGER_WORKERS = 4;
     private static final Logger LOG = LoggerFactory.getLogger(ServedCommands.class);
@@ -241,7 +241,7 @@ public final class ServedCommands implements AutoCloseable {
                             stream(ch, req, restore);
                         } finally {
                             if (restore) {
-                                restoring.release();
+                                releaseRestore();
                             }
                         }
                     });
@@ -249,7 +249,7 @@ public final class ServedCommands implements AutoCloseable {
                     return;
                 } catch (RejectedExecutionException busy) {
                     if (restore) {
-                        restoring.release();
+                        releaseRestore();
                     }
                     why = TRIGGER_WORKERS + " triggers are already waiting for their jobs (the CLI "
                             + (restore ? "restores in its own JVM)" : "triggers through Jolokia)");
@@ -280,12 +280,20 @@ public final class ServedCommands implements AutoCloseable {
         if (!restoring.tryAcquire()) {
             return "another restore runs in the daemon (this one runs in the CLI's own JVM)";
         }
-        String busy = busyBufferJob(io.terrarium.daemon.JobControl.registered());
-        if (busy != null) {
+        // the gate, not only a look at the jobs: a job that starts from now on waits for this restore
+        if (!io.terrarium.routes.BufferGate.tryWhole()) {
             restoring.release();
-            return "job " + busy + " runs in the daemon (its S3 buffers and a restore's do not both fit its heap)";
+            String busy = busyBufferJob(io.terrarium.daemon.JobControl.registered());
+            return "job " + (busy == null ? "s3-export, s3-verify or restore-drill" : busy)
+                    + " runs in the daemon (its S3 buffers and a restore's do not both fit its heap)";
         }
         return null;
+    }
+
+    /** Gives back what {@link #admitRestore} took. */
+    private void releaseRestore() {
+        io.terrarium.routes.BufferGate.releaseWhole();
+        restoring.release();
     }
 
     /** The first of {@link #BUFFER_JOBS} running in {@code jobs}' daemon, or {@code null} (also without a daemon). */
