@@ -59,7 +59,8 @@ class ServedRestoreIT {
         S3RestoreIT.sh("zfs create -o mountpoint=none " + PARENT);
         S3RestoreIT.sh(ENV + SCRIPT + " create " + NAME);
         // incompressible data, so a receive lasts long enough to be held and killed
-        S3RestoreIT.sh("head -c 48M /dev/urandom > $(" + ENV + SCRIPT + " path " + NAME + ")/rootfs/root/data.bin");
+        // 160 MiB: at 48 MiB a quiet, fast machine finished the whole receive before the test could hold it (session 9)
+        S3RestoreIT.sh("head -c 160M /dev/urandom > $(" + ENV + SCRIPT + " path " + NAME + ")/rootfs/root/data.bin");
         StoredConfig.setYaml("version: 1\ninstallation_id: it-srvrs-" + N + "\nlxd:\n  project: " + PROJECT + "\ns3:\n  enabled: true\n"
                 + "  provider: generic\n  endpoint: " + System.getenv("TERRARIUM_DEV_S3_ENDPOINT") + "\n  region: us-east-1\n"
                 + "  bucket: " + System.getenv("TERRARIUM_DEV_S3_BUCKET") + "\n  prefix: " + PREFIX + "\n"
