@@ -68,7 +68,10 @@ public final class ExitCodes implements CommandLine.IExecutionExceptionHandler {
             ce.problems().forEach(p -> err.println("ERROR: " + printable(p)));
         } else if (ex instanceof LxdException le) {
             err.println("ERROR: " + printable(le.getMessage()));
-            if (le.unreachable()) {
+            if (le.accessDenied()) {
+                // tester, session 8: a non-root `jobs list` was told to check whether LXD runs
+                err.println("hint: this user may not use LXD's socket (it is root's and the lxd group's): run terrariumctl as root, e.g. with sudo");
+            } else if (le.unreachable()) {
                 err.println("hint: is LXD running? (`lxc info`; on the development host: scripts/devhost.sh up)");
             }
         } else if (ex instanceof CommandFailedException

@@ -25,4 +25,22 @@ class ExitCodesTest {
         assertThat(err.toString().lines().filter(l -> l.startsWith("ERROR: forged"))).isEmpty();
         assertThat(err.toString()).contains("\"bad\\nerror: forged\" is not a valid host name");
     }
+
+    @Test
+    void aSocketThisUserMayNotOpenSaysRunAsRootNotIsLxdRunning() {
+        var cl = new picocli.CommandLine(picocli.CommandLine.Model.CommandSpec.create());
+        var err = new java.io.StringWriter();
+        cl.setErr(new java.io.PrintWriter(err));
+        // what LxdClient throws for a non-root user (tester, session 8: `jobs list` as nobody)
+        var denied = new io.terrarium.host.lxd.LxdException("LXD GET /1.0/projects/terrarium-system failed: Permission denied"
+                + " (socket /var/lib/lxd/unix.socket)", false, true, new java.net.SocketException("Permission denied"));
+        assertThat(new ExitCodes().handleExecutionException(denied, cl, null)).isEqualTo(ExitCodes.FAILURE);
+        assertThat(err.toString()).contains("run terrariumctl as root").doesNotContain("is LXD running");
+
+        var down = new io.terrarium.host.lxd.LxdException("LXD GET /1.0 failed: Connection refused (socket /var/lib/lxd/unix.socket)",
+                false, true, new java.net.ConnectException("Connection refused"));
+        err.getBuffer().setLength(0);
+        new ExitCodes().handleExecutionException(down, cl, null);
+        assertThat(err.toString()).contains("is LXD running").doesNotContain("as root");
+    }
 }

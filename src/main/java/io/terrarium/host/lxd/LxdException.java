@@ -47,4 +47,22 @@ public class LxdException extends RuntimeException {
     public boolean unreachable() {
         return unreachable;
     }
+
+    /**
+     * The LXD socket exists but this user may not connect to it: the kernel answered EACCES
+     * ("Permission denied", the JDK's text for it) to the connect. The socket is root's and the
+     * {@code lxd} group's (LXD's "Security" page: access to it is full control of LXD).
+     */
+    public boolean accessDenied() {
+        if (!unreachable) {
+            return false;
+        }
+        for (Throwable t = getCause(); t != null; t = t.getCause()) {
+            if (t instanceof java.nio.file.AccessDeniedException
+                    || (t.getMessage() != null && t.getMessage().contains("Permission denied"))) {
+                return true;
+            }
+        }
+        return false;
+    }
 }
