@@ -210,7 +210,7 @@ public final class StreamingProcess implements AutoCloseable {
      * buffer of the requested length for every read over 8 KiB; the uploader asks for up to a whole
      * part (16 MiB), and glibc then keeps a 16 MiB chunk in the reading thread's arena whose pages fill
      * as reads of varying length touch them — +9 MiB resident at 1 GiB and +21 MiB at 4 GiB of export,
-     * invisible to NMT (issue 16 item 3, docs/benchmarks.md "The export's native read buffer").
+     * invisible to NMT (issue 16 item 3, docs/benchmarks.md "Export peak RSS: the native read buffer").
      */
     static final int MAX_READ = 64 * 1024;
 
