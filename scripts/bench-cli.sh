@@ -15,7 +15,8 @@
 # are measured twice: "(served)" — answered by the daemon over its CLI socket, the launcher's default
 # when the daemon runs — and "(JVM)" with TERRARIUM_SERVED=0 (the CLI's own JVM, the baseline);
 # plus the trigger round trip of `jobs run host-facts` through the daemon, likewise served (the
-# daemon runs the command and streams its output back) and through the CLI's JVM and Jolokia.
+# daemon runs the command and streams its output back) and through the CLI's JVM and Jolokia, on a
+# pipe and typed at a terminal (a pty from script(1), whose own cost is a row).
 # Prints a Markdown table for docs/benchmarks.md.
 set -euo pipefail
 
@@ -65,7 +66,13 @@ if [[ -n $daemon_pid ]]; then
         "terrariumctl backup list --source local (JVM, before)|env TERRARIUM_SERVED=0 $TRM backup list --source local"
         "terrariumctl jobs run host-facts (trigger, served)|$TRM jobs run host-facts"
         "terrariumctl jobs run host-facts (trigger, JVM, before)|env TERRARIUM_SERVED=0 $TRM jobs run host-facts"
+        # typed at a terminal: a pty from script(1) (its own cost is a row of its own)
+        "script -qec true (a pty's own cost)|$WORK/pty true"
+        "terrariumctl jobs run host-facts (trigger, terminal, served)|$WORK/pty $TRM jobs run host-facts"
+        "terrariumctl jobs run host-facts (trigger, terminal, JVM, before)|$WORK/pty env TERRARIUM_SERVED=0 $TRM jobs run host-facts"
     )
+    printf '#!/bin/sh\nexec script -qec "$*" /dev/null\n' >"$WORK/pty"
+    chmod +x "$WORK/pty"
 else
     rows+=(
         "terrariumctl status|$TRM status"

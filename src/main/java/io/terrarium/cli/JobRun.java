@@ -42,9 +42,9 @@ final class JobRun {
             // one display on stderr (a bar on a terminal, plain lines on a pipe): an export in this process tells it
             // directly, a run inside the daemon streams its progress back to it (issue 15)
             if (trigger.insideDaemon()) {
-                // served over the CLI socket (io.terrarium.cli.served): the client's stderr is not a terminal (the
-                // daemon refuses that case), and the daemon's own export listener stays untouched
-                trigger.withProgress(new DaemonProgress(ProgressDisplay.lines(spec.commandLine().getErr())));
+                // served over the CLI socket (io.terrarium.cli.served): the bar on the client's terminal, lines on
+                // its pipe; the daemon's own export listener stays untouched
+                trigger.withProgress(new DaemonProgress(ProgressDisplay.forClient(spec.commandLine().getErr())));
             } else {
                 ProgressDisplay.Sink display = ProgressDisplay.forThisProcess(spec.commandLine().getErr());
                 app.withExportProgress(display);

@@ -45,6 +45,44 @@ public final class ProgressDisplay {
         return System.console() != null ? new Bar(System.err) : new Lines(err, Clock.systemUTC(), Lines.INTERVAL);
     }
 
+    /** The terminal of the client a served command runs for, on the daemon's thread that runs it. */
+    private static final ThreadLocal<ClientTerminal> CLIENT_TERMINAL = new ThreadLocal<>();
+
+    /** Where and how wide to draw the bar of a client's terminal: its raw stderr stream and its width in columns. */
+    private record ClientTerminal(PrintStream err, int columns) {
+    }
+
+    /**
+     * Runs {@code command} (a command the daemon serves over its CLI socket, on this thread) for a
+     * client whose stdin and stdout are a terminal {@code columns} wide (0: unknown, drawn 80 wide):
+     * {@link #forClient} then draws the bar the CLI's own JVM would draw, on {@code err} — the
+     * client's stderr, unescaped, because the bar is carriage returns by design.
+     *
+     * @return what {@code command} returns
+     */
+    public static int forClientTerminal(PrintStream err, int columns, java.util.function.IntSupplier command) {
+        CLIENT_TERMINAL.set(new ClientTerminal(err, columns > 0 ? columns : DEFAULT_COLUMNS));
+        try {
+            return command.getAsInt();
+        } finally {
+            CLIENT_TERMINAL.remove();
+        }
+    }
+
+    /** Width of a client's terminal when it did not say, in columns (progressbar's own default). */
+    static final int DEFAULT_COLUMNS = 80;
+
+    /**
+     * The display for the client of a command served by the daemon: the bar on its terminal inside
+     * {@link #forClientTerminal}, plain lines on {@code err} otherwise — never the daemon's own
+     * terminal, should it have one (a daemon started by hand in the foreground).
+     */
+    static Sink forClient(PrintWriter err) {
+        ClientTerminal t = CLIENT_TERMINAL.get();
+        // the width less one column, as progressbar leaves on a terminal it measured (ConsoleProgressBarConsumer)
+        return t == null ? lines(err) : new Bar(new ConsoleProgressBarConsumer(t.err(), Math.max(1, t.columns() - 1)));
+    }
+
     /** The plain lines {@link #forThisProcess} prints when stdin or stdout is not a terminal, on {@code err}. */
     static Sink lines(PrintWriter err) {
         return new Lines(err, Clock.systemUTC(), Lines.INTERVAL);

@@ -26,7 +26,8 @@ import static org.assertj.core.api.Assertions.assertThat;
  * Issue 15, item 2: an export run inside the real daemon (packaged launcher, real LXD, zfs-fuse,
  * s3proxy), triggered by {@code backup export} with its output on pipes, streams its progress back
  * to the CLI through the job MBean: plain lines on stderr (no carriage return), the first when the
- * dataset starts, the last when it is done, with the byte counts of the run's own result.
+ * dataset starts, the last when it is done, with the byte counts of the run's own result; typed at
+ * a terminal (a pty), it is served by the daemon too, with the progress bar as wide as the terminal.
  */
 class DaemonExportProgressIT {
     static final long N = System.nanoTime() % 1_000_000L;
@@ -180,5 +181,28 @@ class DaemonExportProgressIT {
         assertThat(sent.find()).isTrue();
         assertThat(Double.parseDouble(sent.group(1))).as("the zfs send stream holds the data").isGreaterThanOrEqualTo(MIB);
         System.out.printf("PROGRESS-FIGURES data_mib=%d stored_bytes=%d cli_seconds=%.2f%n%s%n", MIB, stored, seconds, String.join("\n", lines));
+
+        // issue 16: typed at a terminal (a pty 70 columns wide), the daemon serves the trigger too and draws the bar
+        // there, as wide as the terminal; before, such a trigger was refused and ran in the CLI's own JVM (2–2.8 s)
+        sh("dd if=/dev/urandom of=" + dir.resolve("more.bin") + " bs=1M count=8 status=none");
+        sh("lxc file push --project " + PROJECT + " " + dir.resolve("more.bin") + " " + NAME + "/root/more.bin");
+        Path dist = Terrariumctl.LAUNCHER.getParent().getParent();
+        String inPty = "stty cols 70 rows 24; " + Terrariumctl.LAUNCHER + " backup export; echo LAUNCHER-EXIT=$?; "
+                // the client alone: exit 222 would mean the daemon refused to serve a terminal (the launcher would then
+                // have run the command in its own JVM, with the same bar)
+                + "java -Dterrarium.columns=70 -cp " + dist.resolve("lib/terrarium.jar") + " io.terrarium.cli.served.ServedClient"
+                + " jobs run host-facts; echo CLIENT-EXIT=$?";
+        ProcessBuilder pty = new ProcessBuilder("script", "-qec", inPty, "/dev/null").redirectErrorStream(true);
+        pty.environment().putAll(trm.env);
+        Process p = pty.start();
+        p.getOutputStream().close();
+        String tty = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        assertThat(p.waitFor(5, TimeUnit.MINUTES)).isTrue();
+        assertThat(tty).as(tty).contains("LAUNCHER-EXIT=0").contains("CLIENT-EXIT=0").contains("s3-export: OK").contains("host-facts: OK");
+        // the pty turns every newline into \r\n: the bar is a carriage return that is not one of those
+        List<String> redraws = Pattern.compile("\r(?!\n)").splitAsStream(tty).skip(1).map(l -> l.split("\r?\n")[0]).toList();
+        assertThat(redraws).as("the bar redraws on the terminal: %s", tty).isNotEmpty();
+        assertThat(redraws).as(tty).anySatisfy(l -> assertThat(l).contains(NAME).contains("MiB"));
+        assertThat(redraws).as("drawn no wider than the terminal less one column").allSatisfy(l -> assertThat(l.length()).isLessThanOrEqualTo(69));
     }
 }

@@ -156,8 +156,9 @@ public final class ServedClient {
         // the charsets the full CLI would print with: picocli's stdout (sun.stdout.encoding, else the
         // default charset) and the error writer over System.err (the default charset)
         String outCs = System.getProperty("sun.stdout.encoding", Charset.defaultCharset().name());
-        byte[] request = ServedProtocol.encode(new ServedProtocol.Request(ServedProtocol.buildId(), System.console() != null,
-                outCs, Charset.defaultCharset().name(), ServedProtocol.relevantEnvironment(env), args));
+        boolean console = System.console() != null;
+        byte[] request = ServedProtocol.encode(new ServedProtocol.Request(ServedProtocol.buildId(), console,
+                console ? columns(System.getProperty(COLUMNS_PROPERTY)) : 0, outCs, Charset.defaultCharset().name(), ServedProtocol.relevantEnvironment(env), args));
         SocketChannel ch = SocketChannel.open(StandardProtocolFamily.UNIX);
         Exchange x = new Exchange(ch, silenceSeconds);
         try {
@@ -172,6 +173,21 @@ public final class ServedClient {
             x.close();
             throw e;
         }
+    }
+
+    /**
+     * The system property the launcher sets to the terminal's width ({@code stty size} on a
+     * terminal; java.base cannot ask the terminal itself).
+     */
+    static final String COLUMNS_PROPERTY = "terrarium.columns";
+
+    /** A width the launcher passed, in columns; 0 (unknown) for anything but a number from 1 to {@link ServedProtocol#MAX_COLUMNS}. */
+    static int columns(String value) {
+        if (value == null || !value.matches("[0-9]{1,4}")) {
+            return 0;
+        }
+        int n = Integer.parseInt(value);
+        return n <= ServedProtocol.MAX_COLUMNS ? n : 0;
     }
 
     /** One connection with its silence watchdog. */

@@ -56,8 +56,9 @@ import java.util.concurrent.TimeUnit;
  * {@code status} from being served; a trigger beyond that is refused (the CLI runs it through
  * Jolokia as before). A client that goes away (Ctrl-C, kill) is noticed at the next frame or
  * heartbeat: its thread stops waiting and the job goes on in the daemon, as it does when the CLI's
- * own JVM is killed. A client whose stdin and stdout are a terminal gets a progress bar from the CLI's
- * own JVM, so a table-format trigger from a terminal is refused.
+ * own JVM is killed. A client whose stdin and stdout are a terminal gets the progress bar the CLI's
+ * own JVM would draw, drawn here as wide as the client's terminal ({@link ServedProtocol.Request#columns})
+ * and sent on its stderr.
  */
 public final class ServedCommands implements AutoCloseable {
     /** Longest time a client may take to send its request, in seconds. */
@@ -255,7 +256,7 @@ public final class ServedCommands implements AutoCloseable {
         if (!env.equals(req.env())) {
             return "another environment (TERRARIUM_*/LXD_* differ from the daemon's)";
         }
-        String why = refusal(app, req.args(), req.console());
+        String why = refusal(app, req.args());
         if (why != null) {
             return why;
         }
@@ -311,7 +312,14 @@ public final class ServedCommands implements AutoCloseable {
         try {
             ServedProtocol.writeStreamedHeader(Channels.newOutputStream(ch));
             beat = heartbeats.scheduleWithFixedDelay(frames::heartbeat, 1, 1, TimeUnit.SECONDS);
-            int code = execute(req, frames.stream(ServedProtocol.FRAME_STDOUT), frames.stream(ServedProtocol.FRAME_STDERR));
+            java.io.OutputStream errFrames = frames.stream(ServedProtocol.FRAME_STDERR);
+            int code = req.console()
+                    // the client's terminal gets the progress bar its own JVM would draw (issue 16: a trigger typed at a
+                    // terminal was not served, and took 2–2.8 s instead of 0.5 s)
+                    ? io.terrarium.cli.ProgressDisplay.forClientTerminal(
+                            new java.io.PrintStream(errFrames, true, Charset.forName(req.stderrCharset())), req.columns(),
+                            () -> execute(req, frames.stream(ServedProtocol.FRAME_STDOUT), errFrames))
+                    : execute(req, frames.stream(ServedProtocol.FRAME_STDOUT), errFrames);
             frames.exit(code >= 0 && code <= 2 ? code : io.terrarium.cli.ExitCodes.FAILURE);
         } catch (IOException e) {
             LOG.info("CLI socket: the client of {} went away: {} (a job it started goes on)", req.args(), e.getMessage());
@@ -433,11 +441,6 @@ public final class ServedCommands implements AutoCloseable {
         }
     }
 
-    /** {@link #refusal(App, List, boolean)} for a client without a terminal. */
-    static String refusal(App app, List<String> args) {
-        return refusal(app, args, false);
-    }
-
     /**
      * Why these arguments are not served, or {@code null} when they are: they must parse without a
      * usage error to one of {@link #SERVED} ({@code backup list} only with {@code --source local})
@@ -445,10 +448,10 @@ public final class ServedCommands implements AutoCloseable {
      * go to the CLI's stderr, but to the daemon's log here). A trigger only in the form that submits
      * to the daemon's job route (not {@code backup export/verify --instance}, not {@code backup
      * snapshot --now}, which run in the CLI's process), only when this process is the running daemon
-     * ({@link io.terrarium.daemon.JobTrigger#insideDaemon}), and not in table format to a terminal
-     * ({@code console}: the CLI draws a progress bar there).
+     * ({@link io.terrarium.daemon.JobTrigger#insideDaemon}). A client on a terminal gets the progress
+     * bar from the daemon ({@link io.terrarium.cli.ProgressDisplay#forClientTerminal}).
      */
-    static String refusal(App app, List<String> args, boolean console) {
+    static String refusal(App app, List<String> args) {
         for (String a : args) {
             if (a.equals("--verbose") || a.matches("-v+")) {
                 return "verbose output is printed by the CLI itself";
@@ -472,7 +475,7 @@ public final class ServedCommands implements AutoCloseable {
             last = p;
         }
         if (TRIGGERS.contains(path)) {
-            return triggerRefusal(app, path, last, console);
+            return triggerRefusal(app, path, last);
         }
         if (!SERVED.contains(path)) {
             return "not a served command: " + String.join(" ", path);
@@ -484,19 +487,11 @@ public final class ServedCommands implements AutoCloseable {
         return null;
     }
 
-    private static String triggerRefusal(App app, List<String> path, CommandLine.ParseResult last, boolean console) {
+    private static String triggerRefusal(App app, List<String> path, CommandLine.ParseResult last) {
         String cmd = String.join(" ", path);
         if ((path.get(0).equals("backup") && last.hasMatchedOption("--instance")) || last.hasMatchedOption("--now")
                 || last.hasMatchedOption("--name")) {
             return cmd + " with --instance, --now or --name runs in the CLI's own process";
-        }
-        if (console) {
-            // the last of -o/--output and --format wins in FormatOption; either alone is the usual case
-            Object f = last.hasMatchedOption("--format") ? last.matchedOptionValue("--format", null)
-                    : last.hasMatchedOption("--output") ? last.matchedOptionValue("--output", null) : null;
-            if (f == null || "table".equals(f.toString()) || (last.hasMatchedOption("--format") && last.hasMatchedOption("--output"))) {
-                return cmd + " to a terminal: the CLI draws its progress bar";
-            }
         }
         if (!new io.terrarium.daemon.JobTrigger(app).insideDaemon()) {
             return "not a served command: " + cmd + " (this process is not the running daemon)";

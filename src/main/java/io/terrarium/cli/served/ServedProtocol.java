@@ -35,7 +35,8 @@ import java.util.TreeMap;
  *
  * <p>Request (big-endian, {@link DataOutputStream} encoding, at most {@value #MAX_REQUEST_BYTES}
  * bytes): magic {@value #REQUEST_MAGIC}, build id (UTF), flags (byte; bit 0: stdin and stdout are a
- * terminal, i.e. {@code System.console() != null}), stdout charset, stderr charset (UTF), the
+ * terminal, i.e. {@code System.console() != null}), the terminal's width in columns (short; 0 when
+ * unknown or not a terminal: the daemon draws a job's progress bar that wide), stdout charset, stderr charset (UTF), the
  * environment variables that change what a command reads ({@link #relevantEnvironment}: count,
  * then name/value pairs), the arguments (count, then each UTF). Response: magic
  * {@value #RESPONSE_MAGIC}, then {@link #SERVED} with exit code, stdout bytes and stderr bytes
@@ -51,7 +52,7 @@ import java.util.TreeMap;
  */
 public final class ServedProtocol {
     /** "TRM1": request magic and protocol version. */
-    public static final int REQUEST_MAGIC = 0x54524D31;
+    public static final int REQUEST_MAGIC = 0x54524D32;
     /** "TRMR": response magic. */
     public static final int RESPONSE_MAGIC = 0x54524D52;
     /** Response status: the command ran in the daemon; exit code and output follow. */
@@ -93,10 +94,18 @@ public final class ServedProtocol {
     private ServedProtocol() {
     }
 
-    /** A request as the daemon reads it. */
-    public record Request(String buildId, boolean console, String stdoutCharset, String stderrCharset,
+    /**
+     * A request as the daemon reads it.
+     *
+     * @param console stdin and stdout of the client are a terminal ({@code System.console() != null})
+     * @param columns the width of that terminal in columns, 0 when unknown (or no terminal)
+     */
+    public record Request(String buildId, boolean console, int columns, String stdoutCharset, String stderrCharset,
                           Map<String, String> env, List<String> args) {
     }
+
+    /** Widest terminal a request may name, in columns (a short; anything wider is drawn this wide). */
+    public static final int MAX_COLUMNS = 4096;
 
     /** A response: {@code served} with exit code and output, or refused with a reason. */
     public record Response(boolean served, int exit, byte[] out, byte[] err, String reason) {
@@ -259,6 +268,7 @@ public final class ServedProtocol {
         o.writeInt(REQUEST_MAGIC);
         o.writeUTF(r.buildId());
         o.writeByte(r.console() ? 1 : 0);
+        o.writeShort(Math.max(0, Math.min(MAX_COLUMNS, r.columns())));
         o.writeUTF(r.stdoutCharset());
         o.writeUTF(r.stderrCharset());
         o.writeInt(r.env().size());
@@ -287,6 +297,10 @@ public final class ServedProtocol {
         }
         String build = string(in);
         boolean console = (in.readByte() & 1) != 0;
+        int columns = in.readUnsignedShort();
+        if (columns > MAX_COLUMNS) {
+            throw new IOException("terminal width " + columns + " is over " + MAX_COLUMNS + " columns");
+        }
         String outCs = string(in);
         String errCs = string(in);
         int n = count(in, MAX_ENV, "environment variables");
@@ -299,7 +313,7 @@ public final class ServedProtocol {
         for (int i = 0; i < argc; i++) {
             args.add(string(in));
         }
-        return new Request(build, console, outCs, errCs, env, List.copyOf(args));
+        return new Request(build, console, columns, outCs, errCs, env, List.copyOf(args));
     }
 
     /** Writes a response. */

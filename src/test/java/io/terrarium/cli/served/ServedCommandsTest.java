@@ -138,8 +138,24 @@ class ServedCommandsTest {
     }
 
     @Test
+    void theTerminalWidthTheLauncherPassesIsANumberOrUnknown() throws IOException {
+        assertThat(ServedClient.columns("132")).isEqualTo(132);
+        assertThat(ServedClient.columns(null)).isZero();
+        assertThat(ServedClient.columns("")).isZero();   // stty failed: the launcher passes what it got
+        assertThat(ServedClient.columns("24 80")).isZero();
+        assertThat(ServedClient.columns("-5")).isZero();
+        assertThat(ServedClient.columns("9999")).isZero();
+        // a width over the protocol's limit from a hand-made request is refused, not drawn
+        byte[] wide = ServedProtocol.encode(new ServedProtocol.Request("b", true, 70, "UTF-8", "UTF-8", Map.of(), List.of("status")));
+        int at = 4 + 2 + 1 + 1; // magic, the build id "b" (length + byte), flags
+        wide[at] = (byte) 0xFF;
+        wide[at + 1] = (byte) 0xFF;
+        assertThatThrownBy(() -> ServedProtocol.readRequest(new ByteArrayInputStream(wide))).hasMessageContaining("columns");
+    }
+
+    @Test
     void requestsAndResponsesRoundTrip() throws IOException {
-        ServedProtocol.Request r = new ServedProtocol.Request("b", true, "UTF-8", "US-ASCII", Map.of("TERRARIUM_RUN_DIR", "/r"),
+        ServedProtocol.Request r = new ServedProtocol.Request("b", true, 120, "UTF-8", "US-ASCII", Map.of("TERRARIUM_RUN_DIR", "/r"),
                 List.of("status", "-o", "json", "ünïcode"));
         assertThat(ServedProtocol.readRequest(new ByteArrayInputStream(ServedProtocol.encode(r)))).isEqualTo(r);
         ByteArrayOutputStream b = new ByteArrayOutputStream();
@@ -261,6 +277,7 @@ class ServedCommandsTest {
         o.writeInt(ServedProtocol.REQUEST_MAGIC);
         o.writeUTF(build);
         o.writeByte(0);
+        o.writeShort(0);
         o.writeUTF("UTF-8");
         o.writeUTF("UTF-8");
         Map<String, String> rel = ServedProtocol.relevantEnvironment(env);
