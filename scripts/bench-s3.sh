@@ -32,7 +32,9 @@
 #        BENCH_S3_BUILD=0         use the release and test classes already built (mvn package -DskipTests beforehand)
 #        BENCH_S3_EXTRA=1         also the older single-shot rows (raw uploader, incremental, RSS 1 vs 4 GiB)
 #        BENCH_S3_BEFORE_CP=CP    also export with another build's class path (e.g. the commit before a change,
-#                                 built in a second worktree), interleaved with ours: before/after in one run
+#                                 built in a second worktree), interleaved with ours: before/after in one run;
+#                                 this build is then also run exactly like it (its release jar + test classes,
+#                                 the bench's flags, no archive), so the two rows differ only in the code
 #        BENCH_S3_BEFORE_LABEL=…  what that build is (default "before")
 #        BENCH_S3_SKIP_RESTORE=1  export rows only (the restore rows take as long again)
 #        BENCH_S3_RESTORE_ONLY=1  restore rows only: one export (rclone's .zst and Terrarium's point) before the
@@ -368,6 +370,7 @@ main() {
     measure exp-rclone "$bytes" sh -c "zfs send $DS@b1 | zstd -q -T0 -3 -c | rclone rcat :s3:$TERRARIUM_DEV_S3_BUCKET/${PREFIX}rclone-$r.zst"
     if [ -n "${BENCH_S3_BEFORE_CP:-}" ]; then
       measure exp-before "$bytes" java $JOPTS -cp "$BENCH_S3_BEFORE_CP" io.terrarium.s3.BenchS3Main export "$DS" b1 - "${PREFIX}before-$r/"
+      measure exp-same "$bytes" java $JOPTS -cp "$RCP" io.terrarium.s3.BenchS3Main export "$DS" b1 - "${PREFIX}same-$r/"
     fi
     if [ -n "${BENCH_S3_TEST_CP:-}" ]; then
       measure exp-trm "$bytes" java $JOPTS -cp "$CP" io.terrarium.s3.BenchS3Main export "$DS" b1 - "${PREFIX}trm-$r/"
@@ -422,6 +425,7 @@ main() {
   mrow "export baseline: zfs send \\| zstd -T0 -3 \\| rclone rcat" exp-rclone
   if [ -n "${BENCH_S3_BEFORE_CP:-}" ]; then
     mrow "export Terrarium ${BENCH_S3_BEFORE_LABEL:-before}" exp-before exp-rclone
+    mrow "export Terrarium this build, run like the row above (release class path, bench flags, no archive)" exp-same exp-rclone
   fi
   local eng; eng=$(command -v zstd >/dev/null && echo "zstd CLI (the job's default)" || echo zstd-jni)
   [ -z "${BENCH_S3_TEST_CP:-}" ] || mrow "export Terrarium, test class path, no archive (as measured before): S3Exporter, $eng" exp-trm exp-rclone

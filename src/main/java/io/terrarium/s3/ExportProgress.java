@@ -4,8 +4,8 @@ import java.util.OptionalLong;
 
 /**
  * Listener for the progress of {@code s3-export} runs (issue 5: a progress bar on a TTY, plain
- * lines elsewhere). Called from the exporting thread and the upload threads: implementations must
- * be thread-safe. An in-process run tells the CLI's display; a run submitted to the daemon's job
+ * lines elsewhere). Called from the exporting thread, the upload threads and (zstd CLI) the thread
+ * sampling zstd's read count: implementations must be thread-safe. An in-process run tells the CLI's display; a run submitted to the daemon's job
  * MBean tells its {@link io.terrarium.jobs.RunProgress} record (route {@code s3-export}), which the
  * CLI polls and draws the same way.
  */

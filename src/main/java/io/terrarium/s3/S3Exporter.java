@@ -118,14 +118,27 @@ public final class S3Exporter {
      * counts, so a progress bar can show an ETA).
      *
      * @param uploaded told the compressed bytes of each part as it is cut
-     * @param sent     told each chunk of uncompressed bytes read from {@code zfs send}
+     * @param sent     told each chunk of uncompressed bytes of the {@code zfs send} stream: with
+     *                 {@link Compression.Engine#CLI} as zstd reads them (sampled, exact at the end,
+     *                 see {@link Compression#cliPipeline}), with {@link Compression.Engine#JNI} as
+     *                 this JVM reads them
      */
     public Manifest export(Request req, LongConsumer uploaded, LongConsumer sent) throws IOException {
         Command send = ZfsStreamCommands.send(req.dataset(), req.snapshot(),
                 req.parent() == null ? null : req.parent().snapshot(), req.sendFlags());
+        if (req.engine() == Compression.Engine.CLI) {
+            // zfs send | zstd in the kernel: only the compressed stream enters this JVM (issue 16 item 2)
+            return exportCompressed(req, () -> Compression.cliPipeline(send, sent), uploaded);
+        }
         try (StreamingProcess zfs = StreamingProcess.start(send)) {
             return exportStream(req, new CountingInputStream(zfs.stdout(), sent), uploaded);
         }
+    }
+
+    /** Opens the compressed stream (starting what produces it). */
+    @FunctionalInterface
+    private interface CompressedSource {
+        InputStream open() throws IOException;
     }
 
     /** Tells a listener the bytes read through it. */
@@ -170,9 +183,13 @@ public final class S3Exporter {
      * tests and benchmarks that feed a generated stream.
      */
     public Manifest exportStream(Request req, InputStream sendStream, LongConsumer progress) throws IOException {
+        int threads = Math.max(1, Runtime.getRuntime().availableProcessors());
+        return exportCompressed(req, () -> Compression.compress(sendStream, req.engine(), threads), progress);
+    }
+
+    private Manifest exportCompressed(Request req, CompressedSource source, LongConsumer progress) throws IOException {
         Instant now = clock.instant();
         String id = ExportKeys.newId(now, req.snapshotGuid());
-        int threads = Math.max(1, Runtime.getRuntime().availableProcessors());
         long partSize = PartSizing.capToMemory(
                 PartSizing.choose(req.estimate(), PartSizing.DEFAULT_SAFETY, req.partFloor(), settings.profile()),
                 req.inFlight(), Math.max(PartSizing.DEFAULT_MEMORY_BUDGET, req.partFloor() * (req.inFlight() + 1L)),
@@ -181,7 +198,7 @@ public final class S3Exporter {
         List<io.terrarium.s3.VolumeResult> volumes;
         io.terrarium.s3.crypto.BackupKey sealing = backupKeys == null ? null : backupKeys.sealing();
         byte[] dataKey = sealing == null ? null : io.terrarium.s3.crypto.BackupKey.newDataKey();
-        try (InputStream compressed = Compression.compress(sendStream, req.engine(), threads);
+        try (InputStream compressed = source.open();
              InputStream stored = dataKey == null ? compressed
                      : io.terrarium.s3.crypto.StreamAead.encrypt(compressed, dataKey, id)) {
             volumes = uploader.upload(stored, i -> keys.volume(req.instance(), id, i));

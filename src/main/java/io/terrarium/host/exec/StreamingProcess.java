@@ -37,8 +37,13 @@ public final class StreamingProcess implements AutoCloseable {
     private volatile boolean closed;
 
     private StreamingProcess(Command command, boolean keepStdinOpen) throws IOException {
+        this(command, new ProcessBuilder(command.argv()).start(), keepStdinOpen);
+    }
+
+    /** Watches an already started process (one stage of a {@link StreamingPipe}). */
+    StreamingProcess(Command command, Process process, boolean keepStdinOpen) throws IOException {
         this.command = command;
-        this.process = new ProcessBuilder(command.argv()).start();
+        this.process = process;
         LOG.debug("started `{}` (pid {})", command.display(), process.pid());
         this.stderrPump = daemon("stderr-" + process.pid(), this::pumpStderr);
         if (command.stdin() != null) {
@@ -53,7 +58,7 @@ public final class StreamingProcess implements AutoCloseable {
             process.getOutputStream().close();
         }
         daemon("watchdog-" + process.pid(), this::watchdog);
-        this.stdout = new CheckedStdout(process.getInputStream());
+        this.stdout = new VerifiedEnd(process.getInputStream(), this::verifyExit);
     }
 
     /**
@@ -204,8 +209,17 @@ public final class StreamingProcess implements AutoCloseable {
         }
     }
 
+    /** Fails with the command's failure when it did not exit with an accepted code. */
+    void verifyExit() throws ProcessFailedIOException {
+        try {
+            waitForSuccess();
+        } catch (CommandFailedException e) {
+            throw new ProcessFailedIOException(e);
+        }
+    }
+
     /**
-     * The most bytes one {@code read} asks the child's stdout pipe for: 64 KiB, what a Linux pipe holds,
+     * The most bytes one {@code read} asks a child's stdout pipe for: 64 KiB, what a Linux pipe holds,
      * so a read never returns less for it. The JDK's {@code FileInputStream.readBytes} mallocs a native
      * buffer of the requested length for every read over 8 KiB; the uploader asks for up to a whole
      * part (16 MiB), and glibc then keeps a 16 MiB chunk in the reading thread's arena whose pages fill
@@ -219,20 +233,28 @@ public final class StreamingProcess implements AutoCloseable {
         return in.read(b, off, Math.min(len, MAX_READ));
     }
 
-    private final class CheckedStdout extends FilterInputStream {
+    /**
+     * A stream that reports its end only once {@code verify} has passed (run once, at the first end
+     * seen): a failing producer surfaces as the exception {@code verify} throws, never as a clean EOF.
+     */
+    static final class VerifiedEnd extends FilterInputStream {
+        /** The check run at the end of the stream. */
+        @FunctionalInterface
+        interface Verify {
+            void run() throws IOException;
+        }
+
+        private final Verify verify;
         private boolean verified;
 
-        CheckedStdout(InputStream in) {
+        VerifiedEnd(InputStream in, Verify verify) {
             super(in);
+            this.verify = verify;
         }
 
         private int atEof() throws IOException {
             if (!verified) {
-                try {
-                    waitForSuccess();
-                } catch (CommandFailedException e) {
-                    throw new ProcessFailedIOException(e);
-                }
+                verify.run();
                 verified = true;
             }
             return -1;

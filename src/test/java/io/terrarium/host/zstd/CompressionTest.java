@@ -63,4 +63,92 @@ class CompressionTest {
         zstd.toFile().setExecutable(true);
         assertThat(Compression.preferredEngine("/nonexistent::" + bin)).isEqualTo(Compression.Engine.CLI);
     }
+
+    private static io.terrarium.host.exec.Command sh(String script) {
+        return new io.terrarium.host.exec.Command("sh", java.util.List.of("-c", script), java.time.Duration.ofMinutes(1), null, null);
+    }
+
+    @Test
+    void theCliPipelineCompressesACommandsOutputAndCountsItsBytesExactly() throws Exception {
+        java.util.concurrent.atomic.AtomicLong sent = new java.util.concurrent.atomic.AtomicLong();
+        java.util.concurrent.atomic.AtomicInteger calls = new java.util.concurrent.atomic.AtomicInteger();
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        // two halves a second apart: the sampler must report the first half while the second is pending
+        try (InputStream in = Compression.decompress(Compression.cliPipeline(
+                sh("head -c 4000000 /dev/urandom; sleep 1; head -c 3000001 /dev/zero"), n -> {
+                    sent.addAndGet(n);
+                    calls.incrementAndGet();
+                }))) {
+            in.transferTo(out);
+        }
+        assertThat(out.size()).isEqualTo(7_000_001);
+        assertThat(sent.get()).as("zstd's summary makes the count exact").isEqualTo(7_000_001);
+        assertThat(calls.get()).as("sampled while running, then the rest at the end").isGreaterThanOrEqualTo(2);
+    }
+
+    @Test
+    void c04_aFailingSourceFailsTheCliPipelineWithItsStderr() {
+        java.util.concurrent.atomic.AtomicLong sent = new java.util.concurrent.atomic.AtomicLong();
+        assertThatThrownBy(() -> {
+            try (InputStream in = Compression.cliPipeline(
+                    sh("head -c 3000000 /dev/urandom; echo 'cannot send: I/O error' >&2; exit 3"), sent::addAndGet)) {
+                in.transferTo(OutputStreamSink.INSTANCE);
+            }
+        }).isInstanceOf(io.terrarium.host.exec.StreamingProcess.ProcessFailedIOException.class)
+                .hasMessageContaining("exited with 3").hasMessageContaining("cannot send: I/O error");
+        assertThat(sent.get()).as("never more than was sent").isLessThanOrEqualTo(3_000_000);
+    }
+
+    @Test
+    void anEmptyStreamCountsZero() throws Exception {
+        java.util.concurrent.atomic.AtomicLong sent = new java.util.concurrent.atomic.AtomicLong();
+        try (InputStream in = Compression.decompress(Compression.cliPipeline(sh("true"), sent::addAndGet))) {
+            assertThat(in.readAllBytes()).isEmpty();
+        }
+        assertThat(sent.get()).isZero();
+    }
+
+    @Test
+    void zstdsSummaryGivesTheExactInputSizeOnlyWhenItIsExact() {
+        assertThat(Compression.summaryBytesIn("""
+                *** Zstandard CLI (64-bit) v1.5.4, by Yann Collet ***
+                Decompression will require 2097152 B of memory
+                /*stdin*\\            :  0.00%   (300000000 B =>   9420 B, /*stdout*\\)\s
+                /*stdin*\\            : Completed in 0.18 sec  (cpu load : 119%)
+                """)).hasValue(300_000_000L);
+        assertThat(Compression.summaryBytesIn("/*stdin*\\            :230.00%   (    10 B =>     23 B, /*stdout*\\)"))
+                .hasValue(10L);
+        assertThat(Compression.summaryBytesIn("/*stdin*\\ : 33.42%   (1048576 => 350445 bytes, /*stdout*\\)")) // zstd 1.4
+                .hasValue(1_048_576L);
+        assertThat(Compression.summaryBytesIn("/*stdin*\\            :100.00%   (  2.86 MiB =>   2.86 MiB, /*stdout*\\)"))
+                .as("human-readable: not exact").isEmpty();
+        assertThat(Compression.summaryBytesIn("/*stdin*\\            :  0.00%   (   286 MiB =>   9.20 KiB, /*stdout*\\)"))
+                .isEmpty();
+        assertThat(Compression.summaryBytesIn("")).isEmpty();
+    }
+
+    @Test
+    void theReadCountComesFromProcIo(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+        java.nio.file.Path io = java.nio.file.Files.writeString(dir.resolve("io"),
+                "rchar: 1009176\nwchar: 0\nsyscr: 12\nsyscw: 0\nread_bytes: 0\n");
+        assertThat(Compression.readChars(io)).hasValue(1_009_176L);
+        assertThat(Compression.readChars(dir.resolve("gone"))).isEmpty();
+        assertThat(Compression.readChars(java.nio.file.Files.writeString(dir.resolve("odd"), "wchar: 5\n"))).isEmpty();
+        assertThat(Compression.readChars(java.nio.file.Path.of("/proc/self/io"))).isPresent();
+    }
+
+    @Test
+    void theCounterNeverGoesBack() {
+        java.util.List<Long> told = new java.util.ArrayList<>();
+        Compression.SentCounter c = new Compression.SentCounter(told::add);
+        c.upTo(-65536);
+        c.upTo(100);
+        c.upTo(50);
+        c.upTo(250);
+        assertThat(told).containsExactly(100L, 150L);
+        assertThat(c.told()).isEqualTo(250);
+        c.close();
+        c.upTo(400);
+        assertThat(told).as("closed: a late sample tells nothing").containsExactly(100L, 150L);
+    }
 }
