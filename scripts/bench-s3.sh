@@ -22,7 +22,11 @@
 # dirs, the stored configuration pointing at s3proxy and an LXD project of its own with one container
 # whose dataset holds the same data) started before the rounds, `jobs run s3-export` through it (the
 # S3 prefix emptied before each run, so each is a full), CPU = the daemon's utime+stime+cutime+cstime
-# delta (/proc/PID/stat: its zfs send / zstd children included), wall = the job's own duration. The
+# delta (/proc/PID/stat: its zfs send / zstd children included), wall = the job's own duration. Each round
+# then restores that point as a new instance with `backup restore --source s3 --as-new … --yes`: "restore in
+# the running daemon" through the launcher, which hands it to the daemon (wall = the command's, launch to
+# exit; CPU = the daemon's delta with its waited-for children plus the client's), and the same command with
+# TERRARIUM_SERVED=0 in the CLI's own JVM. The
 # stored configuration is put back afterwards (run it under the IT lock: it is shared with the ITs).
 #
 # Usage: scripts/bench-s3.sh [GiB of dataset data, default 2]   (root, under `flock /var/lock/terrarium-it.lock`)
@@ -176,6 +180,44 @@ daemon_export() {
   echo "$(echo "scale=2; $ms / 1000" | bc) $(echo "$c1 - $c0" | bc) $rss $(echo "$z1 - $z0" | bc)" >> "$MDIR/exp-daemon"
   echo "$DBYTES" > "$MDIR/exp-daemon.bytes"
   log "exp-daemon: $(tail -1 "$MDIR/exp-daemon") (job wall s, daemon cpu s, daemon VmHWM MiB, zfs-fuse cpu s; trigger wall $(secs "$s" "$e") s)"
+}
+
+# daemon_restore ROUND: the daemon's newest point of its container restored as a new instance by
+# `backup restore --source s3 --as-new … --yes`, twice: through the launcher, which hands it to the running
+# daemon (issue 16 item 1) → $MDIR/rst-daemon (wall = the command's, launch to exit; CPU = the daemon's delta
+# with its waited-for children plus the CLI client's own; RSS = the daemon's VmHWM), and with TERRARIUM_SERVED=0
+# in the CLI's own JVM → $MDIR/rst-cli (the same command as users ran it before; CPU of the JVM and children)
+daemon_restore() {
+  local f c0 c1 z0 z1 s e u sy m n0 n1 src
+  f=$(mktemp); src=$(lxc storage get default source)
+  n0=$(grep -c 'CLI socket: served \[backup, restore' "$DW/daemon.log" || true)
+  z0=$(zfsd_cpu); c0=$(proc_cpu "$DPID"); s=$(now)
+  /usr/bin/time -f '%U %S %M' -o "$f" "${DENV[@]}" "$REL/bin/terrariumctl" backup restore --source s3 --instance "$DNAME" \
+    --as-new "$DNAME-r" --yes > "$OUTF" 2>&1 || { cat "$OUTF" >&2; log "daemon restore failed"; exit 1; }
+  e=$(now); c1=$(proc_cpu "$DPID"); z1=$(zfsd_cpu)
+  n1=$(grep -c 'CLI socket: served \[backup, restore' "$DW/daemon.log" || true)
+  [ "$n1" -gt "$n0" ] || { cat "$OUTF" "$DW/daemon.log" >&2; log "the restore did not run in the daemon"; exit 1; }
+  read -r u sy m < <(tail -1 "$f")
+  echo "$(secs "$s" "$e") $(echo "$c1 - $c0 + $u + $sy" | bc) $(awk '/VmHWM/ {print int($2 / 1024)}' "/proc/$DPID/status") $(echo "$z1 - $z0" | bc)" >> "$MDIR/rst-daemon"
+  echo "$DBYTES" > "$MDIR/rst-daemon.bytes"
+  log "rst-daemon: $(tail -1 "$MDIR/rst-daemon") (command wall s, daemon + client cpu s, daemon VmHWM MiB, zfs-fuse cpu s)"
+  daemon_restore_remove "$src"
+  measure rst-cli "$DBYTES" "${DENV[@]}" TERRARIUM_SERVED=0 "$REL/bin/terrariumctl" backup restore --source s3 --instance "$DNAME" \
+    --as-new "$DNAME-r" --yes
+  grep -q "as instance $DNAME-r" "$OUTF" || { cat "$OUTF" >&2; log "the CLI's restore failed"; exit 1; }
+  daemon_restore_remove "$src"
+  rm -f "$f"
+}
+
+# daemon_restore_remove LXD_POOL_SOURCE: the restored instance gone (its dataset first: it is mounted on its directory)
+daemon_restore_remove() {
+  local d i
+  d=$(zfs list -H -o name -r "$DS-ct" | grep -- "$DNAME-r\$" || true)
+  [ -n "$d" ] || { zfs list -r "$DS-ct" >&2; log "no dataset of the restored $DNAME-r"; exit 1; }
+  for i in $(seq 1 40); do zfs list -H -o name "$d" >/dev/null 2>&1 || break; zfs destroy -r "$d" 2>/dev/null && break; sleep 0.5; done
+  mkdir -p "$1/containers/${DPROJ}_$DNAME-r"
+  lxc --project "$DPROJ" delete --force "$DNAME-r" >/dev/null
+  rmdir "$1/containers/${DPROJ}_$DNAME-r" 2>/dev/null || true
 }
 
 daemon_cleanup() {
@@ -379,6 +421,7 @@ main() {
     jvm "$CDS_NEW"; measure exp-new "$bytes" "${J[@]}" export "$DS" b1 - "${PREFIX}new-$r/"
     local mid; mid=$(sed -n 's/^RESULT .*manifest=\([^ ]*\).*/\1/p' "$OUTF")
     [ -z "$DPID" ] || daemon_export "$r"
+    [ -z "$DPID" ] || [ -n "${BENCH_S3_SKIP_RESTORE:-}" ] || daemon_restore "$r"
     if [ -n "${BENCH_S3_SKIP_RESTORE:-}" ]; then
       rclone purge ":s3:$TERRARIUM_DEV_S3_BUCKET/${PREFIX}" >/dev/null 2>&1 || true
       continue
@@ -440,6 +483,10 @@ main() {
   [ -z "${BENCH_S3_TEST_CP:-}" ] || mrow "restore Terrarium, test class path, no archive (as measured before)" rst-par rst-rclone
   mrow "restore Terrarium, release + launcher flags, archive of config check (before)" rst-old rst-rclone
   mrow "restore Terrarium, release + launcher flags, archive with the S3 training (after)" rst-new rst-rclone
+  if [ -n "$DPID" ]; then
+    mrow "backup restore --source s3 --as-new --yes in the CLI's own JVM (TERRARIUM_SERVED=0; plan + receive + instance creation)" rst-cli rst-rclone
+    mrow "restore in the running daemon: the same command served by it (command's wall; daemon CPU delta + client CPU)" rst-daemon rst-rclone
+  fi
   echo
   echo "Restore start (JVM, S3 client, manifest, HEAD of every volume; no receive), median seconds and CPU seconds:"
   echo

@@ -40,6 +40,7 @@ public final class JobControl implements JobControlMBean {
     private final CamelContext camel;
     private final List<String> jobs;
     private final Map<String, Run> runs = new ConcurrentHashMap<>();
+    private final java.util.function.Predicate<String> running;
     private volatile ProducerTemplate template;
     /** The instance {@link #register()} put in this JVM's MBeanServer, until {@link #unregister()}. */
     private static volatile JobControl registered;
@@ -49,8 +50,25 @@ public final class JobControl implements JobControlMBean {
      * @param jobs  the job ids (each has a {@code direct:<id>} route)
      */
     public JobControl(CamelContext camel, List<String> jobs) {
+        this(camel, jobs, job -> false);
+    }
+
+    /**
+     * @param running whether a run of a job is in progress in the daemon, whatever started it
+     *                (its routes' guard, {@code JobRuns#running})
+     */
+    public JobControl(CamelContext camel, List<String> jobs, java.util.function.Predicate<String> running) {
         this.camel = camel;
         this.jobs = List.copyOf(jobs);
+        this.running = running;
+    }
+
+    /**
+     * Whether a run of {@code job} is in progress (scheduled or triggered); not part of the MBean.
+     * The CLI socket serves no restore while a job that holds S3 buffers runs.
+     */
+    public boolean running(String job) {
+        return running.test(job);
     }
 
     @Override

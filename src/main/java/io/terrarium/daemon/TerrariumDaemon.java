@@ -190,7 +190,7 @@ public final class TerrariumDaemon {
                     new JolokiaGate(ManagementCredentials.all(app.paths().managementAuthFile()),
                             ManagementCredentials.roles(app.paths().managementAuthFile()))
                             .requireLogin(m.getCamelContext(), port, LOGIN_PATHS);
-                    new JobControl(m.getCamelContext(), jobIds).register();
+                    new JobControl(m.getCamelContext(), jobIds, routes.runs()::running).register();
                     io.micrometer.core.instrument.MeterRegistry meters =
                             m.getCamelContext().getRegistry().findSingleByType(io.micrometer.core.instrument.MeterRegistry.class);
                     if (meters != null) {

@@ -101,6 +101,19 @@ public final class JobRuns {
             throw new JobRejectedException(jobId);
         }
         whenDone(e, s::release);
+        if (BufferGate.JOBS.contains(jobId) && !BufferGate.tryShare()) {
+            // a restore served by the daemon holds the S3 buffers: both would not fit the heap (BufferGate)
+            LOG.info("job {} waits for the restore that runs in this daemon (their S3 buffers do not both fit its heap)", jobId);
+            try {
+                BufferGate.share();
+            } catch (InterruptedException ie) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("job " + jobId + " stopped while it waited for a restore in this daemon", ie);
+            }
+        }
+        if (BufferGate.JOBS.contains(jobId)) {
+            whenDone(e, BufferGate::unshare);
+        }
         LOG.info("job {} started (trigger: {})", jobId, trigger(e));
     }
 

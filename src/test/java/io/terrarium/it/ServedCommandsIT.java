@@ -7,10 +7,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -77,12 +73,7 @@ class ServedCommandsIT {
     }
 
     private static String health() {
-        try {
-            return HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/observe/health"))
-                    .timeout(Duration.ofSeconds(2)).build(), HttpResponse.BodyHandlers.ofString()).body();
-        } catch (Exception e) {
-            return "";
-        }
+        return Terrariumctl.health(port);
     }
 
     /** The served client alone (no fallback): what the daemon answered, or exit 222 when it did not. */
@@ -97,27 +88,15 @@ class ServedCommandsIT {
 
     /** Starts the served client alone; its output goes to files named after {@code tag}. */
     private Process clientProcess(Path jar, String tag, String... args) throws Exception {
-        List<String> argv = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-cp", jar.toString(), "io.terrarium.cli.served.ServedClient"));
-        argv.addAll(List.of(args));
-        ProcessBuilder pb = new ProcessBuilder(argv);
-        pb.environment().putAll(trm.env);
-        return pb.redirectOutput(dir.resolve(tag + ".out").toFile()).redirectError(dir.resolve(tag + ".err").toFile()).start();
+        return trm.servedClient(jar, dir, tag, args);
     }
 
     private Terrariumctl.Result result(Process p, String tag) throws Exception {
-        assertThat(p.waitFor(120, TimeUnit.SECONDS)).isTrue();
-        return new Terrariumctl.Result(p.exitValue(), Files.readString(dir.resolve(tag + ".out"), StandardCharsets.UTF_8),
-                Files.readString(dir.resolve(tag + ".err"), StandardCharsets.UTF_8));
+        return Terrariumctl.result(p, dir, tag, Duration.ofSeconds(120));
     }
 
     private Terrariumctl.Result inJvm(String... args) throws Exception {
-        trm.env.put("TERRARIUM_SERVED", "0");
-        try {
-            return trm.run(args);
-        } finally {
-            trm.env.remove("TERRARIUM_SERVED");
-        }
+        return trm.runInOwnJvm(Duration.ofMinutes(2), args);
     }
 
     /**

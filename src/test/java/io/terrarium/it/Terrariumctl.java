@@ -46,6 +46,54 @@ final class Terrariumctl {
         return pb;
     }
 
+    /**
+     * Starts the launcher's served client alone ({@code ServedClient} of {@code jar}: no launcher, no
+     * fallback; exit 222 when the daemon did not take the command) with this environment; its stdout and
+     * stderr go to {@code <dir>/<tag>.out} and {@code .err} ({@link #result}).
+     */
+    Process servedClient(Path jar, Path dir, String tag, String... args) throws IOException {
+        List<String> argv = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-cp", jar.toString(), "io.terrarium.cli.served.ServedClient"));
+        argv.addAll(List.of(args));
+        ProcessBuilder pb = new ProcessBuilder(argv);
+        pb.environment().putAll(env);
+        return pb.redirectOutput(dir.resolve(tag + ".out").toFile()).redirectError(dir.resolve(tag + ".err").toFile()).start();
+    }
+
+    /**
+     * What a process started by {@link #servedClient} printed and its exit code, once it ended.
+     *
+     * @throws IllegalStateException when it did not end within {@code timeout}
+     */
+    static Result result(Process p, Path dir, String tag, Duration timeout) throws IOException, InterruptedException {
+        if (!p.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+            throw new IllegalStateException("the served client " + tag + " did not end within " + timeout);
+        }
+        return new Result(p.exitValue(), Files.readString(dir.resolve(tag + ".out"), StandardCharsets.UTF_8),
+                Files.readString(dir.resolve(tag + ".err"), StandardCharsets.UTF_8));
+    }
+
+    /** {@link #run(Duration, String...)} in the CLI's own JVM ({@code TERRARIUM_SERVED=0}: never answered by a running daemon). */
+    Result runInOwnJvm(Duration timeout, String... args) throws IOException, InterruptedException {
+        env.put("TERRARIUM_SERVED", "0");
+        try {
+            return run(timeout, args);
+        } finally {
+            env.remove("TERRARIUM_SERVED");
+        }
+    }
+
+    /** The body of a daemon's {@code /observe/health} on {@code port} (contains "UP" once it serves), or "" when it does not answer in 2 s. */
+    static String health(int port) {
+        try {
+            return java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(
+                            java.net.URI.create("http://127.0.0.1:" + port + "/observe/health")).timeout(Duration.ofSeconds(2)).build(),
+                    java.net.http.HttpResponse.BodyHandlers.ofString()).body();
+        } catch (Exception e) {
+            return "";
+        }
+    }
+
     Result run(String... args) throws IOException, InterruptedException {
         return run(Duration.ofMinutes(2), args);
     }

@@ -33,8 +33,17 @@ class JobRoutesTest {
         final CountDownLatch entered = new CountDownLatch(1);
         final CountDownLatch release = new CountDownLatch(1);
         final AtomicInteger runs = new AtomicInteger();
+        final String id;
 
-        @Override public String id() { return "slow"; }
+        BlockingJob() {
+            this("slow");
+        }
+
+        BlockingJob(String id) {
+            this.id = id;
+        }
+
+        @Override public String id() { return id; }
         @Override public String description() { return "blocks until released"; }
         @Override public String defaultSchedule() { return "0 0 * * * ?"; }
 
@@ -47,7 +56,7 @@ class JobRoutesTest {
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
-            return new JobResult("slow", JobResult.Status.OK, "done", null, null, 0, null, Map.of("n", 1));
+            return new JobResult(id, JobResult.Status.OK, "done", null, null, 0, null, Map.of("n", 1));
         }
     }
 
@@ -96,6 +105,55 @@ class JobRoutesTest {
         JobResult third = result(t.requestBody("direct:slow", "cli", String.class));
         assertThat(third.status()).isEqualTo(JobResult.Status.OK);
         assertThat(job.runs.get()).isEqualTo(2);
+    }
+
+    /** A job that returns at once, under any id. */
+    private record QuickJob(String id, AtomicInteger runs) implements Job {
+        @Override public String description() { return "returns at once"; }
+        @Override public String defaultSchedule() { return "0 0 * * * ?"; }
+        @Override public JobResult run() {
+            runs.incrementAndGet();
+            return new JobResult(id, JobResult.Status.OK, "done", null, null, 0, null, Map.of());
+        }
+    }
+
+    @Test
+    void anS3JobThatStartsWhileARestoreServedByTheDaemonHoldsTheBuffersWaitsForIt() throws Exception {
+        // hA's served restore only looked at the running jobs: an export scheduled during the restore started
+        // anyway, and both sets of S3 buffers would meet in the daemon's 256 MiB heap (BufferGate)
+        AtomicInteger exports = new AtomicInteger();
+        AtomicInteger facts = new AtomicInteger();
+        ProducerTemplate t = start(new QuickJob(io.terrarium.s3.S3ExportJob.ID, exports), new QuickJob("host-facts", facts));
+        assertThat(BufferGate.tryWhole()).as("no job holds a share").isTrue();
+        CompletableFuture<String> export;
+        try {
+            export = CompletableFuture.supplyAsync(() -> t.requestBody("direct:s3-export", "schedule", String.class));
+            // another kind of job is not held back
+            assertThat(result(t.requestBody("direct:host-facts", "cli", String.class)).status()).isEqualTo(JobResult.Status.OK);
+            Thread.sleep(500);
+            assertThat(export).as("the export waits while the restore holds the gate").isNotDone();
+            assertThat(exports.get()).isZero();
+        } finally {
+            BufferGate.releaseWhole();
+        }
+        assertThat(result(export.get(10, TimeUnit.SECONDS)).status()).isEqualTo(JobResult.Status.OK);
+        assertThat(exports.get()).isEqualTo(1);
+        // the export gave its share back: a restore may take the gate again
+        assertThat(BufferGate.tryWhole()).isTrue();
+        BufferGate.releaseWhole();
+    }
+
+    @Test
+    void aRestoreIsNotAdmittedWhileAnS3JobRunsAndIsOnceItEnds() throws Exception {
+        BlockingJob verify = new BlockingJob(io.terrarium.s3.S3VerifyJob.ID);
+        ProducerTemplate t = start(verify);
+        CompletableFuture<String> run = CompletableFuture.supplyAsync(() -> t.requestBody("direct:s3-verify", "schedule", String.class));
+        assertThat(verify.entered.await(10, TimeUnit.SECONDS)).isTrue();
+        assertThat(BufferGate.tryWhole()).as("the verify in progress holds a share").isFalse();
+        verify.release.countDown();
+        assertThat(result(run.get(10, TimeUnit.SECONDS)).status()).isEqualTo(JobResult.Status.OK);
+        assertThat(BufferGate.tryWhole()).as("the finished verify gave its share back").isTrue();
+        BufferGate.releaseWhole();
     }
 
     @Test

@@ -79,14 +79,14 @@ public final class ServedClient {
                 return r.exit();
             }
             x.heard();
-            return relay(x, silenceSeconds, out, err);
+            return relay(x, silenceSeconds, out, err, isRestore(args));
         } catch (IOException | RuntimeException e) {
             return ServedProtocol.NOT_SERVED_EXIT; // no socket, not ours, no connection: nothing was printed
         }
     }
 
     /** Prints the frames of a streamed answer as they come, until the exit frame. */
-    private static int relay(Exchange x, int silenceSeconds, OutputStream out, OutputStream err) {
+    private static int relay(Exchange x, int silenceSeconds, OutputStream out, OutputStream err, boolean restore) {
         try {
             while (true) {
                 ServedProtocol.Frame f = ServedProtocol.readFrame(x.in);
@@ -106,11 +106,29 @@ public final class ServedClient {
         } catch (IOException | RuntimeException e) {
             String why = x.silent() ? "the daemon said nothing for " + silenceSeconds + " s (stopped or hung?)"
                     : "the daemon's answer broke off (" + e.getMessage() + ")";
-            byte[] line = ("ERROR: " + why + " while running this command; its job may go on in the daemon:"
-                    + " see `terrariumctl jobs list` for its result\n").getBytes(Charset.defaultCharset());
+            byte[] line = ("ERROR: " + why + " while running this command; " + (restore ? RESTORE_BROKE_OFF
+                    : "its job may go on in the daemon: see `terrariumctl jobs list` for its result") + "\n").getBytes(Charset.defaultCharset());
             write(err, line, 0, line.length);
             return 1;
         }
+    }
+
+    /**
+     * What a restore's client says when the daemon's answer broke off: never run again here (the
+     * restore may have done part of its work, or may still run).
+     */
+    static final String RESTORE_BROKE_OFF = "the restore did not finish here: it stopped with the daemon, or goes on in it"
+            + " (its outcome is in the daemon's log and events); it was not run again. Check with"
+            + " `terrariumctl backup list --instance NAME`; running the same command again resumes or removes the staging"
+            + " dataset an interrupted restore left";
+
+    /** Whether {@code args} are {@code backup restore …} (the launcher passes options after the command words). */
+    static boolean isRestore(List<String> args) {
+        int i = 0;
+        while (i < args.size() && args.get(i).startsWith("-")) {
+            i++;
+        }
+        return args.size() >= i + 2 && args.get(i).equals("backup") && args.get(i + 1).equals("restore");
     }
 
     /** As the full CLI: its PrintWriters drop write errors, so a closed or full stdout leaves the command's own exit code. */

@@ -59,6 +59,12 @@ import java.util.concurrent.TimeUnit;
  * own JVM is killed. A client whose stdin and stdout are a terminal gets the progress bar the CLI's
  * own JVM would draw, drawn here as wide as the client's terminal ({@link ServedProtocol.Request#columns})
  * and sent on its stderr.
+ *
+ * <p>{@code backup restore --source s3 --instance NAME --yes} ({@link #RESTORE}; issue 16 item 1) is
+ * streamed the same way, so the restore runs in this warm JVM: one at a time, never while a job that
+ * holds S3 buffers runs ({@link #BUFFER_JOBS}). A client that goes away does not interrupt it:
+ * {@link io.terrarium.cli.ClientGone} tells the restore, which cancels a receive still running (its
+ * failure path) and finishes a swap; the outcome is logged here.
  */
 public final class ServedCommands implements AutoCloseable {
     /** Longest time a client may take to send its request, in seconds. */
@@ -70,6 +76,15 @@ public final class ServedCommands implements AutoCloseable {
     /** The streamed job triggers (picocli command names from the root). */
     static final Set<List<String>> TRIGGERS = Set.of(List.of("jobs", "run"), List.of("proxy", "sync"), List.of("backup", "export"),
             List.of("backup", "verify"), List.of("backup", "snapshot"), List.of("backup", "replicate"));
+    /** The streamed S3 restore ({@code backup restore --source s3 --instance NAME --yes}; issue 16 item 1). */
+    static final List<String> RESTORE = List.of("backup", "restore");
+    /**
+     * Daemon jobs that hold S3 part buffers (up to 160 MiB for an export, 96 MiB ahead for a
+     * verify or a drill): while one runs a restore is not served, and one that starts during a
+     * served restore waits for it ({@link io.terrarium.routes.BufferGate}), so a restore's own buffers
+     * (up to 128 MiB) never meet theirs in the daemon's 256 MiB heap (docs/backups.md, "Where a restore runs").
+     */
+    static final List<String> BUFFER_JOBS = io.terrarium.routes.BufferGate.JOBS.stream().sorted().toList();
     /** Triggers waited for at once; one more is refused (the CLI then triggers through Jolokia). */
     static final int TRIGGER_WORKERS = 4;
     private static final Logger LOG = LoggerFactory.getLogger(ServedCommands.class);
@@ -84,6 +99,8 @@ public final class ServedCommands implements AutoCloseable {
     private final ScheduledExecutorService timeouts;
     private final ScheduledExecutorService heartbeats;
     private final Thread acceptor;
+    /** One served restore at a time (its buffers); another runs in the CLI's own JVM. */
+    private final java.util.concurrent.Semaphore restoring = new java.util.concurrent.Semaphore(1);
     /** The file key (device and inode) of the socket this daemon bound; {@link #close()} removes only that file. */
     private volatile Object socketKey;
 
@@ -159,7 +176,7 @@ public final class ServedCommands implements AutoCloseable {
         ServedCommands s = new ServedCommands(app, buildId, env, socket, server);
         s.socketKey = Files.readAttributes(socket, java.nio.file.attribute.BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS).fileKey();
         s.acceptor.start();
-        LOG.info("CLI socket {} serves status, jobs list, backup list --source local and job triggers", socket);
+        LOG.info("CLI socket {} serves status, jobs list, backup list --source local, job triggers and backup restore --source s3", socket);
         return s;
     }
 
@@ -213,13 +230,29 @@ public final class ServedCommands implements AutoCloseable {
             }
             ServedProtocol.Response r;
             String why = check(req);
-            if (why == null && isTrigger(req.args())) {
+            boolean restore = why == null && RESTORE.equals(commandPath(app, req.args()));
+            if (restore) {
+                why = admitRestore();
+            }
+            if (why == null && (restore || isTrigger(req.args()))) {
                 try {
-                    triggers.execute(() -> stream(ch, req));
+                    triggers.execute(() -> {
+                        try {
+                            stream(ch, req, restore);
+                        } finally {
+                            if (restore) {
+                                releaseRestore();
+                            }
+                        }
+                    });
                     handedOver = true;
                     return;
                 } catch (RejectedExecutionException busy) {
-                    why = TRIGGER_WORKERS + " triggers are already waiting for their jobs (the CLI triggers through Jolokia)";
+                    if (restore) {
+                        releaseRestore();
+                    }
+                    why = TRIGGER_WORKERS + " triggers are already waiting for their jobs (the CLI "
+                            + (restore ? "restores in its own JVM)" : "triggers through Jolokia)");
                 }
             }
             r = why != null ? ServedProtocol.Response.refused(why) : run(req);
@@ -236,6 +269,44 @@ public final class ServedCommands implements AutoCloseable {
                 closeQuietly(ch);
             }
         }
+    }
+
+    /**
+     * Takes the restore permit, or says why a restore is not served now: another served restore
+     * runs, or a job that holds S3 buffers ({@link #BUFFER_JOBS}) runs in this daemon. The caller
+     * releases the permit when the restore is done.
+     */
+    private String admitRestore() {
+        if (!restoring.tryAcquire()) {
+            return "another restore runs in the daemon (this one runs in the CLI's own JVM)";
+        }
+        // the gate, not only a look at the jobs: a job that starts from now on waits for this restore
+        if (!io.terrarium.routes.BufferGate.tryWhole()) {
+            restoring.release();
+            String busy = busyBufferJob(io.terrarium.daemon.JobControl.registered());
+            return "job " + (busy == null ? "s3-export, s3-verify or restore-drill" : busy)
+                    + " runs in the daemon (its S3 buffers and a restore's do not both fit its heap)";
+        }
+        return null;
+    }
+
+    /** Gives back what {@link #admitRestore} took. */
+    private void releaseRestore() {
+        io.terrarium.routes.BufferGate.releaseWhole();
+        restoring.release();
+    }
+
+    /** The first of {@link #BUFFER_JOBS} running in {@code jobs}' daemon, or {@code null} (also without a daemon). */
+    static String busyBufferJob(io.terrarium.daemon.JobControl jobs) {
+        if (jobs == null) {
+            return null;
+        }
+        for (String j : BUFFER_JOBS) {
+            if (jobs.running(j)) {
+                return j;
+            }
+        }
+        return null;
     }
 
     /**
@@ -306,23 +377,35 @@ public final class ServedCommands implements AutoCloseable {
      * first (before the job is submitted), then its output as printed, heartbeats, the exit frame.
      * When the client is gone the waiting thread is interrupted; the job goes on in the daemon.
      */
-    private void stream(SocketChannel ch, ServedProtocol.Request req) {
-        Frames frames = new Frames(Channels.newOutputStream(ch), Thread.currentThread());
+    private void stream(SocketChannel ch, ServedProtocol.Request req, boolean restore) {
+        java.util.concurrent.atomic.AtomicBoolean gone = new java.util.concurrent.atomic.AtomicBoolean();
+        Thread worker = Thread.currentThread();
+        // a trigger's thread stops waiting for its job; a restore is never interrupted (a swap half
+        // done): its receive reads the flag and takes its failure path (S3Restore#cancelledWhenGone)
+        Frames frames = new Frames(Channels.newOutputStream(ch), restore ? () -> gone.set(true) : worker::interrupt);
         ScheduledFuture<?> beat = null;
+        int code = -1;
         try {
             ServedProtocol.writeStreamedHeader(Channels.newOutputStream(ch));
             beat = heartbeats.scheduleWithFixedDelay(frames::heartbeat, 1, 1, TimeUnit.SECONDS);
             java.io.OutputStream errFrames = frames.stream(ServedProtocol.FRAME_STDERR);
-            int code = req.console()
+            java.util.function.IntSupplier run = () -> execute(req, frames.stream(ServedProtocol.FRAME_STDOUT), errFrames);
+            java.util.function.IntSupplier command = restore ? () -> io.terrarium.cli.ClientGone.watching(frames::probeGone, run::getAsInt) : run;
+            code = req.console()
                     // the client's terminal gets the progress bar its own JVM would draw (issue 16: a trigger typed at a
                     // terminal was not served, and took 2–2.8 s instead of 0.5 s)
                     ? io.terrarium.cli.ProgressDisplay.forClientTerminal(
-                            new java.io.PrintStream(errFrames, true, Charset.forName(req.stderrCharset())), req.columns(),
-                            () -> execute(req, frames.stream(ServedProtocol.FRAME_STDOUT), errFrames))
-                    : execute(req, frames.stream(ServedProtocol.FRAME_STDOUT), errFrames);
-            frames.exit(code >= 0 && code <= 2 ? code : io.terrarium.cli.ExitCodes.FAILURE);
+                            new java.io.PrintStream(errFrames, true, Charset.forName(req.stderrCharset())), req.columns(), command)
+                    : command.getAsInt();
+            code = code >= 0 && code <= 2 ? code : io.terrarium.cli.ExitCodes.FAILURE;
+            if (restore) {
+                LOG.info("CLI socket: served {} ended with exit {}{}", req.args(), code,
+                        gone.get() ? " after its client went away (see the restore's own log lines and event)" : "");
+            }
+            frames.exit(code);
         } catch (IOException e) {
-            LOG.info("CLI socket: the client of {} went away: {} (a job it started goes on)", req.args(), e.getMessage());
+            LOG.info("CLI socket: the client of {} went away: {}{}", req.args(), e.getMessage(),
+                    restore ? " (the restore ended with exit " + code + ")" : " (a job it started goes on)");
         } catch (RuntimeException | Error e) {
             LOG.warn("CLI socket: trigger {} failed: {}", req.args(), e.toString());
         } finally {
@@ -343,14 +426,19 @@ public final class ServedCommands implements AutoCloseable {
      */
     static final class Frames {
         private final java.io.OutputStream raw;
-        private final Thread worker;
+        private final Runnable onGone;
         private boolean running = true;
         private boolean gone;
         private long lastWrite = System.nanoTime();
 
         Frames(java.io.OutputStream raw, Thread worker) {
+            this(raw, worker::interrupt);
+        }
+
+        /** @param onGone run once, at the first failed write while the command still runs (from the failing thread) */
+        Frames(java.io.OutputStream raw, Runnable onGone) {
             this.raw = raw;
-            this.worker = worker;
+            this.onGone = onGone;
         }
 
         /** Writes {@code len} bytes of {@code b} as frames of {@code type}. */
@@ -384,6 +472,26 @@ public final class ServedCommands implements AutoCloseable {
             }
         }
 
+        /**
+         * Whether the client is gone, asked by a command that reads a stream (a served restore, per
+         * read): when nothing was sent for {@value #PROBE_MILLIS} ms a heartbeat goes out first, so a
+         * client that went away is found at once (the write fails) and not only at the next scheduled
+         * heartbeat, after which the rest of a fast stream could already be received.
+         */
+        synchronized boolean probeGone() {
+            if (!gone && System.nanoTime() - lastWrite >= PROBE_MILLIS * 1_000_000L) {
+                try {
+                    write(ServedProtocol.FRAME_HEARTBEAT, new byte[0], 0, 0);
+                } catch (IOException e) {
+                    // goneNow() ran
+                }
+            }
+            return gone;
+        }
+
+        /** Least time between two heartbeats {@link #probeGone} sends, in ms. */
+        static final long PROBE_MILLIS = 250;
+
         synchronized void exit(int code) throws IOException {
             byte[] c = {(byte) (code >>> 24), (byte) (code >>> 16), (byte) (code >>> 8), (byte) code};
             write(ServedProtocol.FRAME_EXIT, c, 0, 4);
@@ -393,7 +501,7 @@ public final class ServedCommands implements AutoCloseable {
             if (!gone) {
                 gone = true;
                 if (running) {
-                    worker.interrupt(); // it stops waiting for the job (JobTrigger); the job goes on
+                    onGone.run(); // a trigger stops waiting for its job (JobTrigger), the job goes on; a restore cancels its receive
                 }
             }
         }
@@ -477,6 +585,9 @@ public final class ServedCommands implements AutoCloseable {
         if (TRIGGERS.contains(path)) {
             return triggerRefusal(app, path, last);
         }
+        if (RESTORE.equals(path)) {
+            return restoreRefusal(app, last);
+        }
         if (!SERVED.contains(path)) {
             return "not a served command: " + String.join(" ", path);
         }
@@ -495,6 +606,32 @@ public final class ServedCommands implements AutoCloseable {
         }
         if (!new io.terrarium.daemon.JobTrigger(app).insideDaemon()) {
             return "not a served command: " + cmd + " (this process is not the running daemon)";
+        }
+        return null;
+    }
+
+    /**
+     * Why a restore is not served, or {@code null}: only {@code --source s3 --instance NAME --yes}
+     * (with or without {@code --at}, {@code --as-new}, {@code --parent-dataset}, {@code --installation},
+     * {@code --accept-unauthenticated}, {@code --trust-config}), which asks nothing; not {@code --all}
+     * or {@code --source local} (they run in the CLI's own JVM); only in the running daemon. To a
+     * terminal the bar is drawn for the client's terminal ({@code ProgressDisplay#forClient}).
+     */
+    private static String restoreRefusal(App app, CommandLine.ParseResult last) {
+        Object source = last.matchedOptionValue("--source", null);
+        if (source == null || !"s3".equals(source.toString())) {
+            return "backup restore is served with --source s3 only (a local restore runs in the CLI's own JVM)";
+        }
+        if (!last.hasMatchedOption("--instance") || !last.hasMatchedOption("--yes")) {
+            return "backup restore is served with --instance and --yes only (it may ask, or print the exact command)";
+        }
+        for (String o : List.of("--all", "--force", "--host-manifest", "--snapshot")) {
+            if (last.hasMatchedOption(o)) {
+                return "backup restore " + o + " runs in the CLI's own JVM";
+            }
+        }
+        if (!new io.terrarium.daemon.JobTrigger(app).insideDaemon()) {
+            return "not a served command: backup restore (this process is not the running daemon)";
         }
         return null;
     }

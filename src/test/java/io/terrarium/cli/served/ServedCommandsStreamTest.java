@@ -124,9 +124,9 @@ class ServedCommandsStreamTest {
         assertThat(frame.exit()).isZero();
     }
 
-    @Test
-    void aClientThatWentAwayInterruptsTheWaitingThreadOnceAndOnlyWhileItRuns() throws Exception {
-        OutputStream broken = new OutputStream() {
+    /** A socket whose client went away: every write fails. */
+    private static OutputStream broken() {
+        return new OutputStream() {
             @Override
             public void write(int b) throws IOException {
                 throw new IOException("Broken pipe");
@@ -137,6 +137,11 @@ class ServedCommandsStreamTest {
                 throw new IOException("Broken pipe");
             }
         };
+    }
+
+    @Test
+    void aClientThatWentAwayInterruptsTheWaitingThreadOnceAndOnlyWhileItRuns() throws Exception {
+        OutputStream broken = broken();
         ServedCommands.Frames f = new ServedCommands.Frames(broken, Thread.currentThread());
         assertThatThrownBy(() -> f.stream(ServedProtocol.FRAME_STDERR).write("x\n".getBytes())).hasMessageContaining("Broken pipe");
         assertThat(Thread.interrupted()).as("the command's thread is told to stop waiting").isTrue();
@@ -303,5 +308,108 @@ class ServedCommandsStreamTest {
                 assertThat(interrupted.get(5, TimeUnit.SECONDS)).isTrue();
             }
         }
+    }
+
+    // ---- backup restore --source s3, served (issue 16 item 1) ----
+
+    @Test
+    void aRestoreWhoseAnswerBreaksOffSaysItWasNotRunAgainWithExit1() throws Exception {
+        ServerSocketChannel[] s = new ServerSocketChannel[1];
+        Map<String, String> env = fakeDaemon(o -> {
+            ServedProtocol.writeStreamedHeader(o);
+            ServedProtocol.writeFrame(o, ServedProtocol.FRAME_STDOUT, "plan\n".getBytes(), 0, 5);
+            o.write(new byte[]{42, 0, 0, 0, 0}); // what a dying daemon's half-written frame looks like to the client
+            o.flush();
+        }, s);
+        try {
+            ByteArrayOutputStream out = new ByteArrayOutputStream();
+            ByteArrayOutputStream err = new ByteArrayOutputStream();
+            int code = ServedClient.run(env, List.of("backup", "restore", "--source", "s3", "--instance", "web", "--yes"), 5, out, err);
+            assertThat(code).as("never the fallback code: the restore must not run twice").isEqualTo(1);
+            assertThat(out.toString(StandardCharsets.UTF_8)).isEqualTo("plan\n");
+            assertThat(err.toString(StandardCharsets.UTF_8)).startsWith("ERROR: the daemon's answer broke off")
+                    .contains(ServedClient.RESTORE_BROKE_OFF).doesNotContain("jobs list");
+        } finally {
+            s[0].close();
+        }
+    }
+
+    @Test
+    void onlyBackupRestoreArgumentsAreARestore() {
+        assertThat(ServedClient.isRestore(List.of("backup", "restore", "--source", "s3"))).isTrue();
+        assertThat(ServedClient.isRestore(List.of("--quiet", "backup", "restore"))).isTrue();
+        assertThat(ServedClient.isRestore(List.of("backup", "export"))).isFalse();
+        assertThat(ServedClient.isRestore(List.of("jobs", "run", "restore"))).isFalse();
+        assertThat(ServedClient.isRestore(List.of("backup"))).isFalse();
+    }
+
+    @Test
+    void aRestoreIsServedOnlyFromS3ForOneInstanceWithYes() {
+        Map<String, String> env = Map.of("TERRARIUM_RUN_DIR", dir.resolve("run").toString(), "TERRARIUM_STATE_DIR", dir.resolve("state").toString(),
+                "TERRARIUM_ETC_DIR", dir.resolve("etc").toString());
+        App app = new App(TerrariumPaths.from(env), new RecordingCommandRunner(c -> null));
+        // every form that passes the argument checks ends at "this JVM is no daemon"
+        for (List<String> ok : List.of(List.of("backup", "restore", "--source", "s3", "--instance", "web", "--yes"),
+                List.of("backup", "restore", "--source=s3", "--instance", "web", "--at", "2026-01", "--as-new", "web2", "-y",
+                        "--parent-dataset", "tank/c", "--installation", "abc", "--accept-unauthenticated", "--trust-config"))) {
+            assertThat(ServedCommands.refusal(app, ok)).as("%s", ok).contains("not the running daemon");
+        }
+        assertThat(ServedCommands.refusal(app, List.of("backup", "restore", "--instance", "web", "--yes"))).contains("--source s3 only");
+        assertThat(ServedCommands.refusal(app, List.of("backup", "restore", "--source", "local", "--instance", "web", "--yes")))
+                .contains("--source s3 only");
+        assertThat(ServedCommands.refusal(app, List.of("backup", "restore", "--source", "s3", "--instance", "web")))
+                .contains("--instance and --yes");
+        assertThat(ServedCommands.refusal(app, List.of("backup", "restore", "--source", "s3", "--all", "--yes"))).contains("--instance and --yes");
+        assertThat(ServedCommands.refusal(app, List.of("backup", "restore", "--source", "s3", "--instance", "web", "--all", "--yes")))
+                .contains("--all runs in the CLI's own JVM");
+        assertThat(ServedCommands.refusal(app, List.of("backup", "restore", "--source", "s3", "--instance", "web", "--snapshot", "x", "--yes")))
+                .contains("--snapshot runs in the CLI's own JVM");
+        assertThat(ServedCommands.refusal(app, List.of("backup", "restore", "--source", "s3", "--instance", "web", "--yes", "-v")))
+                .contains("verbose");
+        assertThat(ServedCommands.refusal(app, List.of("backup", "restore", "--source", "s3", "--instance", "web", "--yes", "--help")))
+                .contains("help");
+    }
+
+    @Test
+    void noRestoreIsServedWhileAJobHoldingS3BuffersRuns() {
+        java.util.Set<String> running = new java.util.HashSet<>();
+        io.terrarium.daemon.JobControl jobs = new io.terrarium.daemon.JobControl(null, List.of(), running::contains);
+        assertThat(ServedCommands.busyBufferJob(null)).isNull();
+        assertThat(ServedCommands.busyBufferJob(jobs)).isNull();
+        running.add("proxy-sync");
+        assertThat(ServedCommands.busyBufferJob(jobs)).isNull();
+        for (String j : List.of("s3-export", "s3-verify", "restore-drill")) {
+            running.clear();
+            running.add(j);
+            assertThat(ServedCommands.busyBufferJob(jobs)).isEqualTo(j);
+        }
+    }
+
+    @Test
+    void aRestoresClientThatWentAwayIsFlaggedOnceAndItsThreadIsNotInterrupted() {
+        OutputStream broken = broken();
+        java.util.concurrent.atomic.AtomicInteger gone = new java.util.concurrent.atomic.AtomicInteger();
+        ServedCommands.Frames f = new ServedCommands.Frames(broken, gone::incrementAndGet);
+        assertThatThrownBy(() -> f.stream(ServedProtocol.FRAME_STDERR).write("x\n".getBytes())).hasMessageContaining("Broken pipe");
+        assertThatThrownBy(() -> f.exit(1)).hasMessageContaining("an earlier write to the client failed");
+        assertThat(gone.get()).isEqualTo(1);
+        assertThat(Thread.interrupted()).as("a restore's thread is never interrupted (a swap half done)").isFalse();
+        assertThat(f.probeGone()).isTrue();
+    }
+
+    @Test
+    void aProbeFindsAClientGoneWithoutWaitingForTheScheduledHeartbeat() throws Exception {
+        java.util.concurrent.atomic.AtomicInteger gone = new java.util.concurrent.atomic.AtomicInteger();
+        ByteArrayOutputStream alive = new ByteArrayOutputStream();
+        ServedCommands.Frames ok = new ServedCommands.Frames(alive, gone::incrementAndGet);
+        assertThat(ok.probeGone()).isFalse();
+        assertThat(alive.size()).as("no heartbeat right after the last write").isZero();
+        Thread.sleep(ServedCommands.Frames.PROBE_MILLIS + 50);
+        assertThat(ok.probeGone()).isFalse();
+        assertThat(alive.size()).as("one heartbeat frame").isEqualTo(5);
+        ServedCommands.Frames dead = new ServedCommands.Frames(broken(), gone::incrementAndGet);
+        Thread.sleep(ServedCommands.Frames.PROBE_MILLIS + 50);
+        assertThat(dead.probeGone()).isTrue();
+        assertThat(gone.get()).isEqualTo(1);
     }
 }
