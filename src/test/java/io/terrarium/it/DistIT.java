@@ -296,6 +296,78 @@ class DistIT {
     }
 
     /**
+     * A daemon training JVM killed by a signal (SIGKILL: the OOM killer, a {@code kill -9}) cleans up
+     * nothing itself: the launcher gave it a private {@code java.io.tmpdir}, removes it, says which
+     * signal ended the run and exits 1 as for any failed training (it exited 137 and left the
+     * directory behind), keeping neither the partial archive nor the one it was to replace.
+     */
+    @Test
+    void aTrainingJvmKilledBySignalLeavesNothingBehindAndIsReported(@org.junit.jupiter.api.io.TempDir Path tmp) throws Exception {
+        Path release = releaseWithoutArchives(tmp);
+        fakeJdk(tmp, """
+                for a; do case $a in -XX:ArchiveClassesAtExit=*) out=${a#*=} ;; -Djava.io.tmpdir=*) t=${a#*=} ;; esac; done
+                if [ -n "${out:-}" ]; then
+                    mkdir -p "$t/terrarium-cds-training-1/etc/secrets" && printf 'part' > "$out"
+                    echo 'starting the training daemon'
+                    kill -9 $$
+                fi
+                exit 0""");
+        Path tmpdir = Files.createDirectories(tmp.resolve("tmpdir"));
+        Path cds = Files.createDirectories(release.resolve("lib/cds"));
+        String out = exitAndOutput(List.of("env", "JAVA_HOME=" + tmp.resolve("jdk"), "TMPDIR=" + tmpdir,
+                release.resolve("bin/terrariumctl").toString()), "daemon", "--train-cds");
+        assertThat(out).startsWith("1:ERROR: the daemon's CDS training JVM was killed by signal 9 (KILL: the kernel's OOM killer or a kill -9);"
+                + " no archive recorded, the daemon starts without one. Its output:\nstarting the training daemon\n");
+        try (Stream<Path> left = Files.list(tmpdir); Stream<Path> archives = Files.list(cds)) {
+            assertThat(left).as("the training's private directory").isEmpty();
+            assertThat(archives).as("no partial archive, no log").isEmpty();
+        }
+    }
+
+    /**
+     * The launcher's switches ({@code TERRARIUM_CDS}, {@code TERRARIUM_HELP_PAGES}, {@code TERRARIUM_SERVED})
+     * take the usual spellings of on and off; {@code TERRARIUM_CDS=true} used to turn class-data sharing
+     * off (only {@code 1} was on). Anything else is refused before any JVM, exit 2.
+     */
+    @Test
+    void launcherSwitchesTakeTheUsualSpellingsAndRefuseOthers(@org.junit.jupiter.api.io.TempDir Path tmp) throws Exception {
+        Path release = releaseWithoutArchives(tmp);
+        fakeJdk(tmp, """
+                printf '%s\n' "$@" > "$(dirname "$0")/../argv.txt"
+                for a; do case $a in -XX:ArchiveClassesAtExit=*) printf 'archive' > "${a#*=}" ;; esac; done
+                exit 0""");
+        Path argv = tmp.resolve("jdk/argv.txt");
+        java.util.function.BiFunction<String, String[], String> run = (env, args) -> exitAndOutput(List.of("env", "JAVA_HOME=" + tmp.resolve("jdk"),
+                env, release.resolve("bin/terrariumctl").toString()), args);
+        java.util.function.Supplier<Boolean> mapped = () -> {
+            try {
+                return Files.readAllLines(argv).stream().anyMatch(a -> a.startsWith("-XX:SharedArchiveFile="));
+            } catch (java.io.IOException e) {
+                throw new IllegalStateException(e);
+            }
+        };
+        for (String on : List.of("TERRARIUM_CDS=true", "TERRARIUM_CDS=Yes", "TERRARIUM_CDS=on", "TERRARIUM_CDS=1", "TERRARIUM_CDS=")) {
+            assertThat(run.apply(on, new String[]{"--version"})).as(on).isEqualTo("0:");
+            assertThat(mapped.get()).as(on).isTrue();
+        }
+        for (String off : List.of("TERRARIUM_CDS=false", "TERRARIUM_CDS=NO", "TERRARIUM_CDS=off", "TERRARIUM_CDS=0")) {
+            assertThat(run.apply(off, new String[]{"--version"})).as(off).isEqualTo("0:");
+            assertThat(mapped.get()).as(off).isFalse();
+        }
+        assertThat(run.apply("TERRARIUM_HELP_PAGES=false", new String[]{"--help"})).isEqualTo("0:");
+        assertThat(Files.readAllLines(argv)).as("Java answers --help").contains("--help");
+        Files.delete(argv);
+        assertThat(run.apply("TERRARIUM_HELP_PAGES=TRUE", new String[]{"--help"})).startsWith("0:Usage: terrariumctl");
+        // each where it is read: CDS before the JVM, help pages before --help, the socket before status
+        for (String[] bad : new String[][]{{"TERRARIUM_CDS=ture", "--version"}, {"TERRARIUM_HELP_PAGES=2", "--help"},
+                {"TERRARIUM_SERVED=enabled", "status"}}) {
+            assertThat(run.apply(bad[0], new String[]{bad[1]})).as(bad[0])
+                    .isEqualTo("2:ERROR: " + bad[0] + " is neither on (1, true, yes, on) nor off (0, false, no, off)\n");
+        }
+        assertThat(argv).as("no JVM started for a refused value").doesNotExist();
+    }
+
+    /**
      * The real training run ({@code terrariumctl daemon --train-cds}): it starts the daemon to health
      * UP and stops, records an archive the daemon then maps, and leaves the host alone — run with
      * every host tool on PATH replaced by a stub that records its call, LXD's socket pointing at
@@ -319,9 +391,8 @@ class DistIT {
                 "LXD_SOCKET=" + tmp.resolve("no-lxd/unix.socket"), "LXD_DIR=" + tmp.resolve("no-lxd"),
                 "AWS_ENDPOINT_URL=http://127.0.0.1:9", "AWS_ACCESS_KEY_ID=none", "AWS_SECRET_ACCESS_KEY=none",
                 "TERRARIUM_RUN_DIR=" + tmp.resolve("run"), "TERRARIUM_STATE_DIR=" + tmp.resolve("state"),
-                "TERRARIUM_ETC_DIR=" + tmp.resolve("etc"),
-                "JAVA_TOOL_OPTIONS=-D" + io.terrarium.daemon.DaemonCdsTraining.HOLD_PROPERTY + "=8000 -Djava.io.tmpdir="
-                        + Files.createDirectories(tmp.resolve("tmpdir")));
+                "TERRARIUM_ETC_DIR=" + tmp.resolve("etc"), "TMPDIR=" + Files.createDirectories(tmp.resolve("tmpdir")),
+                "JAVA_TOOL_OPTIONS=-D" + io.terrarium.daemon.DaemonCdsTraining.HOLD_PROPERTY + "=8000");
         List<String> cmd = new java.util.ArrayList<>(env);
         cmd.addAll(List.of(release.resolve("bin/terrariumctl").toString(), "daemon", "--train-cds"));
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();

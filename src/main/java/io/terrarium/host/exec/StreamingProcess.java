@@ -219,6 +219,21 @@ public final class StreamingProcess implements AutoCloseable {
     }
 
     /**
+     * The most bytes one {@code read} asks a child's stdout pipe for: 64 KiB, what a Linux pipe holds,
+     * so a read never returns less for it. The JDK's {@code FileInputStream.readBytes} mallocs a native
+     * buffer of the requested length for every read over 8 KiB; the uploader asks for up to a whole
+     * part (16 MiB), and glibc then keeps a 16 MiB chunk in the reading thread's arena whose pages fill
+     * as reads of varying length touch them — +9 MiB resident at 1 GiB and +21 MiB at 4 GiB of export,
+     * invisible to NMT (issue 16 item 3, docs/benchmarks.md "Export peak RSS: the native read buffer").
+     */
+    static final int MAX_READ = 64 * 1024;
+
+    /** One read of at most {@link #MAX_READ} bytes from a pipe's stream {@code in} (see there). */
+    static int readPipe(InputStream in, byte[] b, int off, int len) throws IOException {
+        return in.read(b, off, Math.min(len, MAX_READ));
+    }
+
+    /**
      * A stream that reports its end only once {@code verify} has passed (run once, at the first end
      * seen): a failing producer surfaces as the exception {@code verify} throws, never as a clean EOF.
      */
@@ -251,12 +266,13 @@ public final class StreamingProcess implements AutoCloseable {
             return b < 0 ? atEof() : b;
         }
 
+        /** Reads at most {@link #MAX_READ} bytes (see there): callers loop, as they must for a pipe. */
         @Override
         public int read(byte[] b, int off, int len) throws IOException {
             if (len == 0) {
                 return 0;
             }
-            int n = super.read(b, off, len);
+            int n = readPipe(in, b, off, len);
             return n < 0 ? atEof() : n;
         }
     }

@@ -36,6 +36,37 @@ class StreamingProcessTest {
         assertThat(Runtime.getRuntime().maxMemory()).isLessThanOrEqualTo(256L << 20);
     }
 
+    /**
+     * Issue 16 item 3: the uploader reads a child's stdout with {@code readNBytes(buf, 0, 16 MiB)}, and
+     * the JDK mallocs a native buffer of each requested length (glibc kept 16 MiB of it, up to +21 MiB
+     * resident in a 4 GiB export). What reaches the pipe's stream is at most 64 KiB per read, and the
+     * whole part still arrives.
+     */
+    @Test
+    void readsOfAPartSizedBufferAskThePipeForAtMost64KiB() throws Exception {
+        List<Integer> asked = new java.util.ArrayList<>();
+        InputStream pipe = new java.io.ByteArrayInputStream(new byte[3 << 20]) {
+            @Override
+            public synchronized int read(byte[] b, int off, int len) {
+                asked.add(len);
+                return super.read(b, off, len);
+            }
+        };
+        byte[] part = new byte[16 << 20];
+        int got = 0;
+        int n;
+        while ((n = StreamingProcess.readPipe(pipe, part, got, part.length - got)) >= 0) {
+            got += n;
+        }
+        assertThat(got).isEqualTo(3 << 20);
+        assertThat(asked).allSatisfy(len -> assertThat(len).isLessThanOrEqualTo(64 * 1024));
+
+        Command cmd = Command.of("sh", "-c", "head -c 3145728 /dev/zero");
+        try (StreamingProcess p = StreamingProcess.start(cmd); InputStream in = p.stdout()) {
+            assertThat(in.readNBytes(part, 0, part.length)).isEqualTo(3 << 20);
+        }
+    }
+
     @Test
     void c04_nonZeroExitAfterBytesFailsTheReaderAtEndOfStream() throws Exception {
         Command cmd = Command.of("sh", "-c", "head -c 100000 /dev/zero; echo 'cannot send: dataset is busy' >&2; exit 1");
