@@ -61,6 +61,18 @@ public final class ExitCodes implements CommandLine.IExecutionExceptionHandler {
         return b.toString();
     }
 
+    /**
+     * What to do about an LXD error, or {@code null}: run as root when this user may not open
+     * LXD's socket (tester, session 8: a non-root `jobs list` was told to check whether LXD runs),
+     * check that LXD runs when it cannot be reached.
+     */
+    public static String lxdHint(LxdException e) {
+        if (e.accessDenied()) {
+            return "this user may not use LXD's socket (it is root's and the lxd group's): run terrariumctl as root, e.g. with sudo";
+        }
+        return e.unreachable() ? "is LXD running? (`lxc info`; on the development host: scripts/devhost.sh up)" : null;
+    }
+
     @Override
     public int handleExecutionException(Exception ex, CommandLine cmd, CommandLine.ParseResult parseResult) {
         PrintWriter err = cmd.getErr();
@@ -68,11 +80,9 @@ public final class ExitCodes implements CommandLine.IExecutionExceptionHandler {
             ce.problems().forEach(p -> err.println("ERROR: " + printable(p)));
         } else if (ex instanceof LxdException le) {
             err.println("ERROR: " + printable(le.getMessage()));
-            if (le.accessDenied()) {
-                // tester, session 8: a non-root `jobs list` was told to check whether LXD runs
-                err.println("hint: this user may not use LXD's socket (it is root's and the lxd group's): run terrariumctl as root, e.g. with sudo");
-            } else if (le.unreachable()) {
-                err.println("hint: is LXD running? (`lxc info`; on the development host: scripts/devhost.sh up)");
+            String hint = lxdHint(le);
+            if (hint != null) {
+                err.println("hint: " + hint);
             }
         } else if (ex instanceof CommandFailedException
                 || ex instanceof IOException || ex instanceof UncheckedIOException) {

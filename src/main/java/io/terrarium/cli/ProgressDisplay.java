@@ -48,8 +48,8 @@ public final class ProgressDisplay {
     /** The terminal of the client a served command runs for, on the daemon's thread that runs it. */
     private static final ThreadLocal<ClientTerminal> CLIENT_TERMINAL = new ThreadLocal<>();
 
-    /** Where and how wide to draw the bar of a client's terminal: its raw stderr stream and its width in columns. */
-    private record ClientTerminal(PrintStream err, int columns) {
+    /** Where and how wide to draw the bar of a client's terminal: its raw stderr stream, its width in columns, the bars drawn. */
+    private record ClientTerminal(PrintStream err, int columns, java.util.List<Bar> bars) {
     }
 
     /**
@@ -61,11 +61,15 @@ public final class ProgressDisplay {
      * @return what {@code command} returns
      */
     public static int forClientTerminal(PrintStream err, int columns, java.util.function.IntSupplier command) {
-        CLIENT_TERMINAL.set(new ClientTerminal(err, columns > 0 ? columns : DEFAULT_COLUMNS));
+        ClientTerminal t = new ClientTerminal(err, columns > 0 ? columns : DEFAULT_COLUMNS, new java.util.concurrent.CopyOnWriteArrayList<>());
+        CLIENT_TERMINAL.set(t);
         try {
             return command.getAsInt();
         } finally {
             CLIENT_TERMINAL.remove();
+            // a wait that ended early (the client gone, --timeout) left its bar open: progressbar would redraw it on
+            // its shared thread for as long as the daemon runs (session 9 tester)
+            t.bars().forEach(Bar::abandon);
         }
     }
 
@@ -80,7 +84,12 @@ public final class ProgressDisplay {
     static Sink forClient(PrintWriter err) {
         ClientTerminal t = CLIENT_TERMINAL.get();
         // the width less one column, as progressbar leaves on a terminal it measured (ConsoleProgressBarConsumer)
-        return t == null ? lines(err) : new Bar(new ConsoleProgressBarConsumer(t.err(), Math.max(1, t.columns() - 1)));
+        if (t == null) {
+            return lines(err);
+        }
+        Bar bar = new Bar(new ConsoleProgressBarConsumer(t.err(), Math.max(1, t.columns() - 1)));
+        t.bars().add(bar);
+        return bar;
     }
 
     /** The plain lines {@link #forThisProcess} prints when stdin or stdout is not a terminal, on {@code err}. */
@@ -292,6 +301,15 @@ public final class ProgressDisplay {
                 }
                 b.close();
                 bar = null;
+            }
+        }
+
+        /** Stops drawing an item left open (its command ended without {@link #finish}); nothing when none is. */
+        void abandon() {
+            ProgressBar b = bar;
+            if (b != null) {
+                bar = null;
+                b.close();
             }
         }
     }

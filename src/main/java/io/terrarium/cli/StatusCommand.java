@@ -78,7 +78,9 @@ public final class StatusCommand implements Callable<Integer> {
                     "reachable, server " + server.path("environment").path("server_version").asText("?")));
         } catch (LxdException | CommandFailedException e) {
             lxdUp = false;
-            rows.add(Output.row("component", "lxd", "state", "error", "detail", e.getMessage()));
+            // session 9 tester: a non-root `status` showed "Permission denied" without saying what to do
+            String hint = e instanceof LxdException le && le.accessDenied() ? ExitCodes.lxdHint(le) : null;
+            rows.add(Output.row("component", "lxd", "state", "error", "detail", e.getMessage() + (hint == null ? "" : "; " + hint)));
         }
         String pool = config.zfs().pool();
         try {

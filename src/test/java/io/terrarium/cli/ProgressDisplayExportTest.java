@@ -128,6 +128,18 @@ class ProgressDisplayExportTest {
         assertThat(drawn).contains("\r").contains("web full").contains("MiB");
         assertThat(drawn.split("[\r\n]")).allSatisfy(l -> assertThat(l.length()).isLessThanOrEqualTo(59));
         assertThat(lines.toString()).isEmpty(); // nothing on the escaped error writer
+        // a command that ends with its item still open (its client went away, --timeout): the bar is closed, not
+        // left to progressbar's shared thread for the daemon's lifetime
+        ProgressDisplay.Sink[] left = new ProgressDisplay.Sink[1];
+        ProgressDisplay.forClientTerminal(ps, 60, () -> {
+            left[0] = ProgressDisplay.forClient(new PrintWriter(lines));
+            left[0].start("db", "full", OptionalLong.of(100 * MIB));
+            return 1;
+        });
+        clientErr.reset();
+        left[0].sent(10 * MIB);
+        left[0].uploaded(MIB);
+        assertThat(clientErr.size()).as("no redraw after its command ended").isZero();
         // outside a served terminal (a pipe, or after the command): lines, never the daemon's own terminal
         assertThat(ProgressDisplay.forClient(new PrintWriter(lines))).isInstanceOf(ProgressDisplay.Lines.class);
     }

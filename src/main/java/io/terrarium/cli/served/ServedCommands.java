@@ -382,27 +382,32 @@ public final class ServedCommands implements AutoCloseable {
         Thread worker = Thread.currentThread();
         // a trigger's thread stops waiting for its job; a restore is never interrupted (a swap half
         // done): its receive reads the flag and takes its failure path (S3Restore#cancelledWhenGone)
-        Frames frames = new Frames(Channels.newOutputStream(ch), restore ? () -> gone.set(true) : worker::interrupt);
+        Frames frames = null;
         ScheduledFuture<?> beat = null;
         int code = -1;
         try {
             ServedProtocol.writeStreamedHeader(Channels.newOutputStream(ch));
-            beat = heartbeats.scheduleWithFixedDelay(frames::heartbeat, 1, 1, TimeUnit.SECONDS);
-            java.io.OutputStream errFrames = frames.stream(ServedProtocol.FRAME_STDERR);
-            java.util.function.IntSupplier run = () -> execute(req, frames.stream(ServedProtocol.FRAME_STDOUT), errFrames);
-            java.util.function.IntSupplier command = restore ? () -> io.terrarium.cli.ClientGone.watching(frames::probeGone, run::getAsInt) : run;
+            // from here on no write waits for the client longer than its own silence limit: a stopped client
+            // (Ctrl-Z, kill -STOP) is then gone, and never holds the heartbeat thread or another client's bar
+            Frames f = new Frames(new ClientSocket(ch, WRITE_TIMEOUT_MILLIS), restore ? () -> gone.set(true) : worker::interrupt);
+            frames = f;
+            beat = heartbeats.scheduleWithFixedDelay(f::heartbeat, 1, 1, TimeUnit.SECONDS);
+            java.io.OutputStream errFrames = f.stream(ServedProtocol.FRAME_STDERR);
+            java.util.function.IntSupplier run = () -> execute(req, f.stream(ServedProtocol.FRAME_STDOUT), errFrames);
+            java.util.function.IntSupplier command = restore ? () -> io.terrarium.cli.ClientGone.watching(f::probeGone, run::getAsInt) : run;
             code = req.console()
                     // the client's terminal gets the progress bar its own JVM would draw (issue 16: a trigger typed at a
-                    // terminal was not served, and took 2–2.8 s instead of 0.5 s)
+                    // terminal was not served, and took 2–2.8 s instead of 0.5 s); its redraws may be dropped, never waited for
                     ? io.terrarium.cli.ProgressDisplay.forClientTerminal(
-                            new java.io.PrintStream(errFrames, true, Charset.forName(req.stderrCharset())), req.columns(), command)
+                            new java.io.PrintStream(f.droppable(ServedProtocol.FRAME_STDERR), true, Charset.forName(req.stderrCharset())),
+                            req.columns(), command)
                     : command.getAsInt();
             code = code >= 0 && code <= 2 ? code : io.terrarium.cli.ExitCodes.FAILURE;
             if (restore) {
                 LOG.info("CLI socket: served {} ended with exit {}{}", req.args(), code,
                         gone.get() ? " after its client went away (see the restore's own log lines and event)" : "");
             }
-            frames.exit(code);
+            f.exit(code);
         } catch (IOException e) {
             LOG.info("CLI socket: the client of {} went away: {}{}", req.args(), e.getMessage(),
                     restore ? " (the restore ended with exit " + code + ")" : " (a job it started goes on)");
@@ -412,7 +417,9 @@ public final class ServedCommands implements AutoCloseable {
             if (beat != null) {
                 beat.cancel(false);
             }
-            frames.done();
+            if (frames != null) {
+                frames.done();
+            }
             Thread.interrupted(); // an interrupt for a client that went away ends here, not in the next task
             closeQuietly(ch);
         }
@@ -427,6 +434,8 @@ public final class ServedCommands implements AutoCloseable {
     static final class Frames {
         private final java.io.OutputStream raw;
         private final Runnable onGone;
+        /** Serialises writes; the heartbeat and a bar's redraws only try it, so neither waits behind a stuck write. */
+        private final java.util.concurrent.locks.ReentrantLock lock = new java.util.concurrent.locks.ReentrantLock();
         private boolean running = true;
         private boolean gone;
         private long lastWrite = System.nanoTime();
@@ -442,35 +451,107 @@ public final class ServedCommands implements AutoCloseable {
         }
 
         /** Writes {@code len} bytes of {@code b} as frames of {@code type}. */
-        synchronized void write(byte type, byte[] b, int off, int len) throws IOException {
+        void write(byte type, byte[] b, int off, int len) throws IOException {
+            lock.lock();
+            try {
+                writeLocked(type, b, off, len, false);
+            } finally {
+                lock.unlock();
+            }
+        }
+
+        /**
+         * Writes under the lock. {@code orNothing}: when the client's socket takes none of the first
+         * frame at once (it reads nothing: stopped, or far behind), nothing is written and
+         * {@code false} returned — for what may be dropped (heartbeats, a bar's redraws).
+         */
+        private boolean writeLocked(byte type, byte[] b, int off, int len, boolean orNothing) throws IOException {
             if (gone) {
                 throw new IOException("an earlier write to the client failed");
             }
             try {
+                boolean first = true;
                 do {
                     int n = Math.min(len, ServedProtocol.MAX_FRAME_BYTES);
-                    ServedProtocol.writeFrame(raw, type, b, off, n);
+                    if (first && orNothing && raw instanceof ClientSocket c) {
+                        java.io.ByteArrayOutputStream frame = new java.io.ByteArrayOutputStream(5 + n);
+                        ServedProtocol.writeFrame(frame, type, b, off, n);
+                        if (!c.offer(frame.toByteArray())) {
+                            return false;
+                        }
+                    } else {
+                        ServedProtocol.writeFrame(raw, type, b, off, n);
+                    }
+                    first = false;
                     off += n;
                     len -= n;
                 } while (len > 0);
                 lastWrite = System.nanoTime();
+                return true;
             } catch (IOException e) {
                 goneNow();
                 throw e;
             }
         }
 
-        /** Sends a heartbeat when nothing was sent for {@value ServedProtocol#HEARTBEAT_SECONDS} s. */
-        synchronized void heartbeat() {
-            if (gone || System.nanoTime() - lastWrite < ServedProtocol.HEARTBEAT_SECONDS * 1_000_000_000L - 100_000_000L) {
+        /**
+         * Sends a heartbeat when nothing was sent for {@value ServedProtocol#HEARTBEAT_SECONDS} s.
+         * Never waits: not behind another write (one is going out anyway), not for a client whose
+         * socket is full (the shared heartbeat thread must reach every other client in time).
+         */
+        void heartbeat() {
+            if (!lock.tryLock()) {
                 return;
             }
             try {
-                write(ServedProtocol.FRAME_HEARTBEAT, new byte[0], 0, 0);
+                if (gone || System.nanoTime() - lastWrite < ServedProtocol.HEARTBEAT_SECONDS * 1_000_000_000L - 100_000_000L) {
+                    return;
+                }
+                writeLocked(ServedProtocol.FRAME_HEARTBEAT, new byte[0], 0, 0, true);
             } catch (IOException e) {
                 // goneNow() interrupted the command's thread
+            } finally {
+                lock.unlock();
             }
         }
+
+        /**
+         * A stream for output that may be lost, a progress bar's redraws: a write waits at most
+         * {@value #DROPPABLE_WAIT_MILLIS} ms for another write and not at all for a client that reads
+         * nothing; it is dropped instead. progressbar draws every bar of this JVM on one shared thread
+         * (session 9 tester: one stopped client froze every other client's bar and command).
+         */
+        java.io.OutputStream droppable(byte type) {
+            return new java.io.OutputStream() {
+                @Override
+                public void write(int b) throws IOException {
+                    write(new byte[]{(byte) b}, 0, 1);
+                }
+
+                @Override
+                public void write(byte[] b, int off, int len) throws IOException {
+                    if (len == 0) {
+                        return;
+                    }
+                    try {
+                        if (!lock.tryLock(DROPPABLE_WAIT_MILLIS, TimeUnit.MILLISECONDS)) {
+                            return;
+                        }
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                        return;
+                    }
+                    try {
+                        writeLocked(type, b, off, len, true);
+                    } finally {
+                        lock.unlock();
+                    }
+                }
+            };
+        }
+
+        /** Longest wait of a {@link #droppable} write for another write to the client, in ms. */
+        static final long DROPPABLE_WAIT_MILLIS = 200;
 
         /**
          * Whether the client is gone, asked by a command that reads a stream (a served restore, per
@@ -478,21 +559,26 @@ public final class ServedCommands implements AutoCloseable {
          * client that went away is found at once (the write fails) and not only at the next scheduled
          * heartbeat, after which the rest of a fast stream could already be received.
          */
-        synchronized boolean probeGone() {
-            if (!gone && System.nanoTime() - lastWrite >= PROBE_MILLIS * 1_000_000L) {
-                try {
-                    write(ServedProtocol.FRAME_HEARTBEAT, new byte[0], 0, 0);
-                } catch (IOException e) {
-                    // goneNow() ran
+        boolean probeGone() {
+            lock.lock();
+            try {
+                if (!gone && System.nanoTime() - lastWrite >= PROBE_MILLIS * 1_000_000L) {
+                    try {
+                        writeLocked(ServedProtocol.FRAME_HEARTBEAT, new byte[0], 0, 0, false);
+                    } catch (IOException e) {
+                        // goneNow() ran
+                    }
                 }
+                return gone;
+            } finally {
+                lock.unlock();
             }
-            return gone;
         }
 
         /** Least time between two heartbeats {@link #probeGone} sends, in ms. */
         static final long PROBE_MILLIS = 250;
 
-        synchronized void exit(int code) throws IOException {
+        void exit(int code) throws IOException {
             byte[] c = {(byte) (code >>> 24), (byte) (code >>> 16), (byte) (code >>> 8), (byte) code};
             write(ServedProtocol.FRAME_EXIT, c, 0, 4);
         }
@@ -507,8 +593,16 @@ public final class ServedCommands implements AutoCloseable {
         }
 
         /** The command's thread is done with this answer: no interrupt reaches it any more. */
-        synchronized void done() {
-            running = false;
+        void done() {
+            lock.lock();
+            try {
+                running = false;
+            } finally {
+                lock.unlock();
+            }
+            if (raw instanceof ClientSocket c) {
+                c.close();
+            }
         }
 
         /** An output stream whose bytes become frames of {@code type} (no buffering: the writers above it buffer). */
@@ -526,6 +620,82 @@ public final class ServedCommands implements AutoCloseable {
                     }
                 }
             };
+        }
+    }
+
+    /**
+     * Longest time a streamed answer waits for its client to take a write, in ms: the client's own
+     * silence limit ({@link ServedClient#TIMEOUT_SECONDS}). A client that reads nothing that long
+     * (stopped with Ctrl-Z or kill -STOP, its terminal's output paused) is gone, as one that closed:
+     * a trigger's job goes on, a restore is cancelled (session 9 tester: a stopped client held its
+     * thread, and with it the S3 jobs waiting for a served restore, for as long as it was stopped).
+     */
+    static final long WRITE_TIMEOUT_MILLIS = ServedClient.TIMEOUT_SECONDS * 1000L;
+
+    /**
+     * The client's socket in non-blocking mode, written with a deadline: a write that the client
+     * does not take within the timeout fails ({@link IOException}), so no thread of the daemon
+     * waits on a client for longer. Used under {@link Frames}' lock only.
+     */
+    static final class ClientSocket extends java.io.OutputStream {
+        private final SocketChannel ch;
+        private final java.nio.channels.Selector selector;
+        private final long timeoutMillis;
+
+        /** @throws IOException when the channel cannot be switched to non-blocking mode */
+        ClientSocket(SocketChannel ch, long timeoutMillis) throws IOException {
+            this.ch = ch;
+            this.timeoutMillis = timeoutMillis;
+            ch.configureBlocking(false);
+            this.selector = java.nio.channels.Selector.open();
+            ch.register(selector, java.nio.channels.SelectionKey.OP_WRITE);
+        }
+
+        @Override
+        public void write(int b) throws IOException {
+            write(new byte[]{(byte) b}, 0, 1);
+        }
+
+        @Override
+        public void write(byte[] b, int off, int len) throws IOException {
+            send(java.nio.ByteBuffer.wrap(b, off, len), false);
+        }
+
+        /** Writes all of {@code b} unless the socket takes none of it at once. @return whether it was written */
+        boolean offer(byte[] b) throws IOException {
+            return send(java.nio.ByteBuffer.wrap(b), true);
+        }
+
+        private boolean send(java.nio.ByteBuffer buf, boolean orNothing) throws IOException {
+            long deadline = System.nanoTime() + timeoutMillis * 1_000_000L;
+            boolean first = true;
+            while (buf.hasRemaining()) {
+                if (ch.write(buf) == 0) {
+                    if (first && orNothing) {
+                        return false;
+                    }
+                    long left = (deadline - System.nanoTime()) / 1_000_000L;
+                    if (left <= 0) {
+                        throw new IOException("the client took nothing for " + timeoutMillis / 1000 + " s (stopped?)");
+                    }
+                    if (Thread.currentThread().isInterrupted()) {
+                        throw new java.io.InterruptedIOException("interrupted while writing to the client");
+                    }
+                    selector.select(left);
+                    selector.selectedKeys().clear();
+                }
+                first = false;
+            }
+            return true;
+        }
+
+        @Override
+        public void close() {
+            try {
+                selector.close();
+            } catch (IOException e) {
+                // nothing left to release
+            }
         }
     }
 
@@ -561,7 +731,8 @@ public final class ServedCommands implements AutoCloseable {
      */
     static String refusal(App app, List<String> args) {
         for (String a : args) {
-            if (a.equals("--verbose") || a.matches("-v+")) {
+            // also in a cluster of short options (-yv, -vvy: session 9 tester); a refusal costs only the JVM path
+            if (a.equals("--verbose") || (a.startsWith("-") && !a.startsWith("--") && a.indexOf('v') > 0)) {
                 return "verbose output is printed by the CLI itself";
             }
         }

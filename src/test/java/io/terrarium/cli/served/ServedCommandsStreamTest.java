@@ -280,6 +280,8 @@ class ServedCommandsStreamTest {
         assertThat(ServedCommands.refusal(app, List.of("jobs", "run", "host-facts", "-o", "table"))).contains("not the running daemon");
         assertThat(ServedCommands.refusal(app, List.of("jobs", "run"))).contains("usage error");
         assertThat(ServedCommands.refusal(app, List.of("jobs", "run", "host-facts", "-v"))).contains("verbose");
+        assertThat(ServedCommands.refusal(app, List.of("backup", "restore", "--source", "s3", "--instance", "x", "-yv"))).contains("verbose");
+        assertThat(ServedCommands.refusal(app, List.of("backup", "restore", "--source", "s3", "--instance", "x", "-vvy"))).contains("verbose");
         assertThat(ServedCommands.refusal(app, List.of("jobs", "pause", "host-facts"))).contains("not a served command: jobs pause");
     }
 
@@ -306,6 +308,42 @@ class ServedCommandsStreamTest {
                 Thread.sleep(ServedProtocol.HEARTBEAT_SECONDS * 1000L);
                 f.heartbeat();
                 assertThat(interrupted.get(5, TimeUnit.SECONDS)).isTrue();
+            }
+        }
+    }
+
+    @Test
+    void aClientThatReadsNothingNeverHoldsTheHeartbeatOrABarAndIsGoneAfterTheWriteTimeout() throws Exception {
+        // session 9 tester: a stopped client (Ctrl-Z) filled its socket, then the shared heartbeat thread and
+        // progressbar's shared thread blocked on it for as long as it stayed stopped
+        Path sock = dir.resolve("stopped.sock");
+        try (ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
+            server.bind(UnixDomainSocketAddress.of(sock));
+            try (SocketChannel client = SocketChannel.open(UnixDomainSocketAddress.of(sock)); SocketChannel ch = server.accept()) {
+                java.util.concurrent.atomic.AtomicInteger gone = new java.util.concurrent.atomic.AtomicInteger();
+                ServedCommands.Frames f = new ServedCommands.Frames(new ServedCommands.ClientSocket(ch, 1_500), gone::incrementAndGet);
+                java.io.OutputStream bar = f.droppable(ServedProtocol.FRAME_STDERR);
+                byte[] redraw = ("\r" + "=".repeat(78)).getBytes(StandardCharsets.UTF_8);
+                // the client never reads: redraws fill its socket, then are dropped at once
+                long t0 = System.nanoTime();
+                for (int i = 0; i < 5_000; i++) {
+                    bar.write(redraw);
+                }
+                assertThat((System.nanoTime() - t0) / 1_000_000).as("no redraw waited for the client").isLessThan(1_000);
+                assertThat(gone.get()).as("dropping a redraw is not losing the client").isZero();
+                t0 = System.nanoTime();
+                Thread.sleep(ServedProtocol.HEARTBEAT_SECONDS * 1000L);
+                long beat = System.nanoTime();
+                f.heartbeat();
+                assertThat((System.nanoTime() - beat) / 1_000_000).as("the heartbeat never waits for a full socket").isLessThan(200);
+                // the command's own output waits for the client, but not longer than the write timeout
+                long w = System.nanoTime();
+                assertThatThrownBy(() -> f.write(ServedProtocol.FRAME_STDOUT, new byte[1000], 0, 1000))
+                        .isInstanceOf(IOException.class).hasMessageContaining("took nothing for 1 s");
+                assertThat((System.nanoTime() - w) / 1_000_000).isBetween(1_400L, 5_000L);
+                assertThat(gone.get()).as("a client that read nothing for the timeout is gone").isEqualTo(1);
+                f.done();
+                assertThat(client.isOpen()).isTrue(); // the client's side is untouched; the daemon closes its end
             }
         }
     }

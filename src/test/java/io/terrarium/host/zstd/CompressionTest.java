@@ -118,6 +118,8 @@ class CompressionTest {
                 """)).hasValue(300_000_000L);
         assertThat(Compression.summaryBytesIn("/*stdin*\\            :230.00%   (    10 B =>     23 B, /*stdout*\\)"))
                 .hasValue(10L);
+        // more digits than a long holds (a zstd we do not know): not taken, and no exception out of a good stream (tester, session 9)
+        assertThat(Compression.summaryBytesIn("/*stdin*\\ :100.00%   (99999999999999999999 B => 23 B, /*stdout*\\)")).isEmpty();
         assertThat(Compression.summaryBytesIn("/*stdin*\\ : 33.42%   (1048576 => 350445 bytes, /*stdout*\\)")) // zstd 1.4
                 .hasValue(1_048_576L);
         assertThat(Compression.summaryBytesIn("/*stdin*\\            :100.00%   (  2.86 MiB =>   2.86 MiB, /*stdout*\\)"))
