@@ -358,9 +358,10 @@ class DistIT {
         assertThat(Files.readAllLines(argv)).as("Java answers --help").contains("--help");
         Files.delete(argv);
         assertThat(run.apply("TERRARIUM_HELP_PAGES=TRUE", new String[]{"--help"})).startsWith("0:Usage: terrariumctl");
-        // each where it is read: CDS before the JVM, help pages before --help, the socket before status
+        // each whatever the command (session 9 tester: TERRARIUM_SERVED=bogus passed with --help), and printed as
+        // given (printf: dash's echo read the backslash in x\cy and cut the message there)
         for (String[] bad : new String[][]{{"TERRARIUM_CDS=ture", "--version"}, {"TERRARIUM_HELP_PAGES=2", "--help"},
-                {"TERRARIUM_SERVED=enabled", "status"}}) {
+                {"TERRARIUM_SERVED=enabled", "status"}, {"TERRARIUM_SERVED=bogus", "--help"}, {"TERRARIUM_CDS=x\\cy", "--help"}}) {
             assertThat(run.apply(bad[0], new String[]{bad[1]})).as(bad[0])
                     .isEqualTo("2:ERROR: " + bad[0] + " is neither on (1, true, yes, on) nor off (0, false, no, off)\n");
         }
