@@ -518,7 +518,7 @@ public final class ServedCommands implements AutoCloseable {
         /**
          * A stream for output that may be lost, a progress bar's redraws: a write waits at most
          * {@value #DROPPABLE_WAIT_MILLIS} ms for another write and not at all for a client that reads
-         * nothing; it is dropped instead. progressbar draws every bar of this JVM on one shared thread
+         * nothing; it is dropped instead. A write with a newline (the bar's end) is never dropped. progressbar draws every bar of this JVM on one shared thread
          * (session 9 tester: one stopped client froze every other client's bar and command).
          */
         java.io.OutputStream droppable(byte type) {
@@ -532,6 +532,14 @@ public final class ServedCommands implements AutoCloseable {
                 public void write(byte[] b, int off, int len) throws IOException {
                     if (len == 0) {
                         return;
+                    }
+                    for (int i = off; i < off + len; i++) {
+                        if (b[i] == '\n') {
+                            // a bar's last line ends here: never dropped, or the command's next output would run on
+                            // after the bar (it waits like any write, at most the write timeout)
+                            Frames.this.write(type, b, off, len);
+                            return;
+                        }
                     }
                     try {
                         if (!lock.tryLock(DROPPABLE_WAIT_MILLIS, TimeUnit.MILLISECONDS)) {
