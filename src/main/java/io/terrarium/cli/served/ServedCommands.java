@@ -474,9 +474,7 @@ public final class ServedCommands implements AutoCloseable {
                 do {
                     int n = Math.min(len, ServedProtocol.MAX_FRAME_BYTES);
                     if (first && orNothing && raw instanceof ClientSocket c) {
-                        java.io.ByteArrayOutputStream frame = new java.io.ByteArrayOutputStream(5 + n);
-                        ServedProtocol.writeFrame(frame, type, b, off, n);
-                        if (!c.offer(frame.toByteArray())) {
+                        if (!c.offer(ServedProtocol.frame(type, b, off, n))) {
                             return false;
                         }
                     } else {

@@ -395,6 +395,16 @@ public final class ServedProtocol {
      * @throws IOException              when the client is gone
      */
     public static void writeFrame(OutputStream out, byte type, byte[] b, int off, int len) throws IOException {
+        out.write(frame(type, b, off, len));
+        out.flush();
+    }
+
+    /**
+     * One frame's bytes: type, length, payload.
+     *
+     * @throws IllegalArgumentException for a payload over {@value #MAX_FRAME_BYTES} bytes or an unknown type
+     */
+    static byte[] frame(byte type, byte[] b, int off, int len) {
         if (type < FRAME_STDOUT || type > FRAME_EXIT) {
             throw new IllegalArgumentException("unknown frame type " + type);
         }
@@ -408,8 +418,7 @@ public final class ServedProtocol {
         f[3] = (byte) (len >>> 8);
         f[4] = (byte) len;
         System.arraycopy(b, off, f, 5, len);
-        out.write(f);
-        out.flush();
+        return f;
     }
 
     /** Writes the exit frame: {@code code} as 4 bytes. */
