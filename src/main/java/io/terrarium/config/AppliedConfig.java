@@ -62,8 +62,8 @@ public final class AppliedConfig {
 
     /**
      * The document the proxy sync renders from: the recorded copy, or {@code stored} when there is
-     * none. A copy that cannot be read or no longer validates is reported (WARN) and {@code stored}
-     * is used, so a damaged file never stops every route update.
+     * none. A copy that cannot be read or no longer validates is reported (one WARN line,
+     * {@link #unusable}) and {@code stored} is used, so a damaged file never stops every route update.
      *
      * @param stored the document stored in LXD
      */
@@ -74,9 +74,48 @@ public final class AppliedConfig {
         try {
             return codec.parse(Files.readString(file, StandardCharsets.UTF_8), file.toString());
         } catch (IOException | ConfigException e) {
-            LOG.warn("cannot use the applied configuration {} ({}); using the stored one", file, e.getMessage());
+            LOG.warn("{}", unusable(file, e));
             return stored;
         }
+    }
+
+    /**
+     * The WARN line for a copy at {@code file} that cannot be used: the file once, why, and what to
+     * do, e.g. {@code cannot read the applied configuration /var/lib/terrarium/applied-config.yaml:
+     * permission denied (the copy is root's only: run terrariumctl as root, e.g. with sudo)} or
+     * {@code the applied configuration … is not valid (…); using the configuration stored in LXD until
+     * `terrariumctl reconfigure` records a new copy}. The exception's own message is not appended as
+     * it is: an {@link java.nio.file.AccessDeniedException}'s is the path, and each
+     * {@link ConfigException} problem starts with it, so the line named the path twice (tester,
+     * session 9: a non-root {@code status}).
+     *
+     * @param file the copy's path
+     * @param e    what reading or validating it threw
+     */
+    static String unusable(Path file, Exception e) {
+        String name = ConfigException.printable(file.toString());
+        String read = "cannot read the applied configuration " + name + ": ";
+        String stored = "; using the configuration stored in LXD";
+        String untilReconfigure = stored + " until `terrariumctl reconfigure` records a new copy";
+        if (e instanceof java.nio.file.AccessDeniedException) {
+            // no "using the stored one" here: a user who may not read the copy may not read LXD either
+            return read + "permission denied (the copy is root's only: run terrariumctl as root, e.g. with sudo)";
+        }
+        if (e instanceof ConfigException ce) {
+            String source = name + ": ";
+            return "the applied configuration " + name + " is not valid ("
+                    + String.join("; ", ce.problems().stream().map(p -> p.startsWith(source) ? p.substring(source.length()) : p).toList())
+                    + ")" + untilReconfigure;
+        }
+        if (e instanceof java.nio.charset.CharacterCodingException) {
+            return read + "it is not UTF-8 text" + untilReconfigure;
+        }
+        if (e instanceof java.nio.file.NoSuchFileException) {
+            return read + "it was removed while being read" + stored;
+        }
+        String why = e instanceof java.nio.file.FileSystemException f && f.getReason() != null ? f.getReason()
+                : e.getMessage() == null || e.getMessage().equals(file.toString()) ? e.getClass().getSimpleName() : e.getMessage();
+        return read + ConfigException.printable(why) + stored;
     }
 
     /**

@@ -44,6 +44,44 @@ class AppliedConfigTest {
         assertThat(applied.pending(stored)).isFalse();
     }
 
+    /**
+     * Tester, session 9: a non-root {@code status} logged {@code cannot use the applied configuration
+     * <path> (<path>)}: an {@code AccessDeniedException}'s message is the path. Each reason names the
+     * path once, says why and what to do.
+     */
+    @Test
+    void anUnusableCopyIsReportedNamingItsPathOnceWithTheReasonAndWhatToDo(@TempDir Path dir) throws Exception {
+        Path file = dir.resolve(AppliedConfig.FILE);
+        assertThat(AppliedConfig.unusable(file, new java.nio.file.AccessDeniedException(file.toString())))
+                .isEqualTo("cannot read the applied configuration " + file + ": permission denied (the copy is root's only:"
+                        + " run terrariumctl as root, e.g. with sudo)");
+        assertThat(AppliedConfig.unusable(file, new java.nio.file.FileSystemException(file.toString(), null, "Input/output error")))
+                .isEqualTo("cannot read the applied configuration " + file + ": Input/output error; using the configuration stored in LXD");
+        assertThat(AppliedConfig.unusable(file, new java.nio.file.NoSuchFileException(file.toString())))
+                .isEqualTo("cannot read the applied configuration " + file + ": it was removed while being read; using the configuration stored in LXD");
+        assertThat(AppliedConfig.unusable(file, new java.io.IOException(file.toString())))
+                .isEqualTo("cannot read the applied configuration " + file + ": IOException; using the configuration stored in LXD");
+
+        // the real reads: a copy that no longer validates, one that is not UTF-8; the stored document is used
+        AppliedConfig applied = new AppliedConfig(dir, codec);
+        java.util.List<Exception> thrown = new java.util.ArrayList<>();
+        for (byte[] content : new byte[][]{"version: 1\nno_such_key: 1\n".getBytes(java.nio.charset.StandardCharsets.UTF_8),
+                {'v', (byte) 0xff, '\n'}}) {
+            java.nio.file.Files.write(file, content);
+            assertThat(applied.effective(TerrariumConfig.defaults())).isEqualTo(TerrariumConfig.defaults());
+            try {
+                codec.parse(java.nio.file.Files.readString(file), file.toString());
+            } catch (Exception e) {
+                thrown.add(e);
+            }
+        }
+        assertThat(AppliedConfig.unusable(file, thrown.get(0))).startsWith("the applied configuration " + file + " is not valid (")
+                .contains("no_such_key").endsWith("); using the configuration stored in LXD until `terrariumctl reconfigure` records a new copy")
+                .satisfies(m -> assertThat(m.split(java.util.regex.Pattern.quote(file.toString()), -1)).as("the path once").hasSize(2));
+        assertThat(AppliedConfig.unusable(file, thrown.get(1))).isEqualTo("cannot read the applied configuration " + file
+                + ": it is not UTF-8 text; using the configuration stored in LXD until `terrariumctl reconfigure` records a new copy");
+    }
+
     @Test
     void withoutARecordedCopyNothingIsPending(@TempDir Path dir) {
         assertThat(new AppliedConfig(dir, codec).pending(TerrariumConfig.defaults())).isFalse();
