@@ -31,6 +31,48 @@ class HostAdaptersIT {
         assertThat(new ZfsAdapter(runner).probeHolds(pool)).isTrue();
     }
 
+    /**
+     * Two hold probes at once (tester, session 9: probes in the same second collided on
+     * {@code terrarium-probe-<epoch s>} and one failed) both succeed, and a probe removes what killed
+     * probes left: a held probe snapshot of a pid that no longer runs, and an hour-old one of the old
+     * name form. About 2 s.
+     */
+    @Test
+    void concurrentHoldProbesBothSucceedAndRemoveWhatKilledProbesLeft() throws Exception {
+        Process ended = new ProcessBuilder("true").start();
+        ended.waitFor();
+        long now = System.currentTimeMillis() / 1000;
+        String held = pool + "@terrarium-probe-" + now + "-" + ended.pid() + "-0123abcd";
+        String old = pool + "@terrarium-probe-" + (now - 3600);
+        ZfsAdapter zfs = new ZfsAdapter(runner);
+        var threads = java.util.concurrent.Executors.newFixedThreadPool(2);
+        try {
+            zfs.snapshot(held);
+            zfs.hold("terrarium-probe", held);
+            zfs.snapshot(old);
+            var together = new java.util.concurrent.CyclicBarrier(2);
+            java.util.concurrent.Callable<Boolean> probe = () -> {
+                ZfsAdapter own = new ZfsAdapter(new CamelExecCommandRunner());
+                together.await();
+                return own.probeHolds(pool);
+            };
+            var first = threads.submit(probe);
+            var second = threads.submit(probe);
+            assertThat(first.get(60, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+            assertThat(second.get(60, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+            assertThat(zfs.snapshots(pool, false)).as("no probe snapshot left, neither the probes' nor the leftovers")
+                    .noneMatch(s -> s.name().startsWith("terrarium-probe"));
+        } finally {
+            threads.shutdownNow();
+            for (String s : new String[]{held, old}) {
+                if (zfs.exists(s)) {
+                    zfs.release("terrarium-probe", s);
+                    zfs.destroy(s, false, java.time.Duration.ofSeconds(10));
+                }
+            }
+        }
+    }
+
     @Test
     void findsTheHealthyPoolAndTheDemoContainersDataset() throws Exception {
         ZfsAdapter zfs = new ZfsAdapter(runner);

@@ -29,6 +29,17 @@ import java.util.regex.Pattern;
 public final class ZfsAdapter {
     private static final Pattern SEND_USAGE = Pattern.compile("(?m)^\\s*send\\b.*$");
     private static final Pattern FLAG_GROUP = Pattern.compile("\\[-([A-Za-z]+)\\]");
+    /** The hold probe's snapshot names start with this (reserved: {@code SnapshotNow.RESERVED}). */
+    private static final String PROBE_PREFIX = "terrarium-probe-";
+    /** The hold probe's hold tag. */
+    private static final String PROBE_TAG = "terrarium-probe";
+    /** A probe snapshot's name: epoch seconds, then the pid and a random part (the old form had the seconds only). */
+    private static final Pattern PROBE_NAME = Pattern.compile("terrarium-probe-(\\d{1,19})(?:-(\\d{1,19})-[0-9a-f]{8})?");
+    /**
+     * A probe runs at most five zfs commands of 60 s each ({@link Command#DEFAULT_TIMEOUT}), so a probe
+     * snapshot this old was left by a probe that did not finish, whoever made it.
+     */
+    static final Duration PROBE_LEFTOVER_AFTER = Duration.ofMinutes(10);
 
     private final CommandRunner runner;
     private volatile ZfsCapabilities capabilities;
@@ -172,30 +183,87 @@ public final class ZfsAdapter {
 
     /**
      * Tests whether holds really work (zfs-fuse lists {@code hold} in its usage but its pool
-     * version refuses it): snapshots {@code dataset@terrarium-probe-<epoch>}, holds and releases it,
-     * and always destroys the probe snapshot again.
+     * version refuses it): snapshots {@code dataset@terrarium-probe-<epoch s>-<pid>-<8 hex>}, holds and
+     * releases it (tag {@code terrarium-probe}), and always destroys the probe snapshot again. The pid
+     * and the random part make the name unique: it was {@code terrarium-probe-<epoch s>}, so two probes
+     * in the same second from two processes (each {@code jobs run host-facts} in its own JVM) collided
+     * and one failed (tester, session 9). First removes the probe snapshots earlier probes left
+     * ({@link #removeLeftoverProbes}).
      *
      * @param dataset an existing filesystem, e.g. the pool's root dataset
      * @return true when hold and release both succeeded
      * @throws CommandFailedException when the probe snapshot cannot be created
      */
     public boolean probeHolds(String dataset) {
-        String snap = dataset + "@terrarium-probe-" + (System.currentTimeMillis() / 1000);
+        return probeHolds(dataset, Instant.now(), pid -> ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false));
+    }
+
+    /** {@link #probeHolds(String)} at {@code now}, with {@code alive} telling whether a pid runs (tests). */
+    boolean probeHolds(String dataset, Instant now, java.util.function.LongPredicate alive) {
+        removeLeftoverProbes(dataset, now, alive);
+        String snap = dataset + "@" + PROBE_PREFIX + now.getEpochSecond() + "-" + ProcessHandle.current().pid() + "-"
+                + String.format("%08x", java.util.concurrent.ThreadLocalRandom.current().nextInt());
         runner.run(Command.of("zfs", "snapshot", snap));
         try {
-            runner.run(Command.of("zfs", "hold", "terrarium-probe", snap));
-            runner.run(Command.of("zfs", "release", "terrarium-probe", snap));
+            runner.run(Command.of("zfs", "hold", PROBE_TAG, snap));
+            runner.run(Command.of("zfs", "release", PROBE_TAG, snap));
             return true;
         } catch (CommandFailedException e) {
             return false;
         } finally {
             try {
-                runner.run(Command.of("zfs", "release", "terrarium-probe", snap).withOkExitCodes(0, 1, 2));
+                runner.run(Command.of("zfs", "release", PROBE_TAG, snap).withOkExitCodes(0, 1, 2));
             } catch (CommandFailedException ignored) {
                 // no hold to release
             }
             runner.run(Command.of("zfs", "destroy", snap));
         }
+    }
+
+    /**
+     * Removes the probe snapshots of {@code dataset} that earlier probes left — a probe killed before
+     * its {@code finally}, or whose destroy failed: a name of {@link #probeHolds}'s form whose pid no
+     * longer runs, or (any form, also the old {@code terrarium-probe-<epoch s>}) whose time is more than
+     * {@link #PROBE_LEFTOVER_AFTER} before {@code now}. Another running probe's snapshot is kept. A
+     * leftover is released first (a probe killed between hold and release left it held). Failures are
+     * ignored: the next probe tries again.
+     *
+     * @return the snapshots removed (full names)
+     */
+    List<String> removeLeftoverProbes(String dataset, Instant now, java.util.function.LongPredicate alive) {
+        List<String> removed = new ArrayList<>();
+        List<ZfsSnapshot> snaps;
+        try {
+            snaps = snapshots(dataset, false);
+        } catch (CommandFailedException e) {
+            return removed;
+        }
+        for (ZfsSnapshot s : snaps) {
+            Matcher m = PROBE_NAME.matcher(s.name());
+            if (!m.matches()) {
+                continue;
+            }
+            boolean old;
+            boolean gone;
+            try {
+                old = Long.parseLong(m.group(1)) < now.minus(PROBE_LEFTOVER_AFTER).getEpochSecond();
+                gone = m.group(2) != null && !alive.test(Long.parseLong(m.group(2)));
+            } catch (NumberFormatException e) {
+                continue; // 19 digits beyond a long: not a name a probe wrote
+            }
+            if (!old && !gone) {
+                continue;
+            }
+            String full = dataset + "@" + s.name();
+            try {
+                runner.run(Command.of("zfs", "release", PROBE_TAG, full).withOkExitCodes(0, 1, 2));
+                runner.run(Command.of("zfs", "destroy", full));
+                removed.add(full);
+            } catch (CommandFailedException e) {
+                // held by another tag, or already gone (a concurrent probe removed it): next time
+            }
+        }
+        return removed;
     }
 
     /**

@@ -73,9 +73,69 @@ class ZfsAdapterTest {
         var runner = new RecordingCommandRunner(cmd -> cmd.args().get(0).equals("hold") ? Reply.fail(1, "pool must be upgraded") : Reply.ok(""));
         assertThat(new ZfsAdapter(runner).probeHolds("terrarium")).isFalse();
         List<List<String>> calls = runner.calls();
-        assertThat(calls.get(0)).startsWith("zfs", "snapshot");
+        List<String> snapshot = calls.stream().filter(c -> c.get(1).equals("snapshot")).findFirst().orElseThrow();
         assertThat(calls.get(calls.size() - 1)).startsWith("zfs", "destroy");
-        assertThat(calls.get(calls.size() - 1).get(2)).isEqualTo(calls.get(0).get(2)).startsWith("terrarium@terrarium-probe-");
+        assertThat(calls.get(calls.size() - 1).get(2)).isEqualTo(snapshot.get(2)).startsWith("terrarium@terrarium-probe-");
+    }
+
+    /**
+     * Tester, session 9: the probe snapshot was {@code terrarium-probe-<epoch s>}, so two probes in the
+     * same second from two processes created the same snapshot and one failed. Now the name also holds
+     * the pid and a random part.
+     */
+    @Test
+    void twoHoldProbesInTheSameSecondSnapshotUnderDifferentNames() {
+        var runner = new RecordingCommandRunner(cmd -> Reply.ok(""));
+        ZfsAdapter zfs = new ZfsAdapter(runner);
+        java.time.Instant second = java.time.Instant.ofEpochSecond(1_780_000_000L);
+        assertThat(zfs.probeHolds("terrarium", second, pid -> true)).isTrue();
+        assertThat(zfs.probeHolds("terrarium", second.plusMillis(999), pid -> true)).isTrue();
+        List<String> names = runner.calls().stream().filter(c -> c.get(1).equals("snapshot")).map(c -> c.get(2)).toList();
+        assertThat(names).hasSize(2).doesNotHaveDuplicates()
+                .allMatch(n -> n.matches("terrarium@terrarium-probe-1780000000-" + ProcessHandle.current().pid() + "-[0-9a-f]{8}"), "the probe's name form");
+        assertThat(runner.calls().stream().filter(c -> c.get(1).equals("destroy")).map(c -> c.get(2))).containsExactlyElementsOf(names);
+    }
+
+    /**
+     * A probe killed before its {@code finally} (or whose destroy failed) left its snapshot, held or
+     * not, and nothing removed it. The next probe removes those it can tell are left over: a probe
+     * name whose pid no longer runs, or any probe name older than ten minutes (also the old form
+     * without a pid); a running probe's snapshot, a recent old-form one and other snapshots are kept.
+     */
+    @Test
+    void holdProbeFirstRemovesTheProbeSnapshotsEarlierProbesLeft() {
+        long now = 1_780_000_000L;
+        String get = String.join("", List.of(
+                "terrarium\tcreation\t1\n",
+                "terrarium@terrarium-probe-" + (now - 5) + "-111-0123abcd\tcreation\t" + (now - 5) + "\n",
+                "terrarium@terrarium-probe-" + (now - 5) + "-222-89abcdef\tcreation\t" + (now - 5) + "\n",
+                "terrarium@terrarium-probe-" + (now - 3600) + "\tcreation\t" + (now - 3600) + "\n",
+                "terrarium@terrarium-probe-" + (now - 30) + "\tcreation\t" + (now - 30) + "\n",
+                "terrarium@terrarium-probe-" + (now - 601) + "-222-00000000\tcreation\t" + (now - 601) + "\n",
+                "terrarium@terrarium-probe-9999999999999999999\tcreation\t" + now + "\n",
+                "terrarium@terrarium-probe-x-1\tcreation\t" + now + "\n",
+                "terrarium@autosnap_2026-01-01_00:00:00_hourly\tcreation\t" + (now - 7200) + "\n",
+                "terrarium/containers/web@terrarium-probe-" + (now - 3600) + "\tcreation\t" + (now - 3600) + "\n"));
+        var runner = new RecordingCommandRunner(cmd -> cmd.args().get(0).equals("get") ? Reply.ok(get)
+                : cmd.args().get(0).equals("destroy") && cmd.args().get(1).contains("-111-") ? Reply.fail(1, "dataset is busy") : Reply.ok(""));
+        ZfsAdapter zfs = new ZfsAdapter(runner);
+        List<String> removed = zfs.removeLeftoverProbes("terrarium", java.time.Instant.ofEpochSecond(now), pid -> pid == 222);
+        assertThat(removed).as("the pid-111 one failed to destroy: left for the next probe").containsExactlyInAnyOrder(
+                "terrarium@terrarium-probe-" + (now - 3600), "terrarium@terrarium-probe-" + (now - 601) + "-222-00000000");
+        assertThat(runner.calls().stream().filter(c -> !c.get(1).equals("get")).toList()).containsExactlyInAnyOrder(
+                List.of("zfs", "release", "terrarium-probe", "terrarium@terrarium-probe-" + (now - 5) + "-111-0123abcd"),
+                List.of("zfs", "destroy", "terrarium@terrarium-probe-" + (now - 5) + "-111-0123abcd"),
+                List.of("zfs", "release", "terrarium-probe", "terrarium@terrarium-probe-" + (now - 3600)),
+                List.of("zfs", "destroy", "terrarium@terrarium-probe-" + (now - 3600)),
+                List.of("zfs", "release", "terrarium-probe", "terrarium@terrarium-probe-" + (now - 601) + "-222-00000000"),
+                List.of("zfs", "destroy", "terrarium@terrarium-probe-" + (now - 601) + "-222-00000000"));
+    }
+
+    @Test
+    void aHoldProbeWhoseLeftoverListingFailsStillProbes() {
+        var runner = new RecordingCommandRunner(cmd -> cmd.args().get(0).equals("get") ? Reply.fail(1, "permission denied") : Reply.ok(""));
+        assertThat(new ZfsAdapter(runner).probeHolds("terrarium")).isTrue();
+        assertThat(runner.calls()).extracting(c -> c.get(1)).containsExactly("get", "snapshot", "hold", "release", "release", "destroy");
     }
 
     @Test
