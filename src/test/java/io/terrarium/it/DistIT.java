@@ -325,6 +325,139 @@ class DistIT {
     }
 
     /**
+     * A fake training JVM: it writes part of the archive and a file in its private directory, then,
+     * while {@code <jdk>/hang} exists, records its pid in {@code <jdk>/jvm.pid} and sleeps (the pid
+     * stays: exec); otherwise it writes the whole archive and exits 0.
+     */
+    private static final String TRAINING_THAT_HANGS = """
+            jdk=$(dirname "$0")/..
+            for a; do case $a in -XX:ArchiveClassesAtExit=*) out=${a#*=} ;; -Djava.io.tmpdir=*) t=${a#*=} ;; esac; done
+            if [ -n "${out:-}" ]; then
+                mkdir -p "$t/terrarium-cds-training-1/etc" && printf 'part' > "$out"
+                if [ -f "$jdk/hang" ]; then
+                    echo $$ > "$jdk/jvm.pid.tmp" && mv "$jdk/jvm.pid.tmp" "$jdk/jvm.pid"
+                    exec sleep 60
+                fi
+                printf 'archive' > "$out"
+                echo 'daemon training run: health UP after 1 ms, stopped; no job ran'
+            fi
+            exit 0""";
+
+    /**
+     * SIGTERM, SIGINT or SIGHUP to the launcher during {@code daemon --train-cds} (tester, session 9:
+     * a SIGTERM waited for the training JVM, ~5 s, and exited 143 without a word): the launcher kills
+     * the JVM at once, removes its partial archive, log and private directory, says the run was
+     * interrupted and exits 128 + the signal's number. The fake JVM sleeps 60 s, so a launcher that
+     * waited for it fails the 5-s limit. About 1 s.
+     */
+    @Test
+    void aSignalToTheLauncherEndsTheTrainingRunAtOnceAndLeavesNothing(@org.junit.jupiter.api.io.TempDir Path tmp) throws Exception {
+        Path release = releaseWithoutArchives(tmp);
+        fakeJdk(tmp, TRAINING_THAT_HANGS);
+        Path jdk = tmp.resolve("jdk");
+        Files.createFile(jdk.resolve("hang"));
+        Path tmpdir = Files.createDirectories(tmp.resolve("tmpdir"));
+        Path cds = Files.createDirectories(release.resolve("lib/cds"));
+        for (String[] signal : new String[][]{{"TERM", "143"}, {"INT", "130"}, {"HUP", "129"}}) {
+            Files.deleteIfExists(jdk.resolve("jvm.pid"));
+            // --default-signal: a launcher started with SIGINT ignored (as a background job is) cannot trap it
+            Process launcher = new ProcessBuilder("env", "--default-signal=INT", "JAVA_HOME=" + jdk, "TMPDIR=" + tmpdir,
+                    release.resolve("bin/terrariumctl").toString(), "daemon", "--train-cds").redirectErrorStream(true).start();
+            long jvm = trainingJvm(jdk, launcher);
+            Terrariumctl.sh("kill", "-" + signal[0], String.valueOf(launcher.pid()));
+            assertThat(launcher.waitFor(5, java.util.concurrent.TimeUnit.SECONDS)).as("SIG%s: the launcher ends at once", signal[0]).isTrue();
+            assertThat(launcher.exitValue() + ":" + new String(launcher.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8))
+                    .isEqualTo(signal[1] + ":ERROR: the daemon's CDS training run was interrupted by SIG" + signal[0]
+                            + "; no archive recorded, the daemon starts without one\n");
+            assertThat(running(jvm)).as("SIG%s: the training JVM", signal[0]).isFalse();
+            assertThat(names(tmpdir)).as("SIG%s: the training's private directory", signal[0]).isEmpty();
+            assertThat(names(cds)).as("SIG%s: no partial archive, no log", signal[0]).isEmpty();
+        }
+    }
+
+    /**
+     * A {@code kill -9} of the launcher during {@code daemon --train-cds}, which no trap sees (tester,
+     * session 9: the training JVM ran on and left a 47 MB {@code daemon-*.jsa.tmp.<pid>} and a
+     * directory): the JVM is killed with it ({@code setpriv --pdeathsig}), and the next training run
+     * removes what the killed one left (partial archive, log, private directory: their launcher's pid
+     * is in their names and no longer runs) but not the files of a run whose launcher still runs.
+     * About 1 s.
+     */
+    @Test
+    void aLauncherKilledWithKill9TakesItsTrainingJvmAlongAndTheNextTrainingRemovesWhatWasLeft(
+            @org.junit.jupiter.api.io.TempDir Path tmp) throws Exception {
+        Path release = releaseWithoutArchives(tmp);
+        fakeJdk(tmp, TRAINING_THAT_HANGS);
+        Path jdk = tmp.resolve("jdk");
+        Files.createFile(jdk.resolve("hang"));
+        Path tmpdir = Files.createDirectories(tmp.resolve("tmpdir"));
+        Path cds = Files.createDirectories(release.resolve("lib/cds"));
+        List<String> launch = List.of("env", "JAVA_HOME=" + jdk, "TMPDIR=" + tmpdir, release.resolve("bin/terrariumctl").toString());
+        List<String> argv = new java.util.ArrayList<>(launch);
+        argv.addAll(List.of("daemon", "--train-cds"));
+        Process launcher = new ProcessBuilder(argv).redirectErrorStream(true).start();
+        long jvm = trainingJvm(jdk, launcher);
+        try {
+            launcher.destroyForcibly().waitFor();
+            long deadline = System.nanoTime() + 5_000_000_000L;
+            while (running(jvm) && System.nanoTime() < deadline) {
+                Thread.sleep(50);
+            }
+            assertThat(running(jvm)).as("the training JVM dies with its launcher").isFalse();
+        } finally {
+            ProcessHandle.of(jvm).ifPresent(ProcessHandle::destroyForcibly);
+        }
+        String dead = String.valueOf(launcher.pid());
+        assertThat(names(cds)).as("left by the killed run").hasSize(2)
+                .allMatch(n -> n.matches("daemon-[0-9]+\\.jsa\\.tmp\\." + dead + "(\\.log)?"));
+        assertThat(names(tmpdir)).hasSize(1);
+        assertThat(names(tmpdir).get(0)).matches("terrarium-cds-training\\." + dead + "\\.[A-Za-z0-9]{6}");
+        String key = names(cds).get(0).replaceAll("^daemon-([0-9]+)\\..*", "$1");
+        // a run whose launcher runs (this JVM's pid stands for it): its files stay
+        String self = String.valueOf(ProcessHandle.current().pid());
+        Files.writeString(cds.resolve("daemon-" + key + ".jsa.tmp." + self), "part");
+        Files.createDirectories(tmpdir.resolve("terrarium-cds-training." + self + ".AbC123"));
+
+        Files.delete(jdk.resolve("hang"));
+        assertThat(exitAndOutput(launch, "daemon", "--train-cds")).startsWith("0:recorded the daemon CDS archive ");
+        assertThat(names(cds)).containsExactly("daemon-" + key + ".jsa", "daemon-" + key + ".jsa.sum", "daemon-" + key + ".jsa.tmp." + self);
+        assertThat(names(tmpdir)).containsExactly("terrarium-cds-training." + self + ".AbC123");
+    }
+
+    /** Waits (10 s at most) for the fake training JVM of {@code launcher} to record its pid, and returns it. */
+    private static long trainingJvm(Path jdk, Process launcher) throws Exception {
+        Path pid = jdk.resolve("jvm.pid");
+        long deadline = System.nanoTime() + 10_000_000_000L;
+        while (!Files.exists(pid)) {
+            if (!launcher.isAlive()) {
+                throw new AssertionError("the launcher ended (exit " + launcher.exitValue() + "): "
+                        + new String(launcher.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8));
+            }
+            assertThat(System.nanoTime()).as("the training JVM starts within 10 s").isLessThan(deadline);
+            Thread.sleep(20);
+        }
+        return Long.parseLong(Files.readString(pid).strip());
+    }
+
+    /** Whether process {@code pid} runs: it exists and is not a zombie (an orphan init has not reaped yet). */
+    private static boolean running(long pid) {
+        try {
+            String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
+            char state = stat.charAt(stat.lastIndexOf(')') + 2);
+            return state != 'Z' && state != 'X';
+        } catch (java.io.IOException e) {
+            return false;
+        }
+    }
+
+    /** The names in {@code dir}, sorted. */
+    private static List<String> names(Path dir) throws java.io.IOException {
+        try (Stream<Path> s = Files.list(dir)) {
+            return s.map(f -> f.getFileName().toString()).sorted().toList();
+        }
+    }
+
+    /**
      * The launcher's switches ({@code TERRARIUM_CDS}, {@code TERRARIUM_HELP_PAGES}, {@code TERRARIUM_SERVED})
      * take the usual spellings of on and off; {@code TERRARIUM_CDS=true} used to turn class-data sharing
      * off (only {@code 1} was on). Anything else is refused before any JVM, exit 2.
