@@ -364,8 +364,16 @@ class DistIT {
             Process launcher = new ProcessBuilder("env", "--default-signal=INT", "JAVA_HOME=" + jdk, "TMPDIR=" + tmpdir,
                     release.resolve("bin/terrariumctl").toString(), "daemon", "--train-cds").redirectErrorStream(true).start();
             long jvm = trainingJvm(jdk, launcher);
-            Terrariumctl.sh("kill", "-" + signal[0], String.valueOf(launcher.pid()));
-            assertThat(launcher.waitFor(5, java.util.concurrent.TimeUnit.SECONDS)).as("SIG%s: the launcher ends at once", signal[0]).isTrue();
+            try {
+                Terrariumctl.sh("kill", "-" + signal[0], String.valueOf(launcher.pid()));
+                assertThat(launcher.waitFor(5, java.util.concurrent.TimeUnit.SECONDS)).as("SIG%s: the launcher ends at once", signal[0]).isTrue();
+            } finally {
+                // nothing left behind when the launcher did not end (it closes the output, read below)
+                if (launcher.isAlive()) {
+                    launcher.destroyForcibly();
+                    ProcessHandle.of(jvm).ifPresent(ProcessHandle::destroyForcibly);
+                }
+            }
             assertThat(launcher.exitValue() + ":" + new String(launcher.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8))
                     .isEqualTo(signal[1] + ":ERROR: the daemon's CDS training run was interrupted by SIG" + signal[0]
                             + "; no archive recorded, the daemon starts without one\n");
