@@ -86,11 +86,11 @@ cleanup() {
 # store_path_up MBPS: the dev host's s3proxy as users reach a store: each TCP connection to or from its port gets
 # an HTB class of its own on loopback, capped at MBPS MB/s (u32 hashes the low byte of the client's port into 256
 # classes: two connections of one run share a cap only when their ports share that byte); other loopback traffic
-# goes to an uncapped default class. Removed by cleanup (after a kill -9 of this script: tc qdisc del dev lo root).
+# goes to an uncapped default class. Removed by cleanup (after a kill -9 of this script: `scripts/devhost.sh up`).
 store_path_up() {
   local mbps=$1 port i c
   port=${TERRARIUM_DEV_S3_ENDPOINT##*:}; port=${port%%/*}
-  if tc qdisc show dev lo | grep -q htb; then log "loopback already has an HTB qdisc (another bench, or one killed: tc qdisc del dev lo root)"; exit 1; fi
+  if tc qdisc show dev lo | grep -q htb; then log "loopback already has an HTB qdisc (another bench, or one killed: scripts/devhost.sh up removes it)"; exit 1; fi
   tc qdisc add dev lo root handle 1: htb default 2 r2q 1000
   STORE_QDISC=1
   tc class add dev lo parent 1: classid 1:1 htb rate 400gbit quantum 200000
