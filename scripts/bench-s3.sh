@@ -44,6 +44,11 @@
 #        BENCH_S3_RESTORE_ONLY=1  restore rows only: one export (rclone's .zst and Terrarium's point) before the
 #                                 rounds, then per round the rclone restore, BENCH_S3_BEFORE_CP's restore when
 #                                 given, and ours (issue 16 item 1: restore vs rclone, before/after in one run)
+#        BENCH_S3_STORE_MBPS=N    the store as users reach it: every connection to the dev host's s3proxy (rclone's and
+#                                 ours, the daemon's too) is served at most N MB/s each way (85: AWS's "one concurrent
+#                                 request for each 85–90 MB/s of desired network throughput", S3 user guide, Performance
+#                                 guidelines, Horizontal scaling); an HTB class per connection on loopback for the run,
+#                                 no added latency (this kernel has no netem)
 #        BENCH_S3_ROUTE_AB=N scripts/bench-s3.sh [GiB]   only the export with manifest, N times
 #          alternating the direct S3Exporter call and the route's terrarium-s3-export: producer
 #          (one A/B in one run: this machine's load drifts too much for two separate runs)
@@ -70,11 +75,46 @@ cleanup() {
   daemon_cleanup
   [ -z "${CDSW:-}" ] || rm -rf "$CDSW"
   rclone purge ":s3:$TERRARIUM_DEV_S3_BUCKET/$PREFIX" >/dev/null 2>&1 || true
+  store_path_down
   rm -f "$SPOOL" "$SPOOL.zst" "$OUTF"
   for d in "$DS-rt" "$DS-rc" "$DS-inc" "$DS-ct" "$DS"; do
     for i in 1 2 3 4 5; do zfs list "$d" >/dev/null 2>&1 || break; zfs destroy -r "$d" 2>/dev/null && break; sleep 1; done
   done
   rmdir "$MNT" "$MNT-inc" 2>/dev/null || true
+}
+
+# store_path_up MBPS: the dev host's s3proxy as users reach a store: each TCP connection to or from its port gets
+# an HTB class of its own on loopback, capped at MBPS MB/s (u32 hashes the low byte of the client's port into 256
+# classes: two connections of one run share a cap only when their ports share that byte); other loopback traffic
+# goes to an uncapped default class. Removed by cleanup (after a kill -9 of this script: `scripts/devhost.sh up`).
+store_path_up() {
+  local mbps=$1 port i c
+  port=${TERRARIUM_DEV_S3_ENDPOINT##*:}; port=${port%%/*}
+  if tc qdisc show dev lo | grep -q htb; then log "loopback already has an HTB qdisc (another bench, or one killed: scripts/devhost.sh up removes it)"; exit 1; fi
+  tc qdisc add dev lo root handle 1: htb default 2 r2q 1000
+  STORE_QDISC=1
+  tc class add dev lo parent 1: classid 1:1 htb rate 400gbit quantum 200000
+  tc class add dev lo parent 1:1 classid 1:2 htb rate 400gbit quantum 200000
+  tc filter add dev lo parent 1: prio 5 handle 2: protocol ip u32 divisor 256
+  for i in $(seq 0 255); do
+    c=$(printf '%x' $((i + 16)))
+    tc class add dev lo parent 1:1 classid "1:$c" htb rate "${mbps}mbps" ceil "${mbps}mbps" burst 256k cburst 256k quantum 200000
+    tc filter add dev lo parent 1: prio 5 protocol ip u32 ht "2:$(printf '%x' "$i"):" match u8 0 0 flowid "1:$c"
+  done
+  # the store's answers (source port = the store's): key = the client's port (destination, low byte); the client's
+  # requests and uploads (destination port = the store's): key = the client's port (source, low byte)
+  tc filter add dev lo parent 1: prio 4 protocol ip u32 ht 800:: match ip protocol 6 0xff match ip sport "$port" 0xffff \
+    hashkey mask 0x000000ff at 20 link 2:
+  tc filter add dev lo parent 1: prio 4 protocol ip u32 ht 800:: match ip protocol 6 0xff match ip dport "$port" 0xffff \
+    hashkey mask 0x00ff0000 at 20 link 2:
+  STORE_PATH="s3proxy on loopback, each TCP connection capped at $mbps MB/s each way (HTB per connection), no added latency"
+  log "store path: $STORE_PATH"
+}
+
+store_path_down() {
+  [ -n "${STORE_QDISC:-}" ] || return 0
+  tc qdisc del dev lo root 2>/dev/null || true
+  STORE_QDISC=
 }
 
 row() { RESULTS+=("| $1 | $2 | $3 | $4 |"); log "$1: $2 s, $3 MiB/s, $4"; }
@@ -321,6 +361,7 @@ restore_rounds() {
   done
   echo
   echo "$(date -u +%F) · $(nproc) cores · $(java -version 2>&1 | head -1) · send stream $bytes bytes, zstd -3 → $zbytes bytes"
+  echo "store: $STORE_PATH"
   echo "load before: $load0"
   echo "load after:  $(uptime)"
   echo
@@ -338,6 +379,9 @@ restore_rounds() {
 main() {
   cd "$(dirname "$0")/.."
   set -a; . /var/lib/terrarium-dev/devhost.env; set +a
+  trap cleanup EXIT
+  STORE_PATH="s3proxy on loopback"
+  [ -z "${BENCH_S3_STORE_MBPS:-}" ] || store_path_up "$BENCH_S3_STORE_MBPS"
   # rclone's AWS SDK fails on a custom CA bundle with its own transport; the endpoint is plain http on loopback
   unset AWS_CA_BUNDLE
   export RCLONE_S3_PROVIDER=Other RCLONE_S3_ENDPOINT="$TERRARIUM_DEV_S3_ENDPOINT" \
@@ -345,7 +389,6 @@ main() {
     RCLONE_S3_FORCE_PATH_STYLE=true RCLONE_S3_CHUNK_SIZE=16M RCLONE_S3_UPLOAD_CONCURRENCY=4
   # the secret reaches rclone through its environment, never argv
   RCLONE_S3_SECRET_ACCESS_KEY=$(cat "$TERRARIUM_DEV_S3_SECRET_FILE"); export RCLONE_S3_SECRET_ACCESS_KEY
-  trap cleanup EXIT
 
   # the release (target/dist) and the test classes (BenchS3Main); BENCH_S3_BUILD=0: already built (outside the lock)
   [ "${BENCH_S3_BUILD:-1}" = 0 ] || mvn -q -o package -DskipTests
@@ -457,6 +500,7 @@ main() {
   done
   echo
   echo "$(date -u +%F) · $(nproc) cores · $(java -version 2>&1 | head -1) · send stream $bytes bytes ($GIB GiB of data), zstd -3 → $zbytes bytes"
+  echo "store: $STORE_PATH"
   echo "load before: $load0"
   echo "load after:  $(uptime)"
   echo

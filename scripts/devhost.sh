@@ -575,9 +575,20 @@ s3_curl() {
             -X "$method" "$@" "$S3_ENDPOINT$path"
 }
 
+# A per-connection cap on loopback left by `BENCH_S3_STORE_MBPS=… scripts/bench-s3.sh` killed with -9 (its
+# cleanup removes it otherwise) would slow every S3 test to a WAN's pace: nothing else here adds a root qdisc to lo.
+clear_store_cap() {
+    command -v tc >/dev/null 2>&1 || return 0
+    if tc qdisc show dev lo 2>/dev/null | grep -q '^qdisc htb'; then
+        log "removing the per-connection cap on loopback left by a killed bench-s3.sh (BENCH_S3_STORE_MBPS)"
+        tc qdisc del dev lo root
+    fi
+}
+
 ensure_s3proxy() {
     local pidfile="$RUN_DIR/s3proxy.pid" changed=0 code
     fetch_s3proxy
+    clear_store_cap
     mkdir -p "$S3_DATA_DIR"
     ensure_s3_credentials
     write_s3_properties && changed=1
@@ -836,6 +847,9 @@ cmd_status() {
         status_line 0 s3proxy "$S3_ENDPOINT (HTTP $code), bucket $S3_BUCKET"
     else
         status_line 1 s3proxy "$S3_ENDPOINT not answering"
+    fi
+    if command -v tc >/dev/null 2>&1 && tc qdisc show dev lo 2>/dev/null | grep -q '^qdisc htb'; then
+        status_line 1 loopback "an HTB qdisc caps connections (a killed bench-s3.sh BENCH_S3_STORE_MBPS run): devhost.sh up removes it"
     fi
     return "$STATUS_FAILED"
 }

@@ -21,7 +21,8 @@ import java.util.regex.Pattern;
  * producer thread and keeps its future until the result is read. It sends to no other endpoint
  * and takes no URI, so granting it through Jolokia grants "run one of our jobs" and nothing more
  * (unlike {@code ManagedCamelContext.requestBody}, which reaches any endpoint, {@code exec:}
- * included, and is refused by {@link JolokiaGate}).
+ * included, and is refused by {@link JolokiaGate}). The CLI submits with its deadline
+ * ({@link #submitBefore}): a request read after it starts nothing.
  */
 public final class JobControl implements JobControlMBean {
     /** The MBean's JMX name. */
@@ -33,6 +34,7 @@ public final class JobControl implements JobControlMBean {
             .registerModule(new com.fasterxml.jackson.datatype.jsr310.JavaTimeModule())
             .disable(com.fasterxml.jackson.databind.SerializationFeature.WRITE_DATES_AS_TIMESTAMPS);
     private static final Pattern TRIGGER = Pattern.compile("[A-Za-z0-9_.:-]{1,64}");
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(JobControl.class);
 
     private record Run(String job, Instant at, CompletableFuture<Exchange> exchange, io.terrarium.jobs.RunProgress progress) {
     }
@@ -78,12 +80,35 @@ public final class JobControl implements JobControlMBean {
 
     @Override
     public String submitAs(String job, String trigger) {
+        check(job, trigger);
+        return start(job, trigger);
+    }
+
+    @Override
+    public String submitBefore(String job, String trigger, long deadlineEpochMillis) {
+        check(job, trigger);
+        String late = ClientDeadline.lateness(deadlineEpochMillis, System.currentTimeMillis());
+        if (late != null) {
+            // never sent to the route: no exchange, no result, the job's counters unchanged
+            String why = "dropped a run of " + job + " (trigger " + trigger + "): " + late + "; not run";
+            LOG.warn("job control: {}", why);
+            throw new IllegalStateException(why);
+        }
+        return start(job, trigger);
+    }
+
+    /** @throws IllegalArgumentException for an unknown job or a malformed trigger */
+    private void check(String job, String trigger) {
         if (job == null || !jobs.contains(job)) {
             throw new IllegalArgumentException("unknown job \"" + job + "\" (known: " + String.join(", ", jobs) + ")");
         }
         if (trigger == null || !TRIGGER.matcher(trigger).matches()) {
             throw new IllegalArgumentException("trigger must be 1-64 letters, digits or -_.: (got \"" + trigger + "\")");
         }
+    }
+
+    /** Sends a checked run to {@code direct:<job>} and keeps its future. @return its run id */
+    private String start(String job, String trigger) {
         Instant now = Instant.now();
         runs.values().removeIf(r -> r.exchange().isDone() && r.at().isBefore(now.minus(KEEP)));
         if (template == null) {

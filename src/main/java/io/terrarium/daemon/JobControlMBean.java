@@ -27,6 +27,24 @@ public interface JobControlMBean {
     String submitAs(String job, String trigger);
 
     /**
+     * {@link #submitAs} for a client that waits a limited time for the answer (the CLI): the run
+     * starts only when the daemon reads the request before {@code deadlineEpochMillis}, less
+     * {@value ClientDeadline#MARGIN_MILLIS} ms for the answer to reach the client. A later request
+     * — one the kernel kept while the daemon was stopped, whose client has given up and told its
+     * user the trigger failed — is refused and logged, and nothing runs: no exchange, no result, no
+     * count in the route's statistics. {@link #submit} (Hawtio's JMX tab) has no deadline.
+     *
+     * @param job                 job id
+     * @param trigger             as for {@link #submitAs}
+     * @param deadlineEpochMillis when the client stops waiting, ms since the epoch by the wall
+     *                            clock of this host ({@link ClientDeadline})
+     * @return the run id (a UUID)
+     * @throws IllegalArgumentException for an unknown job id or a malformed trigger
+     * @throws IllegalStateException    when the deadline has passed or is too close (nothing ran)
+     */
+    String submitBefore(String job, String trigger, long deadlineEpochMillis);
+
+    /**
      * The result of a submitted run.
      *
      * @param runId a run id returned by {@link #submit}

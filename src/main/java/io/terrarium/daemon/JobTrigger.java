@@ -73,12 +73,22 @@ public final class JobTrigger {
             // this process is the daemon (a trigger served over the CLI socket): its job MBean directly, no Jolokia
             body = submitAndWait(new LocalControl(local), jobId, timeout, progress);
         } else if (d != null) {
+            if (d.stopped()) {
+                // it would answer nothing, and the served client has waited 10 s already: say why at once
+                throw new IOException("the daemon (pid " + d.pid() + ") is stopped (kill -STOP or Ctrl-Z): job " + jobId
+                        + " was not started, and will not start when the daemon resumes; `kill -CONT " + d.pid()
+                        + "` resumes it, then run this command again");
+            }
             d.checkListener(); // never hand the credentials to a process that squats the port
             try {
                 ManagementCredentials creds = ManagementCredentials.read(app.paths().managementAuthFile());
                 body = submitAndWait(new RemoteControl(new JolokiaClient(d.baseUrl(), creds)), jobId, timeout, progress);
             } catch (StillRunningException e) {
                 throw e;
+            } catch (NotTakenException e) {
+                throw new IOException("the daemon (pid " + d.pid() + ") did not answer (" + e.getMessage() + "; the CLI waits up to "
+                        + SUBMIT_TIMEOUT.toSeconds() + " s): job " + jobId + " was not started, and the daemon will not start it"
+                        + " later (the request's deadline passed); check `journalctl -u terrarium` and run this command again", e);
             } catch (IOException e) {
                 if (e.getMessage() != null && e.getMessage().contains("unknown job")) {
                     throw new io.terrarium.jobs.UnknownJobException(jobId, daemonJobs(d));
@@ -164,10 +174,45 @@ public final class JobTrigger {
         void pause(String runId) throws InterruptedException;
     }
 
+    /**
+     * How long the CLI waits for the daemon to take a run ({@code submitBefore} answers at once;
+     * Jolokia serves one request at a time, so another client's may come first). Also the run's
+     * deadline: a daemon that reads the request later runs nothing for it.
+     */
+    static final Duration SUBMIT_TIMEOUT = Duration.ofSeconds(30);
+
+    /** The daemon did not take a run within {@link #SUBMIT_TIMEOUT}, and will not start it later (its deadline). */
+    static final class NotTakenException extends IOException {
+        NotTakenException(String message, Throwable cause) {
+            super(message, cause);
+        }
+    }
+
+    /**
+     * Whether a failed {@code submitBefore} was refused as unknown — by a daemon of the release before it
+     * (after an update, until the daemon restarts): its management gate and Jolokia name the operation.
+     * Then the run is submitted without a deadline, as that release did.
+     */
+    static boolean olderDaemon(IOException e) {
+        return e.getMessage() != null && e.getMessage().contains("submitBefore");
+    }
+
     private record RemoteControl(JolokiaClient jolokia) implements Control {
         @Override
         public String submit(String jobId) throws IOException {
-            return jolokia.exec(JobControl.OBJECT_NAME, "submitAs", List.of(jobId, "cli"), Duration.ofSeconds(30)).asText();
+            // the daemon runs nothing for this request once the client has given up on it: a daemon stopped
+            // (kill -STOP) still has the kernel keep the request, and read it when it resumes (tester, session 8)
+            long deadline = System.currentTimeMillis() + SUBMIT_TIMEOUT.toMillis();
+            try {
+                return jolokia.exec(JobControl.OBJECT_NAME, "submitBefore", List.of(jobId, "cli", deadline), SUBMIT_TIMEOUT).asText();
+            } catch (java.net.http.HttpTimeoutException e) {
+                throw new NotTakenException(e.getMessage(), e);
+            } catch (IOException e) {
+                if (olderDaemon(e)) {
+                    return jolokia.exec(JobControl.OBJECT_NAME, "submitAs", List.of(jobId, "cli"), SUBMIT_TIMEOUT).asText();
+                }
+                throw e;
+            }
         }
 
         @Override

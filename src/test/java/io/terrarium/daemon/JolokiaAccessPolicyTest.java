@@ -38,6 +38,8 @@ class JolokiaAccessPolicyTest {
         assertThat(exec(JobControl.OBJECT_NAME, "result(java.lang.String)")).isTrue();
         assertThat(exec(JobControl.OBJECT_NAME, "submit")).isTrue();
         assertThat(exec(JobControl.OBJECT_NAME, "submitAs")).isTrue();
+        assertThat(exec(JobControl.OBJECT_NAME, "submitBefore")).isTrue();
+        assertThat(exec(JobControl.OBJECT_NAME, "submitBefore(java.lang.String,java.lang.String,long)")).isTrue();
         assertThat(exec(JobControl.OBJECT_NAME, "result")).isTrue();
         assertThat(exec(JobControl.OBJECT_NAME, "progress(java.lang.String,long)")).isTrue();
         assertThat(exec(JobControl.OBJECT_NAME, "progress")).isTrue();

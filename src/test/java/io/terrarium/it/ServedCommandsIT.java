@@ -21,6 +21,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
  * Issue 16 item 4: the read-only commands answered by the running daemon over its CLI socket print
@@ -397,5 +398,74 @@ class ServedCommandsIT {
             resume(held);
         }
         awaitFinished("host-facts", done + 1);
+    }
+
+    private static int logged(String text) throws IOException {
+        return Files.readString(dir.resolve("daemon.log")).split(java.util.regex.Pattern.quote(text), -1).length - 1;
+    }
+
+    private static long exchanges(io.terrarium.daemon.JolokiaClient jolokia, String route) throws IOException {
+        return jolokia.read(io.terrarium.daemon.JolokiaClient.routeMBean(route), "ExchangesTotal").asLong();
+    }
+
+    /**
+     * Tester (session 8): with the daemon stopped (kill -STOP) the kernel still accepts the CLI's
+     * connections and keeps its requests. The CLI gave up and said the trigger failed, and the
+     * daemon, once resumed, ran the job anyway from the queued request. Now each request carries its
+     * client's deadline, and the resumed daemon drops both queued requests — the launcher's on the CLI
+     * socket and a Jolokia {@code submitBefore} like the CLI's JVM sends — with a line in its log, no
+     * run and no exchange on the route; the CLI's JVM sees the stopped daemon and says so at once
+     * (not after 30 s more of Jolokia). A trigger after the resume runs as usual. ~17 s: the served
+     * client's 10 s of silence, a CLI JVM, Jolokia's 3 s here.
+     */
+    @Test
+    void aTriggerQueuedInAStoppedDaemonNeverRunsOnceItsClientGaveUp() throws Exception {
+        var jolokia = new io.terrarium.daemon.JolokiaClient("http://127.0.0.1:" + port,
+                io.terrarium.daemon.ManagementCredentials.read(dir.resolve("etc/secrets/management.properties")));
+        int done = finished("host-facts");
+        int started = logged("job host-facts started");
+        long before = exchanges(jolokia, "host-facts");
+        String socketDrop = "CLI socket: dropped [jobs, run, host-facts]: the client's deadline passed ";
+        String jolokiaDrop = "dropped a run of host-facts (trigger cli): the client's deadline passed ";
+        int socketDrops = logged(socketDrop);
+        int jolokiaDrops = logged(jolokiaDrop);
+        new ProcessBuilder("kill", "-STOP", String.valueOf(daemon.pid())).start().waitFor();
+        try {
+            assertThat(stopped(daemon.pid())).isTrue();
+            long t0 = System.nanoTime();
+            var r = trm.run(Duration.ofSeconds(90), "jobs", "run", "host-facts"); // the launcher: socket, then the CLI's JVM
+            long ms = (System.nanoTime() - t0) / 1_000_000;
+            assertThat(r.exit()).as(r.all()).isEqualTo(1);
+            assertThat(r.err()).contains("ERROR: the daemon (pid " + daemon.pid() + ") is stopped (kill -STOP or Ctrl-Z): job host-facts"
+                    + " was not started, and will not start when the daemon resumes; `kill -CONT " + daemon.pid() + "` resumes it");
+            assertThat(ms).as("the served client's 10 s, then a JVM that does not wait for Jolokia").isBetween(9_500L, 25_000L);
+            // what the CLI's JVM sends to a daemon that is hung rather than stopped: queued by the kernel alike
+            long deadline = System.currentTimeMillis() + 3_000;
+            assertThatThrownBy(() -> jolokia.exec(io.terrarium.daemon.JobControl.OBJECT_NAME, "submitBefore",
+                    List.of("host-facts", "cli", deadline), Duration.ofSeconds(3))).isInstanceOf(java.net.http.HttpTimeoutException.class);
+            assertThat(logged(socketDrop)).as("nothing is read while stopped").isEqualTo(socketDrops);
+        } finally {
+            new ProcessBuilder("kill", "-CONT", String.valueOf(daemon.pid())).start().waitFor();
+        }
+        long wait = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+        while (logged(socketDrop) == socketDrops || logged(jolokiaDrop) == jolokiaDrops) {
+            assertThat(System.nanoTime()).as("the resumed daemon logs both dropped requests: %s",
+                    Files.readString(dir.resolve("daemon.log"))).isLessThan(wait);
+            Thread.sleep(100);
+        }
+        assertThat(logged(socketDrop)).isEqualTo(socketDrops + 1);
+        assertThat(logged(jolokiaDrop)).isEqualTo(jolokiaDrops + 1);
+        Thread.sleep(1_000); // a run would have started by now
+        assertThat(logged("job host-facts started")).as("no run started").isEqualTo(started);
+        assertThat(finished("host-facts")).isEqualTo(done);
+        assertThat(exchanges(jolokia, "host-facts")).as("no exchange on the route").isEqualTo(before);
+        assertThat(jolokia.read(io.terrarium.daemon.JobControl.OBJECT_NAME, "RunsPending").asInt()).isZero();
+
+        // resumed: a trigger runs as usual, served by the daemon
+        var ok = trm.run("jobs", "run", "host-facts");
+        assertThat(ok.exit()).as(ok.all()).isZero();
+        assertThat(ok.out()).contains("host-facts: OK").contains("(daemon pid " + daemon.pid() + ", trigger cli)");
+        awaitFinished("host-facts", done + 1);
+        assertThat(exchanges(jolokia, "host-facts")).isEqualTo(before + 1);
     }
 }

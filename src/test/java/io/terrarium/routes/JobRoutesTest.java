@@ -21,6 +21,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 class JobRoutesTest {
     private final ObjectMapper json = App.jsonMapper();
@@ -235,6 +236,48 @@ class JobRoutesTest {
         }
         assertThat(result(r2).status()).isEqualTo(JobResult.Status.OK);
         assertThat(result(r2).trigger()).isEqualTo("cli");
+        assertThat(job.runs.get()).isEqualTo(2);
+    }
+
+    /**
+     * Tester (session 8): a CLI trigger that Jolokia read from the kernel's queue after the stopped
+     * daemon resumed ran the job, though the CLI had given up and told its user the trigger failed.
+     * {@code submitBefore} starts nothing once the client's deadline passed (or is within the
+     * margin): no run, no exchange on the route, no stored result. Hawtio's {@code submit} has no
+     * deadline.
+     */
+    @Test
+    void aSubmitReadAfterItsClientsDeadlineRunsNothingAndIsNotCounted() throws Exception {
+        BlockingJob job = new BlockingJob();
+        job.release.countDown();
+        start(job);
+        var control = new io.terrarium.daemon.JobControl(ctx, List.of("slow"));
+        long now = System.currentTimeMillis();
+        assertThatThrownBy(() -> control.submitBefore("slow", "cli", now - 31_000))
+                .isInstanceOf(IllegalStateException.class)
+                .hasMessageStartingWith("dropped a run of slow (trigger cli): the client's deadline passed 31.")
+                .hasMessageEndingWith("s ago; not run");
+        assertThatThrownBy(() -> control.submitBefore("slow", "cli", System.currentTimeMillis() + 500))
+                .hasMessageContaining("too soon to start it");
+        assertThatThrownBy(() -> control.submitBefore("nope", "cli", now - 31_000)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("unknown job");
+        assertThat(job.runs.get()).isZero();
+        assertThat(control.getRunsPending()).isZero();
+        try (var files = java.nio.file.Files.walk(state)) {
+            assertThat(files.filter(java.nio.file.Files::isRegularFile).toList()).as("no result stored").isEmpty();
+        }
+
+        // in time: runs as submitAs does
+        String runId = control.submitBefore("slow", "cli", System.currentTimeMillis() + 30_000);
+        control.await(runId, java.time.Duration.ofSeconds(10));
+        JobResult r = result(control.result(runId));
+        assertThat(r.status()).isEqualTo(JobResult.Status.OK);
+        assertThat(r.trigger()).isEqualTo("cli");
+        assertThat(job.runs.get()).isEqualTo(1);
+        // Hawtio's operation: no deadline
+        String hawtio = control.submit("slow");
+        control.await(hawtio, java.time.Duration.ofSeconds(10));
+        assertThat(result(control.result(hawtio)).trigger()).isEqualTo("jmx");
         assertThat(job.runs.get()).isEqualTo(2);
     }
 }

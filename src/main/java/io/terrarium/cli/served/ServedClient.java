@@ -23,7 +23,10 @@ import java.util.Map;
  * Exits {@value ServedProtocol#NOT_SERVED_EXIT} without printing anything when the daemon cannot
  * answer — no socket, a socket or directory with the wrong owner or mode, a refusal (command not
  * served, another build, another environment), a protocol error or no answer within
- * {@value #TIMEOUT_SECONDS} s — and the launcher then runs the command in the full JVM. A job
+ * {@value #TIMEOUT_SECONDS} s — and the launcher then runs the command in the full JVM. The request
+ * carries the moment this client gives up ({@link ServedProtocol.Request#deadline}): a daemon that
+ * reads it later (stopped, or hung, while the kernel kept the request) drops it, so a command run
+ * here after exit 222 never runs in the daemon too (tester, session 8). A job
  * trigger is streamed ({@link ServedProtocol#STREAMED}): its progress lines, output and exit code
  * are printed as they arrive, and the {@value #TIMEOUT_SECONDS} s limit applies to silence (the
  * daemon sends heartbeats while a job runs), not to the whole run.
@@ -175,8 +178,13 @@ public final class ServedClient {
         // default charset) and the error writer over System.err (the default charset)
         String outCs = System.getProperty("sun.stdout.encoding", Charset.defaultCharset().name());
         boolean console = System.console() != null;
+        // the moment the watchdog below gives up unless the daemon has begun to answer: a daemon that reads the
+        // request later (it was stopped, or hung) drops it, so a command this client gave up on never runs
+        // there, also once the launcher has run it in the CLI's own JVM (tester, session 8)
+        long deadline = System.currentTimeMillis() + silenceSeconds * 1000L;
         byte[] request = ServedProtocol.encode(new ServedProtocol.Request(ServedProtocol.buildId(), console,
-                console ? columns(System.getProperty(COLUMNS_PROPERTY)) : 0, outCs, Charset.defaultCharset().name(), ServedProtocol.relevantEnvironment(env), args));
+                console ? columns(System.getProperty(COLUMNS_PROPERTY)) : 0, outCs, Charset.defaultCharset().name(),
+                ServedProtocol.relevantEnvironment(env), args, deadline));
         SocketChannel ch = SocketChannel.open(StandardProtocolFamily.UNIX);
         Exchange x = new Exchange(ch, silenceSeconds);
         try {

@@ -43,7 +43,10 @@ import java.util.concurrent.TimeUnit;
  * its own JVM: another command or a help/version request, a usage error, {@code -v}, another build
  * ({@link ServedProtocol#buildId}), another environment ({@link ServedProtocol#relevantEnvironment}),
  * an unknown charset, a malformed or oversized request, a request not sent within
- * {@value #REQUEST_TIMEOUT_SECONDS} s. Two commands run at once at most, {@value #QUEUE} more wait;
+ * {@value #REQUEST_TIMEOUT_SECONDS} s. A request read after its client's deadline, or within
+ * {@link io.terrarium.daemon.ClientDeadline#MARGIN_MILLIS} ms of it, is dropped and logged, and runs nothing
+ * (its client has run the command in its own JVM, or told its user the trigger failed; tester, session 8).
+ * Two commands run at once at most, {@value #QUEUE} more wait;
  * further connections are closed (the CLI falls back), so a flood cannot hold the daemon's threads.
  *
  * <p>Job triggers ({@link #TRIGGERS}: {@code jobs run}, {@code proxy sync}, {@code backup export},
@@ -228,6 +231,9 @@ public final class ServedCommands implements AutoCloseable {
             } finally {
                 timeout.cancel(false);
             }
+            if (dropped(ch, req)) {
+                return;
+            }
             ServedProtocol.Response r;
             String why = check(req);
             boolean restore = why == null && RESTORE.equals(commandPath(app, req.args()));
@@ -315,8 +321,36 @@ public final class ServedCommands implements AutoCloseable {
      * with its whole output at once (tests); the socket streams it ({@link #stream}).
      */
     ServedProtocol.Response answer(ServedProtocol.Request req) {
+        String late = io.terrarium.daemon.ClientDeadline.lateness(req.deadline(), System.currentTimeMillis());
+        if (late != null) {
+            return ServedProtocol.Response.refused(late);
+        }
         String why = check(req);
         return why != null ? ServedProtocol.Response.refused(why) : run(req);
+    }
+
+    /**
+     * Drops a request whose client has given up, or is about to ({@link io.terrarium.daemon.ClientDeadline}):
+     * logs it, answers a refusal to a client that may still read it, and runs nothing. The client
+     * gives up after {@value ServedClient#TIMEOUT_SECONDS} s without an answer, and the launcher then
+     * runs the command in the CLI's own JVM; a request the kernel kept for a stopped daemon was read
+     * when the daemon resumed, and its job ran a second time, or after the user was told it failed
+     * (tester, session 8).
+     *
+     * @return whether the request was dropped (the caller closes the connection)
+     */
+    private boolean dropped(SocketChannel ch, ServedProtocol.Request req) {
+        String late = io.terrarium.daemon.ClientDeadline.lateness(req.deadline(), System.currentTimeMillis());
+        if (late == null) {
+            return false;
+        }
+        LOG.warn("CLI socket: dropped {}: {}", req.args(), late);
+        try {
+            ServedProtocol.writeResponse(Channels.newOutputStream(ch), ServedProtocol.Response.refused("dropped: " + late));
+        } catch (IOException e) {
+            // the client is gone, as expected
+        }
+        return true;
     }
 
     /** Why the request is refused, or {@code null} when it is served. */
@@ -386,6 +420,11 @@ public final class ServedCommands implements AutoCloseable {
         ScheduledFuture<?> beat = null;
         int code = -1;
         try {
+            if (dropped(ch, req)) {
+                return; // read in time, but this thread started too late (the daemon was stopped in between)
+            }
+            // the client's deadline is at least ClientDeadline.MARGIN_MILLIS away: it reads this header and never
+            // runs the command itself
             ServedProtocol.writeStreamedHeader(Channels.newOutputStream(ch));
             // from here on no write waits for the client longer than its own silence limit: a stopped client
             // (Ctrl-Z, kill -STOP) is then gone, and never holds the heartbeat thread or another client's bar

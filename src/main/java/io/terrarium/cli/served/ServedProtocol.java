@@ -34,7 +34,9 @@ import java.util.TreeMap;
  * permission on {@code connect(2)} (unix(7), "Pathname socket ownership and permissions").
  *
  * <p>Request (big-endian, {@link DataOutputStream} encoding, at most {@value #MAX_REQUEST_BYTES}
- * bytes): magic {@value #REQUEST_MAGIC}, build id (UTF), flags (byte; bit 0: stdin and stdout are a
+ * bytes): magic {@value #REQUEST_MAGIC}, the client's deadline (long, epoch ms: when it stops waiting
+ * for the answer's first byte; the daemon starts nothing for a request it reads later, see
+ * {@link io.terrarium.daemon.ClientDeadline}), build id (UTF), flags (byte; bit 0: stdin and stdout are a
  * terminal, i.e. {@code System.console() != null}), the terminal's width in columns (short; 0 when
  * unknown or not a terminal: the daemon draws a job's progress bar that wide), stdout charset, stderr charset (UTF), the
  * environment variables that change what a command reads ({@link #relevantEnvironment}: count,
@@ -51,8 +53,11 @@ import java.util.TreeMap;
  * command itself, one that has must not (the job may already be running).
  */
 public final class ServedProtocol {
-    /** "TRM1": request magic and protocol version. */
-    public static final int REQUEST_MAGIC = 0x54524D32;
+    /**
+     * "TRM3": request magic and protocol version (2 added the terminal's width, 3 the client's
+     * deadline); a client of another version is refused, and runs the command in its own JVM.
+     */
+    public static final int REQUEST_MAGIC = 0x54524D33;
     /** "TRMR": response magic. */
     public static final int RESPONSE_MAGIC = 0x54524D52;
     /** Response status: the command ran in the daemon; exit code and output follow. */
@@ -99,9 +104,11 @@ public final class ServedProtocol {
      *
      * @param console stdin and stdout of the client are a terminal ({@code System.console() != null})
      * @param columns the width of that terminal in columns, 0 when unknown (or no terminal)
+     * @param deadline when the client stops waiting for the answer to begin, epoch ms: the daemon
+     *                 drops the request after it ({@link io.terrarium.daemon.ClientDeadline})
      */
     public record Request(String buildId, boolean console, int columns, String stdoutCharset, String stderrCharset,
-                          Map<String, String> env, List<String> args) {
+                          Map<String, String> env, List<String> args, long deadline) {
     }
 
     /** Widest terminal a request may name, in columns (a short; anything wider is drawn this wide). */
@@ -266,6 +273,7 @@ public final class ServedProtocol {
         ByteArrayOutputStream b = new ByteArrayOutputStream();
         DataOutputStream o = new DataOutputStream(b);
         o.writeInt(REQUEST_MAGIC);
+        o.writeLong(r.deadline());
         o.writeUTF(r.buildId());
         o.writeByte(r.console() ? 1 : 0);
         o.writeShort(Math.max(0, Math.min(MAX_COLUMNS, r.columns())));
@@ -295,6 +303,7 @@ public final class ServedProtocol {
         if (in.readInt() != REQUEST_MAGIC) {
             throw new IOException("not a terrariumctl request (wrong magic or protocol version)");
         }
+        long deadline = in.readLong();
         String build = string(in);
         boolean console = (in.readByte() & 1) != 0;
         int columns = in.readUnsignedShort();
@@ -313,7 +322,7 @@ public final class ServedProtocol {
         for (int i = 0; i < argc; i++) {
             args.add(string(in));
         }
-        return new Request(build, console, columns, outCs, errCs, env, List.copyOf(args));
+        return new Request(build, console, columns, outCs, errCs, env, List.copyOf(args), deadline);
     }
 
     /** Writes a response. */

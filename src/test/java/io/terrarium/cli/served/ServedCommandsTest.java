@@ -137,6 +137,35 @@ class ServedCommandsTest {
         assertThat(exchange(request("build-1", env, List.of("jobs", "pause", "snapshot")))).contains("not a served command: jobs pause");
     }
 
+    /**
+     * Tester (session 8): a daemon stopped with kill -STOP read the request the kernel had kept once
+     * it resumed, long after its client had given up (and the launcher had run the command itself),
+     * and ran the job. A request read after its client's deadline, or too close to it, runs nothing.
+     */
+    @Test
+    void aRequestReadAfterItsClientsDeadlineIsDroppedAndRunsNothing() throws Exception {
+        long now = System.currentTimeMillis();
+        // a served command whose client gave up 31 s ago: dropped, not run (the runner records every command)
+        assertThat(exchange(request("build-1", env, List.of("status"), now - 31_000)))
+                .startsWith("dropped: the client's deadline passed 3").endsWith(" s ago");
+        // a trigger is dropped before anything else is looked at (here it would be "not a served command")
+        assertThat(exchange(request("build-1", env, List.of("jobs", "run", "host-facts"), now - 5_000)))
+                .startsWith("dropped: the client's deadline passed");
+        // the client gives up within the margin: its answer could arrive too late, so nothing starts either
+        assertThat(exchange(request("build-1", env, List.of("status"), System.currentTimeMillis() + 500)))
+                .startsWith("dropped: the client gives up in ").endsWith("too soon to start it");
+        // a request without a deadline (a hand-made client) is not served
+        assertThat(exchange(request("build-1", env, List.of("status"), 0))).isEqualTo("dropped: the request carries no deadline");
+        assertThat(ran).as("no dropped request ran a command").isEmpty();
+        // in time: served as before (status runs its commands through the recording runner)
+        ServedProtocol.Response r = ServedClient.ask(env, List.of("status"), 5);
+        assertThat(r.reason()).as("the client's own deadline passes; this test's client is of another build").contains("another build");
+        assertThat(server.answer(new ServedProtocol.Request("build-1", false, 0, "UTF-8", "UTF-8", ServedProtocol.relevantEnvironment(env),
+                List.of("jobs", "list"), System.currentTimeMillis() + 10_000)).served()).isTrue();
+        assertThat(server.answer(new ServedProtocol.Request("build-1", false, 0, "UTF-8", "UTF-8", ServedProtocol.relevantEnvironment(env),
+                List.of("jobs", "list"), System.currentTimeMillis() - 1)).reason()).startsWith("the client's deadline passed ");
+    }
+
     @Test
     void theTerminalWidthTheLauncherPassesIsANumberOrUnknown() throws IOException {
         assertThat(ServedClient.columns("132")).isEqualTo(132);
@@ -146,8 +175,8 @@ class ServedCommandsTest {
         assertThat(ServedClient.columns("-5")).isZero();
         assertThat(ServedClient.columns("9999")).isZero();
         // a width over the protocol's limit from a hand-made request is refused, not drawn
-        byte[] wide = ServedProtocol.encode(new ServedProtocol.Request("b", true, 70, "UTF-8", "UTF-8", Map.of(), List.of("status")));
-        int at = 4 + 2 + 1 + 1; // magic, the build id "b" (length + byte), flags
+        byte[] wide = ServedProtocol.encode(new ServedProtocol.Request("b", true, 70, "UTF-8", "UTF-8", Map.of(), List.of("status"), 1L));
+        int at = 4 + 8 + 2 + 1 + 1; // magic, deadline, the build id "b" (length + byte), flags
         wide[at] = (byte) 0xFF;
         wide[at + 1] = (byte) 0xFF;
         assertThatThrownBy(() -> ServedProtocol.readRequest(new ByteArrayInputStream(wide))).hasMessageContaining("columns");
@@ -156,7 +185,7 @@ class ServedCommandsTest {
     @Test
     void requestsAndResponsesRoundTrip() throws IOException {
         ServedProtocol.Request r = new ServedProtocol.Request("b", true, 120, "UTF-8", "US-ASCII", Map.of("TERRARIUM_RUN_DIR", "/r"),
-                List.of("status", "-o", "json", "ünïcode"));
+                List.of("status", "-o", "json", "ünïcode"), 1_800_000_000_123L);
         assertThat(ServedProtocol.readRequest(new ByteArrayInputStream(ServedProtocol.encode(r)))).isEqualTo(r);
         ByteArrayOutputStream b = new ByteArrayOutputStream();
         ServedProtocol.writeResponse(b, new ServedProtocol.Response(true, 1, "out\n".getBytes(), "ERROR: x\n".getBytes(), null));
@@ -271,10 +300,15 @@ class ServedCommandsTest {
     }
 
     private static byte[] request(String build, Map<String, String> env, List<String> args) throws IOException {
+        return request(build, env, args, System.currentTimeMillis() + ServedClient.TIMEOUT_SECONDS * 1000L);
+    }
+
+    private static byte[] request(String build, Map<String, String> env, List<String> args, long deadline) throws IOException {
         // encoded by hand where encode() would refuse (a string over 65,535 bytes never occurs here)
         ByteArrayOutputStream b = new ByteArrayOutputStream();
         DataOutputStream o = new DataOutputStream(b);
         o.writeInt(ServedProtocol.REQUEST_MAGIC);
+        o.writeLong(deadline);
         o.writeUTF(build);
         o.writeByte(0);
         o.writeShort(0);
