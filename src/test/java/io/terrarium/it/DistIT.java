@@ -352,12 +352,8 @@ class DistIT {
      */
     @Test
     void aSignalToTheLauncherEndsTheTrainingRunAtOnceAndLeavesNothing(@org.junit.jupiter.api.io.TempDir Path tmp) throws Exception {
-        Path release = releaseWithoutArchives(tmp);
-        fakeJdk(tmp, TRAINING_THAT_HANGS);
-        Path jdk = tmp.resolve("jdk");
-        Files.createFile(jdk.resolve("hang"));
-        Path tmpdir = Files.createDirectories(tmp.resolve("tmpdir"));
-        Path cds = Files.createDirectories(release.resolve("lib/cds"));
+        HangingTraining t = hangingTraining(tmp);
+        Path release = t.release(), jdk = t.jdk(), tmpdir = t.tmpdir(), cds = t.cds();
         for (String[] signal : new String[][]{{"TERM", "143"}, {"INT", "130"}, {"HUP", "129"}}) {
             Files.deleteIfExists(jdk.resolve("jvm.pid"));
             // --default-signal: a launcher started with SIGINT ignored (as a background job is) cannot trap it
@@ -394,12 +390,8 @@ class DistIT {
     @Test
     void aLauncherKilledWithKill9TakesItsTrainingJvmAlongAndTheNextTrainingRemovesWhatWasLeft(
             @org.junit.jupiter.api.io.TempDir Path tmp) throws Exception {
-        Path release = releaseWithoutArchives(tmp);
-        fakeJdk(tmp, TRAINING_THAT_HANGS);
-        Path jdk = tmp.resolve("jdk");
-        Files.createFile(jdk.resolve("hang"));
-        Path tmpdir = Files.createDirectories(tmp.resolve("tmpdir"));
-        Path cds = Files.createDirectories(release.resolve("lib/cds"));
+        HangingTraining t = hangingTraining(tmp);
+        Path release = t.release(), jdk = t.jdk(), tmpdir = t.tmpdir(), cds = t.cds();
         List<String> launch = List.of("env", "JAVA_HOME=" + jdk, "TMPDIR=" + tmpdir, release.resolve("bin/terrariumctl").toString());
         List<String> argv = new java.util.ArrayList<>(launch);
         argv.addAll(List.of("daemon", "--train-cds"));
@@ -430,6 +422,18 @@ class DistIT {
         assertThat(exitAndOutput(launch, "daemon", "--train-cds")).startsWith("0:recorded the daemon CDS archive ");
         assertThat(names(cds)).containsExactly("daemon-" + key + ".jsa", "daemon-" + key + ".jsa.sum", "daemon-" + key + ".jsa.tmp." + self);
         assertThat(names(tmpdir)).containsExactly("terrarium-cds-training." + self + ".AbC123");
+    }
+
+    /** A release without archives, {@link #TRAINING_THAT_HANGS} as its JDK (hanging), a private TMPDIR and the archives' directory. */
+    private record HangingTraining(Path release, Path jdk, Path tmpdir, Path cds) {
+    }
+
+    private static HangingTraining hangingTraining(Path tmp) throws Exception {
+        Path release = releaseWithoutArchives(tmp);
+        fakeJdk(tmp, TRAINING_THAT_HANGS);
+        Files.createFile(tmp.resolve("jdk/hang"));
+        return new HangingTraining(release, tmp.resolve("jdk"), Files.createDirectories(tmp.resolve("tmpdir")),
+                Files.createDirectories(release.resolve("lib/cds")));
     }
 
     /** Waits (10 s at most) for the fake training JVM of {@code launcher} to record its pid, and returns it. */
