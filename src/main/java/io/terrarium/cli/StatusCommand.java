@@ -55,9 +55,7 @@ public final class StatusCommand implements Callable<Integer> {
         if (d == null) {
             rows.add(Output.row("component", "daemon", "state", "warn", "detail", "not running (jobs triggered from the CLI run in-process)"));
         } else {
-            String health = health(d);
-            rows.add(Output.row("component", "daemon", "state", "UP".equals(health) ? "ok" : "error",
-                    "detail", "pid " + d.pid() + ", " + d.baseUrl() + "/observe/health: " + health + ", version " + d.version()));
+            rows.add(daemonRow(d));
         }
         TerrariumConfig config = TerrariumConfig.defaults();
         boolean lxdUp = true;
@@ -112,6 +110,26 @@ public final class StatusCommand implements Callable<Integer> {
         Output.rows(spec.commandLine().getOut(), format.format(), rows);
         boolean error = rows.stream().anyMatch(r -> "error".equals(r.get("state")));
         return error || !lxdUp ? ExitCodes.FAILURE : ExitCodes.OK;
+    }
+
+    /**
+     * The daemon's row: its health endpoint's answer, or — for a daemon stopped with kill -STOP or
+     * Ctrl-Z, which answers nothing until resumed — that it is stopped, without waiting for the
+     * request's 5 s timeout (hD, session 10: `status` called such a daemon "unreachable
+     * (HttpTimeoutException)" after 5 s, while it runs no job and its schedules wait).
+     *
+     * @param d the daemon named by the runtime file, alive
+     * @return a row with component, state ({@code ok} or {@code error}) and detail
+     */
+    static Map<String, Object> daemonRow(DaemonInfo d) {
+        if (d.stopped()) {
+            return Output.row("component", "daemon", "state", "error", "detail", "pid " + d.pid()
+                    + " is stopped (kill -STOP or Ctrl-Z): it answers nothing and runs no job until resumed; kill -CONT "
+                    + d.pid() + " resumes it, version " + d.version());
+        }
+        String health = health(d);
+        return Output.row("component", "daemon", "state", "UP".equals(health) ? "ok" : "error",
+                "detail", "pid " + d.pid() + ", " + d.baseUrl() + "/observe/health: " + health + ", version " + d.version());
     }
 
     private static String health(DaemonInfo d) {
