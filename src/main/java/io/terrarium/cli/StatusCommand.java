@@ -118,10 +118,22 @@ public final class StatusCommand implements Callable<Integer> {
      * request's 5 s timeout (hD, session 10: `status` called such a daemon "unreachable
      * (HttpTimeoutException)" after 5 s, while it runs no job and its schedules wait).
      *
+     * The pid must own the listener on the management port first ({@link DaemonInfo#checkListener}; not
+     * checked when this user may not read the daemon's {@code /proc/<pid>/fd}, i.e. not root):
+     * a stale runtime file whose pid now names another process is not called the daemon, stopped or up
+     * (tester, session 10: a Ctrl-Z'd shell job named by a stale file was "the daemon … kill -CONT").
+     *
      * @param d the daemon named by the runtime file, alive
      * @return a row with component, state ({@code ok} or {@code error}) and detail
      */
     static Map<String, Object> daemonRow(DaemonInfo d) {
+        try {
+            d.checkListener();
+        } catch (java.nio.file.AccessDeniedException e) {
+            // not root: the daemon's file descriptors cannot be read; judged by its answer alone, as before
+        } catch (java.io.IOException e) {
+            return Output.row("component", "daemon", "state", "error", "detail", e.getMessage());
+        }
         if (d.stopped()) {
             return Output.row("component", "daemon", "state", "error", "detail", "pid " + d.pid()
                     + " is stopped (kill -STOP or Ctrl-Z): it answers nothing and runs no job until resumed; kill -CONT "

@@ -34,6 +34,8 @@ public final class JobControl implements JobControlMBean {
             .registerModule(new com.fasterxml.jackson.datatype.jsr310.JavaTimeModule())
             .disable(com.fasterxml.jackson.databind.SerializationFeature.WRITE_DATES_AS_TIMESTAMPS);
     private static final Pattern TRIGGER = Pattern.compile("[A-Za-z0-9_.:-]{1,64}");
+    /** How {@link #submitBefore}'s refusal of a late request begins (the CLI tells it from other errors by it). */
+    public static final String DROPPED = "dropped a run of";
     private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(JobControl.class);
 
     private record Run(String job, Instant at, CompletableFuture<Exchange> exchange, io.terrarium.jobs.RunProgress progress) {
@@ -90,7 +92,7 @@ public final class JobControl implements JobControlMBean {
         String late = ClientDeadline.lateness(deadlineEpochMillis, System.currentTimeMillis());
         if (late != null) {
             // never sent to the route: no exchange, no result, the job's counters unchanged
-            String why = "dropped a run of " + job + " (trigger " + trigger + "): " + late + "; not run";
+            String why = DROPPED + " " + job + " (trigger " + trigger + "): " + late + "; not run";
             LOG.warn("job control: {}", why);
             throw new IllegalStateException(why);
         }

@@ -73,25 +73,39 @@ public final class JobTrigger {
             // this process is the daemon (a trigger served over the CLI socket): its job MBean directly, no Jolokia
             body = submitAndWait(new LocalControl(local), jobId, timeout, progress);
         } else if (d != null) {
+            // first: is this pid the daemon at all? (never hand the credentials to a process that squats the port,
+            // and never call a stale runtime file's pid "the daemon … kill -CONT" — tester, session 10)
+            d.checkListener();
             if (d.stopped()) {
                 // it would answer nothing, and the served client has waited 10 s already: say why at once
                 throw new IOException("the daemon (pid " + d.pid() + ") is stopped (kill -STOP or Ctrl-Z): job " + jobId
                         + " was not started, and will not start when the daemon resumes; `kill -CONT " + d.pid()
                         + "` resumes it, then run this command again");
             }
-            d.checkListener(); // never hand the credentials to a process that squats the port
             try {
                 ManagementCredentials creds = ManagementCredentials.read(app.paths().managementAuthFile());
                 body = submitAndWait(new RemoteControl(new JolokiaClient(d.baseUrl(), creds)), jobId, timeout, progress);
             } catch (StillRunningException e) {
                 throw e;
             } catch (NotTakenException e) {
+                if (d.stopped()) {
+                    // stopped while the CLI waited (tester, session 10: "did not answer … check journalctl" for a kill -STOP)
+                    throw new IOException("the daemon (pid " + d.pid() + ") was stopped (kill -STOP or Ctrl-Z) while the CLI waited"
+                            + " for it: job " + jobId + " was not started, and will not start when the daemon resumes; `kill -CONT "
+                            + d.pid() + "` resumes it, then run this command again", e);
+                }
                 throw new IOException("the daemon (pid " + d.pid() + ") did not answer (" + e.getMessage() + "; the CLI waits up to "
                         + SUBMIT_TIMEOUT.toSeconds() + " s): job " + jobId + " was not started, and the daemon will not start it"
                         + " later (the request's deadline passed); check `journalctl -u terrarium` and run this command again", e);
             } catch (IOException e) {
                 if (e.getMessage() != null && e.getMessage().contains("unknown job")) {
                     throw new io.terrarium.jobs.UnknownJobException(jobId, daemonJobs(d));
+                }
+                if (e.getMessage() != null && e.getMessage().contains(JobControl.DROPPED)) {
+                    // the daemon answered: it read the request after its deadline (it was stopped or stalled meanwhile)
+                    // and ran nothing (tester, session 10: this was "did not answer … or stop it and retry")
+                    throw new IOException("the daemon (pid " + d.pid() + ") read the request after its deadline (it was stopped"
+                            + " or stalled meanwhile) and did not start job " + jobId + "; run this command again", e);
                 }
                 throw new IOException("the daemon (pid " + d.pid() + ") is running but its management endpoint "
                         + d.baseUrl() + " did not answer: " + e.getMessage()

@@ -1,10 +1,18 @@
 package io.terrarium.cli;
 
 import io.terrarium.daemon.DaemonInfo;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
 import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
@@ -12,60 +20,74 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** The daemon row of {@code status} for a daemon process that is stopped, and one that is not. */
+/**
+ * The daemon row of {@code status} for real processes: one that listens on the recorded port and is
+ * stopped (kill -STOP), and a stopped one that does not own the port (a stale runtime file).
+ */
 class StatusDaemonRowTest {
+    private final List<Process> started = new ArrayList<>();
 
-    /** The input that showed it (hD, session 10): a daemon under kill -STOP was "unreachable (HttpTimeoutException)" after 5 s. */
-    @Test
-    void aStoppedDaemonIsCalledStoppedWithHowToResumeIt() throws Exception {
-        Process p = new ProcessBuilder("sleep", "60").start();
-        try {
-            assertEquals(0, new ProcessBuilder("kill", "-STOP", String.valueOf(p.pid())).start().waitFor());
-            waitForState(p.pid(), 'T');
-            DaemonInfo d = new DaemonInfo(p.pid(), "127.0.0.1", closedPort(), Instant.now(), "9.9.9");
-            Map<String, Object> row = StatusCommand.daemonRow(d);
-            assertEquals("error", row.get("state"));
-            String detail = (String) row.get("detail");
-            assertTrue(detail.startsWith("pid " + p.pid() + " is stopped (kill -STOP or Ctrl-Z)"), detail);
-            assertTrue(detail.contains("kill -CONT " + p.pid() + " resumes it"), detail);
-            assertFalse(detail.contains("/observe/health"), detail);
-        } finally {
+    @AfterEach
+    void killAll() throws Exception {
+        for (Process p : started) {
             p.destroyForcibly();
             p.waitFor(5, TimeUnit.SECONDS);
         }
     }
 
+    /** The input that showed it (hD, session 10): a daemon under kill -STOP was "unreachable (HttpTimeoutException)" after 5 s. */
     @Test
-    void aRunningProcessThatDoesNotAnswerIsUnreachableNotStopped() throws Exception {
-        Process p = new ProcessBuilder("sleep", "60").start();
-        try {
-            DaemonInfo d = new DaemonInfo(p.pid(), "127.0.0.1", closedPort(), Instant.now(), "9.9.9");
-            Map<String, Object> row = StatusCommand.daemonRow(d);
-            assertEquals("error", row.get("state"));
-            String detail = (String) row.get("detail");
-            assertTrue(detail.contains("/observe/health: unreachable ("), detail);
-            assertFalse(detail.contains("stopped"), detail);
-        } finally {
-            p.destroyForcibly();
-            p.waitFor(5, TimeUnit.SECONDS);
+    void aStoppedDaemonIsCalledStoppedWithHowToResumeIt() throws Exception {
+        Process p = start("python3", "-c", "import socket,time\n"
+                + "s=socket.socket(); s.bind(('127.0.0.1',0)); s.listen(1)\n"
+                + "print(s.getsockname()[1], flush=True); time.sleep(60)");
+        int port = Integer.parseInt(new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8)).readLine().strip());
+        stop(p);
+        long t0 = System.nanoTime();
+        Map<String, Object> row = StatusCommand.daemonRow(new DaemonInfo(p.pid(), "127.0.0.1", port, Instant.now(), "9.9.9"));
+        long ms = (System.nanoTime() - t0) / 1_000_000;
+        assertEquals("error", row.get("state"));
+        String detail = (String) row.get("detail");
+        assertTrue(detail.startsWith("pid " + p.pid() + " is stopped (kill -STOP or Ctrl-Z)"), detail);
+        assertTrue(detail.contains("kill -CONT " + p.pid() + " resumes it"), detail);
+        assertFalse(detail.contains("/observe/health"), detail);
+        assertTrue(ms < 4_000, "answered without waiting for the health request's timeout: " + ms + " ms");
+    }
+
+    /** Tester, session 10: a stale runtime file naming a Ctrl-Z'd process that is not the daemon. */
+    @Test
+    void aStoppedProcessThatDoesNotOwnThePortIsNotCalledTheDaemon() throws Exception {
+        Process p = start("sleep", "60");
+        stop(p);
+        Map<String, Object> row = StatusCommand.daemonRow(new DaemonInfo(p.pid(), "127.0.0.1", closedPort(), Instant.now(), "9.9.9"));
+        assertEquals("error", row.get("state"));
+        String detail = (String) row.get("detail");
+        assertTrue(detail.contains("does not listen on its management port"), detail);
+        assertFalse(detail.contains("stopped") || detail.contains("kill -CONT"), detail);
+    }
+
+    private Process start(String... argv) throws Exception {
+        Process p = new ProcessBuilder(argv).redirectError(ProcessBuilder.Redirect.DISCARD).start();
+        started.add(p);
+        return p;
+    }
+
+    private static void stop(Process p) throws Exception {
+        assertEquals(0, new ProcessBuilder("kill", "-STOP", String.valueOf(p.pid())).start().waitFor());
+        Path stat = Path.of("/proc", String.valueOf(p.pid()), "stat");
+        for (int i = 0; i < 100; i++) {
+            String s = Files.readString(stat);
+            if (s.charAt(s.lastIndexOf(')') + 2) == 'T') {
+                return;
+            }
+            Thread.sleep(20);
         }
+        throw new AssertionError("process " + p.pid() + " never stopped");
     }
 
     private static int closedPort() throws Exception {
         try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
             return s.getLocalPort();
         }
-    }
-
-    private static void waitForState(long pid, char state) throws Exception {
-        java.nio.file.Path stat = java.nio.file.Path.of("/proc", String.valueOf(pid), "stat");
-        for (int i = 0; i < 100; i++) {
-            String s = java.nio.file.Files.readString(stat);
-            if (s.charAt(s.lastIndexOf(')') + 2) == state) {
-                return;
-            }
-            Thread.sleep(20);
-        }
-        throw new AssertionError("process " + pid + " never reached state " + state);
     }
 }

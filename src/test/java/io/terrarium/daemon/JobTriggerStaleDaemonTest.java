@@ -1,0 +1,93 @@
+package io.terrarium.daemon;
+
+import io.terrarium.App;
+import io.terrarium.config.TerrariumConfig;
+import io.terrarium.config.TerrariumPaths;
+import io.terrarium.testing.RecordingCommandRunner;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * What the CLI says of a daemon that cannot take a trigger: a runtime file naming a live, stopped
+ * process that is not the daemon (a stale {@code daemon.json} whose pid now belongs to a Ctrl-Z'd shell
+ * job), and a daemon that read the request after its deadline (Jolokia's answer, from a local HTTP
+ * server owned by this JVM, so the listener check passes).
+ */
+class JobTriggerStaleDaemonTest {
+
+    /** Tester, session 10: the CLI said "the daemon (pid N) is stopped … kill -CONT N" about a process that was not the daemon. */
+    @Test
+    void aStaleRuntimeFileNamingAStoppedProcessIsNotCalledAStoppedDaemon(@TempDir Path dir) throws Exception {
+        Process p = new ProcessBuilder("sleep", "60").start();
+        try {
+            assertEquals(0, new ProcessBuilder("kill", "-STOP", String.valueOf(p.pid())).start().waitFor());
+            App app = new App(TerrariumPaths.from(Map.of("TERRARIUM_ETC_DIR", dir.resolve("etc").toString(),
+                    "TERRARIUM_RUN_DIR", dir.resolve("run").toString(), "TERRARIUM_STATE_DIR", dir.resolve("state").toString())),
+                    new RecordingCommandRunner(c -> null));
+            int port;
+            try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+                port = s.getLocalPort();
+            }
+            Files.createDirectories(app.paths().daemonFile().getParent());
+            new DaemonInfo(p.pid(), "127.0.0.1", port, Instant.now(), "9.9.9").write(app.paths().daemonFile(), app.json());
+            IOException e = assertThrows(IOException.class, () -> new JobTrigger(app)
+                    .trigger("host-facts", TerrariumConfig::defaults, Duration.ofSeconds(5)));
+            assertTrue(e.getMessage().contains("does not listen on its management port " + port), e.getMessage());
+            assertFalse(e.getMessage().contains("kill -CONT"), e.getMessage());
+        } finally {
+            p.destroyForcibly();
+            p.waitFor(5, TimeUnit.SECONDS);
+        }
+    }
+
+    /** Tester, session 10: a request dropped for its deadline was reported as "did not answer … or stop it and retry". */
+    @Test
+    void aRequestDroppedForItsDeadlineIsReportedAsNotStartedWithoutBlamingTheEndpoint(@TempDir Path dir) throws Exception {
+        com.sun.net.httpserver.HttpServer server = com.sun.net.httpserver.HttpServer.create(
+                new java.net.InetSocketAddress(java.net.InetAddress.getLoopbackAddress(), 0), 0);
+        byte[] answer = ("{\"status\":500,\"error_type\":\"java.lang.IllegalStateException\",\"error\":"
+                + "\"java.lang.IllegalStateException : " + JobControl.DROPPED + " host-facts (trigger cli): the client's deadline"
+                + " passed 3 s ago; not run\"}").getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        server.createContext("/", ex -> {
+            ex.getRequestBody().readAllBytes();
+            ex.getResponseHeaders().add("Content-Type", "application/json");
+            ex.sendResponseHeaders(200, answer.length);
+            ex.getResponseBody().write(answer);
+            ex.close();
+        });
+        server.start();
+        try {
+            App app = new App(TerrariumPaths.from(Map.of("TERRARIUM_ETC_DIR", dir.resolve("etc").toString(),
+                    "TERRARIUM_SECRETS_DIR", dir.resolve("etc/secrets").toString(),
+                    "TERRARIUM_RUN_DIR", dir.resolve("run").toString(), "TERRARIUM_STATE_DIR", dir.resolve("state").toString())),
+                    new RecordingCommandRunner(c -> null));
+            Files.createDirectories(app.paths().managementAuthFile().getParent());
+            Files.writeString(app.paths().managementAuthFile(), "user.terrarium=not-a-real-secret,admin\n");
+            Files.setPosixFilePermissions(app.paths().managementAuthFile(), java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+            Files.createDirectories(app.paths().daemonFile().getParent());
+            long self = ProcessHandle.current().pid();
+            new DaemonInfo(self, "127.0.0.1", server.getAddress().getPort(), Instant.now(), "9.9.9")
+                    .write(app.paths().daemonFile(), app.json());
+            IOException e = assertThrows(IOException.class, () -> new JobTrigger(app)
+                    .trigger("host-facts", TerrariumConfig::defaults, Duration.ofSeconds(5)));
+            assertEquals("the daemon (pid " + self + ") read the request after its deadline (it was stopped or stalled meanwhile)"
+                    + " and did not start job host-facts; run this command again", e.getMessage());
+        } finally {
+            server.stop(0);
+        }
+    }
+}
