@@ -40,6 +40,11 @@ public final class ZfsAdapter {
      * snapshot this old was left by a probe that did not finish, whoever made it.
      */
     static final Duration PROBE_LEFTOVER_AFTER = Duration.ofMinutes(10);
+    /**
+     * A probe's snapshot is created within the command's 60 s timeout of the second in its name; a
+     * "probe" name whose snapshot was created further from it is not removed (not a probe's).
+     */
+    static final long PROBE_NAME_SLACK_SECONDS = 120;
 
     private final CommandRunner runner;
     private volatile ZfsCapabilities capabilities;
@@ -224,7 +229,10 @@ public final class ZfsAdapter {
      * Removes the probe snapshots of {@code dataset} that earlier probes left — a probe killed before
      * its {@code finally}, or whose destroy failed: a name of {@link #probeHolds}'s form whose pid no
      * longer runs, or (any form, also the old {@code terrarium-probe-<epoch s>}) whose time is more than
-     * {@link #PROBE_LEFTOVER_AFTER} before {@code now}. Another running probe's snapshot is kept. A
+     * {@link #PROBE_LEFTOVER_AFTER} before {@code now} — and in both cases only when the snapshot's
+     * {@code creation} is within {@link #PROBE_NAME_SLACK_SECONDS} of the second in its name, so a snapshot
+     * someone else named alike ({@code terrarium-probe-20261207}) is never a leftover. Another running
+     * probe's snapshot is kept. A
      * leftover is released first (a probe killed between hold and release left it held). Failures are
      * ignored: the next probe tries again.
      *
@@ -245,8 +253,19 @@ public final class ZfsAdapter {
             }
             boolean old;
             boolean gone;
+            long named;
             try {
-                old = Long.parseLong(m.group(1)) < now.minus(PROBE_LEFTOVER_AFTER).getEpochSecond();
+                named = Long.parseLong(m.group(1));
+            } catch (NumberFormatException e) {
+                continue; // 19 digits beyond a long: not a name a probe wrote
+            }
+            if (s.created() == null || Math.abs(s.created().getEpochSecond() - named) > PROBE_NAME_SLACK_SECONDS) {
+                // a probe names its snapshot after the second it creates it: one whose name and creation time
+                // disagree was named by someone else (tester, session 10: terrarium-probe-20261207 was destroyed)
+                continue;
+            }
+            try {
+                old = named < now.minus(PROBE_LEFTOVER_AFTER).getEpochSecond();
                 gone = m.group(2) != null && !alive.test(Long.parseLong(m.group(2)));
             } catch (NumberFormatException e) {
                 continue; // 19 digits beyond a long: not a name a probe wrote

@@ -114,6 +114,10 @@ class ZfsAdapterTest {
                 "terrarium@terrarium-probe-" + (now - 601) + "-222-00000000\tcreation\t" + (now - 601) + "\n",
                 "terrarium@terrarium-probe-9999999999999999999\tcreation\t" + now + "\n",
                 "terrarium@terrarium-probe-x-1\tcreation\t" + now + "\n",
+                // tester, session 10: names of a probe's form whose creation time is not the second they name
+                "terrarium@terrarium-probe-20261207\tcreation\t" + (now - 3600) + "\n",
+                "terrarium@terrarium-probe-0\tcreation\t" + (now - 3600) + "\n",
+                "terrarium@terrarium-probe-" + (now - 5) + "-333-deadbeef\tcreation\t" + (now - 7200) + "\n",
                 "terrarium@autosnap_2026-01-01_00:00:00_hourly\tcreation\t" + (now - 7200) + "\n",
                 "terrarium/containers/web@terrarium-probe-" + (now - 3600) + "\tcreation\t" + (now - 3600) + "\n"));
         var runner = new RecordingCommandRunner(cmd -> cmd.args().get(0).equals("get") ? Reply.ok(get)
