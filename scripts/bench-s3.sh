@@ -45,7 +45,7 @@
 #                                 rounds, then per round the rclone restore, BENCH_S3_BEFORE_CP's restore when
 #                                 given, and ours (issue 16 item 1: restore vs rclone, before/after in one run)
 #        BENCH_S3_STORE_MBPS=N    the store as users reach it: every connection to the dev host's s3proxy (rclone's and
-#                                 ours, the daemon's too) is served at most N MB/s each way (85: AWS's "one concurrent
+#                                 ours, the daemon's too) is served at most N MB/s, both directions together (85: AWS's "one concurrent
 #                                 request for each 85–90 MB/s of desired network throughput", S3 user guide, Performance
 #                                 guidelines, Horizontal scaling); an HTB class per connection on loopback for the run,
 #                                 no added latency (this kernel has no netem)
@@ -84,7 +84,7 @@ cleanup() {
 }
 
 # store_path_up MBPS: the dev host's s3proxy as users reach a store: each TCP connection to or from its port gets
-# an HTB class of its own on loopback, capped at MBPS MB/s (u32 hashes the low byte of the client's port into 256
+# an HTB class of its own on loopback (both directions), capped at MBPS MB/s (u32 hashes the low byte of the client's port into 256
 # classes: two connections of one run share a cap only when their ports share that byte); other loopback traffic
 # goes to an uncapped default class. Removed by cleanup (after a kill -9 of this script: `scripts/devhost.sh up`).
 store_path_up() {
@@ -107,7 +107,7 @@ store_path_up() {
     hashkey mask 0x000000ff at 20 link 2:
   tc filter add dev lo parent 1: prio 4 protocol ip u32 ht 800:: match ip protocol 6 0xff match ip dport "$port" 0xffff \
     hashkey mask 0x00ff0000 at 20 link 2:
-  STORE_PATH="s3proxy on loopback, each TCP connection capped at $mbps MB/s each way (HTB per connection), no added latency"
+  STORE_PATH="s3proxy on loopback, each TCP connection capped at $mbps MB/s (HTB per connection), no added latency"
   log "store path: $STORE_PATH"
 }
 
