@@ -225,8 +225,9 @@ public final class ServedCommands implements AutoCloseable {
             try {
                 req = ServedProtocol.readRequest(Channels.newInputStream(ch));
             } catch (IOException e) {
-                LOG.info("CLI socket: bad request refused: {}", e.getMessage());
-                ServedProtocol.writeResponse(Channels.newOutputStream(ch), ServedProtocol.Response.refused("bad request: " + e.getMessage()));
+                String why = badRequest(e);
+                LOG.info("CLI socket: bad request refused: {}", why);
+                ServedProtocol.writeResponse(Channels.newOutputStream(ch), ServedProtocol.Response.refused("bad request: " + why));
                 return;
             } finally {
                 timeout.cancel(false);
@@ -351,6 +352,18 @@ public final class ServedCommands implements AutoCloseable {
             // the client is gone, as expected
         }
         return true;
+    }
+
+    /**
+     * What was wrong with a request that could not be read, for the log: a connection closed before
+     * the request was complete says so (its message was {@code null}: "bad request refused: null",
+     * tester, session 10, after clients gave up on a stopped daemon).
+     */
+    static String badRequest(IOException e) {
+        if (e instanceof java.io.EOFException && e.getMessage() == null) {
+            return "the connection ended before the request was complete (a client that gave up, or not a terrariumctl client)";
+        }
+        return e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
     }
 
     /** Why the request is refused, or {@code null} when it is served. */

@@ -345,4 +345,16 @@ class ServedCommandsTest {
             return r.reason();
         }
     }
+
+    /** Tester, session 10: a connection closed before its request was complete was logged as "bad request refused: null". */
+    @Test
+    void aRequestCutShortIsLoggedAsSuchNotAsNull() {
+        java.io.IOException cut = org.junit.jupiter.api.Assertions.assertThrows(java.io.IOException.class,
+                () -> ServedProtocol.readRequest(new java.io.ByteArrayInputStream(new byte[]{0x54, 0x52})));
+        assertThat(ServedCommands.badRequest(cut)).isEqualTo(
+                "the connection ended before the request was complete (a client that gave up, or not a terrariumctl client)");
+        assertThat(ServedCommands.badRequest(new java.io.IOException("terminal width 5000 is over 4096 columns")))
+                .isEqualTo("terminal width 5000 is over 4096 columns");
+        assertThat(ServedCommands.badRequest(new java.io.IOException())).isEqualTo("IOException");
+    }
 }
