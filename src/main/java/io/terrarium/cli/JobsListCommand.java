@@ -48,7 +48,8 @@ public final class JobsListCommand implements Callable<Integer> {
     public Integer call() {
         App app = TerrariumCommand.app(spec);
         TerrariumConfig config = app.configStore().load().config();
-        boolean daemon = new JobTrigger(app).runningDaemon() != null;
+        io.terrarium.daemon.DaemonInfo running = new JobTrigger(app).runningDaemon();
+        boolean daemon = running != null;
         Instant now = Instant.now();
         List<Map<String, Object>> rows = new ArrayList<>();
         List<Map<String, Object>> table = new ArrayList<>();
@@ -87,12 +88,27 @@ public final class JobsListCommand implements Callable<Integer> {
                     "last_success_utc", ok == null ? null : time(ok.startedAt())));
         }
         Output.rows(spec.commandLine().getOut(), format.format(), format.format() == Format.table ? table : rows);
+        if (running != null && running.stopped() && ownsItsPort(running)) {
+            // tester, session 10: a stopped daemon's jobs were listed as scheduled with a next run it will not make
+            problems.add(0, "the daemon (pid " + running.pid() + ") is stopped (kill -STOP or Ctrl-Z): no job runs on its schedule"
+                    + " until `kill -CONT " + running.pid() + "` resumes it");
+        }
         if (!problems.isEmpty()) {
             java.io.PrintWriter err = spec.commandLine().getErr();
             problems.forEach(p -> err.println("WARNING: " + p));
             err.flush();
         }
         return ExitCodes.OK;
+    }
+
+    /** Whether the runtime file's pid is the daemon (owns its management port), not a stale file's reused pid. */
+    private static boolean ownsItsPort(io.terrarium.daemon.DaemonInfo d) {
+        try {
+            d.checkListener();
+            return true;
+        } catch (java.io.IOException e) {
+            return false;
+        }
     }
 
     private static Instant seconds(Instant t) {

@@ -173,4 +173,36 @@ class JobsCommandTest {
         assertThat(run("jobs", "list", "--format", "json").out()).startsWith("[");
         assertThat(run("jobs", "list", "--help").out()).contains("-o, --output=table|json|yaml").doesNotContain("--format");
     }
+
+    /**
+     * Tester, session 10: with the daemon stopped (kill -STOP) `jobs list` showed its jobs as scheduled,
+     * with a next run it will not make, and said nothing. The "daemon" here is a real process that owns
+     * the runtime file's port (as the listener check demands), stopped for the test.
+     */
+    @Test
+    void listWarnsThatAStoppedDaemonRunsNothingOnItsSchedule() throws Exception {
+        Process p = new ProcessBuilder("python3", "-c", "import socket,time\n"
+                + "s=socket.socket(); s.bind(('127.0.0.1',0)); s.listen(1)\n"
+                + "print(s.getsockname()[1], flush=True); time.sleep(60)").redirectError(ProcessBuilder.Redirect.DISCARD).start();
+        try {
+            int port = Integer.parseInt(new java.io.BufferedReader(new java.io.InputStreamReader(p.getInputStream(),
+                    java.nio.charset.StandardCharsets.UTF_8)).readLine().strip());
+            App app = app();
+            Files.createDirectories(app.paths().daemonFile().getParent());
+            new io.terrarium.daemon.DaemonInfo(p.pid(), "127.0.0.1", port, Instant.now(), "test").write(app.paths().daemonFile(), app.json());
+            assertThat(run("jobs", "list").err()).as("running: no warning").doesNotContain("WARNING");
+            assertThat(new ProcessBuilder("kill", "-STOP", String.valueOf(p.pid())).start().waitFor()).isZero();
+            Path stat = Path.of("/proc", String.valueOf(p.pid()), "stat");
+            for (int i = 0; i < 100 && Files.readString(stat).charAt(Files.readString(stat).lastIndexOf(')') + 2) != 'T'; i++) {
+                Thread.sleep(20);
+            }
+            Run t = run("jobs", "list");
+            assertThat(t.exit()).as(t.err()).isZero();
+            assertThat(t.err()).isEqualTo("WARNING: the daemon (pid " + p.pid() + ") is stopped (kill -STOP or Ctrl-Z): no job runs on"
+                    + " its schedule until `kill -CONT " + p.pid() + "` resumes it" + System.lineSeparator());
+        } finally {
+            p.destroyForcibly();
+            p.waitFor(5, java.util.concurrent.TimeUnit.SECONDS);
+        }
+    }
 }
