@@ -103,6 +103,24 @@ class RestoreLxdZfsIT {
             }
         } finally {
             cleanUp();
+            removeS3Prefix();
+        }
+    }
+
+    /**
+     * The run's objects, from s3proxy's filesystem store on the host (the dev host's s3proxy serves the
+     * guest): a run left {@code it-lz-<N>/} behind in the bucket (session 10).
+     */
+    static void removeS3Prefix() throws java.io.IOException {
+        java.nio.file.Path dir = java.nio.file.Path.of("/var/lib/terrarium-dev/s3", System.getenv("TERRARIUM_DEV_S3_BUCKET"),
+                PREFIX.replace("/", ""));
+        if (!java.nio.file.Files.isDirectory(dir, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+            return;
+        }
+        try (var paths = java.nio.file.Files.walk(dir)) {
+            for (java.nio.file.Path p : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                java.nio.file.Files.deleteIfExists(p);
+            }
         }
     }
 
