@@ -577,9 +577,12 @@ s3_curl() {
 
 # A per-connection cap on loopback left by `BENCH_S3_STORE_MBPS=… scripts/bench-s3.sh` killed with -9 (its
 # cleanup removes it otherwise) would slow every S3 test to a WAN's pace: nothing else here adds a root qdisc to lo.
+lo_capped() {
+    command -v tc >/dev/null 2>&1 && tc qdisc show dev lo 2>/dev/null | grep -q '^qdisc htb'
+}
+
 clear_store_cap() {
-    command -v tc >/dev/null 2>&1 || return 0
-    if tc qdisc show dev lo 2>/dev/null | grep -q '^qdisc htb'; then
+    if lo_capped; then
         log "removing the per-connection cap on loopback left by a killed bench-s3.sh (BENCH_S3_STORE_MBPS)"
         tc qdisc del dev lo root
     fi
@@ -848,7 +851,7 @@ cmd_status() {
     else
         status_line 1 s3proxy "$S3_ENDPOINT not answering"
     fi
-    if command -v tc >/dev/null 2>&1 && tc qdisc show dev lo 2>/dev/null | grep -q '^qdisc htb'; then
+    if lo_capped; then
         status_line 1 loopback "an HTB qdisc caps connections (a killed bench-s3.sh BENCH_S3_STORE_MBPS run): devhost.sh up removes it"
     fi
     return "$STATUS_FAILED"

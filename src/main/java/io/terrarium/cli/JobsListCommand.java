@@ -88,7 +88,7 @@ public final class JobsListCommand implements Callable<Integer> {
                     "last_success_utc", ok == null ? null : time(ok.startedAt())));
         }
         Output.rows(spec.commandLine().getOut(), format.format(), format.format() == Format.table ? table : rows);
-        if (running != null && running.stopped() && ownsItsPort(running)) {
+        if (running != null && running.stopped() && running.ownsPort()) {
             // tester, session 10: a stopped daemon's jobs were listed as scheduled with a next run it will not make
             problems.add(0, "the daemon (pid " + running.pid() + ") is stopped (kill -STOP or Ctrl-Z): no job runs on its schedule"
                     + " until `kill -CONT " + running.pid() + "` resumes it");
@@ -99,16 +99,6 @@ public final class JobsListCommand implements Callable<Integer> {
             err.flush();
         }
         return ExitCodes.OK;
-    }
-
-    /** Whether the runtime file's pid is the daemon (owns its management port), not a stale file's reused pid. */
-    private static boolean ownsItsPort(io.terrarium.daemon.DaemonInfo d) {
-        try {
-            d.checkListener();
-            return true;
-        } catch (java.io.IOException e) {
-            return false;
-        }
     }
 
     private static Instant seconds(Instant t) {

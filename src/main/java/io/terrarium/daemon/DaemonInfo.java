@@ -77,6 +77,20 @@ public record DaemonInfo(long pid, String host, int port, Instant startedAt, Str
         }
     }
 
+    /**
+     * {@link #checkListener} as a yes/no: whether this pid is the daemon (holds its management port
+     * and nothing else does), not a stale runtime file's pid that now names another process. No when
+     * it cannot be told (another user's {@code /proc/<pid>/fd}).
+     */
+    public boolean ownsPort() {
+        try {
+            checkListener();
+            return true;
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
     /** Writes the runtime file atomically (0644). */
     public void write(Path file, ObjectMapper json) throws IOException {
         Files.createDirectories(file.getParent());

@@ -78,9 +78,7 @@ public final class JobTrigger {
             d.checkListener();
             if (d.stopped()) {
                 // it would answer nothing, and the served client has waited 10 s already: say why at once
-                throw new IOException("the daemon (pid " + d.pid() + ") is stopped (kill -STOP or Ctrl-Z): job " + jobId
-                        + " was not started, and will not start when the daemon resumes; `kill -CONT " + d.pid()
-                        + "` resumes it, then run this command again");
+                throw stopped(d, "is stopped (kill -STOP or Ctrl-Z)", jobId, null);
             }
             try {
                 ManagementCredentials creds = ManagementCredentials.read(app.paths().managementAuthFile());
@@ -90,9 +88,7 @@ public final class JobTrigger {
             } catch (NotTakenException e) {
                 if (d.stopped()) {
                     // stopped while the CLI waited (tester, session 10: "did not answer … check journalctl" for a kill -STOP)
-                    throw new IOException("the daemon (pid " + d.pid() + ") was stopped (kill -STOP or Ctrl-Z) while the CLI waited"
-                            + " for it: job " + jobId + " was not started, and will not start when the daemon resumes; `kill -CONT "
-                            + d.pid() + "` resumes it, then run this command again", e);
+                    throw stopped(d, "was stopped (kill -STOP or Ctrl-Z) while the CLI waited for it", jobId, e);
                 }
                 throw new IOException("the daemon (pid " + d.pid() + ") did not answer (" + e.getMessage() + "; the CLI waits up to "
                         + SUBMIT_TIMEOUT.toSeconds() + " s): job " + jobId + " was not started, and the daemon will not start it"
@@ -186,6 +182,12 @@ public final class JobTrigger {
 
         /** Waits before the next poll: up to 200 ms. */
         void pause(String runId) throws InterruptedException;
+    }
+
+    /** The error for a trigger a stopped daemon did not take: it will not run when the daemon resumes (its deadline). */
+    private static IOException stopped(DaemonInfo d, String what, String jobId, Throwable cause) {
+        return new IOException("the daemon (pid " + d.pid() + ") " + what + ": job " + jobId + " was not started, and will not"
+                + " start when the daemon resumes; `kill -CONT " + d.pid() + "` resumes it, then run this command again", cause);
     }
 
     /**
