@@ -1,10 +1,13 @@
 #!/usr/bin/env bash
 # devhost.sh — Terrarium's development host: real LXD, zfs-fuse and S3 on this machine.
 #
-# Usage: scripts/devhost.sh up|down|status|zfs-container NAME [IMAGE]|zfs-container-delete NAME
+# Usage: scripts/devhost.sh up|stop|down|status|zfs-container NAME [IMAGE]|zfs-container-delete NAME
 #
 #   up       install and start everything (idempotent; a warm run takes seconds)
 #   down     remove only what `up` created (recorded in created.list), stop its daemons
+#   stop     stop its daemons (s3proxy, LXD and its containers, zfs-fuse), keep everything else;
+#            `up` starts them again. Do this before the machine is shut down or its processes
+#            are killed: a killed zfs-fuse leaves dead mounts and a pool that was never synced
 #   status   one line per component; exit status 1 if any is not OK
 #   zfs-container NAME [IMAGE]    create+start a container whose directory is a zfs-fuse dataset
 #   zfs-container-delete NAME     remove such a container and its dataset
@@ -251,6 +254,33 @@ unmount_stale_zfs_fuse() {
     done < <(awk '$3 == "fuse.zfs" {print $2}' /proc/mounts | sort -r)
 }
 
+# zfs-fuse has been seen to vanish within seconds of a start on a pool whose previous daemon was
+# killed (CI, session 11: `zpool list` answered, then LXD found the instance directories dead
+# and every `zfs list` failed). Check that it still answers before LXD and the containers use
+# it; start it once more if not, with what its log says.
+ZFS_FUSE_RESTARTS=0
+ensure_zfs_fuse_alive() {
+    local stage=$1
+    if zfs_fuse_running && timeout 10 zpool list >/dev/null 2>&1; then
+        return 0
+    fi
+    if ((ZFS_FUSE_RESTARTS >= 1)); then
+        tail -n 20 "$LOG_DIR/zfs-fuse.log" >&2 2>/dev/null || true
+        die "zfs-fuse stopped answering again ($stage) after a restart; see $LOG_DIR/zfs-fuse.log and dmesg"
+    fi
+    ZFS_FUSE_RESTARTS=$((ZFS_FUSE_RESTARTS + 1))
+    if zfs_fuse_running; then
+        log "zfs-fuse runs but does not answer ($stage); restarting it"
+        stop_pidfile "$RUN_DIR/zfs-fuse.pid" zfs-fuse 10
+        pkill -KILL -x zfs-fuse 2>/dev/null || true
+    else
+        log "zfs-fuse is gone ($stage); starting it again"
+    fi
+    tail -n 5 "$LOG_DIR/zfs-fuse.log" >&2 2>/dev/null || true
+    ensure_zfs_fuse
+    ensure_pool
+}
+
 pool_imported() {
     zpool list -H -o name "$ZPOOL" >/dev/null 2>&1
 }
@@ -492,6 +522,12 @@ ensure_demo_containers() {
         fi
         if ! container_exists "$name"; then
             record zfs-container "$name"
+        elif ! zfs list -H -o name "$CONTAINERS_DATASET/$name" >/dev/null 2>&1 &&
+            zfs list -H -o name "$CONTAINERS_DATASET" >/dev/null 2>&1; then
+            # ours (recorded), and zfs answers for its parent but not for it: the demo
+            # container is disposable, so make it again rather than stop the whole host
+            log "container $name has lost its dataset $CONTAINERS_DATASET/$name; making it again"
+            lxc delete --force "$name" >/dev/null || die "lxc delete --force $name failed"
         fi
         zfs_container create "$name" "$IMAGE"
         if [[ $(lxc config get "$name" user.proxy) != "${DEMO_PROXY[$name]}" ]]; then
@@ -665,6 +701,7 @@ cmd_up() {
     ensure_lxd_config
     ensure_project
     ensure_image
+    ensure_zfs_fuse_alive "before the demo containers"
     ensure_demo_containers
     ensure_s3proxy
     write_env_file
@@ -785,6 +822,28 @@ cmd_down() {
     log "dev host down (kept the download/image cache in $CACHE_DIR)"
 }
 
+# ---------------------------------------------------------------- stop
+
+cmd_stop() {
+    require_root
+    # The order of `down`: S3, then LXD (which stops its containers and starts them again at its
+    # next start), then zfs-fuse (unmounts and syncs the pool).
+    if pid_alive "$RUN_DIR/s3proxy.pid" java; then
+        log "stopping s3proxy"
+        undo daemon s3proxy
+    fi
+    if lxd_answers || pid_alive "$RUN_DIR/lxd.pid" lxd; then
+        log "stopping lxd and its containers"
+        undo daemon lxd
+    fi
+    if zfs_fuse_running; then
+        log "stopping zfs-fuse"
+        zfs umount -a 2>/dev/null || true
+        stop_pidfile "$RUN_DIR/zfs-fuse.pid" zfs-fuse 30
+    fi
+    log "dev host stopped; scripts/devhost.sh up starts it again"
+}
+
 # ---------------------------------------------------------------- status
 
 status_line() {
@@ -868,6 +927,7 @@ main() {
     (($# >= 1)) || usage
     case $1 in
         up) cmd_up ;;
+        stop) cmd_stop ;;
         down) cmd_down ;;
         status) cmd_status ;;
         zfs-container)

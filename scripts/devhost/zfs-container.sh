@@ -79,8 +79,13 @@ dataset_of() {
     echo "$PARENT_DATASET/$1"
 }
 
+# dataset_exists DATASET — 0 when it exists, 1 when zfs says it does not; any other failure
+# (zfs-fuse gone or not answering) is an error, never taken for "no dataset".
 dataset_exists() {
-    zfs list -H -o name "$1" >/dev/null 2>&1
+    local err
+    err=$(zfs list -H -o name "$1" 2>&1 >/dev/null) && return 0
+    [[ $err == *"dataset does not exist"* ]] && return 1
+    die "zfs list $1 failed: ${err:-no message} (zfs-fuse not running or not answering? see scripts/devhost.sh status)"
 }
 
 dataset_mountpoint() {
