@@ -147,6 +147,61 @@ class JobsCommandTest {
         assertThat(run("jobs", "resume", "s3-export").out()).contains("job s3-export was not paused");
     }
 
+    /**
+     * Tester, session 10: {@code jobs run} of a paused job printed "note: … running it now because you asked"
+     * and then "ERROR: … not started" when the daemon did not take the run. The note now comes once the
+     * daemon has taken it. The "daemon" is a Jolokia stand-in on an HTTP server of this JVM (so the runtime
+     * file's pid owns the port, as the listener check demands); it either drops the request for its deadline,
+     * as a daemon resumed after kill -STOP does, or takes it and answers its result.
+     */
+    @Test
+    void thePausedNoteIsPrintedOnlyOnceTheDaemonTookTheRun() throws Exception {
+        run("jobs", "pause", "host-facts");
+        String result = App.jsonMapper().writeValueAsString(new JobResult("host-facts", JobResult.Status.OK, "facts collected",
+                "cli", Instant.parse("2026-12-07T15:00:00Z"), 12, "daemon pid 1", null));
+        for (boolean drop : new boolean[]{true, false}) {
+            com.sun.net.httpserver.HttpServer server = com.sun.net.httpserver.HttpServer.create(
+                    new java.net.InetSocketAddress(java.net.InetAddress.getLoopbackAddress(), 0), 0);
+            server.createContext("/", ex -> {
+                JsonNode req = App.jsonMapper().readTree(ex.getRequestBody().readAllBytes());
+                String op = req.path("operation").asText();
+                Object value = op.equals("submitBefore") ? "run-1"
+                        : op.equals("progress") ? "{\"events\":[],\"last\":0,\"finished\":true}" : result;
+                byte[] answer = App.jsonMapper().writeValueAsBytes(drop
+                        ? Map.of("status", 500, "error", "java.lang.IllegalStateException : " + io.terrarium.daemon.JobControl.DROPPED
+                        + " host-facts (trigger cli): the client's deadline passed 3 s ago; not run")
+                        : Map.of("status", 200, "value", value));
+                ex.getResponseHeaders().add("Content-Type", "application/json");
+                ex.sendResponseHeaders(200, answer.length);
+                ex.getResponseBody().write(answer);
+                ex.close();
+            });
+            server.start();
+            try {
+                App app = app();
+                Files.createDirectories(app.paths().managementAuthFile().getParent());
+                Files.writeString(app.paths().managementAuthFile(), "user.terrarium=not-a-real-secret,admin\n");
+                Files.setPosixFilePermissions(app.paths().managementAuthFile(),
+                        java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+                new io.terrarium.daemon.DaemonInfo(ProcessHandle.current().pid(), "127.0.0.1", server.getAddress().getPort(),
+                        Instant.now(), "test").write(app.paths().daemonFile(), app.json());
+                Run r = run("jobs", "run", "host-facts");
+                if (drop) {
+                    assertThat(r.exit()).as(r.err()).isEqualTo(1);
+                    assertThat(r.err()).startsWith("ERROR: the daemon (pid " + ProcessHandle.current().pid()
+                            + ") read the request after its deadline").contains("did not start job host-facts").doesNotContain("note:");
+                } else {
+                    assertThat(r.exit()).as(r.err()).isZero();
+                    assertThat(r.err()).startsWith("note: job host-facts is paused since ")
+                            .contains("(the pause skips its scheduled runs, not this one you asked for)");
+                    assertThat(r.out()).contains("host-facts: OK");
+                }
+            } finally {
+                server.stop(0);
+            }
+        }
+    }
+
     @Test
     void anUnknownJobIsBadUsageListingTheJobsWithoutAStackTrace() {
         for (String verb : new String[]{"pause", "resume", "run"}) {
