@@ -89,8 +89,18 @@ public final class StatusCommand implements Callable<Integer> {
         } catch (CommandFailedException e) {
             rows.add(Output.row("component", "zfs pool", "state", "error", "detail", e.getMessage()));
         }
-        HostFacts facts = HostFactsJob.read(app.factsFile(), app.json());
-        rows.add(facts == null
+        HostFacts facts = null;
+        String factsUnreadable = null;
+        try {
+            facts = HostFactsJob.readOrThrow(app.factsFile(), app.json());
+        } catch (java.nio.file.AccessDeniedException e) {
+            // they exist (tester, session 10: a non-root status said "not collected yet")
+            factsUnreadable = io.terrarium.config.RootOnlyFile.unreadable("host facts", app.factsFile());
+        } catch (java.io.IOException e) {
+            // damaged: the next run replaces them, as before
+        }
+        rows.add(factsUnreadable != null ? Output.row("component", "host facts", "state", "warn", "detail", factsUnreadable)
+                : facts == null
                 ? Output.row("component", "host facts", "state", "warn", "detail", "not collected yet: terrariumctl jobs run host-facts")
                 : Output.row("component", "host facts", "state", "ok", "detail", "collected " + ago(facts.collectedAt())
                 + (facts.zfs() == null ? "" : ", zfs " + facts.zfs().implementation()
