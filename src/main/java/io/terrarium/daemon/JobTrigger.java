@@ -93,7 +93,7 @@ public final class JobTrigger {
             // and never call a stale runtime file's pid "the daemon … kill -CONT" — tester, session 10)
             d.checkListener();
             if (d.stopped()) {
-                // it would answer nothing, and the served client has waited 10 s already: say why at once
+                // it would answer nothing: say why at once (the served client asked it nothing either)
                 throw stopped(d, "is stopped (kill -STOP or Ctrl-Z)", jobId, null);
             }
             try {
