@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.terrarium.App;
 import io.terrarium.config.TerrariumPaths;
 import io.terrarium.jobs.JobResult;
+import io.terrarium.testing.FakeJolokia;
 import io.terrarium.testing.FakeLxdProjects;
 import io.terrarium.testing.RecordingCommandRunner;
 import org.junit.jupiter.api.Test;
@@ -160,31 +161,9 @@ class JobsCommandTest {
         String result = App.jsonMapper().writeValueAsString(new JobResult("host-facts", JobResult.Status.OK, "facts collected",
                 "cli", Instant.parse("2026-12-07T15:00:00Z"), 12, "daemon pid 1", null));
         for (boolean drop : new boolean[]{true, false}) {
-            com.sun.net.httpserver.HttpServer server = com.sun.net.httpserver.HttpServer.create(
-                    new java.net.InetSocketAddress(java.net.InetAddress.getLoopbackAddress(), 0), 0);
-            server.createContext("/", ex -> {
-                JsonNode req = App.jsonMapper().readTree(ex.getRequestBody().readAllBytes());
-                String op = req.path("operation").asText();
-                Object value = op.equals("submitBefore") ? "run-1"
-                        : op.equals("progress") ? "{\"events\":[],\"last\":0,\"finished\":true}" : result;
-                byte[] answer = App.jsonMapper().writeValueAsBytes(drop
-                        ? Map.of("status", 500, "error", "java.lang.IllegalStateException : " + io.terrarium.daemon.JobControl.DROPPED
-                        + " host-facts (trigger cli): the client's deadline passed 3 s ago; not run")
-                        : Map.of("status", 200, "value", value));
-                ex.getResponseHeaders().add("Content-Type", "application/json");
-                ex.sendResponseHeaders(200, answer.length);
-                ex.getResponseBody().write(answer);
-                ex.close();
-            });
-            server.start();
-            try {
-                App app = app();
-                Files.createDirectories(app.paths().managementAuthFile().getParent());
-                Files.writeString(app.paths().managementAuthFile(), "user.terrarium=not-a-real-secret,admin\n");
-                Files.setPosixFilePermissions(app.paths().managementAuthFile(),
-                        java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
-                new io.terrarium.daemon.DaemonInfo(ProcessHandle.current().pid(), "127.0.0.1", server.getAddress().getPort(),
-                        Instant.now(), "test").write(app.paths().daemonFile(), app.json());
+            try (FakeJolokia daemon = new FakeJolokia(op -> drop ? FakeJolokia.dropped("host-facts") : Map.of("status", 200, "value",
+                    op.equals("submitBefore") ? "run-1" : op.equals("progress") ? "{\"events\":[],\"last\":0,\"finished\":true}" : result))) {
+                daemon.registerAsDaemon(app());
                 Run r = run("jobs", "run", "host-facts");
                 if (drop) {
                     assertThat(r.exit()).as(r.err()).isEqualTo(1);
@@ -196,8 +175,6 @@ class JobsCommandTest {
                             .contains("(the pause skips its scheduled runs, not this one you asked for)");
                     assertThat(r.out()).contains("host-facts: OK");
                 }
-            } finally {
-                server.stop(0);
             }
         }
     }
