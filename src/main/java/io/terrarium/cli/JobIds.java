@@ -6,7 +6,8 @@ import java.util.List;
 /**
  * The job ids, as completion candidates of {@code jobs run|pause|resume JOB} (picocli
  * {@code completionCandidates}: the bash script offers them after {@code jobs run}). The same ids as
- * {@code App.jobs(config)} builds; JobIdsTest keeps the two equal.
+ * {@code App.jobs(config)} builds; JobIdsTest keeps the two equal. Also the job rows of {@code status},
+ * which must not build the jobs (that reads the applied configuration a second time).
  */
 public final class JobIds implements Iterable<String> {
     /** Every job id, in the order {@code jobs list} shows them. */

@@ -32,12 +32,22 @@ final class JobRun {
      *                {@code instances}), or {@code null}
      */
     static int triggerAndPrint(CommandSpec spec, String jobId, Format format, long timeoutSeconds, String rowsKey) throws Exception {
+        return triggerAndPrint(spec, jobId, format, timeoutSeconds, rowsKey, null);
+    }
+
+    /**
+     * @param onTaken called once the run is taken (the daemon answered with its run id, or an
+     *                in-process run starts), never when the trigger fails first ({@link JobTrigger#onTaken});
+     *                {@code null} for nothing
+     */
+    static int triggerAndPrint(CommandSpec spec, String jobId, Format format, long timeoutSeconds, String rowsKey,
+                               Runnable onTaken) throws Exception {
         if (timeoutSeconds < 1) {
             throw new picocli.CommandLine.ParameterException(spec.commandLine(),
                     "--timeout must be at least 1 second (got " + timeoutSeconds + ")");
         }
         App app = TerrariumCommand.app(spec);
-        JobTrigger trigger = new JobTrigger(app);
+        JobTrigger trigger = new JobTrigger(app).onTaken(onTaken);
         if (format == Format.table) {
             // one display on stderr (a bar on a terminal, plain lines on a pipe): an export in this process tells it
             // directly, a run inside the daemon streams its progress back to it (issue 15)

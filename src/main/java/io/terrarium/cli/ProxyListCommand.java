@@ -36,7 +36,18 @@ public final class ProxyListCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         App app = TerrariumCommand.app(spec);
-        ProxyStateStore.State state = app.proxyState().state();
+        ProxyStateStore.State state;
+        try {
+            state = app.proxyState().stateOrThrow();
+        } catch (java.nio.file.AccessDeniedException e) {
+            // a sync has run (tester, session 10: a non-root `proxy list` said "no proxy sync has run yet")
+            spec.commandLine().getErr().println("ERROR: " + io.terrarium.config.RootOnlyFile.unreadable(
+                    "the routes of the last proxy sync", app.proxyState().stateFile()));
+            spec.commandLine().getErr().flush();
+            return ExitCodes.FAILURE;
+        } catch (java.io.IOException e) {
+            state = null; // damaged: the next sync replaces it, as before
+        }
         if (state == null) {
             if (format.format() != Format.table) {
                 Output.rows(spec.commandLine().getOut(), format.format(), java.util.List.of());

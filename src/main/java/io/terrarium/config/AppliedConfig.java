@@ -99,7 +99,7 @@ public final class AppliedConfig {
         String untilReconfigure = stored + " until `terrariumctl reconfigure` records a new copy";
         if (e instanceof java.nio.file.AccessDeniedException) {
             // no "using the stored one" here: a user who may not read the copy may not read LXD either
-            return read + "permission denied (the copy is root's only: run terrariumctl as root, e.g. with sudo)";
+            return read + "permission denied (the copy is root's only: " + RootOnlyFile.RUN_AS_ROOT + ")";
         }
         if (e instanceof ConfigException ce) {
             String source = name + ": ";

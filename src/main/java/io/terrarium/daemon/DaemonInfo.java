@@ -36,23 +36,16 @@ public record DaemonInfo(long pid, String host, int port, Instant startedAt, Str
      * True when the recorded process is stopped by a signal (kill -STOP, Ctrl-Z: state {@code T} in
      * {@code /proc/<pid>/stat}). Such a daemon answers nothing until it is resumed, but the kernel still
      * accepts connections to it and keeps their requests (tester, session 8). Not a process under a
-     * debugger ({@code t}) or a frozen cgroup: those are waited for like a hung daemon.
+     * debugger ({@code t}) or a frozen cgroup: those are waited for like a hung daemon. The same test as
+     * the launcher's client makes before it asks the daemon ({@link io.terrarium.cli.served.ServedProtocol#processStopped}).
      */
     public boolean stopped() {
-        try {
-            return stoppedState(Files.readString(Path.of("/proc", String.valueOf(pid), "stat")));
-        } catch (IOException | RuntimeException e) {
-            return false; // gone, or no /proc: alive() and the management call tell
-        }
+        return io.terrarium.cli.served.ServedProtocol.processStopped(pid); // gone, or no /proc: alive() and the management call tell
     }
 
-    /**
-     * Whether a {@code /proc/<pid>/stat} line says "stopped" (proc(5): the state follows the command
-     * name in parentheses, which may itself contain ")" and spaces).
-     */
+    /** {@link io.terrarium.cli.served.ServedProtocol#stoppedState}. */
     static boolean stoppedState(String stat) {
-        int close = stat.lastIndexOf(')');
-        return close >= 0 && close + 2 < stat.length() && stat.charAt(close + 1) == ' ' && stat.charAt(close + 2) == 'T';
+        return io.terrarium.cli.served.ServedProtocol.stoppedState(stat);
     }
 
     /**

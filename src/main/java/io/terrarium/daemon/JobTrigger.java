@@ -25,6 +25,7 @@ import java.util.Map;
 public final class JobTrigger {
     private final App app;
     private java.util.function.Consumer<io.terrarium.jobs.RunProgress.Event> progress;
+    private Runnable taken = () -> { };
 
     /** @param app wiring */
     public JobTrigger(App app) {
@@ -42,6 +43,21 @@ public final class JobTrigger {
      */
     public JobTrigger withProgress(java.util.function.Consumer<io.terrarium.jobs.RunProgress.Event> sink) {
         this.progress = sink;
+        return this;
+    }
+
+    /**
+     * Calls {@code onTaken} once the run is taken, before {@link #trigger} waits for its result: when
+     * the daemon's job MBean has answered with a run id, or just before an in-process run starts. Not
+     * called when the trigger fails before that (a stopped, hung or refusing daemon, an unknown job),
+     * so a line it prints never precedes an error saying the job was not started (tester, session 10:
+     * {@code jobs run} of a paused job said "running it now" and then "ERROR: … not started").
+     *
+     * @param onTaken called on the triggering thread, at most once per {@link #trigger}
+     * @return this
+     */
+    public JobTrigger onTaken(Runnable onTaken) {
+        this.taken = onTaken == null ? () -> { } : onTaken;
         return this;
     }
 
@@ -77,7 +93,7 @@ public final class JobTrigger {
             // and never call a stale runtime file's pid "the daemon … kill -CONT" — tester, session 10)
             d.checkListener();
             if (d.stopped()) {
-                // it would answer nothing, and the served client has waited 10 s already: say why at once
+                // it would answer nothing: say why at once (the served client asked it nothing either)
                 throw stopped(d, "is stopped (kill -STOP or Ctrl-Z)", jobId, null);
             }
             try {
@@ -110,6 +126,7 @@ public final class JobTrigger {
         } else {
             TerrariumConfig cfg = config.get();
             io.terrarium.jobs.UnknownJobException.requireKnown(jobId, app.jobs(cfg).stream().map(Job::id).toList());
+            taken.run();
             body = runInProcess(jobId, cfg);
         }
         return app.json().readValue(body, JobResult.class);
@@ -283,6 +300,7 @@ public final class JobTrigger {
                                  java.util.function.Consumer<io.terrarium.jobs.RunProgress.Event> sink)
             throws IOException, InterruptedException {
         String runId = control.submit(jobId);
+        taken.run();
         long deadline = System.nanoTime() + timeout.toNanos();
         long seen = 0;
         while (true) {

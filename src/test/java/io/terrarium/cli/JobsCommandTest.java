@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.terrarium.App;
 import io.terrarium.config.TerrariumPaths;
 import io.terrarium.jobs.JobResult;
+import io.terrarium.testing.FakeJolokia;
 import io.terrarium.testing.FakeLxdProjects;
 import io.terrarium.testing.RecordingCommandRunner;
 import org.junit.jupiter.api.Test;
@@ -145,6 +146,37 @@ class JobsCommandTest {
         assertThat(r.out()).contains("job s3-export resumed");
         assertThat(file).doesNotExist();
         assertThat(run("jobs", "resume", "s3-export").out()).contains("job s3-export was not paused");
+    }
+
+    /**
+     * Tester, session 10: {@code jobs run} of a paused job printed "note: … running it now because you asked"
+     * and then "ERROR: … not started" when the daemon did not take the run. The note now comes once the
+     * daemon has taken it. The "daemon" is a Jolokia stand-in on an HTTP server of this JVM (so the runtime
+     * file's pid owns the port, as the listener check demands); it either drops the request for its deadline,
+     * as a daemon resumed after kill -STOP does, or takes it and answers its result.
+     */
+    @Test
+    void thePausedNoteIsPrintedOnlyOnceTheDaemonTookTheRun() throws Exception {
+        run("jobs", "pause", "host-facts");
+        String result = App.jsonMapper().writeValueAsString(new JobResult("host-facts", JobResult.Status.OK, "facts collected",
+                "cli", Instant.parse("2026-12-07T15:00:00Z"), 12, "daemon pid 1", null));
+        for (boolean drop : new boolean[]{true, false}) {
+            try (FakeJolokia daemon = new FakeJolokia(op -> drop ? FakeJolokia.dropped("host-facts") : Map.of("status", 200, "value",
+                    op.equals("submitBefore") ? "run-1" : op.equals("progress") ? "{\"events\":[],\"last\":0,\"finished\":true}" : result))) {
+                daemon.registerAsDaemon(app());
+                Run r = run("jobs", "run", "host-facts");
+                if (drop) {
+                    assertThat(r.exit()).as(r.err()).isEqualTo(1);
+                    assertThat(r.err()).startsWith("ERROR: the daemon (pid " + ProcessHandle.current().pid()
+                            + ") read the request after its deadline").contains("did not start job host-facts").doesNotContain("note:");
+                } else {
+                    assertThat(r.exit()).as(r.err()).isZero();
+                    assertThat(r.err()).startsWith("note: job host-facts is paused since ")
+                            .contains("(the pause skips its scheduled runs, not this one you asked for)");
+                    assertThat(r.out()).contains("host-facts: OK");
+                }
+            }
+        }
     }
 
     @Test

@@ -3,6 +3,7 @@ package io.terrarium.daemon;
 import io.terrarium.App;
 import io.terrarium.config.TerrariumConfig;
 import io.terrarium.config.TerrariumPaths;
+import io.terrarium.testing.FakeJolokia;
 import io.terrarium.testing.RecordingCommandRunner;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -57,37 +58,17 @@ class JobTriggerStaleDaemonTest {
     /** Tester, session 10: a request dropped for its deadline was reported as "did not answer … or stop it and retry". */
     @Test
     void aRequestDroppedForItsDeadlineIsReportedAsNotStartedWithoutBlamingTheEndpoint(@TempDir Path dir) throws Exception {
-        com.sun.net.httpserver.HttpServer server = com.sun.net.httpserver.HttpServer.create(
-                new java.net.InetSocketAddress(java.net.InetAddress.getLoopbackAddress(), 0), 0);
-        byte[] answer = ("{\"status\":500,\"error_type\":\"java.lang.IllegalStateException\",\"error\":"
-                + "\"java.lang.IllegalStateException : " + JobControl.DROPPED + " host-facts (trigger cli): the client's deadline"
-                + " passed 3 s ago; not run\"}").getBytes(java.nio.charset.StandardCharsets.UTF_8);
-        server.createContext("/", ex -> {
-            ex.getRequestBody().readAllBytes();
-            ex.getResponseHeaders().add("Content-Type", "application/json");
-            ex.sendResponseHeaders(200, answer.length);
-            ex.getResponseBody().write(answer);
-            ex.close();
-        });
-        server.start();
-        try {
+        try (FakeJolokia daemon = new FakeJolokia(op -> FakeJolokia.dropped("host-facts"))) {
             App app = new App(TerrariumPaths.from(Map.of("TERRARIUM_ETC_DIR", dir.resolve("etc").toString(),
                     "TERRARIUM_SECRETS_DIR", dir.resolve("etc/secrets").toString(),
                     "TERRARIUM_RUN_DIR", dir.resolve("run").toString(), "TERRARIUM_STATE_DIR", dir.resolve("state").toString())),
                     new RecordingCommandRunner(c -> null));
-            Files.createDirectories(app.paths().managementAuthFile().getParent());
-            Files.writeString(app.paths().managementAuthFile(), "user.terrarium=not-a-real-secret,admin\n");
-            Files.setPosixFilePermissions(app.paths().managementAuthFile(), java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
-            Files.createDirectories(app.paths().daemonFile().getParent());
+            daemon.registerAsDaemon(app);
             long self = ProcessHandle.current().pid();
-            new DaemonInfo(self, "127.0.0.1", server.getAddress().getPort(), Instant.now(), "9.9.9")
-                    .write(app.paths().daemonFile(), app.json());
             IOException e = assertThrows(IOException.class, () -> new JobTrigger(app)
                     .trigger("host-facts", TerrariumConfig::defaults, Duration.ofSeconds(5)));
             assertEquals("the daemon (pid " + self + ") read the request after its deadline (it was stopped or stalled meanwhile)"
                     + " and did not start job host-facts; run this command again", e.getMessage());
-        } finally {
-            server.stop(0);
         }
     }
 }

@@ -21,7 +21,8 @@ import java.util.Map;
  * running daemon and prints what it answers, byte for byte, with its exit code. java.base only (no
  * picocli, no Jackson), so it starts in a fraction of the full CLI's time (docs/benchmarks.md).
  * Exits {@value ServedProtocol#NOT_SERVED_EXIT} without printing anything when the daemon cannot
- * answer — no socket, a socket or directory with the wrong owner or mode, a refusal (command not
+ * answer — no socket, a socket or directory with the wrong owner or mode, a daemon stopped with kill -STOP
+ * or Ctrl-Z (asked nothing: {@link ServedProtocol#daemonStopped}), a refusal (command not
  * served, another build, another environment), a protocol error or no answer within
  * {@value #TIMEOUT_SECONDS} s — and the launcher then runs the command in the full JVM. The request
  * carries the moment this client gives up ({@link ServedProtocol.Request#deadline}): a daemon that
@@ -60,6 +61,11 @@ public final class ServedClient {
      *         with exit 1 (the job may still be running in the daemon)
      */
     static int run(Map<String, String> env, List<String> args, int silenceSeconds, OutputStream out, OutputStream err) {
+        if (ServedProtocol.daemonStopped(env)) {
+            // kill -STOP or Ctrl-Z: it would answer nothing for silenceSeconds; the CLI's JVM says so at once
+            // (status's daemon row, a trigger's "is stopped" error), and no request waits in the socket meanwhile
+            return ServedProtocol.NOT_SERVED_EXIT;
+        }
         try (Exchange x = open(env, args, silenceSeconds)) {
             byte status;
             try {

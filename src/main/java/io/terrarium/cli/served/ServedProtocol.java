@@ -127,6 +127,52 @@ public final class ServedProtocol {
         return Path.of(env.getOrDefault("TERRARIUM_RUN_DIR", "/run/terrarium"), "cli", "cli.sock");
     }
 
+    /**
+     * Whether the daemon named by the runtime file ({@code daemon.json} in {@code TERRARIUM_RUN_DIR}, default
+     * {@code /run/terrarium}) is a process stopped by a signal ({@link #stoppedState}). Such a daemon answers
+     * nothing until resumed, while the kernel still accepts connections to its socket; the client then asks
+     * nothing and the CLI's own JVM says at once that the daemon is stopped, instead of after the
+     * client's {@value ServedClient#TIMEOUT_SECONDS} s of silence (tester, session 10). java.base only:
+     * the pid is read from the file's JSON with a pattern. No when there is no runtime file or it names no
+     * pid, or the process is gone; whether that pid is the daemon at all ({@code DaemonInfo#ownsPort}) is
+     * the CLI's JVM's to tell — a stale file only costs the served answer then.
+     */
+    public static boolean daemonStopped(Map<String, String> env) {
+        Path file = Path.of(env.getOrDefault("TERRARIUM_RUN_DIR", "/run/terrarium"), "daemon.json");
+        try {
+            if (Files.size(file) > 64 * 1024) {
+                return false;
+            }
+            java.util.regex.Matcher m = java.util.regex.Pattern.compile("\"pid\"\\s*:\\s*([0-9]{1,18})[^0-9]")
+                    .matcher(Files.readString(file));
+            return m.find() && processStopped(Long.parseLong(m.group(1)));
+        } catch (IOException | RuntimeException e) {
+            return false; // no runtime file: no daemon to look at
+        }
+    }
+
+    /**
+     * True when process {@code pid} is stopped by a signal (kill -STOP, Ctrl-Z: state {@code T} in
+     * {@code /proc/<pid>/stat}). Not a process under a debugger ({@code t}) or a frozen cgroup: those
+     * are waited for like a hung daemon. False when the process is gone or there is no /proc.
+     */
+    public static boolean processStopped(long pid) {
+        try {
+            return stoppedState(Files.readString(Path.of("/proc", String.valueOf(pid), "stat")));
+        } catch (IOException | RuntimeException e) {
+            return false;
+        }
+    }
+
+    /**
+     * Whether a {@code /proc/<pid>/stat} line says "stopped" (proc(5): the state follows the command
+     * name in parentheses, which may itself contain ")" and spaces).
+     */
+    public static boolean stoppedState(String stat) {
+        int close = stat.lastIndexOf(')');
+        return close >= 0 && close + 2 < stat.length() && stat.charAt(close + 1) == ' ' && stat.charAt(close + 2) == 'T';
+    }
+
     /** The entry {@link #relevantEnvironment} adds for the working directory; no variable can have this name. */
     public static final String WORKING_DIRECTORY = " working directory";
 

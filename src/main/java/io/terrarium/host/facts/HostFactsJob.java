@@ -118,12 +118,30 @@ public final class HostFactsJob implements StagedJob<HostFactsJob.Run> {
         }
     }
 
-    /** Reads facts written by an earlier run, or {@code null} when there are none. */
+    /** Reads facts written by an earlier run, or {@code null} when there are none or they cannot be read. */
     public static HostFacts read(Path factsFile, ObjectMapper json) {
         try {
-            return Files.exists(factsFile) ? json.readValue(factsFile.toFile(), HostFacts.class) : null;
+            return readOrThrow(factsFile, json);
         } catch (IOException e) {
             return null;
         }
+    }
+
+    /**
+     * Reads facts written by an earlier run.
+     *
+     * @return the facts, or {@code null} when no run wrote any (no file)
+     * @throws java.nio.file.AccessDeniedException when the file (root's only) or its directory may not be
+     *         read by this user: the facts exist, so {@code status} must not say "not collected yet"
+     * @throws IOException when the file cannot be read or parsed otherwise
+     */
+    public static HostFacts readOrThrow(Path factsFile, ObjectMapper json) throws IOException {
+        byte[] bytes;
+        try {
+            bytes = Files.readAllBytes(factsFile); // NIO: an AccessDeniedException, not java.io's FileNotFoundException
+        } catch (java.nio.file.NoSuchFileException e) {
+            return null;
+        }
+        return json.readValue(bytes, HostFacts.class);
     }
 }

@@ -210,14 +210,36 @@ public final class ProxyStateStore {
         write(BRIDGES, json.writerWithDefaultPrettyPrinter().writeValueAsBytes(list));
     }
 
-    /** The last state, or {@code null}. */
+    /** The last state, or {@code null} when there is none or it cannot be read. */
     public State state() {
-        Path f = dir.resolve(STATE);
         try {
-            return Files.exists(f) ? json.readValue(f.toFile(), State.class) : null;
+            return stateOrThrow();
         } catch (IOException e) {
             return null;
         }
+    }
+
+    /** The state file ({@value #STATE} in the state directory). */
+    public Path stateFile() {
+        return dir.resolve(STATE);
+    }
+
+    /**
+     * The last state.
+     *
+     * @return it, or {@code null} when no sync has saved one (no file)
+     * @throws java.nio.file.AccessDeniedException when the file (root's only) or the state directory may
+     *         not be read by this user: a sync has run, so {@code proxy list} must not say it has not
+     * @throws IOException when the file cannot be read or parsed otherwise
+     */
+    public State stateOrThrow() throws IOException {
+        byte[] bytes;
+        try {
+            bytes = Files.readAllBytes(stateFile()); // NIO: an AccessDeniedException, not java.io's FileNotFoundException
+        } catch (java.nio.file.NoSuchFileException e) {
+            return null;
+        }
+        return json.readValue(bytes, State.class);
     }
 
     /** Saves the state. */

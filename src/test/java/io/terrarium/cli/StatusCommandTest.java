@@ -1,0 +1,62 @@
+package io.terrarium.cli;
+
+import io.terrarium.App;
+import io.terrarium.config.AppliedConfig;
+import io.terrarium.config.TerrariumPaths;
+import io.terrarium.testing.FakeLxdProjects;
+import io.terrarium.testing.RecordingCommandRunner;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** What {@code status} prints about the local files it reads (in-process, the LXD faked). */
+class StatusCommandTest {
+    @TempDir
+    Path dir;
+
+    private App app() {
+        return new App(TerrariumPaths.from(Map.of("TERRARIUM_ETC_DIR", dir.resolve("etc").toString(),
+                "TERRARIUM_RUN_DIR", dir.resolve("run").toString(), "TERRARIUM_STATE_DIR", dir.resolve("state").toString())),
+                new RecordingCommandRunner(new FakeLxdProjects()));
+    }
+
+    /**
+     * Tester, session 10: with an applied copy that no longer validates, {@code status} printed its WARN
+     * twice (once for the config row's "pending" check, once more when it built the jobs for their ids:
+     * the proxy sync job reads the copy too). The WARN is a log line (slf4j-simple on stderr), so this
+     * process's stderr is captured.
+     */
+    @Test
+    void anInvalidAppliedCopyIsWarnedAboutOnce() throws Exception {
+        Path copy = Files.createDirectories(dir.resolve("state")).resolve(AppliedConfig.FILE);
+        Files.writeString(copy, "version: 1\nno_such_key: 1\n");
+        CommandLine cl = TerrariumCommand.commandLine(app());
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        cl.setOut(new PrintWriter(out));
+        cl.setErr(new PrintWriter(err));
+        ByteArrayOutputStream log = new ByteArrayOutputStream();
+        PrintStream before = System.err;
+        System.setErr(new PrintStream(log, true, StandardCharsets.UTF_8));
+        try {
+            cl.execute("status");
+        } finally {
+            System.setErr(before);
+        }
+        String all = log.toString(StandardCharsets.UTF_8) + err;
+        String warning = "the applied configuration " + copy + " is not valid (";
+        assertThat(all.split(java.util.regex.Pattern.quote(warning), -1)).as(all).hasSize(2);
+        assertThat(out.toString()).contains("job proxy-sync").contains("job restore-drill");
+    }
+}
