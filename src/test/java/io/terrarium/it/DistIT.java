@@ -492,8 +492,9 @@ class DistIT {
      * {@code daemon-*} files there (tester, session 10): the owner check covered only the TMPDIR
      * leftovers. Now only this user's files with the launcher's own names go (stale partial archives of
      * dead launchers, archives of other keys, 30-minute-old partial ones); another user's, and a name the
-     * launcher does not give, stay, and another user's archive of this very key is not replaced. Root
-     * only (files of nobody, uid 65534). About 0.5 s.
+     * launcher does not give, stay, and another user's archive of this very key is not replaced, nor a
+     * cut-short CLI archive of theirs removed by a CLI command. Root only (files of nobody, uid 65534).
+     * About 0.5 s.
      */
     @Test
     void aTrainingRunInASharedDirectoryRemovesOnlyItsOwnUsersFiles(@org.junit.jupiter.api.io.TempDir Path tmp) throws Exception {
@@ -540,6 +541,12 @@ class DistIT {
         assertThat(exitAndOutput(launch, "daemon", "--train-cds")).isEqualTo("1:ERROR: " + shared.resolve("daemon-" + key + ".jsa")
                 + " belongs to nobody: not replaced; its owner may remove it, or set TERRARIUM_CDS_DIR to a directory of your own\n");
         assertThat(shared.resolve("daemon-" + key + ".jsa")).hasContent("archive");
+
+        // a CLI command before any JVM: nobody's cut-short CLI archive is not root's to remove (nor to map)
+        Path cli = Files.writeString(shared.resolve("cli-" + key + ".jsa"), "cut");
+        Terrariumctl.sh("chown", "65534:65534", cli.toString());
+        assertThat(exitAndOutput(launch, "--version")).startsWith("0:");
+        assertThat(cli).hasContent("cut");
     }
 
     /** A release without archives, {@link #TRAINING_THAT_HANGS} as its JDK (hanging), a private TMPDIR and the archives' directory. */
