@@ -257,16 +257,16 @@ unmount_stale_zfs_fuse() {
 # zfs-fuse has been seen to vanish within seconds of a start on a pool whose previous daemon was
 # killed (CI, session 11: `zpool list` answered, then LXD found the instance directories dead
 # and every `zfs list` failed). Check that it still answers before LXD and the containers use
-# it; start it once more if not, with what its log says.
+# it; start it again (twice at most) if not, with what its log says.
 ZFS_FUSE_RESTARTS=0
 ensure_zfs_fuse_alive() {
     local stage=$1
     if zfs_fuse_running && timeout 10 zpool list >/dev/null 2>&1; then
         return 0
     fi
-    if ((ZFS_FUSE_RESTARTS >= 1)); then
+    if ((ZFS_FUSE_RESTARTS >= 2)); then
         tail -n 20 "$LOG_DIR/zfs-fuse.log" >&2 2>/dev/null || true
-        die "zfs-fuse stopped answering again ($stage) after a restart; see $LOG_DIR/zfs-fuse.log and dmesg"
+        die "zfs-fuse stopped answering again ($stage) after two restarts; see $LOG_DIR/zfs-fuse.log and dmesg"
     fi
     ZFS_FUSE_RESTARTS=$((ZFS_FUSE_RESTARTS + 1))
     if zfs_fuse_running; then
