@@ -13,17 +13,12 @@ import java.util.concurrent.TimeUnit;
  * {@code t}) by a real debugger, {@code gdb -p}. gdb reads its commands from a pipe and detaches at
  * once when {@link #close} ends that pipe; the listener is killed. About 1 s to attach.
  * {@link #available()} says whether gdb is installed (the java-maven machine has it).
+ *
+ * @param listener the traced process
+ * @param gdb      the debugger holding it
+ * @param port     the loopback port it listens on
  */
-public final class TracedListener implements AutoCloseable {
-    private final Process listener;
-    private final Process gdb;
-    private final int port;
-
-    private TracedListener(Process listener, Process gdb, int port) {
-        this.listener = listener;
-        this.gdb = gdb;
-        this.port = port;
-    }
+public record TracedListener(Process listener, Process gdb, int port) implements AutoCloseable {
 
     /** Whether {@code gdb} can be run here. */
     public static boolean available() {
@@ -71,11 +66,6 @@ public final class TracedListener implements AutoCloseable {
     /** The listener's pid. */
     public long pid() {
         return listener.pid();
-    }
-
-    /** The loopback port it listens on. */
-    public int port() {
-        return port;
     }
 
     /** The debugger's pid. */
