@@ -88,10 +88,11 @@ public final class JobsListCommand implements Callable<Integer> {
                     "last_success_utc", ok == null ? null : time(ok.startedAt())));
         }
         Output.rows(spec.commandLine().getOut(), format.format(), format.format() == Format.table ? table : rows);
-        if (running != null && running.stopped() && running.ownsPort()) {
+        java.util.Optional<io.terrarium.daemon.DaemonInfo.Stopped> stop = running == null ? java.util.Optional.empty() : running.stopped();
+        if (stop.isPresent() && running.ownsPort()) {
             // tester, session 10: a stopped daemon's jobs were listed as scheduled with a next run it will not make
-            problems.add(0, "the daemon (pid " + running.pid() + ") is stopped (kill -STOP or Ctrl-Z): no job runs on its schedule"
-                    + " until `kill -CONT " + running.pid() + "` resumes it");
+            problems.add(0, "the daemon (pid " + running.pid() + ") is " + stop.get().how() + ": no job runs on its schedule"
+                    + " until " + stop.get().resumer() + " resumes it");
         }
         if (!problems.isEmpty()) {
             java.io.PrintWriter err = spec.commandLine().getErr();

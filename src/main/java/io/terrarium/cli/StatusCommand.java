@@ -125,7 +125,8 @@ public final class StatusCommand implements Callable<Integer> {
 
     /**
      * The daemon's row: its health endpoint's answer, or — for a daemon stopped with kill -STOP or
-     * Ctrl-Z, which answers nothing until resumed — that it is stopped, without waiting for the
+     * Ctrl-Z, or under a debugger ({@link DaemonInfo#stopped}), which answers nothing until resumed —
+     * that it is stopped and what resumes it, without waiting for the
      * request's 5 s timeout (hD, session 10: `status` called such a daemon "unreachable
      * (HttpTimeoutException)" after 5 s, while it runs no job and its schedules wait).
      *
@@ -145,10 +146,11 @@ public final class StatusCommand implements Callable<Integer> {
         } catch (java.io.IOException e) {
             return Output.row("component", "daemon", "state", "error", "detail", e.getMessage());
         }
-        if (d.stopped()) {
-            return Output.row("component", "daemon", "state", "error", "detail", "pid " + d.pid()
-                    + " is stopped (kill -STOP or Ctrl-Z): it answers nothing and runs no job until resumed; kill -CONT "
-                    + d.pid() + " resumes it, version " + d.version());
+        java.util.Optional<DaemonInfo.Stopped> stop = d.stopped();
+        if (stop.isPresent()) {
+            return Output.row("component", "daemon", "state", "error", "detail", "pid " + d.pid() + " is " + stop.get().how()
+                    + ": it answers nothing and runs no job until resumed; " + stop.get().resumer().replace("`", "")
+                    + " resumes it, version " + d.version());
         }
         String health = health(d);
         return Output.row("component", "daemon", "state", "UP".equals(health) ? "ok" : "error",

@@ -33,19 +33,80 @@ public record DaemonInfo(long pid, String host, int port, Instant startedAt, Str
     }
 
     /**
-     * True when the recorded process is stopped by a signal (kill -STOP, Ctrl-Z: state {@code T} in
-     * {@code /proc/<pid>/stat}). Such a daemon answers nothing until it is resumed, but the kernel still
-     * accepts connections to it and keeps their requests (tester, session 8). Not a process under a
-     * debugger ({@code t}) or a frozen cgroup: those are waited for like a hung daemon. The same test as
-     * the launcher's client makes before it asks the daemon ({@link io.terrarium.cli.served.ServedProtocol#processStopped}).
+     * How the recorded process is stopped, when it is: by a signal (kill -STOP, Ctrl-Z: state {@code T}
+     * in {@code /proc/<pid>/stat}) or under a debugger or tracer (ptrace: state {@code t}, "tracing
+     * stop", e.g. {@code gdb -p}). Such a daemon answers nothing until it is resumed, but the kernel
+     * still accepts connections to it and keeps their requests (tester, session 8), so the CLI says so
+     * at once instead of waiting for an answer; a daemon under a debugger was waited for 30 s like a
+     * hung one (tester, session 10). Not a frozen cgroup ({@code S} or {@code D}): waited for like a
+     * hung daemon.
+     *
+     * @return empty when the process runs, is gone, or there is no {@code /proc} (then {@link #alive()}
+     *         and the management call tell)
      */
-    public boolean stopped() {
-        return io.terrarium.cli.served.ServedProtocol.processStopped(pid); // gone, or no /proc: alive() and the management call tell
+    public java.util.Optional<Stopped> stopped() {
+        String stat;
+        try {
+            stat = Files.readString(Path.of("/proc", String.valueOf(pid), "stat"));
+        } catch (IOException | RuntimeException e) {
+            return java.util.Optional.empty();
+        }
+        return switch (stopState(stat)) {
+            case 'T' -> java.util.Optional.of(new Stopped("stopped (kill -STOP or Ctrl-Z)", "`kill -CONT " + pid + "`"));
+            case 't' -> {
+                String tracer = tracer(pid);
+                yield java.util.Optional.of(new Stopped("stopped under a debugger or tracer (" + tracer + ")",
+                        "continuing or detaching that debugger (kill -CONT does not)"));
+            }
+            default -> java.util.Optional.empty();
+        };
     }
 
-    /** {@link io.terrarium.cli.served.ServedProtocol#stoppedState}. */
-    static boolean stoppedState(String stat) {
-        return io.terrarium.cli.served.ServedProtocol.stoppedState(stat);
+    /**
+     * How a stopped daemon is stopped and what resumes it, as the CLI's messages say it.
+     *
+     * @param how     e.g. {@code stopped (kill -STOP or Ctrl-Z)}, or {@code stopped under a debugger or
+     *                tracer (pid 812, gdb)}
+     * @param resumer what resumes it, the subject of "… resumes it": {@code `kill -CONT <pid>`}, or
+     *                {@code continuing or detaching that debugger (kill -CONT does not)}
+     */
+    public record Stopped(String how, String resumer) {
+    }
+
+    /** {@link io.terrarium.cli.served.ServedProtocol#stateLetter}: the launcher's client reads the same letter. */
+    static char stopState(String stat) {
+        return io.terrarium.cli.served.ServedProtocol.stateLetter(stat);
+    }
+
+    /**
+     * The tracer of a traced process, from {@code TracerPid} in {@code /proc/<pid>/status} and that
+     * pid's {@code comm}: {@code "pid 812, gdb"}, or {@code "ptrace"} when it cannot be read.
+     */
+    static String tracer(long pid) {
+        try {
+            String tracer = tracerPid(Files.readString(Path.of("/proc", String.valueOf(pid), "status")));
+            if (tracer == null) {
+                return "ptrace";
+            }
+            try {
+                return "pid " + tracer + ", " + Files.readString(Path.of("/proc", tracer, "comm")).strip();
+            } catch (IOException e) {
+                return "pid " + tracer;
+            }
+        } catch (IOException | RuntimeException e) {
+            return "ptrace";
+        }
+    }
+
+    /** The {@code TracerPid} of a {@code /proc/<pid>/status} text, or {@code null} when none (0) or missing. */
+    static String tracerPid(String status) {
+        for (String line : status.split("\n")) {
+            if (line.startsWith("TracerPid:")) {
+                String v = line.substring("TracerPid:".length()).strip();
+                return v.matches("[1-9][0-9]*") ? v : null;
+            }
+        }
+        return null;
     }
 
     /**

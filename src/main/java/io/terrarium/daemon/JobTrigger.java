@@ -92,9 +92,10 @@ public final class JobTrigger {
             // first: is this pid the daemon at all? (never hand the credentials to a process that squats the port,
             // and never call a stale runtime file's pid "the daemon … kill -CONT" — tester, session 10)
             d.checkListener();
-            if (d.stopped()) {
+            java.util.Optional<DaemonInfo.Stopped> stop = d.stopped();
+            if (stop.isPresent()) {
                 // it would answer nothing: say why at once (the served client asked it nothing either)
-                throw stopped(d, "is stopped (kill -STOP or Ctrl-Z)", jobId, null);
+                throw stopped(d, "is " + stop.get().how(), stop.get(), jobId, null);
             }
             try {
                 ManagementCredentials creds = ManagementCredentials.read(app.paths().managementAuthFile());
@@ -102,9 +103,10 @@ public final class JobTrigger {
             } catch (StillRunningException e) {
                 throw e;
             } catch (NotTakenException e) {
-                if (d.stopped()) {
+                stop = d.stopped();
+                if (stop.isPresent()) {
                     // stopped while the CLI waited (tester, session 10: "did not answer … check journalctl" for a kill -STOP)
-                    throw stopped(d, "was stopped (kill -STOP or Ctrl-Z) while the CLI waited for it", jobId, e);
+                    throw stopped(d, "was " + stop.get().how() + " while the CLI waited for it", stop.get(), jobId, e);
                 }
                 throw new IOException("the daemon (pid " + d.pid() + ") did not answer (" + e.getMessage() + "; the CLI waits up to "
                         + SUBMIT_TIMEOUT.toSeconds() + " s): job " + jobId + " was not started, and the daemon will not start it"
@@ -202,9 +204,9 @@ public final class JobTrigger {
     }
 
     /** The error for a trigger a stopped daemon did not take: it will not run when the daemon resumes (its deadline). */
-    private static IOException stopped(DaemonInfo d, String what, String jobId, Throwable cause) {
+    private static IOException stopped(DaemonInfo d, String what, DaemonInfo.Stopped stop, String jobId, Throwable cause) {
         return new IOException("the daemon (pid " + d.pid() + ") " + what + ": job " + jobId + " was not started, and will not"
-                + " start when the daemon resumes; `kill -CONT " + d.pid() + "` resumes it, then run this command again", cause);
+                + " start when the daemon resumes; " + stop.resumer() + " resumes it, then run this command again", cause);
     }
 
     /**

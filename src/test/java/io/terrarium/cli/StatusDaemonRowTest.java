@@ -54,6 +54,26 @@ class StatusDaemonRowTest {
         assertTrue(ms < 4_000, "answered without waiting for the health request's timeout: " + ms + " ms");
     }
 
+    /**
+     * Tester, session 10: a daemon held by a debugger ({@code gdb -p}, state {@code t}) was not called
+     * stopped; kill -CONT does not resume it, so the row names the tracer instead. A real gdb (skipped
+     * where gdb is not installed).
+     */
+    @Test
+    void aDaemonUnderADebuggerIsCalledStoppedWithItsTracer() throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(io.terrarium.testing.TracedListener.available(), "gdb is not installed");
+        try (var traced = io.terrarium.testing.TracedListener.start()) {
+            long t0 = System.nanoTime();
+            Map<String, Object> row = StatusCommand.daemonRow(new DaemonInfo(traced.pid(), "127.0.0.1", traced.port(), Instant.now(), "9.9.9"));
+            long ms = (System.nanoTime() - t0) / 1_000_000;
+            assertEquals("error", row.get("state"));
+            assertEquals("pid " + traced.pid() + " is stopped under a debugger or tracer (pid " + traced.gdbPid() + ", gdb): it answers"
+                    + " nothing and runs no job until resumed; continuing or detaching that debugger (kill -CONT does not) resumes it,"
+                    + " version 9.9.9", row.get("detail"));
+            assertTrue(ms < 4_000, "answered without waiting for the health request's timeout: " + ms + " ms");
+        }
+    }
+
     /** Tester, session 10: a stale runtime file naming a Ctrl-Z'd process that is not the daemon. */
     @Test
     void aStoppedProcessThatDoesNotOwnThePortIsNotCalledTheDaemon() throws Exception {

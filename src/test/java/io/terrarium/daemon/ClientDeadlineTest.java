@@ -36,15 +36,25 @@ class ClientDeadlineTest {
     }
 
     @Test
-    void aStoppedDaemonIsStateTInItsStatLine() {
-        assertThat(DaemonInfo.stoppedState("4242 (java) T 1 4242 4242 0 -1")).isTrue();
-        assertThat(DaemonInfo.stoppedState("4242 (java) S 1 4242 4242 0 -1")).isFalse();
-        assertThat(DaemonInfo.stoppedState("4242 (java) t 1 4242")).as("a debugger's stop is waited for").isFalse();
+    void aStoppedDaemonIsStateTOrTInItsStatLine() {
+        assertThat(DaemonInfo.stopState("4242 (java) T 1 4242 4242 0 -1")).isEqualTo('T');
+        assertThat(DaemonInfo.stopState("4242 (java) S 1 4242 4242 0 -1")).isEqualTo('S');
+        // tester, session 10: a debugger's stop (tracing stop) was waited for 30 s like a hung daemon
+        assertThat(DaemonInfo.stopState("4242 (java) t 1 4242")).isEqualTo('t');
         // the command name may hold ") T " itself: the state follows the last ')'
-        assertThat(DaemonInfo.stoppedState("4242 (a) T (b) R 1 4242")).isFalse();
-        assertThat(DaemonInfo.stoppedState("4242 (a) R (b) T 1 4242")).isTrue();
-        assertThat(DaemonInfo.stoppedState("garbage")).isFalse();
-        assertThat(DaemonInfo.stoppedState("4242 (java)")).isFalse();
+        assertThat(DaemonInfo.stopState("4242 (a) T (b) R 1 4242")).isEqualTo('R');
+        assertThat(DaemonInfo.stopState("4242 (a) R (b) T 1 4242")).isEqualTo('T');
+        assertThat(DaemonInfo.stopState("garbage")).isEqualTo('?');
+        assertThat(DaemonInfo.stopState("4242 (java)")).isEqualTo('?');
+    }
+
+    @Test
+    void aTracedDaemonsTracerIsReadFromItsStatus() {
+        assertThat(DaemonInfo.tracerPid("Name:\tjava\nState:\tt (tracing stop)\nTracerPid:\t812\nUid:\t0\n")).isEqualTo("812");
+        assertThat(DaemonInfo.tracerPid("Name:\tjava\nTracerPid:\t0\n")).isNull();
+        assertThat(DaemonInfo.tracerPid("Name:\tjava\n")).isNull();
+        // a process that does not exist: no tracer to name
+        assertThat(DaemonInfo.tracer(Long.MAX_VALUE)).isEqualTo("ptrace");
     }
 
     @Test

@@ -55,6 +55,32 @@ class JobTriggerStaleDaemonTest {
         }
     }
 
+    /**
+     * Tester, session 10: a daemon held by a debugger ({@code gdb -p}: state {@code t}, "tracing stop")
+     * was waited for 30 s like a hung one; it is reported at once, as a kill -STOP'd one is, with what
+     * resumes it (not kill -CONT). A real gdb on a process that owns the runtime file's port (skipped
+     * where gdb is not installed). About 1 s.
+     */
+    @Test
+    void aDaemonUnderADebuggerIsReportedAtOnceWithItsTracer(@TempDir Path dir) throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(io.terrarium.testing.TracedListener.available(), "gdb is not installed");
+        try (var traced = io.terrarium.testing.TracedListener.start()) {
+            App app = new App(TerrariumPaths.from(Map.of("TERRARIUM_ETC_DIR", dir.resolve("etc").toString(),
+                    "TERRARIUM_RUN_DIR", dir.resolve("run").toString(), "TERRARIUM_STATE_DIR", dir.resolve("state").toString())),
+                    new RecordingCommandRunner(c -> null));
+            Files.createDirectories(app.paths().daemonFile().getParent());
+            new DaemonInfo(traced.pid(), "127.0.0.1", traced.port(), Instant.now(), "9.9.9").write(app.paths().daemonFile(), app.json());
+            long t0 = System.nanoTime();
+            IOException e = assertThrows(IOException.class, () -> new JobTrigger(app)
+                    .trigger("host-facts", TerrariumConfig::defaults, Duration.ofSeconds(60)));
+            long ms = (System.nanoTime() - t0) / 1_000_000;
+            assertEquals("the daemon (pid " + traced.pid() + ") is stopped under a debugger or tracer (pid " + traced.gdbPid() + ", gdb):"
+                    + " job host-facts was not started, and will not start when the daemon resumes; continuing or detaching that"
+                    + " debugger (kill -CONT does not) resumes it, then run this command again", e.getMessage());
+            assertTrue(ms < 5_000, "reported without waiting for the daemon's answer: " + ms + " ms");
+        }
+    }
+
     /** Tester, session 10: a request dropped for its deadline was reported as "did not answer … or stop it and retry". */
     @Test
     void aRequestDroppedForItsDeadlineIsReportedAsNotStartedWithoutBlamingTheEndpoint(@TempDir Path dir) throws Exception {

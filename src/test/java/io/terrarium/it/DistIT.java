@@ -325,7 +325,8 @@ class DistIT {
     }
 
     /**
-     * A fake training JVM: it writes part of the archive and a file in its private directory, then,
+     * A fake training JVM (the daemon's or the CLI's): it writes part of the archive and a file in its
+     * private directory (the daemon's training has one), then,
      * while {@code <jdk>/hang} exists, records its pid in {@code <jdk>/jvm.pid} and sleeps (the pid
      * stays: exec); otherwise it writes the whole archive and exits 0.
      */
@@ -333,7 +334,8 @@ class DistIT {
             jdk=$(dirname "$0")/..
             for a; do case $a in -XX:ArchiveClassesAtExit=*) out=${a#*=} ;; -Djava.io.tmpdir=*) t=${a#*=} ;; esac; done
             if [ -n "${out:-}" ]; then
-                mkdir -p "$t/terrarium-cds-training-1/etc" && printf 'part' > "$out"
+                [ -z "${t:-}" ] || mkdir -p "$t/terrarium-cds-training-1/etc"
+                printf 'part' > "$out"
                 if [ -f "$jdk/hang" ]; then
                     echo $$ > "$jdk/jvm.pid.tmp" && mv "$jdk/jvm.pid.tmp" "$jdk/jvm.pid"
                     exec sleep 60
@@ -347,33 +349,24 @@ class DistIT {
      * SIGTERM, SIGINT or SIGHUP to the launcher during {@code daemon --train-cds} (tester, session 9:
      * a SIGTERM waited for the training JVM, ~5 s, and exited 143 without a word): the launcher kills
      * the JVM at once, removes its partial archive, log and private directory, says the run was
-     * interrupted and exits 128 + the signal's number. The fake JVM sleeps 60 s, so a launcher that
-     * waited for it fails the 5-s limit. About 1 s.
+     * interrupted and exits 128 + the signal's number. Likewise SIGQUIT (Ctrl-\), SIGUSR1 and SIGUSR2
+     * (tester, session 10: they ended the launcher silently, exit 131/138, and left the JVM running).
+     * The fake JVM sleeps 60 s, so a launcher that waited for it fails the 5-s limit. About 2 s.
      */
     @Test
     void aSignalToTheLauncherEndsTheTrainingRunAtOnceAndLeavesNothing(@org.junit.jupiter.api.io.TempDir Path tmp) throws Exception {
         HangingTraining t = hangingTraining(tmp);
         Path release = t.release(), jdk = t.jdk(), tmpdir = t.tmpdir(), cds = t.cds();
-        for (String[] signal : new String[][]{{"TERM", "143"}, {"INT", "130"}, {"HUP", "129"}}) {
+        for (String[] signal : new String[][]{{"TERM", "143"}, {"INT", "130"}, {"HUP", "129"}, {"QUIT", "131"}, {"USR1", "138"},
+                {"USR2", "140"}}) {
             Files.deleteIfExists(jdk.resolve("jvm.pid"));
-            // --default-signal: a launcher started with SIGINT ignored (as a background job is) cannot trap it
-            Process launcher = new ProcessBuilder("env", "--default-signal=INT", "JAVA_HOME=" + jdk, "TMPDIR=" + tmpdir,
+            // --default-signal: a launcher started with SIGINT or SIGQUIT ignored (as a background job is) cannot trap them
+            Process launcher = new ProcessBuilder("env", "--default-signal=INT,QUIT", "JAVA_HOME=" + jdk, "TMPDIR=" + tmpdir,
                     release.resolve("bin/terrariumctl").toString(), "daemon", "--train-cds").redirectErrorStream(true).start();
-            long jvm = trainingJvm(jdk, launcher);
-            try {
-                Terrariumctl.sh("kill", "-" + signal[0], String.valueOf(launcher.pid()));
-                assertThat(launcher.waitFor(5, java.util.concurrent.TimeUnit.SECONDS)).as("SIG%s: the launcher ends at once", signal[0]).isTrue();
-            } finally {
-                // nothing left behind when the launcher did not end (it closes the output, read below)
-                if (launcher.isAlive()) {
-                    launcher.destroyForcibly();
-                    ProcessHandle.of(jvm).ifPresent(ProcessHandle::destroyForcibly);
-                }
-            }
-            assertThat(launcher.exitValue() + ":" + new String(launcher.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8))
-                    .isEqualTo(signal[1] + ":ERROR: the daemon's CDS training run was interrupted by SIG" + signal[0]
-                            + "; no archive recorded, the daemon starts without one\n");
-            assertThat(running(jvm)).as("SIG%s: the training JVM", signal[0]).isFalse();
+            Interrupted i = interrupt(launcher, trainingJvm(jdk, launcher), signal[0]);
+            assertThat(i.exitAndOutput()).isEqualTo(signal[1] + ":ERROR: the daemon's CDS training run was interrupted by SIG" + signal[0]
+                    + "; no archive recorded, the daemon starts without one\n");
+            assertThat(i.jvmRan()).as("SIG%s: the training JVM", signal[0]).isFalse();
             assertThat(names(tmpdir)).as("SIG%s: the training's private directory", signal[0]).isEmpty();
             assertThat(names(cds)).as("SIG%s: no partial archive, no log", signal[0]).isEmpty();
         }
@@ -396,17 +389,7 @@ class DistIT {
         List<String> argv = new java.util.ArrayList<>(launch);
         argv.addAll(List.of("daemon", "--train-cds"));
         Process launcher = new ProcessBuilder(argv).redirectErrorStream(true).start();
-        long jvm = trainingJvm(jdk, launcher);
-        try {
-            launcher.destroyForcibly().waitFor();
-            long deadline = System.nanoTime() + 5_000_000_000L;
-            while (running(jvm) && System.nanoTime() < deadline) {
-                Thread.sleep(50);
-            }
-            assertThat(running(jvm)).as("the training JVM dies with its launcher").isFalse();
-        } finally {
-            ProcessHandle.of(jvm).ifPresent(ProcessHandle::destroyForcibly);
-        }
+        assertThat(killWith9(launcher, trainingJvm(jdk, launcher))).as("the training JVM dies with its launcher").isFalse();
         String dead = String.valueOf(launcher.pid());
         assertThat(names(cds)).as("left by the killed run").hasSize(2)
                 .allMatch(n -> n.matches("daemon-[0-9]+\\.jsa\\.tmp\\." + dead + "(\\.log)?"));
@@ -422,6 +405,148 @@ class DistIT {
         assertThat(exitAndOutput(launch, "daemon", "--train-cds")).startsWith("0:recorded the daemon CDS archive ");
         assertThat(names(cds)).containsExactly("daemon-" + key + ".jsa", "daemon-" + key + ".jsa.sum", "daemon-" + key + ".jsa.tmp." + self);
         assertThat(names(tmpdir)).containsExactly("terrarium-cds-training." + self + ".AbC123");
+    }
+
+    /**
+     * The CLI's own archive training (the first CLI command of a release) had the gap the daemon's had
+     * before session 10 (tester, session 10): a SIGTERM to the launcher left the training JVM running,
+     * and its {@code cli-<key>.jsa.tmp.<pid>} was removed only by a later run after 10 minutes. Now a
+     * SIGTERM kills the JVM, removes the partial archive and exits 143 with one line (the command did
+     * not run); a {@code kill -9} of the launcher takes the JVM along, and the next command removes
+     * what it left at once. About 1 s.
+     */
+    @Test
+    void theCliTrainingIsEndedBySignalsAndAKill9LikeTheDaemons(@org.junit.jupiter.api.io.TempDir Path tmp) throws Exception {
+        HangingTraining t = hangingTraining(tmp);
+        Path release = t.release(), jdk = t.jdk(), cds = t.cds();
+        List<String> launch = List.of("env", "JAVA_HOME=" + jdk, "TMPDIR=" + t.tmpdir(), release.resolve("bin/terrariumctl").toString());
+        List<String> argv = new java.util.ArrayList<>(launch);
+        argv.add("--version");
+
+        Process launcher = new ProcessBuilder(argv).redirectErrorStream(true).start();
+        Interrupted i = interrupt(launcher, trainingJvm(jdk, launcher), "TERM");
+        assertThat(i.exitAndOutput()).isEqualTo("143:ERROR: interrupted by SIGTERM while terrariumctl recorded its start-up archive;"
+                + " nothing recorded (the next command records it), the command did not run\n");
+        assertThat(i.jvmRan()).as("the training JVM").isFalse();
+        assertThat(names(cds)).as("no partial archive, no log").isEmpty();
+
+        Files.delete(jdk.resolve("jvm.pid"));
+        launcher = new ProcessBuilder(argv).redirectErrorStream(true).start();
+        assertThat(killWith9(launcher, trainingJvm(jdk, launcher))).as("the training JVM dies with its launcher").isFalse();
+        String dead = String.valueOf(launcher.pid());
+        assertThat(names(cds)).as("left by the killed run").isNotEmpty().allMatch(n -> n.matches("cli-[0-9]+\\.jsa\\.tmp\\." + dead + "(\\.log)?"));
+        Files.delete(jdk.resolve("hang"));
+        assertThat(exitAndOutput(launch, "--version")).startsWith("0:");
+        assertThat(names(cds)).hasSize(2).allMatch(n -> n.matches("cli-[0-9]+\\.jsa(\\.sum)?"));
+    }
+
+    /**
+     * {@code daemon --train-cds} where the archives' directory cannot be written said "run … as the owner
+     * of the release" whatever the cause (tester, session 10: a read-only {@code TERRARIUM_CDS_DIR}, a
+     * regular file in its place). Each cause is named with its path and what to do, exit 1, before any
+     * JVM starts. The read-only and someone-else's cases run the launcher as nobody (uid 65534) when
+     * this is root, who may write any directory. About 0.5 s.
+     */
+    @Test
+    void anUnusableCdsDirectoryIsNamedWithWhatIsWrongAndWhatToDo(@org.junit.jupiter.api.io.TempDir Path tmp) throws Exception {
+        Path release = releaseWithoutArchives(tmp);
+        Path file = Files.writeString(tmp.resolve("a file"), "x");
+        List<String> launcher = List.of("env", "LC_ALL=C", release.resolve("bin/terrariumctl").toString(), "daemon", "--train-cds");
+        java.util.function.BiFunction<Path, List<String>, String> train = (dir, as) -> {
+            List<String> cmd = new java.util.ArrayList<>(as);
+            cmd.addAll(List.of("env", "TERRARIUM_CDS_DIR=" + dir));
+            cmd.addAll(launcher);
+            return exitAndOutput(cmd);
+        };
+        assertThat(train.apply(file, List.of())).isEqualTo("1:ERROR: the CDS directory is not a directory: " + file
+                + "; remove that file or set TERRARIUM_CDS_DIR to a directory\n");
+        assertThat(train.apply(file.resolve("cds"), List.of())).isEqualTo("1:ERROR: cannot create the CDS directory " + file.resolve("cds")
+                + " (cannot create directory '" + file + "': Not a directory); set TERRARIUM_CDS_DIR to a directory you can write\n");
+        assertThat(file).hasContent("x");
+
+        boolean root = "0".equals(Terrariumctl.sh("id", "-u").strip());
+        List<String> user = root ? List.of("setpriv", "--reuid=65534", "--regid=65534", "--clear-groups") : List.of();
+        for (Path p = release; p.startsWith(tmp); p = p.getParent()) {
+            Terrariumctl.sh("chmod", "a+rx", p.toString());
+        }
+        Path readOnly = Files.createDirectories(tmp.resolve("read-only"));
+        if (root) {
+            Terrariumctl.sh("chown", "65534:65534", readOnly.toString());
+        }
+        Terrariumctl.sh("chmod", "555", readOnly.toString());
+        assertThat(train.apply(readOnly, user)).isEqualTo("1:ERROR: the CDS directory is read-only (mode 555): " + readOnly
+                + "; make it writable (chmod u+w '" + readOnly + "') or set TERRARIUM_CDS_DIR to a writable directory\n");
+        if (root) {
+            // the release's own lib/cds, as another user than its owner: the owner's advice was right here, and stays
+            Path cds = Files.createDirectories(release.resolve("lib/cds"));
+            assertThat(train.apply(cds, user)).isEqualTo("1:ERROR: cannot write the CDS directory " + cds + ": it belongs to root (mode 755);"
+                    + " run 'terrariumctl daemon --train-cds' as root, or set TERRARIUM_CDS_DIR to a directory you can write\n");
+        }
+        try (Stream<Path> left = Files.list(readOnly)) {
+            assertThat(left).isEmpty();
+        }
+    }
+
+    /**
+     * As root with a shared, mode-1777 {@code TERRARIUM_CDS_DIR}, a training run removed other users'
+     * {@code daemon-*} files there (tester, session 10): the owner check covered only the TMPDIR
+     * leftovers. Now only this user's files with the launcher's own names go (stale partial archives of
+     * dead launchers, archives of other keys, 30-minute-old partial ones); another user's, and a name the
+     * launcher does not give, stay, and another user's archive of this very key is not replaced, nor a
+     * cut-short CLI archive of theirs removed by a CLI command. Root only (files of nobody, uid 65534).
+     * About 0.5 s.
+     */
+    @Test
+    void aTrainingRunInASharedDirectoryRemovesOnlyItsOwnUsersFiles(@org.junit.jupiter.api.io.TempDir Path tmp) throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue("0".equals(Terrariumctl.sh("id", "-u").strip()), "needs root to own files of nobody");
+        Path release = releaseWithoutArchives(tmp);
+        fakeJdk(tmp, TRAINING_THAT_HANGS);
+        Path shared = Files.createDirectories(tmp.resolve("shared"));
+        Terrariumctl.sh("chmod", "a+rx", tmp.toString());
+        Terrariumctl.sh("chmod", "1777", shared.toString());
+        List<String> launch = List.of("env", "JAVA_HOME=" + tmp.resolve("jdk"), "TERRARIUM_CDS_DIR=" + shared,
+                "TMPDIR=" + Files.createDirectories(tmp.resolve("tmpdir")), release.resolve("bin/terrariumctl").toString());
+        assertThat(exitAndOutput(launch, "daemon", "--train-cds")).startsWith("0:recorded ");
+        String key = names(shared).get(0).replaceAll("^daemon-([0-9]+)\\..*", "$1");
+        Process gone = new ProcessBuilder("true").start();
+        gone.waitFor();
+        String dead = String.valueOf(gone.pid());
+        List<String> theirs = List.of("daemon-" + key + ".jsa.tmp." + dead, "daemon-" + key + ".jsa.tmp." + dead + ".log",
+                "cli-" + key + ".jsa.tmp." + dead, "daemon-111.jsa", "daemon-111.jsa.sum", "daemon-444.jsa.tmp.1");
+        for (String n : theirs) {
+            Terrariumctl.sh("setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "touch", "-d", "-1 hour", shared.resolve(n).toString());
+        }
+        List<String> notLaunchers = List.of("daemon-x.jsa.tmp." + dead, "daemon-" + key + ".jsa.tmp." + dead + ".own", "daemon-notes.jsa");
+        // root's own: a dead launcher's partial files, another key's archive, a partial one older than 30 minutes
+        List<String> mine = List.of("daemon-" + key + ".jsa.tmp." + dead + ".sum", "cli-" + key + ".jsa.tmp." + dead + ".sum",
+                "daemon-222.jsa", "daemon-222.jsa.sum", "daemon-333.jsa.tmp.1");
+        for (String n : mine) {
+            Files.writeString(shared.resolve(n), "x");
+        }
+        Terrariumctl.sh("touch", "-d", "-1 hour", shared.resolve("daemon-333.jsa.tmp.1").toString());
+        for (String n : notLaunchers) {
+            Files.writeString(shared.resolve(n), "x");
+        }
+        Files.delete(shared.resolve("daemon-" + key + ".jsa.sum"));
+
+        assertThat(exitAndOutput(launch, "daemon", "--train-cds")).startsWith("0:recorded ");
+        List<String> expected = new java.util.ArrayList<>(theirs);
+        expected.addAll(notLaunchers);
+        expected.addAll(List.of("daemon-" + key + ".jsa", "daemon-" + key + ".jsa.sum"));
+        assertThat(names(shared)).containsExactlyInAnyOrderElementsOf(expected);
+
+        // nobody's archive of this key: not mapped by root's daemon, and not replaced by root's training
+        Terrariumctl.sh("chown", "65534:65534", shared.resolve("daemon-" + key + ".jsa").toString());
+        Files.delete(shared.resolve("daemon-" + key + ".jsa.sum"));
+        assertThat(exitAndOutput(launch, "daemon", "--train-cds")).isEqualTo("1:ERROR: " + shared.resolve("daemon-" + key + ".jsa")
+                + " belongs to nobody: not replaced; its owner may remove it, or set TERRARIUM_CDS_DIR to a directory of your own\n");
+        assertThat(shared.resolve("daemon-" + key + ".jsa")).hasContent("archive");
+
+        // a CLI command before any JVM: nobody's cut-short CLI archive is not root's to remove (nor to map)
+        Path cli = Files.writeString(shared.resolve("cli-" + key + ".jsa"), "cut");
+        Terrariumctl.sh("chown", "65534:65534", cli.toString());
+        assertThat(exitAndOutput(launch, "--version")).startsWith("0:");
+        assertThat(cli).hasContent("cut");
     }
 
     /** A release without archives, {@link #TRAINING_THAT_HANGS} as its JDK (hanging), a private TMPDIR and the archives' directory. */
@@ -449,6 +574,50 @@ class DistIT {
             Thread.sleep(20);
         }
         return Long.parseLong(Files.readString(pid).strip());
+    }
+
+    /**
+     * What became of a training run when SIG{@code signal} was sent to its launcher: the launcher's
+     * {@code "<exit code>:<output>"} (or that it still ran after 5 s), and whether the training JVM
+     * still ran once the launcher had ended.
+     */
+    private record Interrupted(String exitAndOutput, boolean jvmRan) {
+    }
+
+    /**
+     * Sends SIG{@code signal} to {@code launcher} and waits 5 s at most for it to end ({@link
+     * Interrupted}); afterwards neither it nor the training JVM {@code jvm} runs, whatever the launcher
+     * did, so a launcher that fails leaves no process behind.
+     */
+    private static Interrupted interrupt(Process launcher, long jvm, String signal) throws Exception {
+        try {
+            Terrariumctl.sh("kill", "-" + signal, String.valueOf(launcher.pid()));
+            if (!launcher.waitFor(5, java.util.concurrent.TimeUnit.SECONDS)) {
+                return new Interrupted("SIG" + signal + ": the launcher still ran after 5 s", running(jvm));
+            }
+            String out = new String(launcher.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+            return new Interrupted(launcher.exitValue() + ":" + out, running(jvm));
+        } finally {
+            launcher.destroyForcibly();
+            ProcessHandle.of(jvm).ifPresent(ProcessHandle::destroyForcibly);
+        }
+    }
+
+    /**
+     * Kills {@code launcher} with SIGKILL, which no trap sees, and says whether its training JVM
+     * {@code jvm} still ran 5 s later; afterwards it does not, whatever the launcher did.
+     */
+    private static boolean killWith9(Process launcher, long jvm) throws Exception {
+        try {
+            launcher.destroyForcibly().waitFor();
+            long deadline = System.nanoTime() + 5_000_000_000L;
+            while (running(jvm) && System.nanoTime() < deadline) {
+                Thread.sleep(50);
+            }
+            return running(jvm);
+        } finally {
+            ProcessHandle.of(jvm).ifPresent(ProcessHandle::destroyForcibly);
+        }
     }
 
     /** Whether process {@code pid} runs: it exists and is not a zombie (an orphan init has not reaped yet). */

@@ -22,7 +22,7 @@ import java.util.Map;
  * picocli, no Jackson), so it starts in a fraction of the full CLI's time (docs/benchmarks.md).
  * Exits {@value ServedProtocol#NOT_SERVED_EXIT} without printing anything when the daemon cannot
  * answer — no socket, a socket or directory with the wrong owner or mode, a daemon stopped with kill -STOP
- * or Ctrl-Z (asked nothing: {@link ServedProtocol#daemonStopped}), a refusal (command not
+ * , Ctrl-Z or held by a debugger (asked nothing: {@link ServedProtocol#daemonStopped}), a refusal (command not
  * served, another build, another environment), a protocol error or no answer within
  * {@value #TIMEOUT_SECONDS} s — and the launcher then runs the command in the full JVM. The request
  * carries the moment this client gives up ({@link ServedProtocol.Request#deadline}): a daemon that
@@ -62,7 +62,7 @@ public final class ServedClient {
      */
     static int run(Map<String, String> env, List<String> args, int silenceSeconds, OutputStream out, OutputStream err) {
         if (ServedProtocol.daemonStopped(env)) {
-            // kill -STOP or Ctrl-Z: it would answer nothing for silenceSeconds; the CLI's JVM says so at once
+            // kill -STOP, Ctrl-Z or a debugger: it would answer nothing for silenceSeconds; the CLI's JVM says so at once
             // (status's daemon row, a trigger's "is stopped" error), and no request waits in the socket meanwhile
             return ServedProtocol.NOT_SERVED_EXIT;
         }

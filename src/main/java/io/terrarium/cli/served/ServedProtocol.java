@@ -129,7 +129,7 @@ public final class ServedProtocol {
 
     /**
      * Whether the daemon named by the runtime file ({@code daemon.json} in {@code TERRARIUM_RUN_DIR}, default
-     * {@code /run/terrarium}) is a process stopped by a signal ({@link #stoppedState}). Such a daemon answers
+     * {@code /run/terrarium}) is a stopped process (kill -STOP, Ctrl-Z or a debugger: {@link #stoppedState}). Such a daemon answers
      * nothing until resumed, while the kernel still accepts connections to its socket; the client then asks
      * nothing and the CLI's own JVM says at once that the daemon is stopped, instead of after the
      * client's {@value ServedClient#TIMEOUT_SECONDS} s of silence (tester, session 10). java.base only:
@@ -152,9 +152,10 @@ public final class ServedProtocol {
     }
 
     /**
-     * True when process {@code pid} is stopped by a signal (kill -STOP, Ctrl-Z: state {@code T} in
-     * {@code /proc/<pid>/stat}). Not a process under a debugger ({@code t}) or a frozen cgroup: those
-     * are waited for like a hung daemon. False when the process is gone or there is no /proc.
+     * True when process {@code pid} is stopped: by a signal (kill -STOP, Ctrl-Z: state {@code T} in
+     * {@code /proc/<pid>/stat}) or under a debugger or tracer (ptrace: {@code t}, "tracing stop"). Either
+     * answers nothing until resumed. Not a frozen cgroup: waited for like a hung daemon. False when the
+     * process is gone or there is no /proc.
      */
     public static boolean processStopped(long pid) {
         try {
@@ -164,13 +165,19 @@ public final class ServedProtocol {
         }
     }
 
-    /**
-     * Whether a {@code /proc/<pid>/stat} line says "stopped" (proc(5): the state follows the command
-     * name in parentheses, which may itself contain ")" and spaces).
-     */
+    /** Whether a {@code /proc/<pid>/stat} line says stopped: state {@code T} or {@code t} ({@link #stateLetter}). */
     public static boolean stoppedState(String stat) {
+        char state = stateLetter(stat);
+        return state == 'T' || state == 't';
+    }
+
+    /**
+     * The state letter of a {@code /proc/<pid>/stat} line (proc(5): it follows the command name in
+     * parentheses, which may itself contain ")" and spaces), or {@code '?'} for a line without one.
+     */
+    public static char stateLetter(String stat) {
         int close = stat.lastIndexOf(')');
-        return close >= 0 && close + 2 < stat.length() && stat.charAt(close + 1) == ' ' && stat.charAt(close + 2) == 'T';
+        return close >= 0 && close + 2 < stat.length() && stat.charAt(close + 1) == ' ' ? stat.charAt(close + 2) : '?';
     }
 
     /** The entry {@link #relevantEnvironment} adds for the working directory; no variable can have this name. */
