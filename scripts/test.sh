@@ -52,6 +52,8 @@ ensure_build_tools() {
     # AnsibleConvergeIT reaches its container through community.general's lxd connection
     ansible-doc -t connection community.general.lxd >/dev/null 2>&1 || missing+=(ansible)
     command -v debootstrap >/dev/null 2>&1 || missing+=(debootstrap)
+    # StatusDaemonRowTest and JobTriggerStaleDaemonTest hold a real process under gdb (state t)
+    command -v gdb >/dev/null 2>&1 || missing+=(gdb)
     # ConsoleBrowserIT drives Debian's browser with Selenium (never a downloaded one)
     command -v chromium >/dev/null 2>&1 || missing+=(chromium)
     command -v chromedriver >/dev/null 2>&1 || missing+=(chromium-driver)
