@@ -80,6 +80,23 @@ public final class AppliedConfig {
     }
 
     /**
+     * Why the recorded copy cannot be used ({@link #unusable}'s text), or empty when there is none or it
+     * reads and validates. Logs nothing: for a caller that shows it to the user itself ({@code status}'s
+     * config row, which the daemon may be serving: its log lines go to the daemon's log).
+     */
+    public java.util.Optional<String> problem() {
+        if (!exists()) {
+            return java.util.Optional.empty();
+        }
+        try {
+            codec.parse(Files.readString(file, StandardCharsets.UTF_8), file.toString());
+            return java.util.Optional.empty();
+        } catch (IOException | ConfigException e) {
+            return java.util.Optional.of(unusable(file, e));
+        }
+    }
+
+    /**
      * The WARN line for a copy at {@code file} that cannot be used: the file once, why, and what to
      * do, e.g. {@code cannot read the applied configuration /var/lib/terrarium/applied-config.yaml:
      * permission denied (the copy is root's only: run terrariumctl as root, e.g. with sudo)} or
