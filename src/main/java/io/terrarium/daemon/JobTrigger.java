@@ -26,6 +26,10 @@ public final class JobTrigger {
     private final App app;
     private java.util.function.Consumer<io.terrarium.jobs.RunProgress.Event> progress;
     private Runnable taken = () -> { };
+    private java.util.function.Consumer<String> notes = line -> {
+        System.err.println(line);
+        System.err.flush();
+    };
 
     /** @param app wiring */
     public JobTrigger(App app) {
@@ -62,6 +66,22 @@ public final class JobTrigger {
     }
 
     /**
+     * Where {@link #trigger} tells the operator something while it waits that is no error: today that
+     * the daemon was stopped (kill -STOP, Ctrl-Z, a debugger) after it took the run, so the result
+     * waits until it resumes (tester, session 10: the CLI waited silently). One line per stop.
+     *
+     * @param sink called on the triggering thread with one line (no newline); {@code null} for
+     *             this process's stderr (the default)
+     * @return this
+     */
+    public JobTrigger withNotes(java.util.function.Consumer<String> sink) {
+        if (sink != null) {
+            this.notes = sink;
+        }
+        return this;
+    }
+
+    /**
      * The running daemon, or {@code null} when there is none (no runtime file, or its process is
      * gone).
      */
@@ -87,7 +107,7 @@ public final class JobTrigger {
         String body;
         if (local != null) {
             // this process is the daemon (a trigger served over the CLI socket): its job MBean directly, no Jolokia
-            body = submitAndWait(new LocalControl(local), jobId, timeout, progress);
+            body = submitAndWait(new LocalControl(local), null, jobId, timeout, progress);
         } else if (d != null) {
             // first: is this pid the daemon at all? (never hand the credentials to a process that squats the port,
             // and never call a stale runtime file's pid "the daemon … kill -CONT" — tester, session 10)
@@ -99,7 +119,7 @@ public final class JobTrigger {
             }
             try {
                 ManagementCredentials creds = ManagementCredentials.read(app.paths().managementAuthFile());
-                body = submitAndWait(new RemoteControl(new JolokiaClient(d.baseUrl(), creds)), jobId, timeout, progress);
+                body = submitAndWait(new RemoteControl(new JolokiaClient(d.baseUrl(), creds)), d, jobId, timeout, progress);
             } catch (StillRunningException e) {
                 throw e;
             } catch (NotTakenException e) {
@@ -297,15 +317,42 @@ public final class JobTrigger {
      * and polls every 200 ms: its progress while {@code sink} is set (then the result once the
      * progress says finished, so the last events are never missed), else its result. No HTTP
      * request stays open for the length of the job.
+     *
+     * <p>A daemon stopped after it took the run (kill -STOP, Ctrl-Z, a debugger: {@link DaemonInfo#stopped})
+     * is not polled until it resumes — a request sent to it would wait in the kernel, and one the CLI
+     * gave up on would still be read on resume ({@code result} hands a result out once) — and
+     * {@link #withNotes} is told once per stop that the job goes on when it resumes, and what resumes
+     * it; the wait goes on, under the same {@code timeout} (tester, session 10: the CLI waited
+     * silently).
+     *
+     * @param daemon the daemon polled through Jolokia, {@code null} inside the daemon (never stopped then)
      */
-    private String submitAndWait(Control control, String jobId, Duration timeout,
+    private String submitAndWait(Control control, DaemonInfo daemon, String jobId, Duration timeout,
                                  java.util.function.Consumer<io.terrarium.jobs.RunProgress.Event> sink)
             throws IOException, InterruptedException {
         String runId = control.submit(jobId);
         taken.run();
         long deadline = System.nanoTime() + timeout.toNanos();
         long seen = 0;
+        boolean noted = false;
         while (true) {
+            java.util.Optional<DaemonInfo.Stopped> stop = daemon == null ? java.util.Optional.empty() : daemon.stopped();
+            if (stop.isPresent()) {
+                if (!noted) {
+                    notes.accept("note: the daemon (pid " + daemon.pid() + ") is " + stop.get().how() + " while job " + jobId
+                            + " runs in it: the job goes on when the daemon resumes (" + stop.get().resumer()
+                            + " resumes it); waiting for its result");
+                    noted = true;
+                }
+                if (System.nanoTime() > deadline) {
+                    throw new StillRunningException("job " + jobId + " still running after " + timeout.toSeconds()
+                            + " s; it goes on in the daemon, which is " + stop.get().how() + " (" + stop.get().resumer()
+                            + " resumes it; see `terrariumctl jobs list` for its result)");
+                }
+                Thread.sleep(200);
+                continue;
+            }
+            noted = false; // running again: a later stop is noted again
             boolean finished = true;
             if (sink != null) {
                 try {

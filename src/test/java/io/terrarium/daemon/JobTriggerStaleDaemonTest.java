@@ -97,4 +97,47 @@ class JobTriggerStaleDaemonTest {
                     + " and did not start job host-facts; run this command again", e.getMessage());
         }
     }
+    /**
+     * Tester, session 10 (left open): a daemon stopped with kill -STOP after it took the run left the CLI
+     * waiting for the result without a word. It says once that the daemon is stopped, that the job goes on
+     * when it resumes and what resumes it, sends the stopped daemon no request, and waits on: the result is
+     * the one the daemon gives once resumed. A real process (python3's HTTP server as the daemon's Jolokia)
+     * under a real kill -STOP. About 2 s.
+     */
+    @Test
+    void aDaemonStoppedWhileTheJobRunsIsNotedOnceAndItsResultStillAwaited(@TempDir Path dir) throws Exception {
+        try (io.terrarium.testing.ScriptedJolokia daemon = io.terrarium.testing.ScriptedJolokia.start(dir)) {
+            App app = new App(TerrariumPaths.from(Map.of("TERRARIUM_ETC_DIR", dir.resolve("etc").toString(),
+                    "TERRARIUM_SECRETS_DIR", dir.resolve("etc/secrets").toString(),
+                    "TERRARIUM_RUN_DIR", dir.resolve("run").toString(), "TERRARIUM_STATE_DIR", dir.resolve("state").toString())),
+                    new RecordingCommandRunner(c -> null));
+            daemon.registerAsDaemon(app);
+            java.util.List<String> notes = new java.util.concurrent.CopyOnWriteArrayList<>();
+            java.util.concurrent.CountDownLatch taken = new java.util.concurrent.CountDownLatch(1);
+            java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newSingleThreadExecutor();
+            try {
+                var result = pool.submit(() -> new JobTrigger(app).onTaken(taken::countDown).withNotes(notes::add)
+                        .trigger("host-facts", TerrariumConfig::defaults, Duration.ofSeconds(60)));
+                assertTrue(taken.await(10, TimeUnit.SECONDS), "the scripted daemon took the run");
+                daemon.signal("STOP");
+                for (int i = 0; i < 100 && notes.isEmpty(); i++) {
+                    Thread.sleep(50);
+                }
+                assertEquals(java.util.List.of("note: the daemon (pid " + daemon.pid() + ") is stopped (kill -STOP or Ctrl-Z) while"
+                        + " job host-facts runs in it: the job goes on when the daemon resumes (`kill -CONT " + daemon.pid()
+                        + "` resumes it); waiting for its result"), notes);
+                daemon.finish(); // the run ends once the daemon resumes
+                Thread.sleep(1_000);
+                assertFalse(result.isDone(), "still waiting for the stopped daemon");
+                assertEquals(1, notes.size(), "one note per stop: " + notes);
+                daemon.signal("CONT");
+                io.terrarium.jobs.JobResult r = result.get(10, TimeUnit.SECONDS);
+                assertEquals(io.terrarium.jobs.JobResult.Status.OK, r.status());
+                assertEquals("daemon pid " + daemon.pid(), r.ranIn());
+                assertEquals(1, notes.size(), notes.toString());
+            } finally {
+                pool.shutdownNow();
+            }
+        }
+    }
 }
