@@ -140,4 +140,72 @@ class JobTriggerStaleDaemonTest {
             }
         }
     }
+    /**
+     * hH, session 11: a daemon that passes the deadline check, starts the job and then stalls past the
+     * CLI's wait before its answer (here: the answer comes 1.5 s after a 1 s wait) made the CLI say the
+     * job was "not started". The CLI asks {@code takenBefore} and, told the run id, waits for the run as
+     * usual; told "" it says the job was not started; when it cannot be told (a release without the
+     * operation here) it says the job may or may not have started and how to find out, not "run this
+     * command again". In-JVM Jolokia, serial as the real one. About 5 s.
+     */
+    @Test
+    void aDaemonThatTookTheRunButAnsweredTooLateIsAskedWhatBecameOfIt(@TempDir Path dir) throws Exception {
+        long self = ProcessHandle.current().pid();
+        String ok = "{\"job\":\"host-facts\",\"status\":\"OK\",\"summary\":\"probed\",\"trigger\":\"cli\","
+                + "\"started_at\":\"2026-12-07T16:00:00Z\",\"duration_ms\":5,\"ran_in\":\"daemon pid " + self + "\"}";
+        for (String taken : new String[]{"run-1", "", null}) {
+            java.util.List<String> ops = new java.util.concurrent.CopyOnWriteArrayList<>();
+            try (FakeJolokia daemon = new FakeJolokia(op -> {
+                ops.add(op);
+                switch (op) {
+                    case "submitBefore" -> {
+                        try {
+                            Thread.sleep(1_500); // took it in time, answers too late
+                        } catch (InterruptedException e) {
+                            Thread.currentThread().interrupt();
+                        }
+                        return Map.of("status", 200, "value", "run-1");
+                    }
+                    case "takenBefore" -> {
+                        return taken == null
+                                ? Map.of("status", 404, "error", "javax.management.ReflectionException : No operation takenBefore found")
+                                : Map.of("status", 200, "value", taken);
+                    }
+                    case "result" -> {
+                        return Map.of("status", 200, "value", ok);
+                    }
+                    default -> {
+                        return Map.of("status", 200, "value", java.util.List.of());
+                    }
+                }
+            })) {
+                App app = new App(TerrariumPaths.from(Map.of("TERRARIUM_ETC_DIR", dir.resolve("etc").toString(),
+                        "TERRARIUM_SECRETS_DIR", dir.resolve("etc/secrets").toString(),
+                        "TERRARIUM_RUN_DIR", dir.resolve("run").toString(), "TERRARIUM_STATE_DIR", dir.resolve("state").toString())),
+                        new RecordingCommandRunner(c -> null));
+                daemon.registerAsDaemon(app);
+                JobTrigger trigger = new JobTrigger(app).withSubmitTimeout(Duration.ofSeconds(1));
+                if ("run-1".equals(taken)) {
+                    assertEquals(io.terrarium.jobs.JobResult.Status.OK,
+                            trigger.trigger("host-facts", TerrariumConfig::defaults, Duration.ofSeconds(10)).status());
+                    assertEquals(java.util.List.of("submitBefore", "takenBefore", "result"), ops);
+                    continue;
+                }
+                IOException e = assertThrows(IOException.class, () -> trigger.trigger("host-facts", TerrariumConfig::defaults,
+                        Duration.ofSeconds(10)));
+                if (taken != null) {
+                    assertEquals("the daemon (pid " + self + ") did not answer in time (the CLI waits up to 1 s), and says it did not"
+                            + " start job host-facts and will not start it later (the request's deadline passed); check"
+                            + " `journalctl -u terrarium` and run this command again", e.getMessage());
+                } else {
+                    assertEquals("the daemon (pid " + self + ") did not answer (request timed out; the CLI waits up to 1 s): job"
+                            + " host-facts may or may not have started (a daemon that took the request just before its deadline runs"
+                            + " it; a later one does not), so do not simply run this command again: the daemon's log (`journalctl -u"
+                            + " terrarium`) says `job host-facts started (trigger: cli)` if it did, and `terrariumctl jobs list` shows"
+                            + " its last run once it ends", e.getMessage());
+                }
+                assertFalse(ops.contains("result"), ops.toString());
+            }
+        }
+    }
 }
