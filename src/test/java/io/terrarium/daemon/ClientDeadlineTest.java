@@ -46,6 +46,11 @@ class ClientDeadlineTest {
         assertThat(DaemonInfo.stopState("4242 (a) R (b) T 1 4242")).isEqualTo('T');
         assertThat(DaemonInfo.stopState("garbage")).isEqualTo('?');
         assertThat(DaemonInfo.stopState("4242 (java)")).isEqualTo('?');
+        // the launcher's client skips a daemon in either stop (it would wait 10 s of silence for nothing)
+        assertThat(io.terrarium.cli.served.ServedProtocol.stoppedState("4242 (java) t 1 4242")).isTrue();
+        assertThat(io.terrarium.cli.served.ServedProtocol.stoppedState("4242 (java) T 1 4242")).isTrue();
+        assertThat(io.terrarium.cli.served.ServedProtocol.stoppedState("4242 (java) S 1 4242")).isFalse();
+        assertThat(io.terrarium.cli.served.ServedProtocol.stoppedState("garbage")).isFalse();
     }
 
     @Test
