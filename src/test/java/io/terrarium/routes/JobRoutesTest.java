@@ -239,13 +239,13 @@ class JobRoutesTest {
         assertThat(job.runs.get()).isEqualTo(2);
     }
 
-    /**
-     * Tester (session 8): a CLI trigger that Jolokia read from the kernel's queue after the stopped
-     * daemon resumed ran the job, though the CLI had given up and told its user the trigger failed.
-     * {@code submitBefore} starts nothing once the client's deadline passed (or is within the
-     * margin): no run, no exchange on the route, no stored result. Hawtio's {@code submit} has no
-     * deadline.
-     */
+    /** The job MBean over {@code job} (released: each run ends at once), its route started. */
+    private io.terrarium.daemon.JobControl controlOf(BlockingJob job) throws Exception {
+        job.release.countDown();
+        start(job);
+        return new io.terrarium.daemon.JobControl(ctx, List.of("slow"));
+    }
+
     /**
      * hH, session 11: a daemon that takes a CLI trigger just before its deadline and stalls past it before
      * its answer left the CLI saying "not started" of a running job. The CLI then asks {@code takenBefore}:
@@ -255,9 +255,7 @@ class JobRoutesTest {
     @Test
     void takenBeforeNamesTheRunARequestStartedAndOnlyOnceItsDeadlinePassed() throws Exception {
         BlockingJob job = new BlockingJob();
-        job.release.countDown();
-        start(job);
-        var control = new io.terrarium.daemon.JobControl(ctx, List.of("slow"));
+        var control = controlOf(job);
         long deadline = System.currentTimeMillis() + 2_300;
         String runId = control.submitBefore("slow", "cli", deadline);
         assertThatThrownBy(() -> control.takenBefore("slow", "cli", deadline)).isInstanceOf(IllegalStateException.class)
@@ -274,12 +272,17 @@ class JobRoutesTest {
         assertThat(job.runs.get()).isEqualTo(1);
     }
 
+    /**
+     * Tester (session 8): a CLI trigger that Jolokia read from the kernel's queue after the stopped
+     * daemon resumed ran the job, though the CLI had given up and told its user the trigger failed.
+     * {@code submitBefore} starts nothing once the client's deadline passed (or is within the
+     * margin): no run, no exchange on the route, no stored result. Hawtio's {@code submit} has no
+     * deadline.
+     */
     @Test
     void aSubmitReadAfterItsClientsDeadlineRunsNothingAndIsNotCounted() throws Exception {
         BlockingJob job = new BlockingJob();
-        job.release.countDown();
-        start(job);
-        var control = new io.terrarium.daemon.JobControl(ctx, List.of("slow"));
+        var control = controlOf(job);
         long now = System.currentTimeMillis();
         assertThatThrownBy(() -> control.submitBefore("slow", "cli", now - 31_000))
                 .isInstanceOf(IllegalStateException.class)
