@@ -71,8 +71,9 @@ public final class JobTrigger {
      * the daemon was stopped (kill -STOP, Ctrl-Z, a debugger) after it took the run, so the result
      * waits until it resumes (tester, session 10: the CLI waited silently). One line per stop.
      *
-     * @param sink called on the triggering thread with one line (no newline); {@code null} for
-     *             this process's stderr (the default)
+     * @param sink called with one line (no newline), on the triggering thread or on a watcher thread
+     *             that notices a stop while a poll request is blocked; {@code null} for this process's
+     *             stderr (the default)
      * @return this
      */
     public JobTrigger withNotes(java.util.function.Consumer<String> sink) {
