@@ -61,9 +61,13 @@ public final class StatusCommand implements Callable<Integer> {
         try {
             ConfigStore.Loaded loaded = app.configStore().load();
             config = loaded.config();
-            boolean pending = app.appliedConfig().pending(config); // issue 14 item 8: stored with --no-apply
-            rows.add(Output.row("component", "config", "state", loaded.stored() && !pending ? "ok" : "warn", "detail", loaded.source()
-                    + (pending ? "; holds changes stored with --no-apply that are not applied yet: terrariumctl reconfigure" : "")));
+            // an unusable applied copy is said in the row, not only as a log line: served by the daemon, a WARN
+            // goes to the daemon's log and the user saw nothing (tester, session 11)
+            java.util.Optional<String> copy = app.appliedConfig().problem();
+            boolean pending = copy.isEmpty() && app.appliedConfig().pending(config); // issue 14 item 8: stored with --no-apply
+            rows.add(Output.row("component", "config", "state", loaded.stored() && !pending && copy.isEmpty() ? "ok" : "warn", "detail",
+                    loaded.source() + (pending ? "; holds changes stored with --no-apply that are not applied yet: terrariumctl reconfigure" : "")
+                            + copy.map(p -> "; " + p).orElse("")));
         } catch (ConfigException e) {
             rows.add(Output.row("component", "config", "state", "error", "detail", e.getMessage()));
         } catch (LxdException e) {

@@ -72,10 +72,45 @@ public final class AppliedConfig {
             return stored;
         }
         try {
-            return codec.parse(Files.readString(file, StandardCharsets.UTF_8), file.toString());
+            return codec.parse(readCopy(), file.toString());
         } catch (IOException | ConfigException e) {
             LOG.warn("{}", unusable(file, e));
             return stored;
+        }
+    }
+
+    /**
+     * The copy's text, read without following a symbolic link: terrariumctl writes it as a regular file
+     * (0600), and a link there made the WARN quote lines of the file it pointed to (tester, session 11:
+     * a link to /etc/shadow put its first line in the message as an "unknown key").
+     *
+     * @throws java.nio.file.FileSystemException "it is a symbolic link, not read …" for a link; as
+     *         {@link Files#readString} otherwise
+     */
+    private String readCopy() throws IOException {
+        if (Files.isSymbolicLink(file)) {
+            throw new java.nio.file.FileSystemException(file.toString(), null,
+                    "it is a symbolic link, not read (terrariumctl writes a regular file there: remove the link)");
+        }
+        try (var in = Files.newInputStream(file, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+            return StandardCharsets.UTF_8.newDecoder().decode(java.nio.ByteBuffer.wrap(in.readAllBytes())).toString();
+        }
+    }
+
+    /**
+     * Why the recorded copy cannot be used ({@link #unusable}'s text), or empty when there is none or it
+     * reads and validates. Logs nothing: for a caller that shows it to the user itself ({@code status}'s
+     * config row, which the daemon may be serving: its log lines go to the daemon's log).
+     */
+    public java.util.Optional<String> problem() {
+        if (!exists()) {
+            return java.util.Optional.empty();
+        }
+        try {
+            codec.parse(readCopy(), file.toString());
+            return java.util.Optional.empty();
+        } catch (IOException | ConfigException e) {
+            return java.util.Optional.of(unusable(file, e));
         }
     }
 

@@ -151,10 +151,13 @@ public record DaemonInfo(long pid, String host, int port, Instant startedAt, Str
         AtomicFiles.write(file, json.writeValueAsBytes(this), AtomicFiles.WORLD_READABLE);
     }
 
-    /** Reads the runtime file, or {@code null} when it is missing or unreadable. */
+    /**
+     * Reads the runtime file, or {@code null} when it is missing, unreadable or not a regular file (a
+     * FIFO there made {@code status} wait forever for a writer, tester, session 11).
+     */
     public static DaemonInfo read(Path file, ObjectMapper json) {
         try {
-            return Files.exists(file) ? json.readValue(file.toFile(), DaemonInfo.class) : null;
+            return Files.isRegularFile(file) ? json.readValue(file.toFile(), DaemonInfo.class) : null;
         } catch (IOException e) {
             return null;
         }

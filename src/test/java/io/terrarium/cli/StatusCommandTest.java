@@ -34,8 +34,9 @@ class StatusCommandTest {
     /**
      * Tester, session 10: with an applied copy that no longer validates, {@code status} printed its WARN
      * twice (once for the config row's "pending" check, once more when it built the jobs for their ids:
-     * the proxy sync job reads the copy too). The WARN is a log line (slf4j-simple on stderr), so this
-     * process's stderr is captured.
+     * the proxy sync job reads the copy too). Tester, session 11: served by the daemon, that WARN went to
+     * the daemon's log and the user saw nothing. Now the config row says it (state warn), once, and no
+     * log line repeats it; this process's stderr (slf4j-simple) is captured to count.
      */
     @Test
     void anInvalidAppliedCopyIsWarnedAboutOnce() throws Exception {
@@ -54,9 +55,10 @@ class StatusCommandTest {
         } finally {
             System.setErr(before);
         }
-        String all = log.toString(StandardCharsets.UTF_8) + err;
+        String all = log.toString(StandardCharsets.UTF_8) + err + out;
         String warning = "the applied configuration " + copy + " is not valid (";
         assertThat(all.split(java.util.regex.Pattern.quote(warning), -1)).as(all).hasSize(2);
+        assertThat(out.toString()).as("in the config row").containsPattern("config\\s+warn\\s+.*" + java.util.regex.Pattern.quote(warning));
         assertThat(out.toString()).contains("job proxy-sync").contains("job restore-drill");
     }
     /**

@@ -86,4 +86,33 @@ class AppliedConfigTest {
     void withoutARecordedCopyNothingIsPending(@TempDir Path dir) {
         assertThat(new AppliedConfig(dir, codec).pending(TerrariumConfig.defaults())).isFalse();
     }
+
+    /**
+     * Tester, session 11: a symbolic link at the copy's place ({@code ln -s /etc/shadow …}) was read
+     * through, and the WARN quoted the target's first line as an "unknown key". A link is not read: the
+     * message says so, quotes nothing of the target, and the stored document is used.
+     */
+    @Test
+    void aLinkInPlaceOfTheCopyIsNotReadAndNothingOfItsTargetIsQuoted(@TempDir Path dir) throws Exception {
+        Path secret = java.nio.file.Files.writeString(dir.resolve("shadow"), "root:*:20228:0:99999:7:::\n");
+        java.nio.file.Files.createSymbolicLink(dir.resolve(AppliedConfig.FILE), secret);
+        AppliedConfig applied = new AppliedConfig(dir, codec);
+        java.util.Optional<String> problem = applied.problem();
+        assertThat(problem).hasValue("cannot read the applied configuration " + dir.resolve(AppliedConfig.FILE)
+                + ": it is a symbolic link, not read (terrariumctl writes a regular file there: remove the link);"
+                + " using the configuration stored in LXD");
+        TerrariumConfig stored = sample();
+        assertThat(applied.effective(stored)).isEqualTo(stored);
+        assertThat(applied.pending(stored)).isFalse();
+    }
+
+    @Test
+    void aCopyThatReadsAndValidatesHasNoProblem(@TempDir Path dir) throws Exception {
+        AppliedConfig applied = new AppliedConfig(dir, codec);
+        assertThat(applied.problem()).as("no copy").isEmpty();
+        applied.record(sample());
+        assertThat(applied.problem()).isEmpty();
+        java.nio.file.Files.writeString(applied.file(), "version: 1\nno_such_key: 1\n");
+        assertThat(applied.problem()).get().asString().startsWith("the applied configuration " + applied.file() + " is not valid (");
+    }
 }

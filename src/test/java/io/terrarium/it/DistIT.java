@@ -391,19 +391,21 @@ class DistIT {
         Process launcher = new ProcessBuilder(argv).redirectErrorStream(true).start();
         assertThat(killWith9(launcher, trainingJvm(jdk, launcher))).as("the training JVM dies with its launcher").isFalse();
         String dead = String.valueOf(launcher.pid());
-        assertThat(names(cds)).as("left by the killed run").hasSize(2)
-                .allMatch(n -> n.matches("daemon-[0-9]+\\.jsa\\.tmp\\." + dead + "(\\.log)?"));
+        assertThat(names(cds)).as("left by the killed run: its private directory").hasSize(1)
+                .allMatch(n -> n.matches("daemon-[0-9]+\\.training\\." + dead + "\\.[A-Za-z0-9]{6}"));
         assertThat(names(tmpdir)).hasSize(1);
         assertThat(names(tmpdir).get(0)).matches("terrarium-cds-training\\." + dead + "\\.[A-Za-z0-9]{6}");
         String key = names(cds).get(0).replaceAll("^daemon-([0-9]+)\\..*", "$1");
         // a run whose launcher runs (this JVM's pid stands for it): its files stay
         String self = String.valueOf(ProcessHandle.current().pid());
         Files.writeString(cds.resolve("daemon-" + key + ".jsa.tmp." + self), "part");
+        Files.createDirectories(cds.resolve("daemon-" + key + ".training." + self + ".AbC123"));
         Files.createDirectories(tmpdir.resolve("terrarium-cds-training." + self + ".AbC123"));
 
         Files.delete(jdk.resolve("hang"));
         assertThat(exitAndOutput(launch, "daemon", "--train-cds")).startsWith("0:recorded the daemon CDS archive ");
-        assertThat(names(cds)).containsExactly("daemon-" + key + ".jsa", "daemon-" + key + ".jsa.sum", "daemon-" + key + ".jsa.tmp." + self);
+        assertThat(names(cds)).containsExactly("daemon-" + key + ".jsa", "daemon-" + key + ".jsa.sum", "daemon-" + key + ".jsa.tmp." + self,
+                "daemon-" + key + ".training." + self + ".AbC123");
         assertThat(names(tmpdir)).containsExactly("terrarium-cds-training." + self + ".AbC123");
     }
 
@@ -434,7 +436,8 @@ class DistIT {
         launcher = new ProcessBuilder(argv).redirectErrorStream(true).start();
         assertThat(killWith9(launcher, trainingJvm(jdk, launcher))).as("the training JVM dies with its launcher").isFalse();
         String dead = String.valueOf(launcher.pid());
-        assertThat(names(cds)).as("left by the killed run").isNotEmpty().allMatch(n -> n.matches("cli-[0-9]+\\.jsa\\.tmp\\." + dead + "(\\.log)?"));
+        assertThat(names(cds)).as("left by the killed run: its private directory").hasSize(1)
+                .allMatch(n -> n.matches("cli-[0-9]+\\.training\\." + dead + "\\.[A-Za-z0-9]{6}"));
         Files.delete(jdk.resolve("hang"));
         assertThat(exitAndOutput(launch, "--version")).startsWith("0:");
         assertThat(names(cds)).hasSize(2).allMatch(n -> n.matches("cli-[0-9]+\\.jsa(\\.sum)?"));
@@ -547,6 +550,51 @@ class DistIT {
         Terrariumctl.sh("chown", "65534:65534", cli.toString());
         assertThat(exitAndOutput(launch, "--version")).startsWith("0:");
         assertThat(cli).hasContent("cut");
+    }
+
+    /**
+     * Another user steered root's training writes through symbolic links in a shared, mode-1777
+     * {@code TERRARIUM_CDS_DIR} (tester, session 11; this kernel has {@code fs.protected_symlinks=0}):
+     * links at the names a run would use ({@code daemon-<key>.jsa.tmp.<pid>.log} for the coming pids)
+     * made {@code daemon --train-cds} write its log over a root-only file, the CLI's training likewise, and
+     * a link at {@code cli-<key>.jsa.failed} stopped root's CLI training. Now every file of a run is
+     * written in a private directory with a random name and renamed into place: the same links change
+     * nothing, both archives are recorded, and the links stay (another user's files). Root only. About 1 s.
+     */
+    @Test
+    void anotherUsersLinksInASharedDirectoryNeverSteerATrainingsWrites(@org.junit.jupiter.api.io.TempDir Path tmp) throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue("0".equals(Terrariumctl.sh("id", "-u").strip()), "needs root and a user to plant links");
+        Path release = releaseWithoutArchives(tmp);
+        fakeJdk(tmp, TRAINING_THAT_HANGS);
+        Path shared = Files.createDirectories(tmp.resolve("shared"));
+        Path scratch = Files.createDirectories(tmp.resolve("scratch"));
+        Terrariumctl.sh("chmod", "a+rx", tmp.toString());
+        Terrariumctl.sh("chmod", "1777", shared.toString());
+        Path victim = Files.writeString(tmp.resolve("victim"), "precious");
+        Terrariumctl.sh("chmod", "600", victim.toString());
+        Path tmpdir = Files.createDirectories(tmp.resolve("tmpdir"));
+        java.util.function.Function<Path, List<String>> launch = dir -> List.of("env", "JAVA_HOME=" + tmp.resolve("jdk"),
+                "TERRARIUM_CDS_DIR=" + dir, "TMPDIR=" + tmpdir, release.resolve("bin/terrariumctl").toString());
+        assertThat(exitAndOutput(launch.apply(scratch), "daemon", "--train-cds")).startsWith("0:recorded ");
+        String key = names(scratch).get(0).replaceAll("^daemon-([0-9]+)\\..*", "$1");
+        // as nobody: links to the victim at every name the old launcher would have used, for the next 400 pids
+        String last = Files.readString(Path.of("/proc/loadavg")).trim().replaceAll(".* ", "");
+        // one process (Debian's python3, not a shim in root's home), so that the pids it plants for are still to come
+        String plant = "import os\nfor p in range(" + last + " + 1, " + last + " + 401):\n"
+                + "    for f in ('daemon-%s.jsa.tmp.%d.log', 'daemon-%s.jsa.tmp.%d', 'cli-%s.jsa.tmp.%d.log', 'cli-%s.jsa.tmp.%d'):\n"
+                + "        os.symlink('" + victim + "', os.path.join('" + shared + "', f % ('" + key + "', p)))\n"
+                + "os.symlink('" + victim + "', os.path.join('" + shared + "', 'cli-" + key + ".jsa.failed'))\nprint('planted')\n";
+        assertThat(Terrariumctl.sh("setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "/usr/bin/python3", "-c", plant).strip())
+                .isEqualTo("planted");
+        int links = names(shared).size();
+
+        assertThat(exitAndOutput(launch.apply(shared), "daemon", "--train-cds")).startsWith("0:recorded the daemon CDS archive ");
+        assertThat(exitAndOutput(launch.apply(shared), "--version")).startsWith("0:");
+
+        assertThat(victim).hasContent("precious");
+        assertThat(shared.resolve("daemon-" + key + ".jsa")).hasContent("archive");
+        assertThat(shared.resolve("cli-" + key + ".jsa")).as("the .failed link did not stop the CLI's training").hasContent("archive");
+        assertThat(names(shared)).as("the links, both archives and their .sum files; no private directory left").hasSize(links + 4);
     }
 
     /** A release without archives, {@link #TRAINING_THAT_HANGS} as its JDK (hanging), a private TMPDIR and the archives' directory. */

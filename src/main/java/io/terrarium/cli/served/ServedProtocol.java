@@ -140,7 +140,7 @@ public final class ServedProtocol {
     public static boolean daemonStopped(Map<String, String> env) {
         Path file = Path.of(env.getOrDefault("TERRARIUM_RUN_DIR", "/run/terrarium"), "daemon.json");
         try {
-            if (Files.size(file) > 64 * 1024) {
+            if (!Files.isRegularFile(file) || Files.size(file) > 64 * 1024) { // a FIFO would block the read
                 return false;
             }
             java.util.regex.Matcher m = java.util.regex.Pattern.compile("\"pid\"\\s*:\\s*([0-9]{1,18})[^0-9]")
