@@ -76,7 +76,10 @@ final class JobRun {
         // a non-root `jobs run nosuchjob` said "ERROR: /proc/<pid>/fd"); JobIdsTest keeps JobIds equal to App.jobs
         io.terrarium.jobs.UnknownJobException.requireKnown(jobId, JobIds.ALL);
         App app = TerrariumCommand.app(spec);
-        JobTrigger trigger = new JobTrigger(app).onTaken(onTaken);
+        JobTrigger trigger = new JobTrigger(app).onTaken(onTaken).withNotes(line -> {
+            spec.commandLine().getErr().println(line); // a daemon stopped while the job runs in it
+            spec.commandLine().getErr().flush();
+        });
         if (format == Format.table) {
             // one display on stderr (a bar on a terminal, plain lines on a pipe): an export in this process tells it
             // directly, a run inside the daemon streams its progress back to it (issue 15)

@@ -46,7 +46,11 @@ public final class ProxyListCommand implements Callable<Integer> {
             spec.commandLine().getErr().flush();
             return ExitCodes.FAILURE;
         } catch (java.io.IOException e) {
-            state = null; // damaged: the next sync replaces it, as before
+            // damaged: a sync has run, and the next one rewrites it (ProxySyncJob's save-state; not "no proxy sync has run yet")
+            spec.commandLine().getErr().println("ERROR: " + io.terrarium.config.DamagedFile.describe(
+                    "the routes of the last proxy sync", app.proxyState().stateFile(), e, "the next proxy sync (terrariumctl proxy sync)"));
+            spec.commandLine().getErr().flush();
+            return ExitCodes.FAILURE;
         }
         if (state == null) {
             if (format.format() != Format.table) {

@@ -101,7 +101,9 @@ public final class StatusCommand implements Callable<Integer> {
             // they exist (tester, session 10: a non-root status said "not collected yet")
             factsUnreadable = io.terrarium.config.RootOnlyFile.unreadable("host facts", app.factsFile());
         } catch (java.io.IOException e) {
-            // damaged: the next run replaces them, as before
+            // damaged: they were collected, and the next run rewrites them (HostFactsJob.Run#write; not "not collected yet")
+            factsUnreadable = io.terrarium.config.DamagedFile.describe("host facts", app.factsFile(), e,
+                    "the next host-facts run (terrariumctl jobs run host-facts)");
         }
         rows.add(factsUnreadable != null ? Output.row("component", "host facts", "state", "warn", "detail", factsUnreadable)
                 : facts == null

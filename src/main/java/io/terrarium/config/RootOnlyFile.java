@@ -27,4 +27,17 @@ public final class RootOnlyFile {
         return "cannot read " + what + " " + ConfigException.printable(file.toString())
                 + ": permission denied (the file is root's only: " + RUN_AS_ROOT + ")";
     }
+
+    /**
+     * E.g. {@code cannot read the job state in /var/lib/terrarium/jobs (results, pauses): permission
+     * denied (the directory is root's only: run terrariumctl as root, e.g. with sudo)}: for files in a
+     * directory of mode 0700 that this user may not search, so it cannot even tell whether they exist.
+     *
+     * @param what what the directory holds, e.g. {@code the job state}
+     * @param dir  the directory whose search threw {@link java.nio.file.AccessDeniedException}
+     */
+    public static String unreadableDirectory(String what, Path dir) {
+        return "cannot read " + what + " in " + ConfigException.printable(dir.toString())
+                + ": permission denied (the directory is root's only: " + RUN_AS_ROOT + ")";
+    }
 }

@@ -44,6 +44,9 @@ public final class JobControl implements JobControlMBean {
     private final CamelContext camel;
     private final List<String> jobs;
     private final Map<String, Run> runs = new ConcurrentHashMap<>();
+    /** Run ids of the runs {@link #submitBefore} started, by {@link #takenKey}; guarded by {@code this}. */
+    private final Map<String, String> takenByDeadline = new java.util.LinkedHashMap<>();
+    private static final int KEEP_TAKEN = 1_000;
     private final java.util.function.Predicate<String> running;
     private volatile ProducerTemplate template;
     /** The instance {@link #register()} put in this JVM's MBeanServer, until {@link #unregister()}. */
@@ -89,14 +92,36 @@ public final class JobControl implements JobControlMBean {
     @Override
     public String submitBefore(String job, String trigger, long deadlineEpochMillis) {
         check(job, trigger);
-        String late = ClientDeadline.lateness(deadlineEpochMillis, System.currentTimeMillis());
-        if (late != null) {
-            // never sent to the route: no exchange, no result, the job's counters unchanged
-            String why = DROPPED + " " + job + " (trigger " + trigger + "): " + late + "; not run";
-            LOG.warn("job control: {}", why);
-            throw new IllegalStateException(why);
+        synchronized (this) { // the check and the record as one step for takenBefore
+            String late = ClientDeadline.lateness(deadlineEpochMillis, System.currentTimeMillis());
+            if (late != null) {
+                // never sent to the route: no exchange, no result, the job's counters unchanged
+                String why = DROPPED + " " + job + " (trigger " + trigger + "): " + late + "; not run";
+                LOG.warn("job control: {}", why);
+                throw new IllegalStateException(why);
+            }
+            String runId = start(job, trigger);
+            takenByDeadline.put(takenKey(job, trigger, deadlineEpochMillis), runId);
+            if (takenByDeadline.size() > KEEP_TAKEN) {
+                takenByDeadline.remove(takenByDeadline.keySet().iterator().next()); // the oldest
+            }
+            return runId;
         }
-        return start(job, trigger);
+    }
+
+    @Override
+    public String takenBefore(String job, String trigger, long deadlineEpochMillis) {
+        check(job, trigger);
+        synchronized (this) {
+            if (ClientDeadline.lateness(deadlineEpochMillis, System.currentTimeMillis()) == null) {
+                throw new IllegalStateException("the deadline of that request is still ahead: it may yet be taken");
+            }
+            return takenByDeadline.getOrDefault(takenKey(job, trigger, deadlineEpochMillis), "");
+        }
+    }
+
+    private static String takenKey(String job, String trigger, long deadlineEpochMillis) {
+        return job + "\n" + trigger + "\n" + deadlineEpochMillis;
     }
 
     /** @throws IllegalArgumentException for an unknown job or a malformed trigger */

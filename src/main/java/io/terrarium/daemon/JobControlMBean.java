@@ -45,6 +45,22 @@ public interface JobControlMBean {
     String submitBefore(String job, String trigger, long deadlineEpochMillis);
 
     /**
+     * What became of a {@link #submitBefore} whose answer the client did not get in time (the daemon
+     * took the request just before its deadline, then stalled — a GC pause, a slow disk — past it):
+     * the run id it started, or {@code ""} when no run was started for it, and none will be (its
+     * deadline has passed, so a request still in the kernel is refused when read). A request that
+     * {@link #submitBefore} is still taking is waited for. Admin only, as {@code result}.
+     *
+     * @param job                 the job id of that request
+     * @param trigger             its trigger
+     * @param deadlineEpochMillis its deadline, which names it
+     * @return the run id, or {@code ""}
+     * @throws IllegalStateException when the deadline is still ahead (less {@value ClientDeadline#MARGIN_MILLIS}
+     *                               ms): the request may yet be taken, so no answer is final
+     */
+    String takenBefore(String job, String trigger, long deadlineEpochMillis);
+
+    /**
      * The result of a submitted run.
      *
      * @param runId a run id returned by {@link #submit}

@@ -26,6 +26,11 @@ public final class JobTrigger {
     private final App app;
     private java.util.function.Consumer<io.terrarium.jobs.RunProgress.Event> progress;
     private Runnable taken = () -> { };
+    private Duration submitTimeout = SUBMIT_TIMEOUT;
+    private java.util.function.Consumer<String> notes = line -> {
+        System.err.println(line);
+        System.err.flush();
+    };
 
     /** @param app wiring */
     public JobTrigger(App app) {
@@ -62,6 +67,29 @@ public final class JobTrigger {
     }
 
     /**
+     * Where {@link #trigger} tells the operator something while it waits that is no error: today that
+     * the daemon was stopped (kill -STOP, Ctrl-Z, a debugger) after it took the run, so the result
+     * waits until it resumes (tester, session 10: the CLI waited silently). One line per stop.
+     *
+     * @param sink called with one line (no newline), on the triggering thread or on a watcher thread
+     *             that notices a stop while a poll request is blocked; {@code null} for this process's
+     *             stderr (the default)
+     * @return this
+     */
+    public JobTrigger withNotes(java.util.function.Consumer<String> sink) {
+        if (sink != null) {
+            this.notes = sink;
+        }
+        return this;
+    }
+
+    /** {@link #SUBMIT_TIMEOUT} shortened, for tests of a daemon that takes a run too late to answer in time. */
+    JobTrigger withSubmitTimeout(Duration submitTimeout) {
+        this.submitTimeout = submitTimeout;
+        return this;
+    }
+
+    /**
      * The running daemon, or {@code null} when there is none (no runtime file, or its process is
      * gone).
      */
@@ -87,7 +115,7 @@ public final class JobTrigger {
         String body;
         if (local != null) {
             // this process is the daemon (a trigger served over the CLI socket): its job MBean directly, no Jolokia
-            body = submitAndWait(new LocalControl(local), jobId, timeout, progress);
+            body = submitAndWait(new LocalControl(local), null, jobId, timeout, progress);
         } else if (d != null) {
             // first: is this pid the daemon at all? (never hand the credentials to a process that squats the port,
             // and never call a stale runtime file's pid "the daemon … kill -CONT" — tester, session 10)
@@ -99,18 +127,24 @@ public final class JobTrigger {
             }
             try {
                 ManagementCredentials creds = ManagementCredentials.read(app.paths().managementAuthFile());
-                body = submitAndWait(new RemoteControl(new JolokiaClient(d.baseUrl(), creds)), jobId, timeout, progress);
+                body = submitAndWait(new RemoteControl(new JolokiaClient(d.baseUrl(), creds), submitTimeout), d, jobId, timeout, progress);
             } catch (StillRunningException e) {
                 throw e;
-            } catch (NotTakenException e) {
+            } catch (MaybeTakenException e) {
+                // it may have taken the run just before its deadline and stalled past it (a GC pause, a slow disk), and
+                // could not be asked afterwards: saying "not started" could make the user run it twice (hH, session 11)
                 stop = d.stopped();
-                if (stop.isPresent()) {
-                    // stopped while the CLI waited (tester, session 10: "did not answer … check journalctl" for a kill -STOP)
-                    throw stopped(d, "was " + stop.get().how() + " while the CLI waited for it", stop.get(), jobId, e);
-                }
-                throw new IOException("the daemon (pid " + d.pid() + ") did not answer (" + e.getMessage() + "; the CLI waits up to "
-                        + SUBMIT_TIMEOUT.toSeconds() + " s): job " + jobId + " was not started, and the daemon will not start it"
-                        + " later (the request's deadline passed); check `journalctl -u terrarium` and run this command again", e);
+                throw new IOException("the daemon (pid " + d.pid() + ") " + (stop.isPresent() ? "was " + stop.get().how()
+                        + " while the CLI waited for it (" + stop.get().resumer() + " resumes it)" : "did not answer (" + e.getMessage()
+                        + "; the CLI waits up to " + submitTimeout.toSeconds() + " s)") + ": job " + jobId + " may or may not have"
+                        + " started (a daemon that took the request just before its deadline runs it; a later one does not), so do not"
+                        + " simply run this command again: the daemon's log (`journalctl -u terrarium`) says `job " + jobId + " started (trigger: cli)`"
+                        + " if it did, and `terrariumctl jobs list` shows its last run once it ends", e);
+            } catch (NotTakenException e) {
+                // the daemon answered takenBefore: definite
+                throw new IOException("the daemon (pid " + d.pid() + ") did not answer in time (the CLI waits up to "
+                        + submitTimeout.toSeconds() + " s), and says it did not start job " + jobId + " and will not start it later"
+                        + " (the request's deadline passed); check `journalctl -u terrarium` and run this command again", e);
             } catch (IOException e) {
                 if (e.getMessage() != null && e.getMessage().contains("unknown job")) {
                     throw new io.terrarium.jobs.UnknownJobException(jobId, daemonJobs(d));
@@ -216,12 +250,30 @@ public final class JobTrigger {
      */
     static final Duration SUBMIT_TIMEOUT = Duration.ofSeconds(30);
 
-    /** The daemon did not take a run within {@link #SUBMIT_TIMEOUT}, and will not start it later (its deadline). */
+    /**
+     * The daemon did not answer a trigger within {@link #SUBMIT_TIMEOUT}, and then said (its
+     * {@link JobControlMBean#takenBefore}) that it started no run for it and will start none (its deadline).
+     */
     static final class NotTakenException extends IOException {
         NotTakenException(String message, Throwable cause) {
             super(message, cause);
         }
     }
+
+    /**
+     * The daemon did not answer a trigger within {@link #SUBMIT_TIMEOUT}, and could not be asked
+     * afterwards whether it took it ({@link JobControlMBean#takenBefore}: no answer within
+     * {@link #TAKEN_CHECK_TIMEOUT}, a stopped daemon, or a release without the operation): it may
+     * have taken it just before its deadline and stalled before its answer.
+     */
+    static final class MaybeTakenException extends IOException {
+        MaybeTakenException(String message, Throwable cause) {
+            super(message, cause);
+        }
+    }
+
+    /** How long the CLI waits for {@link JobControlMBean#takenBefore} after a trigger's answer did not come in time. */
+    static final Duration TAKEN_CHECK_TIMEOUT = Duration.ofSeconds(5);
 
     /**
      * Whether a failed {@code submitBefore} was refused as unknown — by a daemon of the release before it
@@ -232,22 +284,45 @@ public final class JobTrigger {
         return e.getMessage() != null && e.getMessage().contains("submitBefore");
     }
 
-    private record RemoteControl(JolokiaClient jolokia) implements Control {
+    /** @param submitTimeout {@link #SUBMIT_TIMEOUT}, shorter in tests */
+    private record RemoteControl(JolokiaClient jolokia, Duration submitTimeout) implements Control {
         @Override
         public String submit(String jobId) throws IOException {
             // the daemon runs nothing for this request once the client has given up on it: a daemon stopped
             // (kill -STOP) still has the kernel keep the request, and read it when it resumes (tester, session 8)
-            long deadline = System.currentTimeMillis() + SUBMIT_TIMEOUT.toMillis();
+            long deadline = System.currentTimeMillis() + submitTimeout.toMillis();
             try {
-                return jolokia.exec(JobControl.OBJECT_NAME, "submitBefore", List.of(jobId, "cli", deadline), SUBMIT_TIMEOUT).asText();
+                return jolokia.exec(JobControl.OBJECT_NAME, "submitBefore", List.of(jobId, "cli", deadline), submitTimeout).asText();
             } catch (java.net.http.HttpTimeoutException e) {
-                throw new NotTakenException(e.getMessage(), e);
+                return takenAfterAll(jobId, deadline, e);
             } catch (IOException e) {
                 if (olderDaemon(e)) {
                     return jolokia.exec(JobControl.OBJECT_NAME, "submitAs", List.of(jobId, "cli"), SUBMIT_TIMEOUT).asText();
                 }
                 throw e;
             }
+        }
+
+        /**
+         * After a {@code submitBefore} without an answer in time: asks the daemon what became of it
+         * ({@link JobControlMBean#takenBefore}; its deadline has passed, so the answer is final).
+         *
+         * @return the run id when it started the run after all (the CLI waits for it as usual)
+         * @throws NotTakenException   when it started none, and will start none
+         * @throws MaybeTakenException when it could not tell (no answer, an older release, a stopped daemon)
+         */
+        private String takenAfterAll(String jobId, long deadline, java.net.http.HttpTimeoutException timedOut) throws IOException {
+            String runId;
+            try {
+                runId = jolokia.exec(JobControl.OBJECT_NAME, "takenBefore", List.of(jobId, "cli", deadline), TAKEN_CHECK_TIMEOUT).asText();
+            } catch (IOException e) {
+                timedOut.addSuppressed(e);
+                throw new MaybeTakenException(timedOut.getMessage(), timedOut);
+            }
+            if (runId.isEmpty()) {
+                throw new NotTakenException(timedOut.getMessage(), timedOut);
+            }
+            return runId;
         }
 
         @Override
@@ -297,15 +372,43 @@ public final class JobTrigger {
      * and polls every 200 ms: its progress while {@code sink} is set (then the result once the
      * progress says finished, so the last events are never missed), else its result. No HTTP
      * request stays open for the length of the job.
+     *
+     * <p>A daemon stopped after it took the run (kill -STOP, Ctrl-Z, a debugger: {@link DaemonInfo#stopped})
+     * is not polled until it resumes — a request sent to it would wait in the kernel, and one the CLI
+     * gave up on would still be read on resume ({@code result} hands a result out once) — and
+     * {@link #withNotes} is told once per stop that the job goes on when it resumes, and what resumes
+     * it; the wait goes on, under the same {@code timeout} (tester, session 10: the CLI waited
+     * silently).
+     *
+     * @param daemon the daemon polled through Jolokia, {@code null} inside the daemon (never stopped then)
      */
-    private String submitAndWait(Control control, String jobId, Duration timeout,
+    private String submitAndWait(Control control, DaemonInfo daemon, String jobId, Duration timeout,
                                  java.util.function.Consumer<io.terrarium.jobs.RunProgress.Event> sink)
             throws IOException, InterruptedException {
         String runId = control.submit(jobId);
         taken.run();
+        try (StopNotes stops = new StopNotes(daemon, jobId)) {
+            return await(control, stops, jobId, runId, timeout, sink);
+        }
+    }
+
+    /** {@link #submitAndWait}'s polling of a taken run. */
+    private String await(Control control, StopNotes stops, String jobId, String runId, Duration timeout,
+                         java.util.function.Consumer<io.terrarium.jobs.RunProgress.Event> sink)
+            throws IOException, InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();
         long seen = 0;
         while (true) {
+            java.util.Optional<DaemonInfo.Stopped> stop = stops.check();
+            if (stop.isPresent()) {
+                if (System.nanoTime() > deadline) {
+                    throw new StillRunningException("job " + jobId + " still running after " + timeout.toSeconds()
+                            + " s; it goes on in the daemon, which is " + stop.get().how() + " (" + stop.get().resumer()
+                            + " resumes it; see `terrariumctl jobs list` for its result)");
+                }
+                Thread.sleep(200); // nothing sent: a request to a stopped daemon waits in the kernel
+                continue;
+            }
             boolean finished = true;
             if (sink != null) {
                 try {
@@ -319,7 +422,20 @@ public final class JobTrigger {
                     sink = null; // an older daemon without the operation: wait for the result alone
                 }
             }
-            String r = finished ? control.result(runId) : JobControl.PENDING;
+            String r;
+            try {
+                r = finished ? control.result(runId) : JobControl.PENDING;
+            } catch (IOException e) {
+                stop = stops.check();
+                if (stop.isPresent()) {
+                    // the poll was sent just before the stop and timed out: the run goes on, its result is not lost to
+                    // `jobs list` (JobResultStore), but this request may take it from JobControl once the daemon resumes
+                    throw new StillRunningException("the daemon (pid " + stops.daemon.pid() + ") was " + stop.get().how() + " while the"
+                            + " CLI waited for the result of job " + jobId + ": the job goes on when it resumes (" + stop.get().resumer()
+                            + " resumes it); `terrariumctl jobs list` shows its result once it ends");
+                }
+                throw e;
+            }
             if (!JobControl.PENDING.equals(r)) {
                 return r;
             }
@@ -328,6 +444,53 @@ public final class JobTrigger {
                         + " s; it goes on in the daemon (see `terrariumctl jobs list` for its result)");
             }
             control.pause(runId);
+        }
+    }
+
+    /**
+     * Tells {@link #withNotes} once per stop that the daemon is stopped while a run waits in it: checked
+     * by the polling loop before each request ({@link #check}) and every 200 ms by a watcher thread,
+     * which also notices a stop while a poll request is blocked in the stopped daemon.
+     */
+    private final class StopNotes implements AutoCloseable {
+        private final DaemonInfo daemon;
+        private final String jobId;
+        private final java.util.concurrent.ScheduledExecutorService watcher;
+        private boolean noted;
+
+        /** @param daemon the daemon polled through Jolokia, {@code null} for none (inside the daemon: nothing is watched) */
+        StopNotes(DaemonInfo daemon, String jobId) {
+            this.daemon = daemon;
+            this.jobId = jobId;
+            this.watcher = daemon == null ? null : java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
+                Thread t = new Thread(r, "terrarium-daemon-stop-watch");
+                t.setDaemon(true);
+                return t;
+            });
+            if (watcher != null) {
+                watcher.scheduleWithFixedDelay(this::check, 200, 200, java.util.concurrent.TimeUnit.MILLISECONDS);
+            }
+        }
+
+        /** The daemon's stop now, noted when it is new; empty while it runs (a later stop is noted again). */
+        synchronized java.util.Optional<DaemonInfo.Stopped> check() {
+            java.util.Optional<DaemonInfo.Stopped> stop = daemon == null ? java.util.Optional.empty() : daemon.stopped();
+            if (stop.isEmpty()) {
+                noted = false;
+            } else if (!noted) {
+                noted = true;
+                notes.accept("note: the daemon (pid " + daemon.pid() + ") is " + stop.get().how() + " while job " + jobId
+                        + " runs in it: the job goes on when the daemon resumes (" + stop.get().resumer()
+                        + " resumes it); waiting for its result");
+            }
+            return stop;
+        }
+
+        @Override
+        public void close() {
+            if (watcher != null) {
+                watcher.shutdownNow();
+            }
         }
     }
 

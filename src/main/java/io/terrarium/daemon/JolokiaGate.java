@@ -36,7 +36,7 @@ import java.util.regex.Pattern;
  * start/stop/suspend/resume/reset ({@code org.apache.camel:type=routes|consumers}); Quartz trigger
  * and job pause/resume ({@code quartz:*}); the backlog tracer's switches
  * ({@code org.apache.camel:type=tracer}); the job MBean {@value JobControl#OBJECT_NAME}'s
- * {@code submit}, {@code submitAs}, {@code submitBefore} and {@code result}.
+ * {@code submit}, {@code submitAs}, {@code submitBefore}, {@code takenBefore} and {@code result}.
  * Refused for everyone: everything else, in particular {@code requestBody}/{@code sendBody}/every
  * {@code request*}/{@code send*} operation and endpoint creation (each reaches an arbitrary
  * endpoint such as {@code exec:}), the debugger (it evaluates expressions), writes to other
@@ -55,7 +55,7 @@ public final class JolokiaGate implements Handler<RoutingContext> {
     private static final Set<String> LIFECYCLE = Set.of("start", "stop", "suspend", "resume", "reset");
     private static final Set<String> QUARTZ = Set.of("pauseTrigger", "resumeTrigger", "pauseJob", "resumeJob");
     private static final Set<String> TRACER = Set.of("clear", "setEnabled", "setStandby");
-    private static final Set<String> JOB_OPS = Set.of("submit", "submitAs", "submitBefore", "result");
+    private static final Set<String> JOB_OPS = Set.of("submit", "submitAs", "submitBefore", "takenBefore", "result");
     /**
      * Job MBean operations that only read, allowed to every login: {@code progress} returns a run's
      * byte counts and item names (what the job's result and the metrics show the read-only login

@@ -79,16 +79,29 @@ public final class JobResultStore {
      * Why the last result of a job cannot be read, for {@code status} and {@code jobs list}, which
      * would otherwise say "never ran" for a job whose result exists: {@code null} when the file is
      * absent or holds a result; else one sentence naming the file, what is wrong and what to do, e.g.
-     * {@code cannot read /var/lib/terrarium/jobs/snapshot.json: permission denied (results are root's
-     * only: run as root)} or {@code /var/lib/terrarium/jobs/snapshot.json is damaged (…): the job's
-     * next run replaces it; move it aside to see the job as never run}. The file's content is not
-     * repeated (it is untrusted and may be large).
+     * {@code cannot read the job state (results, pauses) in /var/lib/terrarium/jobs: permission denied
+     * (the directory is root's only: run terrariumctl as root, e.g. with sudo)} (the directory is 0700:
+     * a user who is not root cannot even tell whether the file exists; {@link io.terrarium.config.RootOnlyFile})
+     * or {@code /var/lib/terrarium/jobs/snapshot.json is damaged (…): the job's next run replaces it;
+     * move it aside to see the job as never run}. The file's content is not repeated (it is untrusted
+     * and may be large).
      */
     public String lastProblem(String jobId) {
         Path f = dir.resolve(jobId + ".json");
         byte[] bytes;
+        long size;
         try {
-            long size = Files.size(f);
+            size = Files.size(f);
+        } catch (java.nio.file.NoSuchFileException e) {
+            return null;
+        } catch (java.nio.file.AccessDeniedException e) {
+            // the directory (0700) may not be searched: whether the job ran, or is paused, is not known to this user
+            return io.terrarium.config.RootOnlyFile.unreadableDirectory("the job state (results, pauses)", dir);
+        } catch (IOException e) {
+            return "cannot read " + f + ": " + io.terrarium.config.ConfigException.printable(String.valueOf(e.getMessage()))
+                    + "; move it aside so that the job's next run can write a new one";
+        }
+        try {
             if (Files.isRegularFile(f) && size > MAX_FILE_BYTES) {
                 return f + " is too large (" + size + " bytes; a job result is at most " + MAX_FILE_BYTES
                         + "): it is not read; move it aside, the job's next run writes a new one";
@@ -97,7 +110,7 @@ public final class JobResultStore {
         } catch (java.nio.file.NoSuchFileException e) {
             return null;
         } catch (java.nio.file.AccessDeniedException e) {
-            return "cannot read " + f + ": permission denied (results are root's only: run as root)";
+            return io.terrarium.config.RootOnlyFile.unreadable("the last result of job " + jobId, f);
         } catch (IOException e) {
             String why = Files.isDirectory(f) ? "it is a directory" : io.terrarium.config.ConfigException.printable(String.valueOf(e.getMessage()));
             return "cannot read " + f + ": " + why + "; move it aside so that the job's next run can write a new one";

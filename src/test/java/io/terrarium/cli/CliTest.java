@@ -235,6 +235,18 @@ class CliTest {
         assertThat(bad.err()).startsWith("ERROR: instance \"pg1\": route \"tcp://4180:80\": public port 4180/tcp is reserved");
     }
 
+    /** Tester, session 10 (left open): a damaged state file said "no proxy sync has run yet", as if none had. */
+    @Test
+    void proxyListNamesADamagedStateFileWithWhatRewritesIt() throws Exception {
+        Path f = Files.createDirectories(dir.resolve("state")).resolve(io.terrarium.proxy.sync.ProxyStateStore.STATE);
+        Files.writeString(f, "{\"routes\": [");
+        Run r = run("proxy", "list");
+        assertThat(r.exit()).isEqualTo(1);
+        assertThat(r.out()).isEmpty();
+        assertThat(r.err()).isEqualTo("ERROR: " + f + " is damaged (not the routes of the last proxy sync at line 1, column 13):"
+                + " the next proxy sync (terrariumctl proxy sync) rewrites it\n");
+    }
+
     @Test
     void proxyListWithoutASyncSaysSo() {
         Run r = run("proxy", "list");

@@ -61,4 +61,35 @@ class StatusCommandTest {
         assertThat(out.toString()).as("in the config row").containsPattern("config\\s+warn\\s+.*" + java.util.regex.Pattern.quote(warning));
         assertThat(out.toString()).contains("job proxy-sync").contains("job restore-drill");
     }
+    /**
+     * Tester, session 10 (left open): a damaged host-facts file (here cut off mid-write) showed as "not
+     * collected yet", as if no run had written it. It is named as damaged with what rewrites it — and the
+     * next host-facts run does rewrite it (checked here: the job against the faked host).
+     */
+    @Test
+    void damagedHostFactsAreNamedWithWhatRewritesThem() throws Exception {
+        App app = app();
+        Path facts = Files.createDirectories(dir.resolve("state")).resolve("host-facts.json");
+        Files.writeString(facts, "{\"collected_at\": \"2026-12-07T10:00:00Z\", \"lxd\": {");
+        assertThat(factsRow(app)).contains("warn", facts + " is damaged (not host facts at line 1, column 50):"
+                + " the next host-facts run (terrariumctl jobs run host-facts) rewrites it").doesNotContain("not collected");
+        Files.writeString(facts, "");
+        assertThat(factsRow(app)).contains(facts + " is damaged (empty): the next host-facts run");
+
+        // the job on a host where no tool answers: it writes what it found, over the damaged file
+        new App(TerrariumPaths.from(Map.of("TERRARIUM_STATE_DIR", dir.resolve("state").toString())), new RecordingCommandRunner(c -> null))
+                .jobs(io.terrarium.config.TerrariumConfig.defaults()).stream()
+                .filter(j -> j.id().equals(io.terrarium.host.facts.HostFactsJob.ID)).findFirst().orElseThrow().run();
+        assertThat(factsRow(app)).contains("ok", "collected ").doesNotContain("damaged");
+    }
+
+    /** The "host facts" row of {@code status}'s table. */
+    private static String factsRow(App app) {
+        CommandLine cl = TerrariumCommand.commandLine(app);
+        StringWriter out = new StringWriter();
+        cl.setOut(new PrintWriter(out));
+        cl.setErr(new PrintWriter(new StringWriter()));
+        cl.execute("status");
+        return out.toString().lines().filter(l -> l.startsWith("host facts")).findFirst().orElseThrow(() -> new AssertionError(out));
+    }
 }

@@ -40,6 +40,8 @@ class JolokiaAccessPolicyTest {
         assertThat(exec(JobControl.OBJECT_NAME, "submitAs")).isTrue();
         assertThat(exec(JobControl.OBJECT_NAME, "submitBefore")).isTrue();
         assertThat(exec(JobControl.OBJECT_NAME, "submitBefore(java.lang.String,java.lang.String,long)")).isTrue();
+        assertThat(exec(JobControl.OBJECT_NAME, "takenBefore")).isTrue();
+        assertThat(exec(JobControl.OBJECT_NAME, "takenBefore(java.lang.String,java.lang.String,long)")).isTrue();
         assertThat(exec(JobControl.OBJECT_NAME, "result")).isTrue();
         assertThat(exec(JobControl.OBJECT_NAME, "progress(java.lang.String,long)")).isTrue();
         assertThat(exec(JobControl.OBJECT_NAME, "progress")).isTrue();

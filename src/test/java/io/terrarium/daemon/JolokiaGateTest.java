@@ -39,6 +39,7 @@ class JolokiaGateTest {
         assertThat(JolokiaGate.refusal(ADMIN, exec("quartz:type=QuartzScheduler,name=DefaultQuartzScheduler-terrarium", "resumeTrigger", "[\"a\",\"b\"]"))).isNull();
         assertThat(JolokiaGate.refusal(ADMIN, exec(JobControl.OBJECT_NAME, "submit", "[\"proxy-sync\"]"))).isNull();
         assertThat(JolokiaGate.refusal(ADMIN, exec(JobControl.OBJECT_NAME, "submitBefore", "[\"proxy-sync\",\"cli\",1]"))).isNull();
+        assertThat(JolokiaGate.refusal(ADMIN, exec(JobControl.OBJECT_NAME, "takenBefore", "[\"proxy-sync\",\"cli\",1]"))).isNull();
         assertThat(JolokiaGate.refusal(ADMIN, exec(JobControl.OBJECT_NAME, "progress", "[\"r\",0]"))).isNull();
         assertThat(JolokiaGate.refusal(ADMIN, exec(CONTEXT, "stop", "[]"))).isNotNull();
         assertThat(JolokiaGate.refusal(ADMIN, exec("quartz:type=QuartzScheduler,name=x", "shutdown", "[]"))).isNotNull();
@@ -55,6 +56,7 @@ class JolokiaGateTest {
         assertThat(JolokiaGate.refusal(VIEWER, exec(JobControl.OBJECT_NAME, "submit", "[\"proxy-sync\"]"))).contains("read-only login");
         assertThat(JolokiaGate.refusal(VIEWER, exec(JobControl.OBJECT_NAME, "submitBefore", "[\"proxy-sync\",\"cli\",1]"))).contains("read-only login");
         assertThat(JolokiaGate.refusal(VIEWER, exec(JobControl.OBJECT_NAME, "result", "[\"r\"]"))).as("result hands a result over once").contains("read-only login");
+        assertThat(JolokiaGate.refusal(VIEWER, exec(JobControl.OBJECT_NAME, "takenBefore", "[\"proxy-sync\",\"cli\",1]"))).as("names a run id for result").contains("read-only login");
         assertThat(JolokiaGate.refusal(VIEWER, exec(JobControl.OBJECT_NAME, "progress", "[\"r\",0]"))).as("progress only reads").isNull();
         assertThat(JolokiaGate.refusal(VIEWER, exec(JobControl.OBJECT_NAME, "progress(java.lang.String,long)", "[\"r\",0]"))).isNull();
         assertThat(JolokiaGate.refusal(VIEWER, exec(ROUTE, "progress", "[]"))).as("only the job MBean's progress").contains("read-only login");

@@ -430,6 +430,7 @@ class ServedCommandsIT {
         String jolokiaDrop = "dropped a run of host-facts (trigger cli): the client's deadline passed ";
         int socketDrops = logged(socketDrop);
         int jolokiaDrops = logged(jolokiaDrop);
+        long[] jolokiaDeadline = new long[1]; // the Jolokia request's, asked about after the resume
         new ProcessBuilder("kill", "-STOP", String.valueOf(daemon.pid())).start().waitFor();
         java.nio.channels.SocketChannel queued = java.nio.channels.SocketChannel.open(java.net.StandardProtocolFamily.UNIX);
         try {
@@ -452,6 +453,7 @@ class ServedCommandsIT {
             queued.shutdownOutput();
             // what the CLI's JVM sends to a daemon that is hung rather than stopped: queued by the kernel alike
             long deadline = System.currentTimeMillis() + 3_000;
+            jolokiaDeadline[0] = deadline;
             assertThatThrownBy(() -> jolokia.exec(io.terrarium.daemon.JobControl.OBJECT_NAME, "submitBefore",
                     List.of("host-facts", "cli", deadline), Duration.ofSeconds(3))).isInstanceOf(java.net.http.HttpTimeoutException.class);
             assertThat(logged(socketDrop)).as("nothing is read while stopped").isEqualTo(socketDrops);
@@ -473,6 +475,9 @@ class ServedCommandsIT {
         assertThat(finished("host-facts")).isEqualTo(done);
         assertThat(exchanges(jolokia, "host-facts")).as("no exchange on the route").isEqualTo(before);
         assertThat(jolokia.read(io.terrarium.daemon.JobControl.OBJECT_NAME, "RunsPending").asInt()).isZero();
+        // hH, session 11: asked afterwards, the daemon says it started no run for that request, and never will
+        assertThat(jolokia.exec(io.terrarium.daemon.JobControl.OBJECT_NAME, "takenBefore", List.of("host-facts", "cli", jolokiaDeadline[0]),
+                Duration.ofSeconds(5)).asText()).isEmpty();
 
         // resumed: a trigger runs as usual, served by the daemon
         var ok = trm.run("jobs", "run", "host-facts");

@@ -136,6 +136,21 @@ class ProxySyncJobTest {
         assertThat(r.status()).isEqualTo(JobResult.Status.OK);
     }
 
+    /**
+     * `proxy list` says of a damaged state file that the next proxy sync rewrites it (tester, session 10,
+     * left open: it said "no proxy sync has run yet"): the sync does, it does not stop at the damaged file.
+     */
+    @Test
+    void aDamagedStateFileIsRewrittenByTheNextSync() throws Exception {
+        lxd.add("web", true, "2026-01-01T00:00:00Z", "https://web.example.com:8080");
+        job().run();
+        ProxyStateStore store = new ProxyStateStore(dir.resolve("state"), App.jsonMapper());
+        Files.writeString(store.stateFile(), "{\"routes\": [{\"instance\": \"we");
+        org.junit.jupiter.api.Assertions.assertThrows(java.io.IOException.class, store::stateOrThrow);
+        assertThat(job().run().status()).isEqualTo(JobResult.Status.OK);
+        assertThat(store.stateOrThrow().routes()).singleElement().satisfies(row -> assertThat(row).containsEntry("instance", "web"));
+    }
+
     @Test
     void staleDevicesAreRemovedByGetAndPutAndForeignDevicesAreKept() {
         lxd.add("web", true, "2026-01-01T00:00:00Z", "https://web.example.com:8080");

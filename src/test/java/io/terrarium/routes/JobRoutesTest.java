@@ -239,6 +239,39 @@ class JobRoutesTest {
         assertThat(job.runs.get()).isEqualTo(2);
     }
 
+    /** The job MBean over {@code job} (released: each run ends at once), its route started. */
+    private io.terrarium.daemon.JobControl controlOf(BlockingJob job) throws Exception {
+        job.release.countDown();
+        start(job);
+        return new io.terrarium.daemon.JobControl(ctx, List.of("slow"));
+    }
+
+    /**
+     * hH, session 11: a daemon that takes a CLI trigger just before its deadline and stalls past it before
+     * its answer left the CLI saying "not started" of a running job. The CLI then asks {@code takenBefore}:
+     * the run id of the request with that deadline, {@code ""} for one never started (final: its deadline
+     * passed, so it never will be), and no answer while the deadline is ahead.
+     */
+    @Test
+    void takenBeforeNamesTheRunARequestStartedAndOnlyOnceItsDeadlinePassed() throws Exception {
+        BlockingJob job = new BlockingJob();
+        var control = controlOf(job);
+        long deadline = System.currentTimeMillis() + 2_300;
+        String runId = control.submitBefore("slow", "cli", deadline);
+        assertThatThrownBy(() -> control.takenBefore("slow", "cli", deadline)).isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("still ahead");
+        long dropped = System.currentTimeMillis() - 1_000;
+        assertThatThrownBy(() -> control.submitBefore("slow", "cli", dropped)).hasMessageContaining("deadline passed");
+        Thread.sleep(Math.max(0, deadline - 2_000 - System.currentTimeMillis() + 50));
+        assertThat(control.takenBefore("slow", "cli", deadline)).isEqualTo(runId);
+        assertThat(control.takenBefore("slow", "cli", dropped)).as("dropped: never started").isEmpty();
+        assertThat(control.takenBefore("slow", "jmx", deadline)).as("another trigger's").isEmpty();
+        assertThatThrownBy(() -> control.takenBefore("nope", "cli", deadline)).isInstanceOf(IllegalArgumentException.class);
+        control.await(runId, java.time.Duration.ofSeconds(10));
+        assertThat(result(control.result(runId)).status()).isEqualTo(JobResult.Status.OK);
+        assertThat(job.runs.get()).isEqualTo(1);
+    }
+
     /**
      * Tester (session 8): a CLI trigger that Jolokia read from the kernel's queue after the stopped
      * daemon resumed ran the job, though the CLI had given up and told its user the trigger failed.
@@ -249,9 +282,7 @@ class JobRoutesTest {
     @Test
     void aSubmitReadAfterItsClientsDeadlineRunsNothingAndIsNotCounted() throws Exception {
         BlockingJob job = new BlockingJob();
-        job.release.countDown();
-        start(job);
-        var control = new io.terrarium.daemon.JobControl(ctx, List.of("slow"));
+        var control = controlOf(job);
         long now = System.currentTimeMillis();
         assertThatThrownBy(() -> control.submitBefore("slow", "cli", now - 31_000))
                 .isInstanceOf(IllegalStateException.class)
