@@ -52,7 +52,7 @@ public final class ConsoleCommand implements Callable<Integer> {
         }
         Path authFile = app.paths().managementAuthFile();
         ManagementCredentials.read(authFile);  // root only: fails early with the file's name
-        d.checkListener(); // the console forwards the credentials: only to the daemon's own listener
+        d.checkListener(app.paths().daemonFile(), "the console"); // the console forwards the credentials: only to the daemon's own listener
         Path lib = hawtioDir();
         PrintWriter out = spec.commandLine().getOut();
         try (HawtioConsole console = HawtioConsole.start(lib.resolve("hawtio-war.war"), lib.resolve("monaco-editor.jar"),

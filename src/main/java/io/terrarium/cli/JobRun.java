@@ -16,12 +16,41 @@ import java.util.List;
  * {@code ERROR:} line on stderr per entry of {@code details.errors}.
  */
 final class JobRun {
+    /**
+     * The longest {@code --timeout}, in seconds: 315 360 000 (10 years of 365 days). The wait's deadline
+     * is a reading of the monotonic clock in nanoseconds ({@code System.nanoTime() + timeout.toNanos()},
+     * in {@link JobTrigger}): a long holds 9 223 372 036 s of nanoseconds, less the clock's reading (the
+     * host's uptime). Beyond that the sum overflowed (tester, session 11: {@code --timeout=99999999999}
+     * printed "ERROR: java.lang.ArithmeticException: long overflow" while the job ran in the daemon, and
+     * {@code --timeout=9223372036} said at once "still running after 9223372036 s" of a job that ended in
+     * under 1 s). 10 years is far beyond any job and far inside that range, whatever the uptime.
+     */
+    static final long MAX_TIMEOUT_SECONDS = 315_360_000L;
+
+    /** The range of {@code --timeout} as the option's help and its usage error say it. */
+    static final String TIMEOUT_RANGE = "1–" + MAX_TIMEOUT_SECONDS + " s (10 years)";
+
     private JobRun() {
+    }
+
+    /**
+     * Checks a {@code --timeout} value ({@link #MAX_TIMEOUT_SECONDS}).
+     *
+     * @throws picocli.CommandLine.ParameterException (exit 2) when it is outside 1–{@value #MAX_TIMEOUT_SECONDS}
+     */
+    static void checkTimeout(CommandSpec spec, long timeoutSeconds) {
+        if (timeoutSeconds < 1 || timeoutSeconds > MAX_TIMEOUT_SECONDS) {
+            throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--timeout must be " + TIMEOUT_RANGE
+                    + ": the wait's deadline is counted in nanoseconds, which a long holds for 292 years only (got "
+                    + timeoutSeconds + ")");
+        }
     }
 
     /**
      * @return {@link ExitCodes#FAILURE} when the job FAILED or was REJECTED, else {@link ExitCodes#OK}
      * @throws Exception when the daemon cannot be reached or the job id is unknown
+     *                   ({@link io.terrarium.jobs.UnknownJobException}, exit 2); a timeout outside
+     *                   {@link #checkTimeout}'s range is a usage error (exit 2)
      */
     static int triggerAndPrint(CommandSpec spec, String jobId, Format format, long timeoutSeconds) throws Exception {
         return triggerAndPrint(spec, jobId, format, timeoutSeconds, null);
@@ -42,10 +71,10 @@ final class JobRun {
      */
     static int triggerAndPrint(CommandSpec spec, String jobId, Format format, long timeoutSeconds, String rowsKey,
                                Runnable onTaken) throws Exception {
-        if (timeoutSeconds < 1) {
-            throw new picocli.CommandLine.ParameterException(spec.commandLine(),
-                    "--timeout must be at least 1 second (got " + timeoutSeconds + ")");
-        }
+        checkTimeout(spec, timeoutSeconds);
+        // bad usage before anything else, the daemon's runtime file and credentials included (tester, session 11:
+        // a non-root `jobs run nosuchjob` said "ERROR: /proc/<pid>/fd"); JobIdsTest keeps JobIds equal to App.jobs
+        io.terrarium.jobs.UnknownJobException.requireKnown(jobId, JobIds.ALL);
         App app = TerrariumCommand.app(spec);
         JobTrigger trigger = new JobTrigger(app).onTaken(onTaken).withNotes(line -> {
             spec.commandLine().getErr().println(line); // a daemon stopped while the job runs in it

@@ -30,11 +30,14 @@ public final class JobsRunCommand implements Callable<Integer> {
     String job;
 
     @Option(names = "--timeout", paramLabel = "SECONDS", defaultValue = "3600",
-            description = "How long to wait for the result (default ${DEFAULT-VALUE} s).")
+            description = {"How long to wait for the result (default ${DEFAULT-VALUE} s),",
+                    JobRun.TIMEOUT_RANGE + "; a run in the daemon goes on after it."})
     long timeoutSeconds;
 
     @Override
     public Integer call() throws Exception {
+        JobRun.checkTimeout(spec, timeoutSeconds);
+        io.terrarium.jobs.UnknownJobException.requireKnown(job, JobIds.ALL); // exit 2 before reading any state (JobRun)
         java.time.Instant paused = TerrariumCommand.app(spec).results().pausedSince(job);
         // printed once the run is taken, not before: a daemon that is stopped or drops the request makes the
         // trigger fail with "not started", which "running it now" must not precede (tester, session 10)

@@ -30,7 +30,8 @@ public final class ProxySyncCommand implements Callable<Integer> {
     FormatOption format;
 
     @Option(names = "--timeout", paramLabel = "SECONDS", defaultValue = "300",
-            description = "How long to wait for the result (default ${DEFAULT-VALUE} s).")
+            description = {"How long to wait for the result (default ${DEFAULT-VALUE} s),",
+                    JobRun.TIMEOUT_RANGE + "; a run in the daemon goes on after it."})
     long timeoutSeconds;
 
     @Override

@@ -54,7 +54,7 @@ public final class StatusCommand implements Callable<Integer> {
         if (d == null) {
             rows.add(Output.row("component", "daemon", "state", "warn", "detail", "not running (jobs triggered from the CLI run in-process)"));
         } else {
-            rows.add(daemonRow(d));
+            rows.add(daemonRow(d, app.paths().daemonFile()));
         }
         TerrariumConfig config = TerrariumConfig.defaults();
         boolean lxdUp = true;
@@ -141,12 +141,13 @@ public final class StatusCommand implements Callable<Integer> {
      * a stale runtime file whose pid now names another process is not called the daemon, stopped or up
      * (tester, session 10: a Ctrl-Z'd shell job named by a stale file was "the daemon … kill -CONT").
      *
-     * @param d the daemon named by the runtime file, alive
+     * @param d           the daemon named by the runtime file, alive
+     * @param runtimeFile that runtime file, named when its pid is not the daemon's
      * @return a row with component, state ({@code ok} or {@code error}) and detail
      */
-    static Map<String, Object> daemonRow(DaemonInfo d) {
+    static Map<String, Object> daemonRow(DaemonInfo d, java.nio.file.Path runtimeFile) {
         try {
-            d.checkListener();
+            d.checkListener(runtimeFile, "status");
         } catch (java.nio.file.AccessDeniedException e) {
             // not root: the daemon's file descriptors cannot be read; judged by its answer alone, as before
         } catch (java.io.IOException e) {

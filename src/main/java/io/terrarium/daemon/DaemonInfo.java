@@ -115,19 +115,63 @@ public record DaemonInfo(long pid, String host, int port, Instant startedAt, Str
      * it: should the port be unprivileged (a {@code --port} override, or a lowered
      * {@code ip_unprivileged_port_start}), a local user who bound it first would receive them.
      *
-     * @throws IOException naming the port and the pid when another process holds the port, or
-     *                     when no process listens on it
+     * <p>A runtime file left behind (a daemon killed with SIGKILL, a crash) may name a pid that now
+     * belongs to an unrelated process ({@code sleep}, pid 1): the messages name that pid with its
+     * {@code comm} and the runtime file, never "the daemon", and say how to tell a stale file and what
+     * to do with it (tester, session 11: "the daemon (pid 1) does not listen on its management port").
+     *
+     * @param runtimeFile the runtime file this record was read from, named in the messages
+     * @param purpose     what needs the daemon, the subject of "… needs root", e.g. {@code triggering a job}
+     * @throws java.nio.file.AccessDeniedException when this user may not see the pid's open files
+     *                     ({@code /proc/<pid>/fd}: another user's process, i.e. the CLI is not root):
+     *                     "{@code <purpose>} needs root: … run terrariumctl as root, e.g. with sudo"
+     *                     (tester, session 11: it was "ERROR: /proc/812/fd")
+     * @throws IOException naming the runtime file, the pid and the port when another process holds the
+     *                     port, or when no process listens on it
      */
-    public void checkListener() throws IOException {
+    public void checkListener(Path runtimeFile, String purpose) throws IOException {
         io.terrarium.host.net.ListenerOwner owner = new io.terrarium.host.net.ListenerOwner();
+        String named = "the runtime file " + runtimeFile + " names pid " + pid + " (" + comm(pid) + ")";
+        String stale = "if no Terrarium daemon runs (`systemctl status terrarium`, `pgrep -af 'terrarium.jar daemon'`),"
+                + " that file is stale: remove it (`rm " + runtimeFile + "`) and run this command again";
         if (owner.listeningInodes(port).isEmpty()) {
-            throw new IOException("the daemon (pid " + pid + ") does not listen on its management port " + port
-                    + "; check `journalctl -u terrarium`");
+            throw new IOException(named + ", which does not listen on the management port " + port + ": " + stale
+                    + "; if the daemon runs, check `journalctl -u terrarium`");
         }
-        if (!owner.ownedBy(port, pid)) {
-            throw new IOException("management port " + port + " is held by a process other than the daemon (pid " + pid
-                    + "): refusing to send the management credentials there; find it with `ss -ltnp 'sport = :" + port
-                    + "'` and restart the daemon (`systemctl restart terrarium`)");
+        boolean owns;
+        try {
+            owns = owner.ownedBy(port, pid);
+        } catch (java.nio.file.AccessDeniedException e) {
+            java.nio.file.AccessDeniedException root = new java.nio.file.AccessDeniedException(null, null, purpose
+                    + " needs root: " + named + ", a process of " + processOwner(pid) + "'s whose open files this user may"
+                    + " not see, and the daemon's management credentials are root's only; "
+                    + io.terrarium.config.RootOnlyFile.RUN_AS_ROOT);
+            root.initCause(e);
+            throw root;
+        }
+        if (!owns) {
+            throw new IOException("management port " + port + " is held by a process other than pid " + pid + " (" + comm(pid)
+                    + "), which the runtime file " + runtimeFile + " names: refusing to send the management credentials"
+                    + " there; find that process with `ss -ltnp 'sport = :" + port + "'`; " + stale
+                    + "; if the daemon runs, restart it (`systemctl restart terrarium`)");
+        }
+    }
+
+    /** A process's {@code comm} (its command name, readable by every user), or {@code ?}. */
+    static String comm(long pid) {
+        try {
+            return Files.readString(Path.of("/proc", String.valueOf(pid), "comm")).strip();
+        } catch (IOException | RuntimeException e) {
+            return "?";
+        }
+    }
+
+    /** The user a process runs as (the owner of {@code /proc/<pid>}), e.g. {@code root}, or {@code another user}. */
+    static String processOwner(long pid) {
+        try {
+            return Files.getOwner(Path.of("/proc", String.valueOf(pid))).getName();
+        } catch (IOException | RuntimeException e) {
+            return "another user";
         }
     }
 
@@ -138,7 +182,7 @@ public record DaemonInfo(long pid, String host, int port, Instant startedAt, Str
      */
     public boolean ownsPort() {
         try {
-            checkListener();
+            checkListener(Path.of("daemon.json"), "asking the daemon"); // the message is not shown
             return true;
         } catch (IOException e) {
             return false;

@@ -119,7 +119,7 @@ public final class JobTrigger {
         } else if (d != null) {
             // first: is this pid the daemon at all? (never hand the credentials to a process that squats the port,
             // and never call a stale runtime file's pid "the daemon … kill -CONT" — tester, session 10)
-            d.checkListener();
+            d.checkListener(app.paths().daemonFile(), "triggering a job");
             java.util.Optional<DaemonInfo.Stopped> stop = d.stopped();
             if (stop.isPresent()) {
                 // it would answer nothing: say why at once (the served client asked it nothing either)

@@ -190,6 +190,43 @@ class JobsCommandTest {
         assertThat(Files.exists(dir.resolve("state/jobs/nosuch-job.paused"))).isFalse();
     }
 
+    /**
+     * Tester, session 11: {@code --timeout=99999999999} printed "ERROR: java.lang.ArithmeticException: long
+     * overflow" (exit 1) while the job ran in the daemon, and {@code --timeout=9223372036} said at once
+     * "still running after 9223372036 s" of a job that ended in under 1 s. Both are usage errors now, on
+     * every command with a {@code --timeout}, said before the daemon is asked anything (one is running:
+     * it must take no run); the largest allowed value waits for the daemon's result as any other.
+     */
+    @Test
+    void aTimeoutOutsideItsRangeIsBadUsageAndTheLargestAllowedOneWaitsForTheResult() throws Exception {
+        String result = App.jsonMapper().writeValueAsString(new JobResult("host-facts", JobResult.Status.OK, "facts collected",
+                "cli", Instant.parse("2026-12-07T15:00:00Z"), 12, "daemon pid 1", null));
+        java.util.List<String> asked = new java.util.concurrent.CopyOnWriteArrayList<>();
+        try (FakeJolokia daemon = new FakeJolokia(op -> {
+            asked.add(op);
+            return Map.of("status", 200, "value", op.equals("submitBefore") ? "run-1"
+                    : op.equals("progress") ? "{\"events\":[],\"last\":0,\"finished\":true}" : result);
+        })) {
+            daemon.registerAsDaemon(app());
+            for (String[] args : new String[][]{{"jobs", "run", "host-facts", "--timeout=99999999999"},
+                    {"jobs", "run", "host-facts", "--timeout=9223372036"}, {"jobs", "run", "host-facts", "--timeout=315360001"},
+                    {"jobs", "run", "host-facts", "--timeout=0"}, {"proxy", "sync", "--timeout=9223372036"}}) {
+                Run r = run(args);
+                assertThat(r.exit()).as(String.join(" ", args) + ": " + r.err()).isEqualTo(2);
+                assertThat(r.err()).as(String.join(" ", args)).startsWith("ERROR: --timeout must be 1–315360000 s (10 years): the"
+                        + " wait's deadline is counted in nanoseconds, which a long holds for 292 years only (got "
+                        + args[args.length - 1].substring("--timeout=".length()) + ")")
+                        .doesNotContain("Exception").doesNotContain("still running");
+            }
+            assertThat(asked).as("the daemon was asked nothing").isEmpty();
+            Run r = run("jobs", "run", "host-facts", "--timeout=315360000");
+            assertThat(r.exit()).as(r.err()).isZero();
+            assertThat(r.out()).contains("host-facts: OK");
+            assertThat(asked).contains("submitBefore");
+        }
+        assertThat(run("jobs", "run", "--help").out()).contains("1–315360000 s (10 years); a run in the daemon goes on after it.");
+    }
+
     @Test
     void anUnknownJobWithANewlineIsEchoedOnOneLine() {
         Run r = run("jobs", "pause", "x\nERROR: forged");

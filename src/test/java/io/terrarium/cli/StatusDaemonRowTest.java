@@ -25,6 +25,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * stopped (kill -STOP), and a stopped one that does not own the port (a stale runtime file).
  */
 class StatusDaemonRowTest {
+    /** The runtime file the rows name (not read: the row's {@link DaemonInfo} is given). */
+    private static final Path RUNTIME_FILE = Path.of("/run/terrarium/daemon.json");
+
     private final List<Process> started = new ArrayList<>();
 
     @AfterEach
@@ -44,7 +47,7 @@ class StatusDaemonRowTest {
         int port = Integer.parseInt(new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8)).readLine().strip());
         stop(p);
         long t0 = System.nanoTime();
-        Map<String, Object> row = StatusCommand.daemonRow(new DaemonInfo(p.pid(), "127.0.0.1", port, Instant.now(), "9.9.9"));
+        Map<String, Object> row = StatusCommand.daemonRow(new DaemonInfo(p.pid(), "127.0.0.1", port, Instant.now(), "9.9.9"), RUNTIME_FILE);
         long ms = (System.nanoTime() - t0) / 1_000_000;
         assertEquals("error", row.get("state"));
         String detail = (String) row.get("detail");
@@ -64,7 +67,7 @@ class StatusDaemonRowTest {
         org.junit.jupiter.api.Assumptions.assumeTrue(io.terrarium.testing.TracedListener.available(), "gdb is not installed");
         try (var traced = io.terrarium.testing.TracedListener.start()) {
             long t0 = System.nanoTime();
-            Map<String, Object> row = StatusCommand.daemonRow(new DaemonInfo(traced.pid(), "127.0.0.1", traced.port(), Instant.now(), "9.9.9"));
+            Map<String, Object> row = StatusCommand.daemonRow(new DaemonInfo(traced.pid(), "127.0.0.1", traced.port(), Instant.now(), "9.9.9"), RUNTIME_FILE);
             long ms = (System.nanoTime() - t0) / 1_000_000;
             assertEquals("error", row.get("state"));
             assertEquals("pid " + traced.pid() + " is stopped under a debugger or tracer (pid " + traced.gdbPid() + ", gdb): it answers"
@@ -79,11 +82,45 @@ class StatusDaemonRowTest {
     void aStoppedProcessThatDoesNotOwnThePortIsNotCalledTheDaemon() throws Exception {
         Process p = start("sleep", "60");
         stop(p);
-        Map<String, Object> row = StatusCommand.daemonRow(new DaemonInfo(p.pid(), "127.0.0.1", closedPort(), Instant.now(), "9.9.9"));
+        Map<String, Object> row = StatusCommand.daemonRow(new DaemonInfo(p.pid(), "127.0.0.1", closedPort(), Instant.now(), "9.9.9"), RUNTIME_FILE);
         assertEquals("error", row.get("state"));
         String detail = (String) row.get("detail");
-        assertTrue(detail.contains("does not listen on its management port"), detail);
-        assertFalse(detail.contains("stopped") || detail.contains("kill -CONT"), detail);
+        assertTrue(detail.startsWith("the runtime file " + RUNTIME_FILE + " names pid " + p.pid() + " (sleep), which does not listen"
+                + " on the management port "), detail);
+        assertFalse(detail.contains("stopped") || detail.contains("kill -CONT") || detail.contains("the daemon ("), detail);
+    }
+
+    /**
+     * Tester, session 11: a stale runtime file naming a live, unrelated process (a running {@code sleep})
+     * made {@code status} say "the daemon (pid S) does not listen on its management port"; the row names
+     * the file, the pid with its command name, and how to tell a stale file and what to do.
+     */
+    @Test
+    void aLiveUnrelatedProcessIsNamedWithTheRuntimeFileAndHowToTellItIsStale() throws Exception {
+        Process p = start("sleep", "300");
+        int port = closedPort();
+        Map<String, Object> row = StatusCommand.daemonRow(new DaemonInfo(p.pid(), "127.0.0.1", port, Instant.now(), "9.9.9"), RUNTIME_FILE);
+        assertEquals("error", row.get("state"));
+        assertEquals("the runtime file " + RUNTIME_FILE + " names pid " + p.pid() + " (sleep), which does not listen on the management"
+                + " port " + port + ": if no Terrarium daemon runs (`systemctl status terrarium`, `pgrep -af 'terrarium.jar daemon'`),"
+                + " that file is stale: remove it (`rm " + RUNTIME_FILE + "`) and run this command again; if the daemon runs,"
+                + " check `journalctl -u terrarium`", row.get("detail"));
+    }
+
+    /** The same honesty when the port is held, by another process than the pid the runtime file names (here this JVM). */
+    @Test
+    void aPortHeldByAnotherProcessIsNotBlamedOnTheNamedPid() throws Exception {
+        Process p = start("sleep", "300");
+        try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            Map<String, Object> row = StatusCommand.daemonRow(new DaemonInfo(p.pid(), "127.0.0.1", s.getLocalPort(), Instant.now(), "9.9.9"),
+                    RUNTIME_FILE);
+            assertEquals("error", row.get("state"));
+            String detail = (String) row.get("detail");
+            assertTrue(detail.startsWith("management port " + s.getLocalPort() + " is held by a process other than pid " + p.pid()
+                    + " (sleep), which the runtime file " + RUNTIME_FILE + " names: refusing to send the management credentials there;"
+                    + " find that process with `ss -ltnp 'sport = :" + s.getLocalPort() + "'`; if no Terrarium daemon runs"), detail);
+            assertFalse(detail.contains("the daemon ("), detail);
+        }
     }
 
     private Process start(String... argv) throws Exception {

@@ -47,7 +47,8 @@ class JobTriggerStaleDaemonTest {
             new DaemonInfo(p.pid(), "127.0.0.1", port, Instant.now(), "9.9.9").write(app.paths().daemonFile(), app.json());
             IOException e = assertThrows(IOException.class, () -> new JobTrigger(app)
                     .trigger("host-facts", TerrariumConfig::defaults, Duration.ofSeconds(5)));
-            assertTrue(e.getMessage().contains("does not listen on its management port " + port), e.getMessage());
+            assertTrue(e.getMessage().startsWith("the runtime file " + app.paths().daemonFile() + " names pid " + p.pid()
+                    + " (sleep), which does not listen on the management port " + port + ": if no Terrarium daemon runs"), e.getMessage());
             assertFalse(e.getMessage().contains("kill -CONT"), e.getMessage());
         } finally {
             p.destroyForcibly();
