@@ -502,11 +502,8 @@ class DistIT {
     @Test
     void aTrainingRunInASharedDirectoryRemovesOnlyItsOwnUsersFiles(@org.junit.jupiter.api.io.TempDir Path tmp) throws Exception {
         org.junit.jupiter.api.Assumptions.assumeTrue("0".equals(Terrariumctl.sh("id", "-u").strip()), "needs root to own files of nobody");
-        Path release = releaseWithoutArchives(tmp);
-        fakeJdk(tmp, TRAINING_THAT_HANGS);
-        Path shared = Files.createDirectories(tmp.resolve("shared"));
-        Terrariumctl.sh("chmod", "a+rx", tmp.toString());
-        Terrariumctl.sh("chmod", "1777", shared.toString());
+        SharedCds c = sharedCds(tmp);
+        Path release = c.release(), shared = c.shared();
         List<String> launch = List.of("env", "JAVA_HOME=" + tmp.resolve("jdk"), "TERRARIUM_CDS_DIR=" + shared,
                 "TMPDIR=" + Files.createDirectories(tmp.resolve("tmpdir")), release.resolve("bin/terrariumctl").toString());
         assertThat(exitAndOutput(launch, "daemon", "--train-cds")).startsWith("0:recorded ");
@@ -564,12 +561,9 @@ class DistIT {
     @Test
     void anotherUsersLinksInASharedDirectoryNeverSteerATrainingsWrites(@org.junit.jupiter.api.io.TempDir Path tmp) throws Exception {
         org.junit.jupiter.api.Assumptions.assumeTrue("0".equals(Terrariumctl.sh("id", "-u").strip()), "needs root and a user to plant links");
-        Path release = releaseWithoutArchives(tmp);
-        fakeJdk(tmp, TRAINING_THAT_HANGS);
-        Path shared = Files.createDirectories(tmp.resolve("shared"));
+        SharedCds c = sharedCds(tmp);
+        Path release = c.release(), shared = c.shared();
         Path scratch = Files.createDirectories(tmp.resolve("scratch"));
-        Terrariumctl.sh("chmod", "a+rx", tmp.toString());
-        Terrariumctl.sh("chmod", "1777", shared.toString());
         Path victim = Files.writeString(tmp.resolve("victim"), "precious");
         Terrariumctl.sh("chmod", "600", victim.toString());
         Path tmpdir = Files.createDirectories(tmp.resolve("tmpdir"));
@@ -595,6 +589,19 @@ class DistIT {
         assertThat(shared.resolve("daemon-" + key + ".jsa")).hasContent("archive");
         assertThat(shared.resolve("cli-" + key + ".jsa")).as("the .failed link did not stop the CLI's training").hasContent("archive");
         assertThat(names(shared)).as("the links, both archives and their .sum files; no private directory left").hasSize(links + 4);
+    }
+
+    /** A release without archives whose JDK is {@link #TRAINING_THAT_HANGS} (not hanging), and a shared, mode-1777 archives' directory. */
+    private record SharedCds(Path release, Path shared) {
+    }
+
+    private static SharedCds sharedCds(Path tmp) throws Exception {
+        Path release = releaseWithoutArchives(tmp);
+        fakeJdk(tmp, TRAINING_THAT_HANGS);
+        Path shared = Files.createDirectories(tmp.resolve("shared"));
+        Terrariumctl.sh("chmod", "a+rx", tmp.toString());
+        Terrariumctl.sh("chmod", "1777", shared.toString());
+        return new SharedCds(release, shared);
     }
 
     /** A release without archives, {@link #TRAINING_THAT_HANGS} as its JDK (hanging), a private TMPDIR and the archives' directory. */
